@@ -1,0 +1,115 @@
+"""Reading the dates people type: `2026-11-30`, `11-30`, `today`, `tomorrow`, `+3d`, `+2w`, `mon`…`sun`.
+
+Also the Chinese forms 今天, 明天, 周一…周日. Anything else is a ValueError whose
+message can be shown to the user as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dateutil.relativedelta import relativedelta
+
+from crm_tui.i18n import _
+
+_WEEKDAYS = {
+    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+    "sunday": 6, "周一": 0, "周二": 1, "周三": 2, "周四": 3, "周五": 4, "周六": 5, "周日": 6,
+    "周天": 6, "星期一": 0, "星期二": 1, "星期三": 2, "星期四": 3, "星期五": 4, "星期六": 5,
+    "星期日": 6, "星期天": 6,
+}  # fmt: skip
+_WORDS = {"today": 0, "tomorrow": 1, "yesterday": -1, "今天": 0, "明天": 1, "后天": 2, "昨天": -1}
+_RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy])$")
+_FULL = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_SHORT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+DATE_HELP = "2026-11-30, 11-30, today, tomorrow, +3d, +2w, mon…sun"
+
+
+def _error(text: str) -> ValueError:
+    return ValueError(
+        _("Unreadable date “{text}” (try {forms})").format(text=text, forms=DATE_HELP)
+    )
+
+
+def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+    """Parse one of the accepted date forms relative to ``today``."""
+    today = today or dt.date.today()
+    t = text.strip().lower()
+    if t in _WORDS:
+        return today + dt.timedelta(days=_WORDS[t])
+    if t in _WEEKDAYS:
+        ahead = (_WEEKDAYS[t] - today.weekday()) % 7 or 7
+        return today + dt.timedelta(days=ahead)
+    m = _RELATIVE.match(t)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        n = sign * int(m.group(2))
+        unit = m.group(3)
+        delta = {
+            "d": relativedelta(days=n),
+            "w": relativedelta(weeks=n),
+            "m": relativedelta(months=n),
+            "y": relativedelta(years=n),
+        }[unit]
+        return today + delta
+    try:
+        m = _FULL.match(t)
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _SHORT.match(t)
+        if m:
+            return dt.date(today.year, int(m.group(1)), int(m.group(2)))
+    except ValueError:
+        raise _error(text) from None
+    raise _error(text)
+
+
+def parse_optional_date(text: str | None, today: dt.date | None = None) -> dt.date | None:
+    """Like :func:`parse_date` but blank means no date."""
+    if text is None or not text.strip():
+        return None
+    return parse_date(text, today)
+
+
+def parse_datetime(text: str, now: dt.datetime | None = None) -> dt.datetime:
+    """A date form optionally followed by ``HH:MM``; blank or ``now`` means now."""
+    now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
+    t = text.strip()
+    if not t or t.lower() in ("now", "现在"):
+        return now
+    parts = t.rsplit(" ", 1)
+    if len(parts) == 2 and _TIME.match(parts[1]):
+        day = parse_date(parts[0], now.date())
+        hh, mm = (int(x) for x in parts[1].split(":"))
+        if hh > 23 or mm > 59:
+            raise _error(text)
+        return dt.datetime.combine(day, dt.time(hh, mm))
+    if _TIME.match(t):
+        hh, mm = (int(x) for x in t.split(":"))
+        if hh > 23 or mm > 59:
+            raise _error(text)
+        return dt.datetime.combine(now.date(), dt.time(hh, mm))
+    return dt.datetime.combine(parse_date(t, now.date()), dt.time(9, 0))
+
+
+def parse_iso_week(text: str) -> tuple[dt.date, dt.date]:
+    """``YYYY-Www`` → (Monday, Sunday) of that ISO week."""
+    m = re.match(r"^(\d{4})-?W(\d{1,2})$", text.strip(), re.IGNORECASE)
+    if not m:
+        raise ValueError(
+            _("Unreadable week “{text}” (use YYYY-Www, e.g. 2026-W48)").format(text=text)
+        )
+    try:
+        monday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+    except ValueError:
+        raise ValueError(_("No such week: {text}").format(text=text)) from None
+    return monday, monday + dt.timedelta(days=6)
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _wd = day.isocalendar()
+    return f"{year}-W{week:02d}"

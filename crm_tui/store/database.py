@@ -1,0 +1,141 @@
+"""Opening a database file: create it, bring its schema up to date, hand out connections.
+
+Opening checks the schema revision with the standard library alone; Alembic
+(and SQLAlchemy) are imported only when the file actually needs migrating,
+and the ORM engine only when something asks for a session.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crm_tui.store import sqlite as sq
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+#: The newest migration this program ships; a test keeps it equal to Alembic's head.
+HEAD_REVISION = "0002"
+KNOWN_REVISIONS = ("0001", "0002")
+
+
+class DatabaseError(Exception):
+    """A database file that cannot be used; the message names the file and what to do."""
+
+
+def _restore_hint(path: Path) -> str:
+    return f"restore a backup with `crm restore FILE` or open another file with --db (file: {path})"
+
+
+def current_revision(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row else None
+
+
+def upgrade(path: Path, revision: str = "head") -> None:
+    """Run Alembic migrations on the file up to ``revision``."""
+    from alembic import command
+    from alembic.config import Config
+
+    from crm_tui.store.sqlite import make_engine
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "crm_tui.store:migrations")
+    engine = make_engine(path)
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+    finally:
+        engine.dispose()
+
+
+def prepare(path: Path | str) -> Path:
+    """Create the file if needed, refuse unusable files, migrate older schemas in place."""
+    path = Path(path).expanduser()
+    try:
+        sq.ensure_file(path)
+    except sq.NotADatabaseError:
+        raise DatabaseError(f"{path} is not a crm database; {_restore_hint(path)}") from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot open {path}: {exc.strerror}") from None
+    try:
+        conn = sq.connect(path)
+        try:
+            revision = current_revision(conn)
+            has_tables = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+            ).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is damaged ({exc}); {_restore_hint(path)}") from None
+    if revision == HEAD_REVISION:
+        return path
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise DatabaseError(
+            f"{path} was written by a newer crm (schema {revision}); upgrade crm-tui or "
+            + _restore_hint(path)
+        )
+    if revision is None and has_tables:
+        raise DatabaseError(
+            f"{path} is a SQLite file but not a crm database; {_restore_hint(path)}"
+        )
+    upgrade(path)
+    return path
+
+
+class Database:
+    """One database file: a lazily created stdlib connection and ORM engine."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = prepare(path)
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def connect(self, *, readonly: bool = False) -> sqlite3.Connection:
+        """A new standard-library connection (the caller closes it)."""
+        return sq.connect(self.path, readonly=readonly)
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A short-lived stdlib connection for read-only fast paths."""
+        conn = sq.connect(self.path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @property
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = sq.make_engine(self.path)
+            return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on error; objects stay readable."""
+        from sqlmodel import Session
+
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

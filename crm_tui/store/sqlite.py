@@ -1,0 +1,163 @@
+"""Everything that is SQLite-only: file creation, pragmas, the FTS5 search index, backup, checks.
+
+A PostgreSQL backend for teams would replace this module and keep the store
+functions that call it. Imports only the standard library so that the
+first frame and headless commands do not pay for the ORM.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 5000
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+#: One search row per customer: its own fields plus its contacts' names, phones and emails.
+SEARCH_ROWS_SQL = """
+SELECT c.id, c.name, c.code,
+       (SELECT group_concat(name, ' ') FROM contact WHERE customer_id = c.id),
+       (SELECT group_concat(coalesce(mobile, '') || ' ' || coalesce(phone, ''), ' ')
+          FROM contact WHERE customer_id = c.id),
+       (SELECT group_concat(email, ' ') FROM contact WHERE customer_id = c.id),
+       (SELECT group_concat(t.name, ' ') FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
+         WHERE ct.customer_id = c.id)
+FROM customer c
+"""
+
+
+class NotADatabaseError(Exception):
+    """The file exists but is not a SQLite database."""
+
+
+def ensure_file(path: Path) -> None:
+    """Create the database file (mode 0600) and its folder if missing; refuse non-SQLite files."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+        return
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head and head != SQLITE_HEADER:
+        raise NotADatabaseError(str(path))
+
+
+def apply_pragmas(conn: sqlite3.Connection) -> None:
+    """WAL for concurrent readers, foreign keys enforced, and a busy timeout for a second writer."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """A standard-library connection with the store's pragmas (autocommit off, rows by name)."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    else:
+        conn = sqlite3.connect(path, check_same_thread=False)
+        apply_pragmas(conn)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def make_engine(path: Path | str):
+    """A SQLAlchemy engine on the file with the same pragmas on every connection."""
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # Let SQLAlchemy own transactions (the pysqlite default BEGIN is deferred and late).
+        dbapi_conn.isolation_level = None
+        apply_pragmas(dbapi_conn)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+# --- full-text search -------------------------------------------------------
+
+
+def reindex_customers(conn, customer_ids: Iterable[int]) -> None:
+    """Refresh the search rows of some customers (call inside the writing transaction).
+
+    ``conn`` is a DB-API connection or cursor (``execute`` with qmark parameters).
+    """
+    ids = sorted({int(i) for i in customer_ids if i is not None})
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"DELETE FROM customer_search WHERE rowid IN ({marks})", chunk)
+        conn.execute(
+            "INSERT INTO customer_search(rowid, name, code, contacts, phones, emails, tags) "
+            f"{SEARCH_ROWS_SQL} WHERE c.id IN ({marks})",
+            chunk,
+        )
+
+
+def rebuild_search_index(conn) -> None:
+    """Rebuild the whole search index (after bulk loads)."""
+    conn.execute("DELETE FROM customer_search")
+    conn.execute(
+        f"INSERT INTO customer_search(rowid, name, code, contacts, phones, emails, tags) {SEARCH_ROWS_SQL}"
+    )
+
+
+def search_match_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression for substring search, or None when the query is too short.
+
+    Each whitespace-separated word must occur somewhere; words are quoted so
+    punctuation cannot break the query syntax. Trigram needs three characters.
+    """
+    words = [w for w in query.split() if len(w) >= 3]
+    if not words:
+        return None
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+# --- backup and checks ------------------------------------------------------
+
+
+def backup(source: Path | str, target: Path | str) -> None:
+    """Consistent online copy with SQLite's backup API (safe while others write)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        target.unlink()
+    fd = os.open(target, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    src = sqlite3.connect(source)
+    src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dst.close()
+        src.close()
+
+
+def check(conn: sqlite3.Connection) -> list[str]:
+    """Problems found by integrity_check and foreign_key_check; empty when healthy."""
+    problems: list[str] = []
+    for (row,) in conn.execute("PRAGMA integrity_check"):
+        if row != "ok":
+            problems.append(f"integrity: {row}")
+    for table, rowid, parent, _fkid in conn.execute("PRAGMA foreign_key_check"):
+        problems.append(f"foreign key: {table} row {rowid} points to a missing {parent}")
+    return problems

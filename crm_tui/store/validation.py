@@ -1,0 +1,202 @@
+"""The rules every form and every import row share: sensitive numbers, money, emails, phones, enums.
+
+A failed rule raises :class:`ValidationError` naming the field, with a message
+that can be shown to the user as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from crm_tui.i18n import _
+
+_DIGIT_RUN = re.compile(r"(?<![\dA-Za-z])\d(?:[ -]?\d){12,18}[\dXx]?(?![\dA-Za-z])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[\d\s\-()]{5,24}$")
+
+
+class ValidationError(ValueError):
+    """A value a form or import row may not hold; ``field`` names where it was."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _plausible_birth(yyyy: str, mm: str, dd: str) -> bool:
+    try:
+        y, m, d = int(yyyy), int(mm), int(dd)
+    except ValueError:
+        return False
+    return 1900 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31
+
+
+def is_national_id(digits: str) -> bool:
+    """A mainland China resident ID number: 18 characters with a valid check digit, or 15 digits."""
+    d = digits.upper()
+    if len(d) == 18 and d[:17].isdigit():
+        total = sum(int(c) * w for c, w in zip(d[:17], _ID_WEIGHTS, strict=True))
+        return _ID_CHECK[total % 11] == d[17] and _plausible_birth(d[6:10], d[10:12], d[12:14])
+    if len(d) == 15 and d.isdigit():
+        return _plausible_birth("19" + d[6:8], d[8:10], d[10:12])
+    return False
+
+
+def is_bank_card(digits: str) -> bool:
+    """A 16–19 digit number passing the Luhn check."""
+    if not (16 <= len(digits) <= 19 and digits.isdigit()):
+        return False
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        n = int(c)
+        if i % 2:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def check_no_sensitive_numbers(field: str, value: str | None) -> None:
+    """Refuse national ID card and bank card numbers (DOMAIN.md, data rules)."""
+    if not value:
+        return
+    for match in _DIGIT_RUN.finditer(value):
+        digits = re.sub(r"[ -]", "", match.group(0))
+        if is_national_id(digits):
+            raise ValidationError(
+                field, _("Looks like a national ID number; the CRM must not store ID numbers")
+            )
+        if is_bank_card(digits):
+            raise ValidationError(
+                field, _("Looks like a bank card number; the CRM must not store card numbers")
+            )
+
+
+def parse_money(field: str, text: str | int | Decimal | None) -> int | None:
+    """Amount text (``12,345.60``, ``¥100``) → integer cents; blank → None. No floats anywhere."""
+    if text is None:
+        return None
+    if isinstance(text, int):
+        return text * 100
+    if isinstance(text, Decimal):
+        value = text
+    else:
+        cleaned = re.sub(r"[\s,¥￥$元]", "", str(text))
+        if not cleaned:
+            return None
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            raise ValidationError(field, _("Not an amount: “{text}”").format(text=text)) from None
+    if not value.is_finite():
+        raise ValidationError(field, _("Not an amount: “{text}”").format(text=text))
+    if value < 0:
+        raise ValidationError(field, _("An amount cannot be negative"))
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError(field, _("At most two decimal places"))
+    cents = int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if cents > 10**15:
+        raise ValidationError(field, _("Amount too large"))
+    return cents
+
+
+def cents_to_decimal(cents: int | None) -> Decimal | None:
+    return None if cents is None else (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+def format_amount(cents: int | None) -> str:
+    """Plain decimal with a dot and no separators, as CSV files want (``1234.50``)."""
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def display_amount(cents: int | None) -> str:
+    """Amount for people: thousands separators, no decimals when whole (``12,345`` / ``12,345.50``)."""
+    if cents is None:
+        return ""
+    whole, frac = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{whole:,}" + (f".{frac:02d}" if frac else "")
+
+
+def check_email(field: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValidationError(field, _("Not an email address: “{text}”").format(text=value))
+    return value
+
+
+def check_phone(field: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    digits = re.sub(r"\D", "", value)
+    if not _PHONE.match(value) or not 5 <= len(digits) <= 20:
+        raise ValidationError(field, _("Not a phone number: “{text}”").format(text=value))
+    check_no_sensitive_numbers(field, value)
+    return value
+
+
+def check_choice(
+    field: str, vocabulary, value: str | None, *, required: bool = False
+) -> str | None:
+    """Map a key or either language's label to the key; unknown values are an error."""
+    if value is None or not str(value).strip():
+        if required:
+            raise ValidationError(field, _("Required"))
+        return None
+    key = vocabulary.parse(str(value))
+    if key is None:
+        allowed = ", ".join(vocabulary.keys)
+        raise ValidationError(
+            field,
+            _("Unknown value “{text}” (one of: {allowed})").format(text=value, allowed=allowed),
+        )
+    return key
+
+
+def check_text(
+    field: str, value: str | None, *, required: bool = False, max_len: int = 2000
+) -> str | None:
+    """Trim; blank → None (or an error when required); refuse sensitive numbers and huge text."""
+    if value is None or not str(value).strip():
+        if required:
+            raise ValidationError(field, _("Required"))
+        return None
+    value = str(value).strip()
+    if len(value) > max_len:
+        raise ValidationError(field, _("Too long (at most {n} characters)").format(n=max_len))
+    check_no_sensitive_numbers(field, value)
+    return value
+
+
+_SUFFIXES = (
+    "股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "co., ltd.", "co.,ltd.", "co. ltd.",
+    "co ltd", "company limited", "limited", "ltd.", "ltd", "inc.", "inc", "corporation", "corp.",
+    "corp", "llc", "gmbh", "co.",
+)  # fmt: skip
+
+
+def normalise_name(name: str) -> str:
+    """Name key for duplicate detection: case, full/half width, spaces, punctuation, company suffixes."""
+    import unicodedata
+
+    n = unicodedata.normalize("NFKC", name).lower().strip()
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _SUFFIXES:
+            if n.endswith(suffix) and len(n) > len(suffix):
+                n = n[: -len(suffix)].rstrip(" ,.")
+                changed = True
+    return re.sub(r"[\W_]+", "", n)
