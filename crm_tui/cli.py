@@ -1,0 +1,127 @@
+"""The `crm` command: opens the TUI, or runs one headless subcommand of CLI.md and exits.
+
+Each subcommand lives in ``crm_tui/commands/<name>.py`` with ``add_arguments(parser)``
+and ``run(args, ctx) -> int``. Those modules import only the standard library at the
+top so that `crm --help` and `crm due` start fast; heavy imports go inside ``run``.
+Exit status: 0 success, 1 failure (one ``error:`` line), 2 usage, 3 rejected import rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Subcommands in `--help` order; a name whose module is absent is not offered.
+COMMANDS = ("demo", "import", "export", "report", "due", "backup", "restore", "check")
+
+
+class CommandError(Exception):
+    """A failure to report as one ``error:`` line with exit status 1."""
+
+
+@dataclass
+class CliContext:
+    """What every subcommand needs: the database path, settings and language."""
+
+    db_path: Path
+    lang: str
+    _settings: object = field(default=None, repr=False)
+    _database: object = field(default=None, repr=False)
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from crm_tui.settings import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    def database(self):
+        """The opened (created, migrated) database."""
+        if self._database is None:
+            from crm_tui.store.database import Database
+
+            self._database = Database(self.db_path)
+        return self._database
+
+
+def _command_module(name: str):
+    return importlib.import_module(f"crm_tui.commands.{name}")
+
+
+def _available(name: str) -> bool:
+    return importlib.util.find_spec(f"crm_tui.commands.{name}") is not None
+
+
+def _global_options(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="database file (default: $CRM_DB or crm.db in the user data folder)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default=default,
+        help="interface language (default: $CRM_LANG, config, locale)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crm",
+        description="A keyboard-driven terminal CRM. Without a command it opens the terminal UI.",
+    )
+    _global_options(parser, None)
+    # --db and --lang are accepted after the subcommand too ("any command").
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        if not _available(name):
+            continue
+        module = _command_module(name)
+        sp = sub.add_parser(name, help=module.HELP, description=module.HELP, parents=[common])
+        module.add_arguments(sp)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from crm_tui.i18n import detect_language, set_language
+    from crm_tui.settings import SettingsError, resolve_db_path
+
+    ctx = CliContext(db_path=resolve_db_path(args.db), lang="en")
+    try:
+        configured = ctx.settings.language  # type: ignore[attr-defined]
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    ctx.lang = detect_language(args.lang, configured)
+    set_language(ctx.lang)
+    from crm_tui.store.database import DatabaseError
+
+    try:
+        if args.command is None:
+            from crm_tui.app import run_app
+
+            return run_app(ctx)
+        return int(_command_module(args.command).run(args, ctx) or 0)
+    except (CommandError, DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Headless subcommands of `crm` (see crm_tui.cli): one module per command."""

@@ -1,0 +1,35 @@
+"""Shared fixtures: a fresh migrated database per test, English by default."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_tui.i18n import set_language
+from crm_tui.store.database import Database
+
+
+@pytest.fixture(autouse=True)
+def _english_and_isolated(monkeypatch, tmp_path):
+    """Every test starts in English with its own config/data folders (never the user's)."""
+    set_language("en")
+    monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CRM_DB", raising=False)
+    monkeypatch.delenv("CRM_LANG", raising=False)
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def db(tmp_path) -> Database:
+    database = Database(tmp_path / "crm.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def session(db):
+    with db.session() as s:
+        yield s
