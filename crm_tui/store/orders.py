@@ -1,0 +1,197 @@
+"""Order and payment commands; they keep the customer's derived total amount and last order current."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, func, select
+
+from crm_tui.i18n import _
+from crm_tui.store.common import (
+    NotFoundError,
+    clean,
+    date_field,
+    money_field,
+    text_field,
+)
+from crm_tui.store.models import Customer, Opportunity, Payment, SalesOrder, now
+from crm_tui.store.validation import ValidationError
+
+ORDER_FIELDS = {
+    "order_date": date_field(required=True),
+    "amount_cents": money_field(),
+    "product": text_field(max_len=200),
+    "order_no": text_field(max_len=100),
+    "opportunity_id": lambda n, v: int(v) if v not in (None, "") else None,
+}
+
+PAYMENT_FIELDS = {
+    "paid_on": date_field(required=True),
+    "amount_cents": money_field(),
+}
+
+
+def refresh_customer_totals(session: Session, customer_ids: list[int]) -> None:
+    """Recompute customers' ``total_amount_cents`` and ``last_order`` from their orders (SQL)."""
+    for cid in sorted(set(customer_ids)):
+        session.execute(
+            text(
+                "UPDATE customer SET "
+                "total_amount_cents = (SELECT coalesce(sum(amount_cents), 0) FROM sales_order "
+                "WHERE customer_id = :cid), "
+                "last_order = (SELECT max(order_date) FROM sales_order WHERE customer_id = :cid) "
+                "WHERE id = :cid"
+            ),
+            {"cid": cid},
+        )
+    session.flush()
+    # Objects already in the session must not keep the stale derived values.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Customer) and obj.id in customer_ids:
+            session.expire(obj, ["total_amount_cents", "last_order"])
+
+
+def _check_amount(field: str, cents: int | None) -> int:
+    if cents is None:
+        raise ValidationError(field, _("Required"))
+    if cents <= 0:
+        raise ValidationError(field, _("The amount must be more than zero"))
+    return cents
+
+
+def _check_order_no(session: Session, order_no: str | None, own_id: int | None = None) -> None:
+    if not order_no:
+        return
+    other = session.exec(select(SalesOrder.id).where(SalesOrder.order_no == order_no)).first()
+    if other is not None and other != own_id:
+        raise ValidationError("order_no", _("Order number already used: {no}").format(no=order_no))
+
+
+def create_order(session: Session, customer_id: int, data: Mapping[str, Any]) -> SalesOrder:
+    """Validate and add an order (customer, date and amount required)."""
+    if session.get(Customer, customer_id) is None:
+        raise ValidationError("customer_id", _("Pick a customer"))
+    values = clean(ORDER_FIELDS, data)
+    values["amount_cents"] = _check_amount("amount_cents", values.get("amount_cents"))
+    if values.get("order_date") is None:
+        raise ValidationError("order_date", _("Required"))
+    _check_order_no(session, values.get("order_no"))
+    opp_id = values.get("opportunity_id")
+    if opp_id is not None:
+        opp = session.get(Opportunity, opp_id)
+        if opp is None or opp.customer_id != customer_id:
+            raise ValidationError(
+                "opportunity_id", _("This opportunity does not belong to the customer")
+            )
+    order = SalesOrder(
+        customer_id=customer_id,
+        **{k: v for k, v in values.items() if v is not None},
+        created_at=now(),
+    )
+    session.add(order)
+    session.flush()
+    refresh_customer_totals(session, [customer_id])
+    return order
+
+
+def get_order(session: Session, order_id: int) -> SalesOrder:
+    order = session.get(SalesOrder, order_id)
+    if order is None:
+        raise NotFoundError(_("This order no longer exists"))
+    return order
+
+
+def update_order(session: Session, order_id: int, data: Mapping[str, Any]) -> SalesOrder:
+    """Change an order's date, amount, product or number (totals follow)."""
+    order = get_order(session, order_id)
+    values = clean(ORDER_FIELDS, data)
+    if "amount_cents" in values:
+        values["amount_cents"] = _check_amount("amount_cents", values["amount_cents"])
+        if values["amount_cents"] < paid_cents(session, order_id):
+            raise ValidationError("amount_cents", _("Less than what has already been paid"))
+    if "order_date" in values and values["order_date"] is None:
+        raise ValidationError("order_date", _("Required"))
+    if "order_no" in values:
+        _check_order_no(session, values["order_no"], order_id)
+    for key, value in values.items():
+        setattr(order, key, value)
+    session.add(order)
+    session.flush()
+    refresh_customer_totals(session, [order.customer_id])
+    return order
+
+
+def delete_order(session: Session, order_id: int) -> None:
+    """Delete an order and its payments (totals follow)."""
+    order = get_order(session, order_id)
+    customer_id = order.customer_id
+    session.delete(order)
+    session.flush()
+    refresh_customer_totals(session, [customer_id])
+
+
+def list_orders(session: Session, customer_id: int) -> list[SalesOrder]:
+    """A customer's orders, newest first."""
+    return list(
+        session.exec(
+            select(SalesOrder)
+            .where(SalesOrder.customer_id == customer_id)
+            .order_by(col(SalesOrder.order_date).desc(), col(SalesOrder.id).desc())
+        ).all()
+    )
+
+
+# --- payments ---------------------------------------------------------------
+
+
+def paid_cents(session: Session, order_id: int) -> int:
+    return session.exec(
+        select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(Payment.order_id == order_id)
+    ).one()
+
+
+def add_payment(session: Session, order_id: int, data: Mapping[str, Any]) -> Payment:
+    """Record a payment against an order; more than the order's outstanding amount is refused."""
+    order = get_order(session, order_id)
+    values = clean(PAYMENT_FIELDS, data)
+    if values.get("paid_on") is None:
+        raise ValidationError("paid_on", _("Required"))
+    cents = _check_amount("amount_cents", values.get("amount_cents"))
+    if paid_cents(session, order_id) + cents > order.amount_cents:
+        raise ValidationError("amount_cents", _("More than the order's outstanding amount"))
+    payment = Payment(order_id=order_id, paid_on=values["paid_on"], amount_cents=cents)
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def delete_payment(session: Session, payment_id: int) -> None:
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFoundError(_("This payment no longer exists"))
+    session.delete(payment)
+    session.flush()
+
+
+def list_payments(session: Session, order_id: int) -> list[Payment]:
+    return list(
+        session.exec(
+            select(Payment)
+            .where(Payment.order_id == order_id)
+            .order_by(col(Payment.paid_on), col(Payment.id))
+        ).all()
+    )
+
+
+def collection(session: Session, customer_id: int | None = None) -> tuple[int, int]:
+    """(ordered cents, paid cents) over a customer's orders or all orders: the collection rate's parts."""
+    ordered = select(func.coalesce(func.sum(SalesOrder.amount_cents), 0))
+    paid = select(func.coalesce(func.sum(Payment.amount_cents), 0)).join(
+        SalesOrder, SalesOrder.id == Payment.order_id
+    )
+    if customer_id is not None:
+        ordered = ordered.where(SalesOrder.customer_id == customer_id)
+        paid = paid.where(SalesOrder.customer_id == customer_id)
+    return session.exec(ordered).one(), session.exec(paid).one()

@@ -1,0 +1,291 @@
+"""Opportunity commands: validation, stage moves and undo, criteria, marks, board queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm_tui.settings import Settings
+from crm_tui.store import opportunities as ops
+from crm_tui.store.common import ConflictError, raw
+from crm_tui.store.customers import create_customer
+from crm_tui.store.models import Opportunity, StageChange
+from crm_tui.store.validation import ValidationError
+
+T0 = dt.datetime(2026, 11, 1, 9, 0, 0)
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def customer(session):
+    return create_customer(session, {"name": "Acme Ltd", "level": "A"})
+
+
+def test_create_defaults_probability_and_records_first_stage(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, when=T0)
+    assert (opp.stage, opp.probability, opp.probability_overridden) == (
+        "initial_contact",
+        10,
+        False,
+    )
+    hist = ops.stage_history(session, opp.id)
+    assert [(h.from_stage, h.to_stage, h.changed_at) for h in hist] == [
+        (None, "initial_contact", T0)
+    ]
+
+
+def test_create_at_stage_and_overridden_probability(session, customer):
+    opp = ops.create_opportunity(
+        session, customer.id, {"name": "CRM", "probability": "60%", "amount_cents": "12,345.67"},
+        stage="proposal",
+    )  # fmt: skip
+    assert opp.stage == "proposal"
+    assert opp.probability == 60 and opp.probability_overridden
+    assert opp.amount_cents == 1234567
+    same = ops.create_opportunity(
+        session, customer.id, {"name": "x", "probability": 50}, stage="proposal"
+    )
+    assert not same.probability_overridden
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "ok", "amount_cents": "abc"}, "amount_cents"),
+        ({"name": "ok", "probability": "150"}, "probability"),
+        ({"name": "ok", "expected_close": "soonish"}, "expected_close"),
+        ({"name": "ok", "next_action": "call 11010519491231002X"}, "next_action"),
+        ({"name": "ok", "risks": "card 4111 1111 1111 1111"}, "risks"),
+    ],
+)
+def test_validation(session, customer, data, field):
+    with pytest.raises(ValidationError) as err:
+        ops.create_opportunity(session, customer.id, data)
+    assert err.value.field == field
+
+
+def test_customer_required(session):
+    with pytest.raises(ValidationError) as err:
+        ops.create_opportunity(session, 999, {"name": "x"})
+    assert err.value.field == "customer_id"
+
+
+def test_update_with_version_conflict(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"})
+    v = opp.version
+    ops.update_opportunity(session, opp.id, {"amount_cents": "100"}, expected_version=v)
+    with pytest.raises(ConflictError):
+        ops.update_opportunity(session, opp.id, {"amount_cents": "200"}, expected_version=v)
+    assert session.get(Opportunity, opp.id).amount_cents == 10000
+
+
+def test_update_probability_blank_follows_stage_again(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP", "probability": 33})
+    assert opp.probability_overridden
+    opp = ops.update_opportunity(session, opp.id, {"probability": ""})
+    assert (opp.probability, opp.probability_overridden) == (10, False)
+
+
+def test_move_records_change_resets_criteria_and_follows_probability(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, when=T0)
+    ops.toggle_criterion(session, opp.id, 0)
+    when = T0 + dt.timedelta(days=3)
+    move = ops.move_stage(session, opp.id, "needs_confirmed", when=when)
+    opp = session.get(Opportunity, opp.id)
+    assert (opp.stage, opp.probability, opp.criteria_done) == ("needs_confirmed", 25, "")
+    assert opp.stage_entered_at == when
+    change = session.get(StageChange, move.change_id)
+    assert (change.from_stage, change.to_stage, change.changed_at) == (
+        "initial_contact", "needs_confirmed", when,
+    )  # fmt: skip
+
+
+def test_overridden_probability_survives_moves(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP", "probability": 40})
+    ops.move_stage(session, opp.id, "needs_confirmed")
+    assert session.get(Opportunity, opp.id).probability == 40
+
+
+def test_configured_probabilities(session, customer):
+    s = Settings()
+    stages = dict(s.stages)
+    from dataclasses import replace
+
+    stages["needs_confirmed"] = replace(stages["needs_confirmed"], probability=30)
+    s = replace(s, stages=stages)
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, settings=s)
+    ops.move_stage(session, opp.id, "needs_confirmed", settings=s)
+    assert session.get(Opportunity, opp.id).probability == 30
+
+
+def test_won_sets_close_and_amount_and_undo_restores(session, customer):
+    opp = ops.create_opportunity(
+        session, customer.id, {"name": "ERP", "amount_cents": "1000"}, stage="negotiation", when=T0
+    )
+    ops.toggle_criterion(session, opp.id, 1)
+    move = ops.move_stage(
+        session, opp.id, "won", when=T0 + dt.timedelta(days=2), actual_close="2026-11-02",
+        amount="1,234.50",
+    )  # fmt: skip
+    opp = session.get(Opportunity, opp.id)
+    assert (opp.stage, opp.actual_close, opp.amount_cents, opp.probability) == (
+        "won", dt.date(2026, 11, 2), 123450, 100,
+    )  # fmt: skip
+    ops.undo_move(session, move.change_id, previous=move.previous)
+    opp = session.get(Opportunity, opp.id)
+    assert (opp.stage, opp.amount_cents, opp.actual_close, opp.probability) == (
+        "negotiation", 100000, None, 75,
+    )  # fmt: skip
+    assert opp.criteria_done == "1" and opp.stage_entered_at == T0
+    assert [h.to_stage for h in ops.stage_history(session, opp.id)] == ["negotiation"]
+
+
+def test_undo_without_snapshot_uses_history(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, when=T0)
+    move = ops.move_stage(session, opp.id, "lost", lost_reason="Price", when=T0 + dt.timedelta(1))
+    assert session.get(Opportunity, opp.id).lost_reason == "Price"
+    ops.undo_move(session, move.change_id)
+    opp = session.get(Opportunity, opp.id)
+    assert (opp.stage, opp.stage_entered_at, opp.probability) == ("initial_contact", T0, 10)
+
+
+def test_only_latest_move_can_be_undone(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, when=T0)
+    first = ops.move_stage(session, opp.id, "needs_confirmed", when=T0 + dt.timedelta(1))
+    ops.move_stage(session, opp.id, "proposal", when=T0 + dt.timedelta(2))
+    with pytest.raises(ConflictError):
+        ops.undo_move(session, first.change_id)
+    with pytest.raises(ValidationError):
+        ops.undo_move(session, ops.stage_history(session, opp.id)[0].id)
+
+
+def test_move_conflict_and_same_stage(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"})
+    with pytest.raises(ConflictError):
+        ops.move_stage(session, opp.id, "proposal", expected_version=opp.version - 1)
+    with pytest.raises(ValidationError):
+        ops.move_stage(session, opp.id, "initial_contact")
+
+
+def test_ladder():
+    assert ops.next_stage("negotiation") == "won"
+    assert ops.next_stage("won") == "after_sales"
+    assert ops.next_stage("after_sales") is None
+    assert ops.previous_stage("initial_contact") is None
+    assert ops.previous_stage("won") == "negotiation"
+    assert ops.next_stage("lost") is None
+
+
+def test_criteria_toggle_and_progress(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, stage="needs_confirmed")
+    ops.toggle_criterion(session, opp.id, 0)
+    opp = ops.toggle_criterion(session, opp.id, 2)
+    assert ops.criteria_progress(opp.stage, opp.criteria_done) == (2, 3)
+    assert ops.unticked_criteria(opp.stage, opp.criteria_done, "en") == [
+        "Decision maker identified"
+    ]
+    assert ops.unticked_criteria(opp.stage, opp.criteria_done, "zh") == ["已确定决策人"]
+    opp = ops.toggle_criterion(session, opp.id, 0)
+    assert ops.criteria_progress(opp.stage, opp.criteria_done) == (1, 3)
+    with pytest.raises(ValidationError):
+        ops.toggle_criterion(session, opp.id, 7)
+
+
+def test_stalled_and_overdue_rules():
+    entered = dt.datetime(2026, 11, 1, 9)
+    # initial contact expects 14 days: the 15th day over is stalled
+    assert not ops.is_stalled("initial_contact", entered, None, entered, dt.date(2026, 11, 15))
+    assert ops.is_stalled("initial_contact", entered, None, entered, dt.date(2026, 11, 16))
+    # proposal (21 days) but no interaction for more than 30 days
+    old = dt.datetime(2026, 9, 1, 9)
+    recent = dt.datetime(2026, 11, 10, 9)
+    assert ops.is_stalled("proposal", recent, old, old, TODAY)
+    assert not ops.is_stalled("proposal", recent, "2026-11-20 10:00:00", old, TODAY)
+    assert ops.is_stalled("proposal", entered, "2026-11-20 10:00:00", old, TODAY)  # 22 > 21 days
+    assert not ops.is_stalled("won", old, old, old, TODAY)
+    assert ops.is_overdue("proposal", dt.date(2026, 11, 22), None, TODAY)
+    assert ops.is_overdue("proposal", None, "2026-11-01", TODAY)
+    assert not ops.is_overdue("proposal", TODAY, TODAY, TODAY)
+    assert not ops.is_overdue("won", dt.date(2026, 1, 1), None, TODAY)
+
+
+def _seed_board(session, customer):
+    other = create_customer(session, {"name": "北京星辰科技有限公司", "level": "C"})
+    specs = [
+        (customer.id, "A1", "initial_contact", "100.10", "2026-12-01"),
+        (customer.id, "A2", "initial_contact", "200.20", "2026-11-30"),
+        (other.id, "B1", "initial_contact", "0.05", None),
+        (other.id, "B2", "proposal", "333.33", "2026-12-15"),
+        (customer.id, "W-old", "won", "900", "2026-09-01"),
+        (customer.id, "W-new", "won", "500", "2026-11-20"),
+    ]
+    ids = {}
+    for cid, name, stage, amount, close in specs:
+        opp = ops.create_opportunity(
+            session, cid, {"name": name, "amount_cents": amount, "expected_close": close},
+            stage=stage, when=T0,
+        )  # fmt: skip
+        ids[name] = opp.id
+    session.get(Opportunity, ids["W-old"]).actual_close = dt.date(2026, 9, 1)
+    session.get(Opportunity, ids["W-new"]).actual_close = dt.date(2026, 11, 20)
+    session.flush()
+    return ids
+
+
+def test_column_summaries_exact(session, customer):
+    _seed_board(session, customer)
+    sums = ops.column_summaries(raw(session), ops.BoardFilter(), TODAY)
+    ic = sums["initial_contact"]
+    assert (ic.count, ic.amount_cents) == (3, 10010 + 20020 + 5)
+    # 30035 cents × 10% = 3003.5 → 3004 (half up)
+    assert ic.weighted_cents == 3004
+    assert (sums["proposal"].count, sums["proposal"].weighted_cents) == (1, 16667)  # 16666.5
+    assert (sums["won"].count, sums["won"].amount_cents) == (1, 50000)
+    assert sums["lost"].count == 0
+    every = ops.column_summaries(raw(session), ops.BoardFilter(all_closed=True), TODAY)
+    assert (every["won"].count, every["won"].amount_cents) == (2, 140000)
+
+
+def test_column_page_order_filters_and_position(session, customer):
+    ids = _seed_board(session, customer)
+    conn = raw(session)
+    page = ops.column_page(conn, "initial_contact", ops.BoardFilter(), TODAY)
+    assert [c.name for c in page] == ["A2", "A1", "B1"]
+    assert page[0].customer == "Acme Ltd" and page[0].criteria == (0, 2)
+    assert [
+        c.name for c in ops.column_page(conn, "initial_contact", ops.BoardFilter(), TODAY, 1, 1)
+    ] == ["A1"]
+    by_text = ops.column_summaries(conn, ops.BoardFilter(text="星辰"), TODAY)
+    assert by_text["initial_contact"].count == 1 and by_text["proposal"].count == 1
+    assert (
+        ops.column_summaries(conn, ops.BoardFilter(text="a%"), TODAY)["initial_contact"].count == 0
+    )
+    by_level = ops.column_summaries(conn, ops.BoardFilter(level="A"), TODAY)
+    assert by_level["initial_contact"].count == 2 and by_level["proposal"].count == 0
+    by_month = ops.column_page(
+        conn, "initial_contact", ops.BoardFilter(close_month="2026-12"), TODAY
+    )
+    assert [c.name for c in by_month] == ["A1"]
+    assert ops.card_position(conn, ids["B1"], ops.BoardFilter(), TODAY) == ("initial_contact", 2)
+    assert ops.card_position(conn, ids["W-old"], ops.BoardFilter(), TODAY) is None
+    assert "2026-12" in ops.close_months(conn)
+
+
+def test_card_marks(session, customer):
+    opp = ops.create_opportunity(
+        session, customer.id,
+        {"name": "Late", "next_action": "call", "next_action_due": "2026-11-20", "risk_flag": "yes"},
+        when=T0,
+    )  # fmt: skip
+    [card] = ops.column_page(raw(session), "initial_contact", ops.BoardFilter(), TODAY)
+    assert card.id == opp.id
+    assert card.stalled and card.overdue and card.risk_flag  # 22 days in a 14-day stage
+
+
+def test_delete(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"})
+    ops.delete_opportunity(session, opp.id)
+    assert session.get(Opportunity, opp.id) is None
+    assert ops.stage_history(session, opp.id) == []

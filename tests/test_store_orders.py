@@ -1,0 +1,123 @@
+"""Orders and payments: validation, exact totals on the customer, order numbers, payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm_tui.store import orders
+from crm_tui.store.customers import create_customer
+from crm_tui.store.models import Customer, Payment
+from crm_tui.store.opportunities import create_opportunity
+from crm_tui.store.validation import ValidationError
+
+
+@pytest.fixture
+def customer(session):
+    return create_customer(session, {"name": "Acme Ltd"})
+
+
+def _fresh(session, cid):
+    c = session.get(Customer, cid)
+    session.refresh(c)
+    return c
+
+
+def test_totals_follow_orders_exactly(session, customer):
+    a = orders.create_order(
+        session, customer.id, {"order_date": "2026-10-01", "amount_cents": "0.10"}
+    )
+    orders.create_order(session, customer.id, {"order_date": "2026-11-05", "amount_cents": "0.20"})
+    c = _fresh(session, customer.id)
+    assert (c.total_amount_cents, c.last_order) == (30, dt.date(2026, 11, 5))
+    orders.create_order(
+        session, customer.id, {"order_date": "2026-09-01", "amount_cents": "1,000,000.01"}
+    )
+    assert _fresh(session, customer.id).total_amount_cents == 100000031
+    orders.update_order(session, a.id, {"amount_cents": "5"})
+    assert _fresh(session, customer.id).total_amount_cents == 100000521
+    latest = orders.list_orders(session, customer.id)[0]
+    orders.delete_order(session, latest.id)
+    c = _fresh(session, customer.id)
+    assert c.last_order == dt.date(2026, 10, 1)
+    for o in orders.list_orders(session, customer.id):
+        orders.delete_order(session, o.id)
+    c = _fresh(session, customer.id)
+    assert (c.total_amount_cents, c.last_order) == (0, None)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"amount_cents": "10"}, "order_date"),
+        ({"order_date": "2026-11-01"}, "amount_cents"),
+        ({"order_date": "2026-11-01", "amount_cents": "0"}, "amount_cents"),
+        ({"order_date": "2026-11-01", "amount_cents": "1.234"}, "amount_cents"),
+        ({"order_date": "2026-11-01", "amount_cents": "-5"}, "amount_cents"),
+        ({"order_date": "someday", "amount_cents": "5"}, "order_date"),
+        (
+            {"order_date": "2026-11-01", "amount_cents": "5", "product": "11010519491231002X"},
+            "product",
+        ),
+        (
+            {"order_date": "2026-11-01", "amount_cents": "5", "order_no": "6222 0212 3456 7894"},
+            "order_no",
+        ),
+    ],
+)
+def test_validation(session, customer, data, field):
+    with pytest.raises(ValidationError) as err:
+        orders.create_order(session, customer.id, data)
+    assert err.value.field == field
+    assert _fresh(session, customer.id).total_amount_cents == 0
+
+
+def test_order_number_unique(session, customer):
+    orders.create_order(
+        session, customer.id, {"order_date": "2026-11-01", "amount_cents": "1", "order_no": "SO-1"}
+    )
+    with pytest.raises(ValidationError) as err:
+        orders.create_order(
+            session,
+            customer.id,
+            {"order_date": "2026-11-01", "amount_cents": "1", "order_no": "SO-1"},
+        )
+    assert err.value.field == "order_no"
+
+
+def test_order_from_opportunity_of_same_customer(session, customer):
+    other = create_customer(session, {"name": "Other"})
+    opp = create_opportunity(session, other.id, {"name": "deal"})
+    with pytest.raises(ValidationError):
+        orders.create_order(
+            session,
+            customer.id,
+            {"order_date": "2026-11-01", "amount_cents": "1", "opportunity_id": opp.id},
+        )
+    o = orders.create_order(
+        session,
+        other.id,
+        {"order_date": "2026-11-01", "amount_cents": "1", "opportunity_id": opp.id},
+    )
+    assert o.opportunity_id == opp.id
+
+
+def test_payments(session, customer):
+    o = orders.create_order(
+        session, customer.id, {"order_date": "2026-11-01", "amount_cents": "100"}
+    )
+    orders.add_payment(session, o.id, {"paid_on": "2026-11-02", "amount_cents": "33.33"})
+    orders.add_payment(session, o.id, {"paid_on": "2026-11-03", "amount_cents": "33.33"})
+    with pytest.raises(ValidationError):
+        orders.add_payment(session, o.id, {"paid_on": "2026-11-04", "amount_cents": "33.35"})
+    assert orders.paid_cents(session, o.id) == 6666
+    assert orders.collection(session, customer.id) == (10000, 6666)
+    with pytest.raises(ValidationError):
+        orders.update_order(session, o.id, {"amount_cents": "50"})
+    p = orders.list_payments(session, o.id)[0]
+    orders.delete_payment(session, p.id)
+    assert orders.paid_cents(session, o.id) == 3333
+    orders.delete_order(session, o.id)
+    session.expire_all()
+    assert session.get(Payment, p.id + 1) is None
