@@ -1,0 +1,204 @@
+"""Standard-library reads of the interaction log: filtered pages, full-text search, customer timeline.
+
+No ORM here, so the log screen's first page and the customer timeline read fast
+through ``Database.reading()``. Search uses the ``interaction_search`` FTS5
+trigram table (migration 0004) for words of three or more characters and falls
+back to ``LIKE`` for shorter queries (two-character Chinese words).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from crm_tui.store.due import rows
+from crm_tui.store.sqlite import search_match_expression
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Filters of the interaction log; ``None`` means no restriction."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None  # inclusive
+    channel: str | None = None
+    customer_id: int | None = None
+    attitude: str | None = None
+    text: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(
+            v not in (None, "")
+            for v in (
+                self.date_from,
+                self.date_to,
+                self.channel,
+                self.customer_id,
+                self.attitude,
+                self.text,
+            )
+        )
+
+
+_COLUMNS = """
+  i.id, i.occurred_at, i.channel, i.subject, i.attitude, i.customer_id, i.contact_id,
+  i.opportunity_id, i.task_id, c.name AS customer, ct.name AS contact, o.name AS opportunity
+"""
+_JOINS = """
+FROM interaction i
+JOIN customer c ON c.id = i.customer_id
+LEFT JOIN contact ct ON ct.id = i.contact_id
+LEFT JOIN opportunity o ON o.id = i.opportunity_id
+"""
+
+
+def _where(f: LogFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if f.date_from:
+        clauses.append("i.occurred_at >= ?")
+        params.append(f"{f.date_from.isoformat()} 00:00:00")
+    if f.date_to:
+        clauses.append("i.occurred_at < ?")
+        params.append(f"{(f.date_to + dt.timedelta(days=1)).isoformat()} 00:00:00")
+    if f.channel:
+        clauses.append("i.channel = ?")
+        params.append(f.channel)
+    if f.customer_id:
+        clauses.append("i.customer_id = ?")
+        params.append(f.customer_id)
+    if f.attitude:
+        clauses.append("i.attitude = ?")
+        params.append(f.attitude)
+    text = (f.text or "").strip()
+    if text:
+        match = search_match_expression(text)
+        if match:
+            clauses.append(
+                "i.id IN (SELECT rowid FROM interaction_search WHERE interaction_search MATCH ?)"
+            )
+            params.append(match)
+        else:
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append(
+                "(i.subject LIKE ? ESCAPE '\\' OR i.content LIKE ? ESCAPE '\\' "
+                "OR i.feedback LIKE ? ESCAPE '\\')"
+            )
+            params.extend([like, like, like])
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def count_interactions(conn, f: LogFilter | None = None) -> int:
+    where, params = _where(f or LogFilter())
+    return conn.execute(f"SELECT count(*) FROM interaction i {where}", params).fetchone()[0]
+
+
+def list_interactions(
+    conn, f: LogFilter | None = None, *, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """One page of the log, newest first."""
+    where, params = _where(f or LogFilter())
+    return rows(
+        conn.execute(
+            f"SELECT {_COLUMNS} {_JOINS} {where} ORDER BY i.occurred_at DESC, i.id DESC "
+            "LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+    )
+
+
+def interaction_detail(conn, interaction_id: int) -> dict[str, Any] | None:
+    """Every field of one interaction with the names it points to."""
+    found = rows(
+        conn.execute(
+            "SELECT i.*, c.name AS customer, ct.name AS contact, o.name AS opportunity, "
+            "t.title AS task_title, t.due AS task_due, t.status AS task_status "
+            f"{_JOINS} LEFT JOIN task t ON t.id = i.task_id WHERE i.id = ?",
+            (interaction_id,),
+        )
+    )
+    return found[0] if found else None
+
+
+def search_customers(conn, text: str, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Customers for a picker: FTS (name, code, contacts, phones) or a name prefix when short."""
+    text = text.strip()
+    if not text:
+        return rows(
+            conn.execute(
+                "SELECT id, name, code, level FROM customer "
+                "ORDER BY last_interaction_at IS NULL, last_interaction_at DESC, id DESC LIMIT ?",
+                (limit,),
+            )
+        )
+    match = search_match_expression(text)
+    if match:
+        return rows(
+            conn.execute(
+                "SELECT c.id, c.name, c.code, c.level FROM customer_search s "
+                "JOIN customer c ON c.id = s.rowid WHERE customer_search MATCH ? LIMIT ?",
+                (match, limit),
+            )
+        )
+    return rows(
+        conn.execute(
+            "SELECT id, name, code, level FROM customer "
+            "WHERE name LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
+            (text.replace("%", "\\%").replace("_", "\\_") + "%",) * 2 + (limit,),
+        )
+    )
+
+
+def customer_choices(conn, customer_id: int) -> dict[str, list[dict[str, Any]]]:
+    """A customer's contacts and opportunities (open first) for the log form's pickers."""
+    contacts = rows(
+        conn.execute(
+            "SELECT id, name, title FROM contact WHERE customer_id = ? ORDER BY id",
+            (customer_id,),
+        )
+    )
+    deals = rows(
+        conn.execute(
+            "SELECT id, name, stage FROM opportunity WHERE customer_id = ? "
+            "ORDER BY stage IN ('won', 'after_sales', 'lost'), id DESC",
+            (customer_id,),
+        )
+    )
+    return {"contacts": contacts, "opportunities": deals}
+
+
+_TIMELINE = """
+SELECT 'interaction' AS kind, i.id AS id, i.occurred_at AS at, i.subject AS title,
+       i.channel AS detail, i.attitude AS extra
+  FROM interaction i WHERE i.customer_id = :cid
+UNION ALL
+SELECT 'task', t.id, coalesce(t.completed_at, t.due || ' ' || coalesce(t.due_time, '00:00') || ':00'),
+       t.title, t.status, t.type
+  FROM task t WHERE t.customer_id = :cid
+UNION ALL
+SELECT 'stage_change', s.id, s.changed_at, o.name, s.to_stage, s.from_stage
+  FROM stage_change s JOIN opportunity o ON o.id = s.opportunity_id WHERE o.customer_id = :cid
+UNION ALL
+SELECT 'order', so.id, so.order_date || ' 00:00:00', coalesce(so.product, so.order_no, ''),
+       CAST(so.amount_cents AS TEXT), so.order_no
+  FROM sales_order so WHERE so.customer_id = :cid
+"""
+
+
+def customer_timeline(conn, customer_id: int, limit: int = 50, offset: int = 0) -> list[dict]:
+    """A customer's history newest first: interactions, tasks, stage changes and orders.
+
+    Each row: ``kind`` (interaction, task, stage_change, order), ``id`` (of that
+    record), ``at`` ("YYYY-MM-DD HH:MM:SS"; a task's completion time, else its due),
+    ``title`` (subject, task title, opportunity name, product), ``detail`` (channel,
+    task status, new stage, amount in cents as text) and ``extra`` (attitude, task
+    type, previous stage, order number).
+    """
+    return rows(
+        conn.execute(
+            f"SELECT * FROM ({_TIMELINE}) ORDER BY at DESC, kind, id DESC LIMIT :lim OFFSET :off",
+            {"cid": customer_id, "lim": limit, "off": offset},
+        )
+    )

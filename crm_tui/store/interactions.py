@@ -1,0 +1,213 @@
+"""Interaction (follow-up log) commands: log, edit, delete, with the next step becoming a task.
+
+Reads for the log screen live in :mod:`crm_tui.store.interaction_log` (standard
+library only); this module re-exports them so callers find everything here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from crm_tui.i18n import _
+from crm_tui.store import enums
+from crm_tui.store.common import (
+    NotFoundError,
+    apply_update,
+    choice_field,
+    clean,
+    date_field,
+    datetime_field,
+    text_field,
+)
+from crm_tui.store.interaction_log import (  # noqa: F401  (re-exported)
+    LogFilter,
+    count_interactions,
+    customer_choices,
+    customer_timeline,
+    interaction_detail,
+    list_interactions,
+    search_customers,
+)
+from crm_tui.store.models import Contact, Customer, Interaction, Opportunity, Task, now
+from crm_tui.store.validation import ValidationError
+
+
+def _optional_id(name: str, v: Any) -> int | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise ValidationError(name, _("Not a record id: “{text}”").format(text=v)) from None
+
+
+INTERACTION_FIELDS = {
+    "channel": choice_field(enums.CHANNEL),
+    "occurred_at": datetime_field(),
+    "subject": text_field(required=True, max_len=200),
+    "content": text_field(max_len=10_000),
+    "feedback": text_field(max_len=10_000),
+    "attitude": choice_field(enums.ATTITUDE),
+    "contact_id": _optional_id,
+    "opportunity_id": _optional_id,
+    "location": text_field(max_len=200),
+    "our_people": text_field(max_len=200),
+    "their_people": text_field(max_len=200),
+    "key_facts": text_field(max_len=5_000),
+    "next_step": text_field(max_len=200),
+    "next_step_due": date_field(),
+}
+
+#: The task type a next step gets from the channel it was agreed on.
+TASK_TYPE_FOR_CHANNEL = {"email": "email", "visit": "visit", "meeting": "visit"}
+
+
+def _check_links(session: Session, customer_id: int, values: dict[str, Any]) -> None:
+    """A contact or opportunity must belong to the interaction's customer."""
+    contact_id = values.get("contact_id")
+    if contact_id is not None:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.customer_id != customer_id:
+            raise ValidationError("contact_id", _("Not a contact of this customer"))
+    opportunity_id = values.get("opportunity_id")
+    if opportunity_id is not None:
+        deal = session.get(Opportunity, opportunity_id)
+        if deal is None or deal.customer_id != customer_id:
+            raise ValidationError("opportunity_id", _("Not an opportunity of this customer"))
+
+
+def _touch_last_interaction(session: Session, customer_id: int, opportunity_ids) -> None:
+    """Recompute the derived ``last_interaction_at`` of a customer and some opportunities."""
+    latest = session.exec(
+        select(func.max(Interaction.occurred_at)).where(Interaction.customer_id == customer_id)
+    ).one()
+    customer = session.get(Customer, customer_id)
+    if customer is not None:
+        customer.last_interaction_at = latest
+        session.add(customer)
+    for opp_id in {o for o in opportunity_ids if o is not None}:
+        deal = session.get(Opportunity, opp_id)
+        if deal is None:
+            continue
+        deal.last_interaction_at = session.exec(
+            select(func.max(Interaction.occurred_at)).where(Interaction.opportunity_id == opp_id)
+        ).one()
+        session.add(deal)
+    session.flush()
+
+
+def _next_step_task(
+    session: Session, interaction: Interaction, title: str | None, due: dt.date | None,
+    stamp: dt.datetime,
+) -> Task | None:  # fmt: skip
+    if not title and not due:
+        return None
+    if not due:
+        raise ValidationError("next_step_due", _("A next step needs a due date"))
+    task = Task(
+        title=title or _("Follow up: {subject}").format(subject=interaction.subject),
+        type=TASK_TYPE_FOR_CHANNEL.get(interaction.channel, "call"),
+        customer_id=interaction.customer_id,
+        contact_id=interaction.contact_id,
+        opportunity_id=interaction.opportunity_id,
+        due=due,
+        status="planned",
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def log_interaction(
+    session: Session, customer_id: int, data: Mapping[str, Any], *,
+    at: dt.datetime | None = None,
+) -> Interaction:  # fmt: skip
+    """Record an interaction (only ``subject`` is required; ``occurred_at`` defaults to now).
+
+    A ``next_step`` with a ``next_step_due`` creates a planned task for the same
+    customer, contact and opportunity, linked by ``interaction.task_id``; a due
+    date alone creates a "Follow up: subject" task. The customer's and the
+    opportunity's ``last_interaction_at`` are brought up to date. ``at`` is the
+    clock's now (tests freeze it).
+    """
+    stamp = (at or now()).replace(microsecond=0)
+    values = clean(INTERACTION_FIELDS, data)
+    if values.get("subject") is None:
+        raise ValidationError("subject", _("Required"))
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFoundError(_("This customer no longer exists"))
+    _check_links(session, customer_id, values)
+    values["occurred_at"] = values.get("occurred_at") or stamp
+    values["channel"] = values.get("channel") or "phone"
+    interaction = Interaction(
+        customer_id=customer_id,
+        **{k: v for k, v in values.items() if v is not None},
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    session.add(interaction)
+    session.flush()
+    task = _next_step_task(
+        session, interaction, values.get("next_step"), values.get("next_step_due"), stamp
+    )
+    if task is not None:
+        interaction.task_id = task.id
+        session.add(interaction)
+    _touch_last_interaction(session, customer_id, [interaction.opportunity_id])
+    return interaction
+
+
+def update_interaction(
+    session: Session, interaction_id: int, data: Mapping[str, Any], *,
+    expected_version: int | None = None, at: dt.datetime | None = None,
+) -> Interaction:  # fmt: skip
+    """Change an interaction; a next step added later (no linked task yet) creates its task."""
+    values = clean(INTERACTION_FIELDS, data)
+    if "subject" in values and values["subject"] is None:
+        raise ValidationError("subject", _("Required"))
+    if "occurred_at" in values and values["occurred_at"] is None:
+        raise ValidationError("occurred_at", _("Required"))
+    if "channel" in values and values["channel"] is None:
+        values["channel"] = "phone"
+    current = session.get(Interaction, interaction_id)
+    if current is None:
+        raise NotFoundError(_("This record no longer exists (deleted elsewhere)"))
+    _check_links(session, current.customer_id, values)
+    old_opportunity = current.opportunity_id
+    record: Interaction = apply_update(  # type: ignore[assignment]
+        session, Interaction, interaction_id, values, expected_version
+    )
+    if record.task_id is None and (record.next_step or record.next_step_due):
+        task = _next_step_task(
+            session, record, record.next_step, record.next_step_due, (at or now())
+        )
+        if task is not None:
+            record.task_id = task.id
+            session.add(record)
+            session.flush()
+    _touch_last_interaction(session, record.customer_id, [old_opportunity, record.opportunity_id])
+    return record
+
+
+def get_interaction(session: Session, interaction_id: int) -> Interaction:
+    record = session.get(Interaction, interaction_id)
+    if record is None:
+        raise NotFoundError(_("This record no longer exists (deleted elsewhere)"))
+    return record
+
+
+def delete_interaction(session: Session, interaction_id: int) -> None:
+    """Delete one interaction (its next-step task stays); derived dates are recomputed."""
+    record = get_interaction(session, interaction_id)
+    customer_id, opportunity_id = record.customer_id, record.opportunity_id
+    session.delete(record)
+    session.flush()
+    _touch_last_interaction(session, customer_id, [opportunity_id])

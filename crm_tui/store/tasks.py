@@ -1,0 +1,203 @@
+"""Task commands: create, edit, delete, complete, snooze, reschedule — and the due-list reads.
+
+The reads (due groups, badge count, review queue, neglected accounts, customer
+context and timeline) are standard-library functions in :mod:`crm_tui.store.due`
+and :mod:`crm_tui.store.interaction_log`; they are re-exported here. Each takes a
+DB-API connection: ``Database.reading()`` or ``common.raw(session)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session
+
+from crm_tui.i18n import _
+from crm_tui.store import enums
+from crm_tui.store.common import (
+    NotFoundError,
+    apply_update,
+    choice_field,
+    clean,
+    date_field,
+    datetime_field,
+    text_field,
+)
+from crm_tui.store.due import (  # noqa: F401  (re-exported)
+    GROUPS,
+    PRIORITY_HELP,
+    completed_tasks,
+    count_completed,
+    customer_context,
+    due_badge_count,
+    due_counts,
+    due_group,
+    due_list,
+    group_of,
+    neglected_accounts,
+    priority_key,
+    review_queue,
+    task_detail,
+)
+from crm_tui.store.interaction_log import customer_timeline  # noqa: F401  (re-exported)
+from crm_tui.store.models import Contact, Customer, Opportunity, Task, now
+from crm_tui.store.validation import ValidationError
+
+
+def _optional_id(name: str, v: Any) -> int | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise ValidationError(name, _("Not a record id: “{text}”").format(text=v)) from None
+
+
+def _time_field(name: str, v: Any) -> str | None:
+    """``HH:MM`` (or ``H:MM``) or blank."""
+    if isinstance(v, dt.time):
+        return v.strftime("%H:%M")
+    text = str(v or "").strip()
+    if not text:
+        return None
+    parts = text.split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        hh, mm = int(parts[0]), int(parts[1])
+        if hh <= 23 and mm <= 59:
+            return f"{hh:02d}:{mm:02d}"
+    raise ValidationError(name, _("Unreadable time “{text}” (use HH:MM)").format(text=v))
+
+
+TASK_FIELDS = {
+    "title": text_field(required=True, max_len=200),
+    "type": choice_field(enums.TASK_TYPE),
+    "customer_id": _optional_id,
+    "contact_id": _optional_id,
+    "opportunity_id": _optional_id,
+    "goal": text_field(max_len=2000),
+    "notes": text_field(max_len=10_000),
+    "due": date_field(required=True),
+    "due_time": _time_field,
+    "planned_start": datetime_field(),
+    "planned_end": datetime_field(),
+    "status": choice_field(enums.TASK_STATUS),
+    "result": text_field(max_len=5000),
+}
+
+
+def _check_links(session: Session, values: Mapping[str, Any], customer_id: int | None) -> None:
+    if customer_id is not None and session.get(Customer, customer_id) is None:
+        raise ValidationError("customer_id", _("This customer no longer exists"))
+    contact_id = values.get("contact_id")
+    if contact_id is not None:
+        contact = session.get(Contact, contact_id)
+        if contact is None or (customer_id is not None and contact.customer_id != customer_id):
+            raise ValidationError("contact_id", _("Not a contact of this customer"))
+    opportunity_id = values.get("opportunity_id")
+    if opportunity_id is not None:
+        deal = session.get(Opportunity, opportunity_id)
+        if deal is None or (customer_id is not None and deal.customer_id != customer_id):
+            raise ValidationError("opportunity_id", _("Not an opportunity of this customer"))
+
+
+def _completion(values: dict[str, Any], stamp: dt.datetime, old_status: str | None) -> None:
+    """Done/cancelled records their completion time; reopening clears it."""
+    status = values.get("status")
+    if status in ("done", "cancelled") and old_status not in ("done", "cancelled"):
+        values["completed_at"] = stamp
+    elif status in enums.OPEN_TASK_STATUSES and old_status in ("done", "cancelled"):
+        values["completed_at"] = None
+
+
+def create_task(
+    session: Session, data: Mapping[str, Any], *, at: dt.datetime | None = None
+) -> Task:
+    """Add a task (title and due are required). A deal without a customer takes the deal's."""
+    stamp = (at or now()).replace(microsecond=0)
+    values = clean(TASK_FIELDS, data)
+    if values.get("due") is None:
+        raise ValidationError("due", _("Required"))
+    if values.get("customer_id") is None and values.get("opportunity_id") is not None:
+        deal = session.get(Opportunity, values["opportunity_id"])
+        if deal is not None:
+            values["customer_id"] = deal.customer_id
+    _check_links(session, values, values.get("customer_id"))
+    values["status"] = values.get("status") or "planned"
+    values["type"] = values.get("type") or "call"
+    _completion(values, stamp, None)
+    task = Task(
+        **{k: v for k, v in values.items() if v is not None}, created_at=stamp, updated_at=stamp
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def get_task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFoundError(_("This task no longer exists"))
+    return task
+
+
+def update_task(
+    session: Session, task_id: int, data: Mapping[str, Any], *,
+    expected_version: int | None = None, at: dt.datetime | None = None,
+) -> Task:  # fmt: skip
+    """Change the given fields; refused if changed elsewhere since ``expected_version``."""
+    values = clean(TASK_FIELDS, data)
+    for required in ("title", "due"):
+        if required in values and values[required] is None:
+            raise ValidationError(required, _("Required"))
+    for key, default in (("status", "planned"), ("type", "call")):
+        if key in values and values[key] is None:
+            values[key] = default
+    task = get_task(session, task_id)
+    customer_id = values.get("customer_id", task.customer_id)
+    _check_links(session, values, customer_id)
+    _completion(values, (at or now()).replace(microsecond=0), task.status)
+    return apply_update(session, Task, task_id, values, expected_version)  # type: ignore[return-value]
+
+
+def delete_task(session: Session, task_id: int) -> None:
+    session.delete(get_task(session, task_id))
+    session.flush()
+
+
+def complete_task(
+    session: Session, task_id: int, *, result: str | None = None, at: dt.datetime | None = None
+) -> Task:
+    """Mark a task done and record when (``at``, default now)."""
+    stamp = (at or now()).replace(microsecond=0)
+    data: dict[str, Any] = {"status": "done"}
+    if result:
+        data["result"] = result
+    values = clean(TASK_FIELDS, data)
+    values["completed_at"] = stamp
+    return apply_update(session, Task, task_id, values, None)  # type: ignore[return-value]
+
+
+def reschedule_task(
+    session: Session, task_id: int, due: dt.date | str, due_time: str | None = None
+) -> Task:
+    """Move a task to another due date (keeps its time unless one is given)."""
+    data: dict[str, Any] = {"due": due}
+    if due_time is not None:
+        data["due_time"] = due_time
+    values = clean(TASK_FIELDS, data)
+    if values["due"] is None:
+        raise ValidationError("due", _("Required"))
+    return apply_update(session, Task, task_id, values, None)  # type: ignore[return-value]
+
+
+def snooze_task(session: Session, task_id: int, days: int = 1, *, today: dt.date) -> Task:
+    """Push a task ``days`` days later — from today when it is overdue, else from its due date.
+
+    Snoozing an overdue task by one day makes it due tomorrow (not yesterday + 1,
+    which would leave it overdue).
+    """
+    task = get_task(session, task_id)
+    base = max(task.due, today)
+    return reschedule_task(session, task_id, base + dt.timedelta(days=days))

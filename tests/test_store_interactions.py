@@ -1,0 +1,205 @@
+"""Interaction log commands: next step → task, derived dates, links, search, paging, timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm_tui.store.common import raw
+from crm_tui.store.customers import create_contact, create_customer, delete_customer
+from crm_tui.store.interaction_log import (
+    LogFilter,
+    count_interactions,
+    customer_timeline,
+    list_interactions,
+    search_customers,
+)
+from crm_tui.store.interactions import delete_interaction, log_interaction, update_interaction
+from crm_tui.store.models import Customer, Opportunity, Task
+from crm_tui.store.validation import ValidationError
+
+NOW = dt.datetime(2026, 11, 23, 10, 30)
+
+
+@pytest.fixture
+def acme(session):
+    customer = create_customer(session, {"name": "Acme 华东制造", "level": "A"})
+    contact = create_contact(session, customer.id, {"name": "王芳", "mobile": "13800001111"})
+    deal = Opportunity(customer_id=customer.id, name="ERP rollout", amount_cents=100_000_00)
+    session.add(deal)
+    session.flush()
+    return customer, contact, deal
+
+
+def test_next_step_creates_linked_task(session, acme):
+    customer, contact, deal = acme
+    it = log_interaction(
+        session,
+        customer.id,
+        {
+            "channel": "visit",
+            "subject": "Site visit",
+            "contact_id": contact.id,
+            "opportunity_id": deal.id,
+            "attitude": "positive",
+            "next_step": "Send quote",
+            "next_step_due": dt.date(2026, 11, 26),
+        },
+        at=NOW,
+    )
+    assert it.occurred_at == NOW
+    task = session.get(Task, it.task_id)
+    assert task.title == "Send quote"
+    assert task.due == dt.date(2026, 11, 26)
+    assert (task.customer_id, task.contact_id, task.opportunity_id) == (
+        customer.id,
+        contact.id,
+        deal.id,
+    )
+    assert task.type == "visit" and task.status == "planned"
+    assert session.get(Customer, customer.id).last_interaction_at == NOW
+    assert session.get(Opportunity, deal.id).last_interaction_at == NOW
+
+
+def test_minimum_is_subject(session, acme):
+    customer, _, _ = acme
+    with pytest.raises(ValidationError) as err:
+        log_interaction(session, customer.id, {"subject": "  "}, at=NOW)
+    assert err.value.field == "subject"
+    it = log_interaction(session, customer.id, {"subject": "Quick call"}, at=NOW)
+    assert it.channel == "phone" and it.task_id is None
+
+
+def test_bad_date_and_foreign_contact_rejected(session, acme):
+    customer, _, _ = acme
+    other = create_customer(session, {"name": "Other"})
+    stranger = create_contact(session, other.id, {"name": "Bob"})
+    with pytest.raises(ValidationError) as err:
+        log_interaction(
+            session, customer.id, {"subject": "x", "next_step": "y", "next_step_due": "32-45"}
+        )
+    assert err.value.field == "next_step_due"
+    with pytest.raises(ValidationError) as err:
+        log_interaction(session, customer.id, {"subject": "x", "contact_id": stranger.id})
+    assert err.value.field == "contact_id"
+    with pytest.raises(ValidationError) as err:
+        log_interaction(session, customer.id, {"subject": "x", "next_step": "call back"})
+    assert err.value.field == "next_step_due"
+
+
+def test_due_alone_makes_follow_up_task(session, acme):
+    customer, _, _ = acme
+    it = log_interaction(
+        session, customer.id, {"subject": "Call", "next_step_due": dt.date(2026, 12, 1)}, at=NOW
+    )
+    assert session.get(Task, it.task_id).title == "Follow up: Call"
+
+
+def test_last_interaction_recomputed_on_update_and_delete(session, acme):
+    customer, _, deal = acme
+    old = log_interaction(
+        session,
+        customer.id,
+        {"subject": "Old", "occurred_at": dt.datetime(2026, 11, 1, 9)},
+        at=NOW,
+    )
+    new = log_interaction(
+        session, customer.id, {"subject": "New", "opportunity_id": deal.id}, at=NOW
+    )
+    assert session.get(Customer, customer.id).last_interaction_at == NOW
+    delete_interaction(session, new.id)
+    assert session.get(Customer, customer.id).last_interaction_at == dt.datetime(2026, 11, 1, 9)
+    assert session.get(Opportunity, deal.id).last_interaction_at is None
+    update_interaction(
+        session, old.id, {"occurred_at": dt.datetime(2026, 11, 5, 9)}, expected_version=1
+    )
+    assert session.get(Customer, customer.id).last_interaction_at == dt.datetime(2026, 11, 5, 9)
+
+
+def test_full_text_search_follows_edits_and_deletes(session, acme):
+    customer, _, _ = acme
+    a = log_interaction(
+        session, customer.id, {"subject": "报价讨论", "content": "客户希望降低价格百分之十"}, at=NOW
+    )
+    log_interaction(session, customer.id, {"subject": "Demo", "feedback": "liked the dashboard"})
+    conn = raw(session)
+    assert [r["id"] for r in list_interactions(conn, LogFilter(text="降低价格"))] == [a.id]
+    assert count_interactions(conn, LogFilter(text="dashboard")) == 1
+    assert count_interactions(conn, LogFilter(text="报价")) == 1  # two characters: LIKE
+    update_interaction(session, a.id, {"content": "no more price talk"})
+    assert count_interactions(conn, LogFilter(text="降低价格")) == 0
+    assert count_interactions(conn, LogFilter(text="price talk")) == 1
+    delete_interaction(session, a.id)
+    assert count_interactions(conn, LogFilter(text="price talk")) == 0
+
+
+def test_search_index_follows_customer_cascade(session, acme):
+    customer, _, _ = acme
+    log_interaction(session, customer.id, {"subject": "cascade check"}, at=NOW)
+    delete_customer(session, customer.id)
+    conn = raw(session)
+    assert count_interactions(conn, LogFilter(text="cascade")) == 0
+    assert conn.execute(
+        "INSERT INTO interaction_search(interaction_search) VALUES ('integrity-check')"
+    )
+
+
+def test_paging_filters_newest_first(session, acme):
+    customer, _, _ = acme
+    other = create_customer(session, {"name": "Beta"})
+    for day in range(1, 11):
+        log_interaction(
+            session,
+            customer.id if day % 2 else other.id,
+            {
+                "subject": f"Call {day}",
+                "occurred_at": dt.datetime(2026, 11, day, 9),
+                "channel": "email" if day > 5 else "phone",
+                "attitude": "negative" if day == 3 else None,
+            },
+        )
+    conn = raw(session)
+    page1 = list_interactions(conn, limit=4)
+    page2 = list_interactions(conn, limit=4, offset=4)
+    assert [r["subject"] for r in page1] == ["Call 10", "Call 9", "Call 8", "Call 7"]
+    assert [r["subject"] for r in page2] == ["Call 6", "Call 5", "Call 4", "Call 3"]
+    f = LogFilter(date_from=dt.date(2026, 11, 3), date_to=dt.date(2026, 11, 6))
+    assert count_interactions(conn, f) == 4
+    assert count_interactions(conn, LogFilter(channel="email")) == 5
+    assert count_interactions(conn, LogFilter(customer_id=customer.id)) == 5
+    assert [r["subject"] for r in list_interactions(conn, LogFilter(attitude="negative"))] == [
+        "Call 3"
+    ]
+    assert [r["name"] for r in search_customers(conn, "Acme")] == ["Acme 华东制造"]
+    assert [r["name"] for r in search_customers(conn, "华东制")] == ["Acme 华东制造"]
+    assert [r["name"] for r in search_customers(conn, "Be")] == ["Beta"]
+
+
+def test_customer_timeline_newest_first(session, acme):
+    customer, _, deal = acme
+    log_interaction(
+        session,
+        customer.id,
+        {
+            "subject": "Kick-off",
+            "occurred_at": dt.datetime(2026, 11, 2, 9),
+            "next_step": "Demo",
+            "next_step_due": dt.date(2026, 11, 20),
+        },
+    )
+    raw(session).execute(
+        "INSERT INTO stage_change(opportunity_id, from_stage, to_stage, changed_at) "
+        "VALUES (?, 'initial_contact', 'proposal', '2026-11-10 12:00:00')",
+        (deal.id,),
+    )
+    raw(session).execute(
+        "INSERT INTO sales_order(customer_id, order_date, amount_cents, product) "
+        "VALUES (?, '2026-11-15', 5000, 'Licences')",
+        (customer.id,),
+    )
+    timeline = customer_timeline(raw(session), customer.id, limit=10)
+    assert [r["kind"] for r in timeline] == ["task", "order", "stage_change", "interaction"]
+    assert customer_timeline(raw(session), customer.id, limit=2, offset=2)[0]["kind"] == (
+        "stage_change"
+    )
