@@ -1,0 +1,77 @@
+"""`crm due`: JSON and CSV output, the --days window, and no ORM or Textual imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+from crm_tui.cli import main
+from crm_tui.store.customers import create_customer
+from crm_tui.store.tasks import create_task
+
+
+def _fill(db):
+    today = dt.date.today()
+    with db.session() as s:
+        c = create_customer(s, {"name": "华东制造", "level": "A"})
+        create_task(s, {"title": "回访", "due": today - dt.timedelta(days=2), "customer_id": c.id})
+        create_task(s, {"title": "Call", "due": today, "due_time": "23:59"})
+        create_task(s, {"title": "Demo", "due": today + dt.timedelta(days=3), "type": "demo"})
+        create_task(s, {"title": "Done", "due": today, "status": "done"})
+    return today
+
+
+def test_due_json(db, capsys):
+    today = _fill(db)
+    assert main(["--db", str(db.path), "due", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["as_of"] == today.isoformat() and out["days"] == 0 and out["count"] == 2
+    first, second = out["tasks"]
+    assert first == {
+        "id": 1,
+        "group": "overdue",
+        "due": (today - dt.timedelta(days=2)).isoformat(),
+        "due_time": None,
+        "days_overdue": 2,
+        "title": "回访",
+        "type": "call",
+        "status": "planned",
+        "customer_code": first["customer_code"],
+        "customer": "华东制造",
+        "opportunity": None,
+    }
+    assert first["customer_code"].startswith("C")
+    assert (second["title"], second["group"], second["due_time"]) == ("Call", "today", "23:59")
+    assert main(["--db", str(db.path), "due", "--days", "3", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [t["group"] for t in out["tasks"]] == ["overdue", "today", "next7"]
+
+
+def test_due_csv_and_table(db, capsys):
+    _fill(db)
+    assert main(["--db", str(db.path), "due", "--days", "7", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        lines[0]
+        == "\ufeffid,group,due,due_time,days_overdue,title,type,status,customer_code,customer,opportunity"
+    )
+    assert len(lines) == 4
+    assert main(["--db", str(db.path), "due"]) == 0
+    out = capsys.readouterr().out
+    assert "2d overdue" in out and "回访" in out and "Demo" not in out
+    assert main(["--db", str(db.path), "due", "--days", "-1"]) == 1
+
+
+def test_due_imports_no_orm_or_textual(db):
+    _fill(db)
+    code = (
+        "import sys; from crm_tui.cli import main; "
+        f"main(['--db', {str(db.path)!r}, 'due', '--format', 'json']); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('sqlalchemy', 'sqlmodel', 'textual', 'alembic', 'pydantic')]; "
+        "sys.stderr.write(repr(bad))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stderr == "[]"
