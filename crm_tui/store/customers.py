@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete as sa_delete
@@ -74,9 +75,10 @@ COMPLETENESS_FIELDS = (
 )  # fmt: skip
 
 
-def profile_completeness(customer: Customer) -> int:
+def profile_completeness(customer: Customer | Mapping[str, Any]) -> int:
     """Percentage (0–100) of the template's required fields that are filled in."""
-    filled = sum(1 for f in COMPLETENESS_FIELDS if getattr(customer, f) not in (None, ""))
+    get = customer.get if isinstance(customer, Mapping) else partial(getattr, customer)
+    filled = sum(1 for f in COMPLETENESS_FIELDS if get(f) not in (None, ""))
     return round(100 * filled / len(COMPLETENESS_FIELDS))
 
 

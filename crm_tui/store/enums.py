@@ -34,7 +34,10 @@ class Vocabulary:
         if not t:
             return None
         for k, en, zh in self.items:
-            if t in (k.lower(), en.lower(), en.lower().replace(" ", "_"), zh):
+            names = {k.lower(), en.lower(), en.lower().replace(" ", "_"), zh.lower()}
+            # "A 战略客户" / "A strategic": the words after the key alone name it too.
+            names |= {n.split(" ", 1)[1] for n in (en.lower(), zh) if n.startswith(k.lower() + " ")}
+            if t in names:
                 return k
         return None
 

@@ -1,0 +1,139 @@
+"""The Textual application: five screens on keys 1–5, global keys, the command palette."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from importlib import import_module
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from crm_tui.i18n import set_language
+from crm_tui.settings import Settings
+from crm_tui.store.database import Database
+from crm_tui.widgets.localized import Localized
+
+SCREEN_CLASSES = {
+    "customers": ("crm_tui.screens.customers", "CustomersScreen"),
+    "pipeline": ("crm_tui.screens.pipeline", "PipelineScreen"),
+    "interactions": ("crm_tui.screens.interactions", "InteractionsScreen"),
+    "tasks": ("crm_tui.screens.tasks", "TasksScreen"),
+    "reports": ("crm_tui.screens.reports", "ReportsScreen"),
+}
+
+
+def _lazy_screen(mode: str) -> Callable[[], Screen]:
+    """Import a screen's module only when the screen is first shown (fast start)."""
+
+    def factory() -> Screen:
+        module, name = SCREEN_CLASSES[mode]
+        return getattr(import_module(module), name)()
+
+    return factory
+
+
+def _palette_providers():
+    from crm_tui.screens.palette import CrmCommands
+
+    return CrmCommands
+
+
+class CrmApp(Localized, App):
+    """crm-tui. Screens reach the database through ``self.app.db`` and the clock through ``now()``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "crm"
+    MODES = {mode: _lazy_screen(mode) for mode in SCREEN_CLASSES}
+    COMMANDS = App.COMMANDS | {_palette_providers}
+    BINDINGS = [
+        Binding("1", "switch_mode('customers')", "Customers"),
+        Binding("2", "switch_mode('pipeline')", "Pipeline"),
+        Binding("3", "switch_mode('interactions')", "Interactions"),
+        Binding("4", "switch_mode('tasks')", "Tasks"),
+        Binding("5", "switch_mode('reports')", "Reports"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    #: Overdue + today's open tasks, shown on every screen (-1 until known).
+    due_count: reactive[int] = reactive(-1)
+
+    def __init__(
+        self, db: Database, settings: Settings, lang: str,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:  # fmt: skip
+        set_language(lang)
+        super().__init__()
+        self.db = db
+        self.settings = settings
+        self.lang = lang
+        self._clock = clock
+
+    # --- clock ---------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        return (self._clock or dt.datetime.now)().replace(microsecond=0)
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+    # --- lifecycle -----------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.switch_mode("customers")
+        self.refresh_due_count()
+        self._warm_up()
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm_up(self) -> None:
+        """Import the ORM after the first frame so the first save does not wait for it."""
+        import_module("crm_tui.store.customers")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="due-count")
+    def refresh_due_count(self) -> None:
+        """Recount the due badge (call after anything that changes tasks)."""
+        try:
+            from crm_tui.store.tasks import due_badge_count
+        except ImportError:
+            return
+        with self.db.reading() as conn:
+            count = due_badge_count(conn, self.today())
+        self.call_from_thread(setattr, self, "due_count", count)
+
+    def data_changed(self) -> None:
+        """Something was written: refresh what every screen shows (badge for now)."""
+        self.refresh_due_count()
+
+    # --- actions ---------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from crm_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    def show_error(self, message: str) -> None:
+        self.notify(message, severity="error", timeout=8)
+
+
+def make_app(
+    db_path: Path | str,
+    *,
+    settings: Settings | None = None,
+    lang: str = "en",
+    clock: Callable[[], dt.datetime] | None = None,
+) -> CrmApp:
+    """Build the app on a database file (created and migrated if needed)."""
+    return CrmApp(Database(db_path), settings or Settings(), lang, clock)
+
+
+def run_app(ctx) -> int:
+    """Entry point for `crm` without a subcommand."""
+    app = make_app(ctx.db_path, settings=ctx.settings, lang=ctx.lang)
+    app.run()
+    app.db.close()
+    return app.return_code or 0

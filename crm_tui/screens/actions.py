@@ -1,0 +1,58 @@
+"""Actions several screens share: log an interaction, add a task for the selected record.
+
+Screens call these instead of importing the dialogs directly, so `l` and `t`
+behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import App
+
+from crm_tui.i18n import _
+
+
+def log_interaction(
+    app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
+    task_id: int | None = None, on_done: Callable[[], None] | None = None,
+) -> None:  # fmt: skip
+    """Open the log form for the record (asks for the customer when none is given)."""
+    try:
+        from crm_tui.screens.dialogs.log_interaction import LogInteractionDialog
+    except ImportError:
+        app.notify(_("Logging interactions is not available yet"), severity="warning")
+        return
+
+    def done(result) -> None:
+        if result:
+            app.data_changed()  # type: ignore[attr-defined]
+            if on_done:
+                on_done()
+
+    app.push_screen(
+        LogInteractionDialog(
+            customer_id=customer_id, opportunity_id=opportunity_id, task_id=task_id
+        ),
+        done,
+    )
+
+
+def new_task(
+    app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
+    on_done: Callable[[], None] | None = None,
+) -> None:  # fmt: skip
+    """Open the task form for the record."""
+    try:
+        from crm_tui.screens.dialogs.task_form import TaskFormDialog
+    except ImportError:
+        app.notify(_("Tasks are not available yet"), severity="warning")
+        return
+
+    def done(result) -> None:
+        if result:
+            app.data_changed()  # type: ignore[attr-defined]
+            if on_done:
+                on_done()
+
+    app.push_screen(TaskFormDialog(customer_id=customer_id, opportunity_id=opportunity_id), done)

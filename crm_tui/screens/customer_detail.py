@@ -1,0 +1,277 @@
+"""One customer: profile with completeness, contacts, deals and a timeline of everything."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+
+from crm_tui.i18n import _, label
+from crm_tui.store import enums
+from crm_tui.store.lists import (
+    CustomerTimeline,
+    customer_contacts,
+    customer_deals,
+    customer_summary,
+)
+from crm_tui.store.validation import display_amount
+from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.localized import Localized
+from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
+
+TIMELINE_KINDS = {
+    "interaction": "Interaction",
+    "task": "Task",
+    "stage_change": "Stage",
+    "order": "Order",
+}
+
+
+class CustomerDetailScreen(Localized, Screen):
+    """Opened with enter on a customer; escape goes back to the list."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("e", "edit", "Edit"),
+        Binding("c", "new_contact", "New contact"),
+        Binding("delete", "delete", "Delete"),
+        Binding("l", "log", "Log"),
+        Binding("t", "task", "Task"),
+        Binding("tab", "focus_next", "Next pane", show=False),
+    ]
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("customers")
+        with Horizontal(id="detail-title"):
+            yield Label("", id="customer-title")
+            yield Label("", id="completeness-label")
+            yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="completeness")
+        with Horizontal(id="detail-body"):
+            with VerticalScroll(id="profile-pane"):
+                yield Static("", id="profile")
+            with Vertical(id="detail-right"):
+                yield Label(_("Contacts"), classes="section-title")
+                yield DataTable(id="contacts", cursor_type="row", zebra_stripes=True)
+                yield Label(_("Opportunities"), classes="section-title")
+                yield DataTable(id="deals", cursor_type="row", zebra_stripes=True)
+                yield Label(_("Timeline"), classes="section-title")
+                yield VirtualTable(
+                    [
+                        ColumnDef(_("When"), 16, lambda v: (v or "")[:16]),
+                        ColumnDef(_("What"), 11, lambda v: _(TIMELINE_KINDS.get(v, v))),
+                        ColumnDef(_("Subject")),
+                        ColumnDef(_("Detail"), 22, self._detail_text),
+                    ],
+                    id="timeline",
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        contacts = self.query_one("#contacts", DataTable)
+        contacts.add_columns(_("Name"), _("Title"), _("Role"), _("Mobile"), _("Email"))
+        deals = self.query_one("#deals", DataTable)
+        deals.add_columns(_("Opportunity"), _("Stage"), _("Amount"), _("Close"))
+        self.conn = self.app.db.connect()
+        self.refresh_data()
+        self.query_one("#contacts", DataTable).focus()
+
+    def on_unmount(self) -> None:
+        self.conn.close()
+
+    def on_screen_resume(self) -> None:
+        if hasattr(self, "conn"):
+            self.refresh_data()
+
+    # --- data -------------------------------------------------------------------
+
+    def _detail_text(self, row_value) -> str:
+        return "" if row_value is None else str(row_value)
+
+    def refresh_data(self) -> None:
+        from crm_tui.store.customers import profile_completeness
+
+        c = customer_summary(self.conn, self.customer_id)
+        if c is None:
+            self.app.show_error(_("This customer no longer exists"))
+            self.dismiss()
+            return
+        self.customer = c
+        pct = profile_completeness(c)
+        self.query_one("#customer-title", Label).update(
+            f"{c['name']}  [dim]{c['code']}[/]  "
+            f"{label(enums.LEVEL, c['level'])}  {label(enums.STATUS, c['status'])}"
+        )
+        self.query_one("#completeness-label", Label).update(
+            _("Profile {pct}% complete").format(pct=pct)
+        )
+        self.query_one("#completeness", ProgressBar).update(progress=pct)
+        self.query_one("#profile", Static).update(self._profile_text(c))
+        self._fill_contacts()
+        self._fill_deals()
+        timeline = self.query_one("#timeline", VirtualTable)
+        timeline.set_source(CustomerTimeline(self.conn, self.customer_id), keep_cursor=True)
+
+    def _profile_text(self, c: dict) -> str:
+        lang = self.app.lang  # type: ignore[attr-defined]
+        rows = [
+            (_("Kind"), enums.CUSTOMER_KIND.label(c["kind"], lang)),
+            (_("Industry"), enums.INDUSTRY.label(c["industry"], lang)),
+            (_("Size"), enums.SIZE.label(c["size"], lang)),
+            (_("Source"), enums.SOURCE.label(c["source"], lang)),
+            (_("Region"), c["region"]),
+            (_("Business address"), c["business_address"]),
+            (_("Registered address"), c["registered_address"]),
+            (_("First contact"), c["first_contact"]),
+            (_("Main needs"), c["needs"]),
+            (_("Budget"), display_amount(c["budget_cents"])),
+            (_("Planned purchase"), c["purchase_date"]),
+            (_("Tags"), ", ".join(c["tags"])),
+            (_("Owner"), c["owner"]),
+            (_("Total amount"), display_amount(c["total_amount_cents"])),
+            (_("Last order"), c["last_order"]),
+            (_("Last interaction"), (c["last_interaction_at"] or "")[:16]),
+            (_("Created"), (c["created_at"] or "")[:16]),
+        ]
+        from rich.markup import escape
+
+        missing = _("(missing)")
+        return "\n".join(
+            f"[b]{name}[/b]\n  {escape(str(value)) if value not in (None, '') else '[dim]' + missing + '[/]'}"
+            for name, value in rows
+        )
+
+    def _fill_contacts(self) -> None:
+        table = self.query_one("#contacts", DataTable)
+        table.clear()
+        primary = self.customer.get("primary_contact_id")
+        for ct in customer_contacts(self.conn, self.customer_id):
+            star = "★ " if ct["id"] == primary else ""
+            table.add_row(
+                star + ct["name"],
+                ct["title"] or "",
+                label(enums.CONTACT_ROLE, ct["role"]),
+                ct["mobile"] or ct["phone"] or "",
+                ct["email"] or "",
+                key=str(ct["id"]),
+            )
+
+    def _fill_deals(self) -> None:
+        table = self.query_one("#deals", DataTable)
+        table.clear()
+        rows = customer_deals(self.conn, self.customer_id)
+        settings = self.app.settings  # type: ignore[attr-defined]
+        for r in rows:
+            table.add_row(
+                r["name"],
+                settings.stage_name(r["stage"], self.app.lang),  # type: ignore[attr-defined]
+                display_amount(r["amount_cents"]),
+                r["expected_close"] or "",
+                key=str(r["id"]),
+            )
+
+    # --- actions ------------------------------------------------------------------
+
+    def _selected_contact_id(self) -> int | None:
+        table = self.query_one("#contacts", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return int(key.value) if key and key.value else None
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_edit(self) -> None:
+        from crm_tui.screens.dialogs.customer_form import CustomerForm
+
+        self.app.push_screen(
+            CustomerForm(self.app.db, self.customer_id), lambda _r: self.refresh_data()
+        )
+
+    def action_new_contact(self) -> None:
+        from crm_tui.screens.dialogs.contact_form import ContactForm
+
+        self.app.push_screen(ContactForm(self.customer_id), lambda _r: self.refresh_data())
+
+    @on(DataTable.RowSelected, "#contacts")
+    def _edit_contact(self, event: DataTable.RowSelected) -> None:
+        from crm_tui.screens.dialogs.contact_form import ContactForm
+        from crm_tui.store.models import Contact
+
+        with self.app.db.session() as session:  # type: ignore[attr-defined]
+            contact = session.get(Contact, int(event.row_key.value))
+        if contact is not None:
+            self.app.push_screen(
+                ContactForm(self.customer_id, contact), lambda _r: self.refresh_data()
+            )
+
+    @on(DataTable.RowSelected, "#deals")
+    def _open_deal(self, event: DataTable.RowSelected) -> None:
+        try:
+            from crm_tui.screens.opportunity_detail import OpportunityDetailScreen
+        except ImportError:
+            self.notify(_("Opportunity details are not available yet"), severity="warning")
+            return
+        self.app.push_screen(OpportunityDetailScreen(int(event.row_key.value)))
+
+    def action_delete(self) -> None:
+        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+
+        contact_id = self._selected_contact_id()
+        if self.query_one("#contacts", DataTable).has_focus and contact_id is not None:
+            name = next(
+                (
+                    c["name"]
+                    for c in customer_contacts(self.conn, self.customer_id)
+                    if c["id"] == contact_id
+                ),
+                "",
+            )
+            self.app.push_screen(
+                ConfirmDialog(
+                    _("Delete contact “{name}”?").format(name=name), yes=_("Delete"), danger=True
+                ),
+                lambda yes: yes and self._delete_contact(contact_id),
+            )
+            return
+        message = _(
+            "Delete customer “{name}” and all its contacts, deals, interactions, tasks and orders?"
+        ).format(name=self.customer["name"])
+        self.app.push_screen(
+            ConfirmDialog(message, yes=_("Delete"), danger=True),
+            lambda yes: yes and self._delete_customer(),
+        )
+
+    def _delete_contact(self, contact_id: int) -> None:
+        from crm_tui.store.customers import delete_contact
+
+        with self.app.db.session() as session:  # type: ignore[attr-defined]
+            delete_contact(session, contact_id)
+        self.notify(_("Contact deleted"))
+        self.refresh_data()
+
+    def _delete_customer(self) -> None:
+        from crm_tui.store.customers import delete_customer
+
+        with self.app.db.session() as session:  # type: ignore[attr-defined]
+            delete_customer(session, self.customer_id)
+        self.notify(_("Customer deleted"))
+        self.app.data_changed()  # type: ignore[attr-defined]
+        self.dismiss()
+
+    def action_log(self) -> None:
+        from crm_tui.screens.actions import log_interaction
+
+        log_interaction(self.app, customer_id=self.customer_id, on_done=self.refresh_data)
+
+    def action_task(self) -> None:
+        from crm_tui.screens.actions import new_task
+
+        new_task(self.app, customer_id=self.customer_id, on_done=self.refresh_data)

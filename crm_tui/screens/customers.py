@@ -1,0 +1,267 @@
+"""Screen 1: the customer list — paged, searchable as you type, filtered and sorted."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, LoadingIndicator, Select, Static
+
+from crm_tui.i18n import _, label
+from crm_tui.store import enums
+from crm_tui.store.lists import CustomerQuery, customer_count
+from crm_tui.store.validation import display_amount
+from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.localized import Localized
+from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
+
+SORT_KEYS = ("name", "last_interaction", "total_amount")
+SORT_LABELS = {
+    "name": "Name",
+    "last_interaction": "Last interaction",
+    "total_amount": "Total amount",
+}
+DEMO_CUSTOMERS = 200
+
+
+def customer_columns() -> list[ColumnDef]:
+    return [
+        ColumnDef(_("Code"), 13),
+        ColumnDef(_("Name")),
+        ColumnDef(_("Level"), 6, lambda v: v or ""),
+        ColumnDef(_("Status"), 8, lambda v: label(enums.STATUS, v)),
+        ColumnDef(_("Industry"), 14, lambda v: label(enums.INDUSTRY, v)),
+        ColumnDef(_("Last contact"), 12),
+        ColumnDef(_("Total amount"), 14, display_amount, align="right"),
+    ]
+
+
+class CustomersScreen(Localized, Screen):
+    """The rep's accounts. Reads go through the stdlib fast path; writes through the store."""
+
+    BINDINGS = [
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "new", "New"),
+        Binding("e", "edit", "Edit"),
+        Binding("enter", "open", "Open", show=False),
+        Binding("delete", "delete", "Delete"),
+        Binding("l", "log", "Log"),
+        Binding("t", "task", "Task"),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("d", "load_demo", "Sample data", show=False),
+        Binding("escape", "clear_search", "Clear", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("customers")
+        with Horizontal(id="customer-toolbar", classes="toolbar"):
+            yield Input(
+                placeholder=_("/ search name, code, contact, phone, email, tag"), id="search"
+            )
+            yield Select(
+                [(label(enums.LEVEL, k), k) for k in enums.LEVEL.keys],
+                prompt=_("All levels"),
+                id="level-filter",
+            )
+            yield Select(
+                [(label(enums.STATUS, k), k) for k in enums.STATUS.keys],
+                prompt=_("All statuses"),
+                id="status-filter",
+            )
+            yield Select(
+                [(_(SORT_LABELS[k]), k) for k in SORT_KEYS],
+                value="name",
+                allow_blank=False,
+                id="sort",
+            )
+        with Vertical(id="customer-body"):
+            yield VirtualTable(customer_columns(), id="customers")
+            yield Static("", id="customers-empty", classes="empty-state")
+            yield LoadingIndicator(id="demo-loading")
+        yield Label("", id="customer-count", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.conn = self.app.db.connect()
+        self.query_one("#demo-loading").display = False
+        self.reload()
+        self.query_one(VirtualTable).focus()
+
+    def on_unmount(self) -> None:
+        self.conn.close()
+
+    def on_screen_resume(self) -> None:
+        if hasattr(self, "conn"):
+            self.reload(keep_cursor=True)
+
+    # --- data ------------------------------------------------------------------
+
+    def current_query(self) -> CustomerQuery:
+        level = self.query_one("#level-filter", Select).value
+        status = self.query_one("#status-filter", Select).value
+        return CustomerQuery(
+            self.conn,
+            search=self.query_one("#search", Input).value,
+            level=None if level == Select.NULL else level,  # type: ignore[arg-type]
+            status=None if status == Select.NULL else status,  # type: ignore[arg-type]
+            sort=str(self.query_one("#sort", Select).value),
+        )
+
+    def reload(self, *, keep_cursor: bool = False) -> None:
+        table = self.query_one(VirtualTable)
+        table.set_source(self.current_query(), keep_cursor=keep_cursor)
+        total = customer_count(self.conn)
+        empty = self.query_one("#customers-empty", Static)
+        if total == 0:
+            empty.update(
+                _(
+                    "No customers yet.\n\n"
+                    "  d   load sample data to look around\n"
+                    "  n   add your first customer\n"
+                    "  or import a spreadsheet: crm import customers FILE.csv"
+                )
+            )
+        elif table.row_count == 0:
+            empty.update(_("No customer matches. Press escape to clear the search and filters."))
+        empty.display = table.row_count == 0
+        table.display = table.row_count > 0
+        self.query_one("#customer-count", Label).update(
+            _("{shown} of {total} customers").format(shown=table.row_count, total=total)
+        )
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed)
+    def _filters_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one(VirtualTable).focus()
+
+    @on(VirtualTable.Selected)
+    def _row_selected(self, event: VirtualTable.Selected) -> None:
+        self.open_customer(event.row_id)
+
+    # --- actions -----------------------------------------------------------------
+
+    def selected_id(self) -> int | None:
+        table = self.query_one(VirtualTable)
+        return table.cursor_id if table.display else None
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.query_one("#level-filter", Select).clear()
+        self.query_one("#status-filter", Select).clear()
+        self.reload()
+        self.query_one(VirtualTable).focus()
+
+    def action_cycle_sort(self) -> None:
+        sort = self.query_one("#sort", Select)
+        sort.value = SORT_KEYS[(SORT_KEYS.index(str(sort.value)) + 1) % len(SORT_KEYS)]
+
+    def open_customer(self, customer_id: int | None) -> None:
+        if customer_id is None:
+            return
+        from crm_tui.screens.customer_detail import CustomerDetailScreen
+
+        self.app.push_screen(CustomerDetailScreen(customer_id))
+
+    def action_open(self) -> None:
+        self.open_customer(self.selected_id())
+
+    def action_new(self) -> None:
+        from crm_tui.screens.dialogs.customer_form import CustomerForm
+
+        def saved(customer_id: int | None) -> None:
+            if customer_id:
+                self.reload()
+                self.notify(_("Customer saved"))
+
+        self.app.push_screen(CustomerForm(self.app.db), saved)
+
+    def action_edit(self) -> None:
+        customer_id = self.selected_id()
+        if customer_id is None:
+            return
+        from crm_tui.screens.dialogs.customer_form import CustomerForm
+
+        def saved(result: int | None) -> None:
+            if result:
+                self.reload(keep_cursor=True)
+
+        self.app.push_screen(CustomerForm(self.app.db, customer_id), saved)
+
+    def action_delete(self) -> None:
+        customer_id = self.selected_id()
+        row = self.query_one(VirtualTable).cursor_row
+        if customer_id is None or row is None:
+            return
+        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(customer_id)
+
+        message = _(
+            "Delete customer “{name}” and all its contacts, deals, interactions, tasks and orders?"
+        ).format(name=row[2])
+        self.app.push_screen(ConfirmDialog(message, yes=_("Delete"), danger=True), answered)
+
+    def _delete(self, customer_id: int) -> None:
+        from crm_tui.store.customers import delete_customer
+
+        try:
+            with self.app.db.session() as session:
+                delete_customer(session, customer_id)
+        except Exception as exc:  # shown, never a crash
+            self.app.show_error(_("Could not delete: {error}").format(error=exc))
+            return
+        self.notify(_("Customer deleted"))
+        self.reload(keep_cursor=True)
+        self.app.data_changed()
+
+    def action_log(self) -> None:
+        from crm_tui.screens.actions import log_interaction
+
+        log_interaction(self.app, customer_id=self.selected_id(), on_done=self._after_write)
+
+    def action_task(self) -> None:
+        from crm_tui.screens.actions import new_task
+
+        new_task(self.app, customer_id=self.selected_id(), on_done=self._after_write)
+
+    def _after_write(self) -> None:
+        self.reload(keep_cursor=True)
+
+    def action_load_demo(self) -> None:
+        if customer_count(self.conn) > 0:
+            return
+        self.query_one("#demo-loading").display = True
+        self.query_one("#customers-empty").display = False
+        self._load_demo()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
+    def _load_demo(self) -> None:
+        from crm_tui.store.demo import generate
+
+        try:
+            generate(self.app.db.path, customers=DEMO_CUSTOMERS, as_of=self.app.today())
+            error = None
+        except Exception as exc:
+            error = str(exc)
+        self.app.call_from_thread(self._demo_loaded, error)
+
+    def _demo_loaded(self, error: str | None) -> None:
+        self.query_one("#demo-loading").display = False
+        if error:
+            self.app.show_error(_("Could not load sample data: {error}").format(error=error))
+        else:
+            self.notify(_("Sample data loaded"))
+        self.reload()
+        self.query_one(VirtualTable).focus()
+        self.app.data_changed()

@@ -1,0 +1,1 @@
+"""Modal dialogs: confirmation, record forms, pickers."""

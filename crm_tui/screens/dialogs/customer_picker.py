@@ -1,0 +1,88 @@
+"""Pick a customer by typing: incremental search over the customer search index."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from crm_tui.i18n import _
+from crm_tui.store.interaction_log import search_customers
+from crm_tui.widgets.localized import Localized
+
+#: What the picker dismisses with for "no customer" (when ``allow_none``).
+NO_CUSTOMER = 0
+
+
+class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
+    """Dismisses with ``(customer_id, name)``, ``(NO_CUSTOMER, "")`` or None (escape)."""
+
+    DEFAULT_CSS = """
+    CustomerPicker #picker-results { height: 12; border: none; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "to_list", "Results", show=False),
+    ]
+
+    def __init__(self, title: str | None = None, *, allow_none: bool = False) -> None:
+        super().__init__()
+        self.title_text = title or _("Which customer?")
+        self.allow_none = allow_none
+        self.names: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Input(placeholder=_("Type a name, code, contact or phone"), id="picker-search")
+            yield OptionList(id="picker-results")
+
+    def on_mount(self) -> None:
+        self._search("")
+        self.query_one("#picker-search", Input).focus()
+
+    @on(Input.Changed, "#picker-search")
+    def _changed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    def _search(self, text: str) -> None:
+        with self.app.db.reading() as conn:  # type: ignore[attr-defined]
+            found = search_customers(conn, text, limit=30)
+        results = self.query_one("#picker-results", OptionList)
+        results.clear_options()
+        self.names = {r["id"]: r["name"] for r in found}
+        options = []
+        if self.allow_none and not text.strip():
+            options.append(Option(_("— no customer —"), id=str(NO_CUSTOMER)))
+        for r in found:
+            level = f"  [{r['level']}]" if r["level"] else ""
+            options.append(Option(f"{r['name']}  {r['code']}{level}", id=str(r["id"])))
+        results.add_options(options)
+        if options:
+            results.highlighted = 0
+
+    @on(Input.Submitted, "#picker-search")
+    def _submitted(self) -> None:
+        results = self.query_one("#picker-results", OptionList)
+        if results.highlighted is not None:
+            self._choose(results.get_option_at_index(results.highlighted).id)
+
+    @on(OptionList.OptionSelected, "#picker-results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def _choose(self, option_id: str | None) -> None:
+        if option_id is None:
+            return
+        cid = int(option_id)
+        self.dismiss((cid, self.names.get(cid, "")))
+
+    def action_to_list(self) -> None:
+        self.query_one("#picker-results", OptionList).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,149 @@
+"""Log an interaction in a few keystrokes; a next step with a due date becomes a task.
+
+Open it through :func:`crm_tui.screens.actions.log_interaction` (key `l`) with the
+selected customer, opportunity or task; without any it first asks for the
+customer with incremental search. Dates are read against the app's clock, so
+``+3d`` means three days after the (possibly frozen) today.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Label, Select
+
+from crm_tui.dates import parse_date, parse_datetime
+from crm_tui.i18n import _, label
+from crm_tui.store import enums
+from crm_tui.store.interaction_log import (
+    customer_choices,
+    customer_name,
+    last_channel,
+    record_links,
+)
+from crm_tui.store.validation import ValidationError
+from crm_tui.widgets.form import FieldDef, FormScreen
+
+
+def typed_dates(app, values: dict[str, Any], *, datetimes=(), dates=()) -> dict[str, Any]:
+    """Replace typed date text by values read against the app's clock (ValidationError if bad)."""
+    out = dict(values)
+    for name in datetimes:
+        text = out.get(name)
+        if text:
+            try:
+                out[name] = parse_datetime(text, app.now())
+            except ValueError as exc:
+                raise ValidationError(name, str(exc)) from None
+    for name in dates:
+        text = out.get(name)
+        if text:
+            try:
+                out[name] = parse_date(text, app.today())
+            except ValueError as exc:
+                raise ValidationError(name, str(exc)) from None
+    return out
+
+
+def choice_options(items: list[dict], vocabulary=None, key: str = "") -> list[tuple[str, int]]:
+    """Select options from rows with ``id`` and ``name`` (plus a label of ``key`` when given)."""
+    options = []
+    for item in items:
+        text = item["name"]
+        if key and item.get(key):
+            extra = label(vocabulary, item[key]) if vocabulary else item[key]
+            text = f"{text} ({extra})"
+        options.append((text, item["id"]))
+    return options
+
+
+class LogInteractionDialog(FormScreen[int]):
+    """Dismisses with the new interaction's id once saved (None when cancelled)."""
+
+    def __init__(
+        self, customer_id: int | None = None, opportunity_id: int | None = None,
+        task_id: int | None = None,
+    ) -> None:  # fmt: skip
+        self.customer_id = customer_id
+        self.opportunity_id = opportunity_id
+        self.task_id = task_id
+        fields = [
+            FieldDef("channel", _("Channel"), "choice", vocabulary=enums.CHANNEL),
+            FieldDef("occurred_at", _("When"), "datetime"),
+            FieldDef("subject", _("Subject"), required=True),
+            FieldDef("content", _("Content"), "textarea"),
+            FieldDef("feedback", _("Customer feedback"), "textarea"),
+            FieldDef("attitude", _("Attitude"), "choice", vocabulary=enums.ATTITUDE),
+            FieldDef("contact_id", _("Contact"), "choice", options=[]),
+            FieldDef("opportunity_id", _("Opportunity"), "choice", options=[]),
+            FieldDef("next_step", _("Next step"), placeholder=_("e.g. Send the quote")),
+            FieldDef("next_step_due", _("Next step due"), "date"),
+        ]
+        super().__init__(fields, title=_("Log an interaction"))
+
+    def on_mount(self) -> None:
+        app = self.app
+        with app.db.reading() as conn:  # type: ignore[attr-defined]
+            links = record_links(conn, opportunity_id=self.opportunity_id, task_id=self.task_id)
+            channel = last_channel(conn) or "phone"
+        self.customer_id = self.customer_id or links.get("customer_id")
+        self.query_one("#field-channel", Select).value = channel
+        when = app.now().strftime("%Y-%m-%d %H:%M")  # type: ignore[attr-defined]
+        self.query_one("#field-occurred_at").value = when  # type: ignore[attr-defined]
+        if links.get("title"):
+            self.query_one("#field-subject").value = links["title"]  # type: ignore[attr-defined]
+        if self.customer_id:
+            self._load_customer(links)
+        else:
+            self.call_after_refresh(self._ask_customer)
+        self.call_after_refresh(self._focus_subject)
+
+    def _focus_subject(self) -> None:
+        self.query_one("#field-subject").focus()
+
+    def _ask_customer(self) -> None:
+        from crm_tui.screens.dialogs.customer_picker import CustomerPicker
+
+        def picked(result: tuple[int, str] | None) -> None:
+            if not result:
+                self.dismiss(None)
+                return
+            self.customer_id = result[0]
+            self._load_customer({})
+            self._initial = self.values()
+            self._focus_subject()
+
+        self.app.push_screen(CustomerPicker(_("Log an interaction with which customer?")), picked)
+
+    def _load_customer(self, links: dict) -> None:
+        with self.app.db.reading() as conn:  # type: ignore[attr-defined]
+            choices = customer_choices(conn, self.customer_id)
+            name = customer_name(conn, self.customer_id)
+        self.query_one(".dialog-title", Label).update(
+            _("Log an interaction — {customer}").format(customer=name)
+        )
+        contact = self.query_one("#field-contact_id", Select)
+        contact.set_options(choice_options(choices["contacts"], key="title"))
+        deal = self.query_one("#field-opportunity_id", Select)
+        deal.set_options(choice_options(choices["opportunities"], enums.STAGE, "stage"))
+        ids = {c["id"] for c in choices["contacts"]}
+        if links.get("contact_id") in ids:
+            contact.value = links["contact_id"]
+        elif len(ids) == 1:
+            contact.value = next(iter(ids))
+        deal_ids = {o["id"] for o in choices["opportunities"]}
+        if links.get("opportunity_id") in deal_ids:
+            deal.value = links["opportunity_id"]
+
+    def save(self, values: dict[str, Any]) -> int:
+        from crm_tui.store.common import raw
+        from crm_tui.store.interaction_log import remember_channel
+        from crm_tui.store.interactions import log_interaction
+
+        if not self.customer_id:
+            raise ValidationError("subject", _("Choose a customer first"))
+        data = typed_dates(self.app, values, datetimes=("occurred_at",), dates=("next_step_due",))
+        with self.app.db.session() as session:  # type: ignore[attr-defined]
+            record = log_interaction(session, self.customer_id, data, at=self.app.now())  # type: ignore[attr-defined]
+            remember_channel(raw(session), record.channel)
+            return int(record.id)

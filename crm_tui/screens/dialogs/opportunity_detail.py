@@ -1,0 +1,228 @@
+"""One opportunity in full: every field, the exit-criteria checklist (`space`), stage history, interactions."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from crm_tui.i18n import _, label, language
+from crm_tui.store import enums
+from crm_tui.store.validation import display_amount
+from crm_tui.widgets.localized import Localized
+
+
+def _text(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+class OpportunityDetail(Localized, ModalScreen[bool]):
+    """Dismisses with True when something was changed (the board then reloads)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        Binding("space", "toggle", "Tick criterion"),
+        Binding("e", "edit", "Edit"),
+        Binding("l", "log", "Log"),
+        Binding("t", "task", "Task"),
+    ]
+
+    def __init__(self, opportunity_id: int) -> None:
+        super().__init__()
+        self.opportunity_id = opportunity_id
+        self.changed = False
+        self.stage = ""
+        self.customer_id: int | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="detail", classes="dialog opportunity-detail"):
+            yield Label("", id="detail-title", classes="dialog-title")
+            with VerticalScroll(id="detail-body"):
+                yield Static("", id="detail-fields")
+                yield Label("", id="criteria-title", classes="field-label")
+                yield OptionList(id="criteria")
+                yield Label(_("Stage history"), classes="field-label")
+                yield Static("", id="detail-history")
+                yield Label(_("Interactions"), classes="field-label")
+                yield Static("", id="detail-interactions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one("#criteria", OptionList).focus()
+
+    def load(self) -> None:
+        from crm_tui.store.models import Contact, Customer
+        from crm_tui.store.opportunities import (
+            criteria_indexes,
+            get_opportunity,
+            opportunity_interactions,
+            stage_history,
+        )
+
+        app = self.app
+        settings = app.settings  # type: ignore[attr-defined]
+        lang = language()
+        try:
+            with app.db.session() as s:  # type: ignore[attr-defined]
+                opp = get_opportunity(s, self.opportunity_id)
+                customer = s.get(Customer, opp.customer_id)
+                contact = s.get(Contact, opp.contact_id) if opp.contact_id else None
+                history = stage_history(s, opp.id)
+                interactions = opportunity_interactions(s, opp.id, limit=50)
+        except Exception as exc:
+            app.notify(str(exc), severity="error")
+            self.dismiss(self.changed)
+            return
+        self.stage = opp.stage
+        self.customer_id = opp.customer_id
+        self.version = opp.version
+        stage_name = settings.stage_name(opp.stage, lang)
+        self.query_one("#detail-title", Label).update(Text(f"{opp.name} · {stage_name}"))
+        rows = [
+            (_("Customer"), customer.name if customer else "—"),
+            (_("Primary contact"), contact.name if contact else "—"),
+            (_("Product / service"), _text(opp.product)),
+            (_("Expected amount"), display_amount(opp.amount_cents)),
+            (_("Stage"), stage_name),
+            (
+                _("Probability"),
+                f"{opp.probability}%"
+                + (f" ({_('overridden')})" if opp.probability_overridden else ""),
+            ),
+            (_("Expected close date"), _text(opp.expected_close)),
+            (_("Next action"), _text(opp.next_action)),
+            (_("Next action due"), _text(opp.next_action_due)),
+            (_("Competitor"), _text(opp.competitor)),
+            (_("Our strengths"), _text(opp.strengths)),
+            (_("Our weaknesses"), _text(opp.weaknesses)),
+            (_("Key success factors"), _text(opp.key_success_factors)),
+            (_("Risks"), _text(opp.risks)),
+            (_("Risk warning"), _("Yes") if opp.risk_flag else _("No")),
+            (_("Actual close date"), _text(opp.actual_close)),
+            (_("Lost reason"), _text(opp.lost_reason)),
+            (_("In this stage since"), _text(opp.stage_entered_at)),
+            (_("Created"), _text(opp.created_at)),
+            (_("Updated"), _text(opp.updated_at)),
+        ]
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column()
+        for key, value in rows:
+            table.add_row(key, Text(value))
+        self.query_one("#detail-fields", Static).update(table)
+
+        criteria = settings.stages[opp.stage].criteria(lang) if opp.stage in settings.stages else []
+        done = criteria_indexes(opp.criteria_done)
+        self.query_one("#criteria-title", Label).update(
+            _("Exit criteria of this stage ({done}/{total}) — space ticks").format(
+                done=len([i for i in done if i < len(criteria)]), total=len(criteria)
+            )
+            if criteria
+            else _("This stage has no exit criteria")
+        )
+        options = self.query_one("#criteria", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options(
+            [
+                Option(Text(("[x] " if i in done else "[ ] ") + text), id=str(i))
+                for i, text in enumerate(criteria)
+            ]
+        )
+        options.display = bool(criteria)
+        if criteria:
+            options.highlighted = min(highlighted or 0, len(criteria) - 1)
+
+        hist = Table.grid(padding=(0, 2))
+        for h in history:
+            frm = settings.stage_name(h.from_stage, lang) if h.from_stage else "—"
+            hist.add_row(
+                _text(h.changed_at), Text(f"{frm} → {settings.stage_name(h.to_stage, lang)}")
+            )
+        self.query_one("#detail-history", Static).update(hist)
+        if interactions:
+            log = Table.grid(padding=(0, 2))
+            for i in interactions:
+                log.add_row(
+                    _text(i.occurred_at)[:16], label(enums.CHANNEL, i.channel), Text(i.subject)
+                )
+            self.query_one("#detail-interactions", Static).update(log)
+        else:
+            self.query_one("#detail-interactions", Static).update(
+                _("No interactions logged for this deal yet (l logs one)")
+            )
+
+    def action_toggle(self) -> None:
+        options = self.query_one("#criteria", OptionList)
+        if options.display and options.highlighted is not None:
+            self._toggle(options.highlighted)
+
+    @on(OptionList.OptionSelected, "#criteria")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._toggle(event.option_index)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="criteria")
+    def _toggle(self, index: int) -> None:
+        from crm_tui.store.opportunities import toggle_criterion
+
+        app = self.app
+        try:
+            with app.db.session() as s:  # type: ignore[attr-defined]
+                toggle_criterion(s, self.opportunity_id, index, settings=app.settings)  # type: ignore[attr-defined]
+        except Exception as exc:
+            app.call_from_thread(
+                app.notify, _("Could not save: {error}").format(error=exc), severity="error"
+            )
+            return
+        app.call_from_thread(self._toggled)
+
+    def _toggled(self) -> None:
+        self.changed = True
+        self.load()
+
+    def action_edit(self) -> None:
+        from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
+
+        def saved(result: int | None) -> None:
+            if result:
+                self.changed = True
+                self.load()
+
+        self.app.push_screen(
+            OpportunityForm(self.app.db, opportunity_id=self.opportunity_id),  # type: ignore[attr-defined]
+            saved,
+        )
+
+    def action_log(self) -> None:
+        from crm_tui.screens.actions import log_interaction
+
+        log_interaction(
+            self.app, customer_id=self.customer_id, opportunity_id=self.opportunity_id,
+            on_done=self._after_write,
+        )  # fmt: skip
+
+    def action_task(self) -> None:
+        from crm_tui.screens.actions import new_task
+
+        new_task(
+            self.app, customer_id=self.customer_id, opportunity_id=self.opportunity_id,
+            on_done=self._after_write,
+        )  # fmt: skip
+
+    def _after_write(self) -> None:
+        self.changed = True
+        self.load()
+
+    def action_close(self) -> None:
+        self.dismiss(self.changed)

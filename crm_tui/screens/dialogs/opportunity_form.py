@@ -1,0 +1,108 @@
+"""Add or edit an opportunity: only the name is required (the customer is picked before)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_tui.i18n import _
+from crm_tui.store import enums
+from crm_tui.store.validation import format_amount
+from crm_tui.widgets.form import FieldDef, FormScreen
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+class OpportunityForm(FormScreen[int]):
+    """Dismisses with the opportunity's id once saved."""
+
+    def __init__(
+        self, db, *, customer_id: int | None = None, customer_name: str = "",
+        opportunity_id: int | None = None,
+    ) -> None:  # fmt: skip
+        from crm_tui.store.customers import list_contacts
+        from crm_tui.store.opportunities import get_opportunity
+
+        self.opportunity_id = opportunity_id
+        self.customer_id = customer_id
+        self.version: int | None = None
+        current: dict[str, Any] = {}
+        with db.session() as session:
+            if opportunity_id is not None:
+                opp = get_opportunity(session, opportunity_id)
+                current = opp.model_dump()
+                self.version = opp.version
+                self.customer_id = opp.customer_id
+            contacts = [(c.name, c.id) for c in list_contacts(session, self.customer_id)]
+        yes_no = [(_("Yes"), "yes"), (_("No"), "no")]
+        fields = [
+            FieldDef("name", _("Opportunity name"), required=True, value=current.get("name")),
+        ]
+        if opportunity_id is None:
+            fields.append(
+                FieldDef("stage", _("Stage"), "choice", required=True, value="initial_contact",
+                         options=[(enums.STAGE.label(k, _lang()), k) for k in enums.STAGE_LADDER])
+            )  # fmt: skip
+        fields += [
+            FieldDef("product", _("Product / service"), value=current.get("product")),
+            FieldDef("amount_cents", _("Expected amount"), "money",
+                     value=format_amount(current.get("amount_cents")) or None),
+            FieldDef("expected_close", _("Expected close date"), "date",
+                     value=_date(current.get("expected_close"))),
+            FieldDef("probability", _("Probability % (blank: the stage's default)"), "int",
+                     value=current.get("probability") if current.get("probability_overridden") else None),
+            FieldDef("contact_id", _("Primary contact"), "choice", options=contacts,
+                     value=current.get("contact_id")),
+            FieldDef("next_action", _("Next action"), value=current.get("next_action")),
+            FieldDef("next_action_due", _("Next action due"), "date",
+                     value=_date(current.get("next_action_due"))),
+            FieldDef("competitor", _("Competitor"), value=current.get("competitor")),
+            FieldDef("strengths", _("Our strengths"), "textarea", value=current.get("strengths")),
+            FieldDef("weaknesses", _("Our weaknesses"), "textarea", value=current.get("weaknesses")),
+            FieldDef("key_success_factors", _("Key success factors"), "textarea",
+                     value=current.get("key_success_factors")),
+            FieldDef("risks", _("Risks"), "textarea", value=current.get("risks")),
+            FieldDef("risk_flag", _("Risk warning"), "choice", required=True, options=yes_no,
+                     value="yes" if current.get("risk_flag") else "no"),
+        ]  # fmt: skip
+        if current.get("stage") == "lost":
+            fields.append(
+                FieldDef("lost_reason", _("Lost reason"), value=current.get("lost_reason"))
+            )
+        if current.get("stage") in ("won", "after_sales", "lost"):
+            fields.append(
+                FieldDef("actual_close", _("Actual close date"), "date",
+                         value=_date(current.get("actual_close")))
+            )  # fmt: skip
+        title = (
+            _("Edit opportunity")
+            if opportunity_id
+            else _("New opportunity for {customer}").format(customer=customer_name)
+        )
+        super().__init__(fields, title=title)
+
+    def save(self, values: dict[str, Any]) -> int:
+        from crm_tui.store.opportunities import create_opportunity, update_opportunity
+
+        values["risk_flag"] = values.get("risk_flag") == "yes"
+        app = self.app
+        with app.db.session() as session:  # type: ignore[attr-defined]
+            if self.opportunity_id is None:
+                stage = values.pop("stage") or "initial_contact"
+                opp = create_opportunity(
+                    session, int(self.customer_id or 0), values, stage=stage,
+                    settings=app.settings, when=app.now(),  # type: ignore[attr-defined]
+                )  # fmt: skip
+            else:
+                opp = update_opportunity(
+                    session, self.opportunity_id, values, expected_version=self.version,
+                    settings=app.settings,  # type: ignore[attr-defined]
+                )  # fmt: skip
+            return int(opp.id)
+
+
+def _lang() -> str:
+    from crm_tui.i18n import language
+
+    return language()

@@ -1,0 +1,193 @@
+"""New or edited task (title and due required), and the read-only task card.
+
+``TaskFormDialog(customer_id, opportunity_id)`` adds a task for the record (key
+`t` anywhere, `n` on the due-list); ``TaskFormDialog(task_id=…)`` edits one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Select, Static
+
+from crm_tui.i18n import _, label
+from crm_tui.screens.dialogs.log_interaction import choice_options, typed_dates
+from crm_tui.store import enums
+from crm_tui.store.due import task_detail
+from crm_tui.store.interaction_log import customer_choices, customer_name, record_links
+from crm_tui.widgets.form import FieldDef, FormScreen
+from crm_tui.widgets.localized import Localized
+
+
+class TaskFormDialog(FormScreen[int]):
+    """Dismisses with the task's id once saved."""
+
+    def __init__(
+        self, customer_id: int | None = None, opportunity_id: int | None = None,
+        task_id: int | None = None, *, due: str | None = None, title: str | None = None,
+    ) -> None:  # fmt: skip
+        self.customer_id = customer_id
+        self.opportunity_id = opportunity_id
+        self.task_id = task_id
+        self.version: int | None = None
+        self.preset_due = due
+        self.preset_title = title
+        fields = [
+            FieldDef("title", _("Title"), required=True),
+            FieldDef("type", _("Type"), "choice", vocabulary=enums.TASK_TYPE),
+            FieldDef("due", _("Due"), "date", required=True),
+            FieldDef("due_time", _("Time"), placeholder="HH:MM"),
+            FieldDef("contact_id", _("Contact"), "choice", options=[]),
+            FieldDef("opportunity_id", _("Opportunity"), "choice", options=[]),
+            FieldDef("goal", _("Goal")),
+            FieldDef("notes", _("Notes"), "textarea"),
+        ]
+        if task_id is not None:
+            fields += [
+                FieldDef("status", _("Status"), "choice", vocabulary=enums.TASK_STATUS),
+                FieldDef("result", _("Result"), "textarea"),
+            ]
+        super().__init__(fields, title=_("Edit task") if task_id else _("New task"))
+
+    def _set(self, name: str, value: Any) -> None:
+        if value is None:
+            return
+        widget = self.query_one(f"#field-{name}")
+        if isinstance(widget, Select):
+            widget.value = value
+        elif hasattr(widget, "load_text"):
+            widget.load_text(str(value))  # type: ignore[attr-defined]
+        else:
+            widget.value = str(value)  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        with self.app.db.reading() as conn:  # type: ignore[attr-defined]
+            current = task_detail(conn, self.task_id) if self.task_id else None
+            links = record_links(conn, opportunity_id=self.opportunity_id)
+            if current:
+                self.customer_id = current["customer_id"]
+                self.version = current["version"]
+            self.customer_id = self.customer_id or links.get("customer_id")
+            choices = (
+                customer_choices(conn, self.customer_id)
+                if self.customer_id
+                else {"contacts": [], "opportunities": []}
+            )
+            name = customer_name(conn, self.customer_id) if self.customer_id else ""
+        if name:
+            title = _("Edit task — {customer}") if current else _("New task — {customer}")
+            self.query_one(".dialog-title", Label).update(title.format(customer=name))
+        self.query_one("#field-contact_id", Select).set_options(
+            choice_options(choices["contacts"], key="title")
+        )
+        self.query_one("#field-opportunity_id", Select).set_options(
+            choice_options(choices["opportunities"], enums.STAGE, "stage")
+        )
+        if current:
+            for key in ("title", "type", "due", "due_time", "contact_id", "opportunity_id",
+                        "goal", "notes", "status", "result"):  # fmt: skip
+                self._set(key, current[key])
+        else:
+            self._set("type", "call")
+            self._set("title", self.preset_title)
+            self._set("due", self.preset_due or self.app.today().isoformat())  # type: ignore[attr-defined]
+            self._set("opportunity_id", links.get("opportunity_id"))
+
+    def save(self, values: dict[str, Any]) -> int:
+        from crm_tui.store.tasks import create_task, update_task
+
+        data = typed_dates(self.app, values, dates=("due",))
+        at = self.app.now()  # type: ignore[attr-defined]
+        with self.app.db.session() as session:  # type: ignore[attr-defined]
+            if self.task_id is None:
+                data["customer_id"] = self.customer_id
+                task = create_task(session, data, at=at)
+            else:
+                task = update_task(
+                    session, self.task_id, data, expected_version=self.version, at=at
+                )
+            return int(task.id)
+
+
+def task_card_text(task: dict) -> str:
+    """The whole task as text for the details card."""
+    lines = [
+        (_("Title"), task["title"]),
+        (_("Type"), label(enums.TASK_TYPE, task["type"])),
+        (_("Status"), label(enums.TASK_STATUS, task["status"])),
+        (_("Due"), task["due"] + (f" {task['due_time']}" if task["due_time"] else "")),
+        (_("Customer"), task.get("customer") or ""),
+        (_("Opportunity"), task.get("opportunity") or ""),
+        (_("Goal"), task.get("goal") or ""),
+        (_("Notes"), task.get("notes") or ""),
+        (_("Result"), task.get("result") or ""),
+        (_("Completed"), (task.get("completed_at") or "")[:16]),
+    ]
+    return "\n".join(f"{k}: {v}" for k, v in lines if v)
+
+
+class TaskCard(Localized, ModalScreen[str | None]):
+    """A task's details; dismisses with the key of a follow-up action or None."""
+
+    BINDINGS = [
+        Binding("escape,enter", "close", "Close"),
+        Binding("e", "pick('edit')", "Edit"),
+        Binding("x", "pick('done')", "Done"),
+        Binding("l", "pick('log')", "Log"),
+    ]
+
+    def __init__(self, task: dict) -> None:
+        super().__init__()
+        self.task_data = task
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(_("Task"), classes="dialog-title")
+            yield Static(task_card_text(self.task_data), id="task-card")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Close"), id="close", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_pick(self, what: str) -> None:
+        self.dismiss(what)
+
+
+class NextFollowUp(Localized, ModalScreen[str | None]):
+    """After `x`: log what happened, schedule the next follow-up, or nothing."""
+
+    BINDINGS = [
+        Binding("l", "pick('log')", "Log an interaction"),
+        Binding("t", "pick('task')", "Schedule next follow-up"),
+        Binding("escape,n", "pick(None)", "Nothing"),
+    ]
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.task_title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(_("Done: {title}").format(title=self.task_title), classes="dialog-title")
+            yield Label(_("Keep the customer in the loop — what next?"))
+            with Horizontal(classes="buttons"):
+                yield Button(_("Log an interaction (l)"), id="log", variant="primary")
+                yield Button(_("Schedule next follow-up (t)"), id="task")
+                yield Button(_("Nothing (esc)"), id="nothing")
+
+    def on_mount(self) -> None:
+        self.query_one("#log", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "nothing" else event.button.id)
+
+    def action_pick(self, what: str | None) -> None:
+        self.dismiss(what)

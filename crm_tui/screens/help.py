@@ -1,0 +1,74 @@
+"""`?`: every key of the app, and of the screen it was opened from."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Static
+
+from crm_tui.i18n import _
+from crm_tui.widgets.localized import Localized
+
+#: The key contract of CLI.md, in its order.
+GLOBAL_KEYS = (
+    ("1 2 3 4 5", "Customers, pipeline, interactions, tasks (due list), reports"),
+    ("ctrl+p", "Command palette: jump to any customer, opportunity or command"),
+    ("/", "Search / filter the current list (as you type)"),
+    ("n / e / enter / delete", "New record / edit / open / delete (asks first)"),
+    ("l", "Log an interaction for the selected customer, opportunity or task"),
+    ("t", "New task for the selected record"),
+    ("x", "Mark the selected task done (then offers the next follow-up)"),
+    ("s / S", "Snooze the selected task one day / one week"),
+    ("< >", "Move the selected opportunity to the previous / next stage"),
+    ("ctrl+s / escape", "Save a form / cancel or go back"),
+    ("r", "Start the daily follow-up review (tasks screen)"),
+    ("ctrl+e", "Export the current report or list to CSV"),
+    ("?  q", "This help; quit"),
+)
+
+DATE_FORMS = "2026-11-30, 11-30, today, tomorrow, +3d, +2w, mon…sun"
+
+
+class HelpScreen(Localized, ModalScreen[None]):
+    """Lists the global keys and the keys of ``screen``."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def __init__(self, screen: Screen | None = None) -> None:
+        super().__init__()
+        self.origin = screen
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog help"):
+            yield Label(_("Keys"), classes="dialog-title")
+            with VerticalScroll():
+                yield Static(self._table(GLOBAL_KEYS), classes="help-table")
+                local = self._screen_keys()
+                if local:
+                    yield Label(_("On this screen"), classes="help-section")
+                    yield Static(self._table(local), classes="help-table")
+                yield Label(_("Dates in forms"), classes="help-section")
+                yield Static(DATE_FORMS, classes="help-table")
+                extra = getattr(self.origin, "HELP", None)
+                if extra:
+                    yield Static(_(extra), classes="help-note")
+
+    def _screen_keys(self) -> list[tuple[str, str]]:
+        if self.origin is None:
+            return []
+        seen: list[tuple[str, str]] = []
+        for key, bindings in self.origin._bindings.key_to_bindings.items():
+            for b in bindings:
+                if b.description and (key, b.description) not in seen:
+                    seen.append((b.key_display or key, b.description))
+        return seen
+
+    @staticmethod
+    def _table(rows) -> str:
+        width = max(len(k) for k, _d in rows) + 2
+        return "\n".join(f"{k.ljust(width)}{_(d)}" for k, d in rows)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,21 @@
+"""Placeholder for screen `interactions` until its issue lands."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from crm_tui.i18n import _
+from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.localized import Localized
+
+
+class InteractionsScreen(Localized, Screen):
+    def compose(self) -> ComposeResult:
+        yield AppHeader("interactions")
+        yield Static(
+            _("The interaction log (screen 3) arrives with the follow-up issue."),
+            classes="empty-state",
+        )
+        yield Footer()

@@ -1,0 +1,56 @@
+"""Command palette (`ctrl+p`): jump to a customer by name or code, or run a command."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from crm_tui.i18n import _
+from crm_tui.store.lists import search_customers
+from crm_tui.widgets.app_header import SCREENS
+
+
+class CrmCommands(Provider):
+    """Customers (searched through the FTS index) and the app's screens."""
+
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        items: list[tuple[str, object, str]] = [
+            (_("Go to {screen}").format(screen=_(title)), partial(app.switch_mode, mode), key)
+            for mode, key, title in SCREENS
+        ]
+        items.append((_("Add a customer"), self._new_customer, "n"))
+        return items
+
+    def _new_customer(self) -> None:
+        self.app.switch_mode("customers")
+        self.app.call_later(lambda: self.app.screen.action_new())
+
+    def _open_customer(self, customer_id: int) -> None:
+        from crm_tui.screens.customer_detail import CustomerDetailScreen
+
+        self.app.push_screen(CustomerDetailScreen(customer_id))
+
+    async def discover(self) -> Hits:
+        for text, callback, key in self._commands():
+            yield DiscoveryHit(text, callback, help=key)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, key in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=key)
+        if len(query.strip()) < 1:
+            return
+        db = self.app.db  # type: ignore[attr-defined]
+        with db.reading() as conn:
+            rows = search_customers(conn, query, limit=15)
+        for customer_id, code, name in rows:
+            yield Hit(
+                0.9,
+                matcher.highlight(name) if matcher.match(name) else name,
+                partial(self._open_customer, customer_id),
+                help=_("Customer {code}").format(code=code),
+            )

@@ -1,0 +1,18 @@
+"""Placeholder for screen `reports` until its issue lands."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from crm_tui.i18n import _
+from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.localized import Localized
+
+
+class ReportsScreen(Localized, Screen):
+    def compose(self) -> ComposeResult:
+        yield AppHeader("reports")
+        yield Static(_("Reports (screen 5) arrive with the reports issue."), classes="empty-state")
+        yield Footer()

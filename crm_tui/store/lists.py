@@ -1,0 +1,161 @@
+"""Paged list queries for the customers screen and the palette, on the standard library only.
+
+These run on every keystroke and for the first frame, so they avoid the ORM
+(its import alone costs longer than a frame) and always go through an index:
+the FTS5 trigram index for words of three or more characters, the NOCASE name
+index for shorter prefixes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crm_tui.store.sqlite import search_match_expression
+
+SORTS = {
+    "name": "c.name COLLATE NOCASE, c.id",
+    "last_interaction": "c.last_interaction_at DESC NULLS LAST, c.id",
+    "total_amount": "c.total_amount_cents DESC, c.id",
+}
+
+
+@dataclass
+class CustomerQuery:
+    """A filtered, sorted view of customers that pages itself (a VirtualTable RowSource)."""
+
+    conn: sqlite3.Connection
+    search: str = ""
+    level: str | None = None
+    status: str | None = None
+    sort: str = "name"
+
+    def _where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        text = self.search.strip()
+        if text:
+            expr = search_match_expression(text)
+            if expr:
+                clauses.append(
+                    "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
+                )
+                params.append(expr)
+            else:
+                # Too short for trigrams: one character matches a name prefix (NOCASE index);
+                # two (a Chinese word such as 华为) match anywhere in the name, a bounded scan.
+                escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                like = ("%" if len(text) == 2 else "") + escaped + "%"
+                clauses.append("(c.name LIKE ? ESCAPE '\\' OR c.code LIKE ? ESCAPE '\\')")
+                params += [like, like]
+        if self.level:
+            clauses.append("c.level = ?")
+            params.append(self.level)
+        if self.status:
+            clauses.append("c.status = ?")
+            params.append(self.status)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def count(self) -> int:
+        where, params = self._where()
+        return self.conn.execute(f"SELECT count(*) FROM customer c{where}", params).fetchone()[0]
+
+    def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]:
+        """Rows: (id, code, name, level, status, industry, last_interaction_at, total_amount_cents)."""
+        where, params = self._where()
+        order = SORTS.get(self.sort, SORTS["name"])
+        sql = (
+            "SELECT c.id, c.code, c.name, c.level, c.status, c.industry, "
+            "substr(c.last_interaction_at, 1, 10), c.total_amount_cents "
+            f"FROM customer c{where} ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        return [tuple(r) for r in self.conn.execute(sql, [*params, limit, offset])]
+
+
+def customer_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+
+
+def search_customers(
+    conn: sqlite3.Connection, text: str, limit: int = 20
+) -> list[tuple[int, str, str]]:
+    """(id, code, name) of customers matching ``text`` — for pickers and the command palette."""
+    rows = CustomerQuery(conn, search=text).fetch(0, limit)
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+#: Everything that happened to one customer, newest first: (kind, id, when, title, detail).
+_TIMELINE_SQL = """
+SELECT 'interaction', id, occurred_at, subject, channel FROM interaction WHERE customer_id = :c
+UNION ALL
+SELECT 'task', id, coalesce(completed_at, due || ' ' || coalesce(due_time, '00:00') || ':00'),
+       title, status FROM task WHERE customer_id = :c
+UNION ALL
+SELECT 'stage_change', s.id, s.changed_at, o.name, coalesce(s.from_stage, '') || '>' || s.to_stage
+  FROM stage_change s JOIN opportunity o ON o.id = s.opportunity_id WHERE o.customer_id = :c
+UNION ALL
+SELECT 'order', id, order_date || ' 00:00:00', coalesce(order_no, product, ''), amount_cents
+  FROM sales_order WHERE customer_id = :c
+"""
+
+
+@dataclass
+class CustomerTimeline:
+    """A customer's interactions, tasks, stage changes and orders, newest first (a RowSource).
+
+    Rows: (key, kind, when, title, detail) where key is ``kind:id``.
+    """
+
+    conn: sqlite3.Connection
+    customer_id: int
+
+    def count(self) -> int:
+        return self.conn.execute(
+            f"SELECT count(*) FROM ({_TIMELINE_SQL})", {"c": self.customer_id}
+        ).fetchone()[0]
+
+    def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]:
+        rows = self.conn.execute(
+            f"SELECT * FROM ({_TIMELINE_SQL}) ORDER BY 3 DESC, 1, 2 DESC LIMIT :l OFFSET :o",
+            {"c": self.customer_id, "l": limit, "o": offset},
+        )
+        return [(f"{k}:{i}", k, when, title, detail) for k, i, when, title, detail in rows]
+
+
+def customer_summary(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any] | None:
+    """The customer row as a dict, with its tags — for the detail view's fast first paint."""
+    row = conn.execute("SELECT * FROM customer WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        return None
+    out = dict(row)
+    out["tags"] = [
+        r[0]
+        for r in conn.execute(
+            "SELECT t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
+            "WHERE ct.customer_id = ? ORDER BY t.name",
+            (customer_id,),
+        )
+    ]
+    return out
+
+
+def customer_contacts(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in conn.execute(
+            "SELECT * FROM contact WHERE customer_id = ? ORDER BY id", (customer_id,)
+        )
+    ]
+
+
+def customer_deals(
+    conn: sqlite3.Connection, customer_id: int, limit: int = 200
+) -> list[sqlite3.Row]:
+    """A customer's opportunities, newest first (id, name, stage, amount_cents, expected_close)."""
+    return conn.execute(
+        "SELECT id, name, stage, amount_cents, expected_close FROM opportunity "
+        "WHERE customer_id = ? ORDER BY created_at DESC LIMIT ?",
+        (customer_id, limit),
+    ).fetchall()

@@ -1,0 +1,275 @@
+"""Kanban columns that draw only the cards on screen and fetch them a page at a time.
+
+A column is a fixed header (stage, count, total, weighted) above a
+:class:`CardList`, a Line-API ``ScrollView`` whose virtual height is
+``count × CARD_HEIGHT``; it asks its fetch function for 50-card pages as they
+scroll into view, so a stage with thousands of deals costs one screenful.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from crm_tui.i18n import _
+from crm_tui.store.opportunities import Card, ColumnSummary
+from crm_tui.store.validation import display_amount
+
+CARD_HEIGHT = 6  # five lines of card and one of gap
+PAGE = 50
+
+Fetch = Callable[[int, int], list[Card]]
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _fit(left: str, right: str, width: int) -> tuple[str, str]:
+    """``left`` cut to leave room for ``right`` on one line of ``width`` cells."""
+    room = width - cell_len(right) - (1 if right else 0)
+    if room < 4:
+        return set_cell_size(left, width), ""
+    text = left if cell_len(left) <= room else set_cell_size(left, room - 1) + "…"
+    return set_cell_size(text, room), right
+
+
+class CardList(ScrollView, can_focus=False):
+    """The cards of one column."""
+
+    COMPONENT_CLASSES = {
+        "card",
+        "card--cursor",
+        "card--name",
+        "card--muted",
+        "card--stalled",
+        "card--overdue",
+        "card--risk",
+        "card--done",
+    }
+
+    DEFAULT_CSS = """
+    CardList { height: 1fr; scrollbar-size-vertical: 1; }
+    CardList > .card { background: $boost; color: $text; }
+    CardList > .card--cursor { background: $block-cursor-background 60%; }
+    CardList > .card--name { text-style: bold; }
+    CardList > .card--muted { color: $text-muted; }
+    CardList > .card--stalled { color: $warning; text-style: bold; }
+    CardList > .card--overdue { color: $error; text-style: bold; }
+    CardList > .card--risk { color: $error; text-style: bold reverse; }
+    CardList > .card--done { color: $success; }
+    """
+
+    class Clicked(Message):
+        def __init__(self, cards: CardList, index: int) -> None:
+            super().__init__()
+            self.cards = cards
+            self.index = index
+
+    def __init__(self, stage: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.stage = stage
+        self.count = 0
+        self.cursor = 0
+        self.active = False
+        self._fetch: Fetch | None = None
+        self._pages: dict[int, list[Card]] = {}
+
+    # --- data --------------------------------------------------------------
+
+    def load(self, count: int, fetch: Fetch, cursor: int | None = None) -> None:
+        """Show ``count`` cards from ``fetch``; keep (or set) the cursor."""
+        self._pages.clear()
+        self._fetch = fetch
+        self.count = count
+        self.virtual_size = Size(self.size.width, count * CARD_HEIGHT)
+        if cursor is not None:
+            self.cursor = cursor
+        self.cursor = max(0, min(self.cursor, count - 1))
+        self.show_cursor()
+        self.refresh()
+
+    def card(self, index: int) -> Card | None:
+        if not 0 <= index < self.count or self._fetch is None:
+            return None
+        page = index // PAGE
+        cards = self._pages.get(page)
+        if cards is None:
+            cards = self._fetch(page * PAGE, PAGE)
+            if len(self._pages) > 10:  # bounded cache
+                self._pages.clear()
+            self._pages[page] = cards
+        offset = index - page * PAGE
+        return cards[offset] if offset < len(cards) else None
+
+    @property
+    def current(self) -> Card | None:
+        return self.card(self.cursor)
+
+    def loaded_card_count(self) -> int:
+        """Cards held in memory (tests check a big column is not loaded whole)."""
+        return sum(len(p) for p in self._pages.values())
+
+    # --- cursor ------------------------------------------------------------
+
+    def move_cursor(self, delta: int) -> None:
+        if self.count:
+            self.cursor = max(0, min(self.count - 1, self.cursor + delta))
+            self.show_cursor()
+            self.refresh()
+
+    def show_cursor(self) -> None:
+        top = self.cursor * CARD_HEIGHT
+        height = max(self.size.height, CARD_HEIGHT)
+        y = int(self.scroll_offset.y)
+        if top < y:
+            self.scroll_to(y=top, animate=False)
+        elif top + CARD_HEIGHT - 1 > y + height:
+            self.scroll_to(y=top + CARD_HEIGHT - 1 - height, animate=False)
+
+    def set_active(self, active: bool) -> None:
+        self.active = active
+        self.refresh()
+
+    def on_click(self, event) -> None:
+        index = (int(self.scroll_offset.y) + event.y) // CARD_HEIGHT
+        if 0 <= index < self.count:
+            self.post_message(self.Clicked(self, index))
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.count * CARD_HEIGHT)
+
+    # --- rendering ---------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        absolute = int(self.scroll_offset.y) + y
+        index, line = divmod(absolute, CARD_HEIGHT)
+        blank = Strip([Segment(" " * width, self.rich_style)])
+        if line == CARD_HEIGHT - 1 or index >= self.count:
+            return blank
+        card = self.card(index)
+        if card is None:
+            return blank
+        base = self.rich_style + self.get_component_rich_style("card")
+        if self.active and index == self.cursor:
+            base = base + self.get_component_rich_style("card--cursor")
+        return Strip(self._line(card, line, width - 2, base), width).extend_cell_length(width, base)
+
+    def _style(self, base: Style, name: str) -> Style:
+        return base + self.get_component_rich_style(name, partial=True)
+
+    def _line(self, card: Card, line: int, width: int, base: Style) -> list[Segment]:
+        pad = Segment(" ", base)
+        muted = self._style(base, "card--muted")
+        if line == 0:
+            return [pad, Segment(set_cell_size(card.name, width), self._style(base, "card--name"))]
+        if line == 1:
+            return [pad, Segment(set_cell_size(card.customer, width), muted)]
+        if line == 2:
+            left, right = _fit(display_amount(card.amount_cents), _date(card.expected_close), width)
+            close_style = (
+                self._style(base, "card--overdue")
+                if card.overdue and card.expected_close and card.expected_close < _today(self)
+                else muted
+            )
+            segs = [pad, Segment(left, base)]
+            if right:
+                segs += [Segment(" ", base), Segment(right, close_style)]
+            return segs
+        if line == 3:
+            action = card.next_action or ""
+            due = _date(card.next_action_due)
+            if not action and not due:
+                return [pad, Segment(set_cell_size("", width), base)]
+            left, right = _fit("→ " + action, due, width)
+            due_style = (
+                self._style(base, "card--overdue")
+                if card.next_action_due and card.next_action_due < _today(self)
+                else muted
+            )
+            segs = [pad, Segment(left, base)]
+            if right:
+                segs += [Segment(" ", base), Segment(right, due_style)]
+            return segs
+        # line 4: criteria progress and marks
+        segs = [pad]
+        done, total = card.criteria
+        if total:
+            style = self._style(base, "card--done" if done == total else "card--muted")
+            segs.append(Segment(f"{done}/{total}", style))
+        for flag, text, cls in (
+            (card.stalled, _("stalled"), "card--stalled"),
+            (card.overdue, _("overdue"), "card--overdue"),
+            (card.risk_flag, _("at risk"), "card--risk"),
+        ):
+            if flag:
+                if len(segs) > 1:
+                    segs.append(Segment(" ", base))
+                segs.append(Segment(text, self._style(base, cls)))
+        return segs
+
+
+def _today(widget) -> dt.date:
+    today = getattr(widget.app, "today", None)
+    return today() if callable(today) else dt.date.today()
+
+
+class KanbanColumn(Vertical):
+    """One stage: header with name, count, total and weighted amount, then its cards."""
+
+    DEFAULT_CSS = """
+    KanbanColumn { width: 1fr; min-width: 22; height: 1fr; border-right: vkey $panel; }
+    KanbanColumn > .column-header { height: 3; padding: 0 1; background: $panel; }
+    KanbanColumn.active > .column-header { background: $primary 50%; text-style: bold; }
+    KanbanColumn > .column-empty { color: $text-muted; padding: 1 1; height: auto; display: none; }
+    KanbanColumn.empty > .column-empty { display: block; }
+    KanbanColumn.empty > CardList { display: none; }
+    """
+
+    def __init__(self, stage: str, title: str) -> None:
+        super().__init__(id=f"column-{stage}")
+        self.stage = stage
+        self.title = title
+        self.summary = ColumnSummary(stage)
+        self.note = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title, classes="column-header")
+        yield Static(_("No deals"), classes="column-empty")
+        yield CardList(self.stage, id=f"cards-{self.stage}")
+
+    @property
+    def cards(self) -> CardList:
+        return self.query_one(CardList)
+
+    def header_text(self) -> str:
+        s = self.summary
+        title = f"{self.title} ({s.count})"
+        if self.note:
+            title += f" · {self.note}"
+        return (
+            f"{title}\n{_('Total')} {display_amount(s.amount_cents)}\n"
+            f"{_('Weighted')} {display_amount(s.weighted_cents)}"
+        )
+
+    def show(self, summary: ColumnSummary, fetch: Fetch, cursor: int | None = None) -> None:
+        self.summary = summary
+        self.query_one(".column-header", Static).update(self.header_text())
+        self.set_class(summary.count == 0, "empty")
+        self.cards.load(summary.count, fetch, cursor)
+
+    def set_active(self, active: bool) -> None:
+        self.set_class(active, "active")
+        self.cards.set_active(active)

@@ -1,0 +1,227 @@
+"""A table that renders only the rows on screen and fetches them a page at a time.
+
+Built on Textual's Line API (``ScrollView`` + ``render_line``): the widget knows
+the row count and asks a :class:`RowSource` for 100-row pages as they scroll
+into view, so a list of 100,000 customers costs what one screenful costs.
+Rows are keyed by record id (the first element of each row tuple).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from crm_tui.widgets.localized import Localized
+
+PAGE = 100
+
+
+class RowSource(Protocol):
+    """Where a VirtualTable's rows come from."""
+
+    def count(self) -> int: ...
+
+    def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]: ...
+
+
+@dataclass
+class ColumnDef:
+    """A column: header text, width in cells (0 = share the remaining width), formatter."""
+
+    title: str
+    width: int = 0
+    format: Callable[[Any], str] = lambda v: "" if v is None else str(v)
+    align: str = "left"
+    style: Callable[[tuple[Any, ...]], str | None] | None = None
+
+
+class VirtualTable(Localized, ScrollView, can_focus=True):
+    """Scrollable, paged, keyboard-driven table."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    COMPONENT_CLASSES = {"virtual-table--header", "virtual-table--cursor", "virtual-table--dim"}
+
+    DEFAULT_CSS = """
+    VirtualTable { height: 1fr; }
+    VirtualTable > .virtual-table--header { text-style: bold; background: $panel; color: $text; }
+    VirtualTable > .virtual-table--cursor { background: $block-cursor-blurred-background; }
+    VirtualTable:focus > .virtual-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    VirtualTable > .virtual-table--dim { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved onto a row (``row_id`` None when the table is empty)."""
+
+        def __init__(self, table: VirtualTable, row_id: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.row_id = row_id
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class Selected(Message):
+        """Enter was pressed on a row."""
+
+        def __init__(self, table: VirtualTable, row_id: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.row_id = row_id
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    def __init__(
+        self, columns: list[ColumnDef], source: RowSource | None = None, *,
+        id: str | None = None, classes: str | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(id=id, classes=classes)
+        self.columns = columns
+        self.source = source
+        self.row_count = 0
+        self._pages: dict[int, Sequence[tuple[Any, ...]]] = {}
+
+    # --- data --------------------------------------------------------------
+
+    def set_source(self, source: RowSource, *, keep_cursor: bool = False) -> None:
+        self.source = source
+        self.reload(keep_cursor=keep_cursor)
+
+    def reload(self, *, keep_cursor: bool = False) -> None:
+        """Drop cached pages and re-count (after a filter, sort or edit)."""
+        self._pages.clear()
+        self.row_count = self.source.count() if self.source else 0
+        self.virtual_size = Size(self.size.width, self.row_count + 1)
+        cursor = min(self.cursor, max(self.row_count - 1, 0)) if keep_cursor else 0
+        if not keep_cursor:
+            self.scroll_to(y=0, animate=False)
+        self.cursor = cursor
+        self.refresh()
+
+    def row(self, index: int) -> tuple[Any, ...] | None:
+        if not 0 <= index < self.row_count or self.source is None:
+            return None
+        page = index // PAGE
+        rows = self._pages.get(page)
+        if rows is None:
+            rows = self.source.fetch(page * PAGE, PAGE)
+            if len(self._pages) > 20:  # bounded cache
+                self._pages.clear()
+            self._pages[page] = rows
+        offset = index - page * PAGE
+        return rows[offset] if offset < len(rows) else None
+
+    @property
+    def cursor_row(self) -> tuple[Any, ...] | None:
+        return self.row(self.cursor)
+
+    @property
+    def cursor_id(self) -> Any:
+        row = self.cursor_row
+        return row[0] if row else None
+
+    def loaded_row_count(self) -> int:
+        """Rows held in memory (tests check that no screen loads a whole table)."""
+        return sum(len(p) for p in self._pages.values())
+
+    # --- rendering ---------------------------------------------------------
+
+    def _widths(self, total: int) -> list[int]:
+        fixed = sum(c.width for c in self.columns if c.width) + len(self.columns)
+        flex = [c for c in self.columns if not c.width]
+        share = max((total - fixed) // max(len(flex), 1), 8)
+        return [c.width or share for c in self.columns]
+
+    def _cells(self, values: Sequence[str], widths: list[int]) -> str:
+        parts = []
+        for text, width, col in zip(values, widths, self.columns, strict=False):
+            text = text.replace("\n", " ")
+            if col.align == "right" and cell_len(text) < width:
+                text = " " * (width - cell_len(text)) + text
+            parts.append(set_cell_size(text, width))
+        return " " + " ".join(parts)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        widths = self._widths(width - 1)
+        if y == 0:
+            style = self.get_component_rich_style("virtual-table--header")
+            text = self._cells([c.title for c in self.columns], widths)
+            return Strip([Segment(set_cell_size(text, width), style)])
+        index = int(self.scroll_offset.y) + y - 1
+        row = self.row(index)
+        base = self.rich_style
+        if row is None:
+            return Strip([Segment(" " * width, base)])
+        values = [c.format(v) for c, v in zip(self.columns, row[1:], strict=False)]
+        style = base
+        if index == self.cursor:
+            style = base + self.get_component_rich_style("virtual-table--cursor")
+        else:
+            for c in self.columns:
+                if c.style and (extra := c.style(row)):
+                    style = base + Style.parse(extra)
+                    break
+        return Strip([Segment(set_cell_size(self._cells(values, widths), width), style)])
+
+    # --- cursor ------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        height = max(self.size.height - 1, 1)
+        top = int(self.scroll_offset.y)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + height:
+            self.scroll_to(y=new - height + 1, animate=False)
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.cursor_id))
+
+    def action_cursor(self, delta: int) -> None:
+        if self.row_count:
+            self.cursor = max(0, min(self.row_count - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(self.size.height - 2, 1))
+
+    def action_jump(self, where: int) -> None:
+        if self.row_count:
+            self.cursor = 0 if where == 0 else self.row_count - 1
+
+    def action_select(self) -> None:
+        if self.cursor_id is not None:
+            self.post_message(self.Selected(self, self.cursor_id))
+
+    def on_click(self, event) -> None:
+        index = int(self.scroll_offset.y) + event.y - 1
+        if 0 <= index < self.row_count:
+            self.cursor = index
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.row_count + 1)

@@ -1,0 +1,87 @@
+"""Schema migrations: a file at the first revision upgrades in place without losing rows."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlmodel import SQLModel
+
+import crm_tui.store.models  # noqa: F401  (registers the tables)
+from crm_tui.store import database
+from crm_tui.store.database import Database, DatabaseError
+from crm_tui.store.lists import search_customers
+
+
+def test_head_revision_constant_matches_alembic():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "crm_tui.store:migrations")
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_current_head() == database.HEAD_REVISION
+    assert [r.revision for r in script.walk_revisions()][::-1] == list(database.KNOWN_REVISIONS)
+
+
+def test_database_at_first_revision_upgrades_without_losing_rows(tmp_path):
+    path = tmp_path / "old.db"
+    path.touch(mode=0o600)
+    database.upgrade(path, "0001")
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO customer (id, code, name, name_norm, kind, status, total_amount_cents, version)"
+        " VALUES (1, 'C20250101001', '上海华为技术有限公司', '上海华为技术', 'company', 'active', 0, 1)"
+    )
+    conn.execute(
+        "INSERT INTO contact (id, customer_id, name, mobile, version) VALUES (1, 1, '张伟', '13800138000', 1)"
+    )
+    conn.commit()
+    conn.close()
+
+    db = Database(path)  # opening migrates to head
+    with db.reading() as conn:
+        rev = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        assert rev == database.HEAD_REVISION
+        assert conn.execute("SELECT name FROM customer").fetchone()[0] == "上海华为技术有限公司"
+        assert conn.execute("SELECT name FROM contact").fetchone()[0] == "张伟"
+        # rows that existed before the search index are searchable after the upgrade
+        assert search_customers(conn, "华为技术")[0][2] == "上海华为技术有限公司"
+
+
+def test_migrated_schema_has_every_model_column(db):
+    with db.reading() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table.name})")}
+            assert {c.name for c in table.columns} <= columns, table.name
+
+
+def test_new_file_is_private_and_in_wal_mode(db):
+    assert db.path.stat().st_mode & 0o777 == 0o600
+    with db.reading() as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello, this is not sqlite")
+    with pytest.raises(DatabaseError, match="not a crm database"):
+        Database(path)
+
+
+def test_newer_schema_is_refused(tmp_path, db):
+    with db.reading() as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+        conn.commit()
+    with pytest.raises(DatabaseError, match="newer crm"):
+        Database(db.path)
+
+
+def test_other_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE photos (id INTEGER)")
+    conn.close()
+    with pytest.raises(DatabaseError, match="not a crm database"):
+        Database(path)

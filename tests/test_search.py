@@ -1,0 +1,51 @@
+"""Customer search over the FTS5 trigram index: Chinese and English, substrings, contacts, tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_tui.store import customers as cs
+from crm_tui.store.lists import CustomerQuery, search_customers
+
+
+@pytest.fixture
+def people(db):
+    with db.session() as s:
+        hw = cs.create_customer(s, {"name": "上海华为技术有限公司"}, tags="高预算")
+        cs.create_contact(s, hw.id, {"name": "张伟", "mobile": "13800138000", "email": "zw@hw.cn"})
+        acme = cs.create_customer(s, {"name": "Acme Robotics Ltd."})
+        cs.create_contact(s, acme.id, {"name": "Emily Chen", "email": "emily@acme.com"})
+        cs.create_customer(s, {"name": "北京明远科技"})
+    with db.reading() as conn:
+        yield conn
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("华为技术", ["上海华为技术有限公司"]),  # substring in the middle of a Chinese name
+        ("华为", ["上海华为技术有限公司"]),  # two characters: still a substring match
+        ("robot", ["Acme Robotics Ltd."]),  # case-insensitive English substring
+        ("emily", ["Acme Robotics Ltd."]),  # a contact's name finds the customer
+        ("138001", ["上海华为技术有限公司"]),  # a phone fragment
+        ("acme.com", ["Acme Robotics Ltd."]),  # an email
+        ("高预算", ["上海华为技术有限公司"]),  # a tag
+        ("北", ["北京明远科技"]),  # one character: name prefix
+        ("nothing here", []),
+    ],
+)
+def test_search_finds_by_substring(people, query, expected):
+    assert [name for _id, _code, name in search_customers(people, query)] == expected
+
+
+def test_query_counts_filters_and_pages(people):
+    q = CustomerQuery(people, sort="name")
+    assert q.count() == 3
+    assert [r[2] for r in q.fetch(0, 2)] == ["Acme Robotics Ltd.", "上海华为技术有限公司"]
+    assert [r[2] for r in q.fetch(2, 2)] == ["北京明远科技"]
+    assert CustomerQuery(people, level="A").count() == 0
+
+
+def test_search_syntax_characters_are_harmless(people):
+    for text in ['"', "a*b", "NEAR(", "'; DROP TABLE customer; --", "%%", "__"]:
+        CustomerQuery(people, search=text).fetch(0, 10)  # no exception

@@ -1,0 +1,127 @@
+"""Customer and contact commands: validation, codes, tags, completeness, conflicts, deletes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from crm_tui.store import customers as cs
+from crm_tui.store.common import ConflictError
+from crm_tui.store.models import Contact, Customer
+from crm_tui.store.validation import ValidationError
+
+
+def test_only_the_name_is_required(session):
+    c = cs.create_customer(session, {"name": "  Acme Robotics Ltd.  "})
+    assert c.id and c.name == "Acme Robotics Ltd."
+    assert c.status == "active" and c.kind == "company"
+    assert c.name_norm == "acmerobotics"
+    with pytest.raises(ValidationError) as err:
+        cs.create_customer(session, {"name": "   "})
+    assert err.value.field == "name"
+
+
+def test_codes_are_dated_and_sequential(session):
+    today = dt.date.today()
+    first = cs.create_customer(session, {"name": "A"})
+    second = cs.create_customer(session, {"name": "B"})
+    assert first.code == f"C{today:%Y%m%d}001"
+    assert second.code == f"C{today:%Y%m%d}002"
+
+
+def test_enumerations_accept_chinese_labels_and_refuse_unknown(session):
+    c = cs.create_customer(session, {"name": "明远", "level": "A 战略客户", "industry": "制造业"})
+    assert (c.level, c.industry) == ("A", "manufacturing")
+    with pytest.raises(ValidationError) as err:
+        cs.create_customer(session, {"name": "X", "level": "Z"})
+    assert err.value.field == "level"
+
+
+def test_budget_is_exact_cents(session):
+    c = cs.create_customer(session, {"name": "A", "budget_cents": "1,234,567.89"})
+    assert c.budget_cents == 123456789
+    for bad in ("12.345", "-5", "abc"):
+        with pytest.raises(ValidationError):
+            cs.create_customer(session, {"name": "A", "budget_cents": bad})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "身份证 11010519491231002X",
+        "card 4111 1111 1111 1111",
+        "6222021234567890128",
+    ],
+)
+def test_national_id_and_bank_card_numbers_are_refused(session, text):
+    with pytest.raises(ValidationError) as err:
+        cs.create_customer(session, {"name": "A", "needs": text})
+    assert err.value.field == "needs"
+    assert "must not store" in err.value.message
+    assert len(session.exec(select(Customer)).all()) == 0
+
+
+def test_phone_numbers_and_order_numbers_are_not_mistaken_for_ids(session):
+    c = cs.create_customer(
+        session, {"name": "A", "needs": "call 13800138000 about SO2026112300001"}
+    )
+    assert c.id
+
+
+def test_bad_date_is_a_field_error(session):
+    with pytest.raises(ValidationError) as err:
+        cs.create_customer(session, {"name": "A", "first_contact": "someday"})
+    assert err.value.field == "first_contact"
+
+
+def test_tags_are_split_and_deduplicated(session):
+    c = cs.create_customer(session, {"name": "A"}, tags="高预算；风险客户;高预算, VIP")
+    assert cs.customer_tags(session, c.id) == sorted(["高预算", "风险客户", "VIP"])
+
+
+def test_first_contact_becomes_primary_and_decision_maker_is_linked(session):
+    c = cs.create_customer(session, {"name": "A"})
+    one = cs.create_contact(session, c.id, {"name": "张伟", "mobile": "13800138000"})
+    two = cs.create_contact(session, c.id, {"name": "Emily", "role": "决策者"})
+    assert c.primary_contact_id == one.id
+    assert c.decision_maker_id == two.id
+    with pytest.raises(ValidationError) as err:
+        cs.create_contact(session, c.id, {"name": "Bad", "email": "not-an-email"})
+    assert err.value.field == "email"
+
+
+def test_completeness_counts_the_template_fields(session):
+    c = cs.create_customer(session, {"name": "A"})
+    # name, kind and status are always present: 3 of 16 fields.
+    assert cs.profile_completeness(c) == round(100 * 3 / 16)
+    cs.update_customer(session, c.id, {"level": "B", "industry": "retail", "owner": "me"})
+    assert cs.profile_completeness(c) == round(100 * 6 / 16)
+
+
+def test_update_refuses_a_record_changed_elsewhere(session):
+    c = cs.create_customer(session, {"name": "A"})
+    version = c.version
+    cs.update_customer(session, c.id, {"level": "A"}, expected_version=version)
+    with pytest.raises(ConflictError) as err:
+        cs.update_customer(session, c.id, {"level": "C"}, expected_version=version)
+    assert err.value.fresh.level == "A"
+
+
+def test_delete_customer_removes_contacts_and_search_row(db, session):
+    c = cs.create_customer(session, {"name": "上海华为技术有限公司"})
+    cs.create_contact(session, c.id, {"name": "张伟"})
+    session.commit()
+    cs.delete_customer(session, c.id)
+    session.commit()
+    assert len(session.exec(select(Contact)).all()) == 0
+    with db.reading() as conn:
+        assert conn.execute("SELECT count(*) FROM customer_search").fetchone()[0] == 0
+
+
+def test_delete_contact_clears_primary(session):
+    c = cs.create_customer(session, {"name": "A"})
+    one = cs.create_contact(session, c.id, {"name": "张伟"})
+    cs.delete_contact(session, one.id)
+    assert c.primary_contact_id is None
