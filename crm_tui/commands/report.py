@@ -1,0 +1,101 @@
+"""`crm report NAME`: any report of the reports screen, headless, as a table, CSV or JSON.
+
+Reads through the standard-library connection only (no SQLAlchemy, SQLModel or
+Textual). ``--as-of`` defaults to today; ``--week`` picks the weekly report's ISO week
+(default: the week of the as-of date) and, for the other reports without ``--as-of``,
+sets the as-of date to that week's Sunday (activity: the last week shown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+HELP = "print a report: funnel rfm abc forecast activity distribution weekly"
+
+NAMES = ("funnel", "rfm", "abc", "forecast", "activity", "distribution", "weekly")
+
+
+def _date(text: str) -> dt.date:
+    from crm_tui.dates import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _week(text: str) -> dt.date:
+    from crm_tui.dates import parse_iso_week
+
+    try:
+        return parse_iso_week(text)[0]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", choices=NAMES, metavar="NAME", help=" | ".join(NAMES))
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="report as of this date (default today; 2026-11-30, 11-30, today, -1w …)",
+    )
+    parser.add_argument(
+        "--week",
+        type=_week,
+        metavar="YYYY-Www",
+        help="ISO week of the weekly report (default: the week of --as-of)",
+    )
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+
+
+def build_report(name: str, conn, as_of: dt.date, week_monday: dt.date | None, settings=None):
+    """Run report ``name`` on a stdlib connection (the CLI's and the screen's single entry)."""
+    if name == "weekly":
+        from crm_tui.reports.weekly import weekly
+
+        monday = week_monday or as_of - dt.timedelta(days=as_of.weekday())
+        return weekly(conn, monday, today=as_of)
+    if name == "forecast":
+        from crm_tui.reports.forecast import forecast
+
+        return forecast(conn, as_of, getattr(settings, "targets", None))
+    module = __import__(f"crm_tui.reports.{name}", fromlist=[name])
+    return getattr(module, name)(conn, as_of)
+
+
+def run(args: argparse.Namespace, ctx) -> int:
+    from crm_tui.cli import CommandError
+    from crm_tui.i18n import _
+    from crm_tui.reports import output
+
+    as_of = args.as_of
+    if as_of is None:
+        as_of = args.week + dt.timedelta(days=6) if args.week and args.name != "weekly" else None
+        as_of = as_of or dt.date.today()
+    settings = ctx.settings if args.name == "forecast" else None
+    db = ctx.database()
+    with db.reading() as conn:
+        report = build_report(args.name, conn, as_of, args.week, settings)
+    if args.out:
+        from pathlib import Path
+
+        path = Path(args.out).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(output.render(report, args.format))
+        except OSError as exc:
+            raise CommandError(
+                _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
+            ) from None
+        print(
+            _("{n} rows written to {path}").format(n=len(report.rows), path=path), file=sys.stderr
+        )
+        return 0
+    output.write(report, args.format, sys.stdout)
+    return 0

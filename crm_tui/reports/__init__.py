@@ -1,0 +1,119 @@
+"""Report results shared by every report: typed columns, rows, extras, and the SQL helpers they use.
+
+A report function takes a standard-library ``sqlite3`` connection (from
+``Database.reading()``) and an as-of date (weekly: an ISO week) and returns a
+:class:`Report`. Rows hold typed values -- money as integer cents, shares as
+``Decimal`` with four places, dates as ``datetime.date`` -- and each
+:class:`Column` says how to render its value; :mod:`crm_tui.reports.output`
+turns a report into CSV, JSON or an aligned text table. Nothing here imports
+SQLAlchemy, SQLModel or Textual, so ``crm report`` starts fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+#: Report names in the order of CLI.md.
+REPORTS: tuple[str, ...] = (
+    "funnel",
+    "rfm",
+    "abc",
+    "forecast",
+    "activity",
+    "distribution",
+    "weekly",
+)
+
+#: Column kinds: how a value is written (see output.py).
+KINDS = ("text", "int", "money", "ratio", "date", "days", "enum")
+
+_FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: its CSV/JSON key, the kind of its values, and where it appears.
+
+    ``vocabulary`` (an :class:`crm_tui.store.enums.Vocabulary`) lets the text table show
+    labels in the UI language while CSV and JSON keep the English keys. ``csv=False``
+    columns are extras for JSON and the table only (CLI.md fixes the CSV columns).
+    """
+
+    key: str
+    kind: str = "text"
+    vocabulary: Any = None
+    csv: bool = True
+
+
+@dataclass
+class Report:
+    """A report's result: rows under ``columns``, report-level ``extras`` and secondary tables.
+
+    ``extras`` maps a key to ``(kind, value)`` (for example the funnel's ``win_rate``);
+    ``tables`` holds secondary lists (forecast quarters and overdue deals, RFM segments)
+    that appear in JSON and in the text table but never in the CSV.
+    """
+
+    name: str
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]]
+    params: dict[str, str] = field(default_factory=dict)
+    extras: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    tables: dict[str, Report] = field(default_factory=dict)
+
+    @property
+    def csv_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.csv)
+
+    def column(self, key: str) -> list[Any]:
+        """All values of one column (handy for tests and charts)."""
+        return [row.get(key) for row in self.rows]
+
+
+def ratio(numerator: int, denominator: int) -> Decimal | None:
+    """``numerator / denominator`` rounded half up to four places; None when the denominator is 0."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(_FOUR_PLACES, ROUND_HALF_UP)
+
+
+def round_cents(hundredths_of_cents: int) -> int:
+    """Σ(amount_cents × probability%) → cents, rounded half up, in integer arithmetic."""
+    if hundredths_of_cents >= 0:
+        return (hundredths_of_cents + 50) // 100
+    return -((-hundredths_of_cents + 50) // 100)
+
+
+def day_start(day: dt.date) -> str:
+    """The timestamp text at which ``day`` begins (timestamps are ``YYYY-MM-DD HH:MM:SS``)."""
+    return day.isoformat() + " 00:00:00"
+
+
+def day_after(day: dt.date) -> str:
+    """The timestamp text just after ``day`` ends: compare ``ts < day_after(d)`` for "on or before"."""
+    return day_start(day + dt.timedelta(days=1))
+
+
+def stage_position_sql(column: str) -> str:
+    """A SQL CASE giving a stage's position on the ladder (0 = initial contact … 5 = after-sales).
+
+    ``lost`` and unknown stages give NULL: lost is an outcome, not a step.
+    """
+    from crm_tui.store.enums import STAGE_LADDER
+
+    whens = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGE_LADDER))
+    return f"(CASE {column} {whens} END)"
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A date from the database text ``YYYY-MM-DD`` (or a timestamp's date part)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,110 @@
+"""Activity per ISO week: interactions by channel, tasks due/done/overdue, completion, new records.
+
+The report covers ``weeks`` ISO weeks (default 12) ending with the week of the as-of
+date, and counts nothing after the as-of date (the last week may be partial).
+Per week:
+
+- ``interactions`` and one column per channel: interactions that took place that week;
+- ``tasks_done``: tasks marked done whose completion time falls in the week;
+- ``tasks_due``: tasks (not cancelled) due in the week, up to the as-of date;
+- ``tasks_overdue``: of those, the ones not done by the end of the week (for the
+  as-of week: by the end of the as-of day); a task marked done without a completion
+  time counts as done in time;
+- ``completion_rate`` = (tasks_due − tasks_overdue) / tasks_due, empty without due tasks;
+- ``new_customers`` / ``new_deals``: customers / opportunities created that week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from crm_tui.dates import iso_week
+from crm_tui.reports import Column, Report, day_after, ratio
+from crm_tui.store import enums
+
+CHANNELS: tuple[str, ...] = enums.CHANNEL.keys
+
+COLUMNS = (
+    Column("week"),
+    Column("interactions", "int"),
+    *(Column(ch, "int") for ch in CHANNELS),
+    Column("tasks_due", "int"),
+    Column("tasks_done", "int"),
+    Column("tasks_overdue", "int"),
+    Column("completion_rate", "ratio"),
+    Column("new_customers", "int"),
+    Column("new_deals", "int"),
+)
+
+
+def _week_index(column: str) -> str:
+    return f"CAST((julianday(substr({column}, 1, 10)) - julianday(:start)) / 7 AS INTEGER)"
+
+
+INTERACTIONS_SQL = f"""
+SELECT {_week_index("occurred_at")} AS w, channel, count(*)
+FROM interaction WHERE occurred_at >= :start_ts AND occurred_at < :end
+GROUP BY w, channel
+"""
+TASKS_DONE_SQL = f"""
+SELECT {_week_index("completed_at")} AS w, count(*)
+FROM task WHERE completed_at >= :start_ts AND completed_at < :end AND status = 'done'
+GROUP BY w
+"""
+# A due task is overdue unless it was done before its week's cutoff (next Monday, or the
+# day after the as-of date when that is earlier).
+TASKS_DUE_SQL = f"""
+SELECT {_week_index("due")} AS w, count(*),
+       sum(CASE WHEN status = 'done'
+                 AND (completed_at IS NULL
+                      OR completed_at < min(date(due, 'weekday 0', '+1 day'), :end))
+                THEN 0 ELSE 1 END)
+FROM task WHERE due >= :start AND due <= :as_of AND status <> 'cancelled'
+GROUP BY w
+"""
+NEW_SQL = """
+SELECT {week} AS w, count(*) FROM {table}
+WHERE created_at >= :start_ts AND created_at < :end GROUP BY w
+"""
+
+
+def activity(conn: sqlite3.Connection, as_of: dt.date, weeks: int = 12) -> Report:
+    """One row per ISO week, oldest first, ``weeks`` weeks ending with the as-of week."""
+    last_monday = as_of - dt.timedelta(days=as_of.weekday())
+    start = last_monday - dt.timedelta(weeks=weeks - 1)
+    params = {
+        "start": start.isoformat(),
+        "start_ts": start.isoformat() + " 00:00:00",
+        "end": day_after(as_of),
+        "as_of": as_of.isoformat(),
+    }
+    rows = []
+    for i in range(weeks):
+        monday = start + dt.timedelta(weeks=i)
+        row = {c.key: 0 for c in COLUMNS}
+        row["week"] = iso_week(monday)
+        rows.append(row)
+
+    def add(index, key, n):
+        if 0 <= index < weeks:
+            rows[index][key] += n
+
+    for w, channel, n in conn.execute(INTERACTIONS_SQL, params):
+        add(w, "interactions", n)
+        if channel in CHANNELS:
+            add(w, channel, n)
+    for w, n in conn.execute(TASKS_DONE_SQL, params):
+        add(w, "tasks_done", n)
+    for w, n, overdue in conn.execute(TASKS_DUE_SQL, params):
+        add(w, "tasks_due", n)
+        add(w, "tasks_overdue", overdue)
+    for table, key in (("customer", "new_customers"), ("opportunity", "new_deals")):
+        sql = NEW_SQL.format(week=_week_index("created_at"), table=table)
+        for w, n in conn.execute(sql, params):
+            add(w, key, n)
+    for row in rows:
+        row["completion_rate"] = ratio(row["tasks_due"] - row["tasks_overdue"], row["tasks_due"])
+    return Report(
+        "activity", COLUMNS, rows, params={"as_of": as_of.isoformat(), "weeks": str(weeks)}
+    )

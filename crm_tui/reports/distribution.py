@@ -1,0 +1,101 @@
+"""Customer distribution (客户分布分析) by industry, region, level, status and source.
+
+Customers created on or before the as-of date (or with no creation time) count;
+``total_amount`` sums their orders dated on or before it. One SQL GROUP BY over the
+five dimensions together; the small result is folded per dimension here. Empty
+values are the value ``""`` (unknown), listed last. Shares are rounded to four
+places by the largest-remainder method, so each dimension's shares add up to
+exactly 1.0000. Enumerated dimensions list values in vocabulary order, region by
+customers (most first) then name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+
+from crm_tui.reports import Column, Report, day_after
+from crm_tui.store import enums
+
+DIMENSIONS: tuple[str, ...] = ("industry", "region", "level", "status", "source")
+_VOCABULARIES = {
+    "industry": enums.INDUSTRY,
+    "level": enums.LEVEL,
+    "status": enums.STATUS,
+    "source": enums.SOURCE,
+}
+
+COLUMNS = (
+    Column("dimension"),
+    Column("value"),
+    Column("customers", "int"),
+    Column("share", "ratio"),
+    Column("total_amount", "money"),
+)
+
+DISTRIBUTION_SQL = """
+SELECT c.industry, c.region, c.level, c.status, c.source, count(*), coalesce(sum(a.total), 0)
+FROM customer c
+LEFT JOIN (
+    SELECT customer_id, sum(amount_cents) AS total
+    FROM sales_order
+    WHERE order_date <= :as_of
+    GROUP BY customer_id
+) AS a ON a.customer_id = c.id
+WHERE c.created_at IS NULL OR c.created_at < :end
+GROUP BY c.industry, c.region, c.level, c.status, c.source
+"""
+
+_UNIT = Decimal("0.0001")
+
+
+def largest_remainder_shares(counts: list[int], places: int = 4) -> list[Decimal]:
+    """Shares of ``counts`` rounded to ``places`` so that they sum to exactly 1 (when total > 0)."""
+    total = sum(counts)
+    if not total:
+        return [Decimal(0).quantize(_UNIT) for _ in counts]
+    units = 10**places
+    floors = [c * units // total for c in counts]
+    remainders = [c * units % total for c in counts]
+    missing = units - sum(floors)
+    for i in sorted(range(len(counts)), key=lambda i: (-remainders[i], i))[:missing]:
+        floors[i] += 1
+    return [(Decimal(f) / units).quantize(_UNIT) for f in floors]
+
+
+def _order(dimension: str, buckets: dict[str, list[int]]) -> list[str]:
+    vocab = _VOCABULARIES.get(dimension)
+    if vocab is not None:
+        known = [k for k in vocab.keys if k in buckets]
+        rest = sorted(k for k in buckets if k not in vocab.keys and k != "")
+        return known + rest + ([""] if "" in buckets else [])
+    named = sorted((k for k in buckets if k != ""), key=lambda k: (-buckets[k][0], k))
+    return named + ([""] if "" in buckets else [])
+
+
+def distribution(conn: sqlite3.Connection, as_of: dt.date) -> Report:
+    """Rows ``dimension,value,customers,share,total_amount`` for the five dimensions in order."""
+    folded: dict[str, dict[str, list[int]]] = {d: {} for d in DIMENSIONS}
+    params = {"as_of": as_of.isoformat(), "end": day_after(as_of)}
+    for *values, n, amount in conn.execute(DISTRIBUTION_SQL, params):
+        for dimension, value in zip(DIMENSIONS, values, strict=True):
+            bucket = folded[dimension].setdefault((value or "").strip(), [0, 0])
+            bucket[0] += n
+            bucket[1] += amount
+    rows = []
+    for dimension in DIMENSIONS:
+        buckets = folded[dimension]
+        keys = _order(dimension, buckets)
+        shares = largest_remainder_shares([buckets[k][0] for k in keys])
+        for key, share in zip(keys, shares, strict=True):
+            rows.append(
+                {
+                    "dimension": dimension,
+                    "value": key,
+                    "customers": buckets[key][0],
+                    "share": share,
+                    "total_amount": buckets[key][1],
+                }
+            )
+    return Report("distribution", COLUMNS, rows, params={"as_of": as_of.isoformat()})

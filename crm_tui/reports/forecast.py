@@ -1,0 +1,185 @@
+"""Forecast and targets: open pipeline by expected close month and quarter against monthly targets.
+
+Rules:
+
+- The pipeline is the open deals as they stand (stages initial contact … negotiation).
+  The as-of date decides which months lie ahead: deals whose expected close date is
+  before it are *overdue* and listed separately (``tables['overdue']``), deals without
+  a date are counted in ``extras['undated_*']``; neither is in the month rows.
+- Months run from the first month of the as-of date's quarter to the end of the
+  quarter of the last month holding an open deal (at least the as-of quarter).
+- ``weighted_amount`` = Σ amount_cents × probability / 100 summed exactly in integers
+  and rounded half up to whole cents once per month (and per quarter from the sums).
+- ``won_amount`` = amounts of won / after-sales deals by actual close month, up to the
+  as-of date (the deal amount, not orders, so it matches what the funnel calls won).
+- ``target`` from ``sales_target`` (:mod:`crm_tui.store.targets`), else config.toml's
+  ``[targets]``; ``gap`` = target − won − weighted, shown only when positive;
+  ``attainment`` = won / target (JSON and table only). A quarter's target is the sum
+  of its months' targets (``tables['quarters']``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Mapping
+
+from crm_tui.reports import Column, Report, ratio, round_cents
+from crm_tui.store import enums
+from crm_tui.store.targets import effective_targets
+
+_OPEN = "('initial_contact', 'needs_confirmed', 'proposal', 'negotiation')"
+
+COLUMNS = (
+    Column("month"),
+    Column("count", "int"),
+    Column("amount", "money"),
+    Column("weighted_amount", "money"),
+    Column("won_amount", "money"),
+    Column("target", "money"),
+    Column("gap", "money"),
+    Column("attainment", "ratio", csv=False),
+)
+QUARTER_COLUMNS = (Column("quarter"),) + COLUMNS[1:]
+OVERDUE_COLUMNS = (
+    Column("expected_close", "date"),
+    Column("customer"),
+    Column("opportunity"),
+    Column("stage", "enum", enums.STAGE),
+    Column("amount", "money"),
+    Column("probability", "int"),
+    Column("weighted_amount", "money"),
+)
+
+PIPELINE_SQL = f"""
+SELECT substr(expected_close, 1, 7) AS month, count(*), coalesce(sum(amount_cents), 0),
+       coalesce(sum(amount_cents * probability), 0)
+FROM opportunity
+WHERE stage IN {_OPEN} AND expected_close >= :as_of
+GROUP BY month
+"""
+WON_SQL = """
+SELECT substr(actual_close, 1, 7) AS month, coalesce(sum(amount_cents), 0)
+FROM opportunity
+WHERE actual_close >= :first AND actual_close <= :as_of AND stage IN ('won', 'after_sales')
+GROUP BY month
+"""
+OVERDUE_SQL = f"""
+SELECT o.expected_close, c.name, o.name, o.stage, o.amount_cents, o.probability
+FROM opportunity o JOIN customer c ON c.id = o.customer_id
+WHERE o.stage IN {_OPEN} AND o.expected_close < :as_of
+ORDER BY o.expected_close, o.id
+"""
+UNDATED_SQL = f"""
+SELECT count(*), coalesce(sum(amount_cents), 0) FROM opportunity
+WHERE stage IN {_OPEN} AND expected_close IS NULL
+"""
+
+
+def _month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def _quarter_of(month_key: str) -> str:
+    year, month = int(month_key[:4]), int(month_key[5:7])
+    return f"{year:04d}-Q{(month - 1) // 3 + 1}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """``YYYY-MM`` keys from ``first`` to ``last`` inclusive."""
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while _month_key(y, m) <= last:
+        out.append(_month_key(y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _gap(target: int | None, won: int, weighted: int) -> int | None:
+    if target is None:
+        return None
+    gap = target - won - weighted
+    return gap if gap > 0 else None
+
+
+def _row(key: str, label: str, count: int, amount: int, raw_weighted: int, won: int, target):
+    weighted = round_cents(raw_weighted)
+    return {
+        key: label,
+        "count": count,
+        "amount": amount,
+        "weighted_amount": weighted,
+        "won_amount": won,
+        "target": target,
+        "gap": _gap(target, won, weighted),
+        "attainment": ratio(won, target) if target else None,
+    }
+
+
+def forecast(
+    conn: sqlite3.Connection, as_of: dt.date, fallback_targets: Mapping[str, int] | None = None
+) -> Report:
+    """Month rows from the as-of quarter on; ``tables`` ``quarters`` and ``overdue``.
+
+    ``fallback_targets`` are config.toml's monthly targets (``Settings.targets``).
+    """
+    q_first = _month_key(as_of.year, 3 * ((as_of.month - 1) // 3) + 1)
+    pipeline = {
+        month: (n, amount, raw)
+        for month, n, amount, raw in conn.execute(PIPELINE_SQL, {"as_of": as_of.isoformat()})
+    }
+    won = dict(
+        conn.execute(WON_SQL, {"first": q_first + "-01", "as_of": as_of.isoformat()}).fetchall()
+    )
+    last = max([_month_key(as_of.year, as_of.month), *pipeline])
+    last_year, last_month = int(last[:4]), int(last[5:7])
+    last = _month_key(last_year, 3 * ((last_month - 1) // 3) + 3)
+    targets = effective_targets(conn, fallback_targets)
+
+    rows = []
+    quarters: dict[str, list] = {}
+    for month in months_between(q_first, last):
+        n, amount, raw = pipeline.get(month, (0, 0, 0))
+        w = won.get(month, 0)
+        target = targets.get(month)
+        rows.append(_row("month", month, n, amount, raw, w, target))
+        q = quarters.setdefault(_quarter_of(month), [0, 0, 0, 0, None])
+        q[0] += n
+        q[1] += amount
+        q[2] += raw
+        q[3] += w
+        if target is not None:
+            q[4] = (q[4] or 0) + target
+    quarter_rows = [_row("quarter", key, *vals) for key, vals in quarters.items()]
+
+    overdue_rows = [
+        {
+            "expected_close": dt.date.fromisoformat(close),
+            "customer": customer,
+            "opportunity": name,
+            "stage": stage,
+            "amount": amount,
+            "probability": prob,
+            "weighted_amount": round_cents(amount * prob),
+        }
+        for close, customer, name, stage, amount, prob in conn.execute(
+            OVERDUE_SQL, {"as_of": as_of.isoformat()}
+        )
+    ]
+    undated_n, undated_amount = conn.execute(UNDATED_SQL).fetchone()
+    return Report(
+        "forecast",
+        COLUMNS,
+        rows,
+        params={"as_of": as_of.isoformat()},
+        extras={
+            "overdue_count": ("int", len(overdue_rows)),
+            "overdue_amount": ("money", sum(r["amount"] for r in overdue_rows)),
+            "undated_count": ("int", undated_n),
+            "undated_amount": ("money", undated_amount),
+        },
+        tables={
+            "quarters": Report("forecast_quarters", QUARTER_COLUMNS, quarter_rows),
+            "overdue": Report("forecast_overdue", OVERDUE_COLUMNS, overdue_rows),
+        },
+    )

@@ -1,0 +1,218 @@
+"""Rendering a :class:`~crm_tui.reports.Report` as CSV (CLI.md rules), JSON, or an aligned text table.
+
+CSV: UTF-8 with a BOM, comma separated, one header row with exactly the report's CSV
+columns; money as plain decimals (``1234.50``), shares as four-place decimals, dates
+``YYYY-MM-DD``, enumerated values as English keys, empty cells for missing values.
+
+JSON: one object ``{"report": NAME, <params>, "rows": [...], <extras>, <tables>}``;
+rows carry the CSV fields plus the JSON-only columns; money and shares are numbers
+(``1234.5``), dates strings, missing values ``null``.
+
+Table: for people; money with thousands separators, shares as percentages, labels in
+the UI language, East Asian wide characters counted as two columns so Chinese aligns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from crm_tui.i18n import _, label
+from crm_tui.reports import Column, Report
+from crm_tui.store.validation import display_amount, format_amount
+
+BOM = "\ufeff"
+FORMATS = ("table", "csv", "json")
+_NUMERIC = ("int", "money", "ratio", "days")
+
+
+def _kind(row: dict[str, Any], col: Column) -> str:
+    kinds = row.get("_kinds")
+    return kinds.get(col.key, col.kind) if kinds else col.kind
+
+
+def csv_value(kind: str, value: Any) -> str:
+    """One cell as CSV text."""
+    if value is None:
+        return ""
+    if kind == "money":
+        return format_amount(int(value))
+    if kind == "ratio":
+        return f"{Decimal(value):.4f}"
+    if kind == "date":
+        return value.isoformat()
+    return str(value)
+
+
+def json_value(kind: str, value: Any) -> Any:
+    """One value as a JSON-ready Python value (money in currency units, not cents)."""
+    if value is None:
+        return None
+    if kind == "money":
+        return float(Decimal(int(value)) / 100)
+    if kind in ("ratio", "days"):
+        return float(value)
+    if kind == "date":
+        return value.isoformat()
+    return value
+
+
+def table_value(kind: str, value: Any, vocabulary: Any = None) -> str:
+    """One value as people read it in the UI language (display amounts, percentages, labels)."""
+    if value is None or value == "":
+        return ""
+    if kind == "money":
+        return display_amount(int(value))
+    if kind == "ratio":
+        return f"{Decimal(value) * 100:.1f}%"
+    if kind == "date":
+        return value.isoformat()
+    if kind == "enum" and vocabulary is not None:
+        return label(vocabulary, value)
+    return str(value)
+
+
+# --- CSV ---------------------------------------------------------------------
+
+
+def csv_rows(report: Report) -> list[list[str]]:
+    """Header and rows as the CSV cells (no BOM)."""
+    cols = report.csv_columns
+    out = [[c.key for c in cols]]
+    for row in report.rows:
+        out.append([csv_value(_kind(row, c), row.get(c.key)) for c in cols])
+    return out
+
+
+def render_csv(report: Report) -> str:
+    """The whole CSV text, starting with the BOM."""
+    buf = io.StringIO()
+    buf.write(BOM)
+    csv.writer(buf, lineterminator="\r\n").writerows(csv_rows(report))
+    return buf.getvalue()
+
+
+def write_csv(report: Report, path: Path | str) -> Path:
+    """Write the report's CSV to ``path`` (UTF-8 with BOM); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(render_csv(report))
+    return path
+
+
+# --- JSON --------------------------------------------------------------------
+
+
+def _json_rows(report: Report) -> list[dict[str, Any]]:
+    return [
+        {c.key: json_value(_kind(row, c), row.get(c.key)) for c in report.columns}
+        for row in report.rows
+    ]
+
+
+def json_data(report: Report) -> dict[str, Any]:
+    """The JSON object as Python data."""
+    data: dict[str, Any] = {"report": report.name, **report.params, "rows": _json_rows(report)}
+    for key, (kind, value) in report.extras.items():
+        data[key] = json_value(kind, value)
+    for key, table in report.tables.items():
+        data[key] = _json_rows(table)
+    return data
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(json_data(report), ensure_ascii=False, indent=2) + "\n"
+
+
+# --- text table --------------------------------------------------------------
+
+
+def cell_width(text: str) -> int:
+    """Terminal columns of ``text``: wide/full-width characters count 2, combining marks 0."""
+    width = 0
+    for ch in text:
+        if ch.isascii():
+            width += 1
+        elif unicodedata.combining(ch):
+            continue
+        else:
+            width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * (width - cell_width(text))
+    return fill + text if right else text + fill
+
+
+def table_lines(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> list[str]:
+    """An aligned table: header, rule, rows (numbers right-aligned)."""
+    cells = [
+        [table_value(_kind(row, c), row.get(c.key), c.vocabulary) for c in columns] for row in rows
+    ]
+    header = [c.key for c in columns]
+    widths = [cell_width(h) for h in header]
+    for line in cells:
+        for i, text in enumerate(line):
+            w = cell_width(text)
+            if w > widths[i]:
+                widths[i] = w
+    right = [c.kind in _NUMERIC for c in columns]
+    out = ["  ".join(_pad(h, widths[i], right[i]) for i, h in enumerate(header)).rstrip()]
+    out.append("  ".join("-" * w for w in widths))
+    for line in cells:
+        out.append("  ".join(_pad(t, widths[i], right[i]) for i, t in enumerate(line)).rstrip())
+    return out
+
+
+_TABLE_TITLES = {
+    "segments": "Segments",
+    "quarters": "Quarters",
+    "overdue": "Overdue deals (expected close date has passed)",
+}
+
+
+def render_table(report: Report) -> str:
+    """Main table, then ``key: value`` extras, then each secondary table under its title."""
+    lines = table_lines(report.columns, report.rows)
+    if report.extras:
+        lines.append("")
+        for key, (kind, value) in report.extras.items():
+            lines.append(f"{key}: {table_value(kind, value)}")
+    for key, table in report.tables.items():
+        lines.append("")
+        lines.append(_(_TABLE_TITLES.get(key, key)))
+        if table.rows:
+            lines.extend(table_lines(table.columns, table.rows))
+        else:
+            lines.append(_("(none)"))
+    return "\n".join(lines) + "\n"
+
+
+def render(report: Report, fmt: str) -> str:
+    """The report in ``fmt`` (``table``, ``csv`` or ``json``)."""
+    if fmt == "csv":
+        return render_csv(report)
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "table":
+        return render_table(report)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def write(report: Report, fmt: str, stream: IO[str]) -> None:
+    """Write the rendered report to a text stream (CSV bytes go to its buffer when it has one)."""
+    text = render(report, fmt)
+    buffer = getattr(stream, "buffer", None)
+    if fmt == "csv" and buffer is not None:
+        stream.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+    else:
+        stream.write(text)

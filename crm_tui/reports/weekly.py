@@ -1,0 +1,194 @@
+"""Weekly report (周报): one ISO week's summary metrics and records, in the CSV layout of CLI.md.
+
+Rows ``section,date,customer,item,detail,amount``. The ``summary`` section has one row
+per metric (key in ``item``, value in ``amount``; counts are whole numbers, money in
+decimals). Definitions, for the week Monday–Sunday:
+
+- ``new_customers`` / ``opportunities_created``: created during the week;
+- ``interactions``: interactions that took place during the week;
+- ``tasks_done``: tasks marked done whose completion time falls in the week;
+- ``tasks_overdue``: tasks (not cancelled) due before the week's *cutoff* and not done
+  before it -- the overdue backlog at the end of the week. The cutoff is the next
+  Monday, or ``today`` when the week is not over yet (a task due today is not overdue);
+- ``opportunities_won`` / ``won_amount``: deals now won or after-sales whose actual
+  close date is in the week; ``opportunities_lost``: deals now lost, closed in the week;
+- ``pipeline_weighted``: Σ amount × probability of the deals open now and created
+  before the week ended, rounded half up to cents once.
+
+Sections (in this order after ``summary``): ``interactions`` (item subject, detail
+channel), ``tasks_done`` (item title, detail result), ``tasks_overdue`` (date due, detail
+type), ``stage_changes`` (item deal, detail ``from->to``, amount deal amount; creations
+are not changes), ``won`` and ``lost`` (item deal, detail product / lost reason),
+``next_week`` (open tasks due in the following week, detail type). Stage, channel and
+type values are the English keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from crm_tui.dates import iso_week, parse_iso_week
+from crm_tui.reports import Column, Report, as_date, day_after, day_start, round_cents
+
+SECTIONS: tuple[str, ...] = (
+    "summary",
+    "interactions",
+    "tasks_done",
+    "tasks_overdue",
+    "stage_changes",
+    "won",
+    "lost",
+    "next_week",
+)
+METRICS: tuple[str, ...] = (
+    "new_customers",
+    "interactions",
+    "tasks_done",
+    "tasks_overdue",
+    "opportunities_created",
+    "opportunities_won",
+    "won_amount",
+    "opportunities_lost",
+    "pipeline_weighted",
+)
+_MONEY_METRICS = ("won_amount", "pipeline_weighted")
+_OPEN = "('initial_contact', 'needs_confirmed', 'proposal', 'negotiation')"
+
+COLUMNS = (
+    Column("section"),
+    Column("date", "date"),
+    Column("customer"),
+    Column("item"),
+    Column("detail"),
+    Column("amount", "money"),
+)
+
+_COUNT = {
+    "new_customers": "SELECT count(*) FROM customer WHERE created_at >= :start AND created_at < :end",
+    "interactions": "SELECT count(*) FROM interaction WHERE occurred_at >= :start AND occurred_at < :end",
+    "tasks_done": "SELECT count(*) FROM task WHERE completed_at >= :start AND completed_at < :end "
+    "AND status = 'done'",
+    "opportunities_created": "SELECT count(*) FROM opportunity "
+    "WHERE created_at >= :start AND created_at < :end",
+}
+_OVERDUE_WHERE = """
+t.due < :cutoff AND t.status <> 'cancelled'
+AND NOT (t.status = 'done' AND (t.completed_at IS NULL OR t.completed_at < :cutoff))
+"""
+_CLOSED_SQL = """
+SELECT count(*), coalesce(sum(amount_cents), 0) FROM opportunity
+WHERE actual_close >= :monday AND actual_close <= :sunday AND stage IN ({stages})
+"""
+_PIPELINE_SQL = f"""
+SELECT coalesce(sum(amount_cents * probability), 0) FROM opportunity
+WHERE stage IN {_OPEN} AND (created_at IS NULL OR created_at < :end)
+"""
+
+_SECTION_SQL = {
+    "interactions": """
+        SELECT substr(i.occurred_at, 1, 10), c.name, i.subject, i.channel, NULL
+        FROM interaction i JOIN customer c ON c.id = i.customer_id
+        WHERE i.occurred_at >= :start AND i.occurred_at < :end
+        ORDER BY i.occurred_at, i.id""",
+    "tasks_done": """
+        SELECT substr(t.completed_at, 1, 10), c.name, t.title, t.result, NULL
+        FROM task t LEFT JOIN customer c ON c.id = t.customer_id
+        WHERE t.completed_at >= :start AND t.completed_at < :end AND t.status = 'done'
+        ORDER BY t.completed_at, t.id""",
+    "tasks_overdue": f"""
+        SELECT t.due, c.name, t.title, t.type, NULL
+        FROM task t LEFT JOIN customer c ON c.id = t.customer_id
+        WHERE {_OVERDUE_WHERE}
+        ORDER BY t.due, t.id""",
+    "stage_changes": """
+        SELECT substr(s.changed_at, 1, 10), c.name, o.name, s.from_stage || '->' || s.to_stage,
+               o.amount_cents
+        FROM stage_change s JOIN opportunity o ON o.id = s.opportunity_id
+        JOIN customer c ON c.id = o.customer_id
+        WHERE s.changed_at >= :start AND s.changed_at < :end AND s.from_stage IS NOT NULL
+        ORDER BY s.changed_at, s.id""",
+    "won": """
+        SELECT o.actual_close, c.name, o.name, o.product, o.amount_cents
+        FROM opportunity o JOIN customer c ON c.id = o.customer_id
+        WHERE o.actual_close >= :monday AND o.actual_close <= :sunday
+          AND o.stage IN ('won', 'after_sales')
+        ORDER BY o.actual_close, o.id""",
+    "lost": """
+        SELECT o.actual_close, c.name, o.name, o.lost_reason, o.amount_cents
+        FROM opportunity o JOIN customer c ON c.id = o.customer_id
+        WHERE o.actual_close >= :monday AND o.actual_close <= :sunday AND o.stage = 'lost'
+        ORDER BY o.actual_close, o.id""",
+    "next_week": """
+        SELECT t.due, c.name, t.title, t.type, NULL
+        FROM task t LEFT JOIN customer c ON c.id = t.customer_id
+        WHERE t.due >= :next_monday AND t.due <= :next_sunday
+          AND t.status IN ('planned', 'in_progress')
+        ORDER BY t.due, t.due_time, t.id""",
+}
+
+
+def week_params(monday: dt.date, today: dt.date | None = None) -> dict[str, str]:
+    """The SQL parameters of the week starting ``monday`` (cutoff as the module explains)."""
+    sunday = monday + dt.timedelta(days=6)
+    cutoff = min(sunday + dt.timedelta(days=1), today or dt.date.today())
+    return {
+        "monday": monday.isoformat(),
+        "sunday": sunday.isoformat(),
+        "start": day_start(monday),
+        "end": day_after(sunday),
+        "cutoff": cutoff.isoformat(),
+        "next_monday": (monday + dt.timedelta(days=7)).isoformat(),
+        "next_sunday": (sunday + dt.timedelta(days=7)).isoformat(),
+    }
+
+
+def weekly(conn: sqlite3.Connection, week: str | dt.date, today: dt.date | None = None) -> Report:
+    """The weekly report of ``week`` (``YYYY-Www``, or any date inside the week)."""
+    if isinstance(week, str):
+        monday, _sunday = parse_iso_week(week)
+    else:
+        monday = week - dt.timedelta(days=week.weekday())
+    p = week_params(monday, today)
+    metrics: dict[str, int] = {}
+    for key, sql in _COUNT.items():
+        metrics[key] = conn.execute(sql, p).fetchone()[0]
+    metrics["tasks_overdue"] = conn.execute(
+        f"SELECT count(*) FROM task t WHERE {_OVERDUE_WHERE}", p
+    ).fetchone()[0]
+    won_n, won_amount = conn.execute(
+        _CLOSED_SQL.format(stages="'won', 'after_sales'"), p
+    ).fetchone()
+    lost_n, _lost_amount = conn.execute(_CLOSED_SQL.format(stages="'lost'"), p).fetchone()
+    metrics.update(opportunities_won=won_n, won_amount=won_amount, opportunities_lost=lost_n)
+    metrics["pipeline_weighted"] = round_cents(conn.execute(_PIPELINE_SQL, p).fetchone()[0])
+
+    rows: list[dict] = []
+    for key in METRICS:
+        row = _row("summary", None, None, key, None, metrics[key])
+        if key not in _MONEY_METRICS:
+            row["_kinds"] = {"amount": "int"}
+        rows.append(row)
+    for section in SECTIONS[1:]:
+        for day, customer, item, detail, amount in conn.execute(_SECTION_SQL[section], p):
+            rows.append(_row(section, as_date(day), customer, item, detail, amount))
+    return Report(
+        "weekly",
+        COLUMNS,
+        rows,
+        params={"week": iso_week(monday), "from": p["monday"], "to": p["sunday"]},
+        extras={
+            key: ("money" if key in _MONEY_METRICS else "int", metrics[key]) for key in METRICS
+        },
+    )
+
+
+def _row(section, day, customer, item, detail, amount) -> dict:
+    return {
+        "section": section,
+        "date": day,
+        "customer": customer or "",
+        "item": item or "",
+        "detail": detail or "",
+        "amount": amount,
+    }
