@@ -1,21 +1,523 @@
-"""Placeholder for screen `pipeline` until its issue lands."""
+"""Screen 2: the opportunity pipeline — a kanban by stage driven from the keyboard.
+
+Reads (column headers, card pages) use the standard-library connection and
+draw only visible cards; every write runs in a thread worker and the board
+reloads from the database afterwards, so a failed save leaves the card where it was.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from dataclasses import dataclass, replace
 
-from crm_tui.i18n import _
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from crm_tui.i18n import _, label, language
+from crm_tui.store import enums
+from crm_tui.store import opportunities as ops
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.kanban import CardList, KanbanColumn
 from crm_tui.widgets.localized import Localized
+
+#: Columns left to right: the open stages, then won, after-sales and lost.
+BOARD_STAGES: tuple[str, ...] = enums.STAGE_LADDER + ("lost",)
+UNDO_DEPTH = 20
+
+
+@dataclass(frozen=True)
+class UndoEntry:
+    move: ops.Move
+    order_id: int | None = None
+
+
+def error_text(exc: Exception) -> str:
+    """What the user reads when a save fails (validation and conflicts say it themselves)."""
+    from crm_tui.store.common import ConflictError, NotFoundError
+    from crm_tui.store.validation import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return exc.message
+    if isinstance(exc, ConflictError | NotFoundError):
+        return str(exc)
+    return _("Could not save: {error}").format(error=exc)
 
 
 class PipelineScreen(Localized, Screen):
+    """Deals by stage. The cursor is (column, card); each column scrolls on its own."""
+
+    CSS_PATH = "pipeline.tcss"
+    AUTO_FOCUS = ""  # keys go to the board; `/` focuses the filter
+
+    BINDINGS = [
+        Binding("left,h", "column(-1)", "Left", show=False),
+        Binding("right", "column(1)", "Right", show=False),
+        Binding("up,k", "card(-1)", "Up", show=False),
+        Binding("down,j", "card(1)", "Down", show=False),
+        Binding("pageup", "card_page(-1)", "Page up", show=False),
+        Binding("pagedown", "card_page(1)", "Page down", show=False),
+        Binding("home,g", "card_end(0)", "First", show=False),
+        Binding("end,G", "card_end(1)", "Last", show=False),
+        Binding("less_than_sign", "move_previous", "Back a stage", key_display="<"),
+        Binding("greater_than_sign", "move_next", "Next stage", key_display=">"),
+        Binding("L", "move_lost", "Lost"),
+        Binding("u", "undo", "Undo"),
+        Binding("enter", "open", "Open"),
+        Binding("n", "new", "New"),
+        Binding("e", "edit", "Edit"),
+        Binding("l", "log", "Log"),
+        Binding("t", "task", "Task"),
+        Binding("slash", "search", "Filter", key_display="/"),
+        Binding("f", "filter", "Level/month"),
+        Binding("a", "toggle_closed", "All won/lost"),
+        Binding("delete", "delete", "Delete", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = ops.BoardFilter()
+        self.column_index = 0
+        self.undo_stack: list[UndoEntry] = []
+        self.total_deals = 0
+
     def compose(self) -> ComposeResult:
+        settings = self.app.settings  # type: ignore[attr-defined]
+        lang = language()
         yield AppHeader("pipeline")
-        yield Static(
-            _("The pipeline kanban (screen 2) arrives with the pipeline issue."),
-            classes="empty-state",
+        yield Input(
+            placeholder=_("Filter cards: deal, customer, product, next action"),
+            id="pipeline-search",
         )
+        with Horizontal(id="board"):
+            for stage in BOARD_STAGES:
+                yield KanbanColumn(stage, settings.stage_name(stage, lang))
+        yield Static("", id="pipeline-empty", classes="empty-state")
+        yield Label("", id="pipeline-status", classes="status-line")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.conn = self.app.db.connect()  # type: ignore[attr-defined]
+        self.reload()
+
+    def on_unmount(self) -> None:
+        self.conn.close()
+
+    def on_screen_resume(self) -> None:
+        if hasattr(self, "conn"):
+            self.reload(select=self.current_id())
+
+    # --- data ------------------------------------------------------------------
+
+    @property
+    def columns(self) -> list[KanbanColumn]:
+        return list(self.query(KanbanColumn))
+
+    def column(self, stage: str) -> KanbanColumn:
+        return self.query_one(f"#column-{stage}", KanbanColumn)
+
+    def reload(self, *, select: int | None = None) -> None:
+        """Re-read headers and cards; ``select`` puts the cursor on that deal if it is shown."""
+        app = self.app
+        today = app.today()  # type: ignore[attr-defined]
+        settings = app.settings  # type: ignore[attr-defined]
+        flt = self.filter
+        self.total_deals = self.conn.execute("SELECT count(*) FROM opportunity").fetchone()[0]
+        summaries = ops.column_summaries(self.conn, flt, today)
+        position = ops.card_position(self.conn, select, flt, today) if select else None
+        if position:
+            self.column_index = BOARD_STAGES.index(position[0])
+        for col in self.columns:
+            col.note = _("30 days") if col.stage in ("won", "lost") and not flt.all_closed else ""
+
+            def fetch(offset: int, limit: int, stage: str = col.stage) -> list[ops.Card]:
+                return ops.column_page(self.conn, stage, flt, today, offset, limit, settings)
+
+            cursor = position[1] if position and position[0] == col.stage else None
+            col.show(summaries[col.stage], fetch, cursor)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        empty = self.total_deals == 0
+        board = self.query_one("#board")
+        board.display = not empty
+        message = self.query_one("#pipeline-empty", Static)
+        message.display = empty
+        if empty:
+            message.update(
+                _(
+                    "No deals in the pipeline yet.\n\n"
+                    "  n   add your first opportunity: pick the customer, type a name\n"
+                    "  1   go to the customers screen to add or import customers first"
+                )
+            )
+        self.set_column(self.column_index)
+        parts = []
+        if self.filter.text.strip():
+            parts.append(_("text “{text}”").format(text=self.filter.text.strip()))
+        if self.filter.level:
+            parts.append(_("level {level}").format(level=label(enums.LEVEL, self.filter.level)))
+        if self.filter.close_month:
+            parts.append(_("closing {month}").format(month=self.filter.close_month))
+        status = _("Filter: {what} (escape clears)").format(what=", ".join(parts)) if parts else ""
+        closed = (
+            _("Won / lost: all (a: last 30 days)")
+            if self.filter.all_closed
+            else _("Won / lost: last 30 days (a: all)")
+        )
+        marks = _("Marks: stalled, overdue, at risk; 2/3 = exit criteria ticked")
+        self.query_one("#pipeline-status", Label).update(
+            "  ·  ".join(p for p in (status, closed, marks) if p)
+        )
+
+    # --- cursor ----------------------------------------------------------------
+
+    def set_column(self, index: int) -> None:
+        columns = self.columns
+        self.column_index = max(0, min(len(columns) - 1, index))
+        for i, col in enumerate(columns):
+            col.set_active(i == self.column_index)
+        active = columns[self.column_index]
+        active.scroll_visible(animate=False)
+        active.cards.show_cursor()
+
+    @property
+    def active_cards(self) -> CardList:
+        return self.columns[self.column_index].cards
+
+    def current_card(self) -> ops.Card | None:
+        if self.total_deals == 0:
+            return None
+        return self.active_cards.current
+
+    def current_id(self) -> int | None:
+        card = self.current_card()
+        return card.id if card else None
+
+    def action_column(self, delta: int) -> None:
+        self.set_column(self.column_index + delta)
+
+    def action_card(self, delta: int) -> None:
+        self.active_cards.move_cursor(delta)
+
+    def action_card_page(self, direction: int) -> None:
+        from crm_tui.widgets.kanban import CARD_HEIGHT
+
+        cards = self.active_cards
+        self.active_cards.move_cursor(direction * max(cards.size.height // CARD_HEIGHT, 1))
+
+    def action_card_end(self, end: int) -> None:
+        cards = self.active_cards
+        cards.move_cursor(cards.count if end else -cards.count)
+
+    @on(CardList.Clicked)
+    def _clicked(self, event: CardList.Clicked) -> None:
+        stage = event.cards.stage
+        event.cards.cursor = event.index
+        self.set_column(BOARD_STAGES.index(stage))
+        event.cards.refresh()
+
+    # --- moves -------------------------------------------------------------------
+
+    def action_move_next(self) -> None:
+        card = self.current_card()
+        if card is None:
+            return
+        target = ops.next_stage(card.stage)
+        if target is None:
+            self.notify(_("This deal has no next stage"), severity="warning")
+            return
+        self._move_flow(card, target)
+
+    def action_move_previous(self) -> None:
+        card = self.current_card()
+        if card is None:
+            return
+        if card.stage == "lost":
+            target = ops.reopen_stage(self.conn, card.id)
+        else:
+            target = ops.previous_stage(card.stage)
+        if target is None:
+            self.notify(_("This deal is already in the first stage"), severity="warning")
+            return
+        self._move_flow(card, target)
+
+    def action_move_lost(self) -> None:
+        card = self.current_card()
+        if card is None:
+            return
+        if card.stage == "lost":
+            self.notify(_("This deal is already lost"), severity="warning")
+            return
+        self._move_flow(card, "lost")
+
+    @work(exclusive=True, group="move-dialogs")
+    async def _move_flow(self, card: ops.Card, target: str) -> None:
+        """Ask what the move needs (unticked criteria, won details, lost reason), then save it."""
+        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+
+        app = self.app
+        settings = app.settings  # type: ignore[attr-defined]
+        ladder = enums.STAGE_LADDER
+        forward = (
+            card.stage in enums.OPEN_STAGES
+            and target in ladder
+            and ladder.index(target) > ladder.index(card.stage)
+        )
+        if forward:
+            crit = ops.unticked_criteria(
+                card.stage, self._criteria_done(card.id), language(), settings
+            )
+            if crit:
+                stage = settings.stage_name(card.stage, language())
+                message = _(
+                    "These exit criteria of “{stage}” are not ticked:\n\n{items}\n\nMove the deal anyway?"
+                ).format(stage=stage, items="\n".join(f"  • {c}" for c in crit))
+                if not await app.push_screen_wait(ConfirmDialog(message, yes=_("Move anyway"))):
+                    return
+        extra: dict = {}
+        create_order = False
+        if target == "won":
+            from crm_tui.screens.dialogs.won_dialog import WonDialog
+
+            won = await app.push_screen_wait(
+                WonDialog(card.name, card.amount_cents, app.today())  # type: ignore[attr-defined]
+            )
+            if not won:
+                return
+            extra = {"actual_close": won["actual_close"], "amount": won["amount_cents"]}
+            create_order = won["create_order"]
+        elif target == "lost":
+            from crm_tui.screens.dialogs.lost_dialog import LostDialog
+
+            reason = await app.push_screen_wait(LostDialog(card.name))
+            if not reason:
+                return
+            extra = {"lost_reason": reason}
+        self.save_move(card, target, extra, create_order)
+
+    def _criteria_done(self, opp_id: int) -> str:
+        row = self.conn.execute(
+            "SELECT criteria_done FROM opportunity WHERE id = ?", (opp_id,)
+        ).fetchone()
+        return row[0] if row else ""
+
+    @work(thread=True, exit_on_error=False, group="pipeline-write")
+    def save_move(self, card: ops.Card, target: str, extra: dict, create_order: bool) -> None:
+        from crm_tui.store.orders import create_order as add_order
+
+        app = self.app
+        try:
+            with app.db.session() as s:  # type: ignore[attr-defined]
+                move = ops.move_stage(
+                    s, card.id, target, settings=app.settings, when=app.now(),  # type: ignore[attr-defined]
+                    expected_version=card.version, **extra,
+                )  # fmt: skip
+                order_id = None
+                if create_order:
+                    opp = ops.get_opportunity(s, card.id)
+                    order = add_order(
+                        s, card.customer_id,
+                        {"order_date": opp.actual_close, "amount_cents": opp.amount_cents,
+                         "product": opp.product, "opportunity_id": opp.id},
+                    )  # fmt: skip
+                    order_id = order.id
+        except Exception as exc:
+            app.call_from_thread(self._write_failed, exc, card.id)
+            return
+        app.call_from_thread(self._moved, UndoEntry(move, order_id))
+
+    def _moved(self, entry: UndoEntry) -> None:
+        self.undo_stack = [*self.undo_stack[-(UNDO_DEPTH - 1) :], entry]
+        self.reload(select=entry.move.opportunity_id)
+        stage = self.app.settings.stage_name(entry.move.to_stage, language())  # type: ignore[attr-defined]
+        message = _("Moved to {stage} (u undoes)").format(stage=stage)
+        if entry.order_id:
+            message += "\n" + _("Order created")
+        self.notify(message)
+        self.app.data_changed()  # type: ignore[attr-defined]
+
+    def _write_failed(self, exc: Exception, opp_id: int | None) -> None:
+        self.app.notify(error_text(exc), severity="error", timeout=8)
+        self.reload(select=opp_id)
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.notify(_("Nothing to undo"), severity="warning")
+            return
+        self.save_undo(self.undo_stack.pop())
+
+    @work(thread=True, exit_on_error=False, group="pipeline-write")
+    def save_undo(self, entry: UndoEntry) -> None:
+        from crm_tui.store.orders import delete_order
+
+        app = self.app
+        try:
+            with app.db.session() as s:  # type: ignore[attr-defined]
+                if entry.order_id:
+                    from crm_tui.store.models import SalesOrder
+
+                    if s.get(SalesOrder, entry.order_id) is not None:
+                        delete_order(s, entry.order_id)
+                ops.undo_move(
+                    s, entry.move.change_id, previous=entry.move.previous,
+                    settings=app.settings,  # type: ignore[attr-defined]
+                )  # fmt: skip
+        except Exception as exc:
+            app.call_from_thread(self._write_failed, exc, entry.move.opportunity_id)
+            return
+        app.call_from_thread(self._undone, entry)
+
+    def _undone(self, entry: UndoEntry) -> None:
+        self.reload(select=entry.move.opportunity_id)
+        stage = self.app.settings.stage_name(entry.move.from_stage, language())  # type: ignore[attr-defined]
+        self.notify(_("Undone: back in {stage}").format(stage=stage))
+        self.app.data_changed()  # type: ignore[attr-defined]
+
+    # --- records -----------------------------------------------------------------
+
+    def action_open(self) -> None:
+        opp_id = self.current_id()
+        if opp_id is not None:
+            self.open_opportunity(opp_id)
+
+    def open_opportunity(self, opp_id: int) -> None:
+        """Show one deal's detail (also used by the customer detail and the palette)."""
+        from crm_tui.screens.dialogs.opportunity_detail import OpportunityDetail
+
+        def closed(changed: bool | None) -> None:
+            self.reload(select=opp_id)
+
+        self.app.push_screen(OpportunityDetail(opp_id), closed)
+
+    def action_new(self) -> None:
+        from crm_tui.screens.dialogs.opportunity_customer import CustomerPicker
+        from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
+
+        def saved(opp_id: int | None) -> None:
+            if opp_id:
+                self.notify(_("Opportunity saved"))
+                self.reload(select=opp_id)
+                self.app.data_changed()  # type: ignore[attr-defined]
+
+        def picked(customer: tuple[int, str] | None) -> None:
+            if customer:
+                form = OpportunityForm(
+                    self.app.db,  # type: ignore[attr-defined]
+                    customer_id=customer[0],
+                    customer_name=customer[1],
+                )
+                self.app.push_screen(form, saved)
+
+        self.app.push_screen(CustomerPicker(self.app.db), picked)  # type: ignore[attr-defined]
+
+    def action_edit(self) -> None:
+        opp_id = self.current_id()
+        if opp_id is None:
+            return
+        from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
+
+        def saved(result: int | None) -> None:
+            if result:
+                self.reload(select=opp_id)
+
+        self.app.push_screen(OpportunityForm(self.app.db, opportunity_id=opp_id), saved)  # type: ignore[attr-defined]
+
+    def action_delete(self) -> None:
+        card = self.current_card()
+        if card is None:
+            return
+        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.save_delete(card.id)
+
+        message = _("Delete the opportunity “{name}” and its stage history?").format(name=card.name)
+        self.app.push_screen(ConfirmDialog(message, yes=_("Delete"), danger=True), answered)
+
+    @work(thread=True, exit_on_error=False, group="pipeline-write")
+    def save_delete(self, opp_id: int) -> None:
+        app = self.app
+        try:
+            with app.db.session() as s:  # type: ignore[attr-defined]
+                ops.delete_opportunity(s, opp_id)
+        except Exception as exc:
+            app.call_from_thread(self._write_failed, exc, opp_id)
+            return
+        app.call_from_thread(self._deleted)
+
+    def _deleted(self) -> None:
+        self.undo_stack.clear()
+        self.notify(_("Opportunity deleted"))
+        self.reload()
+
+    def action_log(self) -> None:
+        card = self.current_card()
+        if card is None:
+            return
+        from crm_tui.screens.actions import log_interaction
+
+        log_interaction(
+            self.app, customer_id=card.customer_id, opportunity_id=card.id,
+            on_done=lambda: self.reload(select=card.id),
+        )  # fmt: skip
+
+    def action_task(self) -> None:
+        card = self.current_card()
+        if card is None:
+            return
+        from crm_tui.screens.actions import new_task
+
+        new_task(
+            self.app, customer_id=card.customer_id, opportunity_id=card.id,
+            on_done=lambda: self.reload(select=card.id),
+        )  # fmt: skip
+
+    # --- filters -----------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#pipeline-search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Changed, "#pipeline-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if event.value != self.filter.text:
+            self.filter = replace(self.filter, text=event.value)
+            self.reload(select=self.current_id())
+
+    @on(Input.Submitted, "#pipeline-search")
+    def _search_done(self) -> None:
+        search = self.query_one("#pipeline-search", Input)
+        search.display = bool(search.value)
+        self.set_focus(None)
+
+    def action_clear_filter(self) -> None:
+        search = self.query_one("#pipeline-search", Input)
+        search.value = ""
+        search.display = False
+        self.set_focus(None)
+        if self.filter.active:
+            self.filter = replace(self.filter, text="", level=None, close_month=None)
+            self.reload(select=self.current_id())
+
+    def action_filter(self) -> None:
+        from crm_tui.screens.dialogs.opportunity_filter import OpportunityFilterDialog
+
+        def chosen(result: dict | None) -> None:
+            if result is not None:
+                self.filter = replace(self.filter, **result)
+                self.reload(select=self.current_id())
+
+        dialog = OpportunityFilterDialog(
+            self.filter.level, self.filter.close_month, ops.close_months(self.conn)
+        )
+        self.app.push_screen(dialog, chosen)
+
+    def action_toggle_closed(self) -> None:
+        self.filter = replace(self.filter, all_closed=not self.filter.all_closed)
+        self.reload(select=self.current_id())

@@ -605,3 +605,14 @@ def customer_opportunities(conn, customer_id: int) -> list[tuple[int, str, str, 
         (customer_id,),
     ).fetchall()
     return [tuple(r) for r in rows]
+
+
+def reopen_stage(conn, opp_id: int) -> str:
+    """The open stage a lost deal goes back to with `<`: the one it was lost from."""
+    row = conn.execute(
+        "SELECT from_stage FROM stage_change WHERE opportunity_id = ? AND to_stage = 'lost' "
+        "ORDER BY changed_at DESC, id DESC LIMIT 1",
+        (opp_id,),
+    ).fetchone()
+    stage = row[0] if row else None
+    return stage if stage in enums.OPEN_STAGES else enums.OPEN_STAGES[0]

@@ -165,7 +165,8 @@ class CardList(ScrollView, can_focus=False):
         base = self.rich_style + self.get_component_rich_style("card")
         if self.active and index == self.cursor:
             base = base + self.get_component_rich_style("card--cursor")
-        return Strip(self._line(card, line, width - 2, base), width).extend_cell_length(width, base)
+        strip = Strip(self._line(card, line, width - 2, base)).crop(0, width - 1)
+        return strip.extend_cell_length(width - 1, base).extend_cell_length(width, self.rich_style)
 
     def _style(self, base: Style, name: str) -> Style:
         return base + self.get_component_rich_style(name, partial=True)
