@@ -1,21 +1,371 @@
-"""Placeholder for screen `tasks` until its issue lands."""
+"""Screen 4: the due-list — open tasks grouped overdue / today / next 7 days / later.
+
+Group headers carry counts; rows are fetched a page at a time per group through
+the standard-library queries of :mod:`crm_tui.store.due` (the partial index on
+open tasks), so a long "later" list never sits in a widget whole.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from collections.abc import Sequence
+from typing import Any
 
-from crm_tui.i18n import _
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from crm_tui.i18n import _, label
+from crm_tui.store import due as q
+from crm_tui.store import enums
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.localized import Localized
+from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
+
+GROUP_TITLES = {
+    "overdue": "Overdue",
+    "today": "Today",
+    "next7": "Next 7 days",
+    "later": "Later",
+    "completed": "Completed",
+}
+
+
+def group_title(group: str, count: int) -> str:
+    return f"▌ {_(GROUP_TITLES[group])} ({count})"
+
+
+def due_text(task: dict, today=None) -> str:
+    """``MM-DD [HH:MM]`` (the year too when it is not this year) and days overdue."""
+    due = task["due"] or ""
+    text = due[5:] if today is None or due[:4] == str(today.year) else due
+    if task.get("due_time"):
+        text += f" {task['due_time']}"
+    if task.get("group") == "overdue":
+        text += "  " + _("{n}d overdue").format(n=task["days_overdue"])
+    elif task.get("group") == "completed":
+        text = (task.get("completed_at") or "")[:16]
+    return text
+
+
+class DueListSource:
+    """Rows of the grouped due-list for a VirtualTable: a header row then each group's tasks.
+
+    Header rows are keyed ``("group", name)``; task rows by the task id.
+    """
+
+    def __init__(self, conn, today, *, show_completed: bool = False) -> None:
+        self.conn = conn
+        self.today = today
+        self.counts = q.due_counts(conn, today)
+        self.groups = list(q.GROUPS)
+        if show_completed:
+            self.counts["completed"] = q.count_completed(conn)
+            self.groups.append("completed")
+        # (group, first index of its header) for every non-empty group
+        self.layout: list[tuple[str, int]] = []
+        index = 0
+        for group in self.groups:
+            if self.counts[group]:
+                self.layout.append((group, index))
+                index += 1 + self.counts[group]
+        self.total = index
+
+    def count(self) -> int:
+        return self.total
+
+    def first_task_index(self) -> int:
+        return 1 if self.total else 0
+
+    def header_index(self, group: str) -> int | None:
+        return next((start for g, start in self.layout if g == group), None)
+
+    def _fetch_group(self, group: str, offset: int, limit: int) -> list[dict]:
+        if group == "completed":
+            return q.completed_tasks(self.conn, limit=limit, offset=offset)
+        return q.due_group(self.conn, group, self.today, limit=limit, offset=offset)
+
+    def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        end = offset + limit
+        for group, start in self.layout:
+            stop = start + 1 + self.counts[group]
+            if stop <= offset or start >= end:
+                continue
+            if start >= offset:
+                out.append((("group", group), group_title(group, self.counts[group]), "", "", ""))
+            first = max(offset, start + 1) - (start + 1)
+            last = min(end, stop) - (start + 1)
+            if last > first:
+                for t in self._fetch_group(group, first, last - first):
+                    out.append(
+                        (
+                            t["id"],
+                            t["title"],
+                            t.get("customer") or "",
+                            label(enums.TASK_TYPE, t["type"]),
+                            due_text(t, self.today),
+                            t["group"],
+                        )
+                    )
+        return out
+
+
+def _row_style(row: tuple[Any, ...]) -> str | None:
+    if isinstance(row[0], tuple):
+        return "bold"
+    if len(row) > 5 and row[5] == "overdue":
+        return "red"
+    if len(row) > 5 and row[5] == "completed":
+        return "dim"
+    return None
+
+
+def task_columns() -> list[ColumnDef]:
+    return [
+        ColumnDef(_("Title"), style=_row_style),
+        ColumnDef(_("Customer")),
+        ColumnDef(_("Type"), 19),
+        ColumnDef(_("Due"), 24),
+    ]
 
 
 class TasksScreen(Localized, Screen):
+    """The morning list: what is due, what is late; done, snooze, log, review."""
+
+    CSS_PATH = "followup.tcss"
+
+    BINDINGS = [
+        Binding("x", "done", "Done"),
+        Binding("s", "snooze(1)", "Snooze +1d"),
+        Binding("S", "snooze(7)", "+1 week", key_display="S"),
+        Binding("n", "new", "New"),
+        Binding("e", "edit", "Edit"),
+        Binding("l", "log", "Log"),
+        Binding("t", "task", "Task", show=False),
+        Binding("r", "review", "Review"),
+        Binding("c", "toggle_completed", "Completed"),
+        Binding("delete", "delete", "Delete", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.show_completed = False
+        self.source: DueListSource | None = None
+
     def compose(self) -> ComposeResult:
         yield AppHeader("tasks")
-        yield Static(
-            _("The task due-list and daily review (screen 4) arrive with the follow-up issue."),
-            classes="empty-state",
-        )
+        yield VirtualTable(task_columns(), id="due-list")
+        yield Static("", id="tasks-empty", classes="empty-state")
+        yield Label("", id="tasks-status", classes="status-line")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.conn = self.app.db.connect()  # type: ignore[attr-defined]
+        self.reload(first=True)
+        self.query_one(VirtualTable).focus()
+
+    def on_unmount(self) -> None:
+        self.conn.close()
+
+    def on_screen_resume(self) -> None:
+        if hasattr(self, "conn"):
+            self.reload(keep_cursor=True)
+
+    # --- data ------------------------------------------------------------------
+
+    def reload(self, *, keep_cursor: bool = False, first: bool = False) -> None:
+        table = self.query_one(VirtualTable)
+        self.source = DueListSource(
+            self.conn,
+            self.app.today(),  # type: ignore[attr-defined]
+            show_completed=self.show_completed,
+        )
+        table.set_source(self.source, keep_cursor=keep_cursor)
+        if first or not keep_cursor:
+            table.cursor = self.source.first_task_index()
+        elif table.cursor_row is not None and isinstance(table.cursor_id, tuple):
+            table.cursor = min(table.cursor + 1, max(table.row_count - 1, 0))
+        counts = self.source.counts
+        empty = self.query_one("#tasks-empty", Static)
+        empty.update(
+            _(
+                "Nothing to follow up. \n\n"
+                "  n   add a task\n"
+                "  c   show completed tasks\n"
+                "  l   log an interaction (its next step becomes a task)"
+            )
+        )
+        empty.display = table.row_count == 0
+        table.display = table.row_count > 0
+        self.query_one("#tasks-status", Label).update(
+            _(
+                "{overdue} overdue · {today} today · {next7} next 7 days · {later} later"
+                "   —   r daily review · c completed"
+            ).format(**{g: counts[g] for g in q.GROUPS})
+        )
+
+    def selected_task(self) -> dict | None:
+        table = self.query_one(VirtualTable)
+        task_id = table.cursor_id if table.display else None
+        if task_id is None or isinstance(task_id, tuple):
+            return None
+        return q.task_detail(self.conn, task_id)
+
+    def _changed(self) -> None:
+        self.reload(keep_cursor=True)
+        self.app.data_changed()  # type: ignore[attr-defined]
+
+    # --- actions -----------------------------------------------------------------
+
+    def action_done(self) -> None:
+        task = self.selected_task()
+        if task is None or task["status"] not in enums.OPEN_TASK_STATUSES:
+            return
+        from crm_tui.store.tasks import complete_task
+
+        with self.app.db.session() as session:  # type: ignore[attr-defined]
+            complete_task(session, task["id"], at=self.app.now())  # type: ignore[attr-defined]
+        self._changed()
+        self.offer_next(task)
+
+    def offer_next(self, task: dict) -> None:
+        """The loop never drops a customer: log what happened or schedule the next step."""
+        from crm_tui.screens import actions
+        from crm_tui.screens.dialogs.task_form import NextFollowUp
+
+        def chosen(what: str | None) -> None:
+            if what == "log":
+                actions.log_interaction(
+                    self.app,
+                    customer_id=task["customer_id"],
+                    opportunity_id=task["opportunity_id"],
+                    task_id=task["id"],
+                    on_done=self._changed,
+                )
+            elif what == "task":
+                actions.new_task(
+                    self.app,
+                    customer_id=task["customer_id"],
+                    opportunity_id=task["opportunity_id"],
+                    on_done=self._changed,
+                )
+
+        self.app.push_screen(NextFollowUp(task["title"]), chosen)
+
+    def action_snooze(self, days: int) -> None:
+        task = self.selected_task()
+        if task is None or task["status"] not in enums.OPEN_TASK_STATUSES:
+            return
+        from crm_tui.store.tasks import snooze_task
+
+        with self.app.db.session() as session:  # type: ignore[attr-defined]
+            moved = snooze_task(session, task["id"], days, today=self.app.today())  # type: ignore[attr-defined]
+            due = moved.due
+        self.notify(_("Snoozed to {due}").format(due=due.isoformat()))
+        self._changed()
+
+    def action_new(self) -> None:
+        from crm_tui.screens.dialogs.customer_picker import NO_CUSTOMER, CustomerPicker
+
+        def picked(result: tuple[int, str] | None) -> None:
+            if result is None:
+                return
+            from crm_tui.screens import actions
+
+            actions.new_task(
+                self.app, customer_id=result[0] if result[0] != NO_CUSTOMER else None,
+                on_done=self._changed,
+            )  # fmt: skip
+
+        self.app.push_screen(
+            CustomerPicker(_("New task for which customer?"), allow_none=True), picked
+        )
+
+    def action_edit(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        from crm_tui.screens.dialogs.task_form import TaskFormDialog
+
+        def saved(result: int | None) -> None:
+            if result:
+                self._changed()
+
+        self.app.push_screen(TaskFormDialog(task_id=task["id"]), saved)
+
+    def action_log(self) -> None:
+        from crm_tui.screens import actions
+
+        task = self.selected_task()
+        actions.log_interaction(
+            self.app,
+            customer_id=task["customer_id"] if task else None,
+            opportunity_id=task["opportunity_id"] if task else None,
+            task_id=task["id"] if task else None,
+            on_done=self._changed,
+        )
+
+    def action_task(self) -> None:
+        from crm_tui.screens import actions
+
+        task = self.selected_task()
+        actions.new_task(
+            self.app,
+            customer_id=task["customer_id"] if task else None,
+            opportunity_id=task["opportunity_id"] if task else None,
+            on_done=self._changed,
+        )
+
+    def action_toggle_completed(self) -> None:
+        self.show_completed = not self.show_completed
+        self.reload(keep_cursor=True)
+
+    def action_delete(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            from crm_tui.store.tasks import delete_task
+
+            with self.app.db.session() as session:  # type: ignore[attr-defined]
+                delete_task(session, task["id"])
+            self._changed()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                _("Delete task “{title}”?").format(title=task["title"]),
+                yes=_("Delete"),
+                danger=True,
+            ),
+            answered,
+        )
+
+    @on(VirtualTable.Selected, "#due-list")
+    def _open(self, event: VirtualTable.Selected) -> None:
+        if isinstance(event.row_id, tuple):
+            return
+        task = q.task_detail(self.conn, event.row_id)
+        if task is None:
+            return
+        from crm_tui.screens.dialogs.task_form import TaskCard
+
+        def chosen(what: str | None) -> None:
+            if what == "edit":
+                self.action_edit()
+            elif what == "done":
+                self.action_done()
+            elif what == "log":
+                self.action_log()
+
+        self.app.push_screen(TaskCard(task), chosen)
+
+    def action_review(self) -> None:
+        from crm_tui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen())

@@ -202,3 +202,49 @@ def customer_timeline(conn, customer_id: int, limit: int = 50, offset: int = 0) 
             {"cid": customer_id, "lim": limit, "off": offset},
         )
     )
+
+
+def last_channel(conn) -> str | None:
+    """The channel of the most recently logged interaction (the log form's default)."""
+    try:
+        row = conn.execute("SELECT value FROM app_meta WHERE key = 'last_channel'").fetchone()
+    except Exception:  # an older file without app_meta
+        return None
+    return row[0] if row else None
+
+
+def remember_channel(conn, channel: str) -> None:
+    """Store the channel the log form should offer next time (inside the writing transaction)."""
+    conn.execute(
+        "INSERT INTO app_meta(key, value) VALUES ('last_channel', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (channel,),
+    )
+
+
+def record_links(conn, *, opportunity_id: int | None = None, task_id: int | None = None) -> dict:
+    """Customer, contact, opportunity and title a log form starts from for a deal or a task."""
+    if task_id is not None:
+        found = rows(
+            conn.execute(
+                "SELECT customer_id, contact_id, opportunity_id, title FROM task WHERE id = ?",
+                (task_id,),
+            )
+        )
+        if found:
+            return found[0]
+    if opportunity_id is not None:
+        found = rows(
+            conn.execute(
+                "SELECT customer_id, contact_id, id AS opportunity_id FROM opportunity WHERE id = ?",
+                (opportunity_id,),
+            )
+        )
+        if found:
+            return found[0]
+    return {}
+
+
+def customer_name(conn, customer_id: int) -> str:
+    row = conn.execute("SELECT name FROM customer WHERE id = ?", (customer_id,)).fetchone()
+    return row[0] if row else ""

@@ -18,6 +18,7 @@ from crm_tui.store import enums
 from crm_tui.store.interaction_log import (
     customer_choices,
     customer_name,
+    interaction_detail,
     last_channel,
     record_links,
 )
@@ -62,9 +63,11 @@ class LogInteractionDialog(FormScreen[int]):
 
     def __init__(
         self, customer_id: int | None = None, opportunity_id: int | None = None,
-        task_id: int | None = None,
+        task_id: int | None = None, *, interaction_id: int | None = None,
     ) -> None:  # fmt: skip
         self.customer_id = customer_id
+        self.interaction_id = interaction_id
+        self.version: int | None = None
         self.opportunity_id = opportunity_id
         self.task_id = task_id
         fields = [
@@ -79,13 +82,19 @@ class LogInteractionDialog(FormScreen[int]):
             FieldDef("next_step", _("Next step"), placeholder=_("e.g. Send the quote")),
             FieldDef("next_step_due", _("Next step due"), "date"),
         ]
-        super().__init__(fields, title=_("Log an interaction"))
+        super().__init__(
+            fields, title=_("Edit interaction") if interaction_id else _("Log an interaction")
+        )
 
     def on_mount(self) -> None:
         app = self.app
         with app.db.reading() as conn:  # type: ignore[attr-defined]
             links = record_links(conn, opportunity_id=self.opportunity_id, task_id=self.task_id)
             channel = last_channel(conn) or "phone"
+            current = interaction_detail(conn, self.interaction_id) if self.interaction_id else None
+        if current:
+            self._edit_mount(current)
+            return
         self.customer_id = self.customer_id or links.get("customer_id")
         self.query_one("#field-channel", Select).value = channel
         when = app.now().strftime("%Y-%m-%d %H:%M")  # type: ignore[attr-defined]
@@ -96,6 +105,24 @@ class LogInteractionDialog(FormScreen[int]):
             self._load_customer(links)
         else:
             self.call_after_refresh(self._ask_customer)
+        self.call_after_refresh(self._focus_subject)
+
+    def _edit_mount(self, current: dict) -> None:
+        self.customer_id = current["customer_id"]
+        self.version = current["version"]
+        self._load_customer(current)
+        self.query_one(".dialog-title", Label).update(
+            _("Edit interaction — {customer}").format(customer=current["customer"])
+        )
+        for key in ("channel", "attitude"):
+            if current[key]:
+                self.query_one(f"#field-{key}", Select).value = current[key]
+        for key in ("subject", "next_step"):
+            self.query_one(f"#field-{key}").value = current[key] or ""  # type: ignore[attr-defined]
+        self.query_one("#field-occurred_at").value = current["occurred_at"][:16]  # type: ignore[attr-defined]
+        self.query_one("#field-next_step_due").value = current["next_step_due"] or ""  # type: ignore[attr-defined]
+        for key in ("content", "feedback"):
+            self.query_one(f"#field-{key}").load_text(current[key] or "")  # type: ignore[attr-defined]
         self.call_after_refresh(self._focus_subject)
 
     def _focus_subject(self) -> None:
@@ -143,6 +170,15 @@ class LogInteractionDialog(FormScreen[int]):
         if not self.customer_id:
             raise ValidationError("subject", _("Choose a customer first"))
         data = typed_dates(self.app, values, datetimes=("occurred_at",), dates=("next_step_due",))
+        if self.interaction_id:
+            from crm_tui.store.interactions import update_interaction
+
+            with self.app.db.session() as session:  # type: ignore[attr-defined]
+                record = update_interaction(
+                    session, self.interaction_id, data, expected_version=self.version,
+                    at=self.app.now(),  # type: ignore[attr-defined]
+                )  # fmt: skip
+                return int(record.id)
         with self.app.db.session() as session:  # type: ignore[attr-defined]
             record = log_interaction(session, self.customer_id, data, at=self.app.now())  # type: ignore[attr-defined]
             remember_channel(raw(session), record.channel)
