@@ -1,0 +1,292 @@
+"""Reading CSV files people bring: encoding and delimiter detection, English or Chinese headers."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crm_tui.i18n import _
+
+#: The columns each import kind understands: column name → extra header spellings (Chinese labels).
+KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "customers": {
+        "name": ("客户名称", "客户", "名称", "公司名称", "customer", "customer_name"),
+        "code": ("客户编号", "编号", "customer_code"),
+        "kind": ("客户类型", "类型", "type"),
+        "industry": ("行业分类", "行业"),
+        "size": ("企业规模", "规模"),
+        "registered_address": ("注册地址",),
+        "business_address": ("经营地址",),
+        "address": ("地址", "联系地址"),
+        "region": ("地区", "区域", "省/市", "省市"),
+        "source": ("客户来源", "来源"),
+        "first_contact": ("首次接触日期", "首次接触"),
+        "level": ("客户等级", "等级"),
+        "status": ("客户状态", "状态"),
+        "needs": ("主要需求", "需求"),
+        "budget": ("预算范围", "预算"),
+        "purchase_date": ("采购时间", "采购日期"),
+        "tags": ("标签", "tag"),
+        "owner": ("负责销售", "负责人", "销售"),
+        "contact_name": ("联系人", "主要联系人", "联系人姓名", "contact"),
+        "contact_title": ("联系人职位", "职位"),
+        "contact_phone": ("联系电话", "电话", "手机", "联系人电话", "phone", "mobile"),
+        "contact_email": ("联系人邮箱", "邮箱", "电子邮件", "email", "e_mail"),
+    },
+    "contacts": {
+        "customer": ("客户", "客户名称", "客户编号", "公司名称"),
+        "name": ("姓名", "联系人", "联系人姓名", "contact"),
+        "title": ("职位",),
+        "department": ("部门",),
+        "role": ("角色",),
+        "gender": ("性别",),
+        "phone": ("电话", "办公电话", "座机"),
+        "mobile": ("手机", "手机号"),
+        "email": ("邮箱", "电子邮件", "e_mail"),
+        "wechat": ("微信号", "微信"),
+        "birthday": ("生日",),
+        "preferred_channel": ("沟通偏好",),
+        "relationship": ("关系程度", "关系"),
+        "notes": ("备注",),
+        "owner": ("负责销售", "负责人"),
+    },
+    "opportunities": {
+        "customer": ("客户", "客户名称", "客户编号"),
+        "name": ("机会名称", "商机名称", "销售机会", "名称", "opportunity"),
+        "contact": ("联系人", "主要联系人"),
+        "product": ("产品/服务", "产品", "产品服务"),
+        "amount": ("预计金额", "金额"),
+        "expected_close": ("预计成交日期",),
+        "stage": ("销售阶段", "阶段"),
+        "probability": ("成交概率", "概率"),
+        "competitor": ("竞争对手",),
+        "strengths": ("优势",),
+        "weaknesses": ("劣势",),
+        "key_success_factors": ("关键成功因素",),
+        "risks": ("风险因素", "风险"),
+        "risk_flag": ("风险预警",),
+        "next_action": ("下一步行动",),
+        "next_action_due": ("计划完成日期",),
+        "actual_close": ("实际成交日期",),
+        "lost_reason": ("输单原因",),
+        "created": ("创建时间", "创建日期", "created_at"),
+    },
+    "interactions": {
+        "customer": ("客户", "客户名称", "客户编号"),
+        "when": ("互动时间", "时间", "日期", "occurred_at"),
+        "channel": ("互动方式", "方式"),
+        "contact": ("联系人",),
+        "location": ("地点",),
+        "our_people": ("我方人员", "我方参与人员"),
+        "their_people": ("客户方人员", "对方人员", "客户参与人员"),
+        "subject": ("主题",),
+        "content": ("内容",),
+        "feedback": ("客户反馈", "反馈"),
+        "attitude": ("客户态度", "态度"),
+        "key_facts": ("关键信息点",),
+        "next_step": ("后续行动", "下一步"),
+        "next_step_due": ("后续行动日期", "计划完成日期"),
+    },
+    "tasks": {
+        "title": ("任务", "标题", "任务名称", "主题"),
+        "due": ("截止日期", "到期日", "计划日期", "日期"),
+        "due_time": ("时间",),
+        "customer": ("客户", "客户名称", "客户编号"),
+        "type": ("类型", "任务类型"),
+        "status": ("状态",),
+        "goal": ("目标",),
+        "notes": ("备注",),
+        "result": ("结果",),
+    },
+    "orders": {
+        "customer": ("客户", "客户名称", "客户编号"),
+        "date": ("成交日期", "日期", "订单日期", "order_date"),
+        "amount": ("成交金额", "金额", "订单金额"),
+        "product": ("产品", "产品/服务"),
+        "order_no": ("订单号", "订单编号", "order_number"),
+    },
+}
+
+#: Columns a file of each kind must have.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("name",),
+    "contacts": ("customer", "name"),
+    "opportunities": ("customer", "name"),
+    "interactions": ("customer", "when", "subject"),
+    "tasks": ("title", "due"),
+    "orders": ("customer", "date", "amount"),
+}
+
+DELIMITERS = ",;\t"
+
+
+class CsvError(Exception):
+    """The file cannot be read as CSV at all; the message says why (and where)."""
+
+
+@dataclass
+class CsvTable:
+    """A decoded CSV file: its header, how columns map to fields, and its data records."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    sha256: str
+    header: list[str]
+    #: column index → field name, for the recognised columns
+    columns: dict[int, str]
+    #: header cells that match no field (or repeat one already matched)
+    unknown: list[str]
+    text: str = field(repr=False)
+    header_line: int = 1
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """(physical line number where the record starts, cells) for each non-blank data record."""
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        last = 0
+        try:
+            for cells in reader:
+                start, last = last + 1, reader.line_num
+                if start <= self.header_line:
+                    continue
+                if not any(c.strip() for c in cells):
+                    continue
+                yield start, cells
+        except csv.Error as exc:
+            raise CsvError(
+                _("{file}, line {line}: {problem}").format(
+                    file=self.path.name, line=reader.line_num, problem=exc
+                )
+            ) from None
+
+    def count_lines(self) -> int:
+        """Physical lines after the header (an upper bound of the records, for progress)."""
+        return max(self.text.count("\n") - self.header_line + 1, 0)
+
+
+def _key(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text).strip().lower().lstrip("\ufeff")
+    t = re.sub(r"[(（][^)）]*[)）]$", "", t).strip()  # "金额(元)" → "金额"
+    t = t.strip("*:： ")
+    return re.sub(r"[\s\-]+", "_", t)
+
+
+def header_aliases(kind: str) -> dict[str, str]:
+    """Normalised header spelling → column name for one kind."""
+    mapping: dict[str, str] = {}
+    for name, aliases in KIND_COLUMNS[kind].items():
+        for spelling in (name, name.replace("_", " "), *aliases):
+            mapping.setdefault(_key(spelling), name)
+    return mapping
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 (BOM or not) strictly first, then GB18030, then a best guess."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise CsvError(_("Cannot tell the text encoding (save the file as UTF-8 CSV)"))
+    return str(best), best.encoding
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma, semicolon or tab: csv.Sniffer on the first lines, checked against the header line."""
+    lines = text.splitlines()
+    first = lines[0] if lines else ""
+    sample = "\n".join(lines[:20])
+    try:
+        found = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        found = ""
+    counts = {d: first.count(d) for d in DELIMITERS}
+    if found and counts.get(found, 0) > 0:
+        return found
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTable:
+    """Decode and sniff ``path`` and map its header onto the columns of ``kind``.
+
+    Raises CsvError when the file is empty, undecodable or lacks a required column.
+    """
+    path = Path(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CsvError(
+                _("Cannot read {file}: {problem}").format(file=path, problem=exc.strerror)
+            ) from None
+    text, encoding = decode(data)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise CsvError(_("{file} is empty").format(file=path.name))
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] = []
+    header_line = 0
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                header = cells
+                header_line = reader.line_num
+                break
+    except csv.Error as exc:
+        raise CsvError(
+            _("{file}, line {line}: {problem}").format(
+                file=path.name, line=reader.line_num, problem=exc
+            )
+        ) from None
+    aliases = header_aliases(kind)
+    columns: dict[int, str] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(header):
+        name = aliases.get(_key(cell))
+        if name is None or name in columns.values():
+            if cell.strip():
+                unknown.append(cell.strip())
+            continue
+        columns[index] = name
+    missing = [c for c in REQUIRED_COLUMNS[kind] if c not in columns.values()]
+    if missing:
+        raise CsvError(
+            _("{file}: missing required column(s) {columns} (found: {found})").format(
+                file=path.name,
+                columns=", ".join(missing),
+                found=", ".join(h.strip() for h in header if h.strip()) or "-",
+            )
+        )
+    return CsvTable(
+        path=path,
+        encoding=encoding,
+        delimiter=delimiter,
+        sha256=hashlib.sha256(data).hexdigest(),
+        header=header,
+        columns=columns,
+        unknown=unknown,
+        text=text,
+        header_line=header_line,
+    )
+
+
+def row_values(table: CsvTable, cells: list[str]) -> dict[str, str]:
+    """The recognised columns of one record as {column name: text}."""
+    return {name: cells[i] if i < len(cells) else "" for i, name in table.columns.items()}
+
+
+def column_header(table: CsvTable) -> Mapping[str, str]:
+    """Column name → the header text the file used (for messages in the user's words)."""
+    return {name: table.header[i].strip() for i, name in table.columns.items()}
