@@ -1,0 +1,129 @@
+"""Forecast: months and quarters, exact weighted sums, won amounts, targets (db over config), gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import test_reports_data as d
+
+from crm_tui.reports import output
+from crm_tui.reports.forecast import forecast
+from crm_tui.store.targets import (
+    effective_targets,
+    get_targets,
+    parse_month,
+    quarter_target,
+    set_target,
+)
+from crm_tui.store.validation import ValidationError
+
+AS_OF = dt.date(2026, 11, 15)
+CONFIG_TARGETS = {"2026-10": 10000, "2026-11": 1, "2026-12": 50000}
+
+
+@pytest.fixture
+def conn(db):
+    conn = db.connect()
+    c = d.customer(conn, "深圳前海贸易")
+    d.deal(conn, c, "F1", stage="proposal", probability=50, cents=100000,
+           expected_close="2026-11-20")  # fmt: skip
+    d.deal(conn, c, "F2", stage="negotiation", probability=75, cents=33333,
+           expected_close="2026-11-30")  # fmt: skip
+    d.deal(conn, c, "F3", stage="initial_contact", probability=10, cents=55555,
+           expected_close="2027-01-10")  # fmt: skip
+    d.deal(conn, c, "F4 overdue", stage="needs_confirmed", probability=25, cents=40000,
+           expected_close="2026-11-01")  # fmt: skip
+    d.deal(conn, c, "F5 undated", stage="proposal", probability=50, cents=7000)
+    d.deal(conn, c, "W1", stage="won", probability=100, cents=60000, actual_close="2026-11-03")
+    d.deal(conn, c, "W2", stage="after_sales", probability=100, cents=20000,
+           actual_close="2026-10-20")  # fmt: skip
+    d.deal(conn, c, "W3 after as-of", stage="won", probability=100, cents=99999,
+           actual_close="2026-11-20")  # fmt: skip
+    d.deal(conn, c, "L1", stage="lost", probability=0, cents=50000, actual_close="2026-11-05")
+    set_target(conn, "2026-11", 200000)
+    conn.commit()
+    yield conn
+    conn.close()
+
+
+def test_month_rows(conn):
+    report = forecast(conn, AS_OF, CONFIG_TARGETS)
+    rows = {r["month"]: r for r in report.rows}
+    assert list(rows) == ["2026-10", "2026-11", "2026-12", "2027-01", "2027-02", "2027-03"]
+    oct_, nov, dec, jan = rows["2026-10"], rows["2026-11"], rows["2026-12"], rows["2027-01"]
+    # October: nothing open, W2 won 200.00, config target 100.00 -> no gap, attainment 200 %.
+    assert (oct_["count"], oct_["won_amount"], oct_["target"], oct_["gap"]) == (
+        0,
+        20000,
+        10000,
+        None,
+    )
+    assert oct_["attainment"] == Decimal("2.0000")
+    # November: F1 + F2; weighted = (100000*50 + 33333*75) / 100 = 74999.75 -> 75000 cents;
+    # won W1 600.00 (W3 closes after the as-of date); target from the db (2000.00, not 0.01);
+    # gap = 200000 - 60000 - 75000 = 65000.
+    assert (nov["count"], nov["amount"], nov["weighted_amount"]) == (2, 133333, 75000)
+    assert (nov["won_amount"], nov["target"], nov["gap"]) == (60000, 200000, 65000)
+    assert nov["attainment"] == Decimal("0.3000")
+    # December: only a config target -> the whole target is the gap.
+    assert (dec["count"], dec["target"], dec["gap"]) == (0, 50000, 50000)
+    # January 2027: F3, 55555 * 10 / 100 = 5555.5 -> 5556 (half up); no target, no gap.
+    assert (jan["count"], jan["weighted_amount"], jan["target"], jan["gap"]) == (
+        1,
+        5556,
+        None,
+        None,
+    )
+
+
+def test_quarters_overdue_undated(conn):
+    report = forecast(conn, AS_OF, CONFIG_TARGETS)
+    q = {r["quarter"]: r for r in report.tables["quarters"].rows}
+    assert list(q) == ["2026-Q4", "2027-Q1"]
+    assert (q["2026-Q4"]["count"], q["2026-Q4"]["weighted_amount"]) == (2, 75000)
+    assert (q["2026-Q4"]["won_amount"], q["2026-Q4"]["target"]) == (80000, 260000)
+    assert q["2026-Q4"]["gap"] == 260000 - 80000 - 75000
+    assert q["2027-Q1"]["target"] is None and q["2027-Q1"]["gap"] is None
+    overdue = report.tables["overdue"].rows
+    assert [(r["opportunity"], r["weighted_amount"]) for r in overdue] == [("F4 overdue", 10000)]
+    assert report.extras["undated_count"] == ("int", 1)
+    assert report.extras["undated_amount"] == ("money", 7000)
+
+
+def test_csv_columns_and_empty_target(conn):
+    text = output.render_csv(forecast(conn, AS_OF, CONFIG_TARGETS))
+    lines = text.splitlines()
+    assert lines[0] == "\ufeffmonth,count,amount,weighted_amount,won_amount,target,gap"
+    assert lines[1] == "2026-10,0,0.00,0.00,200.00,100.00,"
+    assert lines[2] == "2026-11,2,1333.33,750.00,600.00,2000.00,650.00"
+    assert lines[4] == "2027-01,1,555.55,55.56,0.00,,"
+
+
+def test_without_config_targets(conn):
+    report = forecast(conn, AS_OF)
+    assert [r["target"] for r in report.rows] == [None, 200000, None, None, None, None]
+
+
+def test_target_store(db):
+    conn = db.connect()
+    set_target(conn, "2026/3", "120,000.50")
+    set_target(conn, "2026-04", 100)
+    set_target(conn, "2026-04", 200)
+    assert get_targets(conn) == {"2026-03": 12000050, "2026-04": 200}
+    assert get_targets(conn, "2026-04", "2026-12") == {"2026-04": 200}
+    set_target(conn, "2026-03", "")
+    assert get_targets(conn) == {"2026-04": 200}
+    assert effective_targets(conn, {"2026-04": 1, "2026-05": 5, "bad": 9}) == {
+        "2026-04": 200,
+        "2026-05": 5,
+    }
+    assert quarter_target({"2026-04": 200, "2026-06": 5}, 2026, 2) == 205
+    assert quarter_target({}, 2026, 2) is None
+    assert parse_month("202611") == "2026-11"
+    with pytest.raises(ValidationError):
+        parse_month("2026-13")
+    with pytest.raises(ValidationError):
+        set_target(conn, "2026-05", "-3")
+    conn.close()
