@@ -1,0 +1,28 @@
+"""`crm backup [--out FILE]`: a consistent online copy of the database."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "consistent online backup (SQLite backup API)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write (default: crm-YYYYMMDD-HHMMSS.db in the user data folder's backups)",
+    )
+
+
+def run(args: argparse.Namespace, ctx) -> int:
+    from crm_tui.cli import CommandError
+    from crm_tui.store.backups import BackupError, make_backup
+
+    db = ctx.database()
+    try:
+        target = make_backup(db.path, args.out, keep=ctx.settings.backup_keep)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(target)
+    return 0

@@ -1,0 +1,206 @@
+"""Backups and restore: online copies with SQLite's backup API, retention, verified atomic restore.
+
+Standard library only (no ORM), so `crm backup` and the TUI's start-up check stay fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+from crm_tui.i18n import _
+from crm_tui.store import sqlite as sq
+
+BACKUP_PREFIX = "crm-"
+BACKUP_SUFFIX = ".db"
+#: An automatic backup is made when the newest one is older than this.
+AUTO_BACKUP_AGE = dt.timedelta(days=1)
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done; the message names the file and the problem."""
+
+
+def backup_dir() -> Path:
+    """``<user data dir>/backups``."""
+    from crm_tui.settings import data_dir
+
+    return data_dir() / "backups"
+
+
+def _backups(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.name.startswith(BACKUP_PREFIX) and p.name.endswith(BACKUP_SUFFIX) and p.is_file()
+    )
+
+
+def list_backups(folder: Path | None = None) -> list[Path]:
+    """The backups in the folder, oldest first (names sort by time)."""
+    return _backups(folder or backup_dir())
+
+
+def last_backup_time(folder: Path | None = None) -> dt.datetime | None:
+    """When the newest backup was made (for the TUI's status), or None if there is none."""
+    backups = _backups(folder or backup_dir())
+    if not backups:
+        return None
+    newest = max(p.stat().st_mtime for p in backups)
+    return dt.datetime.fromtimestamp(newest).replace(microsecond=0)
+
+
+def _default_target(folder: Path, now: dt.datetime, tag: str = "") -> Path:
+    stem = f"{BACKUP_PREFIX}{now:%Y%m%d-%H%M%S}{tag}"
+    target = folder / f"{stem}{BACKUP_SUFFIX}"
+    n = 1
+    while target.exists():
+        target = folder / f"{stem}-{n}{BACKUP_SUFFIX}"
+        n += 1
+    return target
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` backups in the folder; returns what was deleted."""
+    backups = _backups(folder)
+    doomed = backups[: max(len(backups) - max(keep, 1), 0)]
+    for p in doomed:
+        p.unlink(missing_ok=True)
+    return doomed
+
+
+def make_backup(
+    db_path: Path | str, out: Path | str | None = None, *, keep: int | None = None,
+    folder: Path | None = None, tag: str = "",
+) -> Path:  # fmt: skip
+    """Copy the database with the online backup API (safe while others read and write).
+
+    Without ``out`` the copy goes to ``folder`` (default: the user's backup folder) as
+    ``crm-YYYYMMDD-HHMMSS.db`` and only the newest ``keep`` backups are kept there.
+    The copy has mode 0600.
+    """
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise BackupError(_("{path}: no such database").format(path=db_path))
+    folder = folder or backup_dir()
+    if out is None:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = _default_target(folder, dt.datetime.now(), tag)
+    else:
+        target = Path(out).expanduser()
+        if target.resolve() == db_path.resolve():
+            raise BackupError(_("The backup cannot overwrite the database itself"))
+    try:
+        sq.backup(db_path, target)
+        os.chmod(target, 0o600)
+    except (sqlite3.Error, OSError) as exc:
+        raise BackupError(
+            _("Backup of {path} failed: {problem}").format(path=db_path, problem=exc)
+        ) from None
+    if out is None and keep is not None:
+        prune(folder, keep)
+    return target
+
+
+def auto_backup_if_due(db_path: Path | str, settings, folder: Path | None = None) -> Path | None:
+    """Make a backup when the newest one is older than a day (or none exists); else None."""
+    folder = folder or backup_dir()
+    last = last_backup_time(folder)
+    if last is not None and dt.datetime.now() - last < AUTO_BACKUP_AGE:
+        return None
+    if not Path(db_path).is_file():
+        return None
+    return make_backup(db_path, keep=getattr(settings, "backup_keep", 7), folder=folder)
+
+
+def verify(path: Path | str) -> str:
+    """Check a file is a healthy crm database this program can open; returns its schema revision.
+
+    Raises BackupError naming the file and the problem (not SQLite, corrupt, unknown schema).
+    """
+    from crm_tui.store.database import KNOWN_REVISIONS, current_revision
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise BackupError(
+            _("Cannot read {path}: {problem}").format(path=path, problem=exc.strerror)
+        ) from None
+    if head != sq.SQLITE_HEADER:
+        raise BackupError(_("{path} is not a SQLite database").format(path=path))
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+            revision = current_revision(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(
+            _("{path} is damaged: {problem}").format(path=path, problem=exc)
+        ) from None
+    if problems:
+        raise BackupError(_("{path} is damaged: {problem}").format(path=path, problem=problems[0]))
+    if revision is None:
+        raise BackupError(_("{path} is not a crm database").format(path=path))
+    if revision not in KNOWN_REVISIONS:
+        raise BackupError(
+            _("{path} has schema {revision}, newer than this program; upgrade crm-tui").format(
+                path=path, revision=revision
+            )
+        )
+    return revision
+
+
+def restore(db_path: Path | str, source: Path | str, *, folder: Path | None = None) -> Path | None:
+    """Replace the database with a verified copy of ``source``; returns the safety backup made.
+
+    The current database is backed up first (if it exists); the new file is written
+    beside it and moved into place atomically, so a crash leaves one or the other.
+    """
+    db_path = Path(db_path)
+    source = Path(source).expanduser()
+    verify(source)
+    if db_path.exists() and source.resolve() == db_path.resolve():
+        raise BackupError(_("{path} is the database itself").format(path=source))
+    safety = None
+    folder = folder or backup_dir()
+    if db_path.exists():
+        try:
+            safety = make_backup(db_path, folder=folder, tag="-before-restore")
+        except BackupError:
+            # a damaged current file still gets kept, byte for byte
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            safety = _default_target(folder, dt.datetime.now(), "-before-restore")
+            shutil.copyfile(db_path, safety)
+            os.chmod(safety, 0o600)
+    db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = db_path.with_name(db_path.name + ".restoring")
+    try:
+        sq.backup(source, tmp)
+        os.chmod(tmp, 0o600)
+        if db_path.exists():
+            try:
+                conn = sqlite3.connect(db_path)
+                try:
+                    conn.execute(f"PRAGMA busy_timeout = {sq.BUSY_TIMEOUT_MS}")
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    conn.close()
+            except sqlite3.DatabaseError:
+                pass
+        os.replace(tmp, db_path)
+    except (sqlite3.Error, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise BackupError(_("Restore failed: {problem}").format(problem=exc)) from None
+    # the old file's write-ahead log must never be applied to the restored one
+    for suffix in ("-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    return safety

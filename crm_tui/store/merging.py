@@ -1,0 +1,287 @@
+"""Duplicate customers: find likely pairs, merge one into the other, undo the last merge.
+
+Functions take a standard-library sqlite3 connection or an ORM session (its raw
+connection is used) and do not commit: the caller's unit of work does
+(``with db.session() as s: merge_customers(s, keep, drop)``). Each merge is
+recorded in ``merge_log`` with everything needed to put the dropped customer back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from crm_tui.i18n import _
+from crm_tui.store import sqlite as sq
+
+#: Tables whose rows belong to a customer and move with a merge.
+CHILD_TABLES = ("contact", "opportunity", "interaction", "task", "sales_order")
+#: Customer fields a merge fills on the kept customer when it has none.
+FILLABLE = (
+    "kind", "industry", "size", "registered_address", "business_address", "region", "source",
+    "first_contact", "level", "needs", "budget_cents", "purchase_date", "owner",
+    "primary_contact_id", "decision_maker_id",
+)  # fmt: skip
+_DIGITS = (
+    "replace(replace(replace(replace(replace(replace({col}, ' ', ''), '-', ''), '(', ''), "
+    "')', ''), '+', ''), '.', '')"
+)
+
+
+class MergeError(Exception):
+    """A merge or undo that cannot be done; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two customers that look like the same one, and why (``name``, ``phone``, ``email``)."""
+
+    first_id: int
+    first_code: str
+    first_name: str
+    second_id: int
+    second_code: str
+    second_name: str
+    reasons: tuple[str, ...]
+
+
+def _dbapi(conn_or_session: Any):
+    if hasattr(conn_or_session, "exec") and hasattr(conn_or_session, "connection"):
+        from crm_tui.store.common import raw
+
+        return raw(conn_or_session)
+    return conn_or_session
+
+
+def _row(conn, sql: str, params: tuple = ()) -> dict[str, Any] | None:
+    cur = conn.execute(sql, params)
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return {d[0]: row[i] for i, d in enumerate(cur.description)}
+
+
+def _now() -> str:
+    return dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def find_duplicate_pairs(conn_or_session: Any, limit: int = 200) -> list[DuplicatePair]:
+    """Pairs of customers with the same normalised name, phone digits or email (indexed joins)."""
+    conn = _dbapi(conn_or_session)
+    phone_joins = []
+    for left, right in (("mobile", "mobile"), ("phone", "phone"), ("mobile", "phone")):
+        le, re_ = _DIGITS.format(col=f"x.{left}"), _DIGITS.format(col=f"y.{right}")
+        phone_joins.append(
+            "SELECT min(x.customer_id, y.customer_id), max(x.customer_id, y.customer_id), 'phone'"
+            f" FROM contact x JOIN contact y ON {re_} = {le} AND y.{right} IS NOT NULL"
+            f" AND y.customer_id <> x.customer_id WHERE x.{left} IS NOT NULL AND length({le}) >= 7"
+        )
+    sql = f"""
+    WITH pairs(a, b, reason) AS (
+        SELECT x.id, y.id, 'name' FROM customer x
+          JOIN customer y ON y.name_norm = x.name_norm AND y.id > x.id
+         WHERE x.name_norm <> ''
+        UNION
+        SELECT min(x.customer_id, y.customer_id), max(x.customer_id, y.customer_id), 'email'
+          FROM contact x JOIN contact y ON lower(y.email) = lower(x.email)
+           AND y.email IS NOT NULL AND y.customer_id <> x.customer_id
+         WHERE x.email IS NOT NULL
+        UNION {" UNION ".join(phone_joins)}
+    )
+    SELECT p.a, ca.code, ca.name, p.b, cb.code, cb.name, group_concat(p.reason, ',')
+      FROM pairs p JOIN customer ca ON ca.id = p.a JOIN customer cb ON cb.id = p.b
+     GROUP BY p.a, p.b ORDER BY p.a, p.b LIMIT ?
+    """
+    out = []
+    for a, acode, aname, b, bcode, bname, reasons in conn.execute(sql, (limit,)):
+        order = {"name": 0, "phone": 1, "email": 2}
+        rs = tuple(sorted(set(reasons.split(",")), key=lambda r: order.get(r, 9)))
+        out.append(DuplicatePair(a, acode, aname, b, bcode, bname, rs))
+    return out
+
+
+def merge_preview(conn_or_session: Any, keep_id: int, drop_id: int) -> dict[str, int]:
+    """How many records of each kind would move from ``drop_id`` to ``keep_id`` (plus tags)."""
+    conn = _dbapi(conn_or_session)
+    counts = {
+        table: conn.execute(
+            f"SELECT count(*) FROM {table} WHERE customer_id = ?", (drop_id,)
+        ).fetchone()[0]
+        for table in CHILD_TABLES
+    }
+    counts["customer_tag"] = conn.execute(
+        "SELECT count(*) FROM customer_tag WHERE customer_id = ?", (drop_id,)
+    ).fetchone()[0]
+    return counts
+
+
+def _refresh_derived(conn, customer_ids: list[int]) -> None:
+    for cid in customer_ids:
+        conn.execute(
+            "UPDATE customer SET"
+            " total_amount_cents = (SELECT coalesce(sum(amount_cents), 0) FROM sales_order"
+            "  WHERE customer_id = customer.id),"
+            " last_order = (SELECT max(order_date) FROM sales_order"
+            "  WHERE customer_id = customer.id),"
+            " last_interaction_at = (SELECT max(occurred_at) FROM interaction"
+            "  WHERE customer_id = customer.id)"
+            " WHERE id = ?",
+            (cid,),
+        )
+
+
+def merge_customers(conn_or_session: Any, keep_id: int, drop_id: int) -> int:
+    """Move everything of ``drop_id`` to ``keep_id``, fill keep's empty fields, delete drop.
+
+    Contacts, opportunities, interactions, tasks, orders (with their payments) and
+    tags move; nothing is lost. Returns the merge's id in ``merge_log`` (for undo).
+    """
+    conn = _dbapi(conn_or_session)
+    if keep_id == drop_id:
+        raise MergeError(_("A customer cannot be merged into itself"))
+    keep = _row(conn, "SELECT * FROM customer WHERE id = ?", (keep_id,))
+    drop = _row(conn, "SELECT * FROM customer WHERE id = ?", (drop_id,))
+    if keep is None or drop is None:
+        raise MergeError(_("This customer no longer exists"))
+    moved = {
+        table: [
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM {table} WHERE customer_id = ? ORDER BY id", (drop_id,)
+            )
+        ]
+        for table in CHILD_TABLES
+    }
+    drop_tags = [
+        r[0]
+        for r in conn.execute("SELECT tag_id FROM customer_tag WHERE customer_id = ?", (drop_id,))
+    ]
+    keep_tags = {
+        r[0]
+        for r in conn.execute("SELECT tag_id FROM customer_tag WHERE customer_id = ?", (keep_id,))
+    }
+    tags_added = [t for t in drop_tags if t not in keep_tags]
+    filled = {f: drop[f] for f in FILLABLE if keep[f] is None and drop[f] is not None}
+    for table in CHILD_TABLES:
+        conn.execute(
+            f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", (keep_id, drop_id)
+        )
+    conn.executemany(
+        "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id) VALUES (?, ?)",
+        [(keep_id, t) for t in tags_added],
+    )
+    stamp = _now()
+    if filled:
+        sets = ", ".join(f"{f} = ?" for f in filled)
+        conn.execute(f"UPDATE customer SET {sets} WHERE id = ?", (*filled.values(), keep_id))
+    conn.execute(
+        "UPDATE customer SET updated_at = ?, version = version + 1 WHERE id = ?", (stamp, keep_id)
+    )
+    conn.execute("DELETE FROM customer WHERE id = ?", (drop_id,))
+    conn.execute("DELETE FROM customer_search WHERE rowid = ?", (drop_id,))
+    _refresh_derived(conn, [keep_id])
+    sq.reindex_customers(conn, [keep_id])
+    data = {
+        "dropped": drop,
+        "filled": filled,
+        "moved": moved,
+        "tags": drop_tags,
+        "tags_added": tags_added,
+    }
+    cur = conn.execute(
+        "INSERT INTO merge_log (kept_id, dropped_id, merged_at, data) VALUES (?, ?, ?, ?)",
+        (keep_id, drop_id, stamp, json.dumps(data, ensure_ascii=False, default=str)),
+    )
+    return int(cur.lastrowid)
+
+
+def last_merge(conn_or_session: Any) -> dict[str, Any] | None:
+    """The latest merge if it can still be undone: id, kept/dropped ids, names, when."""
+    conn = _dbapi(conn_or_session)
+    row = _row(
+        conn,
+        "SELECT id, kept_id, dropped_id, merged_at, data, undone_at FROM merge_log"
+        " ORDER BY id DESC LIMIT 1",
+    )
+    if row is None or row["undone_at"] is not None:
+        return None
+    data = json.loads(row["data"])
+    return {
+        "id": row["id"],
+        "kept_id": row["kept_id"],
+        "dropped_id": row["dropped_id"],
+        "dropped_name": data["dropped"]["name"],
+        "dropped_code": data["dropped"]["code"],
+        "merged_at": row["merged_at"],
+    }
+
+
+def undo_last_merge(conn_or_session: Any) -> int:
+    """Put the customer dropped by the latest merge back, with every record that moved.
+
+    Only the latest merge can be undone (until the next one). Fields the merge
+    filled on the kept customer are cleared again unless changed since. Returns the
+    restored customer's id.
+    """
+    conn = _dbapi(conn_or_session)
+    row = _row(
+        conn,
+        "SELECT id, kept_id, dropped_id, data, undone_at FROM merge_log ORDER BY id DESC LIMIT 1",
+    )
+    if row is None or row["undone_at"] is not None:
+        raise MergeError(_("There is no merge to undo"))
+    data = json.loads(row["data"])
+    keep_id = row["kept_id"]
+    dropped: dict[str, Any] = data["dropped"]
+    if conn.execute("SELECT 1 FROM customer WHERE id = ?", (keep_id,)).fetchone() is None:
+        raise MergeError(_("The kept customer was deleted since the merge; cannot undo"))
+    if conn.execute("SELECT 1 FROM customer WHERE code = ?", (dropped["code"],)).fetchone():
+        raise MergeError(
+            _("Code {code} is used by another customer now; cannot undo").format(
+                code=dropped["code"]
+            )
+        )
+    taken = conn.execute("SELECT 1 FROM customer WHERE id = ?", (dropped["id"],)).fetchone()
+    values = dict(dropped)
+    if taken:
+        del values["id"]  # the id was reused meanwhile: restore under a new one
+    cols = list(values)
+    cur = conn.execute(
+        f"INSERT INTO customer ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [values[c] for c in cols],
+    )
+    drop_id = int(dropped["id"]) if not taken else int(cur.lastrowid)
+    for table, ids in data["moved"].items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            conn.execute(
+                f"UPDATE {table} SET customer_id = ? WHERE customer_id = ? AND id IN ({marks})",
+                (drop_id, keep_id, *chunk),
+            )
+    conn.executemany(
+        "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id)"
+        " SELECT ?, id FROM tag WHERE id = ?",
+        [(drop_id, t) for t in data["tags"]],
+    )
+    conn.executemany(
+        "DELETE FROM customer_tag WHERE customer_id = ? AND tag_id = ?",
+        [(keep_id, t) for t in data["tags_added"]],
+    )
+    for field, value in data["filled"].items():
+        conn.execute(
+            f"UPDATE customer SET {field} = NULL WHERE id = ? AND {field} IS ?", (keep_id, value)
+        )
+    if taken:
+        for field in ("primary_contact_id", "decision_maker_id"):
+            conn.execute(f"UPDATE customer SET {field} = NULL WHERE id = ?", (drop_id,))
+    stamp = _now()
+    conn.execute(
+        "UPDATE customer SET updated_at = ?, version = version + 1 WHERE id = ?", (stamp, keep_id)
+    )
+    _refresh_derived(conn, [keep_id, drop_id])
+    sq.reindex_customers(conn, [keep_id, drop_id])
+    conn.execute("UPDATE merge_log SET undone_at = ? WHERE id = ?", (stamp, row["id"]))
+    return drop_id
