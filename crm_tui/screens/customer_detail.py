@@ -30,6 +30,23 @@ TIMELINE_KINDS = {
 }
 
 
+class _ReadableTimeline:
+    """Wraps the timeline source so each row's detail reads as words, not keys."""
+
+    def __init__(self, source: CustomerTimeline, detail) -> None:
+        self.source = source
+        self.detail = detail
+
+    def count(self) -> int:
+        return self.source.count()
+
+    def fetch(self, offset: int, limit: int):
+        return [
+            (key, when, kind, title, self.detail(kind, detail))
+            for key, when, kind, title, detail in self.source.fetch(offset, limit)
+        ]
+
+
 class CustomerDetailScreen(Localized, Screen):
     """Opened with enter on a customer; escape goes back to the list."""
 
@@ -65,9 +82,9 @@ class CustomerDetailScreen(Localized, Screen):
                 yield VirtualTable(
                     [
                         ColumnDef(_("When"), 16, lambda v: (v or "")[:16]),
-                        ColumnDef(_("What"), 11, lambda v: _(TIMELINE_KINDS.get(v, v))),
+                        ColumnDef(_("What"), 12, lambda v: _(TIMELINE_KINDS.get(v, v))),
                         ColumnDef(_("Subject")),
-                        ColumnDef(_("Detail"), 22, self._detail_text),
+                        ColumnDef(_("Detail"), 30),
                     ],
                     id="timeline",
                 )
@@ -91,8 +108,20 @@ class CustomerDetailScreen(Localized, Screen):
 
     # --- data -------------------------------------------------------------------
 
-    def _detail_text(self, row_value) -> str:
-        return "" if row_value is None else str(row_value)
+    def _timeline_detail(self, kind: str, detail) -> str:
+        """Readable detail: stage names, channel and status labels, order amounts."""
+        if kind == "stage_change":
+            old, _sep, new = str(detail).partition(">")
+            name = self.app.settings.stage_name  # type: ignore[attr-defined]
+            lang = self.app.lang  # type: ignore[attr-defined]
+            return f"{name(old, lang) if old else '·'} → {name(new, lang)}"
+        if kind == "order":
+            return display_amount(detail)
+        if kind == "interaction":
+            return label(enums.CHANNEL, detail)
+        if kind == "task":
+            return label(enums.TASK_STATUS, detail)
+        return str(detail or "")
 
     def refresh_data(self) -> None:
         from crm_tui.store.customers import profile_completeness
@@ -116,7 +145,10 @@ class CustomerDetailScreen(Localized, Screen):
         self._fill_contacts()
         self._fill_deals()
         timeline = self.query_one("#timeline", VirtualTable)
-        timeline.set_source(CustomerTimeline(self.conn, self.customer_id), keep_cursor=True)
+        timeline.set_source(
+            _ReadableTimeline(CustomerTimeline(self.conn, self.customer_id), self._timeline_detail),
+            keep_cursor=True,
+        )
 
     def _profile_text(self, c: dict) -> str:
         lang = self.app.lang  # type: ignore[attr-defined]

@@ -105,7 +105,8 @@ SELECT 'order', id, order_date || ' 00:00:00', coalesce(order_no, product, ''), 
 class CustomerTimeline:
     """A customer's interactions, tasks, stage changes and orders, newest first (a RowSource).
 
-    Rows: (key, kind, when, title, detail) where key is ``kind:id``.
+    Rows: (key, when, kind, title, detail) where key is ``kind:id``; ``detail`` is the
+    channel (interaction), status (task), ``from>to`` stages, or the amount in cents (order).
     """
 
     conn: sqlite3.Connection
@@ -121,7 +122,7 @@ class CustomerTimeline:
             f"SELECT * FROM ({_TIMELINE_SQL}) ORDER BY 3 DESC, 1, 2 DESC LIMIT :l OFFSET :o",
             {"c": self.customer_id, "l": limit, "o": offset},
         )
-        return [(f"{k}:{i}", k, when, title, detail) for k, i, when, title, detail in rows]
+        return [(f"{k}:{i}", when, k, title, detail) for k, i, when, title, detail in rows]
 
 
 def customer_summary(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any] | None:

@@ -118,13 +118,16 @@ def format_amount(cents: int | None) -> str:
     return f"{sign}{cents // 100}.{cents % 100:02d}"
 
 
-def display_amount(cents: int | None) -> str:
-    """Amount for people: thousands separators, no decimals when whole (``12,345`` / ``12,345.50``)."""
+def display_amount(cents: int | None, *, fixed: bool = False) -> str:
+    """Amount for people with thousands separators: ``12,345`` / ``12,345.50``.
+
+    ``fixed`` always shows two decimals, so right-aligned columns line up.
+    """
     if cents is None:
         return ""
     whole, frac = divmod(abs(cents), 100)
     sign = "-" if cents < 0 else ""
-    return f"{sign}{whole:,}" + (f".{frac:02d}" if frac else "")
+    return f"{sign}{whole:,}" + (f".{frac:02d}" if frac or fixed else "")
 
 
 def check_email(field: str, value: str | None) -> str | None:

@@ -169,7 +169,7 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
         return " " + " ".join(parts)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         widths = self._widths(width - 1)
         if y == 0:
             style = self.get_component_rich_style("virtual-table--header")

@@ -1,0 +1,217 @@
+"""Pilot tests of the app shell and the customers screen: keys, search, forms, the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import Input, Label
+
+from crm_tui.app import make_app
+from crm_tui.store import customers as cs
+from crm_tui.store.models import Customer
+from crm_tui.widgets.virtual_table import VirtualTable
+
+FROZEN = dt.datetime(2026, 11, 23, 9, 30)
+
+
+def app_on(db, lang="en"):
+    return make_app(db.path, lang=lang, clock=lambda: FROZEN)
+
+
+@pytest.fixture
+def filled(db):
+    with db.session() as s:
+        for name, level in [
+            ("上海华为技术有限公司", "A"),
+            ("Acme Robotics Ltd.", "B"),
+            ("北京明远科技", "C"),
+            ("Globex Corp", "A"),
+        ]:
+            c = cs.create_customer(s, {"name": name, "level": level})
+            cs.create_contact(s, c.id, {"name": "张伟" if level == "A" else "Emily Chen"})
+    return db
+
+
+def names(app) -> list[str]:
+    table = app.screen.query_one(VirtualTable)
+    return [table.row(i)[2] for i in range(table.row_count)]
+
+
+async def test_number_keys_switch_screens(filled):
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.current_mode == "customers"
+        for key, mode in [
+            ("2", "pipeline"),
+            ("3", "interactions"),
+            ("4", "tasks"),
+            ("5", "reports"),
+            ("1", "customers"),
+        ]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.current_mode == mode
+
+
+async def test_search_narrows_the_list(filled):
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert len(names(app)) == 4
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"华为技术")
+        await pilot.pause()
+        assert names(app) == ["上海华为技术有限公司"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(names(app)) == 4
+
+
+async def test_add_a_customer_through_the_form(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"深圳腾达贸易有限公司")
+        app.screen.query_one("#field-first_contact", Input).value = "11-20"
+        app.screen.query_one("#field-budget_cents", Input).value = "50,000"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomersScreen"
+        assert "深圳腾达贸易有限公司" in names(app)
+    with filled.session() as s:
+        from sqlmodel import select
+
+        c = s.exec(select(Customer).where(Customer.name == "深圳腾达贸易有限公司")).one()
+        assert c.first_contact == dt.date(2026, 11, 20)
+        assert c.budget_cents == 5_000_000
+
+
+async def test_bad_date_shows_an_error_and_saves_nothing(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"New Co")
+        app.screen.query_one("#field-first_contact", Input).value = "someday"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = app.screen.query_one("#error-first_contact", Label)
+        assert "Unreadable date" in str(error.render())
+        assert error.display
+        assert app.screen.__class__.__name__ == "CustomerForm"
+    with filled.session() as s:
+        assert cs.find_customer(s, "New Co") is None
+
+
+async def test_id_number_in_a_form_is_refused_inline(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"ID Co")
+        app.screen.query_one("#field-region", Input).value = "11010519491231002X"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "ID number" in str(app.screen.query_one("#error-region", Label).render())
+    with filled.session() as s:
+        assert cs.find_customer(s, "ID Co") is None
+
+
+async def test_enter_opens_detail_with_contacts_and_escape_returns(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomerDetailScreen"
+        from textual.widgets import DataTable
+
+        assert app.screen.query_one("#contacts", DataTable).row_count == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomersScreen"
+
+
+async def test_delete_asks_first_then_deletes(filled):
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        first = names(app)[0]
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("n")  # no: nothing happens
+        await pilot.pause()
+        assert first in names(app)
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert first not in names(app)
+
+
+async def test_empty_database_says_what_to_do_and_loads_sample_data(db):
+    app = app_on(db)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        empty = app.screen.query_one("#customers-empty")
+        assert empty.display
+        assert "sample data" in str(empty.render())
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not empty.display
+        assert app.screen.query_one(VirtualTable).row_count > 0
+
+
+async def test_sort_and_level_filter(filled):
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        from textual.widgets import Select
+
+        app.screen.query_one("#level-filter", Select).value = "A"
+        await pilot.pause()
+        assert sorted(names(app)) == sorted(["上海华为技术有限公司", "Globex Corp"])
+
+
+async def test_the_list_never_loads_more_than_a_page(db):
+    from crm_tui.store.demo import generate
+
+    generate(db.path, customers=400, seed=3, as_of=FROZEN.date())
+    app = app_on(db)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(VirtualTable)
+        assert table.row_count == 400
+        assert table.loaded_row_count() <= 100
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor == 399
+        assert table.loaded_row_count() <= 200
+
+
+async def test_help_lists_the_keys(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        text = " ".join(str(s.render()) for s in app.screen.query(".help-table"))
+        assert "ctrl+p" in text and "Snooze" in text
+        await pilot.press("escape")
+
+
+async def test_chinese_interface(filled):
+    app = app_on(filled, lang="zh")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        header = app.screen.query_one("#tab-customers", Label)
+        assert "客户" in str(header.render())
