@@ -1,0 +1,50 @@
+"""Guards on the architecture: store and reports never import Textual; fast paths stay light."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "crm_tui"
+
+
+def imported_modules(path: pathlib.Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_store_and_reports_never_import_textual():
+    for folder in ("store", "reports"):
+        for path in (PACKAGE / folder).rglob("*.py"):
+            bad = {m for m in imported_modules(path) if m.split(".")[0] in ("textual", "rich")}
+            assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
+
+
+def test_screens_and_widgets_hold_no_sql():
+    keywords = ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM")
+    for folder in ("screens", "widgets"):
+        for path in (PACKAGE / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for kw in keywords:
+                assert kw not in text, f"{path.relative_to(PACKAGE)} contains SQL ({kw.strip()})"
+
+
+def test_cli_help_does_not_import_the_orm_or_textual():
+    code = (
+        "import sys\n"
+        "from crm_tui.cli import build_parser\n"
+        "build_parser()\n"
+        "heavy = [m for m in ('sqlalchemy', 'sqlmodel', 'textual', 'alembic') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""

@@ -1,0 +1,115 @@
+"""Settings from config.toml, language choice, and the date forms of CLI.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm_tui.dates import iso_week, parse_date, parse_datetime, parse_iso_week
+from crm_tui.i18n import _, detect_language, set_language
+from crm_tui.settings import SettingsError, load_settings, resolve_db_path
+
+MONDAY = dt.date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-11-30", dt.date(2026, 11, 30)),
+        ("2026/12/01", dt.date(2026, 12, 1)),
+        ("11-30", dt.date(2026, 11, 30)),
+        ("today", MONDAY),
+        ("tomorrow", dt.date(2026, 11, 24)),
+        ("明天", dt.date(2026, 11, 24)),
+        ("+3d", dt.date(2026, 11, 26)),
+        ("+2w", dt.date(2026, 12, 7)),
+        ("+1m", dt.date(2026, 12, 23)),
+        ("mon", dt.date(2026, 11, 30)),  # the next Monday, not today
+        ("fri", dt.date(2026, 11, 27)),
+        ("周五", dt.date(2026, 11, 27)),
+    ],
+)
+def test_accepted_date_forms(text, expected):
+    assert parse_date(text, MONDAY) == expected
+
+
+@pytest.mark.parametrize("text", ["someday", "2026-02-30", "13-01", "+3x", "", "31/31"])
+def test_unreadable_dates(text):
+    with pytest.raises(ValueError, match="Unreadable date"):
+        parse_date(text, MONDAY)
+
+
+def test_datetimes_and_weeks():
+    now = dt.datetime(2026, 11, 23, 10, 15)
+    assert parse_datetime("", now) == now
+    assert parse_datetime("tomorrow 14:30", now) == dt.datetime(2026, 11, 24, 14, 30)
+    assert parse_datetime("09:05", now) == dt.datetime(2026, 11, 23, 9, 5)
+    assert parse_iso_week("2026-W49") == (dt.date(2026, 11, 30), dt.date(2026, 12, 6))
+    assert iso_week(MONDAY) == "2026-W48"
+    with pytest.raises(ValueError):
+        parse_iso_week("2026-W60")
+
+
+def test_missing_config_means_defaults(tmp_path):
+    s = load_settings(tmp_path / "none.toml")
+    assert s.stalled_days == 30 and s.backup_keep == 7
+    assert s.stage("proposal").probability == 50
+    assert s.stage_name("won", "zh") == "成交"
+
+
+def test_config_overrides(tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        'user_name = "李娜"\nlanguage = "zh"\nstalled_days = 45\n'
+        '[stages.proposal]\nprobability = 40\nname_en = "Quote"\n'
+        '[targets]\n"2026-11" = "100000"\n',
+        encoding="utf-8",
+    )
+    s = load_settings(cfg)
+    assert (s.user_name, s.language, s.stalled_days) == ("李娜", "zh", 45)
+    assert s.stage("proposal").probability == 40
+    assert s.stage_name("proposal", "en") == "Quote"
+    assert s.targets == {"2026-11": 10_000_000}
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("language = 'fr'", "language"),
+        ("stalled_days = -1", "stalled_days"),
+        ("[stages.bogus]\nprobability = 1", "unknown stage"),
+        ("[stages.won]\nprobability = 300", "probability"),
+        ("this is not toml", "not valid TOML"),
+    ],
+)
+def test_malformed_config(tmp_path, text, fragment):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text)
+    with pytest.raises(SettingsError, match=fragment):
+        load_settings(cfg)
+
+
+def test_db_path_resolution(monkeypatch, tmp_path):
+    assert resolve_db_path(str(tmp_path / "x.db")) == tmp_path / "x.db"
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "env.db"))
+    assert resolve_db_path(None) == tmp_path / "env.db"
+    monkeypatch.delenv("CRM_DB")
+    assert resolve_db_path(None).name == "crm.db"
+    assert "crm-tui" in str(resolve_db_path(None))
+
+
+def test_language_resolution(monkeypatch):
+    monkeypatch.delenv("CRM_LANG", raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert detect_language(None, None) == "zh"
+    assert detect_language("en", "zh") == "en"
+    monkeypatch.setenv("CRM_LANG", "en")
+    assert detect_language(None, "zh") == "en"
+
+
+def test_translation_switches():
+    set_language("zh")
+    assert _("Customers") == "客户"
+    set_language("en")
+    assert _("Customers") == "Customers"
