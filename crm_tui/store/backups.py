@@ -34,15 +34,16 @@ def backup_dir() -> Path:
 def _backups(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(
+    found = [
         p
         for p in folder.iterdir()
         if p.name.startswith(BACKUP_PREFIX) and p.name.endswith(BACKUP_SUFFIX) and p.is_file()
-    )
+    ]
+    return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
 def list_backups(folder: Path | None = None) -> list[Path]:
-    """The backups in the folder, oldest first (names sort by time)."""
+    """The backups in the folder, oldest first."""
     return _backups(folder or backup_dir())
 
 

@@ -198,6 +198,10 @@ def _digits(text: str | None) -> str | None:
     if not text:
         return None
     d = re.sub(r"\D", "", text)
+    if d.startswith("0086"):
+        d = d[4:]
+    elif d.startswith("86") and len(d) == 13:
+        d = d[2:]  # +86 mainland mobile
     return d if len(d) >= 7 else None
 
 

@@ -1,0 +1,421 @@
+"""`crm import`: encodings, delimiters, headers, rejected rows, strict/dry-run, dedupe, crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crm_tui.cli import main
+from crm_tui.store import sqlite as sq
+from crm_tui.store.importing import ImportRefused, import_file
+
+TABLES = (
+    "customer", "contact", "tag", "customer_tag", "opportunity", "stage_change", "interaction",
+    "task", "sales_order", "import_log",
+)  # fmt: skip
+VALID_ID = "11010519491231002X"  # a well-formed mainland ID number (check digit valid)
+
+
+def snapshot(path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(path)
+    try:
+        out = {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}"))) for t in TABLES}
+        out["customer_search"] = sorted(
+            map(tuple, conn.execute("SELECT rowid, * FROM customer_search"))
+        )
+        return out
+    finally:
+        conn.close()
+
+
+def rows(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return [tuple(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def crm(db, *args: str) -> int:
+    return main(["--db", str(db.path), *args])
+
+
+@pytest.fixture
+def base(db, tmp_path):
+    """A database holding one customer with a contact, for the kinds that reference customers."""
+    f = tmp_path / "base.csv"
+    f.write_text(
+        "name,contact_name,contact_phone,contact_email\n"
+        '"ACME Co., Ltd.",Ann,138 0013 8000,ann@acme.com\n',
+        encoding="utf-8",
+    )
+    assert crm(db, "import", "customers", str(f)) == 0
+    return db
+
+
+def test_gbk_file_with_chinese_headers(db, tmp_path, capsys):
+    f = tmp_path / "客户.csv"
+    text = (
+        "客户名称,行业分类,客户等级,首次接触日期,预算范围,联系人,联系电话,邮箱,标签\r\n"
+        '华为技术有限公司,制造业,A 战略客户,2026-01-05,"1,000.50",李雷,13800138000,li@hw.com,高潜力;竞品对比中\r\n'
+        "深圳某某贸易公司,贸易,C,2026/2/1,300,韩梅梅,0755-8888 1234,,\r\n"
+    )
+    f.write_bytes(text.encode("gbk"))
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "GB18030" in err and "imported 2" in err
+    got = rows(
+        db.path,
+        "SELECT name, name_norm, industry, level, first_contact, budget_cents, code, owner"
+        " FROM customer ORDER BY id",
+    )
+    assert got[0][:6] == (
+        "华为技术有限公司",
+        "华为技术",
+        "manufacturing",
+        "A",
+        "2026-01-05",
+        100050,
+    )
+    assert got[1][:6] == ("深圳某某贸易公司", "深圳某某贸易", "trade", "C", "2026-02-01", 30000)
+    assert got[0][6].startswith("C") and len(got[0][6]) == 12 and got[0][6] != got[1][6]
+    contacts = rows(
+        db.path,
+        "SELECT c.name, c.mobile, c.phone, c.email, k.primary_contact_id = c.id"
+        " FROM contact c JOIN customer k ON k.id = c.customer_id ORDER BY c.id",
+    )
+    assert contacts == [
+        ("李雷", "13800138000", None, "li@hw.com", 1),
+        ("韩梅梅", None, "0755-8888 1234", None, 1),
+    ]
+    tags = rows(
+        db.path,
+        "SELECT t.name FROM tag t JOIN customer_tag ct ON ct.tag_id = t.id ORDER BY t.name",
+    )
+    assert tags == [("竞品对比中",), ("高潜力",)]
+    hits = rows(db.path, "SELECT rowid FROM customer_search WHERE customer_search MATCH '\"李雷\"'")
+    assert len(hits) == 0  # two characters: trigram needs three
+    hits = rows(
+        db.path, "SELECT rowid FROM customer_search WHERE customer_search MATCH '\"华为技\"'"
+    )
+    assert hits == [(1,)]
+    assert sq.check(sqlite3.connect(db.path)) == []
+
+
+def test_semicolon_utf8_bom_file(db, tmp_path, capsys):
+    f = tmp_path / "semi.csv"
+    f.write_bytes(
+        "\ufeffName;Industry;STATUS;first contact;tags\n"
+        "Müller GmbH;Retail;dormant;03-15;a;\n"
+        '"Smith; Sons";software & it;活跃;2026-03-01;"x;y"\n'.encode()
+    )
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "UTF-8" in err and "“;”" in err
+    got = rows(db.path, "SELECT name, industry, status FROM customer ORDER BY id")
+    assert got == [("Müller GmbH", "retail", "dormant"), ("Smith; Sons", "software", "active")]
+
+
+def test_bad_rows_rejected_with_exact_lines_and_reasons(base, tmp_path, capsys):
+    db = base
+    f = tmp_path / "deals.csv"
+    f.write_text(
+        "customer,name,stage,amount,expected_close,notes\n"  # line 1
+        "ACME,Good deal,proposal,1000,2026-12-01,ok\n"  # line 2
+        'ACME,"Two\nline name",won,5,,\n'  # lines 3-4
+        "ACME,Bad date,proposal,10,2026-02-30,\n"  # line 5
+        "ACME,Bad amount,proposal,12.345,,\n"  # line 6
+        "ACME,Bad stage,almost won,10,,\n"  # line 7
+        f"ACME,ID {VALID_ID},proposal,10,,\n"  # line 8
+        "Nobody Ltd,Unknown customer,proposal,10,,\n"  # line 9
+        "\n"  # line 10 (blank, skipped)
+        "ACME,Minus,lost,-5,,\n",  # line 11
+        encoding="utf-8",
+    )
+    assert crm(db, "import", "opportunities", str(f)) == 3
+    err = capsys.readouterr().err
+    dates = "2026-11-30, 11-30, today, tomorrow, +3d, +2w, mon…sun"
+    expected = {
+        5: f"expected_close: Unreadable date “2026-02-30” (try {dates})",
+        6: "amount: At most two decimal places",
+        7: (
+            "stage: Unknown value “almost won” (one of: initial_contact, needs_confirmed, "
+            "proposal, negotiation, won, after_sales, lost)"
+        ),
+        8: "name: Looks like a national ID number; the CRM must not store ID numbers",
+        9: "customer: unknown customer “Nobody Ltd”",
+        11: "amount: An amount cannot be negative",
+    }
+    for line, reason in expected.items():
+        assert f"line {line}: {reason}" in err
+    assert "unknown columns ignored: notes" in err
+    assert "imported 2" in err and "rejected 6" in err
+    rejected = tmp_path / "deals.csv.rejected.csv"
+    data = rejected.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    import csv
+    import io
+
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert table[0] == ["customer", "name", "stage", "amount", "expected_close", "notes", "reason"]
+    assert [r[-1] for r in table[1:]] == list(expected.values())
+    assert table[1][:2] == ["ACME", "Bad date"]
+    names = rows(db.path, "SELECT name, stage, amount_cents FROM opportunity ORDER BY id")
+    assert names == [("Good deal", "proposal", 100000), ("Two\nline name", "won", 500)]
+
+
+def test_strict_imports_nothing_when_a_row_is_bad(base, tmp_path, capsys):
+    f = tmp_path / "orders.csv"
+    f.write_text(
+        "customer,date,amount,order_no\nACME,2026-01-02,100,A1\nACME,someday,100,A2\n",
+        encoding="utf-8",
+    )
+    before = snapshot(base.path)
+    assert crm(base, "import", "orders", str(f), "--strict") == 3
+    err = capsys.readouterr().err
+    assert "nothing imported" in err and "line 3: date: Unreadable date" in err
+    assert snapshot(base.path) == before
+
+
+def test_dry_run_changes_nothing_and_reports(base, tmp_path, capsys):
+    f = tmp_path / "orders.csv"
+    f.write_text("customer,date,amount\nACME,2026-01-02,100\nacme,2026-01-03,50\n", "utf-8")
+    before = snapshot(base.path)
+    assert crm(base, "import", "orders", str(f), "--dry-run") == 0
+    err = capsys.readouterr().err
+    assert "dry run, nothing changed: would import 2" in err
+    assert snapshot(base.path) == before
+    assert not (tmp_path / "orders.csv.rejected.csv").exists()
+    # a dry run is not an import: the real one is not refused as a repeat
+    assert crm(base, "import", "orders", str(f)) == 0
+    assert rows(base.path, "SELECT total_amount_cents, last_order FROM customer") == [
+        (15000, "2026-01-03")
+    ]
+
+
+def test_same_file_refused_unless_again(base, tmp_path, capsys):
+    f = tmp_path / "orders.csv"
+    f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,2026-01-02,100\n", "utf-8")
+    assert crm(base, "import", "orders", str(f)) == 0
+    assert rows(base.path, "SELECT count(*) FROM sales_order") == [(2,)]  # identical rows both
+    capsys.readouterr()
+    before = snapshot(base.path)
+    assert crm(base, "import", "orders", str(f)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: orders.csv was already imported") and "--again" in err
+    assert snapshot(base.path) == before
+    assert crm(base, "import", "orders", str(f), "--again") == 0
+    assert rows(base.path, "SELECT count(*) FROM sales_order") == [(4,)]
+
+
+def test_orders_matched_on_order_no_never_double(base, tmp_path):
+    f = tmp_path / "orders.csv"
+    f.write_text(
+        "customer,date,amount,order_no,product\n"
+        "ACME,2026-01-02,100,SO-1,Widget\nACME,2026-02-03,250.50,SO-2,\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "orders", str(f)) == 0
+    assert crm(base, "import", "orders", str(f), "--again") == 0
+    assert rows(base.path, "SELECT count(*), sum(amount_cents) FROM sales_order") == [(2, 35050)]
+    assert rows(base.path, "SELECT total_amount_cents, last_order FROM customer") == [
+        (35050, "2026-02-03")
+    ]
+
+
+def test_opportunity_stage_history_passes_earlier_stages(base, tmp_path):
+    f = tmp_path / "deals.csv"
+    f.write_text(
+        "客户,机会名称,销售阶段,预计金额,成交概率\n"
+        "ACME,A,方案提供,100,\nACME,B,won,5,\nACME,C,lost,1,\nACME,D,,1,33%\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "opportunities", str(f)) == 0
+    deals = rows(
+        base.path, "SELECT name, stage, probability, probability_overridden FROM opportunity"
+    )
+    assert deals == [
+        ("A", "proposal", 50, 0),
+        ("B", "won", 100, 0),
+        ("C", "lost", 0, 0),
+        ("D", "initial_contact", 33, 1),
+    ]
+    history = rows(
+        base.path,
+        "SELECT o.name, s.from_stage, s.to_stage FROM stage_change s"
+        " JOIN opportunity o ON o.id = s.opportunity_id ORDER BY s.id",
+    )
+    assert history == [
+        ("A", None, "initial_contact"),
+        ("A", "initial_contact", "needs_confirmed"),
+        ("A", "needs_confirmed", "proposal"),
+        ("B", None, "initial_contact"),
+        ("B", "initial_contact", "needs_confirmed"),
+        ("B", "needs_confirmed", "proposal"),
+        ("B", "proposal", "negotiation"),
+        ("B", "negotiation", "won"),
+        ("C", None, "initial_contact"),
+        ("C", "initial_contact", "lost"),
+        ("D", None, "initial_contact"),
+    ]
+
+
+def test_interactions_tasks_and_contacts(base, tmp_path):
+    f = tmp_path / "log.csv"
+    f.write_text(
+        "customer,when,subject,channel,contact,next_step,next_step_due\n"
+        "ACME,2026-03-01 10:00,Call,电话,Ann,Send quote,2026-03-05\n"
+        "ACME,2026-04-01 09:30,Visit,visit,,,\n"
+        "ACME,2026-04-02,Who,phone,Bob,,\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "interactions", str(f)) == 3
+    assert rows(base.path, "SELECT last_interaction_at FROM customer") == [("2026-04-01 09:30:00",)]
+    assert rows(base.path, "SELECT title, due, customer_id FROM task") == [
+        ("Send quote", "2026-03-05", 1)
+    ]
+    t = tmp_path / "tasks.tsv"
+    t.write_text(
+        "title\tdue\tcustomer\tstatus\nCall back\t2026-05-01 14:30\tACME\t已完成\nFree\t+3d\t\t\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "tasks", str(t)) == 0
+    got = rows(base.path, "SELECT title, due_time, status, completed_at IS NOT NULL FROM task")
+    assert got[1:] == [("Call back", "14:30", "done", 1), ("Free", None, "planned", 0)]
+    c = tmp_path / "contacts.csv"
+    c.write_text("客户,姓名,手机,角色\nACME,Bob,13900001111,决策者\n", "utf-8")
+    assert crm(base, "import", "contacts", str(c)) == 0
+    assert rows(
+        base.path,
+        "SELECT k.decision_maker_id = c.id FROM contact c JOIN customer k ON k.id = c.customer_id"
+        " WHERE c.name = 'Bob'",
+    ) == [(1,)]
+
+
+def test_missing_required_column_is_an_error(db, tmp_path, capsys):
+    f = tmp_path / "x.csv"
+    f.write_text("industry,level\nretail,A\n", "utf-8")
+    assert crm(db, "import", "customers", str(f)) == 1
+    assert capsys.readouterr().err.startswith("error: x.csv: missing required column(s) name")
+
+
+# --- duplicates ------------------------------------------------------------
+
+DUPES = (
+    "name,industry,contact_name,contact_phone,contact_email\n"
+    "acme company limited,retail,Carl,,\n"  # same normalised name
+    "Other Name,,Dora,+86 138-0013-8000,\n"  # same phone digits
+    "Third,,Eve,,ANN@acme.com\n"  # same email
+)
+
+
+def test_duplicates_skipped_by_default(base, tmp_path, capsys):
+    f = tmp_path / "d.csv"
+    f.write_text(DUPES, "utf-8")
+    before = snapshot(base.path)
+    assert crm(base, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    code = before["customer"][0][1]
+    assert f"line 2: duplicate of {code} ACME Co., Ltd. (same name); skipped" in err
+    assert f"line 3: duplicate of {code} ACME Co., Ltd. (same phone); skipped" in err
+    assert f"line 4: duplicate of {code} ACME Co., Ltd. (same email); skipped" in err
+    assert "skipped 3 duplicates" in err
+    after = snapshot(base.path)
+    assert after["customer"] == before["customer"]
+
+
+def test_duplicates_merged(base, tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_text(DUPES, "utf-8")
+    assert crm(base, "import", "customers", str(f), "--on-duplicate", "merge") == 0
+    assert rows(base.path, "SELECT count(*), industry FROM customer") == [(1, "retail")]
+    names = [r[0] for r in rows(base.path, "SELECT name FROM contact ORDER BY id")]
+    assert names == ["Ann", "Carl"]  # Dora and Eve match Ann's phone / email
+
+
+def test_duplicates_created(base, tmp_path, capsys):
+    f = tmp_path / "d.csv"
+    f.write_text(DUPES, "utf-8")
+    assert crm(base, "import", "customers", str(f), "--on-duplicate", "create") == 0
+    assert "created anyway" in capsys.readouterr().err
+    assert rows(base.path, "SELECT count(*), count(DISTINCT code) FROM customer") == [(4, 4)]
+
+
+def test_duplicates_within_one_file(db, tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_text("name\nAlpha Ltd\nALPHA\nBeta\n", "utf-8")
+    assert crm(db, "import", "customers", str(f)) == 0
+    assert rows(db.path, "SELECT name FROM customer ORDER BY id") == [("Alpha Ltd",), ("Beta",)]
+
+
+# --- robustness --------------------------------------------------------------
+
+_alphabet = st.sampled_from(list('ab,;\t"\n\r 1-:.客户名称¥') + ["\x00", "\ufeff", "é"])
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.sampled_from(
+        ["name,industry,first_contact\n", "客户名称;预算\n", "name\tlevel\n", ""]
+    ),
+    body=st.text(alphabet=_alphabet, max_size=200),
+)
+def test_arbitrary_csv_never_crashes_or_half_imports(db, tmp_path, header, body):
+    f = tmp_path / "fuzz.csv"
+    f.write_text(header + body, encoding="utf-8")
+    before = rows(db.path, "SELECT count(*) FROM customer")[0][0]
+    try:
+        result = import_file(db.path, "customers", f, again=True)
+    except ImportRefused:
+        assert rows(db.path, "SELECT count(*) FROM customer")[0][0] == before
+        return
+    after = rows(db.path, "SELECT count(*) FROM customer")[0][0]
+    assert after == before + result.imported
+    assert result.imported + len(result.rejected) + result.skipped == result.rows_in
+    assert sq.check(sqlite3.connect(db.path)) == []
+
+
+def test_sigkill_halfway_leaves_database_unchanged(base, tmp_path):
+    big = tmp_path / "big.csv"
+    with open(big, "w", encoding="utf-8") as fh:
+        fh.write("name,industry,contact_name,contact_email\n")
+        for i in range(60_000):
+            fh.write(f"Company {i},retail,Person {i},p{i}@example.com\n")
+    before = snapshot(base.path)
+    env = dict(os.environ, CRM_PROGRESS="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crm_tui", "--db", str(base.path), "import", "customers", str(big)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    try:
+        seen = None
+        for _ in range(1000):  # bounded: one line per chunk, then EOF
+            line = proc.stderr.readline()
+            if not line:
+                break
+            if line.startswith("progress "):
+                done, total = map(int, line.split()[1].split("/"))
+                if 0 < done < total:
+                    seen = done
+                    break
+        assert seen, "the import never reported rows flowing"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert snapshot(base.path) == before
+    assert main(["--db", str(base.path), "check"]) == 0
