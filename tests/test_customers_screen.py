@@ -215,3 +215,45 @@ async def test_chinese_interface(filled):
         await pilot.pause()
         header = app.screen.query_one("#tab-customers", Label)
         assert "客户" in str(header.render())
+
+
+async def test_edit_a_customer_and_a_contact(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        first = names(app)[0]
+        await pilot.press("e")
+        await pilot.pause()
+        name = app.screen.query_one("#field-name", Input)
+        assert name.value == first
+        name.value = first + " (HQ)"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert first + " (HQ)" in names(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("c")  # new contact on the detail screen
+        await pilot.pause()
+        await pilot.press(*"李娜")
+        app.screen.query_one("#field-mobile", Input).value = "13912345678"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        from textual.widgets import DataTable
+
+        assert app.screen.query_one("#contacts", DataTable).row_count == 2
+
+
+async def test_palette_jumps_to_a_customer(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"明远科技")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomerDetailScreen"
+        assert app.screen.customer["name"] == "北京明远科技"
