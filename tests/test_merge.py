@@ -1,0 +1,213 @@
+"""Duplicate pairs, merging one customer into another, and undoing the merge."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_tui.store import sqlite as sq
+from crm_tui.store.merging import (
+    MergeError,
+    find_duplicate_pairs,
+    last_merge,
+    merge_customers,
+    merge_preview,
+    undo_last_merge,
+)
+
+CHILDREN = ("contact", "opportunity", "interaction", "task", "sales_order")
+TABLES = ("customer", *CHILDREN, "stage_change", "payment", "tag", "customer_tag")
+
+
+def add_customer(conn, code: str, name: str, norm: str, **extra) -> int:
+    cols = {"code": code, "name": name, "name_norm": norm, "kind": "company", "status": "active"}
+    cols.update(extra)
+    cur = conn.execute(
+        f"INSERT INTO customer ({', '.join(cols)}, total_amount_cents, version)"
+        f" VALUES ({', '.join('?' * len(cols))}, 0, 1)",
+        tuple(cols.values()),
+    )
+    return cur.lastrowid
+
+
+def populate(conn) -> tuple[int, int]:
+    """Keep (ACME, with little data) and drop (ACME Ltd, with one of everything)."""
+    keep = add_customer(conn, "C1", "ACME", "acme")
+    drop = add_customer(
+        conn, "C2", "ACME Ltd", "acme", industry="retail", level="B", budget_cents=500
+    )
+    conn.execute("INSERT INTO contact (customer_id, name, version) VALUES (?, 'Kim', 1)", (keep,))
+    cid = conn.execute(
+        "INSERT INTO contact (customer_id, name, mobile, email, version)"
+        " VALUES (?, 'Dan', '13800138000', 'dan@acme.com', 1)",
+        (drop,),
+    ).lastrowid
+    conn.execute("UPDATE customer SET primary_contact_id = ? WHERE id = ?", (cid, drop))
+    oid = conn.execute(
+        "INSERT INTO opportunity (customer_id, contact_id, name, amount_cents, stage, probability,"
+        " probability_overridden, risk_flag, criteria_done, version)"
+        " VALUES (?, ?, 'Deal', 100, 'proposal', 50, 0, 0, '', 1)",
+        (drop, cid),
+    ).lastrowid
+    conn.execute(
+        "INSERT INTO stage_change (opportunity_id, from_stage, to_stage, changed_at)"
+        " VALUES (?, NULL, 'proposal', '2026-01-01 09:00:00')",
+        (oid,),
+    )
+    conn.execute(
+        "INSERT INTO interaction (customer_id, occurred_at, channel, subject, version)"
+        " VALUES (?, '2026-02-01 10:00:00', 'phone', 'Hi', 1)",
+        (drop,),
+    )
+    conn.execute(
+        "INSERT INTO task (title, type, customer_id, due, status, version)"
+        " VALUES ('Call', 'call', ?, '2026-03-01', 'planned', 1)",
+        (drop,),
+    )
+    order = conn.execute(
+        "INSERT INTO sales_order (customer_id, order_date, amount_cents, order_no)"
+        " VALUES (?, '2026-01-15', 7000, 'SO-9')",
+        (drop,),
+    ).lastrowid
+    conn.execute(
+        "INSERT INTO sales_order (customer_id, order_date, amount_cents) VALUES (?, '2025-12-01', 300)",
+        (keep,),
+    )
+    conn.execute(
+        "INSERT INTO payment (order_id, paid_on, amount_cents) VALUES (?, '2026-01-20', 7000)",
+        (order,),
+    )
+    conn.executemany("INSERT INTO tag (name) VALUES (?)", [("vip",), ("risk",)])
+    conn.execute("INSERT INTO customer_tag VALUES (?, 1)", (keep,))
+    conn.executemany("INSERT INTO customer_tag VALUES (?, ?)", [(drop, 1), (drop, 2)])
+    conn.execute(
+        "UPDATE customer SET total_amount_cents = (SELECT sum(amount_cents) FROM sales_order"
+        " WHERE customer_id = customer.id)"
+    )
+    conn.execute(
+        "UPDATE customer SET last_order = (SELECT max(order_date) FROM sales_order"
+        " WHERE customer_id = customer.id)"
+    )
+    conn.execute(
+        "UPDATE customer SET last_interaction_at = (SELECT max(occurred_at) FROM interaction"
+        " WHERE customer_id = customer.id)"
+    )
+    sq.rebuild_search_index(conn)
+    conn.commit()
+    return keep, drop
+
+
+def state(conn) -> dict:
+    out = {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}"))) for t in TABLES}
+    out["search"] = sorted(map(tuple, conn.execute("SELECT rowid, * FROM customer_search")))
+    return out
+
+
+@pytest.fixture
+def conn(db):
+    c = db.connect()
+    c.row_factory = None
+    yield c
+    c.close()
+
+
+def test_duplicate_pairs_by_name_phone_email(conn):
+    keep, drop = populate(conn)
+    third = add_customer(conn, "C3", "Other", "other")
+    conn.execute(
+        "INSERT INTO contact (customer_id, name, phone, version) VALUES (?, 'X', '138-0013-8000', 1)",
+        (third,),
+    )
+    fourth = add_customer(conn, "C4", "Fourth", "fourth")
+    conn.execute(
+        "INSERT INTO contact (customer_id, name, email, version) VALUES (?, 'Y', 'DAN@acme.com', 1)",
+        (fourth,),
+    )
+    conn.commit()
+    pairs = {(p.first_id, p.second_id): p.reasons for p in find_duplicate_pairs(conn)}
+    assert pairs == {
+        (keep, drop): ("name",),
+        (drop, third): ("phone",),
+        (drop, fourth): ("email",),
+    }
+    assert len(find_duplicate_pairs(conn, limit=1)) == 1
+
+
+def test_merge_moves_everything_and_undo_restores(conn):
+    keep, drop = populate(conn)
+    before = state(conn)
+    assert merge_preview(conn, keep, drop) == {
+        "contact": 1,
+        "opportunity": 1,
+        "interaction": 1,
+        "task": 1,
+        "sales_order": 1,
+        "customer_tag": 2,
+    }
+    merge_id = merge_customers(conn, keep, drop)
+    conn.commit()
+    for table in CHILDREN:
+        owners = {r[0] for r in conn.execute(f"SELECT customer_id FROM {table}")}
+        assert owners == {keep}, table
+    assert conn.execute("SELECT count(*) FROM customer WHERE id = ?", (drop,)).fetchone() == (0,)
+    row = conn.execute(
+        "SELECT industry, level, budget_cents, total_amount_cents, last_order,"
+        " last_interaction_at, primary_contact_id FROM customer WHERE id = ?",
+        (keep,),
+    ).fetchone()
+    dan = conn.execute("SELECT id FROM contact WHERE name = 'Dan'").fetchone()[0]
+    assert row == ("retail", "B", 500, 7300, "2026-01-15", "2026-02-01 10:00:00", dan)
+    assert conn.execute("SELECT count(*) FROM payment").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM stage_change").fetchone() == (1,)
+    tags = conn.execute("SELECT tag_id FROM customer_tag WHERE customer_id = ?", (keep,)).fetchall()
+    assert sorted(tags) == [(1,), (2,)]
+    hits = conn.execute(
+        "SELECT rowid FROM customer_search WHERE customer_search MATCH '\"dan@acme\"'"
+    ).fetchall()
+    assert hits == [(keep,)]
+    assert last_merge(conn)["id"] == merge_id
+    assert sq.check(conn) == []
+
+    assert undo_last_merge(conn) == drop
+    conn.commit()
+    after = state(conn)
+    for table in before:
+        if table == "customer":
+            continue
+        assert after[table] == before[table], table
+    # the kept customer's own data is as before the merge (only updated_at/version moved on)
+    strip = lambda rows: [r[:23] for r in rows]  # noqa: E731  (columns up to last_interaction_at)
+    assert strip(after["customer"]) == strip(before["customer"])
+    assert last_merge(conn) is None
+    with pytest.raises(MergeError):
+        undo_last_merge(conn)
+    assert sq.check(conn) == []
+
+
+def test_only_the_latest_merge_can_be_undone(conn):
+    keep, drop = populate(conn)
+    other = add_customer(conn, "C5", "Fifth", "fifth")
+    merge_customers(conn, keep, drop)
+    merge_customers(conn, keep, other)
+    conn.commit()
+    assert undo_last_merge(conn) == other
+    with pytest.raises(MergeError):
+        undo_last_merge(conn)
+    assert conn.execute("SELECT count(*) FROM customer WHERE id = ?", (drop,)).fetchone() == (0,)
+
+
+def test_merge_refuses_self_and_missing(conn):
+    keep, _drop = populate(conn)
+    with pytest.raises(MergeError):
+        merge_customers(conn, keep, keep)
+    with pytest.raises(MergeError):
+        merge_customers(conn, keep, 999)
+
+
+def test_merge_through_an_orm_session(db, conn):
+    keep, drop = populate(conn)
+    with db.session() as s:
+        merge_customers(s, keep, drop)
+    assert conn.execute("SELECT count(*) FROM customer").fetchone() == (1,)
+    with db.session() as s:
+        undo_last_merge(s)
+    assert conn.execute("SELECT count(*) FROM customer").fetchone() == (2,)
