@@ -1,0 +1,170 @@
+"""`crm backup` / `crm restore`: online copies, retention, automatic backups, verified restore."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import stat
+import threading
+
+import pytest
+
+from crm_tui.cli import main
+from crm_tui.settings import Settings
+from crm_tui.store import sqlite as sq
+from crm_tui.store.backups import (
+    BackupError,
+    auto_backup_if_due,
+    backup_dir,
+    last_backup_time,
+    list_backups,
+    make_backup,
+    verify,
+)
+from crm_tui.store.database import HEAD_REVISION
+
+
+def add_customers(path, n: int, start: int = 0) -> None:
+    conn = sq.connect(path)
+    try:
+        conn.executemany(
+            "INSERT INTO customer (code, name, name_norm, kind, status, total_amount_cents, version)"
+            " VALUES (?, ?, ?, 'company', 'active', 0, 1)",
+            [(f"T{i}", f"Name {i}", f"name{i}") for i in range(start, start + n)],
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def count(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_backup_while_another_connection_writes(db, tmp_path):
+    add_customers(db.path, 100)
+    stop = threading.Event()
+    written = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        i = 1000
+        try:
+            while not stop.is_set():
+                add_customers(db.path, 10, i)
+                i += 10
+                written.set()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert written.wait(30)
+        target = make_backup(db.path, tmp_path / "copy.db")
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not errors
+    assert verify(target) == HEAD_REVISION
+    copied = count(target)
+    assert 100 < copied <= count(db.path)
+    assert copied % 10 == 0  # whole transactions only
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+
+
+def test_cli_backup_default_folder_mode_and_retention(db, tmp_path, capsys):
+    (tmp_path / "config.toml").write_text("backup_keep = 2\n", encoding="utf-8")
+    made = []
+    for _ in range(3):
+        assert main(["--db", str(db.path), "backup"]) == 0
+        made.append(capsys.readouterr().out.strip())
+    folder = backup_dir()
+    assert folder == tmp_path / "xdg-data" / "crm-tui" / "backups"
+    kept = list_backups(folder)
+    assert [str(p) for p in kept] == made[1:]
+    for p in kept:
+        assert p.name.startswith("crm-") and p.suffix == ".db"
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600
+    assert last_backup_time() is not None
+
+
+def test_cli_backup_out_file(db, tmp_path, capsys):
+    add_customers(db.path, 3)
+    out = tmp_path / "mine.db"
+    assert main(["--db", str(db.path), "backup", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    assert count(out) == 3
+
+
+def test_auto_backup_only_when_due(db, tmp_path):
+    folder = tmp_path / "bk"
+    assert last_backup_time(folder) is None
+    first = auto_backup_if_due(db.path, Settings(backup_keep=3), folder)
+    assert first is not None and first.exists()
+    assert auto_backup_if_due(db.path, Settings(backup_keep=3), folder) is None
+    old = (dt.datetime.now() - dt.timedelta(days=2)).timestamp()
+    os.utime(first, (old, old))
+    second = auto_backup_if_due(db.path, Settings(backup_keep=3), folder)
+    assert second is not None and second != first
+    assert last_backup_time(folder) >= dt.datetime.now().replace(microsecond=0) - dt.timedelta(
+        minutes=5
+    )
+
+
+def test_restore_replaces_after_backing_up_current(db, tmp_path, capsys):
+    add_customers(db.path, 5)
+    saved = make_backup(db.path, tmp_path / "five.db")
+    add_customers(db.path, 7, 100)
+    assert count(db.path) == 12
+    db.close()
+    assert main(["--db", str(db.path), "restore", str(saved)]) == 0
+    err = capsys.readouterr().err
+    assert "previous database saved as" in err
+    assert count(db.path) == 5
+    safety = [p for p in list_backups() if "before-restore" in p.name]
+    assert len(safety) == 1 and count(safety[0]) == 12
+    assert stat.S_IMODE(os.stat(db.path).st_mode) == 0o600
+    assert main(["--db", str(db.path), "check"]) == 0
+
+
+@pytest.mark.parametrize("damage", ["random", "truncated", "not_crm", "newer"])
+def test_restore_refuses_bad_files(db, tmp_path, capsys, damage):
+    add_customers(db.path, 4)
+    bad = tmp_path / "bad.db"
+    if damage == "random":
+        bad.write_bytes(os.urandom(8192))
+    elif damage == "truncated":
+        good = make_backup(db.path, tmp_path / "good.db")
+        data = good.read_bytes()
+        bad.write_bytes(data[:100] + os.urandom(len(data) - 100))
+    elif damage == "not_crm":
+        conn = sqlite3.connect(bad)
+        conn.execute("CREATE TABLE x (y)")
+        conn.commit()
+        conn.close()
+    else:
+        shutil.copyfile(make_backup(db.path, tmp_path / "good.db"), bad)
+        conn = sqlite3.connect(bad)
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+        conn.commit()
+        conn.close()
+    capsys.readouterr()
+    assert main(["--db", str(db.path), "restore", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(bad) in err and err.count("\n") == 1
+    assert count(db.path) == 4
+    assert not [p for p in list_backups() if "before-restore" in p.name]
+
+
+def test_verify_reports_problem(tmp_path):
+    f = tmp_path / "x.db"
+    f.write_text("hello", encoding="utf-8")
+    with pytest.raises(BackupError, match="not a SQLite database"):
+        verify(f)
