@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from crm_tui.i18n import set_language
+from crm_tui.i18n import _, set_language
 from crm_tui.settings import Settings
 from crm_tui.store.database import Database
 from crm_tui.widgets.localized import Localized
@@ -62,6 +62,8 @@ class CrmApp(Localized, App):
 
     #: Overdue + today's open tasks, shown on every screen (-1 until known).
     due_count: reactive[int] = reactive(-1)
+    #: When the newest backup was made (None: none yet).
+    last_backup: reactive[dt.datetime | None] = reactive(None)
 
     def __init__(
         self, db: Database, settings: Settings, lang: str,
@@ -88,6 +90,7 @@ class CrmApp(Localized, App):
         self.switch_mode("customers")
         self.refresh_due_count()
         self._warm_up()
+        self._backup(force=False)
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
@@ -104,6 +107,26 @@ class CrmApp(Localized, App):
         with self.db.reading() as conn:
             count = due_badge_count(conn, self.today())
         self.call_from_thread(setattr, self, "due_count", count)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
+    def _backup(self, force: bool) -> None:
+        """Back up when the last backup is over a day old (or now, when asked)."""
+        from crm_tui.store import backups
+
+        try:
+            if force:
+                backups.make_backup(self.db.path, keep=self.settings.backup_keep)
+            else:
+                backups.auto_backup_if_due(self.db.path, self.settings)
+        except Exception as exc:  # a failed backup must not stop the rep working
+            self.call_from_thread(self.show_error, _("Backup failed: {error}").format(error=exc))
+        stamp = backups.last_backup_time()
+        self.call_from_thread(setattr, self, "last_backup", stamp)
+        if force:
+            self.call_from_thread(self.notify, _("Backup made"))
+
+    def action_backup_now(self) -> None:
+        self._backup(force=True)
 
     def data_changed(self) -> None:
         """Something was written: refresh what every screen shows (badge for now)."""

@@ -257,3 +257,70 @@ async def test_palette_jumps_to_a_customer(filled):
         await pilot.pause()
         assert app.screen.__class__.__name__ == "CustomerDetailScreen"
         assert app.screen.customer["name"] == "北京明远科技"
+
+
+async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path):
+    from textual.widgets import Button, Static
+
+    csv_file = tmp_path / "accounts.csv"
+    csv_file.write_text(
+        "客户名称,客户等级\n杭州新客户有限公司,B\nBad Level Co,Z\n", encoding="utf-8-sig"
+    )
+    app = app_on(filled)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(csv_file)
+        await pilot.click("#check")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = str(app.screen.query_one("#summary", Static).render())
+        assert "would import 1" in summary and "line 3" in summary
+        with filled.reading() as conn:  # the dry run changed nothing
+            assert conn.execute("SELECT count(*) FROM customer").fetchone()[0] == 4
+        assert not app.screen.query_one("#import", Button).disabled
+        await pilot.click("#import")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomersScreen"
+        assert "杭州新客户有限公司" in names(app)
+
+
+async def test_duplicates_merge_and_undo(filled):
+    with filled.session() as s:
+        dup = cs.create_customer(s, {"name": "上海华为技术 有限公司"})
+        dup_id = dup.id
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("D")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        from textual.widgets import DataTable
+
+        assert app.screen.query_one("#pairs", DataTable).row_count == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with filled.reading() as conn:
+            assert conn.execute("SELECT count(*) FROM customer").fetchone()[0] == 4
+        await pilot.press("u")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with filled.reading() as conn:
+            assert conn.execute("SELECT count(*) FROM customer").fetchone()[0] == 5
+            assert conn.execute("SELECT 1 FROM customer WHERE id = ?", (dup_id,)).fetchone()
+
+
+async def test_the_app_backs_up_on_start_and_shows_it(filled):
+    from crm_tui.store.backups import list_backups
+
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(list_backups()) == 1
+        assert "backed up" in str(app.screen.query_one("#backup-label", Label).render())

@@ -50,6 +50,8 @@ class CustomersScreen(Localized, Screen):
         Binding("l", "log", "Log"),
         Binding("t", "task", "Task"),
         Binding("o", "cycle_sort", "Sort"),
+        Binding("i", "import_file", "Import"),
+        Binding("D", "duplicates", "Duplicates"),
         Binding("d", "load_demo", "Sample data", show=False),
         Binding("escape", "clear_search", "Clear", show=False),
     ]
@@ -120,7 +122,7 @@ class CustomersScreen(Localized, Screen):
                     "No customers yet.\n\n"
                     "  d   load sample data to look around\n"
                     "  n   add your first customer\n"
-                    "  or import a spreadsheet: crm import customers FILE.csv"
+                    "  i   import a spreadsheet (CSV, also from Chinese Excel)"
                 )
             )
         elif table.row_count == 0:
@@ -237,6 +239,22 @@ class CustomersScreen(Localized, Screen):
 
     def _after_write(self) -> None:
         self.reload(keep_cursor=True)
+
+    def action_import_file(self) -> None:
+        from crm_tui.screens.dialogs.import_dialog import ImportDialog
+
+        def done(summary: str | None) -> None:
+            if summary:
+                self.reload()
+                self.app.data_changed()
+                self.notify(summary, title=_("Import finished"), timeout=10)
+
+        self.app.push_screen(ImportDialog(), done)
+
+    def action_duplicates(self) -> None:
+        from crm_tui.screens.duplicates import DuplicatesScreen
+
+        self.app.push_screen(DuplicatesScreen())
 
     def action_load_demo(self) -> None:
         if customer_count(self.conn) > 0:

@@ -20,12 +20,17 @@ class CrmCommands(Provider):
             (_("Go to {screen}").format(screen=_(title)), partial(app.switch_mode, mode), key)
             for mode, key, title in SCREENS
         ]
-        items.append((_("Add a customer"), self._new_customer, "n"))
+        items.append((_("Add a customer"), partial(self._on_customers, "new"), "n"))
+        items.append((_("Import a CSV file"), partial(self._on_customers, "import_file"), "i"))
+        items.append(
+            (_("Find possible duplicates"), partial(self._on_customers, "duplicates"), "D")
+        )
+        items.append((_("Back up now"), app.action_backup_now, ""))  # type: ignore[attr-defined]
         return items
 
-    def _new_customer(self) -> None:
+    def _on_customers(self, action: str) -> None:
         self.app.switch_mode("customers")
-        self.app.call_later(lambda: self.app.screen.action_new())
+        self.app.call_later(lambda: getattr(self.app.screen, f"action_{action}")())
 
     def _open_customer(self, customer_id: int) -> None:
         from crm_tui.screens.customer_detail import CustomerDetailScreen

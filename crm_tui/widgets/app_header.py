@@ -26,6 +26,7 @@ class AppHeader(Horizontal):
     AppHeader .tab { padding: 0 1; color: $text-muted; }
     AppHeader .tab.current { color: $text; background: $primary 40%; text-style: bold; }
     AppHeader #due-badge { dock: right; padding: 0 1; color: $text; }
+    AppHeader #backup-label { dock: right; padding: 0 1; color: $text-muted; }
     AppHeader #due-badge.has-due { background: $error 60%; text-style: bold; }
     """
 
@@ -39,9 +40,25 @@ class AppHeader(Horizontal):
             classes = "tab current" if mode == self.current else "tab"
             yield Label(f"{key} {_(title)}", classes=classes, id=f"tab-{mode}")
         yield Label("", id="due-badge")
+        yield Label("", id="backup-label")
 
     def on_mount(self) -> None:
         self.watch(self.app, "due_count", self._show_due, init=True)
+        self.watch(self.app, "last_backup", self._show_backup, init=True)
+
+    def _show_backup(self, when) -> None:
+        label = self.query_one("#backup-label", Label)
+        if when is None:
+            label.update(_("no backup yet"))
+            return
+        age = self.app.now() - when  # type: ignore[attr-defined]
+        if age.total_seconds() < 3600:
+            text = _("backed up just now")
+        elif age.days < 1:
+            text = _("backed up {n} h ago").format(n=int(age.total_seconds() // 3600))
+        else:
+            text = _("backed up {n} d ago").format(n=age.days)
+        label.update(text)
 
     def _show_due(self, count: int) -> None:
         badge = self.query_one("#due-badge", Label)

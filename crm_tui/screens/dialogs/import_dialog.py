@@ -1,0 +1,159 @@
+"""Import a CSV file from the TUI: check it first (a dry run), then import on confirmation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+
+from crm_tui.i18n import _
+from crm_tui.widgets.localized import Localized
+
+KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "orders")
+KIND_LABELS = {
+    "customers": "Customers",
+    "contacts": "Contacts",
+    "opportunities": "Opportunities",
+    "interactions": "Interactions",
+    "tasks": "Tasks",
+    "orders": "Orders",
+}
+DUPLICATE_LABELS = {
+    "skip": "Skip duplicates",
+    "merge": "Merge into the existing customer",
+    "create": "Create anyway",
+}
+
+
+class ImportDialog(Localized, ModalScreen[str | None]):
+    """Dismisses with the import summary once rows went in, None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, kind: str = "customers") -> None:
+        super().__init__()
+        self.kind = kind
+        self.checked_path: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog import"):
+            yield Label(_("Import a CSV file"), classes="dialog-title")
+            with Horizontal(classes="form-row"):
+                yield Label(_("Records"), classes="field-label")
+                yield Select(
+                    [(_(KIND_LABELS[k]), k) for k in KINDS],
+                    value=self.kind,
+                    allow_blank=False,
+                    id="kind",
+                    compact=True,
+                )
+            with Horizontal(classes="form-row"):
+                yield Label(_("File"), classes="field-label")
+                yield Input(placeholder=_("path to a .csv file"), id="path", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label(_("Duplicates"), classes="field-label")
+                yield Select(
+                    [(_(v), k) for k, v in DUPLICATE_LABELS.items()],
+                    value="skip",
+                    allow_blank=False,
+                    id="on-duplicate",
+                    compact=True,
+                )
+            yield Static(
+                _("UTF-8 or GBK (Chinese Excel), comma, semicolon or tab separated; "
+                  "English or Chinese headers."),
+                classes="help-note",
+            )  # fmt: skip
+            yield ProgressBar(id="import-progress", show_eta=False)
+            yield Static("", id="summary", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(_("Check file"), id="check", variant="primary")
+                yield Button(_("Import"), id="import", variant="success", disabled=True)
+                yield Button(_("Cancel (esc)"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#import-progress").display = False
+        self.query_one("#path", Input).focus()
+
+    def _options(self) -> tuple[str, Path, str]:
+        kind = str(self.query_one("#kind", Select).value)
+        path = Path(self.query_one("#path", Input).value.strip()).expanduser()
+        on_dup = str(self.query_one("#on-duplicate", Select).value)
+        return kind, path, on_dup
+
+    def on_input_changed(self) -> None:
+        self.query_one("#import", Button).disabled = True
+
+    def on_select_changed(self) -> None:
+        self.query_one("#import", Button).disabled = True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "check":
+            self.run_import(dry_run=True)
+        elif event.button.id == "import":
+            self.run_import(dry_run=False)
+        else:
+            self.action_cancel()
+
+    def on_input_submitted(self) -> None:
+        self.run_import(dry_run=True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def run_import(self, dry_run: bool) -> None:
+        from crm_tui.store.importing import ImportRefused, import_file, summary_lines
+
+        kind, path, on_dup = self._options()
+        if not path.name or not path.is_file():
+            self.app.call_from_thread(
+                self._show, _("No such file: {path}").format(path=path), False
+            )
+            return
+        self.app.call_from_thread(self._busy, True)
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._progress, done, total)
+
+        try:
+            result = import_file(
+                self.app.db.path,  # type: ignore[attr-defined]
+                kind,
+                path,
+                dry_run=dry_run,
+                on_duplicate=on_dup,
+                owner=self.app.settings.user_name,  # type: ignore[attr-defined]
+                progress=progress,
+            )
+        except ImportRefused as exc:
+            self.app.call_from_thread(self._busy, False)
+            self.app.call_from_thread(self._show, str(exc), False)
+            return
+        text = "\n".join(summary_lines(result, max_lines=12))
+        self.app.call_from_thread(self._busy, False)
+        if dry_run:
+            self.app.call_from_thread(self._show, text, result.imported > 0)
+        else:
+            self.app.call_from_thread(self.dismiss, text)
+
+    def _busy(self, busy: bool) -> None:
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.display = busy
+        for button in self.query(Button):
+            if button.id != "cancel":
+                button.disabled = busy
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#import-progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+    def _show(self, text: str, can_import: bool) -> None:
+        self.query_one("#summary", Static).update(text)
+        self.query_one("#import", Button).disabled = not can_import
+        if can_import:
+            self.query_one("#import", Button).focus()

@@ -1,0 +1,137 @@
+"""Possible duplicate customers (same normalised name, phone or email), merged with a preview."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from crm_tui.i18n import _
+from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.localized import Localized
+
+REASONS = {"name": "same name", "phone": "same phone", "email": "same email"}
+PREVIEW_KINDS = {
+    "contact": "contacts",
+    "opportunity": "opportunities",
+    "interaction": "interactions",
+    "task": "tasks",
+    "sales_order": "orders",
+    "customer_tag": "tags",
+}
+
+
+class DuplicatesScreen(Localized, Screen):
+    """Pairs of customers that look like one; enter merges the second into the first."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("enter", "merge(False)", "Merge 2nd into 1st"),
+        Binding("m", "merge(True)", "Merge 1st into 2nd"),
+        Binding("u", "undo", "Undo last merge"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("customers")
+        yield Static(_("Possible duplicates"), classes="section-title")
+        yield DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="pairs-empty", classes="empty-state")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#pairs", DataTable)
+        table.add_columns(_("Code"), _("Customer"), _("Code"), _("Looks like"), _("Why"))
+        self.pairs: dict[str, object] = {}
+        table.loading = True
+        self.load_pairs()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def load_pairs(self) -> None:
+        from crm_tui.store.merging import find_duplicate_pairs
+
+        with self.app.db.reading() as conn:  # type: ignore[attr-defined]
+            pairs = find_duplicate_pairs(conn, limit=500)
+        self.app.call_from_thread(self._show, pairs)
+
+    def _show(self, pairs) -> None:
+        table = self.query_one("#pairs", DataTable)
+        table.loading = False
+        table.clear()
+        self.pairs = {}
+        for i, p in enumerate(pairs):
+            key = str(i)
+            self.pairs[key] = p
+            why = ", ".join(_(REASONS.get(r, r)) for r in p.reasons)
+            table.add_row(p.first_code, p.first_name, p.second_code, p.second_name, why, key=key)
+        empty = self.query_one("#pairs-empty", Static)
+        empty.update(_("No possible duplicates found. Press escape to go back."))
+        empty.display = not pairs
+        table.display = bool(pairs)
+        if pairs:
+            table.focus()
+
+    def _selected(self):
+        table = self.query_one("#pairs", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.pairs.get(key)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_merge(self, reverse: bool) -> None:
+        pair = self._selected()
+        if pair is None:
+            return
+        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+        from crm_tui.store.merging import merge_preview
+
+        keep, drop = (pair.second_id, pair.first_id) if reverse else (pair.first_id, pair.second_id)
+        keep_name, drop_name = (
+            (pair.second_name, pair.first_name) if reverse else (pair.first_name, pair.second_name)
+        )
+        with self.app.db.reading() as conn:  # type: ignore[attr-defined]
+            counts = merge_preview(conn, keep, drop)
+        moves = ", ".join(f"{n} {_(PREVIEW_KINDS.get(k, k))}" for k, n in counts.items() if n)
+        message = _(
+            "Merge “{drop}” into “{keep}”?\n\nMoves: {moves}.\n"
+            "Empty fields of “{keep}” are filled from “{drop}”, which is then removed.\n"
+            "You can undo this with u until the next merge."
+        ).format(drop=drop_name, keep=keep_name, moves=moves or _("nothing but the name"))
+        self.app.push_screen(
+            ConfirmDialog(message, yes=_("Merge")),
+            lambda yes: yes and self._merge(keep, drop),
+        )
+
+    def _merge(self, keep: int, drop: int) -> None:
+        from crm_tui.store.merging import merge_customers
+
+        try:
+            with self.app.db.session() as session:  # type: ignore[attr-defined]
+                merge_customers(session, keep, drop)
+        except Exception as exc:
+            self.app.show_error(_("Could not merge: {error}").format(error=exc))  # type: ignore[attr-defined]
+            return
+        self.notify(_("Merged. Press u to undo."))
+        self.app.data_changed()  # type: ignore[attr-defined]
+        self.load_pairs()
+
+    def action_undo(self) -> None:
+        from crm_tui.store.merging import MergeError, undo_last_merge
+
+        try:
+            with self.app.db.session() as session:  # type: ignore[attr-defined]
+                undo_last_merge(session)
+        except MergeError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.notify(_("Merge undone"))
+        self.app.data_changed()  # type: ignore[attr-defined]
+        self.load_pairs()
+
+    @on(DataTable.RowSelected)
+    def _selected_row(self) -> None:
+        self.action_merge(False)
