@@ -39,6 +39,8 @@ from crm_tui.store.validation import ValidationError, check_text, normalise_name
 KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "orders")
 DUPLICATE_ACTIONS = ("skip", "merge", "create")
 CHUNK = 5000
+#: Customer files at least this long (and longer than the table) load without secondary indexes.
+BULK_INDEX_ROWS = 20_000
 
 # Specs for the kinds whose store modules are written elsewhere; same builders, same rules.
 OPPORTUNITY_FIELDS: dict[str, FieldSpec] = {
@@ -371,6 +373,14 @@ class _CustomerImporter(_Importer):
         self.next_customer = self.next_id("customer")
         self.first_new = self.next_customer
         self.next_contact = self.next_id("contact")
+        self.dropped_indexes: list[str] = []
+        existing = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+        if (
+            self.opts["on_duplicate"] != "merge"
+            and self.table.count_lines() >= BULK_INDEX_ROWS
+            and self.table.count_lines() > existing
+        ):
+            self.drop_indexes()
         prefix = f"C{self.now:%Y%m%d}"
         self.prefix = prefix
         self.seq = max(
@@ -633,7 +643,22 @@ class _CustomerImporter(_Importer):
             )
             self.pending_search = []
 
+    def drop_indexes(self) -> None:
+        """Drop the secondary indexes of customer and contact for a big load (inside the
+        transaction, so a crash or rollback brings them back); finish() recreates them
+        with the very same SQL. Sorting once is much cheaper than 100,000 random inserts.
+        """
+        for name, sql in self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('customer', 'contact') ORDER BY name"
+        ).fetchall():
+            self.conn.execute(f'DROP INDEX "{name}"')
+            self.dropped_indexes.append(sql)
+
     def finish(self) -> None:
+        for sql in self.dropped_indexes:
+            self.conn.execute(sql)
+        self.dropped_indexes = []
         # new customers were indexed as they went in; merged ones changed
         sq.reindex_customers(self.conn, self.touched)
 
