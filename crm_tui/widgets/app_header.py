@@ -25,8 +25,9 @@ class AppHeader(Horizontal):
     AppHeader .app-name { text-style: bold; color: $accent; padding: 0 1; }
     AppHeader .tab { padding: 0 1; color: $text-muted; }
     AppHeader .tab.current { color: $text; background: $primary 40%; text-style: bold; }
-    AppHeader #due-badge { dock: right; padding: 0 1; color: $text; }
-    AppHeader #backup-label { dock: right; padding: 0 1; color: $text-muted; }
+    AppHeader .spacer { width: 1fr; }
+    AppHeader #due-badge { padding: 0 1; color: $text; }
+    AppHeader #backup-label { padding: 0 1; color: $text-muted; }
     AppHeader #due-badge.has-due { background: $error 60%; text-style: bold; }
     """
 
@@ -39,8 +40,9 @@ class AppHeader(Horizontal):
         for mode, key, title in SCREENS:
             classes = "tab current" if mode == self.current else "tab"
             yield Label(f"{key} {_(title)}", classes=classes, id=f"tab-{mode}")
-        yield Label("", id="due-badge")
+        yield Label("", classes="spacer")
         yield Label("", id="backup-label")
+        yield Label("", id="due-badge")
 
     def on_mount(self) -> None:
         self.watch(self.app, "due_count", self._show_due, init=True)
