@@ -419,3 +419,19 @@ def test_sigkill_halfway_leaves_database_unchanged(base, tmp_path):
     assert proc.returncode == -signal.SIGKILL
     assert snapshot(base.path) == before
     assert main(["--db", str(base.path), "check"]) == 0
+
+
+def test_locked_database_is_a_clear_error(base, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sq, "BUSY_TIMEOUT_MS", 50)
+    f = tmp_path / "o.csv"
+    f.write_text("customer,date,amount\nACME,2026-01-02,100\n", "utf-8")
+    other = sqlite3.connect(base.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert crm(base, "import", "orders", str(f)) == 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    err = capsys.readouterr().err
+    assert err.startswith("error: Cannot write to the database (database is locked)")
+    assert rows(base.path, "SELECT count(*) FROM sales_order") == [(0,)]

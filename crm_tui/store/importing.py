@@ -1124,6 +1124,11 @@ def import_file(
             raise
     except CsvError as exc:
         raise ImportRefused(str(exc)) from None
+    except sqlite3.OperationalError as exc:
+        # e.g. another program holding the write lock longer than the busy timeout
+        raise ImportRefused(
+            _("Cannot write to the database ({problem}); nothing was imported").format(problem=exc)
+        ) from None
     finally:
         conn.close()
     if result.rejected and write_rejected_file and not dry_run:
