@@ -18,9 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="report what would happen; change nothing"
     )
-    parser.add_argument(
-        "--strict", action="store_true", help="import nothing when any row is bad"
-    )
+    parser.add_argument("--strict", action="store_true", help="import nothing when any row is bad")
     parser.add_argument(
         "--on-duplicate",
         choices=("skip", "merge", "create"),
