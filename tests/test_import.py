@@ -435,3 +435,27 @@ def test_locked_database_is_a_clear_error(base, tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.startswith("error: Cannot write to the database (database is locked)")
     assert rows(base.path, "SELECT count(*) FROM sales_order") == [(0,)]
+
+
+def test_header_spellings_and_unknown_columns(tmp_path):
+    from crm_tui.csvread import read_table
+
+    f = tmp_path / "h.csv"
+    f.write_text(
+        "客户名称*,金额(元),Contact Name,contact-email,Region,区域,Whatever\nA,1,B,c@d.ef,x,y,z\n",
+        "utf-8",
+    )
+    table = read_table(f, "customers")
+    assert table.delimiter == ","
+    assert sorted(table.columns.values()) == ["contact_email", "contact_name", "name", "region"]
+    # a second column for the same field is reported, not silently merged
+    assert table.unknown == ["金额(元)", "区域", "Whatever"]
+
+
+def test_summary_in_chinese(base, tmp_path, capsys):
+    f = tmp_path / "o.csv"
+    f.write_text("客户,成交日期,金额\nACME,2026-01-02,100\nNobody,2026-01-02,1\n", "utf-8")
+    assert main(["--db", str(base.path), "--lang", "zh", "import", "orders", str(f)]) == 3
+    err = capsys.readouterr().err
+    assert "已导入 1 行" in err and "拒绝 1 行" in err
+    assert "第 3 行：客户: 未知客户“Nobody”" in err
