@@ -145,6 +145,7 @@ _CONTACT_INSERT = (
     "created_at", "updated_at", "version",
 )  # fmt: skip
 _MOBILE = re.compile(r"^1\d{10}$")
+_NON_DIGIT = re.compile(r"\D")
 
 
 class ImportRefused(Exception):
@@ -199,7 +200,7 @@ def _iso(value: dt.date | None) -> str | None:
 def _digits(text: str | None) -> str | None:
     if not text:
         return None
-    d = re.sub(r"\D", "", text)
+    d = _NON_DIGIT.sub("", text)
     if d.startswith("0086"):
         d = d[4:]
     elif d.startswith("86") and len(d) == 13:
@@ -463,9 +464,9 @@ class _CustomerImporter(_Importer):
         cust = buckets.get("customer", {})
         contact = buckets.get("contact", {})
         phone = contact.get("phone")
-        if phone and _MOBILE.match(re.sub(r"\D", "", phone)[-11:] or ""):
+        if phone and _MOBILE.match(_NON_DIGIT.sub("", phone)[-11:]):
             contact["mobile"], contact["phone"] = phone, None
-        has_contact = any(v is not None for v in contact.values())
+        has_contact = bool(contact) and any(v is not None for v in contact.values())
         if has_contact and not contact.get("name"):
             contact["name"] = cust["name"]  # a phone or email alone: the customer is the person
         norm = normalise_name(cust["name"])
