@@ -214,10 +214,6 @@ class _RowError(Exception):
         self.reasons = reasons
 
 
-class _Duplicate(Exception):
-    pass
-
-
 def _columns(specs: Mapping[str, FieldSpec], bucket: str = "row") -> dict[str, Column]:
     return {k: (bucket, specs, k) for k in specs}
 
