@@ -8,6 +8,8 @@ import io
 
 import pytest
 import test_reports_data as d
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crm_tui.reports import output
 from crm_tui.reports.rfm import quintile_scores, rfm, segment
@@ -139,3 +141,19 @@ def test_rfm_empty(db):
         report = rfm(conn, AS_OF)
     assert report.rows == []
     assert output.render_csv(report).count("\r\n") == 1
+
+
+@given(st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=60), st.booleans())
+def test_quintile_rule_properties(values, higher):
+    scores = quintile_scores(values, higher_is_better=higher)
+    n = len(values)
+    for v, s in zip(values, scores, strict=True):
+        worse = sum(1 for w in values if (w < v if higher else w > v))
+        assert s == 1 + 5 * worse // n  # the documented rule, brute force
+        assert 1 <= s <= 5
+    for a, sa in zip(values, scores, strict=True):
+        for b, sb in zip(values, scores, strict=True):
+            if a == b:
+                assert sa == sb
+            elif (a < b) == higher:
+                assert sa <= sb  # better values never score lower

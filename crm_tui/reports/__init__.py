@@ -77,6 +77,10 @@ def ratio(numerator: int, denominator: int) -> Decimal | None:
     """``numerator / denominator`` rounded half up to four places; None when the denominator is 0."""
     if not denominator:
         return None
+    if numerator >= 0 and denominator > 0:
+        # integer half-up rounding: exact, and much cheaper than Decimal division
+        units = (2 * numerator * 10000 + denominator) // (2 * denominator)
+        return Decimal(units).scaleb(-4)
     return (Decimal(numerator) / Decimal(denominator)).quantize(_FOUR_PLACES, ROUND_HALF_UP)
 
 

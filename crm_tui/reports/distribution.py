@@ -1,9 +1,9 @@
 """Customer distribution (客户分布分析) by industry, region, level, status and source.
 
 Customers created on or before the as-of date (or with no creation time) count;
-``total_amount`` sums their orders dated on or before it. One SQL GROUP BY over the
-five dimensions together; the small result is folded per dimension here. Empty
-values are the value ``""`` (unknown), listed last. Shares are rounded to four
+``total_amount`` sums their orders dated on or before it. SQL groups by the five
+dimensions together (once for counts, once for amounts); the small results are folded
+per dimension here. Empty values are the value ``""`` (unknown), listed last. Shares are rounded to four
 places by the largest-remainder method, so each dimension's shares add up to
 exactly 1.0000. Enumerated dimensions list values in vocabulary order, region by
 customers (most first) then name.
@@ -34,16 +34,24 @@ COLUMNS = (
     Column("total_amount", "money"),
 )
 
-DISTRIBUTION_SQL = """
-SELECT c.industry, c.region, c.level, c.status, c.source, count(*), coalesce(sum(a.total), 0)
-FROM customer c
-LEFT JOIN (
+COUNT_SQL = """
+SELECT industry, region, level, status, source, count(*)
+FROM customer
+WHERE ifnull(created_at, '') < :end
+GROUP BY industry, region, level, status, source
+"""
+# Per-customer totals from the covering index (customer_id, order_date, amount_cents), then
+# one primary-key lookup per buying customer.
+AMOUNT_SQL = """
+SELECT c.industry, c.region, c.level, c.status, c.source, sum(a.total)
+FROM (
     SELECT customer_id, sum(amount_cents) AS total
     FROM sales_order
     WHERE order_date <= :as_of
     GROUP BY customer_id
-) AS a ON a.customer_id = c.id
-WHERE c.created_at IS NULL OR c.created_at < :end
+) AS a
+CROSS JOIN customer c ON c.id = a.customer_id
+WHERE ifnull(c.created_at, '') < :end
 GROUP BY c.industry, c.region, c.level, c.status, c.source
 """
 
@@ -78,11 +86,10 @@ def distribution(conn: sqlite3.Connection, as_of: dt.date) -> Report:
     """Rows ``dimension,value,customers,share,total_amount`` for the five dimensions in order."""
     folded: dict[str, dict[str, list[int]]] = {d: {} for d in DIMENSIONS}
     params = {"as_of": as_of.isoformat(), "end": day_after(as_of)}
-    for *values, n, amount in conn.execute(DISTRIBUTION_SQL, params):
-        for dimension, value in zip(DIMENSIONS, values, strict=True):
-            bucket = folded[dimension].setdefault((value or "").strip(), [0, 0])
-            bucket[0] += n
-            bucket[1] += amount
+    for sql, slot in ((COUNT_SQL, 0), (AMOUNT_SQL, 1)):
+        for *values, n in conn.execute(sql, params):
+            for dimension, value in zip(DIMENSIONS, values, strict=True):
+                folded[dimension].setdefault((value or "").strip(), [0, 0])[slot] += n
     rows = []
     for dimension in DIMENSIONS:
         buckets = folded[dimension]

@@ -4,7 +4,8 @@ Rules:
 
 - The pipeline is the open deals as they stand (stages initial contact … negotiation).
   The as-of date decides which months lie ahead: deals whose expected close date is
-  before it are *overdue* and listed separately (``tables['overdue']``), deals without
+  before it are *overdue*: totalled in ``extras['overdue_*']`` and listed separately
+  (``tables['overdue']``, the latest :data:`OVERDUE_LIMIT` by close date), deals without
   a date are counted in ``extras['undated_*']``; neither is in the month rows.
 - Months run from the first month of the as-of date's quarter to the end of the
   quarter of the last month holding an open deal (at least the as-of quarter).
@@ -66,10 +67,23 @@ GROUP BY month
 """
 OVERDUE_SQL = f"""
 SELECT o.expected_close, c.name, o.name, o.stage, o.amount_cents, o.probability
-FROM opportunity o JOIN customer c ON c.id = o.customer_id
-WHERE o.stage IN {_OPEN} AND o.expected_close < :as_of
-ORDER BY o.expected_close, o.id
+FROM (
+    SELECT id FROM opportunity
+    WHERE stage IN {_OPEN} AND expected_close < :as_of
+    ORDER BY expected_close DESC, id DESC
+    LIMIT :limit
+) AS pick
+CROSS JOIN opportunity o ON o.id = pick.id
+CROSS JOIN customer c ON c.id = o.customer_id
+ORDER BY o.expected_close DESC, o.id DESC
 """
+OVERDUE_TOTAL_SQL = f"""
+SELECT count(*), coalesce(sum(amount_cents), 0)
+FROM opportunity
+WHERE stage IN {_OPEN} AND expected_close < :as_of
+"""
+#: How many overdue deals ``tables['overdue']`` lists (most recently passed first).
+OVERDUE_LIMIT = 200
 UNDATED_SQL = f"""
 SELECT count(*), coalesce(sum(amount_cents), 0) FROM opportunity
 WHERE stage IN {_OPEN} AND expected_close IS NULL
@@ -117,11 +131,16 @@ def _row(key: str, label: str, count: int, amount: int, raw_weighted: int, won: 
 
 
 def forecast(
-    conn: sqlite3.Connection, as_of: dt.date, fallback_targets: Mapping[str, int] | None = None
+    conn: sqlite3.Connection,
+    as_of: dt.date,
+    fallback_targets: Mapping[str, int] | None = None,
+    overdue_limit: int = OVERDUE_LIMIT,
 ) -> Report:
     """Month rows from the as-of quarter on; ``tables`` ``quarters`` and ``overdue``.
 
     ``fallback_targets`` are config.toml's monthly targets (``Settings.targets``).
+    ``tables['overdue']`` lists at most ``overdue_limit`` deals, latest close date first;
+    ``extras['overdue_*']`` total all of them.
     """
     q_first = _month_key(as_of.year, 3 * ((as_of.month - 1) // 3) + 1)
     pipeline = {
@@ -163,9 +182,12 @@ def forecast(
             "weighted_amount": round_cents(amount * prob),
         }
         for close, customer, name, stage, amount, prob in conn.execute(
-            OVERDUE_SQL, {"as_of": as_of.isoformat()}
+            OVERDUE_SQL, {"as_of": as_of.isoformat(), "limit": overdue_limit}
         )
     ]
+    overdue_n, overdue_amount = conn.execute(
+        OVERDUE_TOTAL_SQL, {"as_of": as_of.isoformat()}
+    ).fetchone()
     undated_n, undated_amount = conn.execute(UNDATED_SQL).fetchone()
     return Report(
         "forecast",
@@ -173,8 +195,8 @@ def forecast(
         rows,
         params={"as_of": as_of.isoformat()},
         extras={
-            "overdue_count": ("int", len(overdue_rows)),
-            "overdue_amount": ("money", sum(r["amount"] for r in overdue_rows)),
+            "overdue_count": ("int", overdue_n),
+            "overdue_amount": ("money", overdue_amount),
             "undated_count": ("int", undated_n),
             "undated_amount": ("money", undated_amount),
         },

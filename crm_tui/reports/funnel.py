@@ -15,8 +15,16 @@ Rules (DOMAIN.md, "Funnel"):
 - ``conversion`` = reached(next) / reached(this) along initial contact → … → after-sales;
   empty for after-sales and lost (no next step).
 - ``win_rate`` = won / (won + lost), where won is a stage then of won or after-sales.
-- ``avg_cycle_days`` = mean of (actual close − creation date) in days over the won deals
-  that have an actual close date, rounded half up to one decimal.
+- ``avg_cycle_days`` = mean of (actual close − creation date) in days over the deals now
+  won or in after-sales whose actual close date is on or before the as-of date, rounded
+  half up to one decimal.
+
+For speed, SQL counts every deal by its current stage over the covering index
+``(stage, amount_cents, probability)`` and then corrects the few deals whose reach differs:
+those with a backward move or a move to lost in their history (reach = the furthest
+``from_stage`` of such a move, since along a chain of moves the highest stage visited is
+either where the deal stands or where a backward move started), and those changed after
+the as-of date.
 """
 
 from __future__ import annotations
@@ -35,77 +43,89 @@ COLUMNS = (
     Column("conversion", "ratio"),
 )
 
-_SQL = """
+# Every deal by its current stage (the covering index (stage, amount_cents) when no deal was
+# created after the as-of date).
+BASE_SQL = """
+SELECT stage, count(*), coalesce(sum(amount_cents), 0) FROM opportunity {where} GROUP BY stage
+"""
+# The few deals whose reach is not simply their current stage's position: those with a
+# backward move (or a move to lost) in their history up to the as-of date, and those
+# changed after it. Grouped by (current stage, stage then, furthest stage left behind).
+SPECIAL_SQL = """
 WITH hist AS (
-    SELECT opportunity_id AS id,
-           max(max(coalesce({pos_to}, -1), coalesce({pos_from}, -1))) AS pos
-    FROM stage_change
-    WHERE changed_at < :end
+    SELECT opportunity_id AS id, max({pos_from}) AS pos
+    FROM stage_change NOT INDEXED
+    WHERE changed_at < :end AND from_stage IS NOT NULL
+      AND (to_stage = 'lost' OR {pos_to} < {pos_from})
     GROUP BY opportunity_id
 ),
 later AS (
     SELECT opportunity_id AS id, from_stage, min(changed_at) AS first_after
-    FROM stage_change
+    FROM stage_change INDEXED BY ix_stage_change_changed
     WHERE changed_at >= :end
     GROUP BY opportunity_id
 ),
-deal AS (
-    SELECT o.amount_cents AS amount,
-           o.created_at, o.actual_close,
-           coalesce(l.from_stage, o.stage) AS stage_then,
-           h.pos AS hist_pos
-    FROM opportunity o
-    LEFT JOIN hist h ON h.id = o.id
-    LEFT JOIN later l ON l.id = o.id
-    WHERE o.created_at IS NULL OR o.created_at < :end
-),
-graded AS (
-    SELECT amount,
-           max(coalesce({pos_then}, -1), coalesce(hist_pos, -1), 0) AS reach,
-           CASE WHEN stage_then = 'lost' THEN 'lost'
-                WHEN stage_then IN ('won', 'after_sales') THEN 'won'
-                ELSE 'open' END AS outcome,
-           CASE WHEN stage_then IN ('won', 'after_sales') AND actual_close IS NOT NULL
-                     AND actual_close <= :as_of AND created_at IS NOT NULL
-                THEN CAST(julianday(actual_close) - julianday(date(created_at)) AS INTEGER)
-           END AS cycle_days
-    FROM deal
-)
-SELECT reach, outcome, count(*) AS n, coalesce(sum(amount), 0) AS amount,
-       coalesce(sum(cycle_days), 0) AS cycle_sum, count(cycle_days) AS cycle_n
-FROM graded
-GROUP BY reach, outcome
+special AS (SELECT id FROM hist UNION SELECT id FROM later)
+SELECT o.stage, coalesce(l.from_stage, o.stage) AS stage_then, h.pos,
+       count(*), coalesce(sum(o.amount_cents), 0)
+FROM special s
+CROSS JOIN opportunity o ON o.id = s.id
+LEFT JOIN hist h ON h.id = s.id
+LEFT JOIN later l ON l.id = s.id
+WHERE ifnull(o.created_at, '') < :end
+GROUP BY o.stage, stage_then, h.pos
 """
+# Sales cycle of the deals won (or in after-sales) with an actual close on or before as-of.
+CYCLE_SQL = """
+SELECT count(*), coalesce(sum(julianday(actual_close) - julianday(date(created_at))), 0)
+FROM opportunity
+WHERE actual_close <= :as_of AND stage IN ('won', 'after_sales') AND created_at IS NOT NULL
+"""
+LATER_DEALS_SQL = "SELECT 1 FROM opportunity WHERE created_at >= :end LIMIT 1"
 
 
-def funnel_sql() -> str:
-    """The aggregate query (exposed for EXPLAIN QUERY PLAN checks)."""
-    return _SQL.format(
-        pos_to=stage_position_sql("to_stage"),
-        pos_from=stage_position_sql("from_stage"),
-        pos_then=stage_position_sql("stage_then"),
+def special_sql() -> str:
+    """The corrections query (exposed for EXPLAIN QUERY PLAN checks)."""
+    return SPECIAL_SQL.format(
+        pos_to=stage_position_sql("to_stage"), pos_from=stage_position_sql("from_stage")
     )
 
 
 def funnel(conn: sqlite3.Connection, as_of: dt.date) -> Report:
     """The funnel as of ``as_of``: one row per ladder stage, then ``lost``."""
     ladder = enums.STAGE_LADDER
+    position = {stage: i for i, stage in enumerate(ladder)}
+    params = {"end": day_after(as_of), "as_of": as_of.isoformat()}
+    # (stage then, reach) -> [count, amount]
+    groups: dict[tuple[str, int], list[int]] = {}
+
+    def add(stage: str, reach: int, n: int, amount: int) -> None:
+        bucket = groups.setdefault((stage, reach), [0, 0])
+        bucket[0] += n
+        bucket[1] += amount
+
+    later_deals = conn.execute(LATER_DEALS_SQL, params).fetchone() is not None
+    where = "WHERE ifnull(created_at, '') < :end" if later_deals else ""
+    for stage, n, amount in conn.execute(BASE_SQL.format(where=where), params):
+        add(stage, position.get(stage, 0), n, amount)
+    for stage, stage_then, hist_pos, n, amount in conn.execute(special_sql(), params):
+        add(stage, position.get(stage, 0), -n, -amount)
+        reach = max(position.get(stage_then, 0), hist_pos if hist_pos is not None else 0)
+        add(stage_then, reach, n, amount)
+
     reached = [0] * len(ladder)
     amounts = [0] * len(ladder)
     won = lost = lost_amount = 0
-    cycle_sum = cycle_n = 0
-    params = {"end": day_after(as_of), "as_of": as_of.isoformat()}
-    for reach, outcome, n, amount, c_sum, c_n in conn.execute(funnel_sql(), params):
-        for i in range(min(int(reach), len(ladder) - 1) + 1):
+    for (stage, reach), (n, amount) in groups.items():
+        for i in range(min(reach, len(ladder) - 1) + 1):
             reached[i] += n
             amounts[i] += amount
-        if outcome == "lost":
+        if stage == "lost":
             lost += n
             lost_amount += amount
-        elif outcome == "won":
+        elif stage in ("won", "after_sales"):
             won += n
-            cycle_sum += c_sum
-            cycle_n += c_n
+    cycle_n, cycle_sum = conn.execute(CYCLE_SQL, params).fetchone()
     rows = []
     for i, stage in enumerate(ladder):
         nxt = reached[i + 1] if i + 1 < len(ladder) else None
@@ -119,7 +139,9 @@ def funnel(conn: sqlite3.Connection, as_of: dt.date) -> Report:
         )
     rows.append({"stage": "lost", "reached": lost, "amount": lost_amount, "conversion": None})
     avg_cycle = (
-        (Decimal(cycle_sum) / cycle_n).quantize(Decimal("0.1"), ROUND_HALF_UP) if cycle_n else None
+        (Decimal(round(cycle_sum)) / cycle_n).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        if cycle_n
+        else None
     )
     return Report(
         "funnel",

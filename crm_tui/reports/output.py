@@ -80,12 +80,28 @@ def table_value(kind: str, value: Any, vocabulary: Any = None) -> str:
 # --- CSV ---------------------------------------------------------------------
 
 
-def csv_rows(report: Report) -> list[list[str]]:
-    """Header and rows as the CSV cells (no BOM)."""
+_CSV_FORMAT = {
+    "money": format_amount,
+    "ratio": lambda v: f"{v:.4f}",
+    "date": lambda v: v.isoformat(),
+}
+
+
+def csv_rows(report: Report) -> list[list[Any]]:
+    """Header and rows as handed to ``csv.writer`` (which writes None as empty, ints as digits)."""
     cols = report.csv_columns
-    out = [[c.key for c in cols]]
+    keys = [c.key for c in cols]
+    special = [(i, _CSV_FORMAT[c.kind]) for i, c in enumerate(cols) if c.kind in _CSV_FORMAT]
+    out: list[list[Any]] = [keys]
     for row in report.rows:
-        out.append([csv_value(_kind(row, c), row.get(c.key)) for c in cols])
+        if "_kinds" in row:
+            out.append([csv_value(_kind(row, c), row.get(c.key)) for c in cols])
+            continue
+        values = [row[k] for k in keys]
+        for i, fmt in special:
+            if values[i] is not None:
+                values[i] = fmt(values[i])
+        out.append(values)
     return out
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from crm_tui.reports import Column, Report
@@ -63,18 +62,20 @@ JOIN customer c ON c.id = a.customer_id
 def quintile_scores(values: Sequence[int], *, higher_is_better: bool = True) -> list[int]:
     """Scores 1–5 for ``values`` by the tie-keeping quintile rule of this module."""
     n = len(values)
-    if not n:
-        return []
     ordered = sorted(values)
-    cache: dict[int, int] = {}
-    scores = []
-    for v in values:
-        s = cache.get(v)
-        if s is None:
-            worse = bisect_left(ordered, v) if higher_is_better else n - bisect_right(ordered, v)
-            s = cache[v] = 1 + (5 * worse) // n
-        scores.append(s)
-    return scores
+    score: dict[int, int] = {}
+    if higher_is_better:
+        # the first (lowest) index of a value = how many values are strictly smaller
+        for i, v in enumerate(ordered):
+            if v not in score:
+                score[v] = 1 + (5 * i) // n
+    else:
+        # from the top: the highest index of a value leaves n-1-i strictly larger ones
+        for i in range(n - 1, -1, -1):
+            v = ordered[i]
+            if v not in score:
+                score[v] = 1 + (5 * (n - 1 - i)) // n
+    return [score[v] for v in values]
 
 
 def segment(r: int, f: int, m: int) -> str:
@@ -95,7 +96,11 @@ def segment(r: int, f: int, m: int) -> str:
 def rfm(conn: sqlite3.Connection, as_of: dt.date) -> Report:
     """RFM rows, best score first (then higher M, then code); ``tables['segments']`` sums them."""
     data = conn.execute(RFM_SQL, {"as_of": as_of.isoformat()}).fetchall()
-    recency = [(as_of - dt.date.fromisoformat(row[2])).days for row in data]
+    days: dict[str, dt.date] = {}  # few distinct dates: parse each once
+    for row in data:
+        if row[2] not in days:
+            days[row[2]] = dt.date.fromisoformat(row[2])
+    recency = [(as_of - days[row[2]]).days for row in data]
     freq = [row[3] for row in data]
     money = [row[4] for row in data]
     r_scores = quintile_scores(recency, higher_is_better=False)
@@ -113,7 +118,7 @@ def rfm(conn: sqlite3.Connection, as_of: dt.date) -> Report:
             {
                 "code": code,
                 "customer": name,
-                "last_order": dt.date.fromisoformat(last_order),
+                "last_order": days[last_order],
                 "recency_days": recency[i],
                 "frequency": frequency,
                 "monetary": monetary,

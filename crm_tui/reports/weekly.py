@@ -72,18 +72,24 @@ _COUNT = {
     "opportunities_created": "SELECT count(*) FROM opportunity "
     "WHERE created_at >= :start AND created_at < :end",
 }
-_OVERDUE_WHERE = """
-t.due < :cutoff AND t.status <> 'cancelled'
-AND NOT (t.status = 'done' AND (t.completed_at IS NULL OR t.completed_at < :cutoff))
-"""
+# Overdue at the cutoff: open tasks due before it (the partial index on open tasks), plus
+# tasks done only at or after the cutoff (the completed_at index) that were due before it.
+_OVERDUE_FROM = """(
+    SELECT id, due, customer_id, title, type FROM task
+    WHERE status IN ('planned', 'in_progress') AND due < :cutoff
+    UNION ALL
+    SELECT id, due, customer_id, title, type FROM task
+    WHERE completed_at >= :cutoff AND status = 'done' AND due < :cutoff
+) AS t"""
 _CLOSED_SQL = """
 SELECT count(*), coalesce(sum(amount_cents), 0) FROM opportunity
 WHERE actual_close >= :monday AND actual_close <= :sunday AND stage IN ({stages})
 """
 _PIPELINE_SQL = f"""
 SELECT coalesce(sum(amount_cents * probability), 0) FROM opportunity
-WHERE stage IN {_OPEN} AND (created_at IS NULL OR created_at < :end)
+WHERE stage IN {_OPEN} {{created}}
 """
+_LATER_DEALS_SQL = "SELECT 1 FROM opportunity WHERE created_at >= :end LIMIT 1"
 
 _SECTION_SQL = {
     "interactions": """
@@ -98,8 +104,7 @@ _SECTION_SQL = {
         ORDER BY t.completed_at, t.id""",
     "tasks_overdue": f"""
         SELECT t.due, c.name, t.title, t.type, NULL
-        FROM task t LEFT JOIN customer c ON c.id = t.customer_id
-        WHERE {_OVERDUE_WHERE}
+        FROM {_OVERDUE_FROM} LEFT JOIN customer c ON c.id = t.customer_id
         ORDER BY t.due, t.id""",
     "stage_changes": """
         SELECT substr(s.changed_at, 1, 10), c.name, o.name, s.from_stage || '->' || s.to_stage,
@@ -153,15 +158,19 @@ def weekly(conn: sqlite3.Connection, week: str | dt.date, today: dt.date | None 
     metrics: dict[str, int] = {}
     for key, sql in _COUNT.items():
         metrics[key] = conn.execute(sql, p).fetchone()[0]
-    metrics["tasks_overdue"] = conn.execute(
-        f"SELECT count(*) FROM task t WHERE {_OVERDUE_WHERE}", p
-    ).fetchone()[0]
+    metrics["tasks_overdue"] = conn.execute(f"SELECT count(*) FROM {_OVERDUE_FROM}", p).fetchone()[
+        0
+    ]
     won_n, won_amount = conn.execute(
         _CLOSED_SQL.format(stages="'won', 'after_sales'"), p
     ).fetchone()
     lost_n, _lost_amount = conn.execute(_CLOSED_SQL.format(stages="'lost'"), p).fetchone()
     metrics.update(opportunities_won=won_n, won_amount=won_amount, opportunities_lost=lost_n)
-    metrics["pipeline_weighted"] = round_cents(conn.execute(_PIPELINE_SQL, p).fetchone()[0])
+    # Without deals created after the week the covering index (stage, amount, probability) serves.
+    later = conn.execute(_LATER_DEALS_SQL, p).fetchone() is not None
+    created = "AND ifnull(created_at, '') < :end" if later else ""
+    pipeline_sql = _PIPELINE_SQL.format(created=created)
+    metrics["pipeline_weighted"] = round_cents(conn.execute(pipeline_sql, p).fetchone()[0])
 
     rows: list[dict] = []
     for key in METRICS:
