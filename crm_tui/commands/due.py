@@ -59,7 +59,7 @@ def _table(tasks: list[dict], today: dt.date, days: int) -> None:
         rows.append(
             (when, state, t["title"], label(enums.TASK_TYPE, t["type"]), t["customer"] or "")
         )
-    headers = (_("Due"), _("When"), _("Title"), _("Type"), _("Customer"))
+    headers = (_("Due"), _("When"), _("Task"), _("Type"), _("Customer"))
     widths = [max(_width(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
     for line in [headers, *rows]:
         print("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(line)).rstrip())

@@ -124,7 +124,7 @@ def _row_style(row: tuple[Any, ...]) -> str | None:
 
 def task_columns() -> list[ColumnDef]:
     return [
-        ColumnDef(_("Title"), style=_row_style),
+        ColumnDef(_("Task"), style=_row_style),
         ColumnDef(_("Customer")),
         ColumnDef(_("Type"), 19),
         ColumnDef(_("Due"), 24),

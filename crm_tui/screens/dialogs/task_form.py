@@ -37,7 +37,7 @@ class TaskFormDialog(FormScreen[int]):
         self.preset_due = due
         self.preset_title = title
         fields = [
-            FieldDef("title", _("Title"), required=True),
+            FieldDef("title", _("Task title"), required=True),
             FieldDef("type", _("Type"), "choice", vocabulary=enums.TASK_TYPE),
             FieldDef("due", _("Due"), "date", required=True),
             FieldDef("due_time", _("Time"), placeholder="HH:MM"),
@@ -116,7 +116,7 @@ class TaskFormDialog(FormScreen[int]):
 def task_card_text(task: dict) -> str:
     """The whole task as text for the details card."""
     lines = [
-        (_("Title"), task["title"]),
+        (_("Task title"), task["title"]),
         (_("Type"), label(enums.TASK_TYPE, task["type"])),
         (_("Status"), label(enums.TASK_STATUS, task["status"])),
         (_("Due"), task["due"] + (f" {task['due_time']}" if task["due_time"] else "")),

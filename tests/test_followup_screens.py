@@ -1,0 +1,262 @@
+"""Pilot and snapshot tests of the follow-up loop: log form, due-list, daily review."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+from textual.widgets import Label
+
+from crm_tui.app import make_app
+from crm_tui.screens.dialogs.log_interaction import LogInteractionDialog
+from crm_tui.screens.dialogs.task_form import NextFollowUp
+from crm_tui.screens.review import ReviewScreen
+from crm_tui.screens.tasks import TasksScreen
+from crm_tui.store import customers as cs
+from crm_tui.store.due import due_badge_count, due_counts
+from crm_tui.store.interactions import log_interaction
+from crm_tui.store.models import Interaction, Opportunity, Task
+from crm_tui.store.tasks import create_task
+from crm_tui.widgets.virtual_table import VirtualTable
+
+FROZEN = dt.datetime(2026, 11, 23, 9, 30)  # a Monday
+TODAY = FROZEN.date()
+
+
+def app_on(db, lang="en"):
+    return make_app(db.path, lang=lang, clock=lambda: FROZEN)
+
+
+def day(n: int) -> dt.date:
+    return TODAY + dt.timedelta(days=n)
+
+
+@pytest.fixture
+def loop_db(db):
+    """Three customers with deals, contacts, history and a spread of tasks."""
+    with db.session() as s:
+        acme = cs.create_customer(s, {"name": "Acme Robotics", "level": "A"})
+        hua = cs.create_customer(s, {"name": "上海华东制造有限公司", "level": "B"})
+        quiet = cs.create_customer(s, {"name": "Quiet Strategic Ltd", "level": "A"})
+        cs.create_contact(
+            s, acme.id, {"name": "Emily Chen", "title": "CTO", "mobile": "13800001111"}
+        )
+        cs.create_contact(s, hua.id, {"name": "王芳", "title": "采购经理", "mobile": "13900002222"})
+        s.add(
+            Opportunity(
+                customer_id=acme.id,
+                name="Acme ERP",
+                amount_cents=500_000_00,
+                probability=50,
+                stage="proposal",
+            )
+        )
+        s.add(Opportunity(customer_id=hua.id, name="华东 MES", amount_cents=2_000_000_00,
+                          probability=75, stage="negotiation"))  # fmt: skip
+        s.flush()
+        for cid, when, subject in [
+            (acme.id, dt.datetime(2026, 11, 20, 15, 0), "Quote walkthrough"),
+            (hua.id, dt.datetime(2026, 11, 18, 10, 0), "报价讨论"),
+            (quiet.id, dt.datetime(2026, 9, 1, 10, 0), "Kick-off"),
+        ]:
+            log_interaction(s, cid, {"subject": subject, "occurred_at": when, "channel": "phone"})
+        create_task(
+            s, {"title": "Call Emily about the quote", "due": day(-1), "customer_id": acme.id}
+        )
+        create_task(
+            s, {"title": "拜访王芳", "due": day(-1), "customer_id": hua.id, "type": "visit"}
+        )
+        create_task(s, {"title": "Send contract draft", "due": day(-4), "customer_id": hua.id,
+                        "type": "email"})  # fmt: skip
+        create_task(s, {"title": "Demo for Acme", "due": day(0), "due_time": "23:59",
+                        "customer_id": acme.id, "type": "demo"})  # fmt: skip
+        create_task(s, {"title": "Plan Q1", "due": day(3)})
+        create_task(s, {"title": "Renewal check", "due": day(20), "customer_id": acme.id})
+    return db
+
+
+async def _settle(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def due_rows(screen: TasksScreen) -> list[tuple]:
+    table = screen.query_one(VirtualTable)
+    return [table.row(i) for i in range(table.row_count)]
+
+
+def group_of_title(screen: TasksScreen, title: str) -> str | None:
+    group = None
+    for row in due_rows(screen):
+        if isinstance(row[0], tuple):
+            group = row[0][1]
+        elif row[1] == title:
+            return group
+    return None
+
+
+async def test_log_next_step_lands_in_next_7_days(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("enter")  # customer detail of the first customer in the list
+        await _settle(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        assert app.focused.id == "field-subject"
+        await pilot.press(*"Phone call")
+        dialog.query_one("#field-next_step").focus()
+        await pilot.press(*"Send revised quote")
+        dialog.query_one("#field-next_step_due").focus()
+        await pilot.press(*"+3d")
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert not isinstance(app.screen, LogInteractionDialog)
+        with loop_db.session() as s:
+            it = s.exec(select(Interaction).where(Interaction.subject == "Phone call")).one()
+            task = s.get(Task, it.task_id)
+            assert task.due == day(3) and task.title == "Send revised quote"
+        await pilot.press("escape")
+        await pilot.press("4")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TasksScreen)
+        assert group_of_title(screen, "Send revised quote") == "next7"
+        assert group_of_title(screen, "Demo for Acme") == "today"
+
+
+async def test_done_on_overdue_task_drops_badge(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        assert app.due_count == 4
+        screen = app.screen
+        table = screen.query_one(VirtualTable)
+        assert table.cursor_row[1] == "Send contract draft"  # oldest overdue first
+        assert "4d overdue" in table.cursor_row[4]
+        await pilot.press("x")
+        await _settle(pilot)
+        assert isinstance(app.screen, NextFollowUp)
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert group_of_title(screen, "Send contract draft") is None
+        assert screen.source.counts["overdue"] == 2
+        assert app.due_count == 3
+        badge = screen.query_one("#due-badge", Label)
+        assert "3" in str(badge.render())
+        with loop_db.reading() as conn:
+            assert due_badge_count(conn, TODAY) == 3
+
+
+async def test_review_visits_in_priority_order_and_sums_up(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        order = [q.get("title") or q["customer"] for q in review.queue]
+        assert order == [
+            "Send contract draft",  # 4 days overdue
+            "Call Emily about the quote",  # 1 day, level A
+            "拜访王芳",  # 1 day, level B
+            "Demo for Acme",  # today
+            "Quiet Strategic Ltd",  # neglected A account
+        ]
+        await pilot.press("x")  # done
+        await pilot.press("s")  # snooze a day
+        await pilot.press("space")  # skip
+        await pilot.press("S")  # snooze a week
+        await pilot.press("space")  # skip the neglected account
+        await _settle(pilot)
+        assert [k for k, _ in review.visited] == ["task"] * 4 + ["neglected"]
+        assert review.finished
+        assert review.tally.as_dict() == {
+            "done": 1, "snoozed": 2, "logged": 0, "tasks_added": 0, "skipped": 2,
+        }  # fmt: skip
+        card = str(review.query_one("#review-card").render())
+        assert "Done: 1" in card and "Snoozed: 2" in card and "Skipped: 2" in card
+        with loop_db.reading() as conn:
+            counts = due_counts(conn, TODAY)
+        assert counts["overdue"] == 1 and counts["today"] == 0  # only the skipped one is late
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+        assert app.due_count == 1
+
+
+async def test_bad_date_shows_error_and_saves_nothing(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("l")  # log for the selected task's customer
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        dialog.query_one("#field-next_step_due").focus()
+        await pilot.press(*"someday")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        error = dialog.query_one("#error-next_step_due", Label)
+        assert error.has_class("visible") and "Unreadable date" in str(error.render())
+        with loop_db.reading() as conn:
+            assert conn.execute("SELECT count(*) FROM interaction").fetchone()[0] == 3
+        # escape asks before throwing away what was typed
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, TasksScreen)
+
+
+async def test_log_without_customer_asks_for_one(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.press(*"华东制造")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        assert dialog.customer_id is not None
+        await pilot.press(*"微信确认交期")
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        assert table.row_count == 4 and table.row(0)[4] == "微信确认交期"
+
+
+# --- snapshots ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_due_list_snapshot(loop_db, snap_compare, lang):
+    async def before(pilot):
+        await pilot.press("4")
+        await _settle(pilot)
+
+    assert snap_compare(app_on(loop_db, lang), terminal_size=(120, 30), run_before=before)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_review_card_snapshot(loop_db, snap_compare, lang):
+    async def before(pilot):
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+
+    assert snap_compare(app_on(loop_db, lang), terminal_size=(120, 36), run_before=before)
