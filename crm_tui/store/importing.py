@@ -1058,6 +1058,8 @@ def import_file(
     stamp = (now or dt.datetime.now()).replace(microsecond=0)
     conn = sq.connect(db_path)
     conn.isolation_level = None
+    # a big transaction keeps its pages in memory instead of spilling them to the WAL early
+    conn.execute("PRAGMA cache_size = -65536")
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
