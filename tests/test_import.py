@@ -459,3 +459,28 @@ def test_summary_in_chinese(base, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "已导入 1 行" in err and "拒绝 1 行" in err
     assert "第 3 行：客户: 未知客户“Nobody”" in err
+
+
+def test_search_rows_match_a_full_rebuild(db, tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text(
+        "name,contact_name,contact_phone,contact_email,tags\n"
+        "Alpha Trading,Ann Lee,13800138000,ann@alpha.com,vip;高潜力\n"
+        "Beta Works,,,,\n"
+        "Gamma,Gus,010-1234 5678,,x\n",
+        "utf-8",
+    )
+    assert crm(db, "import", "customers", str(f)) == 0
+
+    def words() -> list[tuple]:
+        return [
+            (r[0], *(tuple(sorted((c or "").split())) for c in r[1:]))
+            for r in rows(db.path, "SELECT rowid, * FROM customer_search ORDER BY rowid")
+        ]
+
+    imported = words()
+    conn = sqlite3.connect(db.path)
+    sq.rebuild_search_index(conn)
+    conn.commit()
+    conn.close()
+    assert imported == words()
