@@ -11,8 +11,8 @@ from crm_tui.app import make_app
 from crm_tui.i18n import set_language
 from crm_tui.screens.dialogs.confirm import ConfirmDialog
 from crm_tui.screens.dialogs.lost_dialog import LostDialog
-from crm_tui.screens.dialogs.opportunity_detail import OpportunityDetail
 from crm_tui.screens.dialogs.won_dialog import WonDialog
+from crm_tui.screens.opportunity_detail import OpportunityDetail
 from crm_tui.screens.pipeline import BOARD_STAGES, PipelineScreen
 from crm_tui.store import opportunities as ops
 from crm_tui.store.customers import create_customer
@@ -391,18 +391,36 @@ async def test_empty_pipeline_says_how_to_start(tmp_path):
 # --- snapshots ---------------------------------------------------------------
 
 
-def test_snapshot_board_english(board, snap_compare):
+@pytest.fixture
+def steady_header(monkeypatch):
+    """The header's backup label follows the real clock; pin it so snapshots are stable."""
+    from crm_tui.store import backups
+
+    monkeypatch.setattr(backups, "auto_backup_if_due", lambda *a, **k: None)
+    monkeypatch.setattr(backups, "last_backup_time", lambda *a, **k: None)
+
+
+async def _settled(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_snapshot_board_english(board, snap_compare, steady_header):
     path, _ids = board
-    assert snap_compare(app_for(path), press=["2"], terminal_size=(160, 45))
+    assert snap_compare(app_for(path), press=["2"], terminal_size=(160, 45), run_before=_settled)
 
 
-def test_snapshot_board_chinese(board, snap_compare):
+def test_snapshot_board_chinese(board, snap_compare, steady_header):
     path, _ids = board
     try:
-        assert snap_compare(app_for(path, "zh"), press=["2"], terminal_size=(160, 45))
+        assert snap_compare(
+            app_for(path, "zh"), press=["2"], terminal_size=(160, 45), run_before=_settled
+        )
     finally:
         set_language("en")
 
 
-def test_snapshot_empty_pipeline(tmp_path, snap_compare):
-    assert snap_compare(app_for(tmp_path / "crm.db"), press=["2"], terminal_size=(120, 30))
+def test_snapshot_empty_pipeline(tmp_path, snap_compare, steady_header):
+    assert snap_compare(
+        app_for(tmp_path / "crm.db"), press=["2"], terminal_size=(120, 30), run_before=_settled
+    )

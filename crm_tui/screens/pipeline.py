@@ -125,7 +125,7 @@ class PipelineScreen(Localized, Screen):
         today = app.today()  # type: ignore[attr-defined]
         settings = app.settings  # type: ignore[attr-defined]
         flt = self.filter
-        self.total_deals = self.conn.execute("SELECT count(*) FROM opportunity").fetchone()[0]
+        self.total_deals = ops.count_opportunities(self.conn)
         summaries = ops.column_summaries(self.conn, flt, today)
         position = ops.card_position(self.conn, select, flt, today) if select else None
         if position:
@@ -170,7 +170,7 @@ class PipelineScreen(Localized, Screen):
         )
         marks = _("Marks: stalled, overdue, at risk; 2/3 = exit criteria ticked")
         self.query_one("#pipeline-status", Label).update(
-            "  ·  ".join(p for p in (status, closed, marks) if p)
+            "" if empty else "  ·  ".join(p for p in (status, closed, marks) if p)
         )
 
     # --- cursor ----------------------------------------------------------------
@@ -269,7 +269,7 @@ class PipelineScreen(Localized, Screen):
         )
         if forward:
             crit = ops.unticked_criteria(
-                card.stage, self._criteria_done(card.id), language(), settings
+                card.stage, ops.criteria_done_of(self.conn, card.id), language(), settings
             )
             if crit:
                 stage = settings.stage_name(card.stage, language())
@@ -298,12 +298,6 @@ class PipelineScreen(Localized, Screen):
                 return
             extra = {"lost_reason": reason}
         self.save_move(card, target, extra, create_order)
-
-    def _criteria_done(self, opp_id: int) -> str:
-        row = self.conn.execute(
-            "SELECT criteria_done FROM opportunity WHERE id = ?", (opp_id,)
-        ).fetchone()
-        return row[0] if row else ""
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
     def save_move(self, card: ops.Card, target: str, extra: dict, create_order: bool) -> None:
@@ -386,7 +380,7 @@ class PipelineScreen(Localized, Screen):
 
     def open_opportunity(self, opp_id: int) -> None:
         """Show one deal's detail (also used by the customer detail and the palette)."""
-        from crm_tui.screens.dialogs.opportunity_detail import OpportunityDetail
+        from crm_tui.screens.opportunity_detail import OpportunityDetail
 
         def closed(changed: bool | None) -> None:
             self.reload(select=opp_id)

@@ -616,3 +616,14 @@ def reopen_stage(conn, opp_id: int) -> str:
     ).fetchone()
     stage = row[0] if row else None
     return stage if stage in enums.OPEN_STAGES else enums.OPEN_STAGES[0]
+
+
+def count_opportunities(conn) -> int:
+    """All deals, whatever the filter (tells an empty pipeline from an empty filter)."""
+    return conn.execute("SELECT count(*) FROM opportunity").fetchone()[0]
+
+
+def criteria_done_of(conn, opp_id: int) -> str:
+    """The deal's ticked criteria as stored now (the card may be older than a tick)."""
+    row = conn.execute("SELECT criteria_done FROM opportunity WHERE id = ?", (opp_id,)).fetchone()
+    return row[0] if row else ""

@@ -26,7 +26,7 @@ def _text(value) -> str:
     return str(value)
 
 
-class OpportunityDetail(Localized, ModalScreen[bool]):
+class OpportunityDetailScreen(Localized, ModalScreen[bool]):
     """Dismisses with True when something was changed (the board then reloads)."""
 
     BINDINGS = [
@@ -226,3 +226,7 @@ class OpportunityDetail(Localized, ModalScreen[bool]):
 
     def action_close(self) -> None:
         self.dismiss(self.changed)
+
+
+#: Short name used by the pipeline.
+OpportunityDetail = OpportunityDetailScreen
