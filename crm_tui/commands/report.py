@@ -47,25 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--week",
         type=_week,
         metavar="YYYY-Www",
-        help="ISO week of the weekly report (default: the week of --as-of)",
+        help="ISO week of the weekly report (default: the week of --as-of); "
+        "for the other reports without --as-of: as of that week's Sunday",
     )
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     parser.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
-
-
-def build_report(name: str, conn, as_of: dt.date, week_monday: dt.date | None, settings=None):
-    """Run report ``name`` on a stdlib connection (the CLI's and the screen's single entry)."""
-    if name == "weekly":
-        from crm_tui.reports.weekly import weekly
-
-        monday = week_monday or as_of - dt.timedelta(days=as_of.weekday())
-        return weekly(conn, monday, today=as_of)
-    if name == "forecast":
-        from crm_tui.reports.forecast import forecast
-
-        return forecast(conn, as_of, getattr(settings, "targets", None))
-    module = __import__(f"crm_tui.reports.{name}", fromlist=[name])
-    return getattr(module, name)(conn, as_of)
 
 
 def run(args: argparse.Namespace, ctx) -> int:
@@ -77,10 +63,12 @@ def run(args: argparse.Namespace, ctx) -> int:
     if as_of is None:
         as_of = args.week + dt.timedelta(days=6) if args.week and args.name != "weekly" else None
         as_of = as_of or dt.date.today()
-    settings = ctx.settings if args.name == "forecast" else None
+    from crm_tui.reports import build_report
+
+    targets = ctx.settings.targets if args.name == "forecast" else None
     db = ctx.database()
     with db.reading() as conn:
-        report = build_report(args.name, conn, as_of, args.week, settings)
+        report = build_report(args.name, conn, as_of, args.week, targets)
     if args.out:
         from pathlib import Path
 

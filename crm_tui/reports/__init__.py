@@ -12,6 +12,7 @@ SQLAlchemy, SQLModel or Textual, so ``crm report`` starts fast.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -121,3 +122,31 @@ def as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def build_report(
+    name: str,
+    conn: Any,
+    as_of: dt.date,
+    week: dt.date | str | None = None,
+    targets: dict[str, int] | None = None,
+) -> Report:
+    """Run report ``name`` (one of :data:`REPORTS`) on a stdlib connection.
+
+    The single entry point for the CLI and the reports screen. ``week`` (a date in the week
+    or ``YYYY-Www``) is the weekly report's week, by default the week of ``as_of``, which
+    is also the weekly report's "today". ``targets`` are config.toml's monthly targets
+    (``Settings.targets``), the forecast's fallback when the database has none.
+    """
+    if name not in REPORTS:
+        raise ValueError(f"unknown report {name!r}")
+    if name == "weekly":
+        from crm_tui.reports.weekly import weekly
+
+        return weekly(conn, week or as_of, today=as_of)
+    if name == "forecast":
+        from crm_tui.reports.forecast import forecast
+
+        return forecast(conn, as_of, targets)
+    module = importlib.import_module(f"crm_tui.reports.{name}")
+    return getattr(module, name)(conn, as_of)
