@@ -167,7 +167,8 @@ class CsvTable:
 
     def count_lines(self) -> int:
         """Physical lines after the header (an upper bound of the records, for progress)."""
-        return max(self.text.count("\n") - self.header_line + 1, 0)
+        lines = self.text.count("\n") + (0 if self.text.endswith("\n") else 1)
+        return max(lines - self.header_line, 0)
 
 
 def _key(text: str) -> str:
