@@ -41,6 +41,7 @@ def test_classes_at_exact_edges(db):
         Decimal(s) for s in ("0.5000", "0.8000", "0.9000", "0.9500", "0.9800", "1.0000")
     ]
     assert report.column("level") == ["C", "A", None, None, None, None]
+    assert report.column("mismatch") == [True, False, False, False, False, False]
     text = output.render_csv(report)
     assert (
         text.splitlines()[0] == "\ufeffcode,customer,total_amount,share,cumulative_share,abc,level"

@@ -29,7 +29,7 @@ REPORTS: tuple[str, ...] = (
 )
 
 #: Column kinds: how a value is written (see output.py).
-KINDS = ("text", "int", "money", "ratio", "date", "days", "enum")
+KINDS = ("text", "int", "money", "ratio", "date", "days", "enum", "flag")
 
 _FOUR_PLACES = Decimal("0.0001")
 

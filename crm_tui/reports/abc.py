@@ -7,7 +7,8 @@ under 95 % → B, else C. So A is the smallest top group whose amounts cover the
 first 80 % (the customer that crosses 80 % is still A, and the first customer is
 always A), B covers up to 95 %, C the rest. Comparisons are exact integer
 arithmetic on cents; ``share`` and ``cumulative_share`` are rounded half up to four
-places for output only. ``level`` is the rep's own level (A–D, empty if unset).
+places for output only. ``level`` is the rep's own level (A–D, empty if unset);
+``mismatch`` (JSON and table only) flags a set level that differs from the class.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ COLUMNS = (
     Column("cumulative_share", "ratio"),
     Column("abc"),
     Column("level", "enum", enums.LEVEL),
+    Column("mismatch", "flag", csv=False),
 )
 
 ABC_SQL = """
@@ -74,6 +76,7 @@ def abc(conn: sqlite3.Connection, as_of: dt.date) -> Report:
                 "cumulative_share": ratio(running, total),
                 "abc": cls,
                 "level": level,
+                "mismatch": bool(level) and level != cls,
             }
         )
     return Report(

@@ -59,6 +59,8 @@ def json_value(kind: str, value: Any) -> Any:
         return float(value)
     if kind == "date":
         return value.isoformat()
+    if kind == "flag":
+        return bool(value)
     return value
 
 
@@ -66,6 +68,8 @@ def table_value(kind: str, value: Any, vocabulary: Any = None) -> str:
     """One value as people read it in the UI language (display amounts, percentages, labels)."""
     if value is None or value == "":
         return ""
+    if kind == "flag":
+        return "!" if value else ""
     if kind == "money":
         return display_amount(int(value))
     if kind == "ratio":
