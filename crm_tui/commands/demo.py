@@ -1,0 +1,103 @@
+"""`crm demo`: fill the database with realistic, reproducible sample data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+HELP = "fill the database with realistic, reproducible sample data (mixed Chinese and English)"
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 10_000_000:
+        raise argparse.ArgumentTypeError("must be from 1 to 10000000")
+    return value
+
+
+def _date(text: str):
+    from crm_tui.dates import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--customers", type=_count, default=200, metavar="N", help="number of customers (200)"
+    )
+    parser.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (1)")
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help="the day the data leads up to (default: today)",
+    )
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete every record in the database first (default: refuse a non-empty database)",
+    )
+
+
+class _Progress:
+    """A one-line percentage on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = -1
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        pct = 100 * done // max(1, total)
+        now = time.monotonic()
+        if pct != self.shown and (now - self.last >= 0.1 or pct == 100):
+            self.shown, self.last = pct, now
+            sys.stderr.write(f"\r{self.label} {pct:3d}%")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown >= 0:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def run(args: argparse.Namespace, ctx) -> int:
+    from crm_tui.cli import CommandError
+    from crm_tui.i18n import _
+    from crm_tui.store.demo import DemoError, generate
+
+    db = ctx.database()
+    progress = _Progress(_("Generating sample data")) if sys.stderr.isatty() else None
+    started = time.perf_counter()
+    try:
+        counts = generate(
+            db,
+            customers=args.customers,
+            seed=args.seed,
+            as_of=args.as_of,
+            progress=progress,
+            replace=args.replace,
+            owner=ctx.settings.user_name,
+        )
+    except DemoError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        if progress is not None:
+            progress.close()
+    elapsed = time.perf_counter() - started
+    print(
+        _(
+            "{customers} customers, {contacts} contacts, {opportunities} opportunities, "
+            "{interactions} interactions, {orders} orders, {payments} payments, {tasks} tasks "
+            "in {seconds:.1f} s"
+        ).format(seconds=elapsed, **counts)
+    )
+    return 0

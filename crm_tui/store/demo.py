@@ -1,0 +1,1111 @@
+"""Reproducible sample data (`crm demo`, the TUI's "load sample data", and the benchmark generator).
+
+Everything comes from one ``random.Random(seed)`` and the ``as_of`` date, so the
+same seed and date give byte-identical databases. Rows are built as plain tuples
+and written with ``executemany`` on the standard-library connection in one
+transaction, customer by customer in chunks, so 100,000 customers (about a
+million interactions) load in well under a minute on one core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from crm_tui.i18n import _
+from crm_tui.store.sqlite import rebuild_search_index
+from crm_tui.store.validation import normalise_name
+
+ProgressFn = Callable[[int, int], None]
+
+#: Tables emptied by ``replace=True``, children first.
+DATA_TABLES = (
+    "payment", "sales_order", "interaction", "stage_change", "task", "customer_tag",
+    "opportunity", "contact", "customer", "tag", "sales_target",
+)  # fmt: skip
+
+TAGS = ("高预算", "决策链复杂", "竞品对比中", "高潜力", "风险客户")
+
+_DAY_SECONDS = 86400
+_HISTORY_DAYS = 1200  # oldest day any generated record may fall on
+_FUTURE_DAYS = 400  # furthest day ahead (due dates, expected closes)
+_CHUNK = 1000  # customers per executemany batch
+
+
+class DemoError(Exception):
+    """Sample data cannot be generated here (the message says why and what to do)."""
+
+
+# --- vocabulary for names and texts -------------------------------------------------
+
+# (city, region, area code, pinyin, districts, English name)
+_CN_CITIES = (
+    ("上海", "上海", "021", "sh", ("浦东新区", "徐汇区", "闵行区", "静安区", "嘉定区"), "Shanghai"),
+    ("北京", "北京", "010", "bj", ("海淀区", "朝阳区", "东城区", "丰台区", "大兴区"), "Beijing"),
+    ("深圳", "广东", "0755", "sz", ("南山区", "福田区", "宝安区", "龙岗区"), "Shenzhen"),
+    ("广州", "广东", "020", "gz", ("天河区", "黄埔区", "番禺区", "海珠区"), "Guangzhou"),
+    ("杭州", "浙江", "0571", "hz", ("西湖区", "滨江区", "余杭区", "萧山区"), "Hangzhou"),
+    ("宁波", "浙江", "0574", "nb", ("鄞州区", "北仑区", "江北区"), "Ningbo"),
+    ("苏州", "江苏", "0512", "su", ("工业园区", "吴中区", "相城区", "姑苏区"), "Suzhou"),
+    ("南京", "江苏", "025", "nj", ("江宁区", "鼓楼区", "建邺区", "玄武区"), "Nanjing"),
+    ("成都", "四川", "028", "cd", ("高新区", "武侯区", "锦江区", "青羊区"), "Chengdu"),
+    ("武汉", "湖北", "027", "wh", ("东湖高新区", "江汉区", "洪山区", "汉阳区"), "Wuhan"),
+    ("青岛", "山东", "0532", "qd", ("崂山区", "市南区", "黄岛区"), "Qingdao"),
+    ("厦门", "福建", "0592", "xm", ("思明区", "湖里区", "集美区"), "Xiamen"),
+    ("天津", "天津", "022", "tj", ("滨海新区", "南开区", "和平区"), "Tianjin"),
+    ("重庆", "重庆", "023", "cq", ("渝北区", "江北区", "九龙坡区"), "Chongqing"),
+)
+_CN_CITY_WEIGHTS = (14, 12, 10, 8, 9, 4, 7, 5, 6, 5, 4, 3, 3, 3)
+_CN_ROADS = (
+    "人民路", "中山路", "科技路", "创业大道", "长江路", "滨江大道", "建设路", "解放路",
+    "学府路", "新华路", "高新大道", "软件园路",
+)  # fmt: skip
+_BRAND_1 = (
+    ("明", "ming"), ("华", "hua"), ("瑞", "rui"), ("恒", "heng"), ("天", "tian"), ("博", "bo"),
+    ("金", "jin"), ("中", "zhong"), ("宏", "hong"), ("鼎", "ding"), ("新", "xin"), ("安", "an"),
+    ("智", "zhi"), ("嘉", "jia"), ("众", "zhong"), ("远", "yuan"), ("海", "hai"), ("晨", "chen"),
+    ("星", "xing"), ("蓝", "lan"), ("卓", "zhuo"), ("永", "yong"), ("广", "guang"),
+    ("长", "chang"), ("凯", "kai"), ("信", "xin"), ("德", "de"), ("润", "run"), ("锦", "jin"),
+    ("东", "dong"),
+)  # fmt: skip
+_BRAND_2 = (
+    ("远", "yuan"), ("信", "xin"), ("达", "da"), ("通", "tong"), ("成", "cheng"), ("雅", "ya"),
+    ("桥", "qiao"), ("联", "lian"), ("图", "tu"), ("盛", "sheng"), ("锐", "rui"), ("泰", "tai"),
+    ("禾", "he"), ("合", "he"), ("航", "hang"), ("纳", "na"), ("光", "guang"), ("辰", "chen"),
+    ("越", "yue"), ("源", "yuan"), ("冠", "guan"), ("风", "feng"), ("品", "pin"), ("旋", "xuan"),
+    ("诚", "cheng"), ("澜", "lan"), ("丰", "feng"), ("方", "fang"), ("程", "cheng"),
+    ("创", "chuang"),
+)  # fmt: skip
+_INDUSTRIES = (
+    "manufacturing", "services", "finance", "internet", "software", "retail", "trade", "other",
+)  # fmt: skip
+_INDUSTRY_WEIGHTS = (26, 12, 7, 12, 16, 10, 10, 7)
+_CN_INDUSTRY_WORDS = {
+    "manufacturing": ("精密机械", "电子", "汽车零部件", "新材料", "智能装备", "机电"),
+    "services": ("企业管理咨询", "物流", "人力资源服务", "会展服务", "物业管理"),
+    "finance": ("投资管理", "融资租赁", "保险经纪", "资产管理"),
+    "internet": ("网络科技", "信息科技", "数据科技", "电子商务"),
+    "software": ("软件", "信息技术", "云计算", "智能科技"),
+    "retail": ("商贸", "连锁超市", "百货", "零售"),
+    "trade": ("进出口贸易", "国际贸易", "供应链管理", "实业"),
+    "other": ("文化传媒", "环保科技", "医疗器械", "教育科技"),
+}
+_CN_SUFFIXES = ("有限公司", "有限公司", "有限公司", "股份有限公司", "集团有限公司")
+_EN_WORDS = (
+    "Acme", "Apex", "Blue River", "Northwind", "Summit", "Harbor", "Pioneer", "Silverline",
+    "Redwood", "Evergreen", "Orion", "Atlas", "Vertex", "Horizon", "Brightway", "Crescent",
+    "Falcon", "Granite", "Keystone", "Lighthouse", "Maple", "Nova", "Oakridge", "Pacific Rim",
+    "Quantum", "Riverside", "Sterling", "Titan", "Unity", "Vanguard", "Westfield", "Zenith",
+    "Golden Gate", "Highland", "Ironbridge", "Jade", "Kingsway", "Lotus", "Meridian", "Neptune",
+)  # fmt: skip
+_EN_INDUSTRY_WORDS = {
+    "manufacturing": ("Robotics", "Precision", "Electronics", "Materials", "Machinery"),
+    "services": ("Consulting", "Logistics", "Staffing", "Events"),
+    "finance": ("Capital", "Financial", "Leasing", "Partners"),
+    "internet": ("Networks", "Digital", "Online", "Labs"),
+    "software": ("Software", "Systems", "Analytics", "Cloud"),
+    "retail": ("Retail", "Stores", "Foods", "Home"),
+    "trade": ("Trading", "Imports", "Supply", "Commerce"),
+    "other": ("Media", "Medical", "Energy", "Education"),
+}
+_EN_MIDDLE = ("", "", "", " Asia", " International", " Holdings", " Group", " Global", " China")
+_EN_SUFFIXES = ("Ltd.", "Inc.", "Co., Ltd.", "Pte. Ltd.", "LLC", "GmbH", "Corporation", "Limited")
+# (city, region, slug, phone prefix) for English-named companies abroad
+_EN_CITIES = (
+    ("Singapore", "Singapore", "sg", "+65"), ("Hong Kong", "Hong Kong", "hk", "+852"),
+    ("London", "United Kingdom", "uk", "+44 20"), ("San Francisco", "United States", "us", "+1 415"),
+    ("Sydney", "Australia", "au", "+61 2"), ("Berlin", "Germany", "de", "+49 30"),
+)  # fmt: skip
+_CN_ROADS_EN = ("Zhangjiang Road", "Century Avenue", "Keji Road", "Renmin Road", "Binjiang Avenue")
+_EN_STREETS = ("Harbour Road", "Market Street", "Queen's Road", "Park Avenue", "King Street")
+
+_SURNAMES = (
+    ("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
+    ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"), ("徐", "xu"), ("孙", "sun"),
+    ("马", "ma"), ("朱", "zhu"), ("胡", "hu"), ("郭", "guo"), ("何", "he"), ("林", "lin"),
+    ("罗", "luo"), ("高", "gao"), ("郑", "zheng"), ("梁", "liang"), ("谢", "xie"), ("宋", "song"),
+    ("唐", "tang"), ("许", "xu"), ("韩", "han"), ("冯", "feng"), ("邓", "deng"), ("曹", "cao"),
+    ("彭", "peng"), ("曾", "zeng"), ("萧", "xiao"), ("田", "tian"), ("董", "dong"), ("潘", "pan"),
+    ("袁", "yuan"), ("蔡", "cai"), ("蒋", "jiang"), ("余", "yu"),
+)  # fmt: skip
+_GIVEN_MALE = (
+    ("伟", "wei"), ("强", "qiang"), ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"),
+    ("杰", "jie"), ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("刚", "gang"), ("平", "ping"),
+    ("辉", "hui"), ("鹏", "peng"), ("浩", "hao"), ("宇", "yu"), ("斌", "bin"), ("波", "bo"),
+)  # fmt: skip
+_GIVEN_FEMALE = (
+    ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"), ("艳", "yan"),
+    ("娟", "juan"), ("霞", "xia"), ("婷", "ting"), ("雪", "xue"), ("琳", "lin"), ("颖", "ying"),
+    ("倩", "qian"), ("洁", "jie"), ("欣", "xin"), ("玲", "ling"), ("慧", "hui"), ("萍", "ping"),
+)  # fmt: skip
+_EN_FIRST_MALE = (
+    "James", "David", "Michael", "Daniel", "Kevin", "Jason", "Eric", "Ryan", "Brian", "Tom",
+    "Peter", "Andrew", "Mark", "Steven", "Alex", "Victor", "Leo", "Henry", "Sam", "Oliver",
+)  # fmt: skip
+_EN_FIRST_FEMALE = (
+    "Emily", "Grace", "Sarah", "Jessica", "Linda", "Amy", "Helen", "Cindy", "Vivian", "Alice",
+    "Sophia", "Emma", "Olivia", "Chloe", "Rachel", "Anna", "Irene", "Lucy", "Nina", "Kate",
+)  # fmt: skip
+_EN_LAST = (
+    "Chen", "Wang", "Li", "Zhang", "Liu", "Huang", "Lin", "Wong", "Smith", "Johnson", "Brown",
+    "Taylor", "Miller", "Davis", "Wilson", "Moore", "Clark", "Lewis", "Walker", "Hall", "Young",
+    "King", "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Carter", "Mitchell",
+    "Tan", "Lee", "Ng", "Lim", "Müller", "Schmidt", "Evans", "Turner", "Parker", "Collins",
+)  # fmt: skip
+
+# (Chinese title, English title, Chinese department, English department, role)
+_TITLES = (
+    ("总经理", "General Manager", "总经办", "Management", "decision_maker"),
+    ("副总裁", "Vice President", "总经办", "Management", "decision_maker"),
+    ("财务总监", "CFO", "财务部", "Finance", "decision_maker"),
+    ("采购经理", "Purchasing Manager", "采购部", "Procurement", "influencer"),
+    ("运营总监", "Operations Director", "运营部", "Operations", "influencer"),
+    ("市场经理", "Marketing Manager", "市场部", "Marketing", "influencer"),
+    ("IT 总监", "IT Director", "信息技术部", "IT", "technical_evaluator"),
+    ("技术负责人", "Tech Lead", "研发部", "R&D", "technical_evaluator"),
+    ("工程师", "Engineer", "生产部", "Production", "user"),
+    ("项目经理", "Project Manager", "项目部", "Projects", "user"),
+    ("行政主管", "Office Manager", "行政部", "Administration", "user"),
+)
+_CONTACT_COUNTS = (1, 2, 3, 3, 3, 4, 5)
+_CN_MOBILE_PREFIXES = ("138", "139", "135", "136", "137", "150", "151", "186", "187", "188", "189")
+
+_PRODUCTS = (
+    ("CRM 系统", "CRM suite"), ("ERP 实施", "ERP rollout"), ("数据分析平台", "Analytics platform"),
+    ("工业传感器", "Industrial sensors"), ("云服务器", "Cloud servers"),
+    ("安全审计服务", "Security audit"), ("年度维保", "Annual support contract"),
+    ("培训服务", "Training programme"), ("机械臂 X200", "Robotic arm X200"),
+    ("仓储管理系统", "Warehouse management system"), ("办公网络改造", "Office network upgrade"),
+    ("智能门店方案", "Smart store solution"),
+)  # fmt: skip
+_COMPETITORS = ("金蝶", "用友", "SAP", "Oracle", "本地集成商", "Local integrator", "华为云", "AWS")
+_LOST_REASONS_CN = ("价格过高", "选择了竞品", "预算取消", "需求变更", "决策延期", "关系不到位")
+_LOST_REASONS_EN = (
+    "Price too high", "Chose a competitor", "Budget cut", "Project cancelled", "Decision postponed",
+)  # fmt: skip
+_STRENGTHS = ("本地化服务", "行业案例丰富", "交付周期短", "Strong references", "Better support SLA")
+_WEAKNESSES = ("价格偏高", "品牌知名度低", "Higher price", "Fewer integrations")
+_KSF = ("获得 CTO 支持", "试点项目成功", "Win the pilot", "Executive sponsor on board")
+_RISKS = ("预算审批延迟", "竞品低价冲击", "Key contact leaving", "Procurement freeze")
+_NEXT_ACTIONS_CN = ("安排产品演示", "发送正式报价", "约见决策人", "提交技术方案", "推进合同审批")
+_NEXT_ACTIONS_EN = ("Schedule a demo", "Send the formal quote", "Meet the decision maker",
+                    "Submit technical proposal", "Push contract approval")  # fmt: skip
+
+# (subject, content, feedback, key facts) per language
+_SUBJECTS_CN = (
+    ("需求沟通", "了解客户现有流程和痛点", "对方案方向认可", "年内有采购计划"),
+    ("方案演示", "演示核心功能并答疑", "希望增加报表功能", "IT 部门参与评估"),
+    ("报价讨论", "讨论报价和付款方式", "认为价格偏高", "预算约在 50 万以内"),
+    ("合同条款确认", "逐条确认合同条款", "法务提出修改意见", "预计下月签约"),
+    ("技术交流", "与技术团队交流接口方案", "技术上无障碍", "需要对接现有 ERP"),
+    ("售后回访", "回访使用情况", "整体满意", "有扩容需求"),
+    ("节日问候", "节日问候并了解近况", "关系良好", "负责人有变动"),
+    ("产品培训", "为用户做上线培训", "培训效果好", "需要第二期培训"),
+)
+_SUBJECTS_EN = (
+    ("Discovery call", "Walked through current process", "Interested in the approach", "Budget approved for Q3"),
+    ("Product demo", "Demoed the core workflow", "Asked for custom reports", "IT will evaluate"),
+    ("Quote review", "Went through pricing options", "Price seen as high", "Needs CFO sign-off"),
+    ("Contract review", "Reviewed contract terms", "Legal sent redlines", "Signing expected next month"),
+    ("Technical workshop", "Integration deep-dive", "No technical blockers", "Must integrate with SAP"),
+    ("Quarterly business review", "Reviewed usage and outcomes", "Happy overall", "Expansion possible"),
+    ("Check-in", "Informal check-in", "Relationship is good", "New stakeholder joined"),
+)  # fmt: skip
+_LOCATIONS_CN = ("客户办公室", "我司会议室", "客户工厂", "展会现场")
+_LOCATIONS_EN = ("Client office", "Our office", "Client site", "Trade show booth")
+_ONLINE_LOCATIONS = ("腾讯会议", "Zoom", "Teams")
+_OUR_PEOPLE = ("我", "我、售前工程师", "我、销售总监", "me", "me, solutions engineer")
+_CHANNELS = ("phone", "phone", "email", "wechat", "wechat", "meeting", "visit", "online_meeting")
+_ATTITUDES = ("positive", "positive", "neutral", "neutral", "neutral", "negative")
+
+# task type → (Chinese title template, English title template)
+_TASK_TITLES = (
+    ("visit", "拜访{c}", "Visit {c}"),
+    ("call", "电话跟进{c}", "Call {c}"),
+    ("email", "发送报价邮件给{c}", "Email the quote to {c}"),
+    ("demo", "为{c}做产品演示", "Product demo for {c}"),
+    ("tech_exchange", "与{c}技术交流", "Technical exchange with {c}"),
+    ("other", "准备{c}合同草稿", "Prepare contract draft for {c}"),
+)
+_TASK_RESULTS = ("已完成，客户反馈良好", "已沟通，待客户回复", "Done, positive response", "Done")
+_NEEDS_CN = ("提升销售管理效率", "降低库存成本", "数字化转型", "替换老旧系统", "扩充产能")
+_NEEDS_EN = ("Streamline sales ops", "Cut inventory costs", "Replace legacy system", "Scale up")
+
+_LEVELS = ("A", "B", "C", "D")
+_LEVEL_WEIGHTS = (5, 15, 40, 40)
+# per level: (mean opportunities, mean other orders, mean interactions, median order yuan)
+_LEVEL_PROFILE = {
+    "A": (5.0, 10.0, 25.0, 120_000.0),
+    "B": (3.0, 5.5, 14.0, 40_000.0),
+    "C": (2.0, 2.2, 9.5, 12_000.0),
+    "D": (1.4, 0.6, 7.5, 4_000.0),
+}
+_SOURCES = ("trade_show", "referral", "outbound", "website", "other")
+_SOURCE_WEIGHTS = (20, 25, 30, 18, 7)
+_SIZES = ("large", "medium", "small")
+_SIZE_WEIGHTS = (15, 35, 50)
+_RELATIONSHIPS = ("stranger", "acquainted", "familiar", "trusted", "partner")
+_REL_WEIGHTS = (10, 35, 30, 18, 7)
+_PREF_CHANNELS = ("phone", "email", "face_to_face", "wechat")
+
+_LADDER = ("initial_contact", "needs_confirmed", "proposal", "negotiation", "won", "after_sales")
+_PROB = {"initial_contact": 10, "needs_confirmed": 25, "proposal": 50, "negotiation": 75,
+         "won": 100, "after_sales": 100, "lost": 0}  # fmt: skip
+# outcome of a deal of an active customer: (index into ladder or -1 for lost, weight)
+_STAGE_CHOICES = (0, 1, 2, 3, 4, 5, -1)
+_STAGE_WEIGHTS = (20, 15, 12, 10, 20, 8, 15)
+_CLOSED_CHOICES = (4, 5, -1)
+_CLOSED_WEIGHTS = (45, 15, 40)
+
+
+def _cumulative(weights: tuple[int, ...]) -> list[float]:
+    total = float(sum(weights))
+    acc, out = 0.0, []
+    for w in weights:
+        acc += w
+        out.append(acc / total)
+    out[-1] = 1.0
+    return out
+
+
+# --- SQL --------------------------------------------------------------------------
+
+_INSERT = {
+    "customer": "INSERT INTO customer (id, code, name, name_norm, kind, industry, size, "
+    "registered_address, business_address, region, source, first_contact, level, status, needs, "
+    "budget_cents, purchase_date, primary_contact_id, decision_maker_id, owner, "
+    "total_amount_cents, last_order, last_interaction_at, created_at, updated_at, version) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,NULL,NULL,?,?,1)",
+    "contact": "INSERT INTO contact (id, customer_id, name, title, department, role, gender, "
+    "phone, mobile, email, wechat, birthday, preferred_channel, relationship, notes, owner, "
+    "created_at, updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,1)",
+    "customer_tag": "INSERT INTO customer_tag (customer_id, tag_id) VALUES (?,?)",
+    "opportunity": "INSERT INTO opportunity (id, customer_id, contact_id, name, product, "
+    "amount_cents, expected_close, stage, probability, probability_overridden, competitor, "
+    "strengths, weaknesses, key_success_factors, risks, risk_flag, next_action, next_action_due, "
+    "actual_close, lost_reason, criteria_done, stage_entered_at, last_interaction_at, created_at, "
+    "updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,?,?,1)",
+    "stage_change": "INSERT INTO stage_change (opportunity_id, from_stage, to_stage, changed_at) "
+    "VALUES (?,?,?,?)",
+    "task": "INSERT INTO task (id, title, type, customer_id, contact_id, opportunity_id, goal, "
+    "notes, due, due_time, planned_start, planned_end, status, result, completed_at, created_at, "
+    "updated_at, version) VALUES (?,?,?,?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,1)",
+    # created_at and updated_at repeat occurred_at (?4): the log is written as it happens
+    "interaction": "INSERT INTO interaction (customer_id, contact_id, opportunity_id, "
+    "occurred_at, their_people, next_step, next_step_due, task_id, channel, location, "
+    "our_people, subject, content, feedback, attitude, key_facts, created_at, updated_at, "
+    "version) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?4,?4,1)",
+    "sales_order": "INSERT INTO sales_order (id, customer_id, opportunity_id, order_date, "
+    "amount_cents, product, order_no, created_at) VALUES (?,?,?,?,?,?,?,?)",
+    "payment": "INSERT INTO payment (order_id, paid_on, amount_cents) VALUES (?,?,?)",
+}
+_TABLE_ORDER = (
+    "customer", "contact", "customer_tag", "opportunity", "stage_change", "task",
+    "interaction", "sales_order", "payment",
+)  # fmt: skip
+
+_DERIVED_SQL = (
+    # customers: totals and dates from their orders and interactions (covering indexes)
+    """UPDATE customer SET
+         total_amount_cents = coalesce(o.total, 0), last_order = o.last
+       FROM (SELECT customer_id, sum(amount_cents) AS total, max(order_date) AS last
+               FROM sales_order GROUP BY customer_id) AS o
+      WHERE o.customer_id = customer.id""",
+    """UPDATE customer SET last_interaction_at =
+         (SELECT max(occurred_at) FROM interaction WHERE customer_id = customer.id)""",
+    # opportunities: when the current stage was entered, and the latest linked interaction
+    """UPDATE opportunity SET stage_entered_at = s.entered
+       FROM (SELECT opportunity_id, max(changed_at) AS entered
+               FROM stage_change GROUP BY opportunity_id) AS s
+      WHERE s.opportunity_id = opportunity.id""",
+    """UPDATE opportunity SET last_interaction_at = i.last
+       FROM (SELECT opportunity_id, max(occurred_at) AS last FROM interaction
+              WHERE opportunity_id IS NOT NULL GROUP BY opportunity_id) AS i
+      WHERE i.opportunity_id = opportunity.id""",
+)
+
+
+# --- the generator ----------------------------------------------------------------
+
+
+class _Calendar:
+    """Dates as day numbers: day ``a`` is ``as_of - HISTORY + a``; today is ``HISTORY``."""
+
+    def __init__(self, as_of: dt.date) -> None:
+        base = as_of - dt.timedelta(days=_HISTORY_DAYS)
+        self.today = _HISTORY_DAYS
+        self.days = [
+            (base + dt.timedelta(days=a)).isoformat() for a in range(_HISTORY_DAYS + _FUTURE_DAYS)
+        ]
+        self.compact = [d.replace("-", "") for d in self.days]
+        self.months = [d[:7] for d in self.days]
+        self.hms = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(_DAY_SECONDS)]
+
+    def ts(self, t: int) -> str:
+        """Seconds since the calendar's first day → ``YYYY-MM-DD HH:MM:SS``."""
+        return self.days[t // _DAY_SECONDS] + " " + self.hms[t % _DAY_SECONDS]
+
+
+@contextmanager
+def _fast_null_binding() -> Iterator[None]:
+    """Bind ``None`` without the adaptation lookups CPython 3.11 does for every NULL parameter.
+
+    Those lookups raise and clear two AttributeErrors per None (about 1 µs each); an
+    identity adapter written in C (``{}.get`` returns None for None) makes NULLs as
+    cheap as other values. The registry is process-wide, so the previous entry is put back.
+    """
+    key = (type(None), sqlite3.PrepareProtocol)
+    previous = sqlite3.adapters.get(key)
+    sqlite3.adapters[key] = {}.get
+    try:
+        yield
+    finally:
+        if previous is None:
+            sqlite3.adapters.pop(key, None)
+        else:
+            sqlite3.adapters[key] = previous
+
+
+def _open(target: Any) -> tuple[sqlite3.Connection, bool]:
+    if isinstance(target, sqlite3.Connection):
+        return target, False
+    if hasattr(target, "connect") and hasattr(target, "path"):
+        return target.connect(), True
+    from crm_tui.store.database import Database
+
+    database = Database(Path(target))
+    conn = database.connect()
+    database.close()
+    return conn, True
+
+
+def generate(
+    db_path_or_conn: Any,
+    customers: int = 200,
+    seed: int = 1,
+    as_of: dt.date | None = None,
+    progress: ProgressFn | None = None,
+    *,
+    replace: bool = False,
+    owner: str = "me",
+) -> dict[str, int]:
+    """Fill a database with sample data; returns the number of rows written per kind.
+
+    ``db_path_or_conn`` is a path, a :class:`~crm_tui.store.database.Database` or an open
+    stdlib connection. A database that already has customers is refused with
+    :class:`DemoError` unless ``replace`` is true, which first deletes all records
+    (customers and everything attached to them, tags and sales targets).
+    """
+    if customers < 1:
+        raise DemoError(_("The number of customers must be at least 1"))
+    if customers > 10_000_000:
+        raise DemoError(_("At most 10,000,000 customers"))
+    as_of = as_of or dt.date.today()
+    conn, owned = _open(db_path_or_conn)
+    saved_isolation = conn.isolation_level
+    saved_factory = conn.row_factory
+    conn.isolation_level = None
+    conn.row_factory = None
+    try:
+        (cache,) = conn.execute("PRAGMA cache_size").fetchone()
+        conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            with _fast_null_binding():
+                counts = _fill(conn, customers, seed, as_of, progress, replace, owner)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    finally:
+        conn.isolation_level = saved_isolation
+        conn.row_factory = saved_factory
+        if owned:
+            conn.close()
+    return counts
+
+
+def _fill(
+    conn: sqlite3.Connection,
+    n: int,
+    seed: int,
+    as_of: dt.date,
+    progress: ProgressFn | None,
+    replace: bool,
+    owner: str,
+) -> dict[str, int]:
+    (existing,) = conn.execute("SELECT count(*) FROM customer").fetchone()
+    if existing and not replace:
+        raise DemoError(
+            _(
+                "the database already has {n} customers; sample data goes into an empty "
+                "database (use --replace to delete everything in it first, or choose another "
+                "file with --db)"
+            ).format(n=existing)
+        )
+    suspended = _suspend_fts_triggers(conn)
+    if replace:
+        for table in DATA_TABLES:
+            conn.execute(f"DELETE FROM {table}")  # noqa: S608  (fixed table names)
+        conn.execute("DELETE FROM customer_search")
+
+    finish_weight = max(1, n // 10)
+    total_work = n + 2 * finish_weight
+
+    def next_id(table: str) -> int:
+        return conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]  # noqa: S608
+
+    ids = {t: next_id(t) for t in ("customer", "contact", "opportunity", "task", "sales_order")}
+    for name in TAGS:
+        conn.execute("INSERT OR IGNORE INTO tag (name) VALUES (?)", (name,))
+    tag_ids = [
+        conn.execute("SELECT id FROM tag WHERE name = ?", (name,)).fetchone()[0] for name in TAGS
+    ]
+
+    rng = random.Random(seed)
+    cal = _Calendar(as_of)
+    counts = dict.fromkeys(_TABLE_ORDER, 0)
+    month_orders: dict[str, int] = {}
+    done = 0
+    for rows in _rows(rng, cal, n, ids, tag_ids, owner, month_orders):
+        for table in _TABLE_ORDER:
+            batch = rows[table]
+            if batch:
+                conn.executemany(_INSERT[table], batch)
+                counts[table] += len(batch)
+        done += len(rows["customer"])
+        if progress is not None:
+            progress(done, total_work)
+
+    _resume_fts_triggers(conn, suspended)
+    for sql in _DERIVED_SQL:
+        conn.execute(sql)
+    if progress is not None:
+        progress(n + finish_weight, total_work)
+    rebuild_search_index(conn)
+    counts["sales_target"] = _targets(conn, cal, month_orders)
+    if progress is not None:
+        progress(total_work, total_work)
+    return {
+        "customers": counts["customer"],
+        "contacts": counts["contact"],
+        "opportunities": counts["opportunity"],
+        "stage_changes": counts["stage_change"],
+        "interactions": counts["interaction"],
+        "tasks": counts["task"],
+        "orders": counts["sales_order"],
+        "payments": counts["payment"],
+        "tags": counts["customer_tag"],
+        "targets": counts["sales_target"],
+    }
+
+
+def _suspend_fts_triggers(conn: sqlite3.Connection) -> list[tuple[str, list[str]]]:
+    """Drop the triggers that keep external-content FTS5 indexes of the loaded tables current.
+
+    Indexing row by row from a trigger costs ~10x more than one ``rebuild`` at the end.
+    Returns (fts table, [trigger DDL]) to restore with :func:`_resume_fts_triggers`,
+    inside the same transaction, so the schema a reader sees never changes.
+    """
+    suspended = []
+    for fts, ddl in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'"
+    ).fetchall():
+        m = re.search(r"content\s*=\s*'?\"?(\w+)", ddl or "", re.IGNORECASE)
+        if not m or m.group(1) not in _TABLE_ORDER:
+            continue
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+            (m.group(1),),
+        ).fetchall()
+        mine = [(name, sql) for name, sql in triggers if fts in sql]
+        for name, _ddl in mine:
+            conn.execute(f'DROP TRIGGER "{name}"')
+        suspended.append((fts, [sql for _name, sql in mine]))
+    return suspended
+
+
+def _resume_fts_triggers(conn: sqlite3.Connection, suspended: list[tuple[str, list[str]]]) -> None:
+    for fts, ddls in suspended:
+        for ddl in ddls:
+            conn.execute(ddl)
+        conn.execute(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
+
+
+def _targets(conn: sqlite3.Connection, cal: _Calendar, month_orders: dict[str, int]) -> int:
+    """Monthly targets from a year ago to three months ahead, near the typical monthly sales."""
+    this_month = cal.months[cal.today]
+    past = sorted(m for m in month_orders if m < this_month)[-12:]
+    if not past:
+        return 0
+    typical = sum(month_orders[m] for m in past) // len(past)
+    step = 10_000_00  # round targets to 10,000
+    target = max(step, (typical * 11 // 10) // step * step)
+    year, month = int(this_month[:4]), int(this_month[5:])
+    rows = []
+    for offset in range(-11, 4):
+        y, m = divmod(year * 12 + month - 1 + offset, 12)
+        rows.append((f"{y:04d}-{m + 1:02d}", target))
+    before = conn.total_changes
+    conn.executemany("INSERT OR IGNORE INTO sales_target (month, amount_cents) VALUES (?, ?)", rows)
+    return conn.total_changes - before
+
+
+def _rows(
+    rng: random.Random,
+    cal: _Calendar,
+    n: int,
+    ids: dict[str, int],
+    tag_ids: list[int],
+    owner: str,
+    month_orders: dict[str, int],
+):
+    """Yield per chunk of customers a dict table → list of row tuples."""
+    rnd = rng.random
+    rint = rng.randint
+    lognorm = rng.lognormvariate
+    days, compact, hms = cal.days, cal.compact, cal.hms
+    today = cal.today
+    D = _DAY_SECONDS
+
+    def pick(seq):
+        return seq[int(rnd() * len(seq))]
+
+    def weighted(seq, cum):
+        r = rnd()
+        for item, c in zip(seq, cum, strict=False):
+            if r < c:
+                return item
+        return seq[-1]
+
+    days_sp = [d + " " for d in days]
+
+    def ts(t: int) -> str:
+        return days_sp[t // D] + hms[t % D]
+
+    def interaction_templates(zh: bool, count: int) -> list[tuple]:
+        """(channel, location, our_people, subject, content, feedback, attitude, key_facts)."""
+        subjects = _SUBJECTS_CN if zh else _SUBJECTS_EN
+        locations = _LOCATIONS_CN if zh else _LOCATIONS_EN
+        out = []
+        for _n in range(count):
+            channel = pick(_CHANNELS)
+            subj, content, feedback, facts = pick(subjects)
+            rich = rnd() < 0.4
+            if channel in ("visit", "meeting"):
+                location = pick(locations)
+            elif channel == "online_meeting":
+                location = pick(_ONLINE_LOCATIONS)
+            else:
+                location = None
+            out.append(
+                (channel, location, pick(_OUR_PEOPLE) if location else None, subj, content,
+                 feedback if rich else None, pick(_ATTITUDES), facts if rich else None)
+            )  # fmt: skip
+        return out
+
+    n_tpl = 1009
+    tpl_zh = interaction_templates(True, n_tpl)
+    tpl_en = interaction_templates(False, n_tpl)
+
+    city_cum = _cumulative(_CN_CITY_WEIGHTS)
+    industry_cum = _cumulative(_INDUSTRY_WEIGHTS)
+    level_cum = _cumulative(_LEVEL_WEIGHTS)
+    source_cum = _cumulative(_SOURCE_WEIGHTS)
+    size_cum = _cumulative(_SIZE_WEIGHTS)
+    rel_cum = _cumulative(_REL_WEIGHTS)
+    stage_cum = _cumulative(_STAGE_WEIGHTS)
+    closed_cum = _cumulative(_CLOSED_WEIGHTS)
+
+    used_names: set[str] = set()
+    slug_count: dict[str, int] = {}
+    code_seq: dict[int, int] = {}
+    order_seq: dict[int, int] = {}
+
+    # Creation days, oldest first, so ids grow with time: mostly spread over three years,
+    # a few each week recently (new customers for the activity report).
+    created_days = sorted(
+        (today - 1 - int(rnd() * 29) if rnd() < 0.06 else today - 30 - int(rnd() * 1065))
+        for _n in range(n)
+    )
+
+    contact_id = ids["contact"]
+    opp_id = ids["opportunity"]
+    task_id = ids["task"]
+    order_id = ids["sales_order"]
+
+    def unique_name(base: str, branch: str, zh: bool) -> str:
+        """``base``, else a branch office of it (companies), else numbered."""
+        if base not in used_names:
+            used_names.add(base)
+            return base
+        name = f"{base}{branch}分公司" if zh else f"{base} ({branch})"
+        k = 2
+        while name in used_names:
+            name = f"{base}{branch}第{k}分公司" if zh else f"{base} ({branch} {k})"
+            k += 1
+        used_names.add(name)
+        return name
+
+    def unique_person(zh: bool, female: bool) -> tuple[str, str]:
+        for _n in range(20):
+            pname, local = person_name(zh, female)
+            if pname not in used_names:
+                used_names.add(pname)
+                return pname, local
+        k = 2
+        while f"{pname}（{k}）" in used_names:
+            k += 1
+        used_names.add(f"{pname}（{k}）")
+        return f"{pname}（{k}）", f"{local}{k}"
+
+    def person_name(zh: bool, female: bool) -> tuple[str, str]:
+        """(display name, email local part)."""
+        if zh:
+            sur, sur_py = pick(_SURNAMES)
+            given = _GIVEN_FEMALE if female else _GIVEN_MALE
+            g1, p1 = pick(given)
+            if rnd() < 0.6:
+                g2, p2 = pick(given)
+                return sur + g1 + g2, f"{sur_py}.{p1}{p2}"
+            return sur + g1, f"{sur_py}.{p1}"
+        first = pick(_EN_FIRST_FEMALE if female else _EN_FIRST_MALE)
+        last = pick(_EN_LAST)
+        return f"{first} {last}", f"{first}.{last}".lower().replace("ü", "u")
+
+    cust_id = ids["customer"] - 1
+    for chunk_start in range(0, n, _CHUNK):
+        rows: dict[str, list] = {t: [] for t in _TABLE_ORDER}
+        r_customer = rows["customer"]
+        r_contact = rows["contact"]
+        r_tag = rows["customer_tag"]
+        r_opp = rows["opportunity"]
+        r_stage = rows["stage_change"]
+        r_task = rows["task"]
+        r_inter = rows["interaction"]
+        r_order = rows["sales_order"]
+        r_pay = rows["payment"]
+        for ci in range(chunk_start, min(n, chunk_start + _CHUNK)):
+            cust_id += 1
+            c_day = created_days[ci]
+            age = today - c_day  # days since creation, >= 1
+            c_t = c_day * D + 8 * 3600 + int(rnd() * 3600)  # created 08:00-09:00
+            c_created = ts(c_t)
+
+            # --- who the customer is
+            r = rnd()
+            p_female, p_local = False, ""
+            industry = weighted(_INDUSTRIES, industry_cum)
+            city, region, area, city_py, districts, city_en = weighted(_CN_CITIES, city_cum)
+            if r < 0.9:
+                kind = "company"
+                zh = r < 0.6
+                if zh:
+                    (b1, p1), (b2, p2) = pick(_BRAND_1), pick(_BRAND_2)
+                    short = b1 + b2
+                    base = city + short + pick(_CN_INDUSTRY_WORDS[industry]) + pick(_CN_SUFFIXES)
+                    name = unique_name(base, pick(_CN_CITIES)[0], True)
+                    slug = f"{p1}{p2}-{city_py}"
+                    tld = ".com.cn"
+                else:
+                    w = pick(_EN_WORDS)
+                    short = w
+                    base = f"{w} {pick(_EN_INDUSTRY_WORDS[industry])}{pick(_EN_MIDDLE)} {pick(_EN_SUFFIXES)}"
+                    if rnd() < 0.5:
+                        city_en, region, city_py, area = pick(_EN_CITIES)
+                    name = unique_name(base, city_en, False)
+                    slug = w.lower().replace(" ", "") + "-" + city_py
+                    tld = ".com"
+                used = slug_count.get(slug, 0)
+                slug_count[slug] = used + 1
+                if used:
+                    slug = f"{slug}{used + 1}"
+                size = weighted(_SIZES, size_cum) if rnd() < 0.85 else None
+            else:
+                kind = "person"
+                zh = r < 0.96
+                p_female = rnd() < 0.5
+                name, p_local = unique_person(zh, p_female)
+                short = name
+                slug = ""
+                tld = ""
+                size = None
+                industry = "other" if rnd() < 0.5 else industry
+
+            level = weighted(_LEVELS, level_cum)
+            if age > 400 and rnd() < 0.12:
+                status = "lost"
+                win_lo = 365
+            elif age > 240 and rnd() < 0.2:
+                status = "dormant"
+                win_lo = 180
+            else:
+                status = "active"
+                win_lo = 1
+            n_opps_mean, n_orders_mean, n_inter_mean, median = _LEVEL_PROFILE[level]
+            mu = math.log(median)
+
+            code_day = c_day
+            seq = code_seq.get(code_day, 0) + 1
+            code_seq[code_day] = seq
+            code = f"C{compact[code_day]}{seq:03d}"
+
+            # --- contacts
+            k = 1 if kind == "person" else pick(_CONTACT_COUNTS)
+            contact_ids = []
+            contact_names = []
+            decision_maker = None
+            local_used: set[str] = set()
+            for j in range(k):
+                female = p_female if kind == "person" else rnd() < 0.45
+                c_zh = zh if rnd() < 0.85 else not zh
+                if kind == "person":
+                    cname, local = name, f"{p_local}{cust_id}"
+                    title = (None, None, None, None, "decision_maker")
+                else:
+                    cname, local = person_name(c_zh, female)
+                    title = pick(_TITLES) if j else _TITLES[int(rnd() * 3)]
+                if local in local_used:
+                    local = f"{local}{j + 1}"
+                local_used.add(local)
+                role = title[4]
+                if role == "decision_maker" and decision_maker is None:
+                    decision_maker = contact_id
+                if kind == "person":
+                    email = f"{local}@mail.example.com" if rnd() < 0.7 else None
+                else:
+                    email = f"{local}@{slug}{tld}" if rnd() < 0.85 else None
+                mobile = (
+                    pick(_CN_MOBILE_PREFIXES) + f"{contact_id * 48271 % 100_000_000:08d}"
+                    if rnd() < 0.9
+                    else None
+                )
+                phone = (
+                    f"{area}-{(contact_id * 69623 + 12345) % 90_000_000 + 10_000_000}"
+                    if kind == "company" and rnd() < 0.6
+                    else None
+                )
+                birthday = (
+                    f"{rint(1962, 1998)}-{rint(1, 12):02d}-{rint(1, 28):02d}"
+                    if rnd() < 0.35
+                    else None
+                )
+                ct = c_t + int(rnd() * 120) * 60 if j == 0 else c_t + int(rnd() * min(age, 300)) * D
+                ct_s = ts(min(ct, (today - 1) * D + 17 * 3600))
+                r_contact.append(
+                    (
+                        contact_id, cust_id, cname,
+                        title[0] if c_zh else title[1], title[2] if c_zh else title[3],
+                        role, "female" if female else "male", phone, mobile, email,
+                        ("wxid_" + local.replace(".", "_")) if mobile and rnd() < 0.5 else None,
+                        birthday, pick(_PREF_CHANNELS) if rnd() < 0.7 else None,
+                        weighted(_RELATIONSHIPS, rel_cum), owner, ct_s, ct_s,
+                    )
+                )  # fmt: skip
+                contact_ids.append(contact_id)
+                contact_names.append(cname)
+                contact_id += 1
+
+            # --- tags
+            if rnd() < 0.35:
+                first = 0 if level in ("A", "B") and rnd() < 0.6 else int(rnd() * 5)
+                if status != "active" and rnd() < 0.7:
+                    first = 4
+                r_tag.append((cust_id, tag_ids[first]))
+                if rnd() < 0.3:
+                    second = (first + 1 + int(rnd() * 4)) % 5
+                    r_tag.append((cust_id, tag_ids[second]))
+
+            # --- opportunities with their stage history
+            m = n_opps_mean * 2 * rnd()
+            n_opps = int(m + 0.5) if rnd() < 0.9 else int(m)
+            opps = []  # (id, start day, end day, open?, contact id, product, amount)
+            hi = min(700, age)
+            for _n in range(n_opps):
+                if status == "active":
+                    outcome = weighted(_STAGE_CHOICES, stage_cum)
+                else:
+                    outcome = weighted(_CLOSED_CHOICES, closed_cum)
+                lost = outcome < 0
+                reached = int(rnd() * 4) if lost else outcome  # furthest ladder step
+                is_open = not lost and reached < 4
+                # day the last change happened (days ago), then walk back in gaps
+                if is_open:
+                    last_ago = 1 + int(rnd() ** 2 * 75)
+                else:
+                    lo_d = min(win_lo, hi)
+                    last_ago = lo_d + int(rnd() * (hi - lo_d + 1))
+                steps = reached + 1 + (1 if lost else 0)
+                gaps = [3 + int(rnd() * 30) for _n in range(steps - 1)]
+                if reached == 5:  # after-sales follows the win by weeks
+                    gaps[-1] = 7 + int(rnd() * 50)
+                start_ago = last_ago + sum(gaps)
+                if start_ago > age:  # squeeze into the customer's lifetime
+                    scale = (age - 1) / max(1, start_ago - 1)
+                    gaps = [int(g * scale) for g in gaps]
+                    last_ago = min(last_ago, age)
+                    start_ago = min(age, last_ago + sum(gaps))
+                t = (today - start_ago) * D + 9 * 3600 + int(rnd() * 8 * 3600)
+                t = max(t, c_t + 600)
+                times = [t]
+                for g in gaps:
+                    t = max(t + g * D + int(rnd() * 3600) - 1800, t + 3600)
+                    times.append(t)
+                path = list(_LADDER[: reached + 1])
+                if lost:
+                    path.append("lost")
+                stage = path[-1]
+                prev = None
+                for st, tt in zip(path, times, strict=True):
+                    r_stage.append((opp_id, prev, st, ts(tt)))
+                    prev = st
+                created_s = ts(times[0])
+                end_t = times[-1]
+                end_day = end_t // D
+                product_zh, product_en = pick(_PRODUCTS)
+                product = product_zh if zh else product_en
+                amount = int(lognorm(mu, 0.8) * (1.2 if rnd() < 0.5 else 0.9)) // 100 * 10000
+                amount = max(amount, 100_000)
+                contact = pick(contact_ids)
+                prob = _PROB[stage]
+                overridden = 0
+                if is_open and rnd() < 0.15:
+                    prob = max(5, min(95, prob + pick((-15, -10, 10, 15))))
+                    overridden = 1
+                if is_open:
+                    exp_close = days[min(today + _FUTURE_DAYS - 1, today - 20 + int(rnd() * 140))]
+                    next_action = pick(_NEXT_ACTIONS_CN if zh else _NEXT_ACTIONS_EN)
+                    nad = days[today - 5 + int(rnd() * 25)] if rnd() < 0.8 else None
+                    actual = None
+                    ticks = ("", "0", "0,1")[int(rnd() * 3)]
+                    risk_flag = 1 if rnd() < 0.15 else 0
+                else:
+                    exp_close = days[max(0, end_day - 10 + int(rnd() * 20))]
+                    next_action = nad = None
+                    won_t = times[4] if reached >= 4 and not lost else end_t
+                    actual = days[won_t // D]
+                    ticks = ""
+                    risk_flag = 0
+                detail = rnd() < 0.5
+                r_opp.append(
+                    (
+                        opp_id, cust_id, contact,
+                        f"{short} {product}" if kind == "company" else f"{product} - {short}",
+                        product, amount, exp_close, stage, prob, overridden,
+                        pick(_COMPETITORS) if rnd() < 0.4 else None,
+                        pick(_STRENGTHS) if detail else None,
+                        pick(_WEAKNESSES) if detail else None,
+                        pick(_KSF) if detail else None,
+                        pick(_RISKS) if detail or risk_flag else None,
+                        risk_flag, next_action, nad, actual,
+                        pick(_LOST_REASONS_CN if zh else _LOST_REASONS_EN) if lost else None,
+                        ticks, created_s, ts(end_t),
+                    )
+                )  # fmt: skip
+                if reached >= 4 and not lost and rnd() < 0.9:
+                    # the won deal's order
+                    o_day = min(today - 1, times[4] // D + int(rnd() * 8))
+                    opps.append(
+                        (
+                            opp_id,
+                            today - times[0] // D,
+                            today - end_day,
+                            False,
+                            contact,
+                            product,
+                            amount,
+                            o_day,
+                        )
+                    )
+                else:
+                    opps.append((opp_id, today - times[0] // D, today - end_day if not is_open else 1, is_open, contact, product, amount, -1))  # fmt: skip
+                opp_id += 1
+
+            # --- orders (won deals' and repeat business), with payments
+            order_list = []  # (day, amount, opp id, product)
+            for o in opps:
+                if o[7] >= 0:
+                    order_list.append((o[7], o[6], o[0], o[5]))
+            m = n_orders_mean * 2 * rnd()
+            n_orders = int(m + 0.5)
+            o_hi = min(730, age)
+            o_lo = min(win_lo, o_hi)
+            for _n in range(n_orders):
+                # more recent orders are likelier for active customers
+                u = rnd()
+                if status == "active":
+                    u = u**1.5
+                o_day = today - (o_lo + int(u * (o_hi - o_lo + 1)))
+                amt = int(lognorm(mu, 1.0))
+                amt = amt // 100 * 10000 if amt > 10_000 else amt * 100 + (50 if rnd() < 0.1 else 0)
+                amt = max(amt, 5_000)
+                p_zh, p_en = pick(_PRODUCTS)
+                order_list.append((o_day, amt, None, p_zh if zh else p_en))
+            order_list.sort(key=lambda o: o[0])
+            for o_day, amt, o_opp, prod in order_list:
+                o_day = min(o_day, today - 1)
+                s = order_seq.get(o_day, 0) + 1
+                order_seq[o_day] = s
+                o_created = days[o_day] + " " + hms[10 * 3600 + int(rnd() * 7 * 3600)]
+                r_order.append(
+                    (order_id, cust_id, o_opp, days[o_day], amt, prod,
+                     f"SO{compact[o_day]}{s:04d}", o_created)
+                )  # fmt: skip
+                month = cal.months[o_day]
+                month_orders[month] = month_orders.get(month, 0) + amt
+                age_o = today - o_day
+                r = rnd()
+                if (age_o > 45 and r < 0.75) or (age_o <= 45 and r < 0.3):
+                    pay_day = min(today - 1, o_day + 10 + int(rnd() * 35))
+                    if rnd() < 0.3 and amt >= 1000:
+                        part = amt * 3 // 10
+                        r_pay.append((order_id, days[min(today - 1, o_day + 3)], part))
+                        r_pay.append((order_id, days[pay_day], amt - part))
+                    else:
+                        r_pay.append((order_id, days[pay_day], amt))
+                elif age_o > 45 and r < 0.9:
+                    r_pay.append((order_id, days[min(today - 1, o_day + 20)], amt // 2))
+                order_id += 1
+
+            # --- tasks
+            open_deals = [o for o in opps if o[3]]
+            m = 2 * rnd()
+            n_tasks = int(m + 0.5)
+            open_tasks = []  # (id, title, due day)
+            for _n in range(n_tasks):
+                ttype, t_zh, t_en = pick(_TASK_TITLES)
+                who = pick(contact_names) if ttype in ("visit", "call", "email") else short
+                title = (t_zh if zh else t_en).format(c=who)
+                r = rnd()
+                if status != "active":
+                    r = 0.0 if rnd() < 0.8 else r
+                deal = pick(open_deals)[0] if open_deals and rnd() < 0.5 else None
+                due_time = None
+                planned_start = planned_end = None
+                result = completed = None
+                if r < 0.45:
+                    st = "done"
+                    due = today - 1 - int(rnd() * min(300, age))
+                    fin = max(
+                        c_t + 3600, (due - int(rnd() * 3)) * D + 9 * 3600 + int(rnd() * 9 * 3600)
+                    )
+                    completed = ts(min(fin, (today - 1) * D + 18 * 3600))
+                    result = pick(_TASK_RESULTS)
+                    deal = None
+                elif r < 0.5:
+                    st = "cancelled"
+                    due = today - 1 - int(rnd() * min(200, age))
+                    deal = None
+                else:
+                    st = "in_progress" if rnd() < 0.2 else "planned"
+                    if r < 0.62:
+                        due = max(c_day, today - 1 - int(rnd() ** 2 * 40))  # overdue
+                    elif r < 0.68:
+                        due = today
+                    elif r < 0.85:
+                        due = today + 1 + int(rnd() * 7)
+                    else:
+                        due = today + 8 + int(rnd() * 50)
+                if rnd() < 0.4:
+                    due_time = hms[(9 + int(rnd() * 9)) * 3600 + (1800 if rnd() < 0.5 else 0)][:5]
+                if ttype == "visit" and rnd() < 0.7:
+                    start = due * D + (9 + int(rnd() * 7)) * 3600
+                    planned_start, planned_end = ts(start), ts(start + 2 * 3600)
+                made = max(c_t + 600, min(due, today - 1) * D - int(rnd() * 10) * D + 9 * 3600)
+                made_s = ts(min(made, (today - 1) * D + 18 * 3600))
+                r_task.append(
+                    (
+                        task_id, title, ttype, cust_id,
+                        pick(contact_ids) if rnd() < 0.6 else None, deal,
+                        pick(_NEXT_ACTIONS_CN if zh else _NEXT_ACTIONS_EN) if rnd() < 0.3 else None,
+                        days[due], due_time, planned_start, planned_end, st, result, completed,
+                        made_s, completed or made_s,
+                    )
+                )  # fmt: skip
+                if st in ("planned", "in_progress"):
+                    open_tasks.append((task_id, title, days[due]))
+                task_id += 1
+
+            # --- interactions over the past year, oldest first
+            m = n_inter_mean * 2 * rnd()
+            n_inter = int(m + 0.5)
+            i_hi = min(364, age)
+            i_lo = min(i_hi, {"active": 1, "dormant": 60, "lost": 150}[status])
+            # plan: creation second * 32 + (index of the linked deal + 1), sorted = oldest first
+            plan = []
+            n_deals = len(opps)
+            for _n in range(n_inter):
+                slot = 0
+                if n_deals and rnd() < 0.45:
+                    k = int(rnd() * n_deals)
+                    o = opps[k]
+                    lo_d = i_lo if i_lo > o[2] else o[2]
+                    hi_d = i_hi if i_hi < o[1] else o[1]
+                    if lo_d <= hi_d:
+                        slot = k + 1
+                        d_ago = lo_d + int(rnd() * (hi_d - lo_d + 1))
+                if not slot:
+                    d_ago = i_lo + int(rnd() * (i_hi - i_lo + 1))
+                t = (today - d_ago) * D + 32400 + int(rnd() * 36000)
+                if t <= c_t:
+                    t = c_t + 60
+                plan.append(t * 32 + slot)
+            plan.sort()
+            templates = tpl_zh if zh else tpl_en
+            names_of = dict(zip(contact_ids, contact_names, strict=True))
+            nc = len(contact_ids)
+            for key in plan:
+                t = key >> 5
+                slot = key & 31
+                when = days_sp[t // D] + hms[t % D]
+                tpl = templates[int(rnd() * n_tpl)]
+                if slot:
+                    o = opps[slot - 1]
+                    contact = o[4]
+                    deal_id = o[0]
+                else:
+                    contact = contact_ids[int(rnd() * nc)]
+                    deal_id = None
+                r_inter.append(
+                    (cust_id, contact, deal_id, when, names_of[contact] if tpl[1] else None,
+                     None, None, None) + tpl
+                )  # fmt: skip
+            if plan and open_tasks:
+                link, nxt, nxt_due = open_tasks[0]
+                row = r_inter[-1]
+                r_inter[-1] = row[:5] + (nxt, nxt_due, link) + row[8:]
+
+            # --- the customer row itself
+            rich = rnd()
+            first_contact = days[max(0, c_day - int(rnd() * 60))] if rich < 0.9 else None
+            if kind == "company" and zh:
+                address = f"{city}市{pick(districts)}{pick(_CN_ROADS)}{rint(1, 999)}号"
+            elif kind == "company":
+                if city_py in ("sg", "hk", "uk", "us", "au", "de"):
+                    address = f"{rint(1, 300)} {pick(_EN_STREETS)}, {city_en}"
+                else:
+                    address = f"{rint(1, 999)} {pick(_CN_ROADS_EN)}, {city_en}"
+            else:
+                address = None
+            r_customer.append(
+                (
+                    cust_id, code, name, normalise_name(name), kind, industry, size,
+                    address if rich < 0.6 else None, address if rich < 0.8 else None,
+                    region, weighted(_SOURCES, source_cum), first_contact, level, status,
+                    pick(_NEEDS_CN if zh else _NEEDS_EN) if rich < 0.7 else None,
+                    int(lognorm(mu, 0.5) * 3) // 1000 * 100000 if rich < 0.65 else None,
+                    days[today + 10 + int(rnd() * 170)] if rich < 0.5 and status == "active" else None,
+                    contact_ids[0], decision_maker, owner, c_created,
+                    ts(max(c_t, (today - 1 - (int(rnd() * min(age - 1, 90)) if age > 1 else 0)) * D + 9 * 3600)),
+                )
+            )  # fmt: skip
+        yield rows

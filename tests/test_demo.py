@@ -1,0 +1,252 @@
+"""Sample data: reproducible, proportioned, consistent histories, searchable, and `crm demo`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from crm_tui.cli import main
+from crm_tui.store import enums
+from crm_tui.store.demo import DemoError, generate
+from crm_tui.store.sqlite import search_match_expression
+
+AS_OF = dt.date(2026, 11, 23)
+TABLES = (
+    "customer", "contact", "tag", "customer_tag", "opportunity", "stage_change", "interaction",
+    "task", "sales_order", "payment", "sales_target",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "crm.db"
+    counts = generate(path, customers=150, seed=7, as_of=AS_OF)
+    conn = sqlite3.connect(path)
+    yield conn, counts, path
+    conn.close()
+
+
+def dump(path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in TABLES}
+    finally:
+        conn.close()
+
+
+def test_same_seed_same_rows_different_seed_different_rows(tmp_path):
+    generate(tmp_path / "a.db", customers=60, seed=3, as_of=AS_OF)
+    generate(tmp_path / "b.db", customers=60, seed=3, as_of=AS_OF)
+    generate(tmp_path / "c.db", customers=60, seed=4, as_of=AS_OF)
+    a, b, c = dump(tmp_path / "a.db"), dump(tmp_path / "b.db"), dump(tmp_path / "c.db")
+    for table in TABLES:
+        assert a[table] == b[table], table
+    for table in ("customer", "contact", "opportunity", "interaction", "task", "sales_order"):
+        assert a[table] != c[table], table
+
+
+def test_proportions(demo_db):
+    conn, counts, _path = demo_db
+    n = 150
+    assert counts["customers"] == n
+    assert 2.3 * n <= counts["contacts"] <= 3.5 * n
+    assert 1.5 * n <= counts["opportunities"] <= 2.5 * n
+    assert 8 * n <= counts["interactions"] <= 12 * n
+    assert 2.3 * n <= counts["orders"] <= 3.7 * n
+    assert 0.7 * n <= counts["tasks"] <= 1.3 * n
+    for table, key in (("customer", "customers"), ("interaction", "interactions")):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == counts[key]
+
+
+def test_enums_use_keys(demo_db):
+    conn, _counts, _path = demo_db
+    checks = {
+        ("customer", "kind"): enums.CUSTOMER_KIND, ("customer", "industry"): enums.INDUSTRY,
+        ("customer", "size"): enums.SIZE, ("customer", "source"): enums.SOURCE,
+        ("customer", "level"): enums.LEVEL, ("customer", "status"): enums.STATUS,
+        ("contact", "role"): enums.CONTACT_ROLE, ("contact", "gender"): enums.GENDER,
+        ("contact", "preferred_channel"): enums.PREFERRED_CHANNEL,
+        ("contact", "relationship"): enums.RELATIONSHIP, ("opportunity", "stage"): enums.STAGE,
+        ("interaction", "channel"): enums.CHANNEL, ("interaction", "attitude"): enums.ATTITUDE,
+        ("task", "type"): enums.TASK_TYPE, ("task", "status"): enums.TASK_STATUS,
+    }  # fmt: skip
+    for (table, column), vocab in checks.items():
+        values = {
+            v for (v,) in conn.execute(f"SELECT DISTINCT {column} FROM {table}") if v is not None
+        }
+        assert values, (table, column)
+        assert values <= set(vocab.keys), (table, column, values - set(vocab.keys))
+
+
+def test_names_are_mixed_chinese_and_english(demo_db):
+    conn, _counts, _path = demo_db
+    names = [n for (n,) in conn.execute("SELECT name FROM customer")]
+    assert len(set(names)) == len(names)
+    chinese = [n for n in names if any("\u4e00" <= ch <= "\u9fff" for ch in n)]
+    assert 0.4 * len(names) < len(chinese) < 0.85 * len(names)
+    assert any(n.endswith("有限公司") for n in names)
+    assert any(n.endswith(("Ltd.", "Inc.", "LLC", "GmbH", "Limited", "Corporation")) for n in names)
+    codes = [c for (c,) in conn.execute("SELECT code FROM customer")]
+    assert len(set(codes)) == len(codes)
+    assert all(c.startswith("C") and c[1:].isdigit() and len(c) >= 12 for c in codes)
+    order_nos = [o for (o,) in conn.execute("SELECT order_no FROM sales_order")]
+    assert len(set(order_nos)) == len(order_nos) and all(o.startswith("SO") for o in order_nos)
+
+
+def test_every_stage_with_a_plausible_history(demo_db):
+    conn, _counts, _path = demo_db
+    stages = {s for (s,) in conn.execute("SELECT DISTINCT stage FROM opportunity")}
+    assert stages == set(enums.STAGE.keys)
+    ladder = list(enums.STAGE_LADDER)
+    history: dict[int, list[tuple]] = {}
+    for opp, frm, to, when in conn.execute(
+        "SELECT opportunity_id, from_stage, to_stage, changed_at FROM stage_change ORDER BY id"
+    ):
+        history.setdefault(opp, []).append((frm, to, when))
+    rows = conn.execute(
+        "SELECT id, stage, actual_close, lost_reason, stage_entered_at, created_at FROM opportunity"
+    ).fetchall()
+    for opp, stage, actual_close, lost_reason, entered, created in rows:
+        steps = history[opp]
+        path = [to for _frm, to, _when in steps]
+        times = [when for _frm, _to, when in steps]
+        assert times == sorted(times) and len(set(times)) == len(times), opp
+        assert steps[0][0] is None and path[0] == "initial_contact"
+        assert [frm for frm, _to, _w in steps[1:]] == path[:-1]
+        assert path[-1] == stage
+        if stage == "lost":
+            assert path[:-1] == ladder[: len(path) - 1] and lost_reason and actual_close
+        else:
+            assert path == ladder[: ladder.index(stage) + 1]
+        if stage in ("won", "after_sales"):
+            assert actual_close
+        assert entered == times[-1] and created == times[0]
+        assert times[-1] < AS_OF.isoformat()
+    won_with_order = conn.execute(
+        "SELECT count(DISTINCT opportunity_id) FROM sales_order WHERE opportunity_id IS NOT NULL"
+    ).fetchone()[0]
+    won = conn.execute(
+        "SELECT count(*) FROM opportunity WHERE stage IN ('won', 'after_sales')"
+    ).fetchone()[0]
+    assert won_with_order >= 0.7 * won
+
+
+def test_tasks_overdue_today_soon_later_and_done(demo_db):
+    conn, _counts, _path = demo_db
+    today = AS_OF.isoformat()
+    week = (AS_OF + dt.timedelta(days=7)).isoformat()
+
+    def count(where: str, *params) -> int:
+        return conn.execute(f"SELECT count(*) FROM task WHERE {where}", params).fetchone()[0]
+
+    open_ = "status IN ('planned', 'in_progress')"
+    assert count(f"{open_} AND due < ?", today) > 0
+    assert count(f"{open_} AND due = ?", today) > 0
+    assert count(f"{open_} AND due > ? AND due <= ?", today, week) > 0
+    assert count(f"{open_} AND due > ?", week) > 0
+    assert count("status = 'done' AND completed_at IS NOT NULL") > 0
+    assert count("status = 'done' AND completed_at IS NULL") == 0
+    assert count("status != 'done' AND completed_at IS NOT NULL") == 0
+
+
+def test_derived_columns_match_the_records(demo_db):
+    conn, _counts, _path = demo_db
+    wrong = conn.execute(
+        """SELECT count(*) FROM customer c WHERE
+             total_amount_cents != coalesce((SELECT sum(amount_cents) FROM sales_order
+                                              WHERE customer_id = c.id), 0)
+          OR coalesce(last_order, '') != coalesce((SELECT max(order_date) FROM sales_order
+                                                    WHERE customer_id = c.id), '')
+          OR coalesce(last_interaction_at, '') != coalesce((SELECT max(occurred_at)
+                                          FROM interaction WHERE customer_id = c.id), '')"""
+    ).fetchone()[0]
+    assert wrong == 0
+    wrong = conn.execute(
+        """SELECT count(*) FROM opportunity o WHERE coalesce(last_interaction_at, '') !=
+             coalesce((SELECT max(occurred_at) FROM interaction WHERE opportunity_id = o.id), '')"""
+    ).fetchone()[0]
+    assert wrong == 0
+    # spread for RFM/ABC: many different totals, recent and old last orders
+    totals = [t for (t,) in conn.execute("SELECT total_amount_cents FROM customer")]
+    assert len(set(totals)) > 50
+    days = {d[:7] for (d,) in conn.execute("SELECT order_date FROM sales_order")}
+    assert len(days) >= 18
+    assert conn.execute("SELECT count(*) FROM payment").fetchone()[0] > 0
+    assert conn.execute("SELECT count(*) FROM customer_tag").fetchone()[0] > 0
+    latest = conn.execute("SELECT max(occurred_at) FROM interaction").fetchone()[0]
+    assert latest < AS_OF.isoformat()
+
+
+def test_search_index_finds_a_chinese_name_by_three_characters(demo_db):
+    conn, _counts, _path = demo_db
+    cid, name = conn.execute(
+        "SELECT id, name FROM customer WHERE name LIKE '%有限公司' ORDER BY id LIMIT 1"
+    ).fetchone()
+    needle = name[2:5]
+    found = [
+        r
+        for (r,) in conn.execute(
+            "SELECT rowid FROM customer_search WHERE customer_search MATCH ?",
+            (search_match_expression(needle),),
+        )
+    ]
+    assert cid in found
+    hits = conn.execute(
+        "SELECT count(*) FROM interaction_search WHERE interaction_search MATCH ?",
+        (search_match_expression("合同条款"),),
+    ).fetchone()[0]
+    assert (
+        hits
+        == conn.execute(
+            "SELECT count(*) FROM interaction WHERE subject LIKE '%合同条款%' "
+            "OR content LIKE '%合同条款%' OR feedback LIKE '%合同条款%'"
+        ).fetchone()[0]
+    )
+    assert hits > 0
+    triggers = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert "interaction_search_ai" in triggers
+
+
+def test_refuses_a_database_with_customers_unless_replace(tmp_path):
+    path = tmp_path / "crm.db"
+    generate(path, customers=20, seed=1, as_of=AS_OF)
+    before = dump(path)
+    with pytest.raises(DemoError, match="already has 20 customers"):
+        generate(path, customers=20, seed=2, as_of=AS_OF)
+    assert dump(path) == before
+    generate(path, customers=20, seed=1, as_of=AS_OF, replace=True)
+    assert dump(path) == before
+
+
+def test_progress_is_reported(tmp_path):
+    calls = []
+    generate(
+        tmp_path / "p.db", customers=30, as_of=AS_OF, progress=lambda d, t: calls.append((d, t))
+    )
+    assert calls and calls[-1][0] == calls[-1][1]
+    assert [d for d, _t in calls] == sorted(d for d, _t in calls)
+
+
+def test_crm_demo_then_check(tmp_path, capsys):
+    db = str(tmp_path / "crm.db")
+    assert main(["--db", db, "demo", "--customers", "40", "--as-of", "2026-11-23"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("40 customers, ") and out.count("\n") == 1
+    assert main(["--db", db, "check"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "demo", "--customers", "40"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "--replace" in err
+    assert main(["--db", db, "demo", "--customers", "10", "--replace", "--seed", "5"]) == 0
+    assert capsys.readouterr().out.startswith("10 customers, ")
+
+
+@pytest.mark.parametrize(
+    "argv", [["--customers", "0"], ["--customers", "many"], ["--as-of", "someday"], ["--seed", "x"]]
+)
+def test_crm_demo_usage_errors(tmp_path, capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", str(tmp_path / "crm.db"), "demo", *argv])
+    assert exc.value.code == 2
