@@ -484,3 +484,25 @@ def test_search_rows_match_a_full_rebuild(db, tmp_path):
     conn.commit()
     conn.close()
     assert imported == words()
+
+
+def test_spreadsheet_date_forms(base, tmp_path):
+    f = tmp_path / "o.csv"
+    f.write_text(
+        "customer,date,amount\nACME,2026/1/15 0:00:00,1\nACME,2026年2月3日,2\n"
+        "ACME,2026-03-04 00:00:00,3\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "orders", str(f)) == 0
+    assert rows(base.path, "SELECT order_date FROM sales_order ORDER BY id") == [
+        ("2026-01-15",),
+        ("2026-02-03",),
+        ("2026-03-04",),
+    ]
+    g = tmp_path / "i.csv"
+    g.write_text("customer,when,subject\nACME,2026年3月1日 10:05,a\nACME,2026/3/2 11:06:59,b\n")
+    assert crm(base, "import", "interactions", str(g)) == 0
+    assert rows(base.path, "SELECT occurred_at FROM interaction ORDER BY id") == [
+        ("2026-03-01 10:05:00",),
+        ("2026-03-02 11:06:00",),
+    ]

@@ -219,6 +219,32 @@ def _columns(specs: Mapping[str, FieldSpec], bucket: str = "row") -> dict[str, C
 
 
 _MISS = object()
+#: Fields holding a date / a date-time, whatever the kind (spreadsheet forms are accepted there).
+_DATE_FIELDS = frozenset(
+    ("first_contact", "purchase_date", "birthday", "expected_close", "next_action_due",
+     "actual_close", "next_step_due", "date")
+)  # fmt: skip
+_DATETIME_FIELDS = frozenset(("created", "when", "due"))
+_CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*(.*)$")
+_SECONDS = re.compile(r"^(.+?\s\d{1,2}:\d{2}):\d{2}(?:\.\d+)?$")
+
+
+def spreadsheet_date(text: str, keep_time: bool) -> str:
+    """What spreadsheets write for dates, in the forms crm_tui.dates reads.
+
+    ``2026年1月5日`` → ``2026-1-5``; ``2026/1/5 14:30:00`` → ``2026/1/5 14:30``; in a date
+    column a time part is dropped (``2026-01-05 00:00:00`` → ``2026-01-05``).
+    """
+    t = text.strip()
+    m = _CN_DATE.match(t)
+    if m:
+        t = f"{m.group(1)}-{m.group(2)}-{m.group(3)} {m.group(4)}".strip()
+    m = _SECONDS.match(t)
+    if m:
+        t = m.group(1)
+    if not keep_time and " " in t and ":" in t:
+        t = t.split(" ", 1)[0]
+    return t
 
 
 class _Validator:
@@ -247,8 +273,13 @@ class _Validator:
             cache = self.cache[column]
             hit = cache.get(text, _MISS) if cache is not None else _MISS
             if hit is _MISS:
+                value_text = text
+                if name in _DATE_FIELDS:
+                    value_text = spreadsheet_date(text, keep_time=False)
+                elif name in _DATETIME_FIELDS:
+                    value_text = spreadsheet_date(text, keep_time=True)
                 try:
-                    hit = (True, specs[name](name, text))
+                    hit = (True, specs[name](name, value_text))
                 except ValidationError as exc:
                     hit = (False, exc.message)
                 if cache is not None:
