@@ -500,7 +500,9 @@ def test_spreadsheet_date_forms(base, tmp_path):
         ("2026-03-04",),
     ]
     g = tmp_path / "i.csv"
-    g.write_text("customer,when,subject\nACME,2026年3月1日 10:05,a\nACME,2026/3/2 11:06:59,b\n")
+    g.write_text(
+        "customer,when,subject\nACME,2026年3月1日 10:05,a\nACME,2026/3/2 11:06:59,b\n", "utf-8"
+    )
     assert crm(base, "import", "interactions", str(g)) == 0
     assert rows(base.path, "SELECT occurred_at FROM interaction ORDER BY id") == [
         ("2026-03-01 10:05:00",),
