@@ -137,6 +137,8 @@ class ReviewScreen(Localized, Screen):
     """Walks the review queue one card at a time."""
 
     CSS_PATH = "followup.tcss"
+    #: Shown by `?` help (the lead's HelpScreen reads ``HELP``): how the review orders its items.
+    HELP = q.PRIORITY_HELP
 
     BINDINGS = [
         Binding("x", "done", "Done"),
