@@ -1,0 +1,62 @@
+"""`crm export KIND|all [--out PATH]`: CSV files that `crm import` reads back."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "export CSV; `all` writes one file per kind into a folder"
+KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "orders")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", choices=(*KINDS, "all"), metavar="KIND|all", help=", ".join(KINDS))
+    parser.add_argument(
+        "--out",
+        metavar="PATH",
+        help="file to write (default: standard output); for `all` a folder "
+        "(default: crm-export-YYYYMMDD in the current folder)",
+    )
+
+
+def run(args: argparse.Namespace, ctx) -> int:
+    from pathlib import Path
+
+    from crm_tui.cli import CommandError
+    from crm_tui.csvio import utf8_stdout
+    from crm_tui.i18n import _
+    from crm_tui.store import export
+
+    db = ctx.database()
+    target = args.out
+    with db.reading() as conn:
+        try:
+            if args.kind == "all":
+                folder = Path(args.out).expanduser() if args.out else export.default_folder()
+                target = folder
+                if folder.exists() and not folder.is_dir():
+                    raise CommandError(_("{path} exists and is not a folder").format(path=folder))
+                counts = export.export_all(conn, folder)
+                summary = ", ".join(f"{counts[k]} {k}" for k in export.KINDS)
+                print(_("Exported {summary} to {path}").format(summary=summary, path=folder))
+                return 0
+            if not args.out or args.out == "-":
+                with utf8_stdout() as out:
+                    export.export_kind(conn, args.kind, out)
+                return 0
+            path = Path(args.out).expanduser()
+            if path.is_dir():
+                path = path / f"{args.kind}.csv"
+            target = path
+            count = export.export_kind(conn, args.kind, path)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise CommandError(
+                _("cannot write {path}: {reason}").format(path=target, reason=exc.strerror)
+            ) from None
+    print(
+        _("Exported {count} {kind} to {path}").format(count=count, kind=args.kind, path=path),
+        file=sys.stderr,
+    )
+    return 0

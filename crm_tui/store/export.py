@@ -1,0 +1,226 @@
+"""CSV export of every kind, in the columns `crm import` reads back (CLI.md), streamed from SQLite.
+
+Column names are the import field names; records that belong to a customer carry its
+name in ``customer`` and its code in ``customer_code``. Dates are ``YYYY-MM-DD``,
+date-times ``YYYY-MM-DD HH:MM``, amounts plain decimals (``1234.50``), enumerated
+values their English keys, tags ``;`` separated. Two choices keep a re-import faithful:
+an opportunity's ``probability`` is written only when it was set by hand (otherwise the
+stage's default applies again), and the customers file has no ``contact_*`` columns
+(contacts have their own file, and importing both would add each contact twice).
+Uses only the standard library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from crm_tui.csvio import write_csv
+from crm_tui.store.validation import format_amount
+
+KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "orders")
+
+_TAGS = (
+    "(SELECT group_concat(name, ';') FROM (SELECT t.name FROM customer_tag ct "
+    "JOIN tag t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name))"
+)
+
+
+def _minutes(column: str) -> str:
+    """A stored 'YYYY-MM-DD HH:MM:SS' as 'YYYY-MM-DD HH:MM'."""
+    return f"substr({column}, 1, 16)"
+
+
+#: kind → (header, SELECT producing the cells in header order, indexes of cents columns)
+_QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
+    "customers": (
+        (
+            "code",
+            "name",
+            "kind",
+            "industry",
+            "size",
+            "registered_address",
+            "business_address",
+            "region",
+            "source",
+            "first_contact",
+            "level",
+            "status",
+            "needs",
+            "budget",
+            "purchase_date",
+            "tags",
+            "owner",
+        ),
+        f"""SELECT c.code, c.name, c.kind, c.industry, c.size, c.registered_address,
+                   c.business_address, c.region, c.source, c.first_contact, c.level, c.status,
+                   c.needs, c.budget_cents, c.purchase_date, {_TAGS}, c.owner
+              FROM customer c ORDER BY c.id""",
+        (13,),
+    ),
+    "contacts": (
+        (
+            "customer",
+            "customer_code",
+            "name",
+            "title",
+            "department",
+            "role",
+            "gender",
+            "phone",
+            "mobile",
+            "email",
+            "wechat",
+            "birthday",
+            "preferred_channel",
+            "relationship",
+            "notes",
+            "owner",
+        ),
+        """SELECT c.name, c.code, p.name, p.title, p.department, p.role, p.gender, p.phone,
+                  p.mobile, p.email, p.wechat, p.birthday, p.preferred_channel, p.relationship,
+                  p.notes, p.owner
+             FROM contact p JOIN customer c ON c.id = p.customer_id ORDER BY p.id""",
+        (),
+    ),
+    "opportunities": (
+        (
+            "customer",
+            "customer_code",
+            "name",
+            "contact",
+            "product",
+            "amount",
+            "expected_close",
+            "stage",
+            "probability",
+            "competitor",
+            "strengths",
+            "weaknesses",
+            "key_success_factors",
+            "risks",
+            "risk_flag",
+            "next_action",
+            "next_action_due",
+            "actual_close",
+            "lost_reason",
+            "created",
+        ),
+        f"""SELECT c.name, c.code, o.name, p.name, o.product, o.amount_cents, o.expected_close,
+                   o.stage, CASE WHEN o.probability_overridden THEN o.probability END,
+                   o.competitor, o.strengths, o.weaknesses, o.key_success_factors, o.risks,
+                   CASE WHEN o.risk_flag THEN 'yes' ELSE 'no' END, o.next_action,
+                   o.next_action_due, o.actual_close, o.lost_reason, {_minutes("o.created_at")}
+              FROM opportunity o JOIN customer c ON c.id = o.customer_id
+              LEFT JOIN contact p ON p.id = o.contact_id ORDER BY o.id""",
+        (5,),
+    ),
+    "interactions": (
+        (
+            "customer",
+            "customer_code",
+            "when",
+            "channel",
+            "contact",
+            "location",
+            "our_people",
+            "their_people",
+            "subject",
+            "content",
+            "feedback",
+            "attitude",
+            "key_facts",
+            "next_step",
+            "next_step_due",
+        ),
+        f"""SELECT c.name, c.code, {_minutes("i.occurred_at")}, i.channel, p.name, i.location,
+                   i.our_people, i.their_people, i.subject, i.content, i.feedback, i.attitude,
+                   i.key_facts, i.next_step, i.next_step_due
+              FROM interaction i JOIN customer c ON c.id = i.customer_id
+              LEFT JOIN contact p ON p.id = i.contact_id ORDER BY i.id""",
+        (),
+    ),
+    "tasks": (
+        (
+            "title",
+            "due",
+            "due_time",
+            "customer",
+            "customer_code",
+            "type",
+            "status",
+            "goal",
+            "notes",
+            "result",
+        ),
+        """SELECT t.title, t.due, t.due_time, c.name, c.code, t.type, t.status, t.goal,
+                  t.notes, t.result
+             FROM task t LEFT JOIN customer c ON c.id = t.customer_id ORDER BY t.id""",
+        (),
+    ),
+    "orders": (
+        ("customer", "customer_code", "date", "amount", "product", "order_no"),
+        """SELECT c.name, c.code, o.order_date, o.amount_cents, o.product, o.order_no
+             FROM sales_order o JOIN customer c ON c.id = o.customer_id ORDER BY o.id""",
+        (3,),
+    ),
+}
+
+
+def header(kind: str) -> tuple[str, ...]:
+    """The CSV header of one kind (the import field names)."""
+    return _QUERIES[kind][0]
+
+
+def rows(conn: sqlite3.Connection, kind: str) -> Iterator[Sequence[Any]]:
+    """The cells of every record of ``kind``, formatted for CSV, streamed from a cursor."""
+    _header, sql, money = _QUERIES[kind]
+    cursor = conn.execute(sql)
+    cursor.arraysize = 1000
+    if not money:
+        yield from cursor
+        return
+    for row in cursor:
+        cells = list(row)
+        for i in money:
+            cells[i] = format_amount(cells[i])
+        yield cells
+
+
+def export_kind(conn: sqlite3.Connection, kind: str, out: Any) -> int:
+    """Write one kind as CSV to a path or a UTF-8 text stream; returns the number of records."""
+    if kind not in _QUERIES:
+        raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    conn.row_factory = None
+    records = rows(conn, kind)
+    try:
+        return write_csv(records, header(kind), out)
+    finally:
+        records.close()  # release the cursor now, even when the reader went away
+
+
+def export_all(conn: sqlite3.Connection, folder: Path | str) -> dict[str, int]:
+    """Write ``<kind>.csv`` for every kind into ``folder`` (created if needed), from one snapshot."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    saved = conn.isolation_level
+    conn.isolation_level = None
+    conn.execute("BEGIN")  # one read transaction: every file shows the same moment
+    try:
+        for kind in KINDS:
+            counts[kind] = export_kind(conn, kind, folder / f"{kind}.csv")
+    finally:
+        conn.execute("COMMIT")
+        conn.isolation_level = saved
+    return counts
+
+
+def default_folder(day: dt.date | None = None) -> Path:
+    """``crm-export-YYYYMMDD`` in the current directory."""
+    day = day or dt.date.today()
+    return Path(f"crm-export-{day:%Y%m%d}")

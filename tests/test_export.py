@@ -1,0 +1,177 @@
+"""`crm export`: BOM, headers, formats, Chinese round trip, `all`, exit codes, and write_csv."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import sqlite3
+
+import pytest
+
+from crm_tui.cli import main
+from crm_tui.csvio import write_csv
+from crm_tui.store import export
+from crm_tui.store.demo import TAGS, generate
+
+AS_OF = dt.date(2026, 11, 23)
+EXPECTED_COLUMNS = {
+    "customers": {"code", "name", "industry", "level", "status", "budget", "tags"},
+    "contacts": {"customer", "customer_code", "name", "title", "mobile", "email"},
+    "opportunities": {"customer", "name", "amount", "stage", "expected_close", "created"},
+    "interactions": {"customer", "when", "subject", "channel", "contact", "attitude"},
+    "tasks": {"title", "due", "customer", "type", "status"},
+    "orders": {"customer", "date", "amount", "product", "order_no"},
+}
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("export") / "crm.db"
+    generate(path, customers=80, seed=11, as_of=AS_OF)
+    return path
+
+
+def read(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def export_stdout(capfd, db, kind) -> list[list[str]]:
+    assert main(["--db", str(db), "export", kind]) == 0
+    out = capfd.readouterr().out
+    return read(out.encode("utf-8"))
+
+
+@pytest.mark.parametrize("kind", export.KINDS)
+def test_each_kind_to_stdout(capfd, demo_path, kind):
+    table = export_stdout(capfd, demo_path, kind)
+    header, body = table[0], table[1:]
+    assert tuple(header) == export.header(kind)
+    assert EXPECTED_COLUMNS[kind] <= set(header)
+    assert body and all(len(r) == len(header) for r in body)
+    conn = sqlite3.connect(demo_path)
+    table_name = {
+        "customers": "customer", "contacts": "contact", "opportunities": "opportunity",
+        "interactions": "interaction", "tasks": "task", "orders": "sales_order",
+    }[kind]  # fmt: skip
+    assert len(body) == conn.execute(f"SELECT count(*) FROM {table_name}").fetchone()[0]
+    conn.close()
+
+
+def test_formats(capfd, demo_path):
+    orders = export_stdout(capfd, demo_path, "orders")
+    h = orders[0]
+    for row in orders[1:]:
+        assert re.fullmatch(r"\d+\.\d\d", row[h.index("amount")])
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", row[h.index("date")])
+        assert re.fullmatch(r"C\d{11,}", row[h.index("customer_code")])
+    inter = export_stdout(capfd, demo_path, "interactions")
+    h = inter[0]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", r[h.index("when")]) for r in inter[1:])
+    assert {r[h.index("channel")] for r in inter[1:]} <= {
+        "phone", "email", "meeting", "visit", "online_meeting", "wechat",
+    }  # fmt: skip
+    opps = export_stdout(capfd, demo_path, "opportunities")
+    h = opps[0]
+    stages = {r[h.index("stage")] for r in opps[1:]}
+    assert stages <= {"initial_contact", "needs_confirmed", "proposal", "negotiation", "won",
+                      "after_sales", "lost"}  # fmt: skip
+    customers = export_stdout(capfd, demo_path, "customers")
+    h = customers[0]
+    tags = [r[h.index("tags")] for r in customers[1:] if r[h.index("tags")]]
+    assert tags and any(";" in t for t in tags)
+    assert {part for t in tags for part in t.split(";")} <= set(TAGS)
+    assert any(r[h.index("budget")] for r in customers[1:])
+
+
+def test_chinese_round_trips_through_utf8_sig(capfd, demo_path):
+    conn = sqlite3.connect(demo_path)
+    names = [n for (n,) in conn.execute("SELECT name FROM customer ORDER BY id")]
+    conn.close()
+    table = export_stdout(capfd, demo_path, "customers")
+    col = table[0].index("name")
+    assert [r[col] for r in table[1:]] == names
+    assert any("有限公司" in n for n in names)
+
+
+def test_all_writes_every_kind_into_a_folder(tmp_path, demo_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["--db", str(demo_path), "export", "all"]) == 0
+    folder = tmp_path / f"crm-export-{dt.date.today():%Y%m%d}"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{k}.csv" for k in export.KINDS)
+    assert "customers" in capsys.readouterr().out
+    for kind in export.KINDS:
+        data = (folder / f"{kind}.csv").read_bytes()
+        assert tuple(read(data)[0]) == export.header(kind)
+        assert (folder / f"{kind}.csv").stat().st_mode & 0o077 == 0
+    out = tmp_path / "mine"
+    assert main(["--db", str(demo_path), "export", "all", "--out", str(out)]) == 0
+    assert len(list(out.glob("*.csv"))) == len(export.KINDS)
+
+
+def test_single_kind_to_a_file_or_folder(tmp_path, demo_path, capsys):
+    target = tmp_path / "orders.csv"
+    assert main(["--db", str(demo_path), "export", "orders", "--out", str(target)]) == 0
+    assert capsys.readouterr().out == ""
+    assert read(target.read_bytes())[0][0] == "customer"
+    assert main(["--db", str(demo_path), "export", "tasks", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "tasks.csv").exists()
+
+
+def test_exit_codes(tmp_path, demo_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", str(demo_path), "export", "nonsense"])
+    assert exc.value.code == 2
+    capsys.readouterr()
+    missing = tmp_path / "no" / "such" / "folder" / "x.csv"
+    assert main(["--db", str(demo_path), "export", "orders", "--out", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "x.csv" in err and "Traceback" not in err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["--db", str(demo_path), "export", "all", "--out", str(blocker)]) == 1
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_empty_database_exports_headers_only(tmp_path, capfd):
+    db = tmp_path / "empty.db"
+    table = export_stdout(capfd, db, "customers")
+    assert table == [list(export.header("customers"))]
+
+
+def test_an_export_imports_back(tmp_path, demo_path, capsys):
+    folder = tmp_path / "out"
+    assert main(["--db", str(demo_path), "export", "all", "--out", str(folder)]) == 0
+    fresh = str(tmp_path / "fresh.db")
+    for kind in ("customers", "contacts", "opportunities", "orders"):
+        assert main(["--db", fresh, "import", kind, str(folder / f"{kind}.csv")]) == 0, kind
+    capsys.readouterr()
+    a, b = sqlite3.connect(demo_path), sqlite3.connect(fresh)
+    for sql in (
+        "SELECT code, name, level, status, budget_cents FROM customer ORDER BY code",
+        "SELECT sum(amount_cents), count(*) FROM sales_order",
+        "SELECT stage, count(*), sum(amount_cents) FROM opportunity GROUP BY stage",
+    ):
+        assert a.execute(sql).fetchall() == b.execute(sql).fetchall(), sql
+    a.close()
+    b.close()
+
+
+def test_write_csv_streams_rows_with_bom_and_empty_none(tmp_path):
+    def rows():
+        yield ("上海明远科技有限公司", None, 3)
+        yield ('quote "x", y', "", 4)
+
+    buf = io.StringIO(newline="")
+    assert write_csv(rows(), ["name", "note", "n"], buf) == 2
+    text = buf.getvalue()
+    assert text.startswith("\ufeffname,note,n\r\n")
+    assert list(csv.reader(io.StringIO(text[1:], newline=""))) == [
+        ["name", "note", "n"], ["上海明远科技有限公司", "", "3"], ['quote "x", y', "", "4"],
+    ]  # fmt: skip
+    path = tmp_path / "x.csv"
+    assert write_csv(iter([]), ["a"], path) == 0
+    assert path.read_bytes() == b"\xef\xbb\xbfa\r\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
