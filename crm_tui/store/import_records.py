@@ -1,0 +1,336 @@
+"""Importing records that reference a customer: opportunities, interactions, tasks, orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from crm_tui.i18n import _
+from crm_tui.store import enums
+from crm_tui.store.common import (
+    FieldSpec,
+    bool_field,
+    choice_field,
+    date_field,
+    datetime_field,
+    int_field,
+    money_field,
+    text_field,
+)
+from crm_tui.store.import_common import (
+    Importer,
+    RowError,
+    chunks,
+    columns_for,
+    iso,
+    refresh_order_totals,
+    stamp,
+)
+from crm_tui.store.validation import ValidationError
+
+# Specs for the kinds whose store modules are written elsewhere; same builders, same rules.
+OPPORTUNITY_FIELDS: dict[str, FieldSpec] = {
+    "name": text_field(required=True, max_len=200),
+    "product": text_field(max_len=200),
+    "amount": money_field(),
+    "expected_close": date_field(),
+    "stage": choice_field(enums.STAGE),
+    "probability": int_field(0, 100),
+    "competitor": text_field(max_len=200),
+    "strengths": text_field(),
+    "weaknesses": text_field(),
+    "key_success_factors": text_field(),
+    "risks": text_field(),
+    "risk_flag": bool_field(),
+    "next_action": text_field(max_len=500),
+    "next_action_due": date_field(),
+    "actual_close": date_field(),
+    "lost_reason": text_field(),
+    "created": datetime_field(),
+}
+INTERACTION_FIELDS: dict[str, FieldSpec] = {
+    "when": datetime_field(required=True),
+    "channel": choice_field(enums.CHANNEL),
+    "location": text_field(max_len=200),
+    "our_people": text_field(max_len=200),
+    "their_people": text_field(max_len=200),
+    "subject": text_field(required=True, max_len=200),
+    "content": text_field(max_len=10000),
+    "feedback": text_field(),
+    "attitude": choice_field(enums.ATTITUDE),
+    "key_facts": text_field(),
+    "next_step": text_field(max_len=500),
+    "next_step_due": date_field(),
+}
+_TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+
+
+def _due_time(name: str, v: Any) -> str | None:
+    text = str(v or "").strip()
+    if not text:
+        return None
+    if not _TIME.match(text):
+        raise ValidationError(name, _("Not a time of day (HH:MM): “{text}”").format(text=text))
+    hh, mm = text.split(":")
+    return f"{int(hh):02d}:{mm}"
+
+
+TASK_FIELDS: dict[str, FieldSpec] = {
+    "title": text_field(required=True, max_len=200),
+    "due": datetime_field(required=True),
+    "due_time": _due_time,
+    "type": choice_field(enums.TASK_TYPE),
+    "status": choice_field(enums.TASK_STATUS),
+    "goal": text_field(),
+    "notes": text_field(),
+    "result": text_field(),
+}
+
+
+def _required_money(name: str, v: Any) -> int:
+    cents = money_field()(name, v)
+    if cents is None:
+        raise ValidationError(name, _("Required"))
+    return cents
+
+
+ORDER_FIELDS: dict[str, FieldSpec] = {
+    "date": date_field(required=True),
+    "amount": _required_money,
+    "product": text_field(max_len=200),
+    "order_no": text_field(max_len=100),
+}
+
+
+def _common_row(importer: Importer, values: dict[str, str], customer_required: bool = True):
+    """Customer reference, contact reference and field specs, all errors of the row at once."""
+    errors: list[str] = []
+    cid = contact_id = None
+    try:
+        cid = importer.customer_ref(values, required=customer_required)
+        contact_id = importer.contact_ref(cid, values)
+    except RowError as exc:
+        errors = exc.reasons
+    try:
+        v = importer.validate(values)
+    except RowError as exc:
+        raise RowError(errors + exc.reasons) from None
+    if errors:
+        raise RowError(errors)
+    return cid, contact_id, v.get("row", {})
+
+
+class OpportunityImporter(Importer):
+    columns = columns_for(OPPORTUNITY_FIELDS)
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.next_opp = self.next_id("opportunity")
+        self.pending: list[tuple] = []
+        self.history: list[tuple] = []
+        self.probability: Mapping[str, int] = self.opts.get("probabilities") or {}
+
+    def row(self, line: int, values: dict[str, str]) -> None:
+        cid, contact_id, o = _common_row(self, values)
+        stage = o.get("stage") or "initial_contact"
+        prob = o.get("probability")
+        overridden = prob is not None
+        if prob is None:
+            prob = self.probability.get(stage, enums.DEFAULT_PROBABILITY[stage])
+        created = stamp(o["created"]) if o.get("created") else self.now_text
+        oid = self.next_opp
+        self.next_opp += 1
+        self.pending.append(
+            (
+                oid, cid, contact_id, o["name"], o.get("product"), o.get("amount") or 0,
+                iso(o.get("expected_close")), stage, prob, overridden, o.get("competitor"),
+                o.get("strengths"), o.get("weaknesses"), o.get("key_success_factors"),
+                o.get("risks"), bool(o.get("risk_flag")), o.get("next_action"),
+                iso(o.get("next_action_due")), iso(o.get("actual_close")),
+                o.get("lost_reason"), "", created, created, created, 1,
+            )
+        )  # fmt: skip
+        if stage == "lost":
+            path: tuple[str, ...] = ("initial_contact", "lost")
+        else:
+            path = enums.STAGE_LADDER[: enums.STAGE_LADDER.index(stage) + 1]
+        previous = None
+        for s in path:
+            self.history.append((oid, previous, s, created))
+            previous = s
+        self.result.imported += 1
+
+    def flush(self) -> None:
+        if self.pending:
+            self.conn.executemany(
+                "INSERT INTO opportunity (id, customer_id, contact_id, name, product, amount_cents,"
+                " expected_close, stage, probability, probability_overridden, competitor,"
+                " strengths, weaknesses, key_success_factors, risks, risk_flag, next_action,"
+                " next_action_due, actual_close, lost_reason, criteria_done, stage_entered_at,"
+                " created_at, updated_at, version) VALUES "
+                f"({', '.join('?' * 25)})",
+                self.pending,
+            )
+            self.conn.executemany(
+                "INSERT INTO stage_change (opportunity_id, from_stage, to_stage, changed_at) "
+                "VALUES (?, ?, ?, ?)",
+                self.history,
+            )
+            self.pending, self.history = [], []
+
+
+class InteractionImporter(Importer):
+    columns = columns_for(INTERACTION_FIELDS)
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.next_interaction = self.next_id("interaction")
+        self.next_task = self.next_id("task")
+        self.pending: list[tuple] = []
+        self.tasks: list[tuple] = []
+
+    def row(self, line: int, values: dict[str, str]) -> None:
+        cid, contact_id, v = _common_row(self, values)
+        task_id = None
+        if v.get("next_step") and v.get("next_step_due"):
+            task_id = self.next_task
+            self.next_task += 1
+            self.tasks.append(
+                (
+                    task_id, v["next_step"], "call", cid, contact_id, iso(v["next_step_due"]),
+                    "planned", self.now_text, self.now_text, 1,
+                )
+            )  # fmt: skip
+        iid = self.next_interaction
+        self.next_interaction += 1
+        self.pending.append(
+            (
+                iid, cid, contact_id, stamp(v["when"]), v.get("channel") or "phone",
+                v.get("location"), v.get("our_people"), v.get("their_people"), v["subject"],
+                v.get("content"), v.get("feedback"), v.get("attitude"), v.get("key_facts"),
+                v.get("next_step"), iso(v.get("next_step_due")), task_id, self.now_text,
+                self.now_text, 1,
+            )
+        )  # fmt: skip
+        self.touched.add(cid)  # type: ignore[arg-type]
+        self.result.imported += 1
+
+    def flush(self) -> None:
+        if self.tasks:
+            self.conn.executemany(
+                "INSERT INTO task (id, title, type, customer_id, contact_id, due, status,"
+                " created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.tasks,
+            )
+            self.tasks = []
+        if self.pending:
+            self.conn.executemany(
+                "INSERT INTO interaction (id, customer_id, contact_id, occurred_at, channel,"
+                " location, our_people, their_people, subject, content, feedback, attitude,"
+                " key_facts, next_step, next_step_due, task_id, created_at, updated_at, version)"
+                f" VALUES ({', '.join('?' * 19)})",
+                self.pending,
+            )
+            self.pending = []
+
+    def finish(self) -> None:
+        for chunk in chunks(sorted(self.touched)):
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(
+                "UPDATE customer SET last_interaction_at = (SELECT max(occurred_at) FROM "
+                f"interaction WHERE customer_id = customer.id) WHERE id IN ({marks})",
+                chunk,
+            )
+
+
+class TaskImporter(Importer):
+    columns = columns_for(TASK_FIELDS)
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.next_task = self.next_id("task")
+        self.pending: list[tuple] = []
+
+    def row(self, line: int, values: dict[str, str]) -> None:
+        cid, contact_id, t = _common_row(self, values, customer_required=False)
+        due: dt.datetime = t["due"]
+        due_time = t.get("due_time")
+        raw_due = values.get("due", "")
+        if due_time is None and ":" in raw_due:
+            due_time = f"{due:%H:%M}"
+        status = t.get("status") or "planned"
+        tid = self.next_task
+        self.next_task += 1
+        self.pending.append(
+            (
+                tid, t["title"], t.get("type") or "call", cid, contact_id, t.get("goal"),
+                t.get("notes"), due.date().isoformat(), due_time, status, t.get("result"),
+                self.now_text if status == "done" else None, self.now_text, self.now_text, 1,
+            )
+        )  # fmt: skip
+        self.result.imported += 1
+
+    def flush(self) -> None:
+        if self.pending:
+            self.conn.executemany(
+                "INSERT INTO task (id, title, type, customer_id, contact_id, goal, notes, due,"
+                " due_time, status, result, completed_at, created_at, updated_at, version)"
+                f" VALUES ({', '.join('?' * 15)})",
+                self.pending,
+            )
+            self.pending = []
+
+
+class OrderImporter(Importer):
+    columns = columns_for(ORDER_FIELDS)
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.next_order = self.next_id("sales_order")
+        self.by_no: dict[str, tuple[int, int]] = {
+            no: (oid, cid)
+            for oid, cid, no in self.conn.execute(
+                "SELECT id, customer_id, order_no FROM sales_order WHERE order_no IS NOT NULL"
+            )
+        }
+        self.pending: dict[int, tuple] = {}
+
+    def row(self, line: int, values: dict[str, str]) -> None:
+        cid, _contact, o = _common_row(self, values)
+        order_no = o.get("order_no")
+        record = (cid, iso(o["date"]), o["amount"], o.get("product"), order_no)
+        self.touched.add(cid)  # type: ignore[arg-type]
+        if order_no and order_no in self.by_no:
+            oid, old_customer = self.by_no[order_no]
+            self.touched.add(old_customer)
+            self.by_no[order_no] = (oid, cid)  # type: ignore[assignment]
+            if oid in self.pending:
+                self.pending[oid] = (oid, *record, self.pending[oid][-1])
+            else:
+                self.conn.execute(
+                    "UPDATE sales_order SET customer_id = ?, order_date = ?, amount_cents = ?,"
+                    " product = ?, order_no = ? WHERE id = ?",
+                    (*record, oid),
+                )
+            self.result.updated += 1
+            return
+        oid = self.next_order
+        self.next_order += 1
+        if order_no:
+            self.by_no[order_no] = (oid, cid)  # type: ignore[assignment]
+        self.pending[oid] = (oid, *record, self.now_text)
+        self.result.imported += 1
+
+    def flush(self) -> None:
+        if self.pending:
+            self.conn.executemany(
+                "INSERT INTO sales_order (id, customer_id, order_date, amount_cents, product,"
+                " order_no, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                list(self.pending.values()),
+            )
+            self.pending = {}
+
+    def finish(self) -> None:
+        refresh_order_totals(self.conn, self.touched)
