@@ -20,7 +20,7 @@ import datetime as dt
 import sqlite3
 
 from crm_tui.dates import iso_week
-from crm_tui.reports import Column, Report, day_after, ratio
+from crm_tui.reports import Column, Report, day_after, day_start, ratio
 from crm_tui.store import enums
 
 CHANNELS: tuple[str, ...] = enums.CHANNEL.keys
@@ -42,14 +42,14 @@ def _week_index(column: str) -> str:
     return f"CAST((julianday(substr({column}, 1, 10)) - julianday(:start)) / 7 AS INTEGER)"
 
 
+# One range scan of the covering index (occurred_at, channel) per week; no sorting.
 INTERACTIONS_SQL = f"""
-SELECT {_week_index("occurred_at")} AS w, channel, count(*)
-FROM interaction WHERE occurred_at >= :start_ts AND occurred_at < :end
-GROUP BY w, channel
+SELECT count(*), {", ".join(f"coalesce(sum(channel = '{ch}'), 0)" for ch in CHANNELS)}
+FROM interaction WHERE occurred_at >= :week_start AND occurred_at < :week_end
 """
 TASKS_DONE_SQL = f"""
 SELECT {_week_index("completed_at")} AS w, count(*)
-FROM task WHERE completed_at >= :start_ts AND completed_at < :end AND status = 'done'
+FROM task WHERE completed_at >= :start_ts AND completed_at < :end AND +status = 'done'
 GROUP BY w
 """
 # A due task is overdue unless it was done before its week's cutoff (next Monday, or the
@@ -90,10 +90,15 @@ def activity(conn: sqlite3.Connection, as_of: dt.date, weeks: int = 12) -> Repor
         if 0 <= index < weeks:
             rows[index][key] += n
 
-    for w, channel, n in conn.execute(INTERACTIONS_SQL, params):
-        add(w, "interactions", n)
-        if channel in CHANNELS:
-            add(w, channel, n)
+    for i, row in enumerate(rows):
+        monday = start + dt.timedelta(weeks=i)
+        week_end = min(day_start(monday + dt.timedelta(weeks=1)), params["end"])
+        counts = conn.execute(
+            INTERACTIONS_SQL, {"week_start": day_start(monday), "week_end": week_end}
+        ).fetchone()
+        row["interactions"] = counts[0]
+        for channel, n in zip(CHANNELS, counts[1:], strict=True):
+            row[channel] = n
     for w, n in conn.execute(TASKS_DONE_SQL, params):
         add(w, "tasks_done", n)
     for w, n, overdue in conn.execute(TASKS_DUE_SQL, params):

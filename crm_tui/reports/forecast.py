@@ -62,7 +62,7 @@ GROUP BY month
 WON_SQL = """
 SELECT substr(actual_close, 1, 7) AS month, coalesce(sum(amount_cents), 0)
 FROM opportunity
-WHERE actual_close >= :first AND actual_close <= :as_of AND stage IN ('won', 'after_sales')
+WHERE actual_close >= :first AND actual_close <= :as_of AND +stage IN ('won', 'after_sales')
 GROUP BY month
 """
 OVERDUE_SQL = f"""

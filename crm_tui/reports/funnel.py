@@ -19,9 +19,9 @@ Rules (DOMAIN.md, "Funnel"):
   won or in after-sales whose actual close date is on or before the as-of date, rounded
   half up to one decimal.
 
-For speed, SQL counts every deal by its current stage over the covering index
-``(stage, amount_cents, probability)`` and then corrects the few deals whose reach differs:
-those with a backward move or a move to lost in their history (reach = the furthest
+For speed, SQL counts every deal by its current stage over a covering index and then corrects the few deals whose reach differs:
+those with a backward move or a move to lost in their history (found through the index
+``(to_stage, from_stage, changed_at, opportunity_id)``; reach = the furthest
 ``from_stage`` of such a move, since along a chain of moves the highest stage visited is
 either where the deal stands or where a backward move started), and those changed after
 the as-of date.
@@ -54,9 +54,8 @@ SELECT stage, count(*), coalesce(sum(amount_cents), 0) FROM opportunity {where} 
 SPECIAL_SQL = """
 WITH hist AS (
     SELECT opportunity_id AS id, max({pos_from}) AS pos
-    FROM stage_change NOT INDEXED
-    WHERE changed_at < :end AND from_stage IS NOT NULL
-      AND (to_stage = 'lost' OR {pos_to} < {pos_from})
+    FROM stage_change
+    WHERE ({backward}) AND changed_at < :end
     GROUP BY opportunity_id
 ),
 later AS (
@@ -78,17 +77,25 @@ GROUP BY o.stage, stage_then, h.pos
 # Sales cycle of the deals won (or in after-sales) with an actual close on or before as-of.
 CYCLE_SQL = """
 SELECT count(*), coalesce(sum(julianday(actual_close) - julianday(date(created_at))), 0)
-FROM opportunity
+FROM opportunity NOT INDEXED
 WHERE actual_close <= :as_of AND stage IN ('won', 'after_sales') AND created_at IS NOT NULL
 """
 LATER_DEALS_SQL = "SELECT 1 FROM opportunity WHERE created_at >= :end LIMIT 1"
 
 
+def _backward_moves() -> str:
+    """SQL matching a move to lost or to an earlier stage, as (to, from) pairs an index can seek."""
+    ladder = enums.STAGE_LADDER
+    terms = ["(to_stage = 'lost' AND from_stage IS NOT NULL)"]
+    for i, to in enumerate(ladder[:-1]):
+        later = ", ".join(f"'{s}'" for s in ladder[i + 1 :])
+        terms.append(f"(to_stage = '{to}' AND from_stage IN ({later}))")
+    return " OR ".join(terms)
+
+
 def special_sql() -> str:
     """The corrections query (exposed for EXPLAIN QUERY PLAN checks)."""
-    return SPECIAL_SQL.format(
-        pos_to=stage_position_sql("to_stage"), pos_from=stage_position_sql("from_stage")
-    )
+    return SPECIAL_SQL.format(pos_from=stage_position_sql("from_stage"), backward=_backward_moves())
 
 
 def funnel(conn: sqlite3.Connection, as_of: dt.date) -> Report:

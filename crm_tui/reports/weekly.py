@@ -68,7 +68,7 @@ _COUNT = {
     "new_customers": "SELECT count(*) FROM customer WHERE created_at >= :start AND created_at < :end",
     "interactions": "SELECT count(*) FROM interaction WHERE occurred_at >= :start AND occurred_at < :end",
     "tasks_done": "SELECT count(*) FROM task WHERE completed_at >= :start AND completed_at < :end "
-    "AND status = 'done'",
+    "AND +status = 'done'",
     "opportunities_created": "SELECT count(*) FROM opportunity "
     "WHERE created_at >= :start AND created_at < :end",
 }
@@ -79,11 +79,11 @@ _OVERDUE_FROM = """(
     WHERE status IN ('planned', 'in_progress') AND due < :cutoff
     UNION ALL
     SELECT id, due, customer_id, title, type FROM task
-    WHERE completed_at >= :cutoff AND status = 'done' AND due < :cutoff
+    WHERE completed_at >= :cutoff AND +status = 'done' AND due < :cutoff
 ) AS t"""
 _CLOSED_SQL = """
 SELECT count(*), coalesce(sum(amount_cents), 0) FROM opportunity
-WHERE actual_close >= :monday AND actual_close <= :sunday AND stage IN ({stages})
+WHERE actual_close >= :monday AND actual_close <= :sunday AND +stage IN ({stages})
 """
 _PIPELINE_SQL = f"""
 SELECT coalesce(sum(amount_cents * probability), 0) FROM opportunity
@@ -100,7 +100,7 @@ _SECTION_SQL = {
     "tasks_done": """
         SELECT substr(t.completed_at, 1, 10), c.name, t.title, t.result, NULL
         FROM task t LEFT JOIN customer c ON c.id = t.customer_id
-        WHERE t.completed_at >= :start AND t.completed_at < :end AND t.status = 'done'
+        WHERE t.completed_at >= :start AND t.completed_at < :end AND +t.status = 'done'
         ORDER BY t.completed_at, t.id""",
     "tasks_overdue": f"""
         SELECT t.due, c.name, t.title, t.type, NULL
@@ -117,12 +117,12 @@ _SECTION_SQL = {
         SELECT o.actual_close, c.name, o.name, o.product, o.amount_cents
         FROM opportunity o JOIN customer c ON c.id = o.customer_id
         WHERE o.actual_close >= :monday AND o.actual_close <= :sunday
-          AND o.stage IN ('won', 'after_sales')
+          AND +o.stage IN ('won', 'after_sales')
         ORDER BY o.actual_close, o.id""",
     "lost": """
         SELECT o.actual_close, c.name, o.name, o.lost_reason, o.amount_cents
         FROM opportunity o JOIN customer c ON c.id = o.customer_id
-        WHERE o.actual_close >= :monday AND o.actual_close <= :sunday AND o.stage = 'lost'
+        WHERE o.actual_close >= :monday AND o.actual_close <= :sunday AND +o.stage = 'lost'
         ORDER BY o.actual_close, o.id""",
     "next_week": """
         SELECT t.due, c.name, t.title, t.type, NULL
