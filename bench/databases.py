@@ -190,16 +190,33 @@ def customers_csv(src: Path, out: Path, rows: int) -> Path:
         data = conn.execute(sql, (rows,)).fetchall()
     finally:
         conn.close()
+    from crm_tui.store.validation import normalise_name
+
+    names: set[str] = set()
+    phones: set[str] = set()
+    emails: set[str] = set()
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(CUSTOMER_COLUMNS)
         for n in range(rows):
             r = list(data[n % len(data)])
-            if n >= len(data):  # fewer demo customers than rows: make the copies distinct
-                r[0] = f"{r[0]} {n // len(data)}"
-                r[1] = f"{r[1]}-{n // len(data)}"
-                r[16] = r[17] = None
+            copy = n // len(data)
+            if copy:  # fewer demo customers than rows: make the copies distinct
+                r[1] = f"{r[1]}-{copy}"
+            # Every row a new customer (the demo has a few look-alike names, which the
+            # import would skip as duplicates): the figure is 100,000 rows imported.
+            base, k = r[0], 0
+            while normalise_name(r[0]) in names:
+                k += 1
+                r[0] = f"{base} {k + copy * 1000}"
+            names.add(normalise_name(r[0]))
+            if r[16] in phones:
+                r[16] = None
+            if r[17] and r[17].lower() in emails:
+                r[17] = None
+            phones.add(r[16])
+            emails.add((r[17] or "").lower())
             r[10] = _money(r[10])
             w.writerow(["" if v is None else v for v in r])
     return out

@@ -22,6 +22,7 @@ class Run:
     stdout: str
     stderr: str
     maxrss_mb: float
+    cpu_seconds: float = 0.0  # user + system: what the run costs however busy the machine is
 
 
 def crm_argv() -> list[str]:
@@ -74,6 +75,7 @@ def run_timed(
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             usage.ru_maxrss / 1024,  # Linux: KiB
+            usage.ru_utime + usage.ru_stime,
         )
 
 

@@ -9,6 +9,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -137,32 +138,41 @@ class Bench:
             for f in (bare, crm, ratio):
                 f.failed("database has no customers")
             return
+        cpu: dict[str, list[float]] = {"bare": [], "crm": []}
         try:
             for _ in range(self.runs):
-                b = first_frame(bare_argv(), "BENCHBAREFRAME", self.env, ROOT)
-                c = first_frame([*crm_argv(), "--db", str(db)], needle, self.env, ROOT)
+                b, b_cpu = first_frame(bare_argv(), "BENCHBAREFRAME", self.env, ROOT)
+                c, c_cpu = first_frame([*crm_argv(), "--db", str(db)], needle, self.env, ROOT)
                 bare.runs.append(b)
                 crm.runs.append(c)
                 ratio.runs.append(c / b)
+                cpu["bare"].append(b_cpu)
+                cpu["crm"].append(c_cpu)
         except StartupTimeout as exc:
             for f in (bare, crm, ratio):
                 f.failed(str(exc))
             return
-        ratio.note = "median of per-run ratios (bare and crm started back to back)"
-        crm.details = {"needle": needle}
+        bare.details = {"cpu_s": cpu["bare"]}
+        crm.details = {"needle": needle, "cpu_s": cpu["crm"]}
+        cpu_ratio = statistics.median(cpu["crm"]) / max(statistics.median(cpu["bare"]), 1e-9)
+        ratio.details = {"cpu_ratio": round(cpu_ratio, 2)}
+        ratio.note = f"per-run ratios, started back to back; CPU-time ratio {cpu_ratio:.2f}×"
 
     def due(self, size: int, db: Path) -> None:
         f = self.fig(f"due.cli@{size}")
         if not (dbs.PKG / "commands" / "due.py").exists():
             f.missing("crm_tui/commands/due.py")
             return
+        cpu: list[float] = []
         for _ in range(self.runs):
             run = run_timed([*crm_argv(), "--db", str(db), "due"], self.env)
             if run.returncode != 0:
                 f.failed(run.stderr.strip()[-200:])
                 return
             f.runs.append(run.seconds)
-        f.details = {"output_lines": run.stdout.count("\n")}
+            cpu.append(run.cpu_seconds)
+        f.details = {"output_lines": run.stdout.count("\n"), "cpu_s": cpu}
+        f.note = cpu_note(cpu)
 
     def tui(self, size: int, db: Path) -> None:
         keys = self.fig(f"search.keystroke@{size}")
@@ -191,7 +201,12 @@ class Bench:
                 for k in sessions[0]["keystrokes"]
             ],
         }  # fmt: skip
-        keys.note = f"{len(keys.runs)} keystrokes typing {sessions[0]['query']!r}"
+        key_cpu = [k["cpu"] * 1000 for s in sessions for k in s["keystrokes"]]
+        keys.details["cpu_ms"] = [round(c, 2) for c in key_cpu]
+        keys.note = (
+            f"{len(keys.runs)} keystrokes typing {sessions[0]['query']!r}; "
+            f"CPU {statistics.median(key_cpu):.1f} ms"
+        )
         if not all(k["ok"] for s in sessions for k in s["keystrokes"]):
             keys.note += "; some keystrokes did not update the list"
         mem.runs = [s["maxrss_mb"] for s in sessions]
@@ -208,10 +223,12 @@ class Bench:
                 "first_frame_ms": [round(e["first_frame"] * 1000, 1) for e in entries],
                 "ready_ms": [round(e["ready"] * 1000, 1) for e in entries],
                 "second_visit_ms": [round(e["ready_again"] * 1000, 1) for e in entries],
+                "ready_cpu_ms": [round(e["ready_cpu"] * 1000, 1) for e in entries],
                 "rows_loaded": sessions[0]["rows"].get(mode),
             }
-            f.note = "first visit; second visit median {:.0f} ms".format(
-                sorted(e["ready_again"] for e in entries)[len(entries) // 2] * 1000
+            f.note = "first visit (CPU {:.0f} ms to ready); second visit {:.0f} ms".format(
+                statistics.median(e["ready_cpu"] for e in entries) * 1000,
+                statistics.median(e["ready_again"] for e in entries) * 1000,
             )
             if mode == "reports":
                 final.runs = [e["ready"] * 1000 for e in entries]
@@ -232,13 +249,17 @@ class Bench:
                 continue
             argv = [*crm_argv(), "--db", str(db.path), "report", name, "--as-of", db.as_of]
             argv += ["--format", "csv"]
+            cpu: list[float] = []
             for _ in range(self.runs):
                 run = run_timed(argv, self.env)
                 if run.returncode != 0:
                     f.failed(run.stderr.strip()[-200:])
                     break
                 f.runs.append(run.seconds)
-            f.details = {"output_lines": run.stdout.count("\n")} if f.runs else {}
+                cpu.append(run.cpu_seconds)
+            if f.runs:
+                f.details = {"output_lines": run.stdout.count("\n"), "cpu_s": cpu}
+                f.note = cpu_note(cpu)
         self.pandas(size, db)
 
     def pandas(self, size: int, db: dbs.BenchDb) -> None:
@@ -252,7 +273,8 @@ class Bench:
             return
         csv_path, how = dbs.orders_csv(db.path, self.work / f"orders-{size}.csv", self.env)
         argv = [sys.executable, str(ROOT / "bench" / "pandas_rfm.py"), str(csv_path), db.as_of]
-        compute = []
+        compute: list[float] = []
+        pd_cpu: list[float] = []
         for _ in range(self.runs):
             run = run_timed(argv, self.env)
             if run.returncode != 0:
@@ -260,6 +282,7 @@ class Bench:
                 ratio.failed("pandas failed")
                 return
             pd_fig.runs.append(run.seconds)
+            pd_cpu.append(run.cpu_seconds)
             compute.append(json.loads(run.stderr.strip().splitlines()[-1])["compute_seconds"])
         pd_fig.note = f"orders CSV from {how}"
         pd_fig.details = {
@@ -289,6 +312,7 @@ class Bench:
         csv_path = dbs.customers_csv(source, self.work / f"customers-{rows}.csv", rows)
         template = dbs.empty_db(self.work / "empty.db", self.env)
         runs = max(1, min(self.runs, 3))
+        cpu: list[float] = []
         for n in range(runs):
             target = dbs.copy_db(template, self.work / f"import-{n}.db")
             argv = [*crm_argv(), "--db", str(target), "import", "customers", str(csv_path)]
@@ -297,14 +321,21 @@ class Bench:
                 f.failed(f"exit {run.returncode}: {run.stderr.strip()[-200:]}")
                 return
             f.runs.append(run.seconds)
+            cpu.append(run.cpu_seconds)
             conn = sqlite3.connect(target)
             (imported,) = conn.execute("SELECT count(*) FROM customer").fetchone()
             conn.close()
-            f.details = {"exit": run.returncode, "imported": imported, "csv_rows": rows}
+            f.details = {
+                "exit": run.returncode,
+                "imported": imported,
+                "csv_rows": rows,
+                "cpu_s": cpu,
+            }
             if run.returncode == 3:
                 f.note = f"{rows - imported} rows rejected"
             target.unlink()
-        f.note = f.note or f"{f.details['imported']:,} customers imported (fresh database each run)"
+        f.note = f.note or f"{f.details['imported']:,} customers imported into a fresh database"
+        f.note += f"; {cpu_note(cpu)}"
 
     # --- all -------------------------------------------------------------------
 
@@ -361,6 +392,10 @@ class Bench:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def cpu_note(cpu: list[float]) -> str:
+    return f"CPU {statistics.median(cpu):.3f} s" if cpu else ""
 
 
 def _step_of(key: str) -> str:

@@ -31,10 +31,23 @@ class StartupTimeout(Exception):
     pass
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process (all its threads) has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def first_frame(
     argv: list[str], needle: str, env: dict[str, str], cwd: Path, timeout: float = 60.0
-) -> float:
-    """Seconds from fork to the first output containing ``needle``; the child is then killed."""
+) -> tuple[float, float]:
+    """(wall, cpu) seconds from fork to the first output containing ``needle``.
+
+    The CPU time (all threads of the child, from /proc) is what the start-up costs
+    regardless of how busy the machine is; the child is killed afterwards.
+    """
     target = needle.encode()
     start = time.perf_counter()
     pid, fd = pty.fork()
@@ -65,7 +78,7 @@ def first_frame(
             # Only recent output can complete the needle; strip escapes on a window.
             window = bytes(raw[-(len(chunk) + 4096) :])
             if target in ANSI.sub(b"", window):
-                return time.perf_counter() - start
+                return time.perf_counter() - start, cpu_seconds(pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

@@ -132,7 +132,7 @@ async def session(db: str, query: str, rounds: int, width: int, height: int) -> 
             typed = ""
             for key in query:
                 typed += key
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 send_key(app, key)
                 ok = await until(
                     pilot,
@@ -140,8 +140,15 @@ async def session(db: str, query: str, rounds: int, width: int, height: int) -> 
                 )
                 screen._on_timer_update()
                 seconds = time.perf_counter() - start
+                cpu = time.process_time() - cpu
                 result["keystrokes"].append(
-                    {"typed": typed, "seconds": seconds, "rows": table.row_count, "ok": ok}
+                    {
+                        "typed": typed,
+                        "seconds": seconds,
+                        "cpu": cpu,
+                        "rows": table.row_count,
+                        "ok": ok,
+                    }
                 )
             await pilot.press("escape")  # clear search and filters, focus the table
             await settle(app, pilot)
@@ -152,7 +159,7 @@ async def session(db: str, query: str, rounds: int, width: int, height: int) -> 
         await settle(app, pilot)
         for key, mode, module in SCREENS:
             entry: dict = {"placeholder": is_placeholder(module)}
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             send_key(app, key)
             await until(pilot, lambda m=mode: app.current_mode == m and app.screen.is_mounted)
             await pilot._wait_for_screen()
@@ -160,6 +167,7 @@ async def session(db: str, query: str, rounds: int, width: int, height: int) -> 
             entry["first_frame"] = time.perf_counter() - start
             await settle(app, pilot)
             entry["ready"] = time.perf_counter() - start
+            entry["ready_cpu"] = time.process_time() - cpu
             entry["screen"] = type(app.screen).__name__
             entry["mode"] = app.current_mode
             result["rows"][mode] = widget_rows(app.screen)
