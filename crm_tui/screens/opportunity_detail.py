@@ -29,6 +29,7 @@ def _text(value) -> str:
 class OpportunityDetailScreen(Localized, ModalScreen[bool]):
     """Dismisses with True when something was changed (the board then reloads)."""
 
+    CSS_PATH = "pipeline.tcss"
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("space", "toggle", "Tick criterion"),
@@ -49,11 +50,11 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
             yield Label("", id="detail-title", classes="dialog-title")
             with VerticalScroll(id="detail-body"):
                 yield Static("", id="detail-fields")
-                yield Label("", id="criteria-title", classes="field-label")
+                yield Label("", id="criteria-title", classes="detail-section")
                 yield OptionList(id="criteria")
-                yield Label(_("Stage history"), classes="field-label")
+                yield Label(_("Stage history"), classes="detail-section")
                 yield Static("", id="detail-history")
-                yield Label(_("Interactions"), classes="field-label")
+                yield Label(_("Interactions"), classes="detail-section")
                 yield Static("", id="detail-interactions")
         yield Footer()
 

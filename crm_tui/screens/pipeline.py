@@ -26,6 +26,7 @@ from crm_tui.widgets.localized import Localized
 #: Columns left to right: the open stages, then won, after-sales and lost.
 BOARD_STAGES: tuple[str, ...] = enums.STAGE_LADDER + ("lost",)
 UNDO_DEPTH = 20
+MIN_COLUMN_WIDTH = 22
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,13 @@ class PipelineScreen(Localized, Screen):
         self.query_one("#pipeline-status", Label).update(
             "" if empty else "  ·  ".join(p for p in (status, closed, marks) if p)
         )
+
+    def on_resize(self) -> None:
+        """Share the width while columns stay readable; otherwise fixed widths and scroll sideways."""
+        narrow = self.size.width < MIN_COLUMN_WIDTH * len(BOARD_STAGES)
+        for col in self.columns:
+            col.set_class(narrow, "fixed")
+        self.call_after_refresh(self.set_column, self.column_index)
 
     # --- cursor ----------------------------------------------------------------
 

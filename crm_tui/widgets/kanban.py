@@ -12,8 +12,11 @@ import datetime as dt
 from collections.abc import Callable
 
 from rich.cells import cell_len, set_cell_size
+from rich.console import Group
 from rich.segment import Segment
 from rich.style import Style
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Size
@@ -231,7 +234,8 @@ class KanbanColumn(Vertical):
     """One stage: header with name, count, total and weighted amount, then its cards."""
 
     DEFAULT_CSS = """
-    KanbanColumn { width: 1fr; min-width: 22; height: 1fr; border-right: vkey $panel; }
+    KanbanColumn { width: 1fr; height: 1fr; border-right: vkey $panel; }
+    KanbanColumn.fixed { width: 24; }
     KanbanColumn > .column-header { height: 3; padding: 0 1; background: $panel; }
     KanbanColumn.active > .column-header { background: $primary 50%; text-style: bold; }
     KanbanColumn > .column-empty { color: $text-muted; padding: 1 1; height: auto; display: none; }
@@ -256,18 +260,32 @@ class KanbanColumn(Vertical):
         return self.query_one(CardList)
 
     def header_text(self) -> str:
+        """The header as plain text (name and count, total, weighted), one line each."""
+        return "\n".join(f"{left} {right}" for left, right in self._header_rows())
+
+    def _header_rows(self) -> list[tuple[str, str]]:
         s = self.summary
-        title = f"{self.title} ({s.count})"
-        if self.note:
-            title += f" · {self.note}"
-        return (
-            f"{title}\n{_('Total')} {display_amount(s.amount_cents)}\n"
-            f"{_('Weighted')} {display_amount(s.weighted_cents)}"
-        )
+        title = f"{self.title} · {self.note}" if self.note else self.title
+        return [
+            (title, str(s.count)),
+            (_("Total"), display_amount(s.amount_cents)),
+            (_("Weighted"), display_amount(s.weighted_cents)),
+        ]
+
+    def header(self) -> Group:
+        """Labels left, numbers right; a long stage name is cut, never the numbers."""
+        lines = []
+        for i, (left, right) in enumerate(self._header_rows()):
+            grid = Table.grid(expand=True)
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+            grid.add_column(justify="right", no_wrap=True)
+            grid.add_row(Text(left, style="bold" if i == 0 else ""), Text(" " + right))
+            lines.append(grid)
+        return Group(*lines)
 
     def show(self, summary: ColumnSummary, fetch: Fetch, cursor: int | None = None) -> None:
         self.summary = summary
-        self.query_one(".column-header", Static).update(self.header_text())
+        self.query_one(".column-header", Static).update(self.header())
         self.set_class(summary.count == 0, "empty")
         self.cards.load(summary.count, fetch, cursor)
 
