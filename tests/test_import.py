@@ -49,7 +49,7 @@ def crm(db, *args: str) -> int:
 
 
 @pytest.fixture
-def base(db, tmp_path):
+def base(db, tmp_path, capsys):
     """A database holding one customer with a contact, for the kinds that reference customers."""
     f = tmp_path / "base.csv"
     f.write_text(
@@ -57,7 +57,9 @@ def base(db, tmp_path):
         '"ACME Co., Ltd.",Ann,138 0013 8000,ann@acme.com\n',
         encoding="utf-8",
     )
-    assert crm(db, "import", "customers", str(f)) == 0
+    status = crm(db, "import", "customers", str(f))
+    err = capsys.readouterr().err
+    assert status == 0, err
     return db
 
 
