@@ -510,3 +510,18 @@ def test_spreadsheet_date_forms(base, tmp_path):
         ("2026-03-01 10:05:00",),
         ("2026-03-02 11:06:00",),
     ]
+
+
+def test_bulk_load_recreates_the_same_indexes(db, tmp_path, monkeypatch):
+    from crm_tui.store import import_customers
+
+    monkeypatch.setattr(import_customers, "BULK_INDEX_ROWS", 2)
+    schema = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    before = rows(db.path, schema)
+    f = tmp_path / "c.csv"
+    f.write_text("name,contact_name,contact_phone\nA,Al,13800000001\nB,Bo,13800000002\n", "utf-8")
+    assert crm(db, "import", "customers", str(f)) == 0
+    assert rows(db.path, schema) == before
+    assert rows(db.path, "SELECT count(*) FROM customer") == [(2,)]
+    plan = rows(db.path, "EXPLAIN QUERY PLAN SELECT id FROM customer WHERE name_norm = 'a'")
+    assert "ix_customer_name_norm" in plan[0][-1]
