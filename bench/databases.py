@@ -39,6 +39,7 @@ class BenchDb:
     seed: int
     as_of: str
     build_seconds: float | None  # None when not built by `crm demo` (fallback generator)
+    build_cpu_seconds: float | None
     built_with: str
     built_now: bool
     first_code: str = ""  # code of the first customer on the default (name) sort
@@ -94,8 +95,9 @@ def ensure_db(
         if meta.get("params") == params:
             log(f"reusing {path.name} (built {meta['built_at']})")
             return BenchDb(
-                path, customers, seed, as_of, meta.get("build_seconds"), meta["built_with"],
-                False, meta.get("first_code", ""), meta.get("counts"),
+                path, customers, seed, as_of, meta.get("build_seconds"),
+                meta.get("build_cpu_seconds"), meta["built_with"], False,
+                meta.get("first_code", ""), meta.get("counts"),
             )  # fmt: skip
     if not DEMO_COMMAND.exists() and not DEMO_STORE.exists():
         return None
@@ -109,6 +111,7 @@ def ensure_db(
         if run.returncode != 0:
             raise RuntimeError(f"crm demo failed ({run.returncode}): {run.stderr.strip()[-500:]}")
         seconds, built_with = run.seconds, "crm demo"
+        cpu: float | None = run.cpu_seconds
     else:
         code = (
             "import datetime as dt, sys\n"
@@ -121,18 +124,20 @@ def ensure_db(
         if run.returncode != 0:
             raise RuntimeError(f"demo generate failed: {run.stderr.strip()[-500:]}")
         seconds, built_with = None, "crm_tui.store.demo.generate (no crm demo yet)"
+        cpu = None
     first = _first_code(path)
     counts = _counts(path)
     meta = {
         "params": params,
         "build_seconds": seconds,
+        "build_cpu_seconds": cpu,
         "built_with": built_with,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "first_code": first,
         "counts": counts,
     }
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-    return BenchDb(path, customers, seed, as_of, seconds, built_with, True, first, counts)
+    return BenchDb(path, customers, seed, as_of, seconds, cpu, built_with, True, first, counts)
 
 
 def empty_db(path: Path, env: dict[str, str]) -> Path:

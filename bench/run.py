@@ -124,6 +124,8 @@ class Bench:
             else:
                 f.runs = [db.build_seconds]
                 f.note = "measured now" if db.built_now else "recorded when the database was built"
+                if db.build_cpu_seconds is not None:
+                    f.note += f"; CPU {db.build_cpu_seconds:.1f} s"
             f.details = {"db": db.path.name, "built_with": db.built_with, "counts": db.counts}
 
     # --- per database ----------------------------------------------------------
