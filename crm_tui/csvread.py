@@ -257,7 +257,8 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
     for index, cell in enumerate(header):
         name = aliases.get(_key(cell))
         if name is None or name in columns.values():
-            if cell.strip():
+            # `reason` is what FILE.rejected.csv adds: a fixed rejected file imports quietly
+            if cell.strip() and _key(cell) != "reason":
                 unknown.append(cell.strip())
             continue
         columns[index] = name

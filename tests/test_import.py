@@ -525,3 +525,16 @@ def test_bulk_load_recreates_the_same_indexes(db, tmp_path, monkeypatch):
     assert rows(db.path, "SELECT count(*) FROM customer") == [(2,)]
     plan = rows(db.path, "EXPLAIN QUERY PLAN SELECT id FROM customer WHERE name_norm = 'a'")
     assert "ix_customer_name_norm" in plan[0][-1]
+
+
+def test_fixed_rejected_file_imports_cleanly(base, tmp_path, capsys):
+    f = tmp_path / "o.csv"
+    f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,2026-13-02,5\n", "utf-8")
+    assert crm(base, "import", "orders", str(f)) == 3
+    rejected = tmp_path / "o.csv.rejected.csv"
+    fixed = rejected.read_text("utf-8-sig").replace("2026-13-02", "2026-12-02")
+    rejected.write_text(fixed, "utf-8-sig")
+    capsys.readouterr()
+    assert crm(base, "import", "orders", str(rejected)) == 0
+    assert "unknown columns" not in capsys.readouterr().err
+    assert rows(base.path, "SELECT sum(amount_cents) FROM sales_order") == [(10500,)]
