@@ -211,3 +211,25 @@ def test_merge_through_an_orm_session(db, conn):
     with db.session() as s:
         undo_last_merge(s)
     assert conn.execute("SELECT count(*) FROM customer").fetchone() == (2,)
+
+
+def test_undo_when_the_dropped_id_was_reused(conn):
+    keep, drop = populate(conn)
+    merge_customers(conn, keep, drop)
+    reused = add_customer(conn, "C9", "Newcomer", "newcomer")
+    assert reused == drop  # SQLite hands out max(id) + 1 again
+    conn.commit()
+    restored = undo_last_merge(conn)
+    conn.commit()
+    assert restored not in (keep, drop)
+    name, primary = conn.execute(
+        "SELECT name, primary_contact_id FROM customer WHERE id = ?", (restored,)
+    ).fetchone()
+    assert name == "ACME Ltd"
+    assert conn.execute("SELECT customer_id FROM contact WHERE id = ?", (primary,)).fetchone() == (
+        restored,
+    )
+    for table in CHILDREN:
+        n = conn.execute(f"SELECT count(*) FROM {table} WHERE customer_id = ?", (restored,))
+        assert n.fetchone() == (1,), table
+    assert sq.check(conn) == []

@@ -274,9 +274,6 @@ def undo_last_merge(conn_or_session: Any) -> int:
         conn.execute(
             f"UPDATE customer SET {field} = NULL WHERE id = ? AND {field} IS ?", (keep_id, value)
         )
-    if taken:
-        for field in ("primary_contact_id", "decision_maker_id"):
-            conn.execute(f"UPDATE customer SET {field} = NULL WHERE id = ?", (drop_id,))
     stamp = _now()
     conn.execute(
         "UPDATE customer SET updated_at = ?, version = version + 1 WHERE id = ?", (stamp, keep_id)
