@@ -239,6 +239,33 @@ async def test_log_without_customer_asks_for_one(loop_db):
         assert table.row_count == 4 and table.row(0)[4] == "微信确认交期"
 
 
+async def test_log_screen_search_open_and_delete(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        assert [table.row(i)[4] for i in range(table.row_count)] == [
+            "Quote walkthrough",
+            "报价讨论",
+            "Kick-off",
+        ]  # newest first
+        await pilot.press("slash", *"报价", "enter")
+        await pilot.pause()
+        assert table.row_count == 1 and table.row(0)[4] == "报价讨论"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "报价讨论" in str(app.screen.query_one("#interaction-card").render())
+        await pilot.press("escape")
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await _settle(pilot)
+        assert table.row_count == 0
+        with loop_db.reading() as conn:
+            assert conn.execute("SELECT count(*) FROM interaction").fetchone()[0] == 2
+
+
 # --- snapshots ---------------------------------------------------------------------
 
 

@@ -135,6 +135,7 @@ class InteractionsScreen(Localized, Screen):
     def __init__(self) -> None:
         super().__init__()
         self.customer_filter: tuple[int, str] | None = None
+        self._pending = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader("interactions")
@@ -217,12 +218,22 @@ class InteractionsScreen(Localized, Screen):
         self.query_one("#log-status", Label).update(status)
 
     @on(Input.Changed)
+    def _text_changed(self) -> None:
+        # A very common search word can match most of a large log: wait for a pause in typing.
+        if self._pending is not None:
+            self._pending.stop()
+        self._pending = self.set_timer(0.2, self.reload)
+
     @on(Select.Changed)
     def _filters_changed(self) -> None:
         self.reload()
 
     @on(Input.Submitted)
     def _search_done(self) -> None:
+        if self._pending is not None:
+            self._pending.stop()
+            self._pending = None
+        self.reload()
         self.query_one(VirtualTable).focus()
 
     @on(VirtualTable.Selected, "#log")

@@ -213,17 +213,25 @@ def neglected_accounts(
     return items
 
 
-def review_queue(conn, today: dt.date, neglected_days: int = 30) -> list[dict[str, Any]]:
+def review_queue(
+    conn, today: dt.date, neglected_days: int = 30, *, limit: int = 300
+) -> list[dict[str, Any]]:
     """The daily review: overdue and today's tasks by priority, then neglected accounts.
 
     Each item has ``kind`` ("task" or "neglected"), ``customer_id`` and the fields
     of :func:`due_group` or :func:`neglected_accounts`. A neglected customer who
     already has a task in the queue is not listed twice.
     """
+    # SQL applies the same order as priority_key so only the first ``limit`` rows travel.
     cur = conn.execute(
-        f"SELECT {_TASK_COLUMNS}, {_WEIGHTED.format(cid='t.customer_id')} AS weighted_cents "
-        f"{_joins()} WHERE t.{OPEN} AND t.due <= ?",
-        (_iso(today),),
+        f"""SELECT {_TASK_COLUMNS}, {_WEIGHTED.format(cid="t.customer_id")} AS weighted_cents
+            {_joins()} WHERE t.{OPEN} AND t.due <= ?
+            ORDER BY t.due,
+                     CASE c.level WHEN 'A' THEN 4 WHEN 'B' THEN 3 WHEN 'C' THEN 2
+                                  WHEN 'D' THEN 1 ELSE 0 END DESC,
+                     weighted_cents DESC, coalesce(t.due_time, '99:99'), t.id
+            LIMIT ?""",
+        (_iso(today), limit),
     )
     tasks = _decorate(rows(cur), today)
     for item in tasks:

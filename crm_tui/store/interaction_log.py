@@ -100,10 +100,19 @@ def list_interactions(
 ) -> list[dict[str, Any]]:
     """One page of the log, newest first."""
     where, params = _where(f or LogFilter())
+    # Page the ids on the index first, then join the names for those rows only:
+    # otherwise OFFSET would run the joins for every skipped row.
     return rows(
         conn.execute(
-            f"SELECT {_COLUMNS} {_JOINS} {where} ORDER BY i.occurred_at DESC, i.id DESC "
-            "LIMIT ? OFFSET ?",
+            f"""WITH page AS (
+                  SELECT i.id, i.occurred_at FROM interaction i {where}
+                  ORDER BY i.occurred_at DESC, i.id DESC LIMIT ? OFFSET ?)
+                SELECT {_COLUMNS} FROM page
+                JOIN interaction i ON i.id = page.id
+                JOIN customer c ON c.id = i.customer_id
+                LEFT JOIN contact ct ON ct.id = i.contact_id
+                LEFT JOIN opportunity o ON o.id = i.opportunity_id
+                ORDER BY page.occurred_at DESC, page.id DESC""",
             (*params, limit, offset),
         )
     )
