@@ -288,7 +288,7 @@ class PipelineScreen(Localized, Screen):
                     return
         extra: dict = {}
         create_order = False
-        if target == "won":
+        if target == "won" and card.stage != "after_sales":  # back from after-sales: still won
             from crm_tui.screens.dialogs.won_dialog import WonDialog
 
             won = await app.push_screen_wait(

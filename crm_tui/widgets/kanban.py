@@ -139,7 +139,9 @@ class CardList(ScrollView, can_focus=False):
         if top < y:
             self.scroll_to(y=top, animate=False)
         elif top + CARD_HEIGHT - 1 > y + height:
-            self.scroll_to(y=top + CARD_HEIGHT - 1 - height, animate=False)
+            # keep whole cards at the top edge: round the offset up to a card boundary
+            lowest = top + CARD_HEIGHT - 1 - height
+            self.scroll_to(y=-(-lowest // CARD_HEIGHT) * CARD_HEIGHT, animate=False)
 
     def set_active(self, active: bool) -> None:
         self.active = active

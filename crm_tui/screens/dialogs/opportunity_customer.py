@@ -19,6 +19,7 @@ from crm_tui.widgets.localized import Localized
 class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
     """Type part of a name, code, contact, phone or tag; enter picks. Dismisses with (id, name)."""
 
+    CSS_PATH = "../pipeline.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("down", "focus_list", "Results", show=False),
@@ -34,7 +35,7 @@ class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
             yield Label(_("New opportunity: pick the customer"), classes="dialog-title")
             yield Input(placeholder=_("Type to search customers"), id="customer-search")
             yield OptionList(id="customer-results")
-            yield Label("", id="customer-hint", classes="field-label")
+            yield Label("", id="customer-hint", classes="picker-hint")
 
     def on_mount(self) -> None:
         self.conn = self.db.connect(readonly=True)
