@@ -3,7 +3,7 @@
 A report function takes a standard-library ``sqlite3`` connection (from
 ``Database.reading()``) and an as-of date (weekly: an ISO week) and returns a
 :class:`Report`. Rows hold typed values -- money as integer cents, shares as
-``Decimal`` with four places, dates as ``datetime.date`` -- and each
+``Decimal`` with exactly four places (:func:`ratio`), dates as ``datetime.date`` -- and each
 :class:`Column` says how to render its value; :mod:`crm_tui.reports.output`
 turns a report into CSV, JSON or an aligned text table. Nothing here imports
 SQLAlchemy, SQLModel or Textual, so ``crm report`` starts fast.

@@ -15,10 +15,12 @@ the UI language, East Asian wide characters counted as two columns so Chinese al
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import unicodedata
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -86,8 +88,9 @@ def table_value(kind: str, value: Any, vocabulary: Any = None) -> str:
 
 _CSV_FORMAT = {
     "money": format_amount,
-    "ratio": lambda v: f"{v:.4f}",
-    "date": lambda v: v.isoformat(),
+    # ratios are Decimals with exactly four places (reports.ratio), so str() is the format
+    "ratio": str,
+    "date": dt.date.isoformat,
 }
 
 
@@ -96,12 +99,13 @@ def csv_rows(report: Report) -> list[list[Any]]:
     cols = report.csv_columns
     keys = [c.key for c in cols]
     special = [(i, _CSV_FORMAT[c.kind]) for i, c in enumerate(cols) if c.kind in _CSV_FORMAT]
+    pick = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
     out: list[list[Any]] = [keys]
     for row in report.rows:
         if "_kinds" in row:
             out.append([csv_value(_kind(row, c), row.get(c.key)) for c in cols])
             continue
-        values = [row[k] for k in keys]
+        values = list(pick(row))
         for i, fmt in special:
             if values[i] is not None:
                 values[i] = fmt(values[i])
