@@ -55,7 +55,7 @@ class LogSource:
 def log_columns() -> list[ColumnDef]:
     return [
         ColumnDef(_("When"), 16),
-        ColumnDef(_("Channel"), 10),
+        ColumnDef(_("Channel"), 14),
         ColumnDef(_("Customer")),
         ColumnDef(_("Subject")),
         ColumnDef(_("Attitude"), 8),
