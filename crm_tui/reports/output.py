@@ -75,7 +75,7 @@ def table_value(kind: str, value: Any, vocabulary: Any = None) -> str:
     if kind == "money":
         return display_amount(int(value))
     if kind == "ratio":
-        return f"{Decimal(value) * 100:.1f}%"
+        return f"{Decimal(value) * 100:.2f}%"
     if kind == "date":
         return value.isoformat()
     if kind == "enum" and vocabulary is not None:
