@@ -16,6 +16,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,11 @@ _DAY_SECONDS = 86400
 _HISTORY_DAYS = 1200  # oldest day any generated record may fall on
 _FUTURE_DAYS = 400  # furthest day ahead (due dates, expected closes)
 _CHUNK = 1000  # customers per executemany batch
+
+
+def _cache_kib(customers: int) -> int:
+    """Page cache for the load: about the size of the data (~8 KiB a customer), 64–256 MiB."""
+    return max(65536, min(262144, customers * 8))
 
 
 class DemoError(Exception):
@@ -261,8 +267,17 @@ _PROB = {"initial_contact": 10, "needs_confirmed": 25, "proposal": 50, "negotiat
 # outcome of a deal of an active customer: (index into ladder or -1 for lost, weight)
 _STAGE_CHOICES = (0, 1, 2, 3, 4, 5, -1)
 _STAGE_WEIGHTS = (20, 15, 12, 10, 20, 8, 15)
+#: (from, to) stage changes of a deal that reached ladder step k, won/open or lost after it
+_PATHS = tuple(
+    tuple(zip((None, *_LADDER[:k]), _LADDER[: k + 1], strict=True)) for k in range(len(_LADDER))
+)
+_LOST_PATHS = tuple(p + ((p[-1][1], "lost"),) for p in _PATHS[:4])
 _CLOSED_CHOICES = (4, 5, -1)
 _CLOSED_WEIGHTS = (45, 15, 40)
+
+
+#: occurred_at of an interaction row, changed_at of a stage change, order_date of an order
+_by_when = itemgetter(3)
 
 
 def _cumulative(weights: tuple[int, ...]) -> list[float]:
@@ -415,7 +430,7 @@ def generate(
     conn.row_factory = None
     try:
         (cache,) = conn.execute("PRAGMA cache_size").fetchone()
-        conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading
+        conn.execute(f"PRAGMA cache_size = -{_cache_kib(customers)}")
         conn.execute("BEGIN IMMEDIATE")
         try:
             with _fast_null_binding():
@@ -571,8 +586,13 @@ def _rows(
 ):
     """Yield per chunk of customers a dict table → list of row tuples."""
     rnd = rng.random
-    rint = rng.randint
-    lognorm = rng.lognormvariate
+    exp = math.exp
+    normals = [rng.gauss(0.0, 1.0) for _n in range(4096)]
+
+    def lognorm(mu: float, sigma: float) -> float:
+        """Log-normal draw from a fixed table of normal deviates (much cheaper than a fresh one)."""
+        return exp(mu + sigma * normals[int(rnd() * 4096)])
+
     days, compact, hms = cal.days, cal.compact, cal.hms
     today = cal.today
     D = _DAY_SECONDS
@@ -614,6 +634,20 @@ def _rows(
         return out
 
     n_tpl = 1009
+
+    def opportunity_details() -> tuple:
+        """(competitor, strengths, weaknesses, key success factors, risks)."""
+        detail = rnd() < 0.5
+        return (
+            pick(_COMPETITORS) if rnd() < 0.4 else None,
+            pick(_STRENGTHS) if detail else None,
+            pick(_WEAKNESSES) if detail else None,
+            pick(_KSF) if detail else None,
+            pick(_RISKS) if detail else None,
+        )
+
+    detail_pool = [opportunity_details() for _n in range(251)]
+    n_detail = len(detail_pool)
     tpl_zh = interaction_templates(True, n_tpl)
     tpl_en = interaction_templates(False, n_tpl)
 
@@ -690,6 +724,7 @@ def _rows(
         r_tag = rows["customer_tag"]
         r_opp = rows["opportunity"]
         r_stage = rows["stage_change"]
+        stage_append = r_stage.append
         r_task = rows["task"]
         r_inter = rows["interaction"]
         r_order = rows["sales_order"]
@@ -795,7 +830,7 @@ def _rows(
                     else None
                 )
                 birthday = (
-                    f"{rint(1962, 1998)}-{rint(1, 12):02d}-{rint(1, 28):02d}"
+                    f"{1962 + int(rnd() * 37)}-{1 + int(rnd() * 12):02d}-{1 + int(rnd() * 28):02d}"
                     if rnd() < 0.35
                     else None
                 )
@@ -860,14 +895,10 @@ def _rows(
                 for g in gaps:
                     t = max(t + g * D + int(rnd() * 3600) - 1800, t + 3600)
                     times.append(t)
-                path = list(_LADDER[: reached + 1])
-                if lost:
-                    path.append("lost")
-                stage = path[-1]
-                prev = None
-                for st, tt in zip(path, times, strict=True):
-                    r_stage.append((opp_id, prev, st, ts(tt)))
-                    prev = st
+                pairs = _LOST_PATHS[reached] if lost else _PATHS[reached]
+                stage = pairs[-1][1]
+                for (frm, to), tt in zip(pairs, times, strict=True):
+                    stage_append((opp_id, frm, to, days_sp[tt // D] + hms[tt % D]))
                 created_s = ts(times[0])
                 end_t = times[-1]
                 end_day = end_t // D
@@ -895,17 +926,15 @@ def _rows(
                     actual = days[won_t // D]
                     ticks = ""
                     risk_flag = 0
-                detail = rnd() < 0.5
+                detail = detail_pool[int(rnd() * n_detail)]
+                if risk_flag and detail[4] is None:
+                    detail = detail[:4] + (pick(_RISKS),)
                 r_opp.append(
                     (
                         opp_id, cust_id, contact,
                         f"{short} {product}" if kind == "company" else f"{product} - {short}",
                         product, amount, exp_close, stage, prob, overridden,
-                        pick(_COMPETITORS) if rnd() < 0.4 else None,
-                        pick(_STRENGTHS) if detail else None,
-                        pick(_WEAKNESSES) if detail else None,
-                        pick(_KSF) if detail else None,
-                        pick(_RISKS) if detail or risk_flag else None,
+                    ) + detail + (
                         risk_flag, next_action, nad, actual,
                         pick(_LOST_REASONS_CN if zh else _LOST_REASONS_EN) if lost else None,
                         ticks, created_s, ts(end_t),
@@ -1088,12 +1117,12 @@ def _rows(
             rich = rnd()
             first_contact = days[max(0, c_day - int(rnd() * 60))] if rich < 0.9 else None
             if kind == "company" and zh:
-                address = f"{city}市{pick(districts)}{pick(_CN_ROADS)}{rint(1, 999)}号"
+                address = f"{city}市{pick(districts)}{pick(_CN_ROADS)}{1 + int(rnd() * 999)}号"
             elif kind == "company":
                 if city_py in ("sg", "hk", "uk", "us", "au", "de"):
-                    address = f"{rint(1, 300)} {pick(_EN_STREETS)}, {city_en}"
+                    address = f"{1 + int(rnd() * 300)} {pick(_EN_STREETS)}, {city_en}"
                 else:
-                    address = f"{rint(1, 999)} {pick(_CN_ROADS_EN)}, {city_en}"
+                    address = f"{1 + int(rnd() * 999)} {pick(_CN_ROADS_EN)}, {city_en}"
             else:
                 address = None
             r_customer.append(
@@ -1108,4 +1137,8 @@ def _rows(
                     ts(max(c_t, (today - 1 - (int(rnd() * min(age - 1, 90)) if age > 1 else 0)) * D + 9 * 3600)),
                 )
             )  # fmt: skip
+        # Time order within the chunk: the by-date indexes then grow in sweeps, not at random.
+        r_inter.sort(key=_by_when)
+        r_stage.sort(key=_by_when)
+        r_order.sort(key=_by_when)  # order_date
         yield rows
