@@ -328,11 +328,12 @@ class InteractionsScreen(Localized, Screen):
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
+            from crm_tui.screens.tasks import run_write
             from crm_tui.store.interactions import delete_interaction
 
-            with self.app.db.session() as session:  # type: ignore[attr-defined]
-                delete_interaction(session, record["id"])
-            self.notify(_("Interaction deleted"))
+            ok, _none = run_write(self.app, lambda s: delete_interaction(s, record["id"]))
+            if ok:
+                self.notify(_("Interaction deleted"))
             self._changed()
 
         message = _("Delete the interaction “{subject}” with {customer}?").format(

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, LoadingIndicator, Static
 
 from crm_tui.i18n import _, label
+from crm_tui.screens.tasks import run_write
 from crm_tui.store import due as q
 from crm_tui.store import enums
 from crm_tui.store.validation import display_amount
@@ -226,8 +227,12 @@ class ReviewScreen(Localized, Screen):
             return
         from crm_tui.store.tasks import complete_task
 
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
-            complete_task(session, item["id"], at=self.app.now())  # type: ignore[attr-defined]
+        ok, _done = run_write(
+            self.app,
+            lambda s: complete_task(s, item["id"], at=self.app.now()),  # type: ignore[attr-defined]
+        )
+        if not ok:
+            return
         self.tally.done += 1
         self.app.data_changed()  # type: ignore[attr-defined]
         self.advance()
@@ -238,8 +243,12 @@ class ReviewScreen(Localized, Screen):
             return
         from crm_tui.store.tasks import snooze_task
 
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
-            snooze_task(session, item["id"], days, today=self.app.today())  # type: ignore[attr-defined]
+        ok, _moved = run_write(
+            self.app,
+            lambda s: snooze_task(s, item["id"], days, today=self.app.today()),  # type: ignore[attr-defined]
+        )
+        if not ok:
+            return
         self.tally.snoozed += 1
         self.app.data_changed()  # type: ignore[attr-defined]
         self.advance()

@@ -7,7 +7,7 @@ open tasks), so a long "later" list never sits in a widget whole.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from textual import on
@@ -110,6 +110,16 @@ class DueListSource:
                         )
                     )
         return out
+
+
+def run_write(app, write: Callable[[Any], Any]) -> tuple[bool, Any]:
+    """Run ``write(session)`` in one unit of work; a failure is shown, never a crash."""
+    try:
+        with app.db.session() as session:
+            return True, write(session)
+    except Exception as exc:  # deleted or changed elsewhere, locked file, ...
+        app.show_error(_("Could not save: {error}").format(error=exc))
+        return False, None
 
 
 def _row_style(row: tuple[Any, ...]) -> str | None:
@@ -227,10 +237,13 @@ class TasksScreen(Localized, Screen):
             return
         from crm_tui.store.tasks import complete_task
 
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
-            complete_task(session, task["id"], at=self.app.now())  # type: ignore[attr-defined]
+        ok, _done = run_write(
+            self.app,
+            lambda s: complete_task(s, task["id"], at=self.app.now()),  # type: ignore[attr-defined]
+        )
         self._changed()
-        self.offer_next(task)
+        if ok:
+            self.offer_next(task)
 
     def offer_next(self, task: dict) -> None:
         """The loop never drops a customer: log what happened or schedule the next step."""
@@ -262,10 +275,12 @@ class TasksScreen(Localized, Screen):
             return
         from crm_tui.store.tasks import snooze_task
 
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
-            moved = snooze_task(session, task["id"], days, today=self.app.today())  # type: ignore[attr-defined]
-            due = moved.due
-        self.notify(_("Snoozed to {due}").format(due=due.isoformat()))
+        ok, due = run_write(
+            self.app,
+            lambda s: snooze_task(s, task["id"], days, today=self.app.today()).due,  # type: ignore[attr-defined]
+        )
+        if ok:
+            self.notify(_("Snoozed to {due}").format(due=due.isoformat()))
         self._changed()
 
     def action_new(self) -> None:
@@ -335,8 +350,7 @@ class TasksScreen(Localized, Screen):
                 return
             from crm_tui.store.tasks import delete_task
 
-            with self.app.db.session() as session:  # type: ignore[attr-defined]
-                delete_task(session, task["id"])
+            run_write(self.app, lambda s: delete_task(s, task["id"]))
             self._changed()
 
         self.app.push_screen(
