@@ -426,3 +426,41 @@ def test_snapshot_empty_pipeline(tmp_path, snap_compare, steady_header):
     assert snap_compare(
         app_for(tmp_path / "crm.db"), press=["2"], terminal_size=(120, 30), run_before=_settled
     )
+
+
+async def test_log_interaction_for_the_selected_deal(board):
+    from crm_tui.screens.dialogs.log_interaction import LogInteractionDialog
+
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["late"])
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogInteractionDialog))
+        app.screen.query_one("#field-subject").value = "Demo follow-up"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT subject, opportunity_id FROM interaction").fetchall()
+    conn.close()
+    assert rows == [("Demo follow-up", ids["late"])]
+
+
+async def test_back_from_lost_reopens_where_it_was_lost(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["late"])
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, LostDialog))
+        app.screen.query_one("#field-lost_reason").value = "Budget frozen"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.current_card().stage == "lost")
+        await settle(pilot)
+        await pilot.press("less_than_sign")
+        await wait_until(pilot, lambda: screen.current_card().stage == "proposal")
+        await settle(pilot)
+    assert [c[1] for c in changes(path, ids["late"])] == ["proposal", "lost", "proposal"]

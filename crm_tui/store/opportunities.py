@@ -627,3 +627,16 @@ def criteria_done_of(conn, opp_id: int) -> str:
     """The deal's ticked criteria as stored now (the card may be older than a tick)."""
     row = conn.execute("SELECT criteria_done FROM opportunity WHERE id = ?", (opp_id,)).fetchone()
     return row[0] if row else ""
+
+
+def search_opportunities(conn, text: str, limit: int = 15) -> list[tuple[int, str, str, str]]:
+    """(id, name, customer name, stage) of deals whose name contains ``text`` (command palette)."""
+    like = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = conn.execute(
+        "SELECT o.id, o.name, c.name, o.stage FROM opportunity o "
+        "JOIN customer c ON c.id = o.customer_id WHERE o.name LIKE ? ESCAPE '\\' "
+        "ORDER BY o.stage IN ('won', 'after_sales', 'lost'), o.expected_close IS NULL, "
+        "o.expected_close, o.id LIMIT ?",
+        (like, limit),
+    ).fetchall()
+    return [tuple(r) for r in rows]
