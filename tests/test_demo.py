@@ -250,3 +250,37 @@ def test_crm_demo_usage_errors(tmp_path, capsys, argv):
     with pytest.raises(SystemExit) as exc:
         main(["--db", str(tmp_path / "crm.db"), "demo", *argv])
     assert exc.value.code == 2
+
+
+def test_nothing_happens_after_as_of_or_before_the_customer_existed(demo_db):
+    conn, _counts, _path = demo_db
+    today = AS_OF.isoformat()
+    past_columns = {
+        "customer": ("created_at", "updated_at", "first_contact", "last_order"),
+        "contact": ("created_at",),
+        "opportunity": ("created_at", "updated_at", "actual_close", "stage_entered_at"),
+        "stage_change": ("changed_at",),
+        "interaction": ("occurred_at", "created_at"),
+        "task": ("completed_at", "created_at"),
+        "sales_order": ("order_date", "created_at"),
+        "payment": ("paid_on",),
+    }
+    for table, columns in past_columns.items():
+        for column in columns:
+            latest = conn.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]
+            assert latest is None or latest < today, (table, column, latest)
+    for table, column in (
+        ("opportunity", "created_at"),
+        ("interaction", "occurred_at"),
+        ("contact", "created_at"),
+    ):
+        early = conn.execute(
+            f"SELECT count(*) FROM {table} x JOIN customer c ON c.id = x.customer_id "
+            f"WHERE x.{column} < c.created_at"
+        ).fetchone()[0]
+        assert early == 0, table
+    paid_too_much = conn.execute(
+        "SELECT count(*) FROM sales_order o WHERE amount_cents < "
+        "(SELECT sum(amount_cents) FROM payment WHERE order_id = o.id)"
+    ).fetchone()[0]
+    assert paid_too_much == 0
