@@ -150,3 +150,13 @@ def build_report(
         return forecast(conn, as_of, targets)
     module = importlib.import_module(f"crm_tui.reports.{name}")
     return getattr(module, name)(conn, as_of)
+
+
+def fetch_tuples(conn: Any, sql: str, params: Any = ()) -> list[tuple]:
+    """All rows of ``sql`` as plain tuples (cheaper than ``sqlite3.Row`` for big results)."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    try:
+        return cur.execute(sql, params).fetchall()
+    finally:
+        cur.close()

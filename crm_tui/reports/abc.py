@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from crm_tui.reports import Column, Report, ratio
+from crm_tui.reports import Column, Report, fetch_tuples, ratio
 from crm_tui.store import enums
 
 COLUMNS = (
@@ -58,7 +58,7 @@ def classify(before_cents: int, total_cents: int) -> str:
 
 def abc(conn: sqlite3.Connection, as_of: dt.date) -> Report:
     """ABC rows, largest total first; ``extras`` count each class (``a``, ``b``, ``c``)."""
-    data = conn.execute(ABC_SQL, {"as_of": as_of.isoformat()}).fetchall()
+    data = fetch_tuples(conn, ABC_SQL, {"as_of": as_of.isoformat()})
     total = sum(row[2] for row in data)
     rows = []
     running = 0

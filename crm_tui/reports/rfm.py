@@ -24,7 +24,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 
-from crm_tui.reports import Column, Report
+from crm_tui.reports import Column, Report, fetch_tuples
 from crm_tui.store import enums
 
 COLUMNS = (
@@ -95,7 +95,7 @@ def segment(r: int, f: int, m: int) -> str:
 
 def rfm(conn: sqlite3.Connection, as_of: dt.date) -> Report:
     """RFM rows, best score first (then higher M, then code); ``tables['segments']`` sums them."""
-    data = conn.execute(RFM_SQL, {"as_of": as_of.isoformat()}).fetchall()
+    data = fetch_tuples(conn, RFM_SQL, {"as_of": as_of.isoformat()})
     days: dict[str, dt.date] = {}  # few distinct dates: parse each once
     for row in data:
         if row[2] not in days:
@@ -106,12 +106,16 @@ def rfm(conn: sqlite3.Connection, as_of: dt.date) -> Report:
     r_scores = quintile_scores(recency, higher_is_better=False)
     f_scores = quintile_scores(freq)
     m_scores = quintile_scores(money)
-    rows = []
     seg_count = dict.fromkeys(enums.RFM_SEGMENT.keys, 0)
     seg_money = dict.fromkeys(enums.RFM_SEGMENT.keys, 0)
-    for i, (code, name, last_order, frequency, monetary) in enumerate(data):
-        r, f, m = r_scores[i], f_scores[i], m_scores[i]
-        seg = segment(r, f, m)
+    combos = [r * 100 + f * 10 + m for r, f, m in zip(r_scores, f_scores, m_scores, strict=True)]
+    labels = {c: (str(c), segment(c // 100, c // 10 % 10, c % 10)) for c in set(combos)}
+    # best score first, then higher M, then code: plain tuples sort without a key function
+    order = sorted((-combos[i], -data[i][4], data[i][0], i) for i in range(len(data)))
+    rows = []
+    for _c, _m, _code, i in order:
+        code, name, last_order, frequency, monetary = data[i]
+        score, seg = labels[combos[i]]
         seg_count[seg] += 1
         seg_money[seg] += monetary
         rows.append(
@@ -122,14 +126,13 @@ def rfm(conn: sqlite3.Connection, as_of: dt.date) -> Report:
                 "recency_days": recency[i],
                 "frequency": frequency,
                 "monetary": monetary,
-                "r": r,
-                "f": f,
-                "m": m,
-                "score": f"{r}{f}{m}",
+                "r": r_scores[i],
+                "f": f_scores[i],
+                "m": m_scores[i],
+                "score": score,
                 "segment": seg,
             }
         )
-    rows.sort(key=lambda row: (-int(row["score"]), -row["monetary"], row["code"]))
     segments = Report(
         "rfm_segments",
         SEGMENT_COLUMNS,
