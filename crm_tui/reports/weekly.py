@@ -72,7 +72,7 @@ _COUNT = {
     "opportunities_created": "SELECT count(*) FROM opportunity "
     "WHERE created_at >= :start AND created_at < :end",
 }
-# Overdue at the cutoff: open tasks due before it (the partial index on open tasks), plus
+# Overdue at the cutoff: open tasks due before it (the (status, due) index), plus
 # tasks done only at or after the cutoff (the completed_at index) that were due before it.
 _OVERDUE_FROM = """(
     SELECT id, due, customer_id, title, type FROM task
