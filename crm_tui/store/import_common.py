@@ -201,9 +201,6 @@ class CustomerRefs:
 
 class Importer:
     columns: Mapping[str, Column] = {}
-    #: True when row() never touches the database: then take() / write() let a
-    #: background thread write one chunk while the next is validated.
-    pipelined = False
 
     def __init__(
         self, conn: sqlite3.Connection, table: CsvTable, result: ImportResult, opts: dict
@@ -263,12 +260,6 @@ class Importer:
         raise NotImplementedError
 
     def flush(self) -> None:
-        raise NotImplementedError
-
-    def take(self) -> Any:
-        raise NotImplementedError
-
-    def write(self, batch: Any) -> None:
         raise NotImplementedError
 
     def finish(self) -> None:

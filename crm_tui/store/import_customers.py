@@ -66,8 +66,6 @@ class CustomerImporter(Importer):
         self.next_customer = self.next_id("customer")
         self.first_new = self.next_customer
         self.next_contact = self.next_id("contact")
-        # rows never query the database unless merging, so writes can overlap validation
-        self.pipelined = self.opts["on_duplicate"] != "merge"
         self.dropped_indexes: list[str] = []
         existing = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
         if (
@@ -296,13 +294,9 @@ class CustomerImporter(Importer):
         self.touched.add(cid)
 
     def flush_tags(self) -> None:
-        self.write_tags(self.pending_tags)
-        self.pending_tags = []
-
-    def write_tags(self, pending: list[tuple[int, str]]) -> None:
-        if not pending:
+        if not self.pending_tags:
             return
-        names = sorted({t for _c, t in pending})
+        names = sorted({t for _c, t in self.pending_tags})
         self.conn.executemany("INSERT OR IGNORE INTO tag (name) VALUES (?)", [(n,) for n in names])
         ids: dict[str, int] = {}
         for start in range(0, len(names), 500):
@@ -314,41 +308,33 @@ class CustomerImporter(Importer):
                 ids[name] = tid
         self.conn.executemany(
             "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id) VALUES (?, ?)",
-            [(c, ids[t]) for c, t in pending],
+            [(c, ids[t]) for c, t in self.pending_tags],
         )
+        self.pending_tags = []
 
-    def take(self) -> tuple[list, list, list, list]:
-        """Hand over the rows waiting to be written (see Importer.pipelined)."""
-        batch = (self.pending_customers, self.pending_contacts, self.pending_tags,
-                 self.pending_search)  # fmt: skip
-        self.pending_customers, self.pending_contacts = [], []
-        self.pending_tags, self.pending_search = [], []
-        return batch
-
-    def write(self, batch: tuple[list, list, list, list]) -> None:
-        customers, contacts, tags, search = batch
-        if customers:
+    def flush(self) -> None:
+        if self.pending_customers:
             self.conn.executemany(
                 f"INSERT INTO customer ({', '.join(_CUSTOMER_INSERT)}) "
                 f"VALUES ({', '.join('?' * len(_CUSTOMER_INSERT))})",
-                customers,
+                self.pending_customers,
             )
-        if contacts:
+            self.pending_customers = []
+        if self.pending_contacts:
             self.conn.executemany(
                 f"INSERT INTO contact ({', '.join(_CONTACT_INSERT)}) "
                 f"VALUES ({', '.join('?' * len(_CONTACT_INSERT))})",
-                contacts,
+                self.pending_contacts,
             )
-        self.write_tags(tags)
-        if search:
+            self.pending_contacts = []
+        self.flush_tags()
+        if self.pending_search:
             self.conn.executemany(
                 "INSERT INTO customer_search(rowid, name, code, contacts, phones, emails, tags)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                search,
+                self.pending_search,
             )
-
-    def flush(self) -> None:
-        self.write(self.take())
+            self.pending_search = []
 
     def drop_indexes(self) -> None:
         """Drop the secondary indexes of customer and contact for a big load (inside the

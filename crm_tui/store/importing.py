@@ -15,7 +15,6 @@ import datetime as dt
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from crm_tui.csvread import read_table, row_values
@@ -139,8 +138,6 @@ def import_file(
     conn.isolation_level = None
     # a big transaction keeps its pages in memory instead of spilling them to the WAL early
     conn.execute("PRAGMA cache_size = -65536")
-    writer: ThreadPoolExecutor | None = None
-    in_flight: Future | None = None
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -159,8 +156,6 @@ def import_file(
                 "now": started_at,
             }
             importer = _IMPORTERS[kind](conn, table, result, opts)
-            if importer.pipelined:
-                writer = ThreadPoolExecutor(1, thread_name_prefix="crm-import")
             total = table.count_lines()
             pending = 0
             width = len(table.header)
@@ -180,20 +175,10 @@ def import_file(
                     result.rejected.append(RowNote(line, "; ".join(exc.reasons), cells))
                 pending += 1
                 if pending >= CHUNK:
-                    if writer is not None:
-                        # sqlite releases the GIL while it works: write this chunk
-                        # while the next one is validated (one chunk in flight)
-                        if in_flight is not None:
-                            in_flight.result()
-                        in_flight = writer.submit(importer.write, importer.take())
-                    else:
-                        importer.flush()
+                    importer.flush()
                     pending = 0
                     if progress:
                         progress(line - table.header_line, total)
-            if in_flight is not None:
-                in_flight.result()
-                in_flight = None
             importer.flush()
             importer.finish()
             if progress:
@@ -211,14 +196,9 @@ def import_file(
             else:
                 conn.execute("ROLLBACK")
         except BaseException:
-            if in_flight is not None:
-                wait([in_flight])  # the connection is free again before rolling back
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        finally:
-            if writer is not None:
-                writer.shutdown(wait=True)
     except CsvError as exc:
         raise ImportRefused(str(exc)) from None
     except sqlite3.OperationalError as exc:
