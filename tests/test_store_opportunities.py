@@ -301,3 +301,18 @@ def test_search_and_reopen(session, customer):
     assert ops.reopen_stage(conn, ids["B2"]) == "proposal"
     assert ops.count_opportunities(conn) == 6
     assert ops.criteria_done_of(conn, ids["B2"]) == ""
+
+
+def test_board_reads_need_no_orm():
+    """The pipeline's first frame reads through store.board, which must stay ORM-free."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import crm_tui.store.board, crm_tui.screens.pipeline\n"
+        "print(','.join(m for m in ('sqlalchemy', 'sqlmodel') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""

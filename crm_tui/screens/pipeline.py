@@ -8,6 +8,7 @@ reloads from the database afterwards, so a failed save leaves the card where it 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,11 +18,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from crm_tui.i18n import _, label, language
-from crm_tui.store import enums
-from crm_tui.store import opportunities as ops
+from crm_tui.store import board, enums
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.kanban import CardList, KanbanColumn
 from crm_tui.widgets.localized import Localized
+
+if TYPE_CHECKING:
+    from crm_tui.store.opportunities import Move
 
 #: Columns left to right: the open stages, then won, after-sales and lost.
 BOARD_STAGES: tuple[str, ...] = enums.STAGE_LADDER + ("lost",)
@@ -31,7 +34,7 @@ MIN_COLUMN_WIDTH = 22
 
 @dataclass(frozen=True)
 class UndoEntry:
-    move: ops.Move
+    move: Move
     order_id: int | None = None
 
 
@@ -80,7 +83,7 @@ class PipelineScreen(Localized, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.filter = ops.BoardFilter()
+        self.filter = board.BoardFilter()
         self.column_index = 0
         self.undo_stack: list[UndoEntry] = []
         self.total_deals = 0
@@ -126,16 +129,16 @@ class PipelineScreen(Localized, Screen):
         today = app.today()  # type: ignore[attr-defined]
         settings = app.settings  # type: ignore[attr-defined]
         flt = self.filter
-        self.total_deals = ops.count_opportunities(self.conn)
-        summaries = ops.column_summaries(self.conn, flt, today)
-        position = ops.card_position(self.conn, select, flt, today) if select else None
+        self.total_deals = board.count_opportunities(self.conn)
+        summaries = board.column_summaries(self.conn, flt, today)
+        position = board.card_position(self.conn, select, flt, today) if select else None
         if position:
             self.column_index = BOARD_STAGES.index(position[0])
         for col in self.columns:
             col.note = _("30 days") if col.stage in ("won", "lost") and not flt.all_closed else ""
 
-            def fetch(offset: int, limit: int, stage: str = col.stage) -> list[ops.Card]:
-                return ops.column_page(self.conn, stage, flt, today, offset, limit, settings)
+            def fetch(offset: int, limit: int, stage: str = col.stage) -> list[board.Card]:
+                return board.column_page(self.conn, stage, flt, today, offset, limit, settings)
 
             cursor = position[1] if position and position[0] == col.stage else None
             col.show(summaries[col.stage], fetch, cursor)
@@ -196,7 +199,7 @@ class PipelineScreen(Localized, Screen):
     def active_cards(self) -> CardList:
         return self.columns[self.column_index].cards
 
-    def current_card(self) -> ops.Card | None:
+    def current_card(self) -> board.Card | None:
         if self.total_deals == 0:
             return None
         return self.active_cards.current
@@ -234,7 +237,7 @@ class PipelineScreen(Localized, Screen):
         card = self.current_card()
         if card is None:
             return
-        target = ops.next_stage(card.stage)
+        target = board.next_stage(card.stage)
         if target is None:
             self.notify(_("This deal has no next stage"), severity="warning")
             return
@@ -245,9 +248,9 @@ class PipelineScreen(Localized, Screen):
         if card is None:
             return
         if card.stage == "lost":
-            target = ops.reopen_stage(self.conn, card.id)
+            target = board.reopen_stage(self.conn, card.id)
         else:
-            target = ops.previous_stage(card.stage)
+            target = board.previous_stage(card.stage)
         if target is None:
             self.notify(_("This deal is already in the first stage"), severity="warning")
             return
@@ -263,7 +266,7 @@ class PipelineScreen(Localized, Screen):
         self._move_flow(card, "lost")
 
     @work(exclusive=True, group="move-dialogs")
-    async def _move_flow(self, card: ops.Card, target: str) -> None:
+    async def _move_flow(self, card: board.Card, target: str) -> None:
         """Ask what the move needs (unticked criteria, won details, lost reason), then save it."""
         from crm_tui.screens.dialogs.confirm import ConfirmDialog
 
@@ -276,8 +279,8 @@ class PipelineScreen(Localized, Screen):
             and ladder.index(target) > ladder.index(card.stage)
         )
         if forward:
-            crit = ops.unticked_criteria(
-                card.stage, ops.criteria_done_of(self.conn, card.id), language(), settings
+            crit = board.unticked_criteria(
+                card.stage, board.criteria_done_of(self.conn, card.id), language(), settings
             )
             if crit:
                 stage = settings.stage_name(card.stage, language())
@@ -308,7 +311,8 @@ class PipelineScreen(Localized, Screen):
         self.save_move(card, target, extra, create_order)
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
-    def save_move(self, card: ops.Card, target: str, extra: dict, create_order: bool) -> None:
+    def save_move(self, card: board.Card, target: str, extra: dict, create_order: bool) -> None:
+        from crm_tui.store import opportunities as ops
         from crm_tui.store.orders import create_order as add_order
 
         app = self.app
@@ -354,6 +358,7 @@ class PipelineScreen(Localized, Screen):
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
     def save_undo(self, entry: UndoEntry) -> None:
+        from crm_tui.store import opportunities as ops
         from crm_tui.store.orders import delete_order
 
         app = self.app
@@ -443,6 +448,8 @@ class PipelineScreen(Localized, Screen):
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
     def save_delete(self, opp_id: int) -> None:
+        from crm_tui.store import opportunities as ops
+
         app = self.app
         try:
             with app.db.session() as s:  # type: ignore[attr-defined]
@@ -516,7 +523,7 @@ class PipelineScreen(Localized, Screen):
                 self.reload(select=self.current_id())
 
         dialog = OpportunityFilterDialog(
-            self.filter.level, self.filter.close_month, ops.close_months(self.conn)
+            self.filter.level, self.filter.close_month, board.close_months(self.conn)
         )
         self.app.push_screen(dialog, chosen)
 

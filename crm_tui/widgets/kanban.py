@@ -26,7 +26,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from crm_tui.i18n import _
-from crm_tui.store.opportunities import Card, ColumnSummary
+from crm_tui.store.board import Card, ColumnSummary
 from crm_tui.store.validation import display_amount
 
 CARD_HEIGHT = 6  # five lines of card and one of gap
