@@ -124,6 +124,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 DELIMITERS = ",;\t"
+#: A cell may be this long before the file is refused; long cells are rejected per row instead.
+FIELD_LIMIT = 16 * 1024 * 1024
 
 
 class CsvError(Exception):
@@ -231,6 +233,8 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
             raise CsvError(
                 _("Cannot read {file}: {problem}").format(file=path, problem=exc.strerror)
             ) from None
+    if csv.field_size_limit() < FIELD_LIMIT:
+        csv.field_size_limit(FIELD_LIMIT)
     text, encoding = decode(data)
     text = text.lstrip("\ufeff")
     if not text.strip():

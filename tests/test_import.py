@@ -538,3 +538,14 @@ def test_fixed_rejected_file_imports_cleanly(base, tmp_path, capsys):
     assert crm(base, "import", "orders", str(rejected)) == 0
     assert "unknown columns" not in capsys.readouterr().err
     assert rows(base.path, "SELECT sum(amount_cents) FROM sales_order") == [(10500,)]
+
+
+def test_huge_cell_rejects_its_row_only(base, tmp_path, capsys):
+    f = tmp_path / "o.csv"
+    f.write_text(
+        f"customer,date,amount,product\nACME,2026-01-02,1,{'x' * 200_000}\nACME,2026-01-03,2,ok\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "orders", str(f)) == 3
+    assert "line 2: product: Too long (at most 200 characters)" in capsys.readouterr().err
+    assert rows(base.path, "SELECT product FROM sales_order") == [("ok",)]
