@@ -1,0 +1,42 @@
+"""Setting a month's sales target from the forecast tab: month (YYYY-MM) and amount, checked inline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_tui.i18n import _
+from crm_tui.store.database import Database
+from crm_tui.store.targets import parse_month, set_target
+from crm_tui.store.validation import format_amount
+from crm_tui.widgets.form import FieldDef, FormScreen
+
+
+class TargetDialog(FormScreen[str]):
+    """Saves through ``store.targets.set_target``; dismisses with the month (``YYYY-MM``) or None.
+
+    A blank amount removes the month's target (config.toml's value, if any, applies again).
+    """
+
+    def __init__(self, db: Database, month: str, amount_cents: int | None = None) -> None:
+        self.db = db
+        fields = [
+            FieldDef("month", _("Month"), required=True, value=month, placeholder="2026-11"),
+            FieldDef(
+                "target",
+                _("Target amount"),
+                "money",
+                value=format_amount(amount_cents) if amount_cents else None,
+                placeholder=_("e.g. 120000; blank removes the target"),
+            ),
+        ]
+        super().__init__(fields, title=_("Monthly sales target"))
+
+    def save(self, values: dict[str, Any]) -> str:
+        month = parse_month(values.get("month") or "")
+        conn = self.db.connect()
+        try:
+            with conn:  # one transaction: committed on success, rolled back on error
+                set_target(conn, month, values.get("target"))
+        finally:
+            conn.close()
+        return month

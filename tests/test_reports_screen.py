@@ -1,0 +1,281 @@
+"""Pilot and snapshot tests of the reports screen (5): tabs, week/date keys, export, targets, charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import DataTable, Input, Label, Static, TabbedContent
+
+from crm_tui.app import make_app
+from crm_tui.reports import REPORTS, build_report
+from crm_tui.reports.output import BOM, render_csv
+from crm_tui.screens import reports as screen_module
+from crm_tui.settings import Settings
+from crm_tui.store.demo import generate
+from crm_tui.store.targets import get_targets
+from crm_tui.widgets.charts import FULL, Bar, BarChart, bar_cells
+
+AS_OF = dt.date(2026, 11, 23)
+FROZEN = dt.datetime(2026, 11, 23, 9, 30)
+
+
+@pytest.fixture
+def demo_db(db):
+    generate(db.path, customers=60, seed=5, as_of=AS_OF)
+    return db
+
+
+def app_on(db, lang="en", settings=None):
+    return make_app(db.path, lang=lang, clock=lambda: FROZEN, settings=settings)
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_reports(pilot) -> None:
+    await pilot.press("5")
+    await settle(pilot)
+
+
+async def show_tab(pilot, name: str) -> None:
+    """Step with `tab` to report ``name`` and wait for its worker."""
+    for _ in REPORTS:
+        if pilot.app.screen.current == name:
+            break
+        await pilot.press("tab")
+        await settle(pilot)
+    await settle(pilot)
+    assert pilot.app.screen.current == name
+
+
+def expected(db, name: str, as_of: dt.date = AS_OF):
+    with db.reading() as conn:
+        if name == "weekly":
+            return build_report(name, conn, as_of, week=as_of)
+        return build_report(name, conn, as_of, targets={})
+
+
+def status(app) -> str:
+    return str(app.screen.query_one("#report-status", Label).render())
+
+
+async def test_each_tab_shows_its_report(demo_db):
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        screen = app.screen
+        assert isinstance(screen, screen_module.ReportsScreen)
+        for name in REPORTS:
+            await show_tab(pilot, name)
+            report = expected(demo_db, name)
+            table = screen.query_one(f"#table-{name}", DataTable)
+            assert table.display, name
+            assert table.row_count == min(len(report.rows), screen_module.ROW_LIMIT), name
+            assert len(table.columns) == len(report.columns), name
+            assert app.focused is table
+        assert "As of 2026-11-23 · week 2026-W48" in status(app)
+
+
+async def test_charts_show_funnel_segments_and_months(demo_db):
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        funnel = app.screen.query_one("#chart-funnel", BarChart)
+        report = expected(demo_db, "funnel")
+        assert [b.parts[0] for b in funnel.bars] == [
+            r["reached"] for r in report.rows if r["stage"] != "lost"
+        ]
+        await show_tab(pilot, "rfm")
+        segments = expected(demo_db, "rfm").tables["segments"].rows
+        rfm = app.screen.query_one("#chart-rfm", BarChart)
+        assert [b.parts[0] for b in rfm.bars] == [s["customers"] for s in segments]
+        await show_tab(pilot, "forecast")
+        chart = app.screen.query_one("#chart-forecast", BarChart)
+        months = expected(demo_db, "forecast").rows
+        assert [b.label for b in chart.bars] == [r["month"] for r in months][:12]
+
+
+async def test_brackets_move_the_week_and_d_types_a_date(demo_db):
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "weekly")
+        screen = app.screen
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert screen.as_of == dt.date(2026, 11, 22)  # the Sunday of the previous week
+        assert "week 2026-W47" in status(app)
+        assert screen._cache["weekly"].params["week"] == "2026-W47"
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert "week 2026-W46" in status(app)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert screen.as_of == AS_OF  # back in the current week: as of today
+        table = screen.query_one("#table-weekly", DataTable)
+        assert table.row_count == len(expected(demo_db, "weekly").rows)
+
+        await pilot.press("d")
+        field = screen.query_one("#as-of-input", Input)
+        assert app.focused is field
+        await pilot.press(*"someday", "enter")
+        await pilot.pause()
+        error = screen.query_one("#as-of-error", Label)
+        assert "someday" in str(error.render())
+        assert screen.as_of == AS_OF
+        field.value = "2026-06-30"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.as_of == dt.date(2026, 6, 30)
+        assert not field.display
+        assert "As of 2026-06-30 · week 2026-W27" in status(app)
+        assert table.row_count == len(expected(demo_db, "weekly", dt.date(2026, 6, 30)).rows)
+
+
+async def test_ctrl_e_exports_the_shown_report(demo_db, tmp_path):
+    out = tmp_path / "exports"
+    app = app_on(demo_db, settings=Settings(export_dir=out))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        path = out / "crm-funnel-2026-11-23.csv"
+        text = path.read_bytes().decode("utf-8")
+        assert text.startswith(BOM + "stage,reached,amount,conversion\r\n")
+        assert text == render_csv(expected(demo_db, "funnel"))
+        await show_tab(pilot, "weekly")
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        weekly = (out / "crm-weekly-2026-W48.csv").read_bytes().decode("utf-8")
+        assert weekly.startswith(BOM + "section,date,customer,item,detail,amount\r\n")
+        await show_tab(pilot, "rfm")
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        rfm = (out / "crm-rfm-2026-11-23.csv").read_bytes().decode("utf-8")
+        header = "code,customer,last_order,recency_days,frequency,monetary,r,f,m,score,segment"
+        assert rfm.startswith(BOM + header + "\r\n")
+
+
+async def test_row_cap_notes_what_is_only_in_the_export(demo_db, monkeypatch):
+    monkeypatch.setattr(screen_module, "ROW_LIMIT", 10)
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "rfm")
+        rows = len(expected(demo_db, "rfm").rows)
+        assert app.screen.query_one("#table-rfm", DataTable).row_count == 10
+        note = app.screen.query_one("#note-rfm", Static)
+        assert note.display
+        assert f"{rows - 10} more in the export" in str(note.render())
+
+
+async def test_target_dialog_sets_a_month_and_reloads_the_forecast(demo_db):
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await pilot.press("T")  # only on the forecast tab
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ReportsScreen"
+        await show_tab(pilot, "forecast")
+        await pilot.press("T")
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog.__class__.__name__ == "TargetDialog"
+        assert dialog.query_one("#field-month", Input).value == "2026-11"
+        dialog.query_one("#field-target", Input).value = "lots"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert str(dialog.query_one("#error-target", Label).render())
+        dialog.query_one("#field-month", Input).value = "2026-13"
+        dialog.query_one("#field-target", Input).value = "120,000"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "2026-13" in str(dialog.query_one("#error-month", Label).render())
+        dialog.query_one("#field-month", Input).value = "2026-12"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "ReportsScreen"
+        with demo_db.reading() as conn:
+            assert get_targets(conn)["2026-12"] == 12_000_000
+        rows = app.screen._cache["forecast"].rows
+        assert next(r for r in rows if r["month"] == "2026-12")["target"] == 12_000_000
+
+
+async def test_empty_database_says_how_to_get_data(db):
+    app = app_on(db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        for name in REPORTS:
+            await show_tab(pilot, name)
+            empty = app.screen.query_one(f"#empty-{name}", Static)
+            assert empty.display, name
+            assert "d to load sample data" in str(empty.render()), name
+            assert not app.screen.query_one(f"#table-{name}", DataTable).display
+        rfm = app.screen.query_one("#empty-rfm", Static)
+        assert "No orders yet" in str(rfm.render())
+
+
+async def test_tabs_switch_with_tab_and_shift_tab(demo_db):
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        tabs = app.screen.query_one(TabbedContent)
+        await pilot.press("shift+tab")
+        await settle(pilot)
+        assert tabs.active == "tab-weekly"
+        await pilot.press("tab")
+        await settle(pilot)
+        assert tabs.active == "tab-funnel"
+
+
+def test_bar_cells_scale_stack_and_show_small_values():
+    assert bar_cells([10], 10, 8) == [(0, FULL)] * 8
+    half = bar_cells([5], 10, 8)
+    assert half == [(0, FULL)] * 4
+    assert bar_cells([3], 16, 8) == [(0, FULL), (0, "▌")]  # 1.5 cells
+    assert bar_cells([1], 10_000, 8) == [(0, "▏")]  # never invisible
+    stacked = bar_cells([5, 3], 10, 10)
+    assert [s for s, _ch in stacked] == [0] * 5 + [1] * 3
+    assert bar_cells([0, 0], 10, 10) == []
+
+
+# --- snapshots ----------------------------------------------------------------
+
+
+async def _freeze(pilot) -> None:
+    await settle(pilot)
+    pilot.app.last_backup = FROZEN  # the header's backup age comes from a real file
+    await pilot.pause()
+
+
+def _snapshot_app(db, lang="en"):
+    return app_on(db, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_funnel_snapshot(snap_compare, demo_db, lang):
+    async def before(pilot):
+        await open_reports(pilot)
+        await _freeze(pilot)
+
+    app = _snapshot_app(demo_db, lang)
+    assert snap_compare(app, terminal_size=(140, 40), run_before=before)
+
+
+def test_rfm_snapshot(snap_compare, demo_db):
+    async def before(pilot):
+        await open_reports(pilot)
+        await show_tab(pilot, "rfm")
+        await _freeze(pilot)
+
+    assert snap_compare(_snapshot_app(demo_db), terminal_size=(140, 40), run_before=before)
+
+
+def test_chart_renders_in_any_width():
+    chart = BarChart()
+    chart.bars = [Bar("a", (3,), "3"), Bar("长标签", (1,), "1", marker=2)]
+    assert chart.get_content_height(None, None, 40) == 2
