@@ -40,7 +40,8 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "contact_email": ("联系人邮箱", "邮箱", "电子邮件", "email", "e_mail"),
     },
     "contacts": {
-        "customer": ("客户", "客户名称", "客户编号", "公司名称"),
+        "customer": ("客户", "客户名称", "公司名称"),
+        "customer_code": ("客户编号",),
         "name": ("姓名", "联系人", "联系人姓名", "contact"),
         "title": ("职位",),
         "department": ("部门",),
@@ -57,7 +58,8 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "owner": ("负责销售", "负责人"),
     },
     "opportunities": {
-        "customer": ("客户", "客户名称", "客户编号"),
+        "customer": ("客户", "客户名称"),
+        "customer_code": ("客户编号",),
         "name": ("机会名称", "商机名称", "销售机会", "名称", "opportunity"),
         "contact": ("联系人", "主要联系人"),
         "product": ("产品/服务", "产品", "产品服务"),
@@ -78,7 +80,8 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "created": ("创建时间", "创建日期", "created_at"),
     },
     "interactions": {
-        "customer": ("客户", "客户名称", "客户编号"),
+        "customer": ("客户", "客户名称"),
+        "customer_code": ("客户编号",),
         "when": ("互动时间", "时间", "日期", "occurred_at"),
         "channel": ("互动方式", "方式"),
         "contact": ("联系人",),
@@ -97,7 +100,8 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "title": ("任务", "标题", "任务名称", "主题"),
         "due": ("截止日期", "到期日", "计划日期", "日期"),
         "due_time": ("时间",),
-        "customer": ("客户", "客户名称", "客户编号"),
+        "customer": ("客户", "客户名称"),
+        "customer_code": ("客户编号",),
         "type": ("类型", "任务类型"),
         "status": ("状态",),
         "goal": ("目标",),
@@ -105,7 +109,8 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "result": ("结果",),
     },
     "orders": {
-        "customer": ("客户", "客户名称", "客户编号"),
+        "customer": ("客户", "客户名称"),
+        "customer_code": ("客户编号",),
         "date": ("成交日期", "日期", "订单日期", "order_date"),
         "amount": ("成交金额", "金额", "订单金额"),
         "product": ("产品", "产品/服务"),
@@ -116,11 +121,11 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 #: Columns a file of each kind must have.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": ("name",),
-    "contacts": ("customer", "name"),
-    "opportunities": ("customer", "name"),
-    "interactions": ("customer", "when", "subject"),
+    "contacts": ("customer|customer_code", "name"),
+    "opportunities": ("customer|customer_code", "name"),
+    "interactions": ("customer|customer_code", "when", "subject"),
     "tasks": ("title", "due"),
-    "orders": ("customer", "date", "amount"),
+    "orders": ("customer|customer_code", "date", "amount"),
 }
 
 DELIMITERS = ",;\t"
@@ -266,12 +271,14 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
                 unknown.append(cell.strip())
             continue
         columns[index] = name
-    missing = [c for c in REQUIRED_COLUMNS[kind] if c not in columns.values()]
+    found = set(columns.values())
+    # "a|b": either column will do (a customer by name or by code)
+    missing = [c for c in REQUIRED_COLUMNS[kind] if not found & set(c.split("|"))]
     if missing:
         raise CsvError(
             _("{file}: missing required column(s) {columns} (found: {found})").format(
                 file=path.name,
-                columns=", ".join(missing),
+                columns=", ".join(c.replace("|", " or ") for c in missing),
                 found=", ".join(h.strip() for h in header if h.strip()) or "-",
             )
         )

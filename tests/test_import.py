@@ -281,9 +281,11 @@ def test_interactions_tasks_and_contacts(base, tmp_path):
     )
     assert crm(base, "import", "interactions", str(f)) == 3
     assert rows(base.path, "SELECT last_interaction_at FROM customer") == [("2026-04-01 09:30:00",)]
-    assert rows(base.path, "SELECT title, due, customer_id FROM task") == [
-        ("Send quote", "2026-03-05", 1)
+    # the next step stays on the interaction; tasks come from their own file (no doubles)
+    assert rows(base.path, "SELECT next_step, next_step_due FROM interaction WHERE id = 1") == [
+        ("Send quote", "2026-03-05")
     ]
+    assert rows(base.path, "SELECT count(*) FROM task") == [(0,)]
     t = tmp_path / "tasks.tsv"
     t.write_text(
         "title\tdue\tcustomer\tstatus\nCall back\t2026-05-01 14:30\tACME\t已完成\nFree\t+3d\t\t\n",
@@ -291,7 +293,7 @@ def test_interactions_tasks_and_contacts(base, tmp_path):
     )
     assert crm(base, "import", "tasks", str(t)) == 0
     got = rows(base.path, "SELECT title, due_time, status, completed_at IS NOT NULL FROM task")
-    assert got[1:] == [("Call back", "14:30", "done", 1), ("Free", None, "planned", 0)]
+    assert got == [("Call back", "14:30", "done", 1), ("Free", None, "planned", 0)]
     c = tmp_path / "contacts.csv"
     c.write_text("客户,姓名,手机,角色\nACME,Bob,13900001111,决策者\n", "utf-8")
     assert crm(base, "import", "contacts", str(c)) == 0
@@ -549,3 +551,50 @@ def test_huge_cell_rejects_its_row_only(base, tmp_path, capsys):
     assert crm(base, "import", "orders", str(f)) == 3
     assert "line 2: product: Too long (at most 200 characters)" in capsys.readouterr().err
     assert rows(base.path, "SELECT product FROM sales_order") == [("ok",)]
+
+
+def test_export_then_import_round_trip(base, tmp_path):
+    """Everything `crm export all` writes comes back the same, and nothing is doubled."""
+    from crm_tui.store import export
+
+    files = {
+        "contacts": "customer,name,mobile,role\nACME,Bob,13900001111,decision_maker\n",
+        "opportunities": "customer,name,stage,amount,contact,probability\n"
+        "ACME,Deal,proposal,1000,Bob,\nACME,Big,won,5000,,90\n",
+        "interactions": "customer,when,subject,channel,contact,next_step,next_step_due\n"
+        "ACME,2026-03-01 10:05,Call,phone,Bob,Quote,2026-03-05\n",
+        "tasks": "title,due,customer,status\nQuote,2026-03-05 09:30,ACME,planned\n",
+        "orders": "customer,date,amount,order_no\nACME,2026-01-02,100.50,SO-1\nACME,2026-02-02,7,\n",
+    }
+    for kind, text in files.items():
+        f = tmp_path / f"{kind}.csv"
+        f.write_text(text, "utf-8")
+        assert crm(base, "import", kind, str(f)) == 0, kind
+    out = tmp_path / "export"
+    out.mkdir()
+    conn = sqlite3.connect(base.path)
+    for kind in export.KINDS:
+        export.export_kind(conn, kind, out / f"{kind}.csv")
+    conn.close()
+
+    from crm_tui.store.database import Database
+
+    fresh = Database(tmp_path / "fresh.db")
+    try:
+        for kind in export.KINDS:
+            assert main(["--db", str(fresh.path), "import", kind, str(out / f"{kind}.csv")]) == 0
+        queries = {
+            "customer": "SELECT code, name, total_amount_cents, last_order,"
+            " last_interaction_at FROM customer",
+            "contact": "SELECT name, mobile, role FROM contact ORDER BY id",
+            "opportunity": "SELECT name, stage, amount_cents, probability,"
+            " probability_overridden FROM opportunity ORDER BY id",
+            "stage_change": "SELECT count(*) FROM stage_change",
+            "interaction": "SELECT occurred_at, subject, next_step, next_step_due FROM interaction",
+            "task": "SELECT title, due, due_time, status FROM task",
+            "sales_order": "SELECT order_date, amount_cents, order_no FROM sales_order ORDER BY id",
+        }
+        for table, sql in queries.items():
+            assert rows(fresh.path, sql) == rows(base.path, sql), table
+    finally:
+        fresh.close()

@@ -226,9 +226,17 @@ class Importer:
         return (self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]) + 1
 
     def customer_ref(self, values: Mapping[str, str], required: bool = True) -> int | None:
+        """The customer a row names: by ``customer_code`` when given and known (exports
+        carry both), else by ``customer`` as code, exact name or normalised name."""
+        code = values.get("customer_code", "").strip()
+        if code and code in self.customers.by_code:
+            return self.customers.by_code[code]
         text = values.get("customer", "")
         header = self.headers.get("customer", "customer")
         if not text.strip():
+            if code:
+                header = self.headers.get("customer_code", "customer_code")
+                raise RowError([f"{header}: " + _("unknown customer “{name}”").format(name=code)])
             if required:
                 raise RowError([f"{header}: {_('Required')}"])
             return None

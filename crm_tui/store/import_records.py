@@ -187,22 +187,13 @@ class InteractionImporter(Importer):
     def __init__(self, *args) -> None:
         super().__init__(*args)
         self.next_interaction = self.next_id("interaction")
-        self.next_task = self.next_id("task")
         self.pending: list[tuple] = []
-        self.tasks: list[tuple] = []
 
     def row(self, line: int, values: dict[str, str]) -> None:
+        # next_step / next_step_due are kept on the interaction but create no task here:
+        # an export carries the tasks in their own file, and re-importing both must not
+        # double them.
         cid, contact_id, v = _common_row(self, values)
-        task_id = None
-        if v.get("next_step") and v.get("next_step_due"):
-            task_id = self.next_task
-            self.next_task += 1
-            self.tasks.append(
-                (
-                    task_id, v["next_step"], "call", cid, contact_id, iso(v["next_step_due"]),
-                    "planned", self.now_text, self.now_text, 1,
-                )
-            )  # fmt: skip
         iid = self.next_interaction
         self.next_interaction += 1
         self.pending.append(
@@ -210,7 +201,7 @@ class InteractionImporter(Importer):
                 iid, cid, contact_id, stamp(v["when"]), v.get("channel") or "phone",
                 v.get("location"), v.get("our_people"), v.get("their_people"), v["subject"],
                 v.get("content"), v.get("feedback"), v.get("attitude"), v.get("key_facts"),
-                v.get("next_step"), iso(v.get("next_step_due")), task_id, self.now_text,
+                v.get("next_step"), iso(v.get("next_step_due")), None, self.now_text,
                 self.now_text, 1,
             )
         )  # fmt: skip
@@ -218,13 +209,6 @@ class InteractionImporter(Importer):
         self.result.imported += 1
 
     def flush(self) -> None:
-        if self.tasks:
-            self.conn.executemany(
-                "INSERT INTO task (id, title, type, customer_id, contact_id, due, status,"
-                " created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self.tasks,
-            )
-            self.tasks = []
         if self.pending:
             self.conn.executemany(
                 "INSERT INTO interaction (id, customer_id, contact_id, occurred_at, channel,"
