@@ -284,3 +284,19 @@ def test_nothing_happens_after_as_of_or_before_the_customer_existed(demo_db):
         "(SELECT sum(amount_cents) FROM payment WHERE order_id = o.id)"
     ).fetchone()[0]
     assert paid_too_much == 0
+
+
+def test_cancelling_from_progress_leaves_the_database_as_it_was(tmp_path):
+    path = tmp_path / "crm.db"
+
+    def cancel(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate(path, customers=30, as_of=AS_OF, progress=cancel)
+    assert all(not rows for rows in dump(path).values())
+    conn = sqlite3.connect(path)
+    triggers = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    conn.close()
+    assert {"interaction_search_ai", "interaction_search_ad", "interaction_search_au"} <= triggers
+    assert generate(path, customers=30, as_of=AS_OF)["customers"] == 30

@@ -70,6 +70,8 @@ class _Progress:
 
 
 def run(args: argparse.Namespace, ctx) -> int:
+    import sqlite3
+
     from crm_tui.cli import CommandError
     from crm_tui.i18n import _
     from crm_tui.store.demo import DemoError, generate
@@ -89,6 +91,8 @@ def run(args: argparse.Namespace, ctx) -> int:
         )
     except DemoError as exc:
         raise CommandError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise CommandError(f"{db.path}: {exc}") from None
     finally:
         if progress is not None:
             progress.close()

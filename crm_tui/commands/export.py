@@ -20,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx) -> int:
+    import sqlite3
     from pathlib import Path
 
     from crm_tui.cli import CommandError
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace, ctx) -> int:
             count = export.export_kind(conn, args.kind, path)
         except BrokenPipeError:
             raise
+        except sqlite3.Error as exc:
+            raise CommandError(f"{db.path}: {exc}") from None
         except OSError as exc:
             raise CommandError(
                 _("cannot write {path}: {reason}").format(path=target, reason=exc.strerror)

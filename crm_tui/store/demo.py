@@ -417,6 +417,12 @@ def generate(
     stdlib connection. A database that already has customers is refused with
     :class:`DemoError` unless ``replace`` is true, which first deletes all records
     (customers and everything attached to them, tags and sales targets).
+
+    Everything happens in one transaction: an exception (for instance raised by
+    ``progress(done, total)`` to cancel) leaves the database as it was. The triggers that
+    keep external-content FTS indexes current are dropped for the load and recreated,
+    with their stored SQL, before the indexes are rebuilt once, inside that transaction.
+    ``owner`` fills the owner fields (the CLI passes the configured user name).
     """
     if customers < 1:
         raise DemoError(_("The number of customers must be at least 1"))
@@ -431,14 +437,16 @@ def generate(
     try:
         (cache,) = conn.execute("PRAGMA cache_size").fetchone()
         conn.execute(f"PRAGMA cache_size = -{_cache_kib(customers)}")
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            with _fast_null_binding():
-                counts = _fill(conn, customers, seed, as_of, progress, replace, owner)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                with _fast_null_binding():
+                    counts = _fill(conn, customers, seed, as_of, progress, replace, owner)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
         finally:
             conn.execute(f"PRAGMA cache_size = {int(cache)}")
     finally:

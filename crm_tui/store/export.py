@@ -195,12 +195,13 @@ def export_kind(conn: sqlite3.Connection, kind: str, out: Any) -> int:
     """Write one kind as CSV to a path or a UTF-8 text stream; returns the number of records."""
     if kind not in _QUERIES:
         raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
-    conn.row_factory = None
+    saved, conn.row_factory = conn.row_factory, None
     records = rows(conn, kind)
     try:
         return write_csv(records, header(kind), out)
     finally:
         records.close()  # release the cursor now, even when the reader went away
+        conn.row_factory = saved
 
 
 def export_all(conn: sqlite3.Connection, folder: Path | str) -> dict[str, int]:
