@@ -464,3 +464,26 @@ async def test_back_from_lost_reopens_where_it_was_lost(board):
         await wait_until(pilot, lambda: screen.current_card().stage == "proposal")
         await settle(pilot)
     assert [c[1] for c in changes(path, ids["late"])] == ["proposal", "lost", "proposal"]
+
+
+async def test_edit_and_delete_from_the_board(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["late"])
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#field-amount_cents").value = "15,000.25"
+        app.screen.query_one("#field-probability").value = "60"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        card = screen.current_card()
+        assert (card.amount_cents, card.probability) == (1500025, 60)
+        assert screen.column("proposal").summary.weighted_cents == 900015
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.column("proposal").summary.count == 0)
+        await settle(pilot)
+    assert read(path, Opportunity, ids["late"]) is None

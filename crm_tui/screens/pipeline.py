@@ -87,6 +87,8 @@ class PipelineScreen(Localized, Screen):
         self.column_index = 0
         self.undo_stack: list[UndoEntry] = []
         self.total_deals = 0
+        #: A move or undo is being saved; further moves wait so they never act on a stale card.
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         settings = self.app.settings  # type: ignore[attr-defined]
@@ -233,9 +235,16 @@ class PipelineScreen(Localized, Screen):
 
     # --- moves -------------------------------------------------------------------
 
+    def _wait_for_save(self) -> bool:
+        if self.saving:
+            self.notify(_("Still saving the last move…"), severity="warning", timeout=2)
+        return self.saving
+
     def action_move_next(self) -> None:
         card = self.current_card()
         if card is None:
+            return
+        if self._wait_for_save():
             return
         target = board.next_stage(card.stage)
         if target is None:
@@ -246,6 +255,8 @@ class PipelineScreen(Localized, Screen):
     def action_move_previous(self) -> None:
         card = self.current_card()
         if card is None:
+            return
+        if self._wait_for_save():
             return
         if card.stage == "lost":
             target = board.reopen_stage(self.conn, card.id)
@@ -259,6 +270,8 @@ class PipelineScreen(Localized, Screen):
     def action_move_lost(self) -> None:
         card = self.current_card()
         if card is None:
+            return
+        if self._wait_for_save():
             return
         if card.stage == "lost":
             self.notify(_("This deal is already lost"), severity="warning")
@@ -308,6 +321,7 @@ class PipelineScreen(Localized, Screen):
             if not reason:
                 return
             extra = {"lost_reason": reason}
+        self.saving = True
         self.save_move(card, target, extra, create_order)
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
@@ -337,6 +351,7 @@ class PipelineScreen(Localized, Screen):
         app.call_from_thread(self._moved, UndoEntry(move, order_id))
 
     def _moved(self, entry: UndoEntry) -> None:
+        self.saving = False
         self.undo_stack = [*self.undo_stack[-(UNDO_DEPTH - 1) :], entry]
         self.reload(select=entry.move.opportunity_id)
         stage = self.app.settings.stage_name(entry.move.to_stage, language())  # type: ignore[attr-defined]
@@ -347,6 +362,7 @@ class PipelineScreen(Localized, Screen):
         self.app.data_changed()  # type: ignore[attr-defined]
 
     def _write_failed(self, exc: Exception, opp_id: int | None) -> None:
+        self.saving = False
         self.app.notify(error_text(exc), severity="error", timeout=8)
         self.reload(select=opp_id)
 
@@ -354,6 +370,9 @@ class PipelineScreen(Localized, Screen):
         if not self.undo_stack:
             self.notify(_("Nothing to undo"), severity="warning")
             return
+        if self._wait_for_save():
+            return
+        self.saving = True
         self.save_undo(self.undo_stack.pop())
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
@@ -379,6 +398,7 @@ class PipelineScreen(Localized, Screen):
         app.call_from_thread(self._undone, entry)
 
     def _undone(self, entry: UndoEntry) -> None:
+        self.saving = False
         self.reload(select=entry.move.opportunity_id)
         stage = self.app.settings.stage_name(entry.move.from_stage, language())  # type: ignore[attr-defined]
         self.notify(_("Undone: back in {stage}").format(stage=stage))
