@@ -139,3 +139,23 @@ def test_report_does_not_import_the_orm(dbfile):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_forecast_targets_from_config_and_database(dbfile, tmp_path, capsys):
+    (tmp_path / "config.toml").write_text(
+        '[targets]\n"2026-11" = "1000"\n"2026-12" = "5,000.50"\n', encoding="utf-8"
+    )
+    from crm_tui.store.targets import set_target
+
+    db = Database(dbfile)
+    with db.connect() as conn:
+        set_target(conn, "2026-12", "2000")
+    db.close()
+    args = ["--db", dbfile, "report", "forecast", "--as-of", "2026-11-30", "--format", "json"]
+    assert main(args) == 0
+    months = {r["month"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert months["2026-11"]["target"] == 1000.0  # from config.toml
+    assert months["2026-12"]["target"] == 2000.0  # the database wins over config.toml
+    # December: the deal 1000.00 at 50 % -> weighted 500.00; gap 2000 - 0 - 500
+    assert months["2026-12"]["weighted_amount"] == 500.0
+    assert months["2026-12"]["gap"] == 1500.0
