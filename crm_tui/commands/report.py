@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--as-of",
         type=_date,
         metavar="DATE",
-        help="report as of this date (default today; 2026-11-30, 11-30, today, -1w …)",
+        help="report as of this date (default today; 2026-11-30, 11-30, yesterday, --as-of=-1w)",
     )
     parser.add_argument(
         "--week",
