@@ -266,6 +266,38 @@ async def test_log_screen_search_open_and_delete(loop_db):
             assert conn.execute("SELECT count(*) FROM interaction").fetchone()[0] == 2
 
 
+async def test_log_from_an_opportunity_prefills_customer_and_deal(loop_db):
+    from textual.widgets import Select
+
+    from crm_tui.screens import actions
+
+    with loop_db.reading() as conn:
+        deal_id, customer_id = conn.execute(
+            "SELECT id, customer_id FROM opportunity WHERE name = 'Acme ERP'"
+        ).fetchone()
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        actions.log_interaction(app, opportunity_id=deal_id)
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        assert dialog.customer_id == customer_id
+        assert dialog.query_one("#field-opportunity_id", Select).value == deal_id
+        assert dialog.query_one("#field-channel", Select).value == "phone"
+        await pilot.press(*"Pricing call", "ctrl+s")
+        await _settle(pilot)
+    with loop_db.reading() as conn:
+        row = conn.execute(
+            "SELECT opportunity_id, contact_id FROM interaction WHERE subject = 'Pricing call'"
+        ).fetchone()
+        last = conn.execute(
+            "SELECT last_interaction_at FROM opportunity WHERE id = ?", (deal_id,)
+        ).fetchone()[0]
+    assert row[0] == deal_id and row[1] is not None  # the only contact is preselected
+    assert last == "2026-11-23 09:30:00"
+
+
 # --- snapshots ---------------------------------------------------------------------
 
 
