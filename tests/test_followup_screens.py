@@ -152,6 +152,31 @@ async def test_done_on_overdue_task_drops_badge(loop_db):
             assert due_badge_count(conn, TODAY) == 3
 
 
+async def test_done_then_schedule_next_follow_up(loop_db):
+    from crm_tui.screens.dialogs.task_form import TaskFormDialog
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("x")
+        await _settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, TaskFormDialog)
+        assert form.query_one("#field-due").value == day(1).isoformat()
+        await pilot.press(*"Call back about the contract", "ctrl+s")
+        await _settle(pilot)
+        assert group_of_title(app.screen, "Call back about the contract") == "next7"
+    with loop_db.reading() as conn:
+        customer = conn.execute(
+            "SELECT c.name FROM task t JOIN customer c ON c.id = t.customer_id "
+            "WHERE t.title = 'Call back about the contract'"
+        ).fetchone()[0]
+    assert customer == "上海华东制造有限公司"
+
+
 async def test_review_visits_in_priority_order_and_sums_up(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

@@ -7,6 +7,7 @@ open tasks), so a long "later" list never sits in a widget whole.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -260,12 +261,13 @@ class TasksScreen(Localized, Screen):
                     on_done=self._changed,
                 )
             elif what == "task":
-                actions.new_task(
-                    self.app,
-                    customer_id=task["customer_id"],
-                    opportunity_id=task["opportunity_id"],
-                    on_done=self._changed,
+                from crm_tui.screens.dialogs.task_form import TaskFormDialog
+
+                tomorrow = self.app.today() + dt.timedelta(days=1)  # type: ignore[attr-defined]
+                form = TaskFormDialog(
+                    task["customer_id"], task["opportunity_id"], due=tomorrow.isoformat()
                 )
+                self.app.push_screen(form, lambda saved: self._changed() if saved else None)
 
         self.app.push_screen(NextFollowUp(task["title"]), chosen)
 
