@@ -128,3 +128,12 @@ def test_empty_database(db):
         report = funnel(conn, AS_OF)
     assert all(r["reached"] == 0 and r["conversion"] is None for r in report.rows)
     assert report.extras["win_rate"][1] is None
+
+
+def test_both_plans_for_later_changes_agree(conn, monkeypatch):
+    import crm_tui.reports.funnel as module
+
+    before = funnel(conn, AS_OF)
+    monkeypatch.setattr(module, "FEW_LATER_CHANGES", 0)
+    after = funnel(conn, AS_OF)
+    assert before.rows == after.rows and before.extras == after.extras

@@ -60,7 +60,7 @@ WITH hist AS (
 ),
 later AS (
     SELECT opportunity_id AS id, from_stage, min(changed_at) AS first_after
-    FROM stage_change INDEXED BY ix_stage_change_changed
+    FROM stage_change {later_index}
     WHERE changed_at >= :end
     GROUP BY opportunity_id
 ),
@@ -81,6 +81,10 @@ FROM opportunity NOT INDEXED
 WHERE actual_close <= :as_of AND stage IN ('won', 'after_sales') AND created_at IS NOT NULL
 """
 LATER_DEALS_SQL = "SELECT 1 FROM opportunity WHERE created_at >= :end LIMIT 1"
+LATER_CHANGES_SQL = "SELECT count(*) FROM stage_change WHERE changed_at >= :end"
+#: Up to this many changes after the as-of date are looked up through the changed_at index;
+#: more (an as-of date far back) are grouped in opportunity order, which needs no sorting.
+FEW_LATER_CHANGES = 20_000
 
 
 def _backward_moves() -> str:
@@ -93,9 +97,15 @@ def _backward_moves() -> str:
     return " OR ".join(terms)
 
 
-def special_sql() -> str:
+def special_sql(later_changes: int = 0) -> str:
     """The corrections query (exposed for EXPLAIN QUERY PLAN checks)."""
-    return SPECIAL_SQL.format(pos_from=stage_position_sql("from_stage"), backward=_backward_moves())
+    return SPECIAL_SQL.format(
+        pos_from=stage_position_sql("from_stage"),
+        backward=_backward_moves(),
+        later_index="INDEXED BY ix_stage_change_changed"
+        if later_changes <= FEW_LATER_CHANGES
+        else "",
+    )
 
 
 def funnel(conn: sqlite3.Connection, as_of: dt.date) -> Report:
@@ -115,7 +125,8 @@ def funnel(conn: sqlite3.Connection, as_of: dt.date) -> Report:
     where = "WHERE ifnull(created_at, '') < :end" if later_deals else ""
     for stage, n, amount in conn.execute(BASE_SQL.format(where=where), params):
         add(stage, position.get(stage, 0), n, amount)
-    for stage, stage_then, hist_pos, n, amount in conn.execute(special_sql(), params):
+    later_changes = conn.execute(LATER_CHANGES_SQL, params).fetchone()[0]
+    for stage, stage_then, hist_pos, n, amount in conn.execute(special_sql(later_changes), params):
         add(stage, position.get(stage, 0), -n, -amount)
         reach = max(position.get(stage_then, 0), hist_pos if hist_pos is not None else 0)
         add(stage_then, reach, n, amount)
