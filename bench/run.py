@@ -354,8 +354,12 @@ class Bench:
             db = self.dbs.get(size)
             specs = figure_specs(size)
             if db is None:
+                demo = self.fig(f"demo.build@{size}")
                 for f in specs:
-                    self.fig(f.key).missing("a demo database (crm demo)")
+                    if demo.status == "error":
+                        self.fig(f.key).failed(f"no database: {demo.note}")
+                    else:
+                        self.fig(f.key).missing("a demo database (crm demo)")
             else:
                 self.log(f"measuring at {size:,} customers ...")
                 work = self.working_copy(db)
