@@ -43,6 +43,25 @@ class BenchDb:
     built_with: str
     built_now: bool
     first_code: str = ""  # code of the first customer on the default (name) sort
+
+    def first_page_codes(self) -> list[str]:
+        """Codes that can open the customer list whatever its default sort (first 20 of each)."""
+        conn = sqlite3.connect(self.path)
+        try:
+            codes: list[str] = []
+            for order in (
+                "name COLLATE NOCASE, id",
+                "last_interaction_at DESC NULLS LAST, id",
+                "total_amount_cents DESC, id",
+                "id",
+                "id DESC",
+            ):
+                sql = f"SELECT code FROM customer ORDER BY {order} LIMIT 20"
+                codes += [r[0] for r in conn.execute(sql) if r[0]]
+            return list(dict.fromkeys(codes))
+        finally:
+            conn.close()
+
     counts: dict | None = None
 
 

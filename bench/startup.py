@@ -41,14 +41,14 @@ def cpu_seconds(pid: int) -> float:
 
 
 def first_frame(
-    argv: list[str], needle: str, env: dict[str, str], cwd: Path, timeout: float = 60.0
+    argv: list[str], needle: str | list[str], env: dict[str, str], cwd: Path, timeout: float = 60.0
 ) -> tuple[float, float]:
-    """(wall, cpu) seconds from fork to the first output containing ``needle``.
+    """(wall, cpu) seconds from fork to the first output containing ``needle`` (or any of them).
 
     The CPU time (all threads of the child, from /proc) is what the start-up costs
     regardless of how busy the machine is; the child is killed afterwards.
     """
-    target = needle.encode()
+    targets = [n.encode() for n in ([needle] if isinstance(needle, str) else needle)]
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # child: size the terminal, then become the program
@@ -77,7 +77,8 @@ def first_frame(
             raw += chunk
             # Only recent output can complete the needle; strip escapes on a window.
             window = bytes(raw[-(len(chunk) + 4096) :])
-            if target in ANSI.sub(b"", window):
+            text = ANSI.sub(b"", window)
+            if any(t in text for t in targets):
                 return time.perf_counter() - start, cpu_seconds(pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
