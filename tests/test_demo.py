@@ -300,3 +300,33 @@ def test_cancelling_from_progress_leaves_the_database_as_it_was(tmp_path):
     conn.close()
     assert {"interaction_search_ai", "interaction_search_ad", "interaction_search_au"} <= triggers
     assert generate(path, customers=30, as_of=AS_OF)["customers"] == 30
+
+
+def test_every_reference_points_to_an_existing_row(demo_db):
+    conn, _counts, _path = demo_db
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    dangling = conn.execute(
+        """SELECT (SELECT count(*) FROM customer WHERE primary_contact_id NOT IN
+                     (SELECT id FROM contact WHERE customer_id = customer.id))
+                + (SELECT count(*) FROM customer WHERE decision_maker_id IS NOT NULL AND
+                     decision_maker_id NOT IN (SELECT id FROM contact WHERE customer_id = customer.id))
+                + (SELECT count(*) FROM opportunity o WHERE contact_id NOT IN
+                     (SELECT id FROM contact WHERE customer_id = o.customer_id))
+                + (SELECT count(*) FROM interaction i WHERE opportunity_id IS NOT NULL AND
+                     opportunity_id NOT IN (SELECT id FROM opportunity WHERE customer_id = i.customer_id))
+                + (SELECT count(*) FROM interaction i WHERE task_id IS NOT NULL AND
+                     task_id NOT IN (SELECT id FROM task WHERE customer_id = i.customer_id))"""
+    ).fetchone()[0]
+    assert dangling == 0
+
+
+def test_foreign_keys_setting_of_a_given_connection_is_kept(tmp_path):
+    from crm_tui.store.database import Database
+
+    conn = Database(tmp_path / "crm.db").connect()
+    try:
+        generate(conn, customers=10, as_of=AS_OF)
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.isolation_level == "" and not conn.in_transaction
+    finally:
+        conn.close()

@@ -280,14 +280,9 @@ _CLOSED_WEIGHTS = (45, 15, 40)
 _by_when = itemgetter(3)
 
 
-def _cumulative(weights: tuple[int, ...]) -> list[float]:
-    total = float(sum(weights))
-    acc, out = 0.0, []
-    for w in weights:
-        acc += w
-        out.append(acc / total)
-    out[-1] = 1.0
-    return out
+def _expand(items: tuple, weights: tuple[int, ...]) -> list:
+    """A lookup table for weighted choice: each item repeated as often as its weight."""
+    return [item for item, w in zip(items, weights, strict=True) for _n in range(w)]
 
 
 # --- SQL --------------------------------------------------------------------------
@@ -436,7 +431,11 @@ def generate(
     conn.row_factory = None
     try:
         (cache,) = conn.execute("PRAGMA cache_size").fetchone()
+        (foreign_keys,) = conn.execute("PRAGMA foreign_keys").fetchone()
         conn.execute(f"PRAGMA cache_size = -{_cache_kib(customers)}")
+        # Every reference is generated to an existing row (tests run foreign_key_check);
+        # skipping the per-row parent lookups saves millions of B-tree seeks.
+        conn.execute("PRAGMA foreign_keys = OFF")
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -449,6 +448,7 @@ def generate(
                 raise
         finally:
             conn.execute(f"PRAGMA cache_size = {int(cache)}")
+            conn.execute(f"PRAGMA foreign_keys = {1 if foreign_keys else 0}")
     finally:
         conn.isolation_level = saved_isolation
         conn.row_factory = saved_factory
@@ -608,13 +608,6 @@ def _rows(
     def pick(seq):
         return seq[int(rnd() * len(seq))]
 
-    def weighted(seq, cum):
-        r = rnd()
-        for item, c in zip(seq, cum, strict=False):
-            if r < c:
-                return item
-        return seq[-1]
-
     days_sp = [d + " " for d in days]
 
     def ts(t: int) -> str:
@@ -659,14 +652,15 @@ def _rows(
     tpl_zh = interaction_templates(True, n_tpl)
     tpl_en = interaction_templates(False, n_tpl)
 
-    city_cum = _cumulative(_CN_CITY_WEIGHTS)
-    industry_cum = _cumulative(_INDUSTRY_WEIGHTS)
-    level_cum = _cumulative(_LEVEL_WEIGHTS)
-    source_cum = _cumulative(_SOURCE_WEIGHTS)
-    size_cum = _cumulative(_SIZE_WEIGHTS)
-    rel_cum = _cumulative(_REL_WEIGHTS)
-    stage_cum = _cumulative(_STAGE_WEIGHTS)
-    closed_cum = _cumulative(_CLOSED_WEIGHTS)
+    # weighted choices as lookup tables: each item repeated by its weight
+    city_tab = _expand(_CN_CITIES, _CN_CITY_WEIGHTS)
+    industry_tab = _expand(_INDUSTRIES, _INDUSTRY_WEIGHTS)
+    level_tab = _expand(_LEVELS, _LEVEL_WEIGHTS)
+    source_tab = _expand(_SOURCES, _SOURCE_WEIGHTS)
+    size_tab = _expand(_SIZES, _SIZE_WEIGHTS)
+    rel_tab = _expand(_RELATIONSHIPS, _REL_WEIGHTS)
+    stage_tab = _expand(_STAGE_CHOICES, _STAGE_WEIGHTS)
+    closed_tab = _expand(_CLOSED_CHOICES, _CLOSED_WEIGHTS)
 
     used_names: set[str] = set()
     slug_count: dict[str, int] = {}
@@ -724,6 +718,14 @@ def _rows(
         last = pick(_EN_LAST)
         return f"{first} {last}", f"{first}.{last}".lower().replace("ü", "u")
 
+    # contact people: a pool per language (common names recur, as they do in life)
+    people_zh = []
+    people_en = []
+    for _n in range(2048):
+        for pool, zh in ((people_zh, True), (people_en, False)):
+            female = rnd() < 0.45
+            pool.append((*person_name(zh, female), female))
+
     cust_id = ids["customer"] - 1
     for chunk_start in range(0, n, _CHUNK):
         rows: dict[str, list] = {t: [] for t in _TABLE_ORDER}
@@ -735,6 +737,7 @@ def _rows(
         stage_append = r_stage.append
         r_task = rows["task"]
         r_inter = rows["interaction"]
+        inter_append = r_inter.append
         r_order = rows["sales_order"]
         r_pay = rows["payment"]
         for ci in range(chunk_start, min(n, chunk_start + _CHUNK)):
@@ -747,8 +750,8 @@ def _rows(
             # --- who the customer is
             r = rnd()
             p_female, p_local = False, ""
-            industry = weighted(_INDUSTRIES, industry_cum)
-            city, region, area, city_py, districts, city_en = weighted(_CN_CITIES, city_cum)
+            industry = pick(industry_tab)
+            city, region, area, city_py, districts, city_en = pick(city_tab)
             if r < 0.9:
                 kind = "company"
                 zh = r < 0.6
@@ -772,7 +775,7 @@ def _rows(
                 slug_count[slug] = used + 1
                 if used:
                     slug = f"{slug}{used + 1}"
-                size = weighted(_SIZES, size_cum) if rnd() < 0.85 else None
+                size = pick(size_tab) if rnd() < 0.85 else None
             else:
                 kind = "person"
                 zh = r < 0.96
@@ -784,7 +787,7 @@ def _rows(
                 size = None
                 industry = "other" if rnd() < 0.5 else industry
 
-            level = weighted(_LEVELS, level_cum)
+            level = pick(level_tab)
             if age > 400 and rnd() < 0.12:
                 status = "lost"
                 win_lo = 365
@@ -809,13 +812,16 @@ def _rows(
             decision_maker = None
             local_used: set[str] = set()
             for j in range(k):
-                female = p_female if kind == "person" else rnd() < 0.45
+                female = p_female
                 c_zh = zh if rnd() < 0.85 else not zh
                 if kind == "person":
                     cname, local = name, f"{p_local}{cust_id}"
                     title = (None, None, None, None, "decision_maker")
                 else:
-                    cname, local = person_name(c_zh, female)
+                    pool = people_zh if c_zh else people_en
+                    cname, local, female = pick(pool)
+                    if local in local_used:  # two namesakes at one company are rare
+                        cname, local, female = pick(pool)
                     title = pick(_TITLES) if j else _TITLES[int(rnd() * 3)]
                 if local in local_used:
                     local = f"{local}{j + 1}"
@@ -828,12 +834,14 @@ def _rows(
                 else:
                     email = f"{local}@{slug}{tld}" if rnd() < 0.85 else None
                 mobile = (
-                    pick(_CN_MOBILE_PREFIXES) + f"{contact_id * 48271 % 100_000_000:08d}"
+                    # unique, and rising with the id so the phone-digit indexes grow at a few ends
+                    pick(_CN_MOBILE_PREFIXES)
+                    + f"{(contact_id * 7919 + 13_000_000) % 100_000_000:08d}"
                     if rnd() < 0.9
                     else None
                 )
                 phone = (
-                    f"{area}-{(contact_id * 69623 + 12345) % 90_000_000 + 10_000_000}"
+                    f"{area}-{(contact_id * 7919 + 12345) % 90_000_000 + 10_000_000}"
                     if kind == "company" and rnd() < 0.6
                     else None
                 )
@@ -851,7 +859,7 @@ def _rows(
                         role, "female" if female else "male", phone, mobile, email,
                         ("wxid_" + local.replace(".", "_")) if mobile and rnd() < 0.5 else None,
                         birthday, pick(_PREF_CHANNELS) if rnd() < 0.7 else None,
-                        weighted(_RELATIONSHIPS, rel_cum), owner, ct_s, ct_s,
+                        pick(rel_tab), owner, ct_s, ct_s,
                     )
                 )  # fmt: skip
                 contact_ids.append(contact_id)
@@ -873,11 +881,9 @@ def _rows(
             n_opps = int(m + 0.5) if rnd() < 0.9 else int(m)
             opps = []  # (id, start day, end day, open?, contact id, product, amount)
             hi = min(700, age)
+            outcome_tab = stage_tab if status == "active" else closed_tab
             for _n in range(n_opps):
-                if status == "active":
-                    outcome = weighted(_STAGE_CHOICES, stage_cum)
-                else:
-                    outcome = weighted(_CLOSED_CHOICES, closed_cum)
+                outcome = pick(outcome_tab)
                 lost = outcome < 0
                 reached = int(rnd() * 4) if lost else outcome  # furthest ladder step
                 is_open = not lost and reached < 4
@@ -1079,23 +1085,24 @@ def _rows(
             i_lo = min(i_hi, {"active": 1, "dormant": 60, "lost": 150}[status])
             # plan: creation second * 32 + (index of the linked deal + 1), sorted = oldest first
             plan = []
+            plan_append = plan.append
             n_deals = len(opps)
+            i_base = (today - i_lo) * D + 32400  # 09:00 on the latest allowed day
+            i_span = i_hi - i_lo + 1
+            earliest = c_t + 60
             for _n in range(n_inter):
-                slot = 0
                 if n_deals and rnd() < 0.45:
                     k = int(rnd() * n_deals)
                     o = opps[k]
                     lo_d = i_lo if i_lo > o[2] else o[2]
                     hi_d = i_hi if i_hi < o[1] else o[1]
                     if lo_d <= hi_d:
-                        slot = k + 1
-                        d_ago = lo_d + int(rnd() * (hi_d - lo_d + 1))
-                if not slot:
-                    d_ago = i_lo + int(rnd() * (i_hi - i_lo + 1))
-                t = (today - d_ago) * D + 32400 + int(rnd() * 36000)
-                if t <= c_t:
-                    t = c_t + 60
-                plan.append(t * 32 + slot)
+                        t = (today - lo_d - int(rnd() * (hi_d - lo_d + 1))) * D + 32400
+                        t += int(rnd() * 36000)
+                        plan_append((t if t > c_t else earliest) * 32 + k + 1)
+                        continue
+                t = i_base - int(rnd() * i_span) * D + int(rnd() * 36000)
+                plan_append((t if t > c_t else earliest) * 32)
             plan.sort()
             templates = tpl_zh if zh else tpl_en
             names_of = dict(zip(contact_ids, contact_names, strict=True))
@@ -1112,7 +1119,7 @@ def _rows(
                 else:
                     contact = contact_ids[int(rnd() * nc)]
                     deal_id = None
-                r_inter.append(
+                inter_append(
                     (cust_id, contact, deal_id, when, names_of[contact] if tpl[1] else None,
                      None, None, None) + tpl
                 )  # fmt: skip
@@ -1137,7 +1144,7 @@ def _rows(
                 (
                     cust_id, code, name, normalise_name(name), kind, industry, size,
                     address if rich < 0.6 else None, address if rich < 0.8 else None,
-                    region, weighted(_SOURCES, source_cum), first_contact, level, status,
+                    region, pick(source_tab), first_contact, level, status,
                     pick(_NEEDS_CN if zh else _NEEDS_EN) if rich < 0.7 else None,
                     int(lognorm(mu, 0.5) * 3) // 1000 * 100000 if rich < 0.65 else None,
                     days[today + 10 + int(rnd() * 170)] if rich < 0.5 and status == "active" else None,
