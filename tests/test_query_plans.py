@@ -99,6 +99,22 @@ def test_unfiltered_page_reads_in_sort_order(conn, sort) -> None:
         assert any("ix_customer_" in line for line in lines), lines
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "A status filter keeps ~80 % of the customers, yet the page is read through"
+        " ix_customer_status and every match is sorted for each 100-row page (36-94 ms CPU at"
+        " 100k). Fix: indexes (status, name COLLATE NOCASE), (status, last_interaction_at),"
+        " (status, total_amount_cents) in a migration (measured 4 ms), or ANALYZE after bulk loads."
+    ),
+)
+@pytest.mark.parametrize("sort", sorted(SORTS))
+def test_status_filtered_page_reads_in_sort_order(conn, sort) -> None:
+    count, *pages = customer_page_plans(conn, sort=sort, status="active")
+    for lines in pages:
+        assert "USE TEMP B-TREE FOR ORDER BY" not in lines, lines
+
+
 @pytest.mark.parametrize("sort", sorted(SORTS))
 @pytest.mark.parametrize(("level", "status"), FILTERS)
 @pytest.mark.parametrize("text", ["acme", "科技有限", "tech co"])
@@ -108,24 +124,10 @@ def test_fts_search_uses_the_trigram_index(conn, sort, level, status, text) -> N
         assert any("customer_search VIRTUAL TABLE" in line for line in lines), lines
 
 
-SHORT_SCAN = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "crm_tui/store/lists.py CustomerQuery._where: `(c.name LIKE ? ESCAPE '\\' OR c.code LIKE ?"
-        " ESCAPE '\\')` cannot use an index (the OR with code, which has no NOCASE index, and the"
-        " '%xx%' pattern for two characters), so count() scans every customer per keystroke. Fix:"
-        " 1 char -> `c.name LIKE ?` alone (prefix, uses ix_customer_name) or a range on"
-        " name COLLATE NOCASE; code prefix as `c.code >= ? AND c.code < ?` (unique index);"
-        " 2 chars -> prefix too, or cap the count (`SELECT count(*) FROM (... LIMIT 10001)`)."
-    ),
-)
-
-
 def _short_cases():
     for text in ("a", "上", "ac", "上海"):
         for level, status in FILTERS:
-            marks = [SHORT_SCAN] if level is None and status is None else []
-            yield pytest.param(text, level, status, marks=marks, id=f"{text}-{level}-{status}")
+            yield pytest.param(text, level, status, id=f"{text}-{level}-{status}")
 
 
 @pytest.mark.parametrize("sort", sorted(SORTS))
