@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 
 from crm_tui.app import make_app
-from crm_tui.store.demo import generate
+from crm_tui.store import customers as cs
 
-AS_OF = dt.date(2026, 11, 23)
 FROZEN = dt.datetime(2026, 11, 23, 9, 30)
 
 
@@ -18,9 +17,33 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+ACCOUNTS = [
+    # name, level, status, industry, last interaction, total amount (cents)
+    ("上海华为技术有限公司", "A", "active", "software", "2026-11-20 10:00:00", 128_000_050),
+    ("Acme Robotics Ltd.", "B", "active", "manufacturing", "2026-11-02 15:30:00", 4_500_000),
+    ("北京明远科技", "C", "dormant", "internet", "2026-06-11 09:00:00", 0),
+    ("Globex Corporation", "A", "active", "finance", None, 98_765_432),
+    ("深圳腾达贸易有限公司", "D", "lost", "trade", "2025-12-30 17:45:00", 1_200_000),
+    ("Initech GmbH", "B", "active", "services", "2026-11-22 11:00:00", 250_000),
+]
+
+
 @pytest.fixture
-def demo_db(db):
-    generate(db.path, customers=40, seed=7, as_of=AS_OF)
+def accounts_db(db):
+    """Fixed accounts (codes and dates pinned) so the snapshot changes only with the screen."""
+    with db.session() as s:
+        ids = [
+            cs.create_customer(s, {"name": n, "level": lv, "status": st, "industry": ind}).id
+            for n, lv, st, ind, _last, _total in ACCOUNTS
+        ]
+    with db.reading() as conn:
+        for i, (cid, (_n, _lv, _st, _ind, last, total)) in enumerate(zip(ids, ACCOUNTS), 1):
+            conn.execute(
+                "UPDATE customer SET code = ?, last_interaction_at = ?, total_amount_cents = ?,"
+                " created_at = '2026-01-05 09:00:00' WHERE id = ?",
+                (f"C20260105{i:03d}", last, total, cid),
+            )
+        conn.commit()
     return db
 
 
@@ -31,6 +54,6 @@ def test_empty_state(snap_compare, db, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_customer_list(snap_compare, demo_db, lang):
-    app = make_app(demo_db.path, lang=lang, clock=lambda: FROZEN)
+def test_customer_list(snap_compare, accounts_db, lang):
+    app = make_app(accounts_db.path, lang=lang, clock=lambda: FROZEN)
     assert snap_compare(app, terminal_size=(130, 34), run_before=settle)

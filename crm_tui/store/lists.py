@@ -22,6 +22,10 @@ SORTS = {
 }
 
 
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 @dataclass
 class CustomerQuery:
     """A filtered, sorted view of customers that pages itself (a VirtualTable RowSource)."""
@@ -43,13 +47,16 @@ class CustomerQuery:
                     "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
                 )
                 params.append(expr)
+            elif len(text) == 1:
+                # Too short for trigrams: a name prefix (NOCASE index) or a code prefix
+                # (unique index) -- SQLite answers the OR with two index searches.
+                clauses.append("(c.name LIKE ? ESCAPE '\\' OR (c.code >= ? AND c.code < ?))")
+                params += [_escape_like(text) + "%", text.upper(), text.upper() + "\uffff"]
             else:
-                # Too short for trigrams: one character matches a name prefix (NOCASE index);
-                # two (a Chinese word such as 华为) match anywhere in the name, a bounded scan.
-                escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                like = ("%" if len(text) == 2 else "") + escaped + "%"
-                clauses.append("(c.name LIKE ? ESCAPE '\\' OR c.code LIKE ? ESCAPE '\\')")
-                params += [like, like]
+                # Two characters (a Chinese word such as 华为) match anywhere in the name:
+                # a scan of the covering name index, not of the table.
+                clauses.append("c.name LIKE ? ESCAPE '\\'")
+                params.append("%" + _escape_like(text) + "%")
         if self.level:
             clauses.append("c.level = ?")
             params.append(self.level)
