@@ -279,3 +279,36 @@ def test_chart_renders_in_any_width():
     chart = BarChart()
     chart.bars = [Bar("a", (3,), "3"), Bar("长标签", (1,), "1", marker=2)]
     assert chart.get_content_height(None, None, 40) == 2
+
+
+async def test_a_failing_report_is_reported_not_a_crash(demo_db, monkeypatch):
+    import crm_tui.reports as reports_package
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(reports_package, "build_report", broken)
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        assert any("disk on fire" in n.message for n in app._notifications)
+        assert not app.screen.query_one("#body-funnel").loading
+
+
+async def test_target_key_only_on_the_forecast_tab_and_tab_moves_in_the_dialog(demo_db):
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        keys = {b.binding.key for b in app.active_bindings.values()}
+        assert "T" not in keys
+        await show_tab(pilot, "forecast")
+        keys = {b.binding.key for b in app.active_bindings.values()}
+        assert "T" in keys
+        await pilot.press("T")
+        await pilot.pause()
+        assert app.focused.id == "field-month"
+        await pilot.press("tab")
+        assert app.focused.id == "field-target"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, screen_module.ReportsScreen)

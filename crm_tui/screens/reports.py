@@ -249,7 +249,7 @@ def summary_line(report: Report) -> str:
             start=report.params.get("from", ""),
             end=report.params.get("to", ""),
         )
-    return _("Customers by industry, region, level, status and source")
+    return _("Customers by industry, region, level, status and source; the bars: by industry")
 
 
 def chart_for(report: Report) -> tuple[list[Bar], list[str]]:
@@ -279,6 +279,20 @@ def chart_for(report: Report) -> tuple[list[Bar], list[str]]:
             for r in report.rows[:12]
         ]  # fmt: skip
         return bars, [_("won"), _("weighted pipeline"), _("target")]
+    if report.name == "activity":
+        return [
+            Bar(r["week"], (r["interactions"],),
+                _("{n} interactions · {done} tasks done").format(
+                    n=r["interactions"], done=r["tasks_done"]))
+            for r in report.rows
+        ], []  # fmt: skip
+    if report.name == "distribution":
+        return [
+            Bar(label(enums.INDUSTRY, r["value"]) or "—", (r["customers"],),
+                f"{r['customers']} · {_ratio(r['share'])} · {_money(r['total_amount'])}")
+            for r in report.rows
+            if r["dimension"] == "industry"
+        ], []  # fmt: skip
     return [], []
 
 
@@ -332,6 +346,10 @@ class ReportsScreen(Localized, Screen):
         super().__init__()
         self.as_of: dt.date | None = None
         self._cache: dict[str, Report] = {}
+        #: The report each pane shows (so revisiting a tab does not rebuild its table).
+        self._shown: dict[str, Report] = {}
+        #: (report, as-of) of the build in progress; one at a time (exclusive worker).
+        self._pending: tuple[str, dt.date | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader("reports")
@@ -403,9 +421,14 @@ class ReportsScreen(Localized, Screen):
     def load(self) -> None:
         """Show the current tab's report, from the cache or from a worker."""
         name = self.current
-        if name in self._cache:
-            self._show_report(name, self.as_of, self._cache[name])
+        report = self._cache.get(name)
+        if report is not None:
+            if self._shown.get(name) is not report:  # the pane shows an older result
+                self._show_report(name, self.as_of, report)
             return
+        if self._pending == (name, self.as_of):
+            return  # already being built
+        self._pending = (name, self.as_of)
         self.query_one(f"#body-{name}").loading = True
         self._build(name, self.as_of, self._weekly_today())
 
@@ -440,6 +463,7 @@ class ReportsScreen(Localized, Screen):
 
     def _failed(self, name: str, error: str) -> None:
         self.query_one(f"#body-{name}").loading = False
+        self._pending = None
         self.notify(
             _("Could not build the report: {error}").format(error=error),
             severity="error",
@@ -449,9 +473,12 @@ class ReportsScreen(Localized, Screen):
     def _show_report(self, name: str, as_of: dt.date | None, report: Report) -> None:
         body = self.query_one(f"#body-{name}")
         body.loading = False
+        if self._pending == (name, as_of):
+            self._pending = None
         if as_of != self.as_of:
             return  # a stale result: the date changed while it was built
         self._cache[name] = report
+        self._shown[name] = report
         empty = is_empty(report)
         self.query_one(f"#summary-{name}", Static).update(summary_line(report))
         empty_box = self.query_one(f"#empty-{name}", Static)
