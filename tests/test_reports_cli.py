@@ -159,3 +159,9 @@ def test_forecast_targets_from_config_and_database(dbfile, tmp_path, capsys):
     # December: the deal 1000.00 at 50 % -> weighted 500.00; gap 2000 - 0 - 500
     assert months["2026-12"]["weighted_amount"] == 500.0
     assert months["2026-12"]["gap"] == 1500.0
+
+
+def test_command_names_match_reports():
+    from crm_tui.commands.report import NAMES
+
+    assert NAMES == REPORTS

@@ -14,6 +14,7 @@ import sys
 
 HELP = "print a report: funnel rfm abc forecast activity distribution weekly"
 
+#: Same as ``crm_tui.reports.REPORTS`` (spelt out so `--help` imports nothing more).
 NAMES = ("funnel", "rfm", "abc", "forecast", "activity", "distribution", "weekly")
 
 
@@ -57,14 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.cli import CommandError
     from crm_tui.i18n import _
-    from crm_tui.reports import output
+    from crm_tui.reports import build_report, output
 
     as_of = args.as_of
     if as_of is None:
         as_of = args.week + dt.timedelta(days=6) if args.week and args.name != "weekly" else None
         as_of = as_of or dt.date.today()
-    from crm_tui.reports import build_report
-
     targets = ctx.settings.targets if args.name == "forecast" else None
     db = ctx.database()
     with db.reading() as conn:
