@@ -37,7 +37,9 @@ def accounts_db(db):
             for n, lv, st, ind, _last, _total in ACCOUNTS
         ]
     with db.reading() as conn:
-        for i, (cid, (_n, _lv, _st, _ind, last, total)) in enumerate(zip(ids, ACCOUNTS), 1):
+        for i, (cid, (_n, _lv, _st, _ind, last, total)) in enumerate(
+            zip(ids, ACCOUNTS, strict=True), 1
+        ):
             conn.execute(
                 "UPDATE customer SET code = ?, last_interaction_at = ?, total_amount_cents = ?,"
                 " created_at = '2026-01-05 09:00:00' WHERE id = ?",

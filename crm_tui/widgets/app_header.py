@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
@@ -53,7 +55,8 @@ class AppHeader(Horizontal):
         if when is None:
             label.update(_("no backup yet"))
             return
-        age = self.app.now() - when  # type: ignore[attr-defined]
+        # A backup's age is wall-clock time (the file's), not the app's data clock.
+        age = dt.datetime.now() - when
         if age.total_seconds() < 3600:
             text = _("backed up just now")
         elif age.days < 1:
