@@ -11,11 +11,11 @@ from crm_tui.store.customers import create_contact, create_customer, delete_cust
 from crm_tui.store.interaction_log import (
     LogFilter,
     count_interactions,
-    customer_timeline,
     list_interactions,
     search_customers,
 )
 from crm_tui.store.interactions import delete_interaction, log_interaction, update_interaction
+from crm_tui.store.lists import CustomerTimeline
 from crm_tui.store.models import Customer, Opportunity, Task
 from crm_tui.store.validation import ValidationError
 
@@ -198,8 +198,8 @@ def test_customer_timeline_newest_first(session, acme):
         "VALUES (?, '2026-11-15', 5000, 'Licences')",
         (customer.id,),
     )
-    timeline = customer_timeline(raw(session), customer.id, limit=10)
-    assert [r["kind"] for r in timeline] == ["task", "order", "stage_change", "interaction"]
-    assert customer_timeline(raw(session), customer.id, limit=2, offset=2)[0]["kind"] == (
-        "stage_change"
-    )
+    timeline = CustomerTimeline(raw(session), customer.id)
+    assert timeline.count() == 4
+    kinds = [kind for _key, _when, kind, _title, _detail in timeline.fetch(0, 10)]
+    assert kinds == ["task", "order", "stage_change", "interaction"]
+    assert timeline.fetch(2, 2)[0][2] == "stage_change"

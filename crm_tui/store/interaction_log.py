@@ -178,41 +178,6 @@ def customer_choices(conn, customer_id: int) -> dict[str, list[dict[str, Any]]]:
     return {"contacts": contacts, "opportunities": deals}
 
 
-_TIMELINE = """
-SELECT 'interaction' AS kind, i.id AS id, i.occurred_at AS at, i.subject AS title,
-       i.channel AS detail, i.attitude AS extra
-  FROM interaction i WHERE i.customer_id = :cid
-UNION ALL
-SELECT 'task', t.id, coalesce(t.completed_at, t.due || ' ' || coalesce(t.due_time, '00:00') || ':00'),
-       t.title, t.status, t.type
-  FROM task t WHERE t.customer_id = :cid
-UNION ALL
-SELECT 'stage_change', s.id, s.changed_at, o.name, s.to_stage, s.from_stage
-  FROM stage_change s JOIN opportunity o ON o.id = s.opportunity_id WHERE o.customer_id = :cid
-UNION ALL
-SELECT 'order', so.id, so.order_date || ' 00:00:00', coalesce(so.product, so.order_no, ''),
-       CAST(so.amount_cents AS TEXT), so.order_no
-  FROM sales_order so WHERE so.customer_id = :cid
-"""
-
-
-def customer_timeline(conn, customer_id: int, limit: int = 50, offset: int = 0) -> list[dict]:
-    """A customer's history newest first: interactions, tasks, stage changes and orders.
-
-    Each row: ``kind`` (interaction, task, stage_change, order), ``id`` (of that
-    record), ``at`` ("YYYY-MM-DD HH:MM:SS"; a task's completion time, else its due),
-    ``title`` (subject, task title, opportunity name, product), ``detail`` (channel,
-    task status, new stage, amount in cents as text) and ``extra`` (attitude, task
-    type, previous stage, order number).
-    """
-    return rows(
-        conn.execute(
-            f"SELECT * FROM ({_TIMELINE}) ORDER BY at DESC, kind, id DESC LIMIT :lim OFFSET :off",
-            {"cid": customer_id, "lim": limit, "off": offset},
-        )
-    )
-
-
 def last_channel(conn) -> str | None:
     """The channel of the most recently logged interaction (the log form's default)."""
     try:

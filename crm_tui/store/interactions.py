@@ -28,7 +28,6 @@ from crm_tui.store.interaction_log import (  # noqa: F401  (re-exported)
     LogFilter,
     count_interactions,
     customer_choices,
-    customer_timeline,
     interaction_detail,
     list_interactions,
     search_customers,

@@ -41,7 +41,6 @@ from crm_tui.store.due import (  # noqa: F401  (re-exported)
     review_queue,
     task_detail,
 )
-from crm_tui.store.interaction_log import customer_timeline  # noqa: F401  (re-exported)
 from crm_tui.store.models import Contact, Customer, Opportunity, Task, now
 from crm_tui.store.validation import ValidationError
 
