@@ -217,6 +217,8 @@ async def test_empty_database_says_how_to_get_data(db):
             assert not app.screen.query_one(f"#table-{name}", DataTable).display
         rfm = app.screen.query_one("#empty-rfm", Static)
         assert "No orders yet" in str(rfm.render())
+        weekly = app.screen.query_one("#empty-weekly", Static)
+        assert "other weeks with [ and ]" in str(weekly.render())  # brackets are not markup
 
 
 async def test_tabs_switch_with_tab_and_shift_tab(demo_db):
@@ -312,3 +314,16 @@ async def test_target_key_only_on_the_forecast_tab_and_tab_moves_in_the_dialog(d
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, screen_module.ReportsScreen)
+
+
+async def test_help_explains_the_screen_in_both_languages(demo_db):
+    from crm_tui.i18n import _load_catalog
+
+    assert screen_module.ReportsScreen.HELP in _load_catalog("zh")
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        texts = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "as of that week's Sunday" in texts

@@ -329,6 +329,14 @@ class ReportsScreen(Localized, Screen):
     """The manager's view: funnel, RFM, ABC, forecast, activity, distribution, the weekly report."""
 
     CSS_PATH = "reports.tcss"
+    #: Shown by `?` help (translated there).
+    HELP = (
+        "Every report is as of the date in the status line. The square-bracket keys move a "
+        "week back or forward (as of that week's Sunday, or today in the current week); d types any date. "
+        "The weekly report covers the ISO week of that date. Tables show the first 200 rows; "
+        "ctrl+e exports the whole report as the CSV of `crm report NAME --format csv` into "
+        "the export folder (export_dir in config.toml, else Documents or home)."
+    )
     AUTO_FOCUS = "#table-funnel"
 
     BINDINGS = [
@@ -354,9 +362,9 @@ class ReportsScreen(Localized, Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("reports")
         with Horizontal(id="report-bar"):
-            yield Label("", id="report-status", classes="status-line")
+            yield Label("", id="report-status", classes="status-line", markup=False)
             yield Input(placeholder=DATE_HELP, id="as-of-input", compact=True)
-            yield Label("", id="as-of-error", classes="field-error")
+            yield Label("", id="as-of-error", classes="field-error", markup=False)
         titles = tab_titles()
         with TabbedContent(id="report-tabs"):
             for name in REPORTS:
@@ -364,8 +372,10 @@ class ReportsScreen(Localized, Screen):
                     TabPane(titles[name], id=f"tab-{name}"),
                     Vertical(id=f"body-{name}", classes="report-body"),
                 ):
-                    yield Static("", id=f"summary-{name}", classes="report-summary")
-                    yield Static("", id=f"empty-{name}", classes="empty-state report-empty")
+                    yield Static("", id=f"summary-{name}", classes="report-summary", markup=False)
+                    yield Static(
+                        "", id=f"empty-{name}", classes="empty-state report-empty", markup=False
+                    )
                     yield BarChart(id=f"chart-{name}", centered=name == "funnel")
                     yield DataTable(
                         id=f"table-{name}",
@@ -373,7 +383,7 @@ class ReportsScreen(Localized, Screen):
                         cursor_type="row",
                         zebra_stripes=True,
                     )
-                    yield Static("", id=f"note-{name}", classes="report-note")
+                    yield Static("", id=f"note-{name}", classes="report-note", markup=False)
                     yield Vertical(id=f"extra-{name}", classes="report-extra")
         yield Footer()
 
@@ -468,6 +478,7 @@ class ReportsScreen(Localized, Screen):
             _("Could not build the report: {error}").format(error=error),
             severity="error",
             timeout=8,
+            markup=False,
         )
 
     def _show_report(self, name: str, as_of: dt.date | None, report: Report) -> None:
@@ -613,7 +624,11 @@ class ReportsScreen(Localized, Screen):
             write_csv(report, path)
         except OSError as exc:
             message = _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
-            self.app.call_from_thread(self.notify, message, severity="error", timeout=8)
+            self.app.call_from_thread(
+                self.notify, message, severity="error", timeout=8, markup=False
+            )
             return
         message = _("{n} rows written to {path}").format(n=len(report.rows), path=path)
-        self.app.call_from_thread(self.notify, message, title=_("Exported"), timeout=10)
+        self.app.call_from_thread(
+            self.notify, message, title=_("Exported"), timeout=10, markup=False
+        )
