@@ -29,7 +29,15 @@ import datetime as dt
 import sqlite3
 
 from crm_tui.dates import iso_week, parse_iso_week
-from crm_tui.reports import Column, Report, as_date, day_after, day_start, round_cents
+from crm_tui.reports import (
+    Column,
+    Report,
+    as_date,
+    day_after,
+    day_start,
+    fetch_tuples,
+    round_cents,
+)
 
 SECTIONS: tuple[str, ...] = (
     "summary",
@@ -178,9 +186,22 @@ def weekly(conn: sqlite3.Connection, week: str | dt.date, today: dt.date | None 
         if key not in _MONEY_METRICS:
             row["_kinds"] = {"amount": "int"}
         rows.append(row)
+    days: dict[str, dt.date] = {}
     for section in SECTIONS[1:]:
-        for day, customer, item, detail, amount in conn.execute(_SECTION_SQL[section], p):
-            rows.append(_row(section, as_date(day), customer, item, detail, amount))
+        for day, customer, item, detail, amount in fetch_tuples(conn, _SECTION_SQL[section], p):
+            date = days.get(day)
+            if date is None and day is not None:
+                date = days[day] = as_date(day)  # a few distinct days: parse each once
+            rows.append(
+                {
+                    "section": section,
+                    "date": date,
+                    "customer": customer or "",
+                    "item": item or "",
+                    "detail": detail or "",
+                    "amount": amount,
+                }
+            )
     return Report(
         "weekly",
         COLUMNS,
