@@ -7,7 +7,6 @@ SQLModel or Textual), reading through :mod:`crm_tui.store.due`.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import sys
@@ -105,11 +104,10 @@ def run(args: argparse.Namespace, ctx) -> int:
         )
         sys.stdout.write("\n")
     elif args.format == "csv":
-        sys.stdout.write("\ufeff")
-        writer = csv.writer(sys.stdout, lineterminator="\r\n")
-        writer.writerow(COLUMNS)
-        for t in tasks:
-            writer.writerow(["" if t.get(k) is None else t[k] for k in COLUMNS])
+        from crm_tui.csvio import utf8_stdout, write_csv
+
+        with utf8_stdout() as out:
+            write_csv(([t.get(k) for k in COLUMNS] for t in tasks), COLUMNS, out)
     else:
         _table(tasks, today, args.days)
     return 0

@@ -14,7 +14,6 @@ the UI language, East Asian wide characters counted as two columns so Chinese al
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -24,11 +23,11 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+from crm_tui.csvio import write_csv as write_csv_rows
 from crm_tui.i18n import _, label
 from crm_tui.reports import Column, Report
 from crm_tui.store.validation import display_amount, format_amount
 
-BOM = "\ufeff"
 FORMATS = ("table", "csv", "json")
 _NUMERIC = ("int", "money", "ratio", "days")
 
@@ -116,17 +115,17 @@ def csv_rows(report: Report) -> list[list[Any]]:
 def render_csv(report: Report) -> str:
     """The whole CSV text, starting with the BOM."""
     buf = io.StringIO()
-    buf.write(BOM)
-    csv.writer(buf, lineterminator="\r\n").writerows(csv_rows(report))
+    header, *rows = csv_rows(report)
+    write_csv_rows(rows, header, buf)
     return buf.getvalue()
 
 
 def write_csv(report: Report, path: Path | str) -> Path:
-    """Write the report's CSV to ``path`` (UTF-8 with BOM); returns the path."""
+    """Write the report's CSV to ``path`` (UTF-8 with BOM, mode 0600, atomically); returns it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write(render_csv(report))
+    header, *rows = csv_rows(report)
+    write_csv_rows(rows, header, path)
     return path
 
 

@@ -10,13 +10,13 @@ and ``import_records``; the shared machinery in ``import_common``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from crm_tui.csvio import write_csv
 from crm_tui.csvread import read_table, row_values
 from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
@@ -80,12 +80,11 @@ def write_rejected(result: ImportResult, path: Path | None = None) -> Path:
     """Rejected rows with their original columns plus ``reason`` (UTF-8 with BOM, comma)."""
     target = path or rejected_path_for(result.file)
     width = len(result.header)
-    with open(target, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([*result.header, "reason"])
-        for note in result.rejected:
-            cells = list(note.cells[:width]) + [""] * (width - len(note.cells))
-            writer.writerow([*cells, note.message])
+    rows = (
+        [*(list(note.cells[:width]) + [""] * (width - len(note.cells))), note.message]
+        for note in result.rejected
+    )
+    write_csv(rows, [*result.header, "reason"], target)
     return target
 
 
