@@ -1,4 +1,4 @@
-"""Pilot and snapshot tests of the reports screen (5): tabs, week/date keys, export, targets, charts."""
+"""Pilot and snapshot tests of the reports screen (5): tabs, week keys, export, targets, charts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Screen 5: the reports — a tab per report, tables and bar charts, as of a date and week you choose.
+"""Screen 5: the reports — a tab per report, tables and bar charts, as of a chosen date and week.
 
 Each tab runs :func:`crm_tui.reports.build_report` (the entry point the CLI uses too) in a
 thread worker and caches the result for the current as-of date; ``ctrl+e`` writes the
@@ -232,12 +232,14 @@ def summary_line(report: Report) -> str:
             n=len(report.rows)
         )
     if report.name == "abc":
-        return _("A {a} · B {b} · C {c} customers · total {total} · ≠ marks a level that differs").format(
+        text = _("A {a} · B {b} · C {c} customers · total {total} · ≠ marks a level that differs")
+        return text.format(
             a=extras.get("a", 0), b=extras.get("b", 0), c=extras.get("c", 0),
             total=_money(extras.get("total_amount")),
         )  # fmt: skip
     if report.name == "forecast":
-        return _("Overdue {n} deals, {amount} · without a close date {u} deals, {u_amount}").format(
+        text = _("Overdue {n} deals, {amount} · without a close date {u} deals, {u_amount}")
+        return text.format(
             n=extras.get("overdue_count", 0), amount=_money(extras.get("overdue_amount")),
             u=extras.get("undated_count", 0), u_amount=_money(extras.get("undated_amount")),
         )  # fmt: skip
@@ -332,7 +334,8 @@ class ReportsScreen(Localized, Screen):
     #: Shown by `?` help (translated there).
     HELP = (
         "Every report is as of the date in the status line. The square-bracket keys move a "
-        "week back or forward (as of that week's Sunday, or today in the current week); d types any date. "
+        "week back or forward (as of that week's Sunday, or today in the current week); "
+        "d types any date. "
         "The weekly report covers the ISO week of that date. Tables show the first 200 rows; "
         "ctrl+e exports the whole report as the CSV of `crm report NAME --format csv` into "
         "the export folder (export_dir in config.toml, else Documents or home)."
@@ -543,7 +546,7 @@ class ReportsScreen(Localized, Screen):
         tabs.active = f"tab-{REPORTS[(index + step) % len(REPORTS)]}"
 
     def action_shift_week(self, step: int) -> None:
-        """Move to the previous/next ISO week: as of its Sunday, or today inside the current week."""
+        """Go to the previous/next ISO week: as of its Sunday, or today in the current week."""
         monday = self.week_monday + dt.timedelta(weeks=step)
         sunday = monday + dt.timedelta(days=6)
         today = self.app.today()

@@ -1,4 +1,4 @@
-"""Terminal bar charts: horizontal bars of block characters, stacked series and a marker, in theme colours.
+"""Terminal bar charts: block-character bars, stacked series and a marker, in theme colours.
 
 Colours come from component classes (``bar-chart--series-0`` … ``--marker``) styled with
 theme variables, so the bars follow the app's theme like any other widget.

@@ -1,4 +1,4 @@
-"""Setting a month's sales target from the forecast tab: month (YYYY-MM) and amount, checked inline."""
+"""A month's sales target from the forecast tab: month (YYYY-MM) and amount, checked inline."""
 
 from __future__ import annotations
 
