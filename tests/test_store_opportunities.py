@@ -316,3 +316,43 @@ def test_board_reads_need_no_orm():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_pages_follow_the_column_order_across_segments(session, customer):
+    """Dated cards (by date, then larger amount first) before undated; positions agree."""
+    specs = [("2026-12-01", "5"), (None, "7"), ("2026-11-30", "1"), (None, "9"),
+             ("2026-12-01", "8"), ("2026-11-30", "1"), (None, "7")]  # fmt: skip
+    for i, (close, amount) in enumerate(specs):
+        ops.create_opportunity(
+            session, customer.id, {"name": f"D{i}", "expected_close": close, "amount_cents": amount}
+        )
+    conn = raw(session)
+    flt = ops.BoardFilter()
+    full = ops.column_page(conn, "initial_contact", flt, TODAY, 0, 100)
+    keys = [
+        (c.expected_close is None, c.expected_close or dt.date.min, -c.amount_cents, c.id)
+        for c in full
+    ]
+    assert keys == sorted(keys) and len(full) == 7
+    for size in (1, 2, 3):
+        paged = []
+        for offset in range(0, 7, size):
+            paged += ops.column_page(conn, "initial_contact", flt, TODAY, offset, size)
+        assert [c.id for c in paged] == [c.id for c in full]
+    for i, card in enumerate(full):
+        assert ops.card_position(conn, card.id, flt, TODAY) == ("initial_contact", i)
+
+
+def test_won_without_close_date_counts_by_stage_entry(session, customer):
+    recent = ops.create_opportunity(session, customer.id, {"name": "R"}, stage="won", when=T0)
+    session.get(Opportunity, recent.id).actual_close = None
+    old = ops.create_opportunity(
+        session, customer.id, {"name": "O"}, stage="won", when=dt.datetime(2026, 9, 1, 9)
+    )
+    session.get(Opportunity, old.id).actual_close = None
+    session.flush()
+    conn = raw(session)
+    assert ops.column_summaries(conn, ops.BoardFilter(), TODAY)["won"].count == 1
+    assert [c.id for c in ops.column_page(conn, "won", ops.BoardFilter(), TODAY)] == [recent.id]
+    assert ops.card_position(conn, old.id, ops.BoardFilter(), TODAY) is None
+    assert ops.card_position(conn, old.id, ops.BoardFilter(all_closed=True), TODAY) == ("won", 1)

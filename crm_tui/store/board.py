@@ -166,23 +166,20 @@ class Card:
     version: int
 
 
+_CLOSED = "('won', 'lost')"
+
+
 def _where(
-    flt: BoardFilter, today: dt.date, stage: str | None = None
+    flt: BoardFilter, stage: str | None = None, extra: tuple[str, ...] = (), args: tuple = ()
 ) -> tuple[str, list[Any], bool]:
-    """WHERE clause, parameters and whether the customer table is needed."""
+    """WHERE clause of the filter (not the 30-day window), parameters, and whether the
+    customer table is needed; ``extra`` conditions with their ``args`` are added."""
     parts: list[str] = []
     params: list[Any] = []
     joined = False
     if stage is not None:
         parts.append("o.stage = ?")
         params.append(stage)
-    if not flt.all_closed:
-        since = (today - dt.timedelta(days=RECENT_DAYS)).isoformat()
-        parts.append(
-            "(o.stage NOT IN ('won', 'lost') OR coalesce(o.actual_close, "
-            "substr(o.stage_entered_at, 1, 10)) >= ?)"
-        )
-        params.append(since)
     text = flt.text.strip().lower()
     if text:
         joined = True
@@ -200,26 +197,59 @@ def _where(
     if flt.close_month:
         parts.append("substr(coalesce(o.actual_close, o.expected_close), 1, 7) = ?")
         params.append(flt.close_month)
+    parts += extra
+    params += args
     return (" WHERE " + " AND ".join(parts)) if parts else "", params, joined
 
 
+def _windows(flt: BoardFilter, today: dt.date, stage: str | None) -> list[tuple[tuple, tuple]]:
+    """The disjoint parts of what is shown, each one index-friendly condition set.
+
+    Won and lost show only the last RECENT_DAYS by default: by actual close date (an
+    index range), or by the day they entered the stage when no close date was recorded.
+    """
+    if flt.all_closed or (stage is not None and stage not in ("won", "lost")):
+        return [((), ())]
+    since = (today - dt.timedelta(days=RECENT_DAYS)).isoformat()
+    # `+o.stage` keeps the planner on the actual_close index (a few recent rows) rather
+    # than the stage index (every won and lost deal ever)
+    recent = [
+        ((f"+o.stage IN {_CLOSED}", "o.actual_close >= ?"), (since,)),
+        ((f"+o.stage IN {_CLOSED}", "o.actual_close IS NULL", "o.stage_entered_at >= ?"), (since,)),
+    ]
+    if stage is not None:
+        return recent
+    return [((f"o.stage NOT IN {_CLOSED}",), ()), *recent]
+
+
+def _join(joined: bool) -> str:
+    return " JOIN customer c ON c.id = o.customer_id" if joined else ""
+
+
 def column_summaries(conn, flt: BoardFilter, today: dt.date) -> dict[str, ColumnSummary]:
-    """Per stage: card count, Σ amount and Σ weighted amount, in one GROUP BY."""
-    where, params, joined = _where(flt, today)
-    join = " JOIN customer c ON c.id = o.customer_id" if joined else ""
-    rows = conn.execute(
-        "SELECT o.stage, count(*), coalesce(sum(o.amount_cents), 0), "
-        "coalesce(sum(o.amount_cents * o.probability), 0) "
-        f"FROM opportunity o{join}{where} GROUP BY o.stage",
-        params,
-    ).fetchall()
+    """Per stage: card count, Σ amount and Σ weighted amount (GROUP BY on the covering index)."""
+    totals: dict[str, list[int]] = {}
+    for extra, args in _windows(flt, today, None):
+        where, params, joined = _where(flt, None, extra, args)
+        # grouping by `+o.stage` too, or the planner walks the stage index for the grouping
+        group = "+o.stage" if any(e.startswith("+") for e in extra) else "o.stage"
+        rows = conn.execute(
+            "SELECT o.stage, count(*), coalesce(sum(o.amount_cents), 0), "
+            "coalesce(sum(o.amount_cents * o.probability), 0) "
+            f"FROM opportunity o{_join(joined)}{where} GROUP BY {group}",
+            params,
+        ).fetchall()
+        for stage, count, amount, weighted in rows:
+            t = totals.setdefault(stage, [0, 0, 0])
+            t[0] += count
+            t[1] += amount
+            t[2] += weighted
     out = {key: ColumnSummary(key) for key in enums.STAGE.keys}
-    for stage, count, amount, weighted in rows:
+    for stage, (count, amount, weighted) in totals.items():
         out[stage] = ColumnSummary(stage, count, amount, weighted_cents(weighted))
     return out
 
 
-_ORDER = "ORDER BY o.expected_close IS NULL, o.expected_close, o.amount_cents DESC, o.id"
 _CARD_SQL = """
 SELECT o.id, o.name, o.customer_id, c.name, c.level, o.stage, o.amount_cents, o.probability,
        o.expected_close, o.next_action, o.next_action_due, o.risk_flag, o.criteria_done,
@@ -228,6 +258,37 @@ SELECT o.id, o.name, o.customer_id, c.name, c.level, o.stage, o.amount_cents, o.
            coalesce((SELECT max(i.occurred_at) FROM interaction i WHERE i.opportunity_id = o.id), ''))
 FROM opportunity o JOIN customer c ON c.id = o.customer_id
 """
+#: A column's order: by expected close date, then amount (largest first); deals without a
+#: close date come last. The dated part walks the (stage, expected_close, amount) index.
+_DATED = ("o.expected_close IS NOT NULL",)
+_UNDATED = ("o.expected_close IS NULL",)
+_DATED_ORDER = " ORDER BY o.expected_close, o.amount_cents DESC, o.id"
+_UNDATED_ORDER = " ORDER BY o.amount_cents DESC, o.id"
+
+
+def _segments(flt: BoardFilter, today: dt.date, stage: str) -> list[tuple[str, list[Any], str]]:
+    """(WHERE, parameters, ORDER BY) of the column's parts in display order."""
+    segments = []
+    windows = _windows(flt, today, stage)
+    for part, order in ((_DATED, _DATED_ORDER), (_UNDATED, _UNDATED_ORDER)):
+        for extra, args in windows:
+            where, params, _joined = _where(flt, stage, part + extra, args)
+            segments.append((where, params, order))
+    if len(windows) > 1:  # won / lost: few cards, one sorted query is simplest
+        where, params, _joined = _where(
+            flt,
+            stage,
+            ("(" + " OR ".join("(" + " AND ".join(extra) + ")" for extra, _args in windows) + ")",),
+            tuple(a for _extra, args in windows for a in args),
+        )
+        order = " ORDER BY o.expected_close IS NULL, o.expected_close, o.amount_cents DESC, o.id"
+        return [(where, params, order)]
+    return segments
+
+
+def _count(conn, where: str, params: list[Any], joined: bool = True) -> int:
+    sql = f"SELECT count(*) FROM opportunity o{_join(joined)}{where}"
+    return conn.execute(sql, params).fetchone()[0]
 
 
 def column_page(
@@ -240,10 +301,24 @@ def column_page(
     settings=None,
 ) -> list[Card]:
     """One page of a column's cards, sorted by expected close date (none last), then amount."""
-    where, params, _joined = _where(flt, today, stage)
-    rows = conn.execute(
-        f"{_CARD_SQL}{where} {_ORDER} LIMIT ? OFFSET ?", [*params, limit, offset]
-    ).fetchall()
+    ids: list[int] = []
+    joined = bool(flt.text.strip() or flt.level)
+    for where, params, order in _segments(flt, today, stage):
+        if len(ids) >= limit:
+            break
+        # ids only: skipping OFFSET rows then walks the index, not the card columns
+        got = conn.execute(
+            f"SELECT o.id FROM opportunity o{_join(joined)}{where}{order} LIMIT ? OFFSET ?",
+            [*params, limit - len(ids), offset],
+        ).fetchall()
+        ids += [g[0] for g in got]
+        # the next segment starts where this one ended
+        offset = 0 if got else max(0, offset - _count(conn, where, params, joined))
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    by_id = {r[0]: r for r in conn.execute(f"{_CARD_SQL} WHERE o.id IN ({marks})", ids)}
+    rows = [by_id[i] for i in ids if i in by_id]
     settings = _settings(settings)
     cards = []
     for r in rows:
@@ -273,18 +348,44 @@ def column_page(
 
 
 def card_position(conn, opp_id: int, flt: BoardFilter, today: dt.date) -> tuple[str, int] | None:
-    """(stage, index within its column) of a deal under the filter, or None if not shown."""
-    row = conn.execute("SELECT stage FROM opportunity WHERE id = ?", (opp_id,)).fetchone()
+    """(stage, index within its column) of a deal under the filter, or None if not shown.
+
+    Counts the cards sorted before it (index ranges), never numbers the whole column.
+    """
+    row = conn.execute(
+        "SELECT stage, expected_close, amount_cents FROM opportunity WHERE id = ?", (opp_id,)
+    ).fetchone()
     if row is None:
         return None
-    stage = row[0]
-    where, params, _joined = _where(flt, today, stage)
-    found = conn.execute(
-        f"SELECT rn FROM (SELECT o.id, row_number() OVER ({_ORDER}) - 1 AS rn "
-        f"FROM opportunity o JOIN customer c ON c.id = o.customer_id{where}) WHERE id = ?",
-        [*params, opp_id],
-    ).fetchone()
-    return (stage, found[0]) if found else None
+    stage, close, amount = row[0], row[1], row[2]
+    before = 0
+    for where, params, order in _segments(flt, today, stage):
+        shown = conn.execute(
+            f"SELECT 1 FROM opportunity o JOIN customer c ON c.id = o.customer_id{where} "
+            "AND o.id = ?",
+            [*params, opp_id],
+        ).fetchone()
+        if not shown:
+            before += _count(conn, where, params)
+            continue
+        if order == _UNDATED_ORDER:
+            ahead = "(o.amount_cents > ? OR (o.amount_cents = ? AND o.id < ?))"
+            args: list[Any] = [amount, amount, opp_id]
+        elif order == _DATED_ORDER:
+            ahead = (
+                "(o.expected_close < ? OR (o.expected_close = ? AND "
+                "(o.amount_cents > ? OR (o.amount_cents = ? AND o.id < ?))))"
+            )
+            args = [close, close, amount, amount, opp_id]
+        else:  # one sorted query (won / lost): few cards, number them
+            found = conn.execute(
+                f"SELECT rn FROM (SELECT o.id, row_number() OVER ({order.strip()}) - 1 AS rn "
+                f"FROM opportunity o JOIN customer c ON c.id = o.customer_id{where}) WHERE id = ?",
+                [*params, opp_id],
+            ).fetchone()
+            return (stage, before + found[0]) if found else None
+        return stage, before + _count(conn, f"{where} AND {ahead}", [*params, *args])
+    return None
 
 
 def close_months(conn) -> list[str]:

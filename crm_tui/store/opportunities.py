@@ -112,7 +112,7 @@ def create_opportunity(
         created_at=stamp,
         updated_at=stamp,
     )
-    if stage == "won" and opp.actual_close is None:
+    if stage in ("won", "lost") and opp.actual_close is None:
         opp.actual_close = stamp.date()
     session.add(opp)
     session.flush()
