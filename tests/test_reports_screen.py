@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, Label, Static, TabbedContent
 
 from crm_tui.app import make_app
 from crm_tui.reports import REPORTS, build_report
-from crm_tui.reports.output import BOM, render_csv
+from crm_tui.reports.output import render_csv
 from crm_tui.screens import reports as screen_module
 from crm_tui.settings import Settings
 from crm_tui.store.demo import generate
@@ -18,6 +18,7 @@ from crm_tui.widgets.charts import FULL, Bar, BarChart, bar_cells
 
 AS_OF = dt.date(2026, 11, 23)
 FROZEN = dt.datetime(2026, 11, 23, 9, 30)
+BOM = "\ufeff"  # CLI.md: CSV is UTF-8 with a BOM
 
 
 @pytest.fixture
