@@ -324,3 +324,23 @@ async def test_the_app_backs_up_on_start_and_shows_it(filled):
         await pilot.pause()
         assert len(list_backups()) == 1
         assert "backed up" in str(app.screen.query_one("#backup-label", Label).render())
+
+
+async def test_palette_jumps_to_an_opportunity(filled):
+    from crm_tui.store.opportunities import create_opportunity
+
+    with filled.session() as s:
+        customer = cs.find_customer(s, "Acme Robotics Ltd.")
+        create_opportunity(s, customer.id, {"name": "Welding line upgrade"})
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Welding")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "OpportunityDetailScreen"

@@ -46,7 +46,7 @@ def test_database_at_first_revision_upgrades_without_losing_rows(tmp_path):
         assert conn.execute("SELECT name FROM customer").fetchone()[0] == "上海华为技术有限公司"
         assert conn.execute("SELECT name FROM contact").fetchone()[0] == "张伟"
         # rows that existed before the search index are searchable after the upgrade
-        assert search_customers(conn, "华为技术")[0][2] == "上海华为技术有限公司"
+        assert search_customers(conn, "华为技术")[0]["name"] == "上海华为技术有限公司"
 
 
 def test_migrated_schema_has_every_model_column(db):

@@ -35,7 +35,7 @@ def people(db):
     ],
 )
 def test_search_finds_by_substring(people, query, expected):
-    assert [name for _id, _code, name in search_customers(people, query)] == expected
+    assert [r["name"] for r in search_customers(people, query)] == expected
 
 
 def test_query_counts_filters_and_pages(people):

@@ -12,10 +12,9 @@ from crm_tui.store.interaction_log import (
     LogFilter,
     count_interactions,
     list_interactions,
-    search_customers,
 )
 from crm_tui.store.interactions import delete_interaction, log_interaction, update_interaction
-from crm_tui.store.lists import CustomerTimeline
+from crm_tui.store.lists import CustomerTimeline, search_customers
 from crm_tui.store.models import Customer, Opportunity, Task
 from crm_tui.store.validation import ValidationError
 

@@ -10,19 +10,13 @@ from collections.abc import Callable
 
 from textual.app import App
 
-from crm_tui.i18n import _
-
 
 def log_interaction(
     app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
     task_id: int | None = None, on_done: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
     """Open the log form for the record (asks for the customer when none is given)."""
-    try:
-        from crm_tui.screens.dialogs.log_interaction import LogInteractionDialog
-    except ImportError:
-        app.notify(_("Logging interactions is not available yet"), severity="warning")
-        return
+    from crm_tui.screens.dialogs.log_interaction import LogInteractionDialog
 
     def done(result) -> None:
         if result:
@@ -43,11 +37,7 @@ def new_task(
     on_done: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
     """Open the task form for the record."""
-    try:
-        from crm_tui.screens.dialogs.task_form import TaskFormDialog
-    except ImportError:
-        app.notify(_("Tasks are not available yet"), severity="warning")
-        return
+    from crm_tui.screens.dialogs.task_form import TaskFormDialog
 
     def done(result) -> None:
         if result:

@@ -246,12 +246,11 @@ class CustomerDetailScreen(Localized, Screen):
 
     @on(DataTable.RowSelected, "#deals")
     def _open_deal(self, event: DataTable.RowSelected) -> None:
-        try:
-            from crm_tui.screens.opportunity_detail import OpportunityDetailScreen
-        except ImportError:
-            self.notify(_("Opportunity details are not available yet"), severity="warning")
-            return
-        self.app.push_screen(OpportunityDetailScreen(int(event.row_key.value)))
+        from crm_tui.screens.opportunity_detail import OpportunityDetailScreen
+
+        self.app.push_screen(
+            OpportunityDetailScreen(int(event.row_key.value)), lambda _r: self.refresh_data()
+        )
 
     def action_delete(self) -> None:
         from crm_tui.screens.dialogs.confirm import ConfirmDialog

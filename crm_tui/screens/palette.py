@@ -7,6 +7,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from crm_tui.i18n import _
+from crm_tui.store.board import search_opportunities
 from crm_tui.store.lists import search_customers
 from crm_tui.widgets.app_header import SCREENS
 
@@ -37,6 +38,11 @@ class CrmCommands(Provider):
 
         self.app.push_screen(CustomerDetailScreen(customer_id))
 
+    def _open_opportunity(self, opp_id: int) -> None:
+        from crm_tui.screens.opportunity_detail import OpportunityDetailScreen
+
+        self.app.push_screen(OpportunityDetailScreen(opp_id))
+
     async def discover(self) -> Hits:
         for text, callback, key in self._commands():
             yield DiscoveryHit(text, callback, help=key)
@@ -52,10 +58,23 @@ class CrmCommands(Provider):
         db = self.app.db  # type: ignore[attr-defined]
         with db.reading() as conn:
             rows = search_customers(conn, query, limit=15)
-        for customer_id, code, name in rows:
+            deals = search_opportunities(conn, query, limit=10)
+        for row in rows:
+            name = row["name"]
             yield Hit(
                 0.9,
                 matcher.highlight(name) if matcher.match(name) else name,
-                partial(self._open_customer, customer_id),
-                help=_("Customer {code}").format(code=code),
+                partial(self._open_customer, row["id"]),
+                help=_("Customer {code}").format(code=row["code"]),
+            )
+        settings = self.app.settings  # type: ignore[attr-defined]
+        for opp_id, name, customer, stage in deals:
+            yield Hit(
+                0.8,
+                matcher.highlight(name) if matcher.match(name) else name,
+                partial(self._open_opportunity, opp_id),
+                help=_("Opportunity · {customer} · {stage}").format(
+                    customer=customer,
+                    stage=settings.stage_name(stage, self.app.lang),  # type: ignore[attr-defined]
+                ),
             )

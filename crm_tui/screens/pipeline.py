@@ -229,7 +229,7 @@ class PipelineScreen(PipelineMoves, Localized, Screen):
         self.app.push_screen(OpportunityDetail(opp_id), closed)
 
     def action_new(self) -> None:
-        from crm_tui.screens.dialogs.opportunity_customer import CustomerPicker
+        from crm_tui.screens.dialogs.customer_picker import CustomerPicker
         from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
 
         def saved(opp_id: int | None) -> None:
@@ -247,7 +247,7 @@ class PipelineScreen(PipelineMoves, Localized, Screen):
                 )
                 self.app.push_screen(form, saved)
 
-        self.app.push_screen(CustomerPicker(self.app.db), picked)  # type: ignore[attr-defined]
+        self.app.push_screen(CustomerPicker(_("New opportunity: pick the customer")), picked)
 
     def action_edit(self) -> None:
         opp_id = self.current_id()

@@ -131,35 +131,6 @@ def interaction_detail(conn, interaction_id: int) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def search_customers(conn, text: str, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Customers for a picker: FTS (name, code, contacts, phones) or a name prefix when short."""
-    text = text.strip()
-    if not text:
-        return rows(
-            conn.execute(
-                "SELECT id, name, code, level FROM customer "
-                "ORDER BY last_interaction_at IS NULL, last_interaction_at DESC, id DESC LIMIT ?",
-                (limit,),
-            )
-        )
-    match = search_match_expression(text)
-    if match:
-        return rows(
-            conn.execute(
-                "SELECT c.id, c.name, c.code, c.level FROM customer_search s "
-                "JOIN customer c ON c.id = s.rowid WHERE customer_search MATCH ? LIMIT ?",
-                (match, limit),
-            )
-        )
-    return rows(
-        conn.execute(
-            "SELECT id, name, code, level FROM customer "
-            "WHERE name LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
-            (text.replace("%", "\\%").replace("_", "\\_") + "%",) * 2 + (limit,),
-        )
-    )
-
-
 def customer_choices(conn, customer_id: int) -> dict[str, list[dict[str, Any]]]:
     """A customer's contacts and opportunities (open first) for the log form's pickers."""
     contacts = rows(

@@ -30,7 +30,6 @@ from crm_tui.store.interaction_log import (  # noqa: F401  (re-exported)
     customer_choices,
     interaction_detail,
     list_interactions,
-    search_customers,
 )
 from crm_tui.store.models import Contact, Customer, Interaction, Opportunity, Task, now
 from crm_tui.store.validation import ValidationError

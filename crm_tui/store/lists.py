@@ -85,12 +85,13 @@ def customer_count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM customer").fetchone()[0]
 
 
-def search_customers(
-    conn: sqlite3.Connection, text: str, limit: int = 20
-) -> list[tuple[int, str, str]]:
-    """(id, code, name) of customers matching ``text`` — for pickers and the command palette."""
-    rows = CustomerQuery(conn, search=text).fetch(0, limit)
-    return [(r[0], r[1], r[2]) for r in rows]
+def search_customers(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Customers matching ``text`` for pickers and the palette: id, code, name, level.
+
+    Blank text lists the most recently contacted customers.
+    """
+    query = CustomerQuery(conn, search=text, sort="name" if text.strip() else "last_interaction")
+    return [{"id": r[0], "code": r[1], "name": r[2], "level": r[3]} for r in query.fetch(0, limit)]
 
 
 #: Everything that happened to one customer, newest first: (kind, id, when, title, detail).

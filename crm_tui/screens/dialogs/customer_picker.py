@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import _
-from crm_tui.store.interaction_log import search_customers
+from crm_tui.store.lists import search_customers
 from crm_tui.widgets.localized import Localized
 
 #: What the picker dismisses with for "no customer" (when ``allow_none``).
