@@ -120,7 +120,7 @@ class CrmApp(Localized, App):
                 backups.auto_backup_if_due(self.db.path, self.settings)
         except Exception as exc:  # a failed backup must not stop the rep working
             self.call_from_thread(self.show_error, _("Backup failed: {error}").format(error=exc))
-        stamp = backups.last_backup_time()
+        stamp = backups.last_backup_time(backups.backup_dir(self.db.path))
         self.call_from_thread(setattr, self, "last_backup", stamp)
         if force:
             self.call_from_thread(self.notify, _("Backup made"))

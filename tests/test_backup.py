@@ -85,14 +85,15 @@ def test_cli_backup_default_folder_mode_and_retention(db, tmp_path, capsys):
     for _ in range(3):
         assert main(["--db", str(db.path), "backup"]) == 0
         made.append(capsys.readouterr().out.strip())
-    folder = backup_dir()
-    assert folder == tmp_path / "xdg-data" / "crm-tui" / "backups"
+    folder = backup_dir(db.path)
+    assert folder.parent == tmp_path / "xdg-data" / "crm-tui" / "backups"
+    assert folder.name.startswith("crm-")
     kept = list_backups(folder)
     assert [str(p) for p in kept] == made[1:]
     for p in kept:
         assert p.name.startswith("crm-") and p.suffix == ".db"
         assert stat.S_IMODE(p.stat().st_mode) == 0o600
-    assert last_backup_time() is not None
+    assert last_backup_time(folder) is not None
 
 
 def test_cli_backup_out_file(db, tmp_path, capsys):
@@ -128,7 +129,7 @@ def test_restore_replaces_after_backing_up_current(db, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "previous database saved as" in err
     assert count(db.path) == 5
-    safety = [p for p in list_backups() if "before-restore" in p.name]
+    safety = [p for p in list_backups(backup_dir(db.path)) if "before-restore" in p.name]
     assert len(safety) == 1 and count(safety[0]) == 12
     assert stat.S_IMODE(os.stat(db.path).st_mode) == 0o600
     assert main(["--db", str(db.path), "check"]) == 0
@@ -160,7 +161,7 @@ def test_restore_refuses_bad_files(db, tmp_path, capsys, damage):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and str(bad) in err and err.count("\n") == 1
     assert count(db.path) == 4
-    assert not [p for p in list_backups() if "before-restore" in p.name]
+    assert not [p for p in list_backups(backup_dir(db.path)) if "before-restore" in p.name]
 
 
 def test_verify_reports_problem(tmp_path):
@@ -168,3 +169,15 @@ def test_verify_reports_problem(tmp_path):
     f.write_text("hello", encoding="utf-8")
     with pytest.raises(BackupError, match="not a SQLite database"):
         verify(f)
+
+
+def test_each_database_keeps_its_own_backups(tmp_path):
+    from crm_tui.store.database import Database
+
+    real = Database(tmp_path / "real.db")
+    scratch = Database(tmp_path / "scratch.db")
+    make_backup(real.path, keep=1)
+    for _ in range(3):
+        make_backup(scratch.path, keep=1)
+    assert backup_dir(real.path) != backup_dir(scratch.path)
+    assert len(list_backups(backup_dir(real.path))) == 1  # not pushed out by the scratch file

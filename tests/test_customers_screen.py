@@ -316,13 +316,13 @@ async def test_duplicates_merge_and_undo(filled):
 
 
 async def test_the_app_backs_up_on_start_and_shows_it(filled):
-    from crm_tui.store.backups import list_backups
+    from crm_tui.store.backups import backup_dir, list_backups
 
     app = app_on(filled)
     async with app.run_test() as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert len(list_backups()) == 1
+        assert len(list_backups(backup_dir(filled.path))) == 1
         assert "backed up" in str(app.screen.query_one("#backup-label", Label).render())
 
 

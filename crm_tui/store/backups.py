@@ -24,11 +24,19 @@ class BackupError(Exception):
     """A backup or restore that cannot be done; the message names the file and the problem."""
 
 
-def backup_dir() -> Path:
-    """``<user data dir>/backups``."""
+def backup_dir(db_path: Path | str) -> Path:
+    """``<user data dir>/backups/<db name>-<hash of its full path>``: one folder per database.
+
+    Each database keeps its own last N backups, so a scratch file opened with --db
+    never pushes the real database's backups out.
+    """
+    import hashlib
+
     from crm_tui.settings import data_dir
 
-    return data_dir() / "backups"
+    full = Path(db_path).expanduser().resolve()
+    digest = hashlib.sha1(str(full).encode("utf-8")).hexdigest()[:8]
+    return data_dir() / "backups" / f"{full.stem}-{digest}"
 
 
 def _backups(folder: Path) -> list[Path]:
@@ -42,14 +50,14 @@ def _backups(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def list_backups(folder: Path | None = None) -> list[Path]:
+def list_backups(folder: Path) -> list[Path]:
     """The backups in the folder, oldest first."""
-    return _backups(folder or backup_dir())
+    return _backups(folder)
 
 
-def last_backup_time(folder: Path | None = None) -> dt.datetime | None:
+def last_backup_time(folder: Path) -> dt.datetime | None:
     """When the newest backup was made (for the TUI's status), or None if there is none."""
-    backups = _backups(folder or backup_dir())
+    backups = _backups(folder)
     if not backups:
         return None
     newest = max(p.stat().st_mtime for p in backups)
@@ -81,14 +89,14 @@ def make_backup(
 ) -> Path:  # fmt: skip
     """Copy the database with the online backup API (safe while others read and write).
 
-    Without ``out`` the copy goes to ``folder`` (default: the user's backup folder) as
+    Without ``out`` the copy goes to ``folder`` (default: this database's folder under the user's backups) as
     ``crm-YYYYMMDD-HHMMSS.db`` and only the newest ``keep`` backups are kept there.
     The copy has mode 0600.
     """
     db_path = Path(db_path)
     if not db_path.is_file():
         raise BackupError(_("{path}: no such database").format(path=db_path))
-    folder = folder or backup_dir()
+    folder = folder or backup_dir(db_path)
     if out is None:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         target = _default_target(folder, dt.datetime.now(), tag)
@@ -110,7 +118,7 @@ def make_backup(
 
 def auto_backup_if_due(db_path: Path | str, settings, folder: Path | None = None) -> Path | None:
     """Make a backup when the newest one is older than a day (or none exists); else None."""
-    folder = folder or backup_dir()
+    folder = folder or backup_dir(db_path)
     last = last_backup_time(folder)
     if last is not None and dt.datetime.now() - last < AUTO_BACKUP_AGE:
         return None
@@ -172,7 +180,7 @@ def restore(db_path: Path | str, source: Path | str, *, folder: Path | None = No
     if db_path.exists() and source.resolve() == db_path.resolve():
         raise BackupError(_("{path} is the database itself").format(path=source))
     safety = None
-    folder = folder or backup_dir()
+    folder = folder or backup_dir(db_path)
     if db_path.exists():
         try:
             safety = make_backup(db_path, folder=folder, tag="-before-restore")
