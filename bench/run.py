@@ -96,6 +96,7 @@ class Bench:
         self.env = bench_env(self.work / "home")
         self.figures: dict[str, Figure] = {}
         self.dbs: dict[int, dbs.BenchDb] = {}
+        self.backup_seconds: dict[int, float | None] = {}
 
     def log(self, *parts) -> None:
         print(*parts, file=sys.stderr, flush=True)
@@ -131,8 +132,17 @@ class Bench:
     # --- per database ----------------------------------------------------------
 
     def working_copy(self, db: dbs.BenchDb) -> Path:
-        """The TUI may write (auto-backup, badges): give it a copy, keep the built file pristine."""
-        return dbs.copy_db(db.path, self.work / f"work-{db.customers}.db")
+        """The TUI may write: give it a copy and keep the built file pristine.
+
+        The TUI backs a database up on its first start of the day (a worker started in
+        ``on_mount``). A rep starts the app many times a day, so the bench measures the
+        usual start: one `crm backup` of the copy first makes the daily backup not due.
+        """
+        path = dbs.copy_db(db.path, self.work / f"work-{db.customers}.db")
+        if (dbs.PKG / "commands" / "backup.py").exists():
+            run = run_timed([*crm_argv(), "--db", str(path), "backup"], self.env, timeout=900)
+            self.backup_seconds[db.customers] = run.seconds if run.returncode == 0 else None
+        return path
 
     def startup(self, size: int, db: Path, needle: list[str]) -> None:
         bare, crm, ratio = (self.fig(f"startup.{k}@{size}") for k in ("bare", "crm", "ratio"))
@@ -156,6 +166,8 @@ class Bench:
             return
         bare.details = {"cpu_s": cpu["bare"]}
         crm.details = {"needles": len(needle), "cpu_s": cpu["crm"]}
+        if self.backup_seconds.get(size) is not None:
+            crm.note = f"daily auto-backup made beforehand (`crm backup` {self.backup_seconds[size]:.1f} s)"
         cpu_ratio = statistics.median(cpu["crm"]) / max(statistics.median(cpu["bare"]), 1e-9)
         ratio.details = {"cpu_ratio": round(cpu_ratio, 2)}
         ratio.note = f"per-run ratios, started back to back; CPU-time ratio {cpu_ratio:.2f}×"
