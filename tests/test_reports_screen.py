@@ -147,6 +147,7 @@ async def test_ctrl_e_exports_the_shown_report(demo_db, tmp_path):
         text = path.read_bytes().decode("utf-8")
         assert text.startswith(BOM + "stage,reached,amount,conversion\r\n")
         assert text == render_csv(expected(demo_db, "funnel"))
+        assert any(str(path) in n.message for n in app._notifications)  # the path is shown
         await show_tab(pilot, "weekly")
         await pilot.press("ctrl+e")
         await settle(pilot)
@@ -328,3 +329,15 @@ async def test_help_explains_the_screen_in_both_languages(demo_db):
         await pilot.pause()
         texts = " ".join(str(s.render()) for s in app.screen.query(Static))
         assert "as of that week's Sunday" in texts
+
+
+async def test_export_to_an_unwritable_place_is_an_error_message(demo_db, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the export folder should be", encoding="utf-8")
+    app = app_on(demo_db, settings=Settings(export_dir=blocker))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors and "cannot write" in errors[0].message
