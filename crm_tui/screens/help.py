@@ -44,13 +44,13 @@ class HelpScreen(Localized, ModalScreen[None]):
         with Vertical(id="dialog", classes="dialog help"):
             yield Label(_("Keys"), classes="dialog-title")
             with VerticalScroll():
-                yield Static(self._table(GLOBAL_KEYS), classes="help-table")
+                yield self._plain(self._table(GLOBAL_KEYS))
                 local = self._screen_keys()
                 if local:
                     yield Label(_("On this screen"), classes="help-section")
-                    yield Static(self._table(local), classes="help-table")
+                    yield self._plain(self._table(local))
                 yield Label(_("Dates in forms"), classes="help-section")
-                yield Static(DATE_FORMS, classes="help-table")
+                yield self._plain(DATE_FORMS)
                 extra = getattr(self.origin, "HELP", None)
                 if extra:
                     yield Static(_(extra), classes="help-note")
@@ -69,6 +69,11 @@ class HelpScreen(Localized, ModalScreen[None]):
     def _table(rows) -> str:
         width = max(len(k) for k, _d in rows) + 2
         return "\n".join(f"{k.ljust(width)}{_(d)}" for k, d in rows)
+
+    @staticmethod
+    def _plain(text: str) -> Static:
+        """Key names such as `[` are text, not markup."""
+        return Static(text, classes="help-table", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
