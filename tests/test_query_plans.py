@@ -99,15 +99,6 @@ def test_unfiltered_page_reads_in_sort_order(conn, sort) -> None:
         assert any("ix_customer_" in line for line in lines), lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A status filter keeps ~80 % of the customers, yet the page is read through"
-        " ix_customer_status and every match is sorted for each 100-row page (36-94 ms CPU at"
-        " 100k). Fix: indexes (status, name COLLATE NOCASE), (status, last_interaction_at),"
-        " (status, total_amount_cents) in a migration (measured 4 ms), or ANALYZE after bulk loads."
-    ),
-)
 @pytest.mark.parametrize("sort", sorted(SORTS))
 def test_status_filtered_page_reads_in_sort_order(conn, sort) -> None:
     count, *pages = customer_page_plans(conn, sort=sort, status="active")
@@ -175,15 +166,6 @@ def test_badge_is_a_range_search_not_a_scan(conn) -> None:
     assert lines == ["SEARCH task USING INDEX ix_task_open_due (due<?)"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "crm_tui/store/due.py completed_tasks: `WHERE t.status IN ('done','cancelled') ORDER BY"
-        " t.completed_at DESC` takes ix_task_status_due and sorts every completed task for each"
-        " 200-row page. Fix: a partial index `ON task (completed_at DESC, id DESC) WHERE status IN"
-        " ('done', 'cancelled')` (new migration) and `INDEXED BY` it, as BY_OPEN_DUE does."
-    ),
-)
 def test_completed_toggle_reads_in_order(conn) -> None:
     for lines in due_plans(conn, lambda c: due.completed_tasks(c)):
         assert "USE TEMP B-TREE FOR ORDER BY" not in lines, lines

@@ -131,7 +131,9 @@ def due_list(conn, today: dt.date, days: int = 0, *, limit: int = 10_000) -> lis
 def completed_tasks(conn, *, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
     """Done or cancelled tasks, most recently completed first (the due-list's toggle)."""
     cur = conn.execute(
-        f"SELECT {_TASK_COLUMNS} {_joins(False)} WHERE t.status IN ('done', 'cancelled') "
+        f"SELECT {_TASK_COLUMNS} "
+        + _TASK_JOINS.format(indexed="INDEXED BY ix_task_closed_completed")
+        + " WHERE t.status IN ('done', 'cancelled') "
         "ORDER BY t.completed_at DESC, t.id DESC LIMIT ? OFFSET ?",
         (limit, offset),
     )

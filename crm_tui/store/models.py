@@ -55,6 +55,9 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_last_interaction", "last_interaction_at"),
         Index("ix_customer_total_amount", "total_amount_cents"),
         Index("ix_customer_created", "created_at"),
+        Index("ix_customer_status_name", "status", text("name COLLATE NOCASE")),
+        Index("ix_customer_status_last", "status", "last_interaction_at"),
+        Index("ix_customer_status_total", "status", "total_amount_cents"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -218,6 +221,12 @@ class Task(SQLModel, table=True):
         Index("ix_task_opportunity", "opportunity_id"),
         Index("ix_task_completed", "completed_at"),
         Index("ix_task_status_due", "status", "due"),
+        Index(
+            "ix_task_closed_completed",
+            "completed_at",
+            "id",
+            sqlite_where=text("status IN ('done', 'cancelled')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
