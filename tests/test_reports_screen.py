@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Label, Static, TabbedContent
 from crm_tui.app import make_app
 from crm_tui.reports import REPORTS, build_report
 from crm_tui.reports.output import render_csv
+from crm_tui.screens import report_view
 from crm_tui.screens import reports as screen_module
 from crm_tui.settings import Settings
 from crm_tui.store.demo import generate
@@ -74,7 +75,7 @@ async def test_each_tab_shows_its_report(demo_db):
             report = expected(demo_db, name)
             table = screen.query_one(f"#table-{name}", DataTable)
             assert table.display, name
-            assert table.row_count == min(len(report.rows), screen_module.ROW_LIMIT), name
+            assert table.row_count == min(len(report.rows), report_view.ROW_LIMIT), name
             assert len(table.columns) == len(report.columns), name
             assert app.focused is table
         assert "As of 2026-11-23 · week 2026-W48" in status(app)
@@ -162,7 +163,7 @@ async def test_ctrl_e_exports_the_shown_report(demo_db, tmp_path):
 
 
 async def test_row_cap_notes_what_is_only_in_the_export(demo_db, monkeypatch):
-    monkeypatch.setattr(screen_module, "ROW_LIMIT", 10)
+    monkeypatch.setattr(report_view, "ROW_LIMIT", 10)
     app = app_on(demo_db)
     async with app.run_test(size=(140, 40)) as pilot:
         await open_reports(pilot)
