@@ -50,14 +50,16 @@ class CrmApp(Localized, App):
     TITLE = "crm"
     MODES = {mode: _lazy_screen(mode) for mode in SCREEN_CLASSES}
     COMMANDS = App.COMMANDS | {_palette_providers}
+    # 1-5 are shown as the header's tabs, so the footer keeps its room for the screen's keys.
     BINDINGS = [
-        Binding("1", "switch_mode('customers')", "Customers"),
-        Binding("2", "switch_mode('pipeline')", "Pipeline"),
-        Binding("3", "switch_mode('interactions')", "Interactions"),
-        Binding("4", "switch_mode('tasks')", "Tasks"),
-        Binding("5", "switch_mode('reports')", "Reports"),
+        Binding("1", "switch_mode('customers')", "Customers", show=False),
+        Binding("2", "switch_mode('pipeline')", "Pipeline", show=False),
+        Binding("3", "switch_mode('interactions')", "Interactions", show=False),
+        Binding("4", "switch_mode('tasks')", "Tasks", show=False),
+        Binding("5", "switch_mode('reports')", "Reports", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True),
     ]
 
     #: Overdue + today's open tasks, shown on every screen (-1 until known).
