@@ -46,7 +46,14 @@ def _palette_providers():
 class CrmApp(Localized, App):
     """crm-tui. Screens reach the database through ``self.app.db`` and the clock through ``now()``."""
 
-    CSS_PATH = "app.tcss"
+    # Every screen's styles load with the app: a screen bringing its own CSS_PATH makes
+    # Textual re-parse and re-apply the whole stylesheet on its first visit.
+    CSS_PATH = [
+        "app.tcss",
+        "screens/pipeline.tcss",
+        "screens/followup.tcss",
+        "screens/reports.tcss",
+    ]
     TITLE = "crm"
     MODES = {mode: _lazy_screen(mode) for mode in SCREEN_CLASSES}
     COMMANDS = App.COMMANDS | {_palette_providers}
@@ -90,6 +97,10 @@ class CrmApp(Localized, App):
 
     def on_mount(self) -> None:
         self.switch_mode("customers")
+        # Nothing that imports the ORM or copies the file may compete with the first paint.
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
         self.refresh_due_count()
         self._warm_up()
         self._backup(force=False)
@@ -102,10 +113,8 @@ class CrmApp(Localized, App):
     @work(thread=True, exclusive=True, exit_on_error=False, group="due-count")
     def refresh_due_count(self) -> None:
         """Recount the due badge (call after anything that changes tasks)."""
-        try:
-            from crm_tui.store.tasks import due_badge_count
-        except ImportError:
-            return
+        from crm_tui.store.due import due_badge_count  # standard library only
+
         with self.db.reading() as conn:
             count = due_badge_count(conn, self.today())
         self.call_from_thread(setattr, self, "due_count", count)

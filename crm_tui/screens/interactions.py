@@ -120,8 +120,6 @@ class InteractionCard(Localized, ModalScreen[str | None]):
 class InteractionsScreen(Localized, Screen):
     """The follow-up log of every customer."""
 
-    CSS_PATH = "followup.tcss"
-
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("n", "new", "Log"),

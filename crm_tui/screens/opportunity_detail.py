@@ -29,7 +29,6 @@ def _text(value) -> str:
 class OpportunityDetailScreen(Localized, ModalScreen[bool]):
     """Dismisses with True when something was changed (the board then reloads)."""
 
-    CSS_PATH = "pipeline.tcss"
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("space", "toggle", "Tick criterion"),

@@ -31,7 +31,6 @@ MIN_COLUMN_WIDTH = 22
 class PipelineScreen(PipelineMoves, Localized, Screen):
     """Deals by stage. The cursor is (column, card); each column scrolls on its own."""
 
-    CSS_PATH = "pipeline.tcss"
     AUTO_FOCUS = ""  # keys go to the board; `/` focuses the filter
 
     BINDINGS = [

@@ -48,7 +48,6 @@ from crm_tui.widgets.localized import Localized
 class ReportsScreen(Localized, Screen):
     """The manager's view: funnel, RFM, ABC, forecast, activity, distribution, the weekly report."""
 
-    CSS_PATH = "reports.tcss"
     #: Shown by `?` help (translated there).
     HELP = (
         "Every report is as of the date in the status line. The square-bracket keys move a "

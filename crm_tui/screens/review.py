@@ -137,7 +137,6 @@ def summary_text(tally: ReviewTally, reviewed: int, total: int) -> str:
 class ReviewScreen(Localized, Screen):
     """Walks the review queue one card at a time."""
 
-    CSS_PATH = "followup.tcss"
     #: Shown by `?` help (the lead's HelpScreen reads ``HELP``): how the review orders its items.
     HELP = q.PRIORITY_HELP
 

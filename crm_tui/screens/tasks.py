@@ -145,7 +145,6 @@ def task_columns() -> list[ColumnDef]:
 class TasksScreen(Localized, Screen):
     """The morning list: what is due, what is late; done, snooze, log, review."""
 
-    CSS_PATH = "followup.tcss"
     #: Shown by `?` help (the lead's HelpScreen reads ``HELP``): how the review orders its items.
     HELP = q.PRIORITY_HELP
 
