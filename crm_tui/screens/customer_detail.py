@@ -95,8 +95,7 @@ class CustomerDetailScreen(Localized, Screen):
         contacts.add_columns(_("Name"), _("Title"), _("Role"), _("Mobile"), _("Email"))
         deals = self.query_one("#deals", DataTable)
         deals.add_columns(_("Opportunity"), _("Stage"), _("Amount"), _("Close"))
-        self.conn = self.app.db.connect()
-        self.refresh_data()
+        self.conn = self.app.db.connect()  # read in on_screen_resume (first visit too)
         self.query_one("#contacts", DataTable).focus()
 
     def on_unmount(self) -> None:

@@ -86,9 +86,9 @@ class CustomersScreen(Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The list is read in on_screen_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()
         self.query_one("#demo-loading").display = False
-        self.reload()
         self.query_one(VirtualTable).focus()
 
     def on_unmount(self) -> None:

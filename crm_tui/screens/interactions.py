@@ -157,8 +157,8 @@ class InteractionsScreen(Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The log is read in on_screen_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()  # type: ignore[attr-defined]
-        self.reload()
         self.query_one(VirtualTable).focus()
 
     def on_unmount(self) -> None:

@@ -83,8 +83,8 @@ class PipelineScreen(PipelineMoves, Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The board is read in on_screen_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()  # type: ignore[attr-defined]
-        self.reload()
 
     def on_unmount(self) -> None:
         self.conn.close()

@@ -174,8 +174,9 @@ class TasksScreen(Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The list is read in on_screen_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()  # type: ignore[attr-defined]
-        self.reload(first=True)
+        self._visited = False
         self.query_one(VirtualTable).focus()
 
     def on_unmount(self) -> None:
@@ -183,7 +184,8 @@ class TasksScreen(Localized, Screen):
 
     def on_screen_resume(self) -> None:
         if hasattr(self, "conn"):
-            self.reload(keep_cursor=True)
+            self.reload(keep_cursor=self._visited, first=not self._visited)
+            self._visited = True
 
     # --- data ------------------------------------------------------------------
 
