@@ -37,6 +37,7 @@ def _record(task: dict) -> dict:
 
 def _table(tasks: list[dict], today: dt.date, days: int) -> None:
     from crm_tui.i18n import _, label
+    from crm_tui.reports.output import cell_width
     from crm_tui.store import enums
 
     if not tasks:
@@ -59,25 +60,19 @@ def _table(tasks: list[dict], today: dt.date, days: int) -> None:
             (when, state, t["title"], label(enums.TASK_TYPE, t["type"]), t["customer"] or "")
         )
     headers = (_("Due"), _("When"), _("Task"), _("Type"), _("Customer"))
-    widths = [max(_width(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    for line in [headers, *rows]:
-        print("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(line)).rstrip())
+    lines = [headers, *rows]
+    cells = [[cell_width(cell) for cell in line] for line in lines]  # measured once
+    widths = [max(col) for col in zip(*cells, strict=True)]
+    out = sys.stdout.write
+    for line, measured in zip(lines, cells, strict=True):
+        padded = (c + " " * (widths[i] - measured[i]) for i, c in enumerate(line))
+        out("  ".join(padded).rstrip() + "\n")
     overdue = sum(1 for t in tasks if t["group"] == "overdue")
     print(
         _("{n} open tasks ({overdue} overdue) as of {today}").format(
             n=len(tasks), overdue=overdue, today=today.isoformat()
         )
     )
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
 
 
 def run(args: argparse.Namespace, ctx) -> int:

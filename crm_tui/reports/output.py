@@ -158,6 +158,8 @@ def render_json(report: Report) -> str:
 
 def cell_width(text: str) -> int:
     """Terminal columns of ``text``: wide/full-width characters count 2, combining marks 0."""
+    if text.isascii():
+        return len(text)
     width = 0
     for ch in text:
         if ch.isascii():

@@ -117,8 +117,11 @@ def due_group(
     return _decorate(rows(cur), today)
 
 
-def due_list(conn, today: dt.date, days: int = 0, *, limit: int = 10_000) -> list[dict[str, Any]]:
-    """Open tasks overdue or due within ``days`` days of ``today`` (`crm due`), earliest first."""
+def due_list(conn, today: dt.date, days: int = 0, *, limit: int = -1) -> list[dict[str, Any]]:
+    """Open tasks overdue or due within ``days`` days of ``today`` (`crm due`), earliest first.
+
+    Every such task by default (``limit`` -1): scripts rely on the whole list.
+    """
     until = today + dt.timedelta(days=max(0, days))
     cur = conn.execute(
         f"SELECT {_TASK_COLUMNS} {_joins()} WHERE t.{OPEN} AND t.due <= ? "
