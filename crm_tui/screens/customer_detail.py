@@ -170,11 +170,14 @@ class CustomerDetailScreen(Localized, Screen):
             (_("Last interaction"), (c["last_interaction_at"] or "")[:16]),
             (_("Created"), (c["created_at"] or "")[:16]),
         ]
+        from rich.cells import cell_len
         from rich.markup import escape
 
-        missing = _("(missing)")
+        missing = f"[dim]{_('(missing)')}[/]"
+        width = max(cell_len(name) for name, _value in rows) + 1
         return "\n".join(
-            f"[b]{name}[/b]\n  {escape(str(value)) if value not in (None, '') else '[dim]' + missing + '[/]'}"
+            f"[b]{escape(name)}[/b]{' ' * (width - cell_len(name))}"
+            + (escape(str(value)) if value not in (None, "") else missing)
             for name, value in rows
         )
 
