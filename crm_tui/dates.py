@@ -110,6 +110,17 @@ def parse_iso_week(text: str) -> tuple[dt.date, dt.date]:
     return monday, monday + dt.timedelta(days=6)
 
 
+def as_date(value: object) -> dt.date | None:
+    """A date from database text ``YYYY-MM-DD`` (or a timestamp's date part), a date or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
 def iso_week(day: dt.date) -> str:
     year, week, _wd = day.isocalendar()
     return f"{year}-W{week:02d}"

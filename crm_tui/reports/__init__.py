@@ -113,17 +113,6 @@ def stage_position_sql(column: str) -> str:
     return f"(CASE {column} {whens} END)"
 
 
-def as_date(value: Any) -> dt.date | None:
-    """A date from the database text ``YYYY-MM-DD`` (or a timestamp's date part)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def build_report(
     name: str,
     conn: Any,

@@ -28,11 +28,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from crm_tui.dates import iso_week, parse_iso_week
+from crm_tui.dates import as_date, iso_week, parse_iso_week
 from crm_tui.reports import (
     Column,
     Report,
-    as_date,
     day_after,
     day_start,
     fetch_tuples,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crm_tui.dates import as_date
 from crm_tui.store import enums
 
 RECENT_DAYS = 30
@@ -70,16 +71,6 @@ def unticked_criteria(stage: str, criteria_done: str | None, lang: str, settings
     return [text for i, text in enumerate(s.criteria(lang)) if i not in done]
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def is_stalled(
     stage: str,
     stage_entered_at: Any,
@@ -96,10 +87,10 @@ def is_stalled(
         return False
     settings = _settings(settings)
     expected = settings.stages[stage].expected_days if stage in settings.stages else None
-    entered = _as_date(stage_entered_at) or _as_date(created_at)
+    entered = as_date(stage_entered_at) or as_date(created_at)
     if expected and entered and (today - entered).days > expected:
         return True
-    touched = _as_date(last_interaction_at) or _as_date(created_at)
+    touched = as_date(last_interaction_at) or as_date(created_at)
     return bool(touched and (today - touched).days > settings.stalled_days)
 
 
@@ -107,8 +98,8 @@ def is_overdue(stage: str, next_action_due: Any, expected_close: Any, today: dt.
     """An open deal whose next action is past due or whose expected close date has passed."""
     if stage not in enums.OPEN_STAGES:
         return False
-    due = _as_date(next_action_due)
-    close = _as_date(expected_close)
+    due = as_date(next_action_due)
+    close = as_date(expected_close)
     return bool((due and due < today) or (close and close < today))
 
 
@@ -334,9 +325,9 @@ def column_page(
                 stage=st,
                 amount_cents=amount or 0,
                 probability=prob,
-                expected_close=_as_date(close),
+                expected_close=as_date(close),
                 next_action=nxt,
-                next_action_due=_as_date(nxt_due),
+                next_action_due=as_date(nxt_due),
                 risk_flag=bool(risk),
                 criteria=criteria_progress(st, crit, settings),
                 stalled=is_stalled(st, entered, touched or None, created, today, settings),

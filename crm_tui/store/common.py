@@ -112,6 +112,20 @@ def int_field(low: int, high: int) -> FieldSpec:
     return spec
 
 
+def id_field() -> FieldSpec:
+    """A link to another record by id; blank means none."""
+
+    def spec(name: str, v: Any) -> int | None:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        try:
+            return int(v)
+        except (TypeError, ValueError):
+            raise ValidationError(name, _("Not a record id: “{text}”").format(text=v)) from None
+
+    return spec
+
+
 def bool_field() -> FieldSpec:
     def spec(name: str, v: Any) -> bool:
         if isinstance(v, bool):

@@ -21,6 +21,7 @@ from crm_tui.store.common import (
     clean,
     date_field,
     email_field,
+    id_field,
     money_field,
     phone_field,
     raw,
@@ -46,8 +47,8 @@ CUSTOMER_FIELDS = {
     "budget_cents": money_field(),
     "purchase_date": date_field(),
     "owner": text_field(max_len=100),
-    "primary_contact_id": lambda n, v: int(v) if v not in (None, "") else None,
-    "decision_maker_id": lambda n, v: int(v) if v not in (None, "") else None,
+    "primary_contact_id": id_field(),
+    "decision_maker_id": id_field(),
 }
 
 CONTACT_FIELDS = {

@@ -22,6 +22,7 @@ from crm_tui.store.common import (
     clean,
     date_field,
     datetime_field,
+    id_field,
     text_field,
 )
 from crm_tui.store.interaction_log import (  # noqa: F401  (re-exported)
@@ -34,16 +35,6 @@ from crm_tui.store.interaction_log import (  # noqa: F401  (re-exported)
 from crm_tui.store.models import Contact, Customer, Interaction, Opportunity, Task, now
 from crm_tui.store.validation import ValidationError
 
-
-def _optional_id(name: str, v: Any) -> int | None:
-    if v is None or (isinstance(v, str) and not v.strip()):
-        return None
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        raise ValidationError(name, _("Not a record id: “{text}”").format(text=v)) from None
-
-
 INTERACTION_FIELDS = {
     "channel": choice_field(enums.CHANNEL),
     "occurred_at": datetime_field(),
@@ -51,8 +42,8 @@ INTERACTION_FIELDS = {
     "content": text_field(max_len=10_000),
     "feedback": text_field(max_len=10_000),
     "attitude": choice_field(enums.ATTITUDE),
-    "contact_id": _optional_id,
-    "opportunity_id": _optional_id,
+    "contact_id": id_field(),
+    "opportunity_id": id_field(),
     "location": text_field(max_len=200),
     "our_people": text_field(max_len=200),
     "their_people": text_field(max_len=200),

@@ -23,6 +23,7 @@ from crm_tui.store.common import (
     clean,
     date_field,
     datetime_field,
+    id_field,
     text_field,
 )
 from crm_tui.store.due import (  # noqa: F401  (re-exported)
@@ -45,15 +46,6 @@ from crm_tui.store.models import Contact, Customer, Opportunity, Task, now
 from crm_tui.store.validation import ValidationError
 
 
-def _optional_id(name: str, v: Any) -> int | None:
-    if v is None or (isinstance(v, str) and not v.strip()):
-        return None
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        raise ValidationError(name, _("Not a record id: “{text}”").format(text=v)) from None
-
-
 def _time_field(name: str, v: Any) -> str | None:
     """``HH:MM`` (or ``H:MM``) or blank."""
     if isinstance(v, dt.time):
@@ -72,9 +64,9 @@ def _time_field(name: str, v: Any) -> str | None:
 TASK_FIELDS = {
     "title": text_field(required=True, max_len=200),
     "type": choice_field(enums.TASK_TYPE),
-    "customer_id": _optional_id,
-    "contact_id": _optional_id,
-    "opportunity_id": _optional_id,
+    "customer_id": id_field(),
+    "contact_id": id_field(),
+    "opportunity_id": id_field(),
     "goal": text_field(max_len=2000),
     "notes": text_field(max_len=10_000),
     "due": date_field(required=True),
