@@ -330,3 +330,32 @@ def test_foreign_keys_setting_of_a_given_connection_is_kept(tmp_path):
         assert conn.isolation_level == "" and not conn.in_transaction
     finally:
         conn.close()
+
+
+def test_big_load_rebuilds_exactly_the_indexes_it_dropped(tmp_path, monkeypatch):
+    """Large demos drop secondary indexes for the load; the schema and rows end up the same."""
+    import sqlite3
+
+    from crm_tui.store import demo as demo_module
+    from crm_tui.store.database import Database
+
+    def schema_and_rows(path):
+        conn = sqlite3.connect(path)
+        try:
+            indexes = conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+            ).fetchall()
+            rows = conn.execute("SELECT * FROM interaction ORDER BY id").fetchall()
+            return indexes, rows
+        finally:
+            conn.close()
+
+    small = Database(tmp_path / "small.db").path
+    demo_module.generate(small, customers=40, seed=3, as_of=dt.date(2026, 11, 23))
+    monkeypatch.setattr(demo_module, "BULK_INDEX_THRESHOLD", 1)
+    bulk = Database(tmp_path / "bulk.db").path
+    demo_module.generate(bulk, customers=40, seed=3, as_of=dt.date(2026, 11, 23))
+    assert schema_and_rows(bulk) == schema_and_rows(small)
+    conn = sqlite3.connect(bulk)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()

@@ -23,7 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.i18n import _
-from crm_tui.store.sqlite import rebuild_search_index
+from crm_tui.store.sqlite import (
+    drop_secondary_indexes,
+    rebuild_search_index,
+    recreate_indexes,
+)
 from crm_tui.store.validation import normalise_name
 
 ProgressFn = Callable[[int, int], None]
@@ -319,6 +323,9 @@ _INSERT = {
     "amount_cents, product, order_no, created_at) VALUES (?,?,?,?,?,?,?,?)",
     "payment": "INSERT INTO payment (order_id, paid_on, amount_cents) VALUES (?,?,?)",
 }
+#: From this many customers on, the load drops secondary indexes and rebuilds them at the end.
+BULK_INDEX_THRESHOLD = 5_000
+
 _TABLE_ORDER = (
     "customer", "contact", "customer_tag", "opportunity", "stage_change", "task",
     "interaction", "sales_order", "payment",
@@ -415,7 +422,9 @@ def generate(
     try:
         (cache,) = conn.execute("PRAGMA cache_size").fetchone()
         (foreign_keys,) = conn.execute("PRAGMA foreign_keys").fetchone()
+        (temp_store,) = conn.execute("PRAGMA temp_store").fetchone()
         conn.execute(f"PRAGMA cache_size = -{_cache_kib(customers)}")
+        conn.execute("PRAGMA temp_store = MEMORY")  # index builds sort in memory, not temp files
         # Every reference is generated to an existing row (tests run foreign_key_check);
         # skipping the per-row parent lookups saves millions of B-tree seeks.
         conn.execute("PRAGMA foreign_keys = OFF")
@@ -431,6 +440,7 @@ def generate(
                 raise
         finally:
             conn.execute(f"PRAGMA cache_size = {int(cache)}")
+            conn.execute(f"PRAGMA temp_store = {int(temp_store)}")
             conn.execute(f"PRAGMA foreign_keys = {1 if foreign_keys else 0}")
     finally:
         conn.isolation_level = saved_isolation
@@ -459,6 +469,8 @@ def _fill(
             ).format(n=existing)
         )
     suspended = _suspend_fts_triggers(conn)
+    # Big loads index once at the end (the same DDL, inside this transaction).
+    dropped = drop_secondary_indexes(conn, _TABLE_ORDER) if n >= BULK_INDEX_THRESHOLD else []
     if replace:
         for table in DATA_TABLES:
             conn.execute(f"DELETE FROM {table}")  # noqa: S608  (fixed table names)
@@ -492,6 +504,7 @@ def _fill(
         if progress is not None:
             progress(done, total_work)
 
+    recreate_indexes(conn, dropped)
     _resume_fts_triggers(conn, suspended)
     if progress is not None:
         progress(n + finish_weight, total_work)

@@ -341,16 +341,10 @@ class CustomerImporter(Importer):
         transaction, so a crash or rollback brings them back); finish() recreates them
         with the very same SQL. Sorting once is much cheaper than 100,000 random inserts.
         """
-        for name, sql in self.conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-            " AND tbl_name IN ('customer', 'contact') ORDER BY name"
-        ).fetchall():
-            self.conn.execute(f'DROP INDEX "{name}"')
-            self.dropped_indexes.append(sql)
+        self.dropped_indexes += sq.drop_secondary_indexes(self.conn, ("customer", "contact"))
 
     def finish(self) -> None:
-        for sql in self.dropped_indexes:
-            self.conn.execute(sql)
+        sq.recreate_indexes(self.conn, self.dropped_indexes)
         self.dropped_indexes = []
         # new customers were indexed as they went in; merged ones changed
         sq.reindex_customers(self.conn, self.touched)

@@ -130,6 +130,34 @@ def search_match_expression(query: str) -> str | None:
     return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
+# --- bulk loads ---------------------------------------------------------------
+
+
+def drop_secondary_indexes(conn, tables: Iterable[str]) -> list[str]:
+    """Drop the explicit indexes of ``tables`` before a bulk load; returns their DDL.
+
+    Call inside the loading transaction (a rollback brings them back) and recreate
+    them with :func:`recreate_indexes`: building an index once from sorted data is
+    much cheaper than keeping it current through a million random inserts.
+    Unique constraints (automatic indexes) stay, so they are still enforced.
+    """
+    names = sorted(set(tables))
+    marks = ",".join("?" * len(names))
+    found = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        f" AND tbl_name IN ({marks}) ORDER BY name",
+        names,
+    ).fetchall()
+    for name, _sql in found:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
+
+
+def recreate_indexes(conn, ddls: Iterable[str]) -> None:
+    for sql in ddls:
+        conn.execute(sql)
+
+
 # --- backup and checks ------------------------------------------------------
 
 
