@@ -62,34 +62,38 @@ class CustomersScreen(Localized, Screen):
             yield Input(
                 placeholder=_("/ search name, code, contact, phone, email, tag"), id="search"
             )
-            yield Select(
-                [(label(enums.LEVEL, k), k) for k in enums.LEVEL.keys],
-                prompt=_("All levels"),
-                id="level-filter",
-            )
-            yield Select(
-                [(label(enums.STATUS, k), k) for k in enums.STATUS.keys],
-                prompt=_("All statuses"),
-                id="status-filter",
-            )
-            yield Select(
-                [(_(SORT_LABELS[k]), k) for k in SORT_KEYS],
-                value="name",
-                allow_blank=False,
-                id="sort",
-            )
         with Vertical(id="customer-body"):
             yield VirtualTable(customer_columns(), id="customers")
             yield Static("", id="customers-empty", classes="empty-state")
-            yield LoadingIndicator(id="demo-loading")
         yield Label("", id="customer-count", classes="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
         # The list is read in on_screen_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()
-        self.query_one("#demo-loading").display = False
         self.query_one(VirtualTable).focus()
+        # The filter pick lists are not needed for the first frame, which every start waits for.
+        self.call_after_refresh(self._mount_filters)
+
+    def _mount_filters(self) -> None:
+        self.query_one("#customer-toolbar").mount(
+            Select(
+                [(label(enums.LEVEL, k), k) for k in enums.LEVEL.keys],
+                prompt=_("All levels"),
+                id="level-filter",
+            ),
+            Select(
+                [(label(enums.STATUS, k), k) for k in enums.STATUS.keys],
+                prompt=_("All statuses"),
+                id="status-filter",
+            ),
+            Select(
+                [(_(SORT_LABELS[k]), k) for k in SORT_KEYS],
+                value="name",
+                allow_blank=False,
+                id="sort",
+            ),
+        )
 
     def on_unmount(self) -> None:
         self.conn.close()
@@ -100,15 +104,21 @@ class CustomersScreen(Localized, Screen):
 
     # --- data ------------------------------------------------------------------
 
+    def _choice(self, selector: str, default: str | None = None) -> str | None:
+        """A filter's value; its default until the pick lists are mounted."""
+        found = self.query(selector)
+        if not found:
+            return default
+        value = found.first(Select).value
+        return None if value == Select.NULL else str(value)
+
     def current_query(self) -> CustomerQuery:
-        level = self.query_one("#level-filter", Select).value
-        status = self.query_one("#status-filter", Select).value
         return CustomerQuery(
             self.conn,
             search=self.query_one("#search", Input).value,
-            level=None if level == Select.NULL else level,  # type: ignore[arg-type]
-            status=None if status == Select.NULL else status,  # type: ignore[arg-type]
-            sort=str(self.query_one("#sort", Select).value),
+            level=self._choice("#level-filter"),
+            status=self._choice("#status-filter"),
+            sort=self._choice("#sort", "name") or "name",
         )
 
     def reload(self, *, keep_cursor: bool = False) -> None:
@@ -157,12 +167,14 @@ class CustomersScreen(Localized, Screen):
 
     def action_clear_search(self) -> None:
         self.query_one("#search", Input).value = ""
-        self.query_one("#level-filter", Select).clear()
-        self.query_one("#status-filter", Select).clear()
+        for select in self.query("#level-filter, #status-filter").results(Select):
+            select.clear()
         self.reload()
         self.query_one(VirtualTable).focus()
 
     def action_cycle_sort(self) -> None:
+        if not self.query("#sort"):
+            return
         sort = self.query_one("#sort", Select)
         sort.value = SORT_KEYS[(SORT_KEYS.index(str(sort.value)) + 1) % len(SORT_KEYS)]
 
@@ -259,7 +271,7 @@ class CustomersScreen(Localized, Screen):
     def action_load_demo(self) -> None:
         if customer_count(self.conn) > 0:
             return
-        self.query_one("#demo-loading").display = True
+        self.query_one("#customer-body").mount(LoadingIndicator(id="demo-loading"))
         self.query_one("#customers-empty").display = False
         self._load_demo()
 
@@ -275,7 +287,7 @@ class CustomersScreen(Localized, Screen):
         self.app.call_from_thread(self._demo_loaded, error)
 
     def _demo_loaded(self, error: str | None) -> None:
-        self.query_one("#demo-loading").display = False
+        self.query_one("#demo-loading").remove()
         if error:
             self.app.show_error(_("Could not load sample data: {error}").format(error=error))
         else:
