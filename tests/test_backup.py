@@ -181,3 +181,9 @@ def test_each_database_keeps_its_own_backups(tmp_path):
         make_backup(scratch.path, keep=1)
     assert backup_dir(real.path) != backup_dir(scratch.path)
     assert len(list_backups(backup_dir(real.path))) == 1  # not pushed out by the scratch file
+
+
+def test_backup_folders_are_private(db):
+    target = make_backup(db.path)
+    for folder in (target.parent, target.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

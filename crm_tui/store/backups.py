@@ -39,6 +39,17 @@ def backup_dir(db_path: Path | str) -> Path:
     return data_dir() / "backups" / f"{full.stem}-{digest}"
 
 
+def _private_folder(folder: Path) -> None:
+    """Create ``folder`` and any missing parents readable by the owner only (mode 0700)."""
+    missing = []
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            break
+        missing.append(parent)
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+
+
 def _backups(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
@@ -98,7 +109,7 @@ def make_backup(
         raise BackupError(_("{path}: no such database").format(path=db_path))
     folder = folder or backup_dir(db_path)
     if out is None:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_folder(folder)
         target = _default_target(folder, dt.datetime.now(), tag)
     else:
         target = Path(out).expanduser()
@@ -186,7 +197,7 @@ def restore(db_path: Path | str, source: Path | str, *, folder: Path | None = No
             safety = make_backup(db_path, folder=folder, tag="-before-restore")
         except BackupError:
             # a damaged current file still gets kept, byte for byte
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _private_folder(folder)
             safety = _default_target(folder, dt.datetime.now(), "-before-restore")
             shutil.copyfile(db_path, safety)
             os.chmod(safety, 0o600)
