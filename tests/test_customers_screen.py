@@ -344,3 +344,48 @@ async def test_palette_jumps_to_an_opportunity(filled):
         await pilot.pause()
         await pilot.pause()
         assert app.screen.__class__.__name__ == "OpportunityDetailScreen"
+
+
+async def test_edit_changed_by_another_process_is_refused_and_shows_fresh_values(filled):
+    """Two crm processes on one file: the second save must not overwrite the first."""
+    import subprocess
+    import sys
+
+    from textual.widgets import Select
+
+    app = app_on(filled)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        name = names(app)[0]
+        await pilot.press("e")  # the form now holds the record as it was read
+        await pilot.pause()
+        script = (
+            "import sys\n"
+            "from crm_tui.store.database import Database\n"
+            "from crm_tui.store import customers as cs\n"
+            "db = Database(sys.argv[1])\n"
+            "with db.session() as s:\n"
+            "    c = cs.find_customer(s, sys.argv[2])\n"
+            "    cs.update_customer(s, c.id, {'level': 'D', 'needs': 'changed elsewhere'})\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(filled.path), name],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        app.screen.query_one("#field-name", Input).value = name + " (edited here)"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomerForm"  # refused, form kept
+        assert "changed elsewhere" in str(app.screen.query_one("#form-error", Label).render())
+        assert app.screen.query_one("#field-level", Select).value == "D"  # fresh values shown
+        assert app.screen.query_one("#field-name", Input).value == name
+        app.screen.query_one("#field-name", Input).value = name + " (edited here)"
+        await pilot.press("ctrl+s")  # saving again, on the fresh version, goes through
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomersScreen"
+    with filled.session() as s:
+        c = cs.find_customer(s, name + " (edited here)")
+        assert c.level == "D" and c.needs == "changed elsewhere"

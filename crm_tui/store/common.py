@@ -166,11 +166,13 @@ def apply_update(
         raise NotFoundError(_("This record no longer exists (deleted elsewhere)"))
     session.refresh(record)
     if expected_version is not None and record.version != expected_version:
+        # A detached copy: the session's rollback expires ``record`` itself.
+        fresh = model(**record.model_dump())
         raise ConflictError(
             _(
                 "This record was changed elsewhere since you opened it; the current values are shown"
             ),
-            fresh=record,
+            fresh=fresh,
         )
     for key, value in values.items():
         setattr(record, key, value)

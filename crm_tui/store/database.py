@@ -64,8 +64,6 @@ def prepare(path: Path | str) -> Path:
     path = Path(path).expanduser()
     try:
         sq.ensure_file(path)
-    except sq.NotADatabaseError:
-        raise DatabaseError(f"{path} is not a crm database; {_restore_hint(path)}") from None
     except OSError as exc:
         raise DatabaseError(f"cannot open {path}: {exc.strerror}") from None
     try:
@@ -78,6 +76,8 @@ def prepare(path: Path | str) -> Path:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise DatabaseError(f"{path} is not a crm database; {_restore_hint(path)}") from None
         raise DatabaseError(f"{path} is damaged ({exc}); {_restore_hint(path)}") from None
     if revision == HEAD_REVISION:
         return path

@@ -28,22 +28,19 @@ FROM customer c
 """
 
 
-class NotADatabaseError(Exception):
-    """The file exists but is not a SQLite database."""
-
-
 def ensure_file(path: Path) -> None:
-    """Create the database file (mode 0600) and its folder if missing; refuse non-SQLite files."""
+    """Create the database file (mode 0600) and its folder if missing.
+
+    An existing file is never opened here: closing any descriptor of a database file
+    drops every POSIX lock this process holds on it, including SQLite's ("How To
+    Corrupt An SQLite Database File", 2.2). SQLite itself reports a file that is not
+    a database when it is first read.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
-        return
-    with open(path, "rb") as fh:
-        head = fh.read(16)
-    if head and head != SQLITE_HEADER:
-        raise NotADatabaseError(str(path))
 
 
 def apply_pragmas(conn: sqlite3.Connection) -> None:

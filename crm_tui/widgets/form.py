@@ -120,6 +120,36 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
                 out[f.name] = widget.value.strip() or None  # type: ignore[attr-defined]
         return out
 
+    def load_record(self, record: Any) -> None:
+        """Show a record's current values (after a conflict) and edit from its version on."""
+        import datetime as dt
+
+        from crm_tui.store.validation import format_amount
+
+        for f in self.fields:
+            if not hasattr(record, f.name):
+                continue
+            value = getattr(record, f.name)
+            widget = self.query_one(f"#field-{f.name}")
+            if isinstance(widget, Select):
+                widget.value = Select.NULL if value is None else value
+                continue
+            if f.kind == "money":
+                text = format_amount(value)
+            elif isinstance(value, dt.datetime):
+                text = value.strftime("%Y-%m-%d %H:%M")
+            elif isinstance(value, dt.date):
+                text = value.isoformat()
+            else:
+                text = _as_text(value)
+            if isinstance(widget, TextArea):
+                widget.text = text
+            else:
+                widget.value = text  # type: ignore[attr-defined]
+        if hasattr(self, "version") and hasattr(record, "version"):
+            self.version = record.version
+        self._initial = self.values()
+
     def dirty(self) -> bool:
         return self.values() != self._initial
 
@@ -155,6 +185,8 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             from crm_tui.store.common import ConflictError
 
             if isinstance(exc, ConflictError):
+                if exc.fresh is not None:
+                    self.load_record(exc.fresh)
                 self.show_error(None, str(exc))
                 return
             self.show_error(None, _("Could not save: {error}").format(error=exc))
