@@ -51,11 +51,16 @@ class PipelineMoves:
             self.notify(_("Still saving the last move…"), severity="warning", timeout=2)
         return self.saving
 
-    def action_move_next(self) -> None:
+    def _movable_card(self):
+        """The selected card, unless there is none or the last move is still being saved."""
         card = self.current_card()
+        if card is None or self._wait_for_save():
+            return None
+        return card
+
+    def action_move_next(self) -> None:
+        card = self._movable_card()
         if card is None:
-            return
-        if self._wait_for_save():
             return
         target = board.next_stage(card.stage)
         if target is None:
@@ -64,10 +69,8 @@ class PipelineMoves:
         self._move_flow(card, target)
 
     def action_move_previous(self) -> None:
-        card = self.current_card()
+        card = self._movable_card()
         if card is None:
-            return
-        if self._wait_for_save():
             return
         if card.stage == "lost":
             target = board.reopen_stage(self.conn, card.id)
@@ -79,10 +82,8 @@ class PipelineMoves:
         self._move_flow(card, target)
 
     def action_move_lost(self) -> None:
-        card = self.current_card()
+        card = self._movable_card()
         if card is None:
-            return
-        if self._wait_for_save():
             return
         if card.stage == "lost":
             self.notify(_("This deal is already lost"), severity="warning")
