@@ -327,10 +327,9 @@ async def test_log_from_an_opportunity_prefills_customer_and_deal(loop_db):
 
 
 async def _freeze_header(pilot):
-    """The header's backup age comes from the real backup file; pin it for stable snapshots."""
+    """The header's backup age is wall-clock time since a real file: pin it to "just now"."""
     await _settle(pilot)
-    if hasattr(pilot.app, "last_backup"):
-        pilot.app.last_backup = FROZEN
+    pilot.app.last_backup = dt.datetime.now()
     await pilot.pause()
 
 
