@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 
@@ -75,3 +76,27 @@ def test_due_imports_no_orm_or_textual(db):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stderr == "[]"
+
+
+def test_due_table_states_and_alignment(db, capsys):
+    """Each lateness reads right, and columns line up with Chinese text (2 columns a character)."""
+    from crm_tui.textwidth import cell_width
+
+    today = _fill(db)
+    with db.session() as s:
+        create_task(s, {"title": "季度回顾", "due": today + dt.timedelta(days=9)})
+    assert main(["--db", str(db.path), "due", "--days", "10"]) == 0
+    header, *rows, total = capsys.readouterr().out.splitlines()
+    assert header.split() == ["Due", "When", "Task", "Type", "Customer"]
+    states = [re.split(r"\s{2,}", row)[1] for row in rows]
+    assert states == ["2d overdue", "Today", "Next 7 days", "Later"]
+    assert rows[1].startswith(f"{today.isoformat()} 23:59")
+    assert total == f"4 open tasks (1 overdue) as of {today.isoformat()}"
+    # the Type column starts at the same terminal column on every line
+    starts = {
+        cell_width(line[: line.rindex(kind)])
+        for line, kind in zip(
+            [header, *rows], ["Type", "Call", "Call", "Demo", "Call"], strict=True
+        )
+    }
+    assert len(starts) == 1, starts

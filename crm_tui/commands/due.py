@@ -35,57 +35,83 @@ def _record(task: dict) -> dict:
     return {key: task.get(key) for key in COLUMNS}
 
 
-def _table(tasks: list[dict], today: dt.date, days: int) -> None:
-    from crm_tui.i18n import _, label
-    from crm_tui.reports.output import cell_width
-    from crm_tui.store import enums
+def _table(rows: list[tuple[str, int, str, str, str]], today: dt.date) -> None:
+    """An aligned table of :func:`~crm_tui.store.due.due_table_rows`, then a count line.
 
-    if not tasks:
+    Built column by column with comprehensions: at 100,000 customers it prints
+    ~15,000 tasks, and `crm due` runs in shell prompts.
+    """
+    from crm_tui.i18n import _, label
+    from crm_tui.store import enums
+    from crm_tui.textwidth import cell_width
+
+    if not rows:
         print(_("Nothing due."))
         return
-    names = {
-        "overdue": _("Overdue"),
-        "today": _("Today"),
-        "next7": _("Next 7 days"),
-        "later": _("Later"),
-    }
-    rows = []
-    for t in tasks:
-        when = t["due"] + (f" {t['due_time']}" if t["due_time"] else "")
-        if t["group"] == "overdue":
-            state = _("{n}d overdue").format(n=t["days_overdue"])
-        else:
-            state = names[t["group"]]
-        rows.append(
-            (when, state, t["title"], label(enums.TASK_TYPE, t["type"]), t["customer"] or "")
-        )
+    overdue_text, today_text = _("{n}d overdue"), _("Today")
+    next7_text, later_text = _("Next 7 days"), _("Later")
+
+    def state_of(late: int) -> str:
+        if late > 0:
+            return overdue_text.format(n=late)
+        if late == 0:
+            return today_text
+        return next7_text if late >= -7 else later_text
+
+    # Thousands of rows share a few lateness values and types: translate those once.
+    states = {late: state_of(late) for late in {r[1] for r in rows}}
+    types = {kind: label(enums.TASK_TYPE, kind) for kind in {r[3] for r in rows}}
     headers = (_("Due"), _("When"), _("Task"), _("Type"), _("Customer"))
-    lines = [headers, *rows]
-    cells = [[cell_width(cell) for cell in line] for line in lines]  # measured once
-    widths = [max(col) for col in zip(*cells, strict=True)]
-    out = sys.stdout.write
-    for line, measured in zip(lines, cells, strict=True):
-        padded = (c + " " * (widths[i] - measured[i]) for i, c in enumerate(line))
-        out("  ".join(padded).rstrip() + "\n")
-    overdue = sum(1 for t in tasks if t["group"] == "overdue")
-    print(
+    columns = [
+        [r[0] for r in rows],
+        [states[r[1]] for r in rows],
+        [r[2] for r in rows],
+        [types[r[3]] for r in rows],
+        [r[4] for r in rows],
+    ]
+    known = {text: cell_width(text) for text in (*states.values(), *types.values())}
+    measured = [
+        [len(text) for text in columns[0]],  # dates are ASCII
+        [known[text] for text in columns[1]],
+        [cell_width(text) for text in columns[2]],
+        [known[text] for text in columns[3]],
+        [cell_width(text) for text in columns[4]],
+    ]
+    padded = []
+    for header, cells, sizes in zip(headers, columns, measured, strict=True):
+        head = cell_width(header)
+        width = max(head, max(sizes))
+        padded.append(
+            [header + " " * (width - head)]
+            + [c + " " * (width - n) for c, n in zip(cells, sizes, strict=True)]
+        )
+    out = ["  ".join(parts).rstrip() for parts in zip(*padded, strict=True)]
+    out.append(
         _("{n} open tasks ({overdue} overdue) as of {today}").format(
-            n=len(tasks), overdue=overdue, today=today.isoformat()
+            n=len(rows),
+            overdue=sum(1 for r in rows if r[1] > 0),
+            today=today.isoformat(),
         )
     )
+    sys.stdout.write("\n".join(out) + "\n")
 
 
 def run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.cli import CommandError
-    from crm_tui.store.due import due_list
+    from crm_tui.store.due import due_list, due_table_rows
 
     if args.days < 0:
         raise CommandError("--days must be 0 or more")
     today = dt.date.today()
     db = ctx.database()
-    with db.reading() as conn:
-        tasks = due_list(conn, today, args.days)
-    if args.format == "json":
+    with db.reading(mmap=True) as conn:
+        if args.format == "table":
+            table_rows = due_table_rows(conn, today, args.days)
+        else:
+            tasks = due_list(conn, today, args.days)
+    if args.format == "table":
+        _table(table_rows, today)
+    elif args.format == "json":
         json.dump(
             {
                 "as_of": today.isoformat(),
@@ -103,6 +129,4 @@ def run(args: argparse.Namespace, ctx) -> int:
 
         with utf8_stdout() as out:
             write_csv(([t.get(k) for k in COLUMNS] for t in tasks), COLUMNS, out)
-    else:
-        _table(tasks, today, args.days)
     return 0

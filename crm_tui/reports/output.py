@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
@@ -27,6 +27,7 @@ from crm_tui.csvio import write_csv as write_csv_rows
 from crm_tui.i18n import _, label
 from crm_tui.reports import Column, Report
 from crm_tui.store.validation import display_amount, format_amount
+from crm_tui.textwidth import cell_width
 
 FORMATS = ("table", "csv", "json")
 _NUMERIC = ("int", "money", "ratio", "days")
@@ -95,27 +96,38 @@ _CSV_FORMAT = {
 
 def csv_rows(report: Report) -> list[list[Any]]:
     """Header and rows as handed to ``csv.writer`` (which writes None as empty, ints as digits)."""
+    header, rows = _csv_parts(report)
+    return [header, *map(list, rows)]
+
+
+def format_csv_rows(report: Report) -> Iterator[list[Any]]:
+    """The data rows formatted from ``report.rows`` (what ``report.csv_cells`` must equal)."""
     cols = report.csv_columns
     keys = [c.key for c in cols]
     special = [(i, _CSV_FORMAT[c.kind]) for i, c in enumerate(cols) if c.kind in _CSV_FORMAT]
     pick = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
-    out: list[list[Any]] = [keys]
     for row in report.rows:
         if "_kinds" in row:
-            out.append([csv_value(_kind(row, c), row.get(c.key)) for c in cols])
+            yield [csv_value(_kind(row, c), row.get(c.key)) for c in cols]
             continue
         values = list(pick(row))
         for i, fmt in special:
             if values[i] is not None:
                 values[i] = fmt(values[i])
-        out.append(values)
-    return out
+        yield values
+
+
+def _csv_parts(report: Report) -> tuple[list[str], Iterable[Sequence[Any]]]:
+    header = [c.key for c in report.csv_columns]
+    if report.csv_cells is not None:
+        return header, report.csv_cells()
+    return header, format_csv_rows(report)
 
 
 def render_csv(report: Report) -> str:
     """The whole CSV text, starting with the BOM."""
     buf = io.StringIO()
-    header, *rows = csv_rows(report)
+    header, rows = _csv_parts(report)
     write_csv_rows(rows, header, buf)
     return buf.getvalue()
 
@@ -124,7 +136,7 @@ def write_csv(report: Report, path: Path | str) -> Path:
     """Write the report's CSV to ``path`` (UTF-8 with BOM, mode 0600, atomically); returns it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header, *rows = csv_rows(report)
+    header, rows = _csv_parts(report)
     write_csv_rows(rows, header, path)
     return path
 
@@ -154,21 +166,6 @@ def render_json(report: Report) -> str:
 
 
 # --- text table --------------------------------------------------------------
-
-
-def cell_width(text: str) -> int:
-    """Terminal columns of ``text``: wide/full-width characters count 2, combining marks 0."""
-    if text.isascii():
-        return len(text)
-    width = 0
-    for ch in text:
-        if ch.isascii():
-            width += 1
-        elif unicodedata.combining(ch):
-            continue
-        else:
-            width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
 
 
 def _pad(text: str, width: int, right: bool) -> str:
@@ -232,12 +229,17 @@ def render(report: Report, fmt: str) -> str:
 
 
 def write(report: Report, fmt: str, stream: IO[str]) -> None:
-    """Write the rendered report to a text stream (CSV bytes go to its buffer when it has one)."""
-    text = render(report, fmt)
+    """Write the rendered report to a text stream (CSV: UTF-8 into its buffer when it has one)."""
     buffer = getattr(stream, "buffer", None)
     if fmt == "csv" and buffer is not None:
         stream.flush()
-        buffer.write(text.encode("utf-8"))
+        out = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+        try:
+            header, rows = _csv_parts(report)
+            write_csv_rows(rows, header, out)
+            out.flush()
+        finally:
+            out.detach()
         buffer.flush()
     else:
-        stream.write(text)
+        stream.write(render(report, fmt))

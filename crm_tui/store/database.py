@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 #: The newest migration this program ships; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0006"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+HEAD_REVISION = "0008"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 
 
 class DatabaseError(Exception):
@@ -107,9 +107,9 @@ class Database:
         return sq.connect(self.path, readonly=readonly)
 
     @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        """A short-lived stdlib connection for read-only fast paths."""
-        conn = sq.connect(self.path)
+    def reading(self, *, mmap: bool = False) -> Iterator[sqlite3.Connection]:
+        """A short-lived stdlib connection for read-only fast paths (``mmap``: see sqlite.connect)."""
+        conn = sq.connect(self.path, mmap=mmap)
         try:
             yield conn
         finally:

@@ -216,7 +216,19 @@ class Interaction(SQLModel, table=True):
 class Task(SQLModel, table=True):
     __tablename__ = "task"
     __table_args__ = (
-        Index("ix_task_open_due", "due", "due_time", sqlite_where=OPEN_TASK),
+        # Covers `crm due` (every open task up to today) so it never reads task rows.
+        Index(
+            "ix_task_open_due",
+            "due",
+            "due_time",
+            "id",
+            "status",
+            "type",
+            "customer_id",
+            "opportunity_id",
+            "title",
+            sqlite_where=OPEN_TASK,
+        ),
         Index("ix_task_customer", "customer_id"),
         Index("ix_task_opportunity", "opportunity_id"),
         Index("ix_task_completed", "completed_at"),

@@ -1,0 +1,38 @@
+"""Column widths of plain-text tables: Chinese counts two columns, combining marks none."""
+
+import pytest
+
+from crm_tui.textwidth import cell_width
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("", 0),
+        ("Acme Ltd", 8),
+        ("华信机电", 8),
+        ("华信 Acme", 9),
+        ("（北京）", 8),  # full-width brackets
+        ("Café", 4),
+        ("Cafe\u0301", 4),  # e + combining acute accent
+        ("Zoë 张", 6),
+    ],
+)
+def test_cell_width(text: str, width: int) -> None:
+    assert cell_width(text) == width
+    assert cell_width(text) == width  # second call answers from the cache
+
+
+def test_fast_path_agrees_with_the_unicode_tables() -> None:
+    """Chinese text is measured without a per-character lookup; the answer must not change."""
+    import unicodedata
+
+    def by_table(ch: str) -> int:
+        if unicodedata.combining(ch):
+            return 0
+        return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+    for first, last in [(0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF01, 0xFF60)]:
+        for code in range(first, last + 1):
+            ch = chr(code)
+            assert cell_width(f"a{ch}b") == 2 + by_table(ch), hex(code)
