@@ -142,6 +142,28 @@ async def test_columns_show_what_the_store_computes(board):
         assert screen.column("won").summary.amount_cents == 1200000
 
 
+async def test_each_visit_reads_the_board_once(board, monkeypatch):
+    """Textual announces a mode's first visit twice; the board is still read once per visit."""
+    from crm_tui.store import board as board_queries
+
+    calls = []
+    real = board_queries.column_summaries
+    monkeypatch.setattr(
+        board_queries, "column_summaries", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    path, _ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        assert len(calls) == 1
+        assert screen.column("initial_contact").cards.count == 2
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        assert len(calls) == 2  # coming back re-reads: data may have changed elsewhere
+
+
 async def test_cards_sorted_and_marked_with_frozen_clock(board):
     path, ids = board
     app = app_for(path)

@@ -163,7 +163,14 @@ def test_due_queries_use_the_open_due_index(conn, name) -> None:
 
 def test_badge_is_a_range_search_not_a_scan(conn) -> None:
     (lines,) = due_plans(conn, DUE_QUERIES["badge"])
-    assert lines == ["SEARCH task USING INDEX ix_task_open_due (due<?)"]
+    assert lines == ["SEARCH task USING COVERING INDEX ix_task_open_due (due<?)"]
+
+
+@pytest.mark.parametrize("name", ["crm due", "crm due --days 7"])
+def test_crm_due_never_reads_task_rows(conn, name) -> None:
+    """`crm due` prints thousands of tasks at 100k customers: the index alone answers for them."""
+    (lines,) = due_plans(conn, DUE_QUERIES[name])
+    assert lines[0] == "SEARCH t USING COVERING INDEX ix_task_open_due (due<?)", lines
 
 
 def test_completed_toggle_reads_in_order(conn) -> None:
@@ -226,3 +233,33 @@ async def test_no_screen_loads_more_than_a_page(demo_db, tmp_path) -> None:
         for widget, count in rows.items():
             limit = DATATABLE_ROWS if widget.startswith("DataTable") else PAGE
             assert count <= limit, f"{screen} {widget} holds {count} rows (more than {limit})"
+
+
+# --- pipeline board -------------------------------------------------------------------
+
+BOARD_FILTERS = {
+    "no filter": {},
+    "level A": {"level": "A"},
+    "text": {"text": "a"},
+}
+
+
+@pytest.mark.parametrize("stage", ["won", "lost"])
+@pytest.mark.parametrize("name", list(BOARD_FILTERS))
+def test_closed_columns_read_only_the_last_30_days(conn, stage, name) -> None:
+    """A won/lost page and header search the recent-close index; never every closed deal."""
+    from crm_tui.store import board
+
+    flt = board.BoardFilter(**BOARD_FILTERS[name])
+    spy = Spy(conn)
+    board.column_page(spy, stage, flt, AS_OF)
+    board.column_summaries(spy, flt, AS_OF)
+    for lines in plans(spy):
+        assert not full_scans(lines), lines
+        assert not any(re.search(r"SCAN o\b", line) for line in lines), lines
+        # the deal drives the join: never every customer of a level, then their deals
+        assert not any(line.startswith("SEARCH c USING COVERING INDEX") for line in lines), lines
+    page, *_cards_and_headers = plans(spy)
+    assert any("ix_opportunity_closed_recent (stage=? AND actual_close>?)" in x for x in page), page
+    headers = plans(spy)[-2:]  # the two closed windows of the headers
+    assert all(any("closed_recent" in line for line in lines) for lines in headers), headers

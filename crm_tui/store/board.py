@@ -202,19 +202,36 @@ def _windows(flt: BoardFilter, today: dt.date, stage: str | None) -> list[tuple[
     if flt.all_closed or (stage is not None and stage not in ("won", "lost")):
         return [((), ())]
     since = (today - dt.timedelta(days=RECENT_DAYS)).isoformat()
-    # `+o.stage` keeps the planner on the actual_close index (a few recent rows) rather
-    # than the stage index (every won and lost deal ever)
+    # both are range searches of ix_opportunity_closed_recent (stage, actual_close, ...)
     recent = [
-        ((f"+o.stage IN {_CLOSED}", "o.actual_close >= ?"), (since,)),
-        ((f"+o.stage IN {_CLOSED}", "o.actual_close IS NULL", "o.stage_entered_at >= ?"), (since,)),
+        ((f"o.stage IN {_CLOSED}", "o.actual_close >= ?"), (since,)),
+        ((f"o.stage IN {_CLOSED}", "o.actual_close IS NULL", "o.stage_entered_at >= ?"), (since,)),
     ]
     if stage is not None:
         return recent
-    return [((f"o.stage NOT IN {_CLOSED}",), ()), *recent]
+    # the other stages listed rather than NOT IN: range searches skip the closed deals' entries
+    others = tuple(k for k in enums.STAGE.keys if k not in ("won", "lost"))
+    return [((f"o.stage IN ({', '.join(repr(k) for k in others)})",), ()), *recent]
+
+
+def _recent_closed(stage: str, windows: list[tuple[tuple, tuple]]) -> tuple[str, tuple]:
+    """One condition for a won/lost column's windows: ids from an index search of each.
+
+    An OR of the windows would make SQLite walk every won (or lost) deal ever; a
+    UNION ALL of range searches hands the outer query a few rowids to look up.
+    """
+    parts = [
+        f"SELECT o.id FROM opportunity o WHERE o.stage = ? AND {' AND '.join(extra[1:])}"
+        for extra, _args in windows
+    ]
+    args = tuple(a for _extra, window_args in windows for a in (stage, *window_args))
+    return f"o.id IN ({' UNION ALL '.join(parts)})", args
 
 
 def _join(joined: bool) -> str:
-    return " JOIN customer c ON c.id = o.customer_id" if joined else ""
+    # CROSS JOIN keeps the deal as the outer loop: the planner, unaided, may start from
+    # every customer of a level and look up their deals instead
+    return " CROSS JOIN customer c ON c.id = o.customer_id" if joined else ""
 
 
 def column_summaries(conn, flt: BoardFilter, today: dt.date) -> dict[str, ColumnSummary]:
@@ -222,12 +239,10 @@ def column_summaries(conn, flt: BoardFilter, today: dt.date) -> dict[str, Column
     totals: dict[str, list[int]] = {}
     for extra, args in _windows(flt, today, None):
         where, params, joined = _where(flt, None, extra, args)
-        # grouping by `+o.stage` too, or the planner walks the stage index for the grouping
-        group = "+o.stage" if any(e.startswith("+") for e in extra) else "o.stage"
         rows = conn.execute(
             "SELECT o.stage, count(*), coalesce(sum(o.amount_cents), 0), "
             "coalesce(sum(o.amount_cents * o.probability), 0) "
-            f"FROM opportunity o{_join(joined)}{where} GROUP BY {group}",
+            f"FROM opportunity o{_join(joined)}{where} GROUP BY o.stage",
             params,
         ).fetchall()
         for stage, count, amount, weighted in rows:
@@ -266,12 +281,8 @@ def _segments(flt: BoardFilter, today: dt.date, stage: str) -> list[tuple[str, l
             where, params, _joined = _where(flt, stage, part + extra, args)
             segments.append((where, params, order))
     if len(windows) > 1:  # won / lost: few cards, one sorted query is simplest
-        where, params, _joined = _where(
-            flt,
-            stage,
-            ("(" + " OR ".join("(" + " AND ".join(extra) + ")" for extra, _args in windows) + ")",),
-            tuple(a for _extra, args in windows for a in args),
-        )
+        condition, args = _recent_closed(stage, windows)
+        where, params, _joined = _where(flt, None, (condition,), args)
         order = " ORDER BY o.expected_close IS NULL, o.expected_close, o.amount_cents DESC, o.id"
         return [(where, params, order)]
     return segments
@@ -352,8 +363,7 @@ def card_position(conn, opp_id: int, flt: BoardFilter, today: dt.date) -> tuple[
     before = 0
     for where, params, order in _segments(flt, today, stage):
         shown = conn.execute(
-            f"SELECT 1 FROM opportunity o JOIN customer c ON c.id = o.customer_id{where} "
-            "AND o.id = ?",
+            f"SELECT 1 FROM opportunity o{_join(True)}{where} AND o.id = ?",
             [*params, opp_id],
         ).fetchone()
         if not shown:
@@ -371,7 +381,7 @@ def card_position(conn, opp_id: int, flt: BoardFilter, today: dt.date) -> tuple[
         else:  # one sorted query (won / lost): few cards, number them
             found = conn.execute(
                 f"SELECT rn FROM (SELECT o.id, row_number() OVER ({order.strip()}) - 1 AS rn "
-                f"FROM opportunity o JOIN customer c ON c.id = o.customer_id{where}) WHERE id = ?",
+                f"FROM opportunity o{_join(True)}{where}) WHERE id = ?",
                 [*params, opp_id],
             ).fetchone()
             return (stage, before + found[0]) if found else None

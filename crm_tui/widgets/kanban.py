@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -88,6 +88,10 @@ class CardList(ScrollView, can_focus=False):
         self.active = False
         self._fetch: Fetch | None = None
         self._pages: dict[int, list[Card]] = {}
+        # per repaint (see render_lines)
+        self._styles: dict[tuple[Style, str, bool], Style] = {}
+        self._plain: Style | None = None
+        self._blank: Strip | None = None
 
     # --- data --------------------------------------------------------------
 
@@ -157,24 +161,45 @@ class CardList(ScrollView, can_focus=False):
 
     # --- rendering ---------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles are looked up once per repaint, not per line: resolving a widget's
+        # style walks its ancestors' CSS, and a board repaints hundreds of lines.
+        self._styles.clear()
+        self._plain = None
+        self._blank = None
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         absolute = int(self.scroll_offset.y) + y
         index, line = divmod(absolute, CARD_HEIGHT)
-        blank = Strip([Segment(" " * width, self.rich_style)])
-        if line == CARD_HEIGHT - 1 or index >= self.count:
-            return blank
-        card = self.card(index)
+        card = None if line == CARD_HEIGHT - 1 else self.card(index)
+        plain = self._plain
+        if plain is None:
+            plain = self._plain = self.rich_style
         if card is None:
-            return blank
-        base = self.rich_style + self.get_component_rich_style("card")
+            if self._blank is None:
+                self._blank = Strip([Segment(" " * width, plain)], width)
+            return self._blank
+        base = self._style(plain, "card", partial=False)
         if self.active and index == self.cursor:
-            base = base + self.get_component_rich_style("card--cursor")
-        strip = Strip(self._line(card, line, width - 2, base)).crop(0, width - 1)
-        return strip.extend_cell_length(width - 1, base).extend_cell_length(width, self.rich_style)
+            base = self._style(base, "card--cursor", partial=False)
+        segments = self._line(card, line, width - 2, base)
+        used = sum(cell_len(seg.text) for seg in segments)
+        if used > width - 1:  # never expected: _line fits its text; cut to be safe
+            return Strip(segments).crop(0, width - 1).extend_cell_length(width, plain)
+        if used < width - 1:
+            segments.append(Segment(" " * (width - 1 - used), base))
+        segments.append(Segment(" ", plain))  # the gap before the scrollbar
+        return Strip(segments, width)
 
-    def _style(self, base: Style, name: str) -> Style:
-        return base + self.get_component_rich_style(name, partial=True)
+    def _style(self, base: Style, name: str, partial: bool = True) -> Style:
+        key = (base, name, partial)
+        style = self._styles.get(key)
+        if style is None:
+            component = self.get_component_rich_style(name, partial=partial)
+            style = self._styles[key] = base + component
+        return style
 
     def _line(self, card: Card, line: int, width: int, base: Style) -> list[Segment]:
         pad = Segment(" ", base)
