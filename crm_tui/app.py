@@ -32,7 +32,13 @@ def _lazy_screen(mode: str) -> Callable[[], Screen]:
 
     def factory() -> Screen:
         module, name = SCREEN_CLASSES[mode]
-        return getattr(import_module(module), name)()
+        screen = getattr(import_module(module), name)()
+        # A new screen starts "behind" the app's CSS generation, so Textual re-parses every
+        # stylesheet and restyles every mounted screen before showing it (~90 ms per first
+        # visit). Its widgets are styled fresh from the current stylesheet when they mount,
+        # so it is already up to date.
+        screen._css_update_count = screen.app._css_update_count
+        return screen
 
     return factory
 

@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from crm_tui.i18n import _, label
+from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import enums
 from crm_tui.store.lists import (
     CustomerTimeline,
@@ -19,6 +20,7 @@ from crm_tui.store.lists import (
 )
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
@@ -47,7 +49,7 @@ class _ReadableTimeline:
         ]
 
 
-class CustomerDetailScreen(Localized, Screen):
+class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
     """Opened with enter on a customer; escape goes back to the list."""
 
     BINDINGS = [
@@ -95,15 +97,17 @@ class CustomerDetailScreen(Localized, Screen):
         contacts.add_columns(_("Name"), _("Title"), _("Role"), _("Mobile"), _("Email"))
         deals = self.query_one("#deals", DataTable)
         deals.add_columns(_("Opportunity"), _("Stage"), _("Amount"), _("Close"))
-        self.conn = self.app.db.connect()  # read in on_screen_resume (first visit too)
+        self.conn = self.app.db.connect()  # read in reload_on_resume (first visit too)
         self.query_one("#contacts", DataTable).focus()
 
     def on_unmount(self) -> None:
         self.conn.close()
 
-    def on_screen_resume(self) -> None:
-        if hasattr(self, "conn"):
-            self.refresh_data()
+    def reload_on_resume(self) -> bool:
+        if not hasattr(self, "conn"):  # not mounted yet
+            return False
+        self.refresh_data()
+        return True
 
     # --- data -------------------------------------------------------------------
 

@@ -7,13 +7,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, LoadingIndicator, Select, Static
+from textual.widgets import Input, Label, LoadingIndicator, Select, Static
 
 from crm_tui.i18n import _, label
+from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import enums
 from crm_tui.store.lists import CustomerQuery, customer_count
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
@@ -38,7 +40,7 @@ def customer_columns() -> list[ColumnDef]:
     ]
 
 
-class CustomersScreen(Localized, Screen):
+class CustomersScreen(ReloadOnResume, Localized, Screen):
     """The rep's accounts. Reads go through the stdlib fast path; writes through the store."""
 
     BINDINGS = [
@@ -69,7 +71,7 @@ class CustomersScreen(Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        # The list is read in on_screen_resume, which also runs on the first visit.
+        # The list is read in reload_on_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()
         self.query_one(VirtualTable).focus()
         # The filter pick lists are not needed for the first frame, which every start waits for.
@@ -98,9 +100,11 @@ class CustomersScreen(Localized, Screen):
     def on_unmount(self) -> None:
         self.conn.close()
 
-    def on_screen_resume(self) -> None:
-        if hasattr(self, "conn"):
-            self.reload(keep_cursor=True)
+    def reload_on_resume(self) -> bool:
+        if not hasattr(self, "conn"):  # not mounted yet
+            return False
+        self.reload(keep_cursor=True)
+        return True
 
     # --- data ------------------------------------------------------------------
 

@@ -6,10 +6,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from crm_tui.i18n import _
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 REASONS = {"name": "same name", "phone": "same phone", "email": "same email"}

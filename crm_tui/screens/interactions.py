@@ -15,13 +15,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from crm_tui.dates import parse_date
 from crm_tui.i18n import _, label
+from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import enums
 from crm_tui.store import interaction_log as log
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
@@ -117,7 +119,7 @@ class InteractionCard(Localized, ModalScreen[str | None]):
         self.dismiss(what)
 
 
-class InteractionsScreen(Localized, Screen):
+class InteractionsScreen(ReloadOnResume, Localized, Screen):
     """The follow-up log of every customer."""
 
     BINDINGS = [
@@ -157,16 +159,18 @@ class InteractionsScreen(Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        # The log is read in on_screen_resume, which also runs on the first visit.
+        # The log is read in reload_on_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()  # type: ignore[attr-defined]
         self.query_one(VirtualTable).focus()
 
     def on_unmount(self) -> None:
         self.conn.close()
 
-    def on_screen_resume(self) -> None:
-        if hasattr(self, "conn"):
-            self.reload(keep_cursor=True)
+    def reload_on_resume(self) -> bool:
+        if not hasattr(self, "conn"):  # not mounted yet
+            return False
+        self.reload(keep_cursor=True)
+        return True
 
     # --- data ------------------------------------------------------------------
 

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import _, label, language
 from crm_tui.store import enums
 from crm_tui.store.validation import display_amount
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 

@@ -14,12 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from crm_tui.i18n import _, label, language
 from crm_tui.screens.pipeline_moves import PipelineMoves, UndoEntry
+from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import board, enums
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.kanban import CardList, KanbanColumn
 from crm_tui.widgets.localized import Localized
 
@@ -28,7 +30,7 @@ BOARD_STAGES: tuple[str, ...] = enums.STAGE_LADDER + ("lost",)
 MIN_COLUMN_WIDTH = 22
 
 
-class PipelineScreen(PipelineMoves, Localized, Screen):
+class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
     """Deals by stage. The cursor is (column, card); each column scrolls on its own."""
 
     AUTO_FOCUS = ""  # keys go to the board; `/` focuses the filter
@@ -83,15 +85,17 @@ class PipelineScreen(PipelineMoves, Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        # The board is read in on_screen_resume, which also runs on the first visit.
+        # The board is read in reload_on_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()  # type: ignore[attr-defined]
 
     def on_unmount(self) -> None:
         self.conn.close()
 
-    def on_screen_resume(self) -> None:
-        if hasattr(self, "conn"):
-            self.reload(select=self.current_id())
+    def reload_on_resume(self) -> bool:
+        if not hasattr(self, "conn"):  # not mounted yet
+            return False
+        self.reload(select=self.current_id())
+        return True
 
     # --- data ------------------------------------------------------------------
 

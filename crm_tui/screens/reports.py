@@ -15,9 +15,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import (
     DataTable,
-    Footer,
     Input,
     Label,
     Static,
@@ -40,12 +40,14 @@ from crm_tui.screens.report_view import (
     table_titles,
     week_bounds,
 )
+from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.charts import BarChart
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 
-class ReportsScreen(Localized, Screen):
+class ReportsScreen(ReloadOnResume, Localized, Screen):
     """The manager's view: funnel, RFM, ABC, forecast, activity, distribution, the weekly report."""
 
     #: Shown by `?` help (translated there).
@@ -92,33 +94,46 @@ class ReportsScreen(Localized, Screen):
                     TabPane(titles[name], id=f"tab-{name}"),
                     Vertical(id=f"body-{name}", classes="report-body"),
                 ):
-                    yield Static("", id=f"summary-{name}", classes="report-summary", markup=False)
-                    yield Static(
-                        "", id=f"empty-{name}", classes="empty-state report-empty", markup=False
-                    )
-                    yield BarChart(id=f"chart-{name}", centered=name == "funnel")
-                    yield DataTable(
-                        id=f"table-{name}",
-                        classes="report-table",
-                        cursor_type="row",
-                        zebra_stripes=True,
-                    )
-                    yield Static("", id=f"note-{name}", classes="report-note", markup=False)
-                    yield Vertical(id=f"extra-{name}", classes="report-extra")
+                    if name == REPORTS[0]:
+                        yield from self._pane_widgets(name)
         yield Footer()
+
+    @staticmethod
+    def _pane_widgets(name: str) -> list[Widget]:
+        """One report's pane; the widgets that wait for data start hidden."""
+        waiting: list[Widget] = [
+            Static("", id=f"empty-{name}", classes="empty-state report-empty", markup=False),
+            BarChart(id=f"chart-{name}", centered=name == "funnel"),
+            DataTable(
+                id=f"table-{name}", classes="report-table", cursor_type="row", zebra_stripes=True
+            ),
+            Static("", id=f"note-{name}", classes="report-note", markup=False),
+        ]
+        for widget in waiting:
+            widget.display = False
+        summary = Static("", id=f"summary-{name}", classes="report-summary", markup=False)
+        extra = Vertical(id=f"extra-{name}", classes="report-extra")
+        return [summary, *waiting, extra]
+
+    def _ensure_pane(self, name: str) -> None:
+        """Build a report's pane on its first visit: composing all seven up front made the
+        screen's first frame several times slower, for tabs most visits never open."""
+        body = self.query_one(f"#body-{name}", Vertical)
+        if not body.children:
+            body.mount_all(self._pane_widgets(name))
 
     def on_mount(self) -> None:
         self.as_of = self.app.today()
-        for name in REPORTS:
-            for part in ("empty", "chart", "table", "note"):
-                self.query_one(f"#{part}-{name}").display = False
         self._show_status()
         self.load()
 
-    def on_screen_resume(self) -> None:
-        if self.as_of is not None and self._cache:
+    def reload_on_resume(self) -> bool:
+        if self.as_of is None:  # not mounted yet: on_mount loads the first report
+            return False
+        if self._cache:
             self._cache.clear()  # data may have changed on the other screens
             self.load()
+        return True
 
     # --- state -------------------------------------------------------------
 
@@ -159,6 +174,7 @@ class ReportsScreen(Localized, Screen):
         if self._pending == (name, self.as_of):
             return  # already being built
         self._pending = (name, self.as_of)
+        self._ensure_pane(name)
         self.query_one(f"#body-{name}").loading = True
         self._build(name, self.as_of, self._weekly_today())
 

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, LoadingIndicator, Static
+from textual.widgets import Label, LoadingIndicator, Static
 
 from crm_tui.i18n import _, label
 from crm_tui.screens.tasks import run_write
@@ -24,6 +24,7 @@ from crm_tui.store import due as q
 from crm_tui.store import enums
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 

@@ -15,12 +15,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from crm_tui.i18n import _, label
+from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import due as q
 from crm_tui.store import enums
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
@@ -142,7 +144,7 @@ def task_columns() -> list[ColumnDef]:
     ]
 
 
-class TasksScreen(Localized, Screen):
+class TasksScreen(ReloadOnResume, Localized, Screen):
     """The morning list: what is due, what is late; done, snooze, log, review."""
 
     #: Shown by `?` help (the lead's HelpScreen reads ``HELP``): how the review orders its items.
@@ -174,7 +176,7 @@ class TasksScreen(Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        # The list is read in on_screen_resume, which also runs on the first visit.
+        # The list is read in reload_on_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()  # type: ignore[attr-defined]
         self._visited = False
         self.query_one(VirtualTable).focus()
@@ -182,10 +184,12 @@ class TasksScreen(Localized, Screen):
     def on_unmount(self) -> None:
         self.conn.close()
 
-    def on_screen_resume(self) -> None:
-        if hasattr(self, "conn"):
-            self.reload(keep_cursor=self._visited, first=not self._visited)
-            self._visited = True
+    def reload_on_resume(self) -> bool:
+        if not hasattr(self, "conn"):  # not mounted yet
+            return False
+        self.reload(keep_cursor=self._visited, first=not self._visited)
+        self._visited = True
+        return True
 
     # --- data ------------------------------------------------------------------
 
