@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import random
 from decimal import Decimal
 
+import pytest
 import test_reports_data as d
+from hypothesis import given
+from hypothesis import strategies as st
 
-from crm_tui.reports import output
-from crm_tui.reports.abc import abc, classify
+from crm_tui.reports import output, ratio, ratio_text, ratio_units
+from crm_tui.reports.abc import ABC_SQL, abc, classify
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -65,3 +71,93 @@ def test_classify_edges():
     assert classify(80, 100) == "B"
     assert classify(94, 100) == "B"
     assert classify(95, 100) == "C"
+
+
+def _random_book(conn, seed: int) -> dict[str, tuple[int, str | None]]:
+    """Customers with random order totals (ties, zeros, late orders), codes not in id order,
+    names that need CSV quotes; returns each code's total on or before AS_OF and level."""
+    rng = random.Random(seed)
+    codes = [f"R{i:04d}" for i in range(250)]
+    rng.shuffle(codes)
+    book = {}
+    for code in codes:
+        level = rng.choice([None, "", "A", "B", "C", "D"])
+        name = rng.choice(["Acme, Ltd.", 'The "Best" Co', "上海云杉科技有限公司", "Plain"])
+        cid = d.customer(conn, f"{name} {code}", code=code, level=level)
+        total = 0
+        for _ in range(rng.choice([0, 1, 2, 4])):
+            cents = rng.choice([0, 100, 2550, 99999, 1234567])
+            day = rng.choice(["2026-01-01", "2026-11-30", "2026-12-01"])
+            d.order(conn, cid, day, cents)
+            total += cents if day <= AS_OF.isoformat() else 0
+        book[code] = (total, level)
+    conn.commit()
+    return book
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_abc_matches_the_plain_reading(db, seed):
+    conn = _fill(db, [])
+    book = _random_book(conn, seed)
+    report = abc(conn, AS_OF)
+    conn.close()
+    ranked = sorted((code for code in book if book[code][0] > 0), key=lambda c: (-book[c][0], c))
+    total = sum(book[c][0] for c in ranked)
+    expected, running = [], 0
+    for code in ranked:
+        amount, level = book[code]
+        cls = classify(running, total)
+        running += amount
+        expected.append(
+            {"code": code, "total_amount": amount, "share": ratio(amount, total),
+             "cumulative_share": ratio(running, total), "abc": cls, "level": level,
+             "mismatch": bool(level) and level != cls}
+        )  # fmt: skip
+    assert [{k: v for k, v in r.items() if k != "customer"} for r in report.rows] == expected
+    counts = {k: report.extras[k][1] for k in "abc"}
+    assert counts == {k: report.column("abc").count(k.upper()) for k in "abc"}
+    assert report.extras["total_amount"] == ("money", total)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_abc_csv_cells_are_the_formatted_rows(db, seed):
+    conn = _fill(db, [])
+    _random_book(conn, seed)
+    report = abc(conn, AS_OF)
+    conn.close()
+    assert report.csv_cells is not None
+    cells = [list(row) for row in report.csv_cells()]
+    # as csv.writer writes them: None empty, numbers by str()
+    expected = [
+        ["" if v is None else str(v) for v in row] for row in output.format_csv_rows(report)
+    ]
+    assert cells == expected
+    assert all(isinstance(cell, str) for row in cells for cell in row)
+    header = [c.key for c in report.csv_columns]
+    assert output.render_csv(report) == "\ufeff" + _csv_text([header, *expected])
+
+
+def _csv_text(rows) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue()
+
+
+def test_empty_abc(db):
+    with db.reading() as conn:
+        report = abc(conn, AS_OF)
+    assert report.rows == [] and len(report.rows) == 0
+    assert report.extras["a"] == ("int", 0) and report.extras["total_amount"] == ("money", 0)
+    assert output.render_csv(report).count("\r\n") == 1
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=1, max_value=10**12))
+def test_ratio_text_is_str_of_ratio(part, whole):
+    (units,) = ratio_units([part], whole)
+    assert ratio_text(units) == str(ratio(part, whole))
+
+
+def test_query_feeds_the_aggregate_without_a_temporary_table(db):
+    with db.reading() as conn:
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + ABC_SQL, {"as_of": "x"})]
+    assert "CO-ROUTINE a" in plan and not any("MATERIALIZE" in step for step in plan), plan

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import subprocess
 import sys
 
 import pytest
 import test_reports_data as d
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crm_tui.cli import main
-from crm_tui.reports import REPORTS
-from crm_tui.reports.output import cell_width
+from crm_tui.csvio import write_csv
+from crm_tui.reports import REPORTS, amount_texts
 from crm_tui.store.database import Database
+from crm_tui.store.validation import format_amount
+from crm_tui.textwidth import cell_width
 
 
 @pytest.fixture
@@ -61,6 +66,8 @@ def test_out_file_round_trip(dbfile, tmp_path, capsys):
     assert captured.out == "" and str(target) in captured.err
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
+    assert target.stat().st_mode & 0o777 == 0o600  # customer data: owner only
+    assert not list(target.parent.glob(".*.tmp"))
     with open(target, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == [
@@ -165,3 +172,68 @@ def test_command_names_match_reports():
     from crm_tui.commands.report import NAMES
 
     assert NAMES == REPORTS
+
+
+_CELL = st.one_of(
+    st.text(alphabet=st.sampled_from('ab,"\r\n 上;'), max_size=6),
+    st.text(max_size=4),
+    st.integers(),
+    st.none(),
+)
+
+
+@given(st.lists(st.lists(_CELL, min_size=1, max_size=4), max_size=30), st.integers(1, 4))
+def test_csv_writer_fast_path_writes_what_csv_writer_writes(rows, width):
+    # rows of any width; cells that need quotes, numbers, None
+    header = [f"h{i}" for i in range(width)]
+    got = io.StringIO()
+    count = write_csv(rows, header, got)
+    want = io.StringIO()
+    writer = csv.writer(want)
+    writer.writerow(header)
+    writer.writerows(rows)
+    assert count == len(rows)
+    assert got.getvalue() == "\ufeff" + want.getvalue()
+
+
+@given(
+    st.integers(2, 5).flatmap(
+        lambda w: st.lists(
+            st.lists(
+                st.text(alphabet=st.sampled_from('ab,"\r\n 上'), max_size=5), min_size=w, max_size=w
+            ),
+            max_size=40,
+        ).map(lambda rows: (w, rows))
+    )
+)
+def test_csv_writer_fast_path_all_text_rows(case):
+    width, rows = case  # the fast path's own case: every row `width` strings
+    header = [f"h{i}" for i in range(width)]
+    got = io.StringIO()
+    write_csv(rows, header, got)
+    want = io.StringIO()
+    csv.writer(want).writerows([header, *rows])
+    assert got.getvalue() == "\ufeff" + want.getvalue()
+
+
+def test_csv_writer_fast_path_in_big_batches():
+    rows = [(f"C{i}", "上海, 云杉" if i % 7 == 0 else f"n{i}", 'q"' if i % 501 == 0 else "x", str(i))
+            for i in range(2500)]  # fmt: skip
+    got = io.StringIO()
+    write_csv(rows, ["a", "b", "c", "d"], got)
+    want = io.StringIO()
+    csv.writer(want).writerows([["a", "b", "c", "d"], *rows])
+    assert got.getvalue() == "\ufeff" + want.getvalue()
+
+
+@given(st.lists(st.integers(min_value=-(10**15), max_value=10**15)))
+def test_amount_texts_are_format_amount(values):
+    texts = amount_texts(values)
+    assert texts == {v: format_amount(v) for v in values}
+
+
+def test_csv_writer_takes_any_iterable_rows():
+    rows = [iter(["a", "b"]), ("c", "d"), ["e,", None]]
+    got = io.StringIO()
+    assert write_csv(rows, ["x", "y"], got) == 3
+    assert got.getvalue() == '\ufeffx,y\r\na,b\r\nc,d\r\n"e,",\r\n'

@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import random
 
 import pytest
 import test_reports_data as d
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm_tui.reports import output
-from crm_tui.reports.rfm import quintile_scores, rfm, segment
+from crm_tui.reports import LazyRows, output
+from crm_tui.reports.rfm import RFM_SQL, quintile_scores, rfm, segment
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -157,3 +158,117 @@ def test_quintile_rule_properties(values, higher):
                 assert sa == sb
             elif (a < b) == higher:
                 assert sa <= sb  # better values never score lower
+
+
+def _random_book(conn, seed: int) -> dict[str, list[tuple[str, int]]]:
+    """A few hundred customers with random orders: tied amounts and dates, codes not in id order,
+    names that need CSV quotes. Returns each code's orders (date, cents)."""
+    rng = random.Random(seed)
+    names = ["Acme, Ltd.", 'The "Best" Co', "两行\n名称", "上海云杉科技有限公司", "Plain", "Comma,"]
+    codes = [f"R{i:04d}" for i in range(300)]
+    rng.shuffle(codes)
+    book: dict[str, list[tuple[str, int]]] = {}
+    for code in codes:
+        cid = d.customer(conn, f"{rng.choice(names)} {code}", code=code)
+        orders = [
+            (_day(rng.choice([-3, 0, 1, 2, 5, 30, 90, 400])), rng.choice([0, 100, 2550, 99999]))
+            for _ in range(rng.choice([0, 1, 1, 2, 3, 6]))
+        ]
+        for day, cents in orders:
+            d.order(conn, cid, day, cents)
+        book[code] = orders
+    conn.commit()
+    return book
+
+
+def _reference_rows(book, as_of: dt.date) -> list[dict]:
+    """RFM by the plain reading of DOMAIN.md and the module docstring, without any speed-ups."""
+    base = {}
+    for code, orders in book.items():
+        counted = [(day, cents) for day, cents in orders if day <= as_of.isoformat()]
+        if counted:
+            last = max(day for day, _ in counted)
+            base[code] = (last, len(counted), sum(c for _, c in counted))
+    n = len(base)
+
+    def score(value, values, higher):
+        worse = sum(1 for w in values if (w < value if higher else w > value))
+        return 1 + 5 * worse // n
+
+    days = {code: (as_of - dt.date.fromisoformat(last)).days for code, (last, _, _) in base.items()}
+    rows = []
+    for code, (last, freq, money) in base.items():
+        r = score(days[code], list(days.values()), False)
+        f = score(freq, [v[1] for v in base.values()], True)
+        m = score(money, [v[2] for v in base.values()], True)
+        rows.append(
+            {"code": code, "last_order": dt.date.fromisoformat(last), "recency_days": days[code],
+             "frequency": freq, "monetary": money, "r": r, "f": f, "m": m,
+             "score": f"{r}{f}{m}", "segment": segment(r, f, m)}
+        )  # fmt: skip
+    rows.sort(key=lambda row: row["code"])
+    rows.sort(key=lambda row: (int(row["score"]), row["monetary"]), reverse=True)
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rfm_matches_the_plain_reading(db, seed):
+    conn = db.connect()
+    book = _random_book(conn, seed)
+    report = rfm(conn, AS_OF)
+    got = [{k: v for k, v in row.items() if k != "customer"} for row in report.rows]
+    assert got == _reference_rows(book, AS_OF)
+    segments = {
+        r["segment"]: (r["customers"], r["monetary"]) for r in report.tables["segments"].rows
+    }
+    for seg, (count, money) in segments.items():
+        mine = [row for row in report.rows if row["segment"] == seg]
+        assert (count, money) == (len(mine), sum(row["monetary"] for row in mine))
+    conn.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_rfm_csv_cells_are_the_formatted_rows(db, seed):
+    conn = db.connect()
+    _random_book(conn, seed)
+    report = rfm(conn, AS_OF)
+    conn.close()
+    assert report.csv_cells is not None
+    cells = [list(row) for row in report.csv_cells()]
+    # as csv.writer writes them: None empty, numbers by str()
+    expected = [
+        ["" if v is None else str(v) for v in row] for row in output.format_csv_rows(report)
+    ]
+    assert cells == expected
+    assert all(isinstance(cell, str) for row in cells for cell in row)
+    # and the CSV text is what csv.writer makes of the formatted rows
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([c.key for c in report.csv_columns])
+    writer.writerows(output.format_csv_rows(report))
+    assert output.render_csv(report) == "\ufeff" + buf.getvalue()
+
+
+def test_rows_are_made_when_read(db):
+    conn = db.connect()
+    _random_book(conn, 4)
+    report = rfm(conn, AS_OF)
+    conn.close()
+    assert isinstance(report.rows, LazyRows)
+    assert report.rows._rows is None and len(report.rows) > 0  # len() builds nothing
+    first, last = report.rows[0], report.rows[-1]
+    assert report.rows[:2][0] == first and report.rows[::-1][0] == last
+    assert report.rows._rows is None  # single rows and slices were made alone
+    with pytest.raises(IndexError):
+        report.rows[len(report.rows)]
+    everything = list(report.rows)
+    assert report.rows._rows is not None
+    assert everything[0] == first and everything[-1] == last
+    assert report.rows[:2] == everything[:2] and report.rows[-1] is everything[-1]
+    assert report.rows == everything and report.rows != []
+
+
+def test_query_feeds_the_aggregate_without_a_temporary_table(db):
+    with db.reading() as conn:
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + RFM_SQL, {"as_of": "x"})]
+    assert "CO-ROUTINE a" in plan and not any("MATERIALIZE" in step for step in plan), plan

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from itertools import repeat
+from operator import add, floordiv, mul
+from typing import Any, overload
 
 #: Report names in the order of CLI.md.
 REPORTS: tuple[str, ...] = (
@@ -49,6 +52,67 @@ class Column:
     csv: bool = True
 
 
+class LazyRows(Sequence[dict[str, Any]]):
+    """A report's rows, made by ``build()`` the first time they are read; ``len()`` is known before.
+
+    Big reports (RFM, ABC: one row per customer) hand their CSV to the writer as ready
+    cells (:attr:`Report.csv_cells`); the typed row dicts cost as much again and are only
+    made when something reads them (JSON, the text table, the screen, tests). With
+    ``row(i)`` (row ``i`` alone), indexing and slicing before a full read make just the
+    rows asked for (the screen shows the first 200); such dicts are fresh copies, so
+    treat rows as read-only.
+    """
+
+    __slots__ = ("_build", "_len", "_row", "_rows")
+
+    def __init__(
+        self,
+        length: int,
+        build: Callable[[], list[dict[str, Any]]],
+        row: Callable[[int], dict[str, Any]] | None = None,
+    ) -> None:
+        self._len = length
+        self._build: Callable[[], list[dict[str, Any]]] | None = build
+        self._row = row
+        self._rows: list[dict[str, Any]] | None = None
+
+    def _list(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            assert self._build is not None
+            self._rows = self._build()
+            self._build = self._row = None
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if self._row is not None:
+            if isinstance(index, slice):
+                return list(map(self._row, range(*index.indices(self._len))))
+            if -self._len <= index < self._len:
+                return self._row(index % self._len)
+            raise IndexError("report row index out of range")
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyRows):
+            other = other._list()
+        return self._list() == other
+
+    __hash__ = None  # type: ignore[assignment]  # like a list
+
+    def __repr__(self) -> str:
+        return repr(self._list())
+
+
 @dataclass
 class Report:
     """A report's result: rows under ``columns``, report-level ``extras`` and secondary tables.
@@ -56,14 +120,21 @@ class Report:
     ``extras`` maps a key to ``(kind, value)`` (for example the funnel's ``win_rate``);
     ``tables`` holds secondary lists (forecast quarters and overdue deals, RFM segments)
     that appear in JSON and in the text table but never in the CSV.
+
+    ``csv_cells``, when set, gives the CSV data rows as strings, exactly as
+    :func:`crm_tui.reports.output.csv_rows` would format ``rows`` (a fast path for
+    reports with a row per customer; the tests hold the two equal).
     """
 
     name: str
     columns: tuple[Column, ...]
-    rows: list[dict[str, Any]]
+    rows: Sequence[dict[str, Any]]
     params: dict[str, str] = field(default_factory=dict)
     extras: dict[str, tuple[str, Any]] = field(default_factory=dict)
     tables: dict[str, Report] = field(default_factory=dict)
+    csv_cells: Callable[[], Iterable[Sequence[str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def csv_columns(self) -> tuple[Column, ...]:
@@ -83,6 +154,37 @@ def ratio(numerator: int, denominator: int) -> Decimal | None:
         units = (2 * numerator * 10000 + denominator) // (2 * denominator)
         return Decimal(units).scaleb(-4)
     return (Decimal(numerator) / Decimal(denominator)).quantize(_FOUR_PLACES, ROUND_HALF_UP)
+
+
+def ratio_units(numerators: Iterable[int], denominator: int) -> Iterator[int]:
+    """``numerator / denominator`` in ten-thousandths, rounded half up as :func:`ratio` rounds,
+    for many numerators ``>= 0`` at once (``denominator > 0``); see :func:`ratio_text`."""
+    twice = 2 * denominator
+    return map(
+        floordiv, map(add, map(mul, numerators, repeat(20000)), repeat(denominator)), repeat(twice)
+    )
+
+
+def ratio_text(units: int) -> str:
+    """The CSV text of ``ratio()`` for ``units`` ten-thousandths (``>= 0``): ``0.0004``, ``1.0000``."""
+    return f"{units // 10000}.{units % 10000:04d}"
+
+
+def amount_texts(cents: Iterable[int]) -> dict[int, str]:
+    """Each distinct amount's CSV text, as ``validation.format_amount`` writes it, made in bulk.
+
+    Reports with a row per customer format each distinct amount once, at about half the
+    cost of a ``format_amount`` call.
+    """
+    from crm_tui.store.validation import format_amount
+
+    distinct = set(cents)
+    texts = dict(
+        zip(distinct, map("%d.%02d".__mod__, map(divmod, distinct, repeat(100))), strict=True)
+    )
+    if distinct and min(distinct) < 0:  # divmod floors: negative amounts the careful way
+        texts.update((c, format_amount(c)) for c in distinct if c < 0)
+    return texts
 
 
 def round_cents(hundredths_of_cents: int) -> int:

@@ -22,9 +22,15 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
+from itertools import accumulate, repeat
+from operator import add, itemgetter, mul
+from typing import Any
 
-from crm_tui.reports import Column, Report, fetch_tuples
+from crm_tui.reports import Column, LazyRows, Report, amount_texts, fetch_tuples
 from crm_tui.store import enums
 
 COLUMNS = (
@@ -46,36 +52,56 @@ SEGMENT_COLUMNS = (
     Column("monetary", "money"),
 )
 
+# ``+order_date``: the same text comparison without NUMERIC column affinity, which would
+# otherwise try to read ':as_of' as a number for every order. Scanning customers in
+# descending order meets each customer's latest order first, so max() keeps its first
+# value instead of copying every newer date (the rows are sorted in Python anyway).
+# CROSS JOIN keeps the aggregate as the outer loop, fed row by row (a co-routine)
+# instead of being written to a temporary table first.
 RFM_SQL = """
 SELECT c.code, c.name, a.last_order, a.frequency, a.monetary
 FROM (
     SELECT customer_id, max(order_date) AS last_order, count(*) AS frequency,
            sum(amount_cents) AS monetary
     FROM sales_order
-    WHERE order_date <= :as_of
+    WHERE +order_date <= :as_of
     GROUP BY customer_id
+    ORDER BY customer_id DESC
 ) AS a
-JOIN customer c ON c.id = a.customer_id
+CROSS JOIN customer c ON c.id = a.customer_id
 """
+
+_CODE, _LAST, _FREQ, _MONEY = itemgetter(0), itemgetter(2), itemgetter(3), itemgetter(4)
+
+
+def _limits(counts: Mapping[Any, int], ordered: Sequence[Any] | None = None) -> list[Any]:
+    """The four values a value must exceed to score 2, 3, 4, 5, from how many customers have each.
+
+    A value's score is ``1 + floor(5 × w / N)`` (w: customers with a smaller value), so it
+    scores above ``k`` when ``w ≥ ceil(k × N / 5)``, that is when it exceeds the
+    ``ceil(k × N / 5)``-th smallest value: the score is ``1 + bisect_left(limits, value)``.
+    ``ordered``: the distinct values in ascending order, if the caller has them already.
+    """
+    n = sum(counts.values())
+    targets = iter([-(-k * n // 5) for k in (1, 2, 3, 4)])  # ceil(k n / 5)
+    target = next(targets)
+    limits: list[Any] = []
+    seen = 0
+    for v in sorted(counts) if ordered is None else ordered:
+        seen += counts[v]
+        while seen >= target:  # v is the target-th smallest value
+            limits.append(v)
+            target = next(targets, 0)
+            if not target:
+                return limits
+    return limits
 
 
 def quintile_scores(values: Sequence[int], *, higher_is_better: bool = True) -> list[int]:
     """Scores 1–5 for ``values`` by the tie-keeping quintile rule of this module."""
-    n = len(values)
-    ordered = sorted(values)
-    score: dict[int, int] = {}
-    if higher_is_better:
-        # the first (lowest) index of a value = how many values are strictly smaller
-        for i, v in enumerate(ordered):
-            if v not in score:
-                score[v] = 1 + (5 * i) // n
-    else:
-        # from the top: the highest index of a value leaves n-1-i strictly larger ones
-        for i in range(n - 1, -1, -1):
-            v = ordered[i]
-            if v not in score:
-                score[v] = 1 + (5 * (n - 1 - i)) // n
-    return [score[v] for v in values]
+    keyed = list(values) if higher_is_better else [-v for v in values]
+    limits = _limits(Counter(keyed))
+    return [1 + bisect_left(limits, v) for v in keyed]
 
 
 def segment(r: int, f: int, m: int) -> str:
@@ -94,53 +120,123 @@ def segment(r: int, f: int, m: int) -> str:
 
 
 def rfm(conn: sqlite3.Connection, as_of: dt.date) -> Report:
-    """RFM rows, best score first (then higher M, then code); ``tables['segments']`` sums them."""
-    data = fetch_tuples(conn, RFM_SQL, {"as_of": as_of.isoformat()})
-    days: dict[str, dt.date] = {}  # few distinct dates: parse each once
-    for row in data:
-        if row[2] not in days:
-            days[row[2]] = dt.date.fromisoformat(row[2])
-    recency = [(as_of - days[row[2]]).days for row in data]
-    freq = [row[3] for row in data]
-    money = [row[4] for row in data]
-    r_scores = quintile_scores(recency, higher_is_better=False)
-    f_scores = quintile_scores(freq)
-    m_scores = quintile_scores(money)
+    """RFM rows, best score first (then higher M, then code); ``tables['segments']`` sums them.
+
+    A row per customer, so the work is done per *distinct* value where it can be (dates,
+    frequencies, amounts, the 125 score combinations) and otherwise in C (``map``,
+    ``sorted``); the CSV cells are made straight from the query's rows and the row dicts
+    only when something reads them.
+    """
+    params = {"as_of": as_of.isoformat()}
+    data = fetch_tuples(conn, RFM_SQL, params)
+    if not data:
+        return Report("rfm", COLUMNS, [], params=params, tables={"segments": _segments({}, {})})
+    data.sort(key=_CODE)  # the final sort is stable: equal scores and M stay by code
+    # R: per distinct last-order date; lower days score higher, so rank -days
+    last_counts = Counter(map(_LAST, data))
+    day = {s: dt.date.fromisoformat(s) for s in last_counts}
+    recency = {s: (as_of - d).days for s, d in day.items()}
+    minus_days: Counter[int] = Counter()
+    for s, k in last_counts.items():
+        minus_days[-recency[s]] += k
+    r_limits = _limits(minus_days)
+    freq_counts = Counter(map(_FREQ, data))
+    f_limits = _limits(freq_counts)
+    money = list(map(_MONEY, data))
+    money_counts = Counter(money)
+    amounts = sorted(money_counts)
+    m_limits = _limits(money_counts, amounts)
+    # each customer's scores as one number 0..124: 25 (R-1) + 5 (F-1) + (M-1)
+    r_part = {s: 25 * bisect_left(r_limits, -recency[s]) for s in day}
+    f_part = {f: 5 * bisect_left(f_limits, f) for f in freq_counts}
+    combos = list(
+        map(
+            add,
+            map(
+                add,
+                map(r_part.__getitem__, map(_LAST, data)),
+                map(f_part.__getitem__, map(_FREQ, data)),
+            ),
+            map(partial(bisect_left, m_limits), money),
+        )
+    )
+    counts = Counter(combos)
+    labels = {c: _label(c) for c in counts}
+    # best scores first, then higher M: one integer key, sorted descending
+    # (M by its rank among the distinct amounts keeps the key a small int: a faster sort)
+    rank = dict(zip(amounts, range(len(amounts)), strict=True))
+    keys = list(map(add, map(mul, combos, repeat(len(amounts))), map(rank.__getitem__, money)))
+    del rank, amounts
+    order = sorted(range(len(data)), key=keys.__getitem__, reverse=True)
+    del keys
+    # segment totals: in report order each combination is one run of rows
+    running = [0, *accumulate(map(money.__getitem__, order))]
     seg_count = dict.fromkeys(enums.RFM_SEGMENT.keys, 0)
     seg_money = dict.fromkeys(enums.RFM_SEGMENT.keys, 0)
-    combos = [r * 100 + f * 10 + m for r, f, m in zip(r_scores, f_scores, m_scores, strict=True)]
-    labels = {c: (str(c), segment(c // 100, c // 10 % 10, c % 10)) for c in set(combos)}
-    # best score first, then higher M, then code: plain tuples sort without a key function
-    order = sorted((-combos[i], -data[i][4], data[i][0], i) for i in range(len(data)))
-    rows = []
-    for _c, _m, _code, i in order:
-        code, name, last_order, frequency, monetary = data[i]
-        score, seg = labels[combos[i]]
-        seg_count[seg] += 1
-        seg_money[seg] += monetary
-        rows.append(
-            {
-                "code": code,
-                "customer": name,
-                "last_order": days[last_order],
-                "recency_days": recency[i],
-                "frequency": frequency,
-                "monetary": monetary,
-                "r": r_scores[i],
-                "f": f_scores[i],
-                "m": m_scores[i],
-                "score": score,
-                "segment": seg,
-            }
-        )
-    segments = Report(
+    start = 0
+    for c in sorted(counts, reverse=True):
+        end = start + counts[c]
+        seg_count[labels[c][4]] += counts[c]
+        seg_money[labels[c][4]] += running[end] - running[start]
+        start = end
+    del running, money
+
+    def make_row(i: int) -> dict[str, Any]:  # the customer of query row i
+        code, name, last, frequency, monetary = data[i]
+        c = combos[i]
+        return {
+            "code": code,
+            "customer": name,
+            "last_order": day[last],
+            "recency_days": recency[last],
+            "frequency": frequency,
+            "monetary": monetary,
+            "r": c // 25 + 1,
+            "f": c // 5 % 5 + 1,
+            "m": c % 5 + 1,
+            "score": labels[c][3],
+            "segment": labels[c][4],
+        }
+
+    # Rows are made in the query's order, which is also their order in memory, and only
+    # then put in report order: much kinder to the CPU caches than the other way round.
+    def build_rows() -> list[dict[str, Any]]:
+        made = list(map(make_row, range(len(data))))
+        return list(map(made.__getitem__, order))
+
+    def csv_cells() -> Iterator[tuple[str, ...]]:
+        # each distinct value formatted once, as output.format_csv_rows formats the row dicts
+        dates = {s: (d.isoformat(), str(recency[s])) for s, d in day.items()}
+        freqs = {f: str(f) for f in freq_counts}
+        amounts = amount_texts(money_counts)
+        made = [
+            (code, name, *dates[last], freqs[frequency], amounts[monetary], *labels[c])
+            for (code, name, last, frequency, monetary), c in zip(data, combos, strict=True)
+        ]
+        return map(made.__getitem__, order)
+
+    return Report(
+        "rfm",
+        COLUMNS,
+        LazyRows(len(data), build_rows, lambda position: make_row(order[position])),
+        params=params,
+        tables={"segments": _segments(seg_count, seg_money)},
+        csv_cells=csv_cells,
+    )
+
+
+def _label(c: int) -> tuple[str, str, str, str, str]:
+    """R, F, M, the score text and the segment of combination ``c`` (25 (R-1) + 5 (F-1) + M-1)."""
+    r, f, m = c // 25 + 1, c // 5 % 5 + 1, c % 5 + 1
+    return str(r), str(f), str(m), f"{r}{f}{m}", segment(r, f, m)
+
+
+def _segments(count: dict[str, int], money: dict[str, int]) -> Report:
+    return Report(
         "rfm_segments",
         SEGMENT_COLUMNS,
         [
-            {"segment": s, "customers": seg_count[s], "monetary": seg_money[s]}
+            {"segment": s, "customers": count.get(s, 0), "monetary": money.get(s, 0)}
             for s in enums.RFM_SEGMENT.keys
         ],
-    )
-    return Report(
-        "rfm", COLUMNS, rows, params={"as_of": as_of.isoformat()}, tables={"segments": segments}
     )
