@@ -359,3 +359,82 @@ def test_big_load_rebuilds_exactly_the_indexes_it_dropped(tmp_path, monkeypatch)
     conn = sqlite3.connect(bulk)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_big_load_goes_through_a_rollback_journal_and_leaves_wal(tmp_path, monkeypatch):
+    """Bulk loads skip WAL's double write when the database is theirs alone, then restore it."""
+    from crm_tui.store import demo as demo_module
+    from crm_tui.store.database import Database
+
+    monkeypatch.setattr(demo_module, "BULK_INDEX_THRESHOLD", 1)
+    switched = []
+    real = demo_module._rollback_journal
+    monkeypatch.setattr(
+        demo_module, "_rollback_journal", lambda c: switched.append(real(c)) or switched[-1]
+    )
+    path = Database(tmp_path / "crm.db").path
+
+    def cancel(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        demo_module.generate(path, customers=30, as_of=AS_OF, progress=cancel)
+    assert switched[-1] is not None
+    assert all(not rows for rows in dump(path).values())
+    demo_module.generate(path, customers=30, seed=3, as_of=AS_OF)
+    assert switched[-1] is not None
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+    # with another connection open the switch would have to wait: the load stays in WAL
+    other_path = Database(tmp_path / "other.db").path
+    other = sqlite3.connect(other_path)
+    try:
+        other.execute("SELECT count(*) FROM customer").fetchone()
+        demo_module.generate(other_path, customers=30, seed=3, as_of=AS_OF)
+        assert switched[-1] is None
+        assert other.execute("SELECT count(*) FROM customer").fetchone()[0] == 30
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        other.close()
+    assert dump(other_path) == dump(path)
+
+
+def test_rows_made_by_a_second_process_are_the_same(tmp_path, monkeypatch):
+    """Big loads make the rows in a child process; same rows, cancellable, optional."""
+    from crm_tui.store import demo as demo_module
+
+    demo_module.generate(tmp_path / "here.db", customers=60, seed=3, as_of=AS_OF)
+    monkeypatch.setattr(demo_module, "PARALLEL_THRESHOLD", 1)
+    in_process = demo_module._rows
+    monkeypatch.setattr(demo_module, "_rows", lambda *a: pytest.fail("rows made in-process"))
+    demo_module.generate(tmp_path / "child.db", customers=60, seed=3, as_of=AS_OF)
+    assert dump(tmp_path / "child.db") == dump(tmp_path / "here.db")
+
+    def cancel(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        demo_module.generate(
+            tmp_path / "cancelled.db", customers=3000, as_of=AS_OF, progress=cancel
+        )
+    assert all(not rows for rows in dump(tmp_path / "cancelled.db").values())
+
+    # a child that cannot start, or stops before sending anything: the rows are made here
+    monkeypatch.setattr(demo_module, "_rows", in_process)
+    monkeypatch.setattr(demo_module, "_CHILD_CODE", "import sys; sys.exit(1)")
+    demo_module.generate(tmp_path / "fallback.db", customers=60, seed=3, as_of=AS_OF)
+    assert dump(tmp_path / "fallback.db") == dump(tmp_path / "here.db")
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    demo_module.generate(tmp_path / "fallback2.db", customers=60, seed=3, as_of=AS_OF)
+    assert dump(tmp_path / "fallback2.db") == dump(tmp_path / "here.db")
+
+
+def test_a_failure_in_the_second_process_is_reported():
+    from crm_tui.store import demo as demo_module
+
+    rows = demo_module._rows_from_child(10, 1, AS_OF, {}, [1, 2, 3, 4, 5], "me", {})  # no ids
+    with pytest.raises(RuntimeError, match="KeyError"):
+        list(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from crm_tui.cli import main
 from crm_tui.store import sqlite as sq
 from crm_tui.store.importing import ImportRefused, import_file
+from crm_tui.store.validation import _SUFFIXES
 
 TABLES = (
     "customer", "contact", "tag", "customer_tag", "opportunity", "stage_change", "interaction",
@@ -598,3 +600,290 @@ def test_export_then_import_round_trip(base, tmp_path):
             assert rows(fresh.path, sql) == rows(base.path, sql), table
     finally:
         fresh.close()
+
+
+# --- fast paths of the customers import (each must give what the field specs give) -------
+
+BANK_CARD = "6222 0212 3456 7894"  # 16 digits passing the Luhn check
+
+
+def test_sensitive_numbers_in_any_text_column_rejected_with_line(db, tmp_path, capsys):
+    full_width_id = (
+        VALID_ID[:17].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "X"
+    )
+    f = tmp_path / "c.csv"
+    f.write_text(
+        "name,code,needs,owner,address,contact_name,contact_title,contact_phone,budget\n"
+        "Fine Co,,,,,,,,\n"  # line 2
+        f"Needs Co,,call about {VALID_ID},,,,,,\n"  # line 3
+        f"Title Co,,,,,Ann,{VALID_ID[:6]} {VALID_ID[6:14]} {VALID_ID[14:]},,\n"  # line 4
+        f"Owner Co,,,{BANK_CARD},,,,,\n"  # line 5
+        f"Address Co,,,,Road {full_width_id},,,,\n"  # line 6
+        f"Code Co,{VALID_ID},,,,,,,\n"  # line 7
+        "Phone Co,,,,,,,110105491231002,\n"  # line 8: a 15-digit (old) ID number
+        "Digits Co,,order 1234567890123 ok,,,,,,\n"  # line 9: 13 digits, neither rule
+        f"{VALID_ID},,,,,,,,\n",  # line 10
+        encoding="utf-8",
+    )
+    assert crm(db, "import", "customers", str(f)) == 3
+    err = capsys.readouterr().err
+    id_msg = "Looks like a national ID number; the CRM must not store ID numbers"
+    card_msg = "Looks like a bank card number; the CRM must not store card numbers"
+    for line, reason in {
+        3: f"needs: {id_msg}",
+        4: f"contact_title: {id_msg}",
+        5: f"owner: {card_msg}",
+        6: f"address: {id_msg}",
+        7: f"code: {id_msg}",
+        8: f"contact_phone: {id_msg}",
+        10: f"name: {id_msg}",
+    }.items():
+        assert f"line {line}: {reason}" in err
+    assert "rejected 7" in err
+    got = rows(db.path, "SELECT name, needs FROM customer ORDER BY id")
+    assert got == [("Fine Co", None), ("Digits Co", "order 1234567890123 ok")]
+
+
+def _spec_result(spec, name, text, keep_time=None):
+    """What a column's field spec itself says about a cell (the import's reference)."""
+    from crm_tui.store.import_common import spreadsheet_date
+    from crm_tui.store.validation import ValidationError
+
+    if keep_time is not None:
+        text = spreadsheet_date(text, keep_time=keep_time)
+    try:
+        return True, spec(name, text)
+    except ValidationError as exc:
+        return False, exc.message
+
+
+_cell = st.lists(
+    st.sampled_from(
+        [" ", "-", "1", "0", "12345", "1234567", "０", "X", "a", "@", ".", "x.com", "客户",
+         "有限公司", "A", "retail", "零售", "2026-01-05", "2026年1月5日", "10:30", "won", "¥",
+         ",", "\t", "true", "50%", VALID_ID, "3", "y" * 60]
+    ),
+    max_size=6,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(_cell, min_size=0, max_size=12), pick=st.integers(0, 2))
+def test_row_validator_matches_the_field_specs(cells, pick):
+    from crm_tui.store.import_common import _DATE_FIELDS, _DATETIME_FIELDS, RowValidator
+    from crm_tui.store.import_customers import _CUSTOMER_COLUMNS
+    from crm_tui.store.import_records import OPPORTUNITY_FIELDS, TASK_FIELDS
+
+    columns = [
+        dict(_CUSTOMER_COLUMNS),
+        {k: ("row", OPPORTUNITY_FIELDS, k) for k in OPPORTUNITY_FIELDS},
+        {k: ("row", TASK_FIELDS, k) for k in TASK_FIELDS},
+    ][pick]
+    names = list(columns)[:12]
+    check = RowValidator(enumerate(names), columns, {})
+    expected: dict = {}
+    reasons = []
+    for i, column in enumerate(names):
+        bucket, specs, field = columns[column]
+        keep = False if field in _DATE_FIELDS else True if field in _DATETIME_FIELDS else None
+        ok, value = _spec_result(specs[field], field, cells[i] if i < len(cells) else "", keep)
+        if ok:
+            expected[check.slots[(bucket, field)]] = value
+        else:
+            reasons.append(f"{column}: {value}")
+    for _ in range(2):  # the second time from the memo
+        try:
+            got = check(cells)
+        except Exception as exc:
+            assert getattr(exc, "reasons", None) == reasons
+        else:
+            assert not reasons
+            assert {i: v for i, v in enumerate(got) if i in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("column", "text"),
+    [("contact_phone", p) for p in (
+        "13800138000", " 13800138000 ", "12345", "1234", "123456789012", "1234567890123",
+        "0755-8888 1234", "+86 138 0013 8000", "１３８００１３８０００", VALID_ID, "138-0013-8000x",
+        "13800138000\n",
+    )] + [("contact_email", e) for e in (
+        "a@b.cn", " A.B@Example.COM ", "a@b", "a b@c.d", "@b.cn", "a@b.cn\n", "张@例子.中国",
+        f"{VALID_ID}@qq.com",
+    )],
+)  # fmt: skip
+def test_phone_and_email_shortcuts_are_what_the_checks_say(column, text):
+    from crm_tui.store.import_common import RowValidator
+    from crm_tui.store.import_customers import _CUSTOMER_COLUMNS
+    from crm_tui.store.validation import check_email, check_phone
+
+    check = RowValidator([(0, column)], _CUSTOMER_COLUMNS, {})
+    spec = check_phone if column == "contact_phone" else check_email
+    ok, value = _spec_result(spec, "x", text)
+    try:
+        got = (True, check([text])[0])
+    except Exception as exc:
+        got = (False, exc.reasons[0].split(": ", 1)[1])  # type: ignore[attr-defined]
+    assert got == (ok, value)
+
+
+def test_duplicate_phones_whatever_their_format(base, tmp_path, capsys):
+    f = tmp_path / "d.csv"
+    f.write_text(
+        "name,contact_phone\n"
+        "P1,+86 138-0013-8000\n"  # base: 138 0013 8000
+        "P2,008613800138000\n"
+        "P3,(010) 1234-5678\n"
+        "P4,010 1234 5678\n"  # same as P3
+        "P5,8613800138001\n"  # a new mobile, so P6 matches it
+        "P6,13800138001\n"
+        "P7,123456\n"  # too short to compare
+        "P8,123456\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    for line in (2, 3, 5, 7):
+        assert re.search(f"line {line}: duplicate of .* \\(same phone\\); skipped", err)
+    assert "line 4:" not in err and "line 6:" not in err and "line 9:" not in err
+    got = rows(base.path, "SELECT c.name, k.mobile, k.phone FROM customer c"
+               " LEFT JOIN contact k ON k.id = c.primary_contact_id ORDER BY c.id")  # fmt: skip
+    assert got[1:] == [
+        ("P3", None, "(010) 1234-5678"),
+        ("P5", "8613800138001", None),
+        ("P7", None, "123456"),
+        ("P8", None, "123456"),
+    ]
+
+
+def test_fast_name_key_is_normalise_name():
+    from crm_tui.store.import_common import fast_normalise_name
+    from crm_tui.store.validation import normalise_name
+
+    names = [
+        "公司", "有限公司有限公司", "华为技术有限公司", "Co., Ltd.", "x co., ltd.", "ACME Ltd. Co.",
+        "  ＡＢＣ 有限公司 ", "ltd", "A Inc. Ltd.", "集团公司", "abc, inc.,", "Foo Corp Co.",
+        "co.", "a co.", "Ltd Ltd", "a_b", "½³", "x\u0660y", "", " ", "_", "..ltd", "Müller GmbH",
+        "Smith & Sons Company Limited", "北京 某某 集团 股份有限公司", "A.B.C. Corp.",
+    ]  # fmt: skip
+    names += [f"n{a}{b}" for a in _SUFFIXES for b in _SUFFIXES]
+    names += [f"x {a} ,{b}." for a in _SUFFIXES for b in _SUFFIXES]
+    for name in names:
+        assert fast_normalise_name(name) == normalise_name(name), name
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    parts=st.lists(
+        st.sampled_from(
+            [*_SUFFIXES, " ", ",", ".", "a", "公", "Ltd", "CO.", "，", "Ｌｔｄ"]
+        ),
+        max_size=6,
+    )
+)  # fmt: skip
+def test_fast_name_key_is_normalise_name_for_suffix_piles(parts):
+    from crm_tui.store.import_common import fast_normalise_name
+    from crm_tui.store.validation import normalise_name
+
+    name = "".join(parts)
+    assert fast_normalise_name(name) == normalise_name(name)
+
+
+def test_only_the_file_columns_are_written_and_defaults_kept(db, tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text(
+        "name,first_contact,budget,contact_email\nAlpha,2026-01-05,100,a@x.com\nBeta,,,\n",
+        "utf-8",
+    )
+    assert crm(db, "import", "customers", str(f)) == 0
+    got = rows(
+        db.path,
+        "SELECT name, kind, status, first_contact, budget_cents, industry, total_amount_cents,"
+        " version, owner, created_at = updated_at, primary_contact_id IS NOT NULL"
+        " FROM customer ORDER BY id",
+    )
+    assert [g[:8] for g in got] == [
+        ("Alpha", "company", "active", "2026-01-05", 10000, None, 0, 1),
+        ("Beta", "company", "active", None, None, None, 0, 1),
+    ]
+    assert [g[9:] for g in got] == [(1, 1), (1, 0)]
+    contact = rows(db.path, "SELECT name, email, version, created_at FROM contact")
+    assert contact[0][:3] == ("Alpha", "a@x.com", 1) and contact[0][3]
+
+
+def test_bulk_load_restores_the_search_index_settings(db, tmp_path, monkeypatch):
+    from crm_tui.store import import_customers
+
+    monkeypatch.setattr(import_customers, "BULK_INDEX_ROWS", 2)
+    f = tmp_path / "c.csv"
+    f.write_text("name,tags\nAlpha Trading,vip\nBeta Works,\n", "utf-8")
+    assert crm(db, "import", "customers", str(f)) == 0
+    config = dict(rows(db.path, "SELECT k, v FROM customer_search_config"))
+    assert config.get("hashsize", 1024 * 1024) == 1024 * 1024
+    conn = sqlite3.connect(db.path)
+    conn.execute("INSERT INTO customer_search(customer_search) VALUES ('integrity-check')")
+    conn.close()
+    hits = rows(db.path, "SELECT rowid FROM customer_search WHERE customer_search MATCH 'Trad'")
+    assert hits == [(1,)]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list('a,"\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029 客')),
+        max_size=60,
+    )
+)
+def test_physical_lines_are_what_csv_read_from_stringio(text):
+    import io
+
+    from crm_tui.csvread import physical_lines
+
+    assert list(physical_lines(text)) == list(io.StringIO(text, newline=""))
+
+
+def test_rows_insert_in_statements_of_many_rows():
+    from crm_tui.store.import_common import RowsInsert
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a, b, c)")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 7)
+    insert = RowsInsert(conn, "INSERT INTO t (a, b, c) VALUES", "(?, ?, 'x')")
+    assert insert.per == 3
+    rows_in = [(i, f"n{i}") for i in range(8)]
+    insert(rows_in)
+    insert([])
+    assert conn.execute("SELECT a, b, c FROM t ORDER BY a").fetchall() == [
+        (i, f"n{i}", "x") for i in range(8)
+    ]
+
+
+@pytest.mark.parametrize("action", ["merge", "create", "skip"])
+def test_search_rows_match_a_full_rebuild_after_duplicates(db, tmp_path, monkeypatch, action):
+    from crm_tui.store import import_customers
+
+    monkeypatch.setattr(import_customers, "BULK_INDEX_ROWS", 2)
+    f = tmp_path / "c.csv"
+    f.write_text(
+        "name,code,contact_name,contact_phone,contact_email,tags\n"
+        "Alpha Trading,,Ann Lee,13800138000,ann@alpha.com,vip\n"
+        "Beta Works,B1,,,,\n"
+        "ALPHA TRADING,,Al Bo,13900139000,,高潜力\n"
+        "Gamma,B1,Gus,,gus@x.com,x\n",
+        "utf-8",
+    )
+    assert crm(db, "import", "customers", str(f), "--on-duplicate", action) == 0
+
+    def words() -> list[tuple]:
+        return [
+            (r[0], *(tuple(sorted((c or "").split())) for c in r[1:]))
+            for r in rows(db.path, "SELECT rowid, * FROM customer_search ORDER BY rowid")
+        ]
+
+    imported = words()
+    assert len(imported) == {"merge": 2, "create": 4, "skip": 2}[action]
+    conn = sqlite3.connect(db.path)
+    sq.rebuild_search_index(conn)
+    conn.commit()
+    conn.close()
+    assert imported == words()

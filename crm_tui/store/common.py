@@ -43,7 +43,13 @@ FieldSpec = Callable[[str, Any], Any]
 
 
 def text_field(required: bool = False, max_len: int = 2000) -> FieldSpec:
-    return lambda name, v: check_text(name, v, required=required, max_len=max_len)
+    def spec(name: str, v: Any) -> str | None:
+        return check_text(name, v, required=required, max_len=max_len)
+
+    # The rule's parameters, for bulk imports: a row screened once for long digit runs
+    # can trim and length-check its plain text cells inline (import_common.RowValidator).
+    spec.text_rule = (required, max_len)  # type: ignore[attr-defined]
+    return spec
 
 
 def choice_field(vocabulary, required: bool = False) -> FieldSpec:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from crm_tui.i18n import _
@@ -16,11 +17,16 @@ from crm_tui.store.import_common import (
     Importer,
     RowError,
     RowNote,
+    RowsInsert,
+    RowValidator,
     columns_for,
+    fast_normalise_name,
+    grow_search_hash,
     iso,
     phone_digits,
+    restore_search_hash,
 )
-from crm_tui.store.validation import ValidationError, check_text, normalise_name
+from crm_tui.store.validation import ValidationError
 
 #: Customer files at least this long (and longer than the table) load without secondary indexes.
 BULK_INDEX_ROWS = 20_000
@@ -37,12 +43,6 @@ _CUSTOMER_COLUMNS: dict[str, Column] = {
     "contact_phone": ("contact", CONTACT_FIELDS, "phone"),
     "contact_email": ("contact", CONTACT_FIELDS, "email"),
 }
-_CUSTOMER_INSERT = (
-    "id", "code", "name", "name_norm", "kind", "industry", "size", "registered_address",
-    "business_address", "region", "source", "first_contact", "level", "status", "needs",
-    "budget_cents", "purchase_date", "primary_contact_id", "owner", "total_amount_cents",
-    "created_at", "updated_at", "version",
-)  # fmt: skip
 _FILLABLE = (
     "kind", "industry", "size", "registered_address", "business_address", "region", "source",
     "first_contact", "level", "needs", "budget_cents", "purchase_date", "owner",
@@ -52,10 +52,24 @@ _CONTACT_INSERT = (
     "email", "wechat", "birthday", "preferred_channel", "relationship", "notes", "owner",
     "created_at", "updated_at", "version",
 )  # fmt: skip
-_MOBILE = re.compile(r"^1\d{10}$")
+#: The code column: checked like any text (reported after the other columns).
+_CODE_FIELD: dict[str, FieldSpec] = {"code": text_field(max_len=50)}
+#: Slots every customers row has, whether or not the file has their columns.
+_FIXED_SLOTS = (
+    ("customer", "name"), ("customer", "kind"), ("customer", "status"), ("customer", "owner"),
+    ("contact", "name"), ("contact", "title"), ("contact", "phone"), ("contact", "email"),
+)  # fmt: skip
+#: The leading columns of every customer INSERT (then the file's own, then constants).
+_CUSTOMER_HEAD = (
+    "id", "code", "name", "name_norm", "kind", "status", "primary_contact_id", "owner",
+)  # fmt: skip
+_DATE_COLUMNS = frozenset(("first_contact", "purchase_date"))
 
 
 class CustomerImporter(Importer):
+    """Rows are checked by a RowValidator compiled from the header and become insert tuples
+    directly (no per-row dicts); only the columns the file has are inserted."""
+
     def __init__(self, *args) -> None:
         super().__init__(*args)
         conn = self.conn
@@ -67,6 +81,7 @@ class CustomerImporter(Importer):
         self.first_new = self.next_customer
         self.next_contact = self.next_id("contact")
         self.dropped_indexes: list[str] = []
+        self.search_hash: int | None = None
         existing = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
         if (
             self.opts["on_duplicate"] != "merge"
@@ -103,140 +118,217 @@ class CustomerImporter(Importer):
         self.pending_tags: list[tuple[int, str]] = []
         self.default_owner = self.opts.get("owner")
         self.tag_cache: dict[str, list[str] | ValidationError] = {}
+        # existing customers by code and name key, then this import's (self.customers.by_name
+        # and .info only know the existing ones: new ones are in self.created)
+        self.by_code = self.customers.by_code
+        self.by_norm = self.customers.by_norm
+        #: (code, name) of each customer this import creates, by id - first_new
+        self.created: list[tuple[str, str]] = []
+        self._compile()
+
+    def _compile(self) -> None:
+        """Slots of the row list, the customer columns this file fills, the INSERTs."""
+        columns = {**self.columns, "code": ("row", _CODE_FIELD, "code")}
+        # the code is reported after the other columns, as it always was
+        self.check = RowValidator(
+            self.table.columns.items(), columns, self.headers, last=("code",),
+            reserve=[("row", "code"), *((b, f) for b, f in _FIXED_SLOTS)],
+            post={("customer", f): date.isoformat for f in _DATE_COLUMNS},
+        )  # fmt: skip
+        self.validate_cells = self.check.check  # the compiled row check itself
+        slots = self.check.slots
+        self.fixed_slots = [slots[key] for key in _FIXED_SLOTS]
+        self.fixed = itemgetter(slots[("row", "code")], *self.fixed_slots)
+        self.tags_at = next((i for i, c in self.table.columns.items() if c == "tags"), None)
+        self.need = max(self.check.need, -1 if self.tags_at is None else self.tags_at + 1)
+        fields = [f for b, f in slots if b == "customer" and ("customer", f) not in _FIXED_SLOTS]
+        self.customer_slots = {f: slots[("customer", f)] for f in fields}
+        picked = [slots[("customer", f)] for f in fields]
+        if len(picked) > 1:
+            self.pick = itemgetter(*picked)
+        elif picked:
+            self.pick = lambda values, i=picked[0]: (values[i],)
+        else:
+            self.pick = lambda values: ()
+        now = self.now_text
+        cols = [*_CUSTOMER_HEAD, *fields, "total_amount_cents", "created_at", "updated_at",
+                "version"]  # fmt: skip
+        marks = ", ".join("?" * (len(_CUSTOMER_HEAD) + len(fields)))
+        self.customer_rows = RowsInsert(
+            self.conn, f"INSERT INTO customer ({', '.join(cols)}) VALUES",
+            f"({marks}, 0, '{now}', '{now}', 1)",
+        )  # fmt: skip
+        self.contact_rows = RowsInsert(
+            self.conn,
+            "INSERT INTO contact (id, customer_id, name, title, phone, mobile, email,"
+            " created_at, updated_at, version) VALUES",
+            f"(?, ?, ?, ?, ?, ?, ?, '{now}', '{now}', 1)",
+        )
 
     def new_code(self) -> str:
         while True:
             self.seq += 1
             code = f"{self.prefix}{self.seq:03d}"
-            if code not in self.customers.by_code:
+            if code not in self.by_code:
                 return code
 
     def find_duplicate(
         self, code: str | None, norm: str, phone: str | None, email: str | None
     ) -> tuple[int, str] | None:
-        if code and code in self.customers.by_code:
-            return self.customers.by_code[code], _("code")
-        if norm and norm in self.customers.by_norm:
-            return self.customers.by_norm[norm], _("name")
+        if code and code in self.by_code:
+            return self.by_code[code], _("code")
+        if norm and norm in self.by_norm:
+            return self.by_norm[norm], _("name")
         if phone and phone in self.phones:
             return self.phones[phone], _("phone")
-        if email and email.lower() in self.emails:
-            return self.emails[email.lower()], _("email")
+        if email and email in self.emails:
+            return self.emails[email], _("email")
         return None
 
-    def row(self, line: int, values: dict[str, str]) -> None:
-        reasons: list[str] = []
-        code = None
-        if values.get("code", "").strip():
-            try:
-                code = check_text("code", values["code"], max_len=50)
-            except ValidationError as exc:
-                reasons.append(f"{self.headers['code']}: {exc.message}")
+    def row_cells(self, line: int, cells: list[str]) -> None:
+        if len(cells) < self.need:
+            cells = cells + [""] * (self.need - len(cells))
+        reasons: list[str] | None = None
         tags: list[str] = []
-        tag_text = values.get("tags", "")
-        if tag_text.strip():
-            cached = self.tag_cache.get(tag_text)
-            if cached is None:
-                try:
-                    cached = parse_tags(tag_text)
-                except ValidationError as exc:
-                    cached = exc
-                if len(self.tag_cache) < 4096:
-                    self.tag_cache[tag_text] = cached
-            if isinstance(cached, ValidationError):
-                reasons.append(f"{self.headers['tags']}: {cached.message}")
-            else:
-                tags = cached
+        at = self.tags_at
+        if at is not None:
+            tag_text = cells[at]
+            if tag_text and not tag_text.isspace():
+                cached = self.tag_cache.get(tag_text)
+                if cached is None:
+                    try:
+                        cached = parse_tags(tag_text)
+                    except ValidationError as exc:
+                        cached = exc
+                    if len(self.tag_cache) < 4096:
+                        self.tag_cache[tag_text] = cached
+                if isinstance(cached, ValidationError):
+                    reasons = [f"{self.headers['tags']}: {cached.message}"]
+                else:
+                    tags = cached
         try:
-            buckets = self.validate(values)
+            v = self.validate_cells(cells)
         except RowError as exc:
-            raise RowError(exc.reasons + reasons) from None
+            raise RowError(exc.reasons + (reasons or [])) from None
         if reasons:
             raise RowError(reasons)
-        cust = buckets.get("customer", {})
-        contact = buckets.get("contact", {})
-        phone = contact.get("phone")
-        if phone and _MOBILE.match(NON_DIGIT.sub("", phone)[-11:]):
-            contact["mobile"], contact["phone"] = phone, None
-        has_contact = bool(contact) and any(v is not None for v in contact.values())
-        if has_contact and not contact.get("name"):
-            contact["name"] = cust["name"]  # a phone or email alone: the customer is the person
-        norm = normalise_name(cust["name"])
-        pdigits = phone_digits(contact.get("mobile") or contact.get("phone"))
-        email = contact.get("email")
-        dup = self.find_duplicate(code, norm, pdigits, email)
-        action = self.opts["on_duplicate"]
-        if dup is not None:
-            existing, what = dup
+        code, name, kind, status, owner, cname, title, phone, email = self.fixed(v)
+        mobile = pdigits = email_key = None
+        if phone:
+            digits = phone if phone.isdecimal() else NON_DIGIT.sub("", phone)
+            if len(digits) >= 11 and digits[-11] == "1":  # _MOBILE: a mainland mobile
+                mobile, phone = phone, None
+            # phone_digits()
+            if digits.startswith("0086"):
+                digits = digits[4:]
+            elif len(digits) == 13 and digits.startswith("86"):
+                digits = digits[2:]
+            if len(digits) >= 7:
+                pdigits = digits
+        has_contact = (
+            cname is not None or title is not None or mobile is not None or phone is not None
+            or email is not None
+        )  # fmt: skip
+        if has_contact and not cname:
+            cname = name  # a phone or email alone: the customer is the person
+        if email:
+            email_key = email.lower()
+        norm = fast_normalise_name(name)
+        by_code, by_norm = self.by_code, self.by_norm
+        if (
+            (code and code in by_code)
+            or (norm and norm in by_norm)
+            or (pdigits and pdigits in self.phones)
+            or (email_key and email_key in self.emails)
+        ):
+            contact = None
+            if has_contact:
+                contact = {"name": cname, "title": title, "phone": phone, "mobile": mobile,
+                           "email": email}  # fmt: skip
+            if self.duplicate(line, code, norm, pdigits, email_key, v, contact, tags):
+                return
+            if code and code in by_code:
+                code = None  # codes stay unique; a fresh one is generated
+        cid = self.next_customer
+        self.next_customer = cid + 1
+        if not code:
+            code = self.new_code()
+        contact_id = None
+        if has_contact:
+            contact_id = self.next_contact
+            self.next_contact = contact_id + 1
+            self.pending_contacts.append((contact_id, cid, cname, title, phone, mobile, email))
+            if pdigits:
+                self.phones.setdefault(pdigits, cid)
+            if email_key:
+                self.emails.setdefault(email_key, cid)
+        self.pending_customers.append(
+            (cid, code, name, norm, kind or "company", status or "active", contact_id,
+             owner or self.default_owner) + self.pick(v)
+        )  # fmt: skip
+        if tags:
+            self.pending_tags.extend([(cid, t) for t in tags])
+        # the search row, as sqlite.SEARCH_ROWS_SQL would build it (cheaper than re-reading)
+        self.pending_search.append(
+            (
+                cid, name, code, cname if has_contact else None,
+                f"{mobile or ''} {phone or ''}" if has_contact else None,
+                email, " ".join(tags) or None,
+            )
+        )  # fmt: skip
+        # CustomerRefs.add(), for this import's duplicate checks and messages
+        by_code[code] = cid
+        if norm:
+            by_norm[norm] = cid
+        self.created.append((code, name))
+
+    def duplicate(
+        self, line: int, code: str | None, norm: str, pdigits: str | None,
+        email_key: str | None, v: list, contact: dict | None, tags: list[str],
+    ) -> bool:  # fmt: skip
+        """Note a duplicate row and skip or merge it (True), or let it be created (False)."""
+        existing, what = self.find_duplicate(code, norm, pdigits, email_key)  # type: ignore[misc]
+        if existing >= self.first_new:
+            ecode, ename = self.created[existing - self.first_new]
+        else:
             ecode, ename = self.customers.info[existing]
-            if action == "skip":
-                self.result.skipped += 1
-                self.result.duplicates.append(
-                    RowNote(
-                        line,
-                        _("duplicate of {code} {name} (same {what}); skipped").format(
-                            code=ecode, name=ename, what=what
-                        ),
-                    )
-                )
-                return
-            if action == "merge":
-                self.merge_into(existing, cust, contact if has_contact else None, tags)
-                self.result.updated += 1
-                self.result.duplicates.append(
-                    RowNote(
-                        line,
-                        _("duplicate of {code} {name} (same {what}); merged").format(
-                            code=ecode, name=ename, what=what
-                        ),
-                    )
-                )
-                return
+        action = self.opts["on_duplicate"]
+        if action == "skip":
+            self.result.skipped += 1
             self.result.duplicates.append(
                 RowNote(
                     line,
-                    _("duplicate of {code} {name} (same {what}); created anyway").format(
+                    _("duplicate of {code} {name} (same {what}); skipped").format(
                         code=ecode, name=ename, what=what
                     ),
                 )
             )
-            if code and code in self.customers.by_code:
-                code = None  # codes stay unique; a fresh one is generated
-        cid = self.next_customer
-        self.next_customer += 1
-        code = code or self.new_code()
-        contact_id = None
-        if has_contact:
-            contact_id = self.next_contact
-            self.next_contact += 1
-            self.pending_contacts.append(self.contact_tuple(contact_id, cid, contact))
-            if pdigits:
-                self.phones.setdefault(pdigits, cid)
-            if email:
-                self.emails.setdefault(email.lower(), cid)
-        self.pending_customers.append(
-            (
-                cid, code, cust["name"], norm, cust.get("kind") or "company",
-                cust.get("industry"), cust.get("size"), cust.get("registered_address"),
-                cust.get("business_address"), cust.get("region"), cust.get("source"),
-                iso(cust.get("first_contact")), cust.get("level"), cust.get("status") or "active",
-                cust.get("needs"), cust.get("budget_cents"), iso(cust.get("purchase_date")),
-                contact_id, cust.get("owner") or self.default_owner, 0, self.now_text,
-                self.now_text, 1,
+            return True
+        if action == "merge":
+            cust = {f: v[slot] for f, slot in self.customer_slots.items()}
+            for (bucket, f), slot in zip(_FIXED_SLOTS, self.fixed_slots, strict=True):
+                if bucket == "customer":
+                    cust[f] = v[slot]
+            self.merge_into(existing, cust, contact, tags)
+            self.result.updated += 1
+            self.result.duplicates.append(
+                RowNote(
+                    line,
+                    _("duplicate of {code} {name} (same {what}); merged").format(
+                        code=ecode, name=ename, what=what
+                    ),
+                )
             )
-        )  # fmt: skip
-        self.pending_tags.extend((cid, t) for t in tags)
-        # the search row, as sqlite.SEARCH_ROWS_SQL would build it (cheaper than re-reading)
-        self.pending_search.append(
-            (
-                cid, cust["name"], code, contact.get("name") if has_contact else None,
-                f"{contact.get('mobile') or ''} {contact.get('phone') or ''}"
-                if has_contact else None,
-                contact.get("email"), " ".join(tags) or None,
+            return True
+        self.result.duplicates.append(
+            RowNote(
+                line,
+                _("duplicate of {code} {name} (same {what}); created anyway").format(
+                    code=ecode, name=ename, what=what
+                ),
             )
-        )  # fmt: skip
-        self.customers.add(cid, code, cust["name"], norm)
-        self.result.imported += 1
+        )
+        return False
 
     def contact_tuple(self, contact_id: int, customer_id: int, c: Mapping[str, Any]) -> tuple:
         return (
@@ -251,10 +343,9 @@ class CustomerImporter(Importer):
         self, cid: int, cust: dict, contact: dict | None, tags: list[str]
     ) -> None:  # fmt: skip
         self.flush()  # the target may still be waiting in this chunk
+        self.flush_search()
+        # dates are ISO text already (row_cells)
         fill = {k: cust.get(k) for k in _FILLABLE if cust.get(k) is not None}
-        for k in ("first_contact", "purchase_date"):
-            if k in fill:
-                fill[k] = iso(fill[k])
         if fill:
             sets = ", ".join(f"{k} = coalesce({k}, ?)" for k in fill)
             self.conn.execute(
@@ -313,21 +404,18 @@ class CustomerImporter(Importer):
         self.pending_tags = []
 
     def flush(self) -> None:
+        self.result.imported = self.next_customer - self.first_new
         if self.pending_customers:
-            self.conn.executemany(
-                f"INSERT INTO customer ({', '.join(_CUSTOMER_INSERT)}) "
-                f"VALUES ({', '.join('?' * len(_CUSTOMER_INSERT))})",
-                self.pending_customers,
-            )
+            self.customer_rows(self.pending_customers)
             self.pending_customers = []
         if self.pending_contacts:
-            self.conn.executemany(
-                f"INSERT INTO contact ({', '.join(_CONTACT_INSERT)}) "
-                f"VALUES ({', '.join('?' * len(_CONTACT_INSERT))})",
-                self.pending_contacts,
-            )
+            self.contact_rows(self.pending_contacts)
             self.pending_contacts = []
         self.flush_tags()
+
+    def flush_search(self) -> None:
+        """The search rows, all at the end: a statement of many rows (above) makes the
+        search index write out what it holds, and its rows are cheapest written at once."""
         if self.pending_search:
             self.conn.executemany(
                 "INSERT INTO customer_search(rowid, name, code, contacts, phones, emails, tags)"
@@ -342,10 +430,15 @@ class CustomerImporter(Importer):
         with the very same SQL. Sorting once is much cheaper than 100,000 random inserts.
         """
         self.dropped_indexes += sq.drop_secondary_indexes(self.conn, ("customer", "contact"))
+        self.search_hash = grow_search_hash(self.conn)
 
     def finish(self) -> None:
+        self.flush_search()
         sq.recreate_indexes(self.conn, self.dropped_indexes)
         self.dropped_indexes = []
+        if self.search_hash is not None:
+            restore_search_hash(self.conn, self.search_hash)
+            self.search_hash = None
         # new customers were indexed as they went in; merged ones changed
         sq.reindex_customers(self.conn, self.touched)
 

@@ -11,13 +11,14 @@ and ``import_records``; the shared machinery in ``import_common``.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from crm_tui.csvio import write_csv
-from crm_tui.csvread import read_table, row_values
+from crm_tui.csvread import read_table
 from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
 from crm_tui.store.import_common import (
@@ -135,8 +136,13 @@ def import_file(
     started_at = (now or dt.datetime.now()).replace(microsecond=0)
     conn = sq.connect(db_path)
     conn.isolation_level = None
-    # a big transaction keeps its pages in memory instead of spilling them to the WAL early
-    conn.execute("PRAGMA cache_size = -65536")
+    # a big transaction keeps its pages in memory instead of spilling them to the WAL and
+    # reading them back (100,000 customers dirty about 110 MB); only what is used is allocated
+    conn.execute("PRAGMA cache_size = -262144")
+    # The rows become hundreds of thousands of small tuples, none of them in a cycle: the
+    # cyclic collector would only re-scan them, again and again, as they pile up.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -158,6 +164,7 @@ def import_file(
             total = table.count_lines()
             pending = 0
             width = len(table.header)
+            row = importer.row_cells
             for line, cells in table.records():
                 result.rows_in += 1
                 try:
@@ -169,7 +176,7 @@ def import_file(
                                 )
                             ]
                         )
-                    importer.row(line, row_values(table, cells))
+                    row(line, cells)
                 except RowError as exc:
                     result.rejected.append(RowNote(line, "; ".join(exc.reasons), cells))
                 pending += 1
@@ -206,6 +213,8 @@ def import_file(
             _("Cannot write to the database ({problem}); nothing was imported").format(problem=exc)
         ) from None
     finally:
+        if collecting:
+            gc.enable()
         conn.close()
     if result.rejected and write_rejected_file and not dry_run:
         result.rejected_path = write_rejected(result)
