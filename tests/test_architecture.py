@@ -48,3 +48,17 @@ def test_cli_help_does_not_import_the_orm_or_textual():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_import_path_does_not_import_the_orm():
+    """`crm import` checks rows with the ORM-free field specs (store/fields.py): loading
+    SQLModel and SQLAlchemy would cost a third of a second of every import."""
+    code = (
+        "import sys\n"
+        "import crm_tui.store.importing\n"
+        "heavy = [m for m in ('sqlalchemy', 'sqlmodel', 'textual', 'alembic') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""

@@ -12,61 +12,17 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from crm_tui.i18n import _
-from crm_tui.store import enums
-from crm_tui.store.common import (
-    NotFoundError,
-    apply_update,
-    bool_field,  # noqa: F401  (re-exported for symmetry with other modules)
-    choice_field,
+from crm_tui.store.common import NotFoundError, apply_update, raw
+from crm_tui.store.fields import (  # noqa: F401  (re-exported)
+    CONTACT_FIELDS,
+    CUSTOMER_FIELDS,
+    bool_field,
     clean,
-    date_field,
-    email_field,
-    id_field,
-    money_field,
-    phone_field,
-    raw,
-    text_field,
+    parse_tags,
 )
 from crm_tui.store.models import Contact, Customer, CustomerTag, Tag, now
 from crm_tui.store.sqlite import reindex_customers
-from crm_tui.store.validation import ValidationError, check_text, normalise_name
-
-CUSTOMER_FIELDS = {
-    "name": text_field(required=True, max_len=200),
-    "kind": choice_field(enums.CUSTOMER_KIND),
-    "industry": choice_field(enums.INDUSTRY),
-    "size": choice_field(enums.SIZE),
-    "registered_address": text_field(),
-    "business_address": text_field(),
-    "region": text_field(max_len=100),
-    "source": choice_field(enums.SOURCE),
-    "first_contact": date_field(),
-    "level": choice_field(enums.LEVEL),
-    "status": choice_field(enums.STATUS),
-    "needs": text_field(),
-    "budget_cents": money_field(),
-    "purchase_date": date_field(),
-    "owner": text_field(max_len=100),
-    "primary_contact_id": id_field(),
-    "decision_maker_id": id_field(),
-}
-
-CONTACT_FIELDS = {
-    "name": text_field(required=True, max_len=100),
-    "title": text_field(max_len=100),
-    "department": text_field(max_len=100),
-    "role": choice_field(enums.CONTACT_ROLE),
-    "gender": choice_field(enums.GENDER),
-    "phone": phone_field(),
-    "mobile": phone_field(),
-    "email": email_field(),
-    "wechat": text_field(max_len=100),
-    "birthday": date_field(),
-    "preferred_channel": choice_field(enums.PREFERRED_CHANNEL),
-    "relationship": choice_field(enums.RELATIONSHIP),
-    "notes": text_field(),
-    "owner": text_field(max_len=100),
-}
+from crm_tui.store.validation import ValidationError, normalise_name
 
 #: The template's "required" fields that profile completeness is measured over.
 COMPLETENESS_FIELDS = (
@@ -92,23 +48,6 @@ def next_customer_code(session: Session, day: dt.date | None = None) -> str:
     ).all()
     seq = max((int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()), default=0)
     return f"{prefix}{seq + 1:03d}"
-
-
-def parse_tags(text: str | list[str] | None) -> list[str]:
-    """Tags from ``a;b；c`` or ``a, b`` text (or a list), trimmed, deduplicated, order kept."""
-    if text is None:
-        return []
-    items = (
-        text
-        if isinstance(text, list)
-        else str(text).replace("；", ";").replace(",", ";").replace("，", ";").split(";")
-    )
-    seen: list[str] = []
-    for item in items:
-        t = check_text("tags", item, max_len=50)
-        if t and t not in seen:
-            seen.append(t)
-    return seen
 
 
 def set_tags(session: Session, customer_id: int, tags: list[str]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from crm_tui.csvread import CsvTable, column_header, row_values
 from crm_tui.i18n import _
-from crm_tui.store.common import FieldSpec
+from crm_tui.store.fields import FieldSpec
 from crm_tui.store.validation import (
     _EMAIL,
     _SUFFIXES,

@@ -9,8 +9,7 @@ from typing import Any
 
 from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
-from crm_tui.store.common import FieldSpec, text_field
-from crm_tui.store.customers import CONTACT_FIELDS, CUSTOMER_FIELDS, parse_tags
+from crm_tui.store.fields import CONTACT_FIELDS, CUSTOMER_FIELDS, FieldSpec, parse_tags, text_field
 from crm_tui.store.import_common import (
     NON_DIGIT,
     Column,

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from crm_tui.i18n import _
-from crm_tui.store import enums, interactions, opportunities, orders, tasks
-from crm_tui.store.common import FieldSpec, choice_field, datetime_field
+from crm_tui.store import enums, fields
+from crm_tui.store.fields import FieldSpec, choice_field, datetime_field
 from crm_tui.store.import_common import (
     Importer,
     RowError,
@@ -23,8 +23,8 @@ from crm_tui.store.validation import ValidationError
 # CSV column → the store's own rule for that field (the forms use the same ones), plus
 # the few columns only an import has: ``stage`` and ``created`` of an opportunity, and a
 # ``when`` / ``due`` that must be present and may carry a time.
-_OP, _IX = opportunities.OPPORTUNITY_FIELDS, interactions.INTERACTION_FIELDS
-_TK, _OR = tasks.TASK_FIELDS, orders.ORDER_FIELDS
+_OP, _IX = fields.OPPORTUNITY_FIELDS, fields.INTERACTION_FIELDS
+_TK, _OR = fields.TASK_FIELDS, fields.ORDER_FIELDS
 
 OPPORTUNITY_FIELDS: dict[str, FieldSpec] = {
     "name": _OP["name"],

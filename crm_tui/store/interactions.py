@@ -14,17 +14,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from crm_tui.i18n import _
-from crm_tui.store import enums
-from crm_tui.store.common import (
-    NotFoundError,
-    apply_update,
-    choice_field,
-    clean,
-    date_field,
-    datetime_field,
-    id_field,
-    text_field,
-)
+from crm_tui.store.common import NotFoundError, apply_update
+from crm_tui.store.fields import INTERACTION_FIELDS, clean
 from crm_tui.store.interaction_log import (  # noqa: F401  (re-exported)
     LogFilter,
     count_interactions,
@@ -34,23 +25,6 @@ from crm_tui.store.interaction_log import (  # noqa: F401  (re-exported)
 )
 from crm_tui.store.models import Contact, Customer, Interaction, Opportunity, Task, now
 from crm_tui.store.validation import ValidationError
-
-INTERACTION_FIELDS = {
-    "channel": choice_field(enums.CHANNEL),
-    "occurred_at": datetime_field(),
-    "subject": text_field(required=True, max_len=200),
-    "content": text_field(max_len=10_000),
-    "feedback": text_field(max_len=10_000),
-    "attitude": choice_field(enums.ATTITUDE),
-    "contact_id": id_field(),
-    "opportunity_id": id_field(),
-    "location": text_field(max_len=200),
-    "our_people": text_field(max_len=200),
-    "their_people": text_field(max_len=200),
-    "key_facts": text_field(max_len=5_000),
-    "next_step": text_field(max_len=200),
-    "next_step_due": date_field(),
-}
 
 #: The task type a next step gets from the channel it was agreed on.
 TASK_TYPE_FOR_CHANNEL = {"email": "email", "visit": "visit", "meeting": "visit"}

@@ -22,38 +22,16 @@ from crm_tui.i18n import _
 from crm_tui.store import enums
 from crm_tui.store.board import *  # noqa: F403  (the read side, re-exported)
 from crm_tui.store.board import _settings, criteria_indexes, default_probability
-from crm_tui.store.common import (
-    ConflictError,
-    NotFoundError,
-    apply_update,
-    bool_field,
+from crm_tui.store.common import ConflictError, NotFoundError, apply_update
+from crm_tui.store.fields import (
+    OPPORTUNITY_FIELDS,
     clean,
     date_field,
-    int_field,
     money_field,
     text_field,
 )
 from crm_tui.store.models import Contact, Customer, Interaction, Opportunity, StageChange, now
 from crm_tui.store.validation import ValidationError
-
-OPPORTUNITY_FIELDS = {
-    "name": text_field(required=True, max_len=200),
-    "contact_id": lambda n, v: int(v) if v not in (None, "") else None,
-    "product": text_field(max_len=200),
-    "amount_cents": money_field(),
-    "expected_close": date_field(),
-    "probability": int_field(0, 100),
-    "competitor": text_field(max_len=200),
-    "strengths": text_field(),
-    "weaknesses": text_field(),
-    "key_success_factors": text_field(),
-    "risks": text_field(),
-    "risk_flag": bool_field(),
-    "next_action": text_field(max_len=500),
-    "next_action_due": date_field(),
-    "actual_close": date_field(),
-    "lost_reason": text_field(max_len=500),
-}
 
 #: How far back won / lost deals are shown on the board by default.
 

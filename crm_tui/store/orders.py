@@ -9,28 +9,10 @@ from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
 from crm_tui.i18n import _
-from crm_tui.store.common import (
-    NotFoundError,
-    clean,
-    date_field,
-    money_field,
-    text_field,
-)
+from crm_tui.store.common import NotFoundError
+from crm_tui.store.fields import ORDER_FIELDS, PAYMENT_FIELDS, clean
 from crm_tui.store.models import Customer, Opportunity, Payment, SalesOrder, now
 from crm_tui.store.validation import ValidationError
-
-ORDER_FIELDS = {
-    "order_date": date_field(required=True),
-    "amount_cents": money_field(),
-    "product": text_field(max_len=200),
-    "order_no": text_field(max_len=100),
-    "opportunity_id": lambda n, v: int(v) if v not in (None, "") else None,
-}
-
-PAYMENT_FIELDS = {
-    "paid_on": date_field(required=True),
-    "amount_cents": money_field(),
-}
 
 
 def refresh_customer_totals(session: Session, customer_ids: list[int]) -> None:

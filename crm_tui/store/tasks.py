@@ -16,16 +16,7 @@ from sqlmodel import Session
 
 from crm_tui.i18n import _
 from crm_tui.store import enums
-from crm_tui.store.common import (
-    NotFoundError,
-    apply_update,
-    choice_field,
-    clean,
-    date_field,
-    datetime_field,
-    id_field,
-    text_field,
-)
+from crm_tui.store.common import NotFoundError, apply_update
 from crm_tui.store.due import (  # noqa: F401  (re-exported)
     GROUPS,
     PRIORITY_HELP,
@@ -42,40 +33,9 @@ from crm_tui.store.due import (  # noqa: F401  (re-exported)
     review_queue,
     task_detail,
 )
+from crm_tui.store.fields import TASK_FIELDS, clean
 from crm_tui.store.models import Contact, Customer, Opportunity, Task, now
 from crm_tui.store.validation import ValidationError
-
-
-def _time_field(name: str, v: Any) -> str | None:
-    """``HH:MM`` (or ``H:MM``) or blank."""
-    if isinstance(v, dt.time):
-        return v.strftime("%H:%M")
-    text = str(v or "").strip()
-    if not text:
-        return None
-    parts = text.split(":")
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
-        hh, mm = int(parts[0]), int(parts[1])
-        if hh <= 23 and mm <= 59:
-            return f"{hh:02d}:{mm:02d}"
-    raise ValidationError(name, _("Unreadable time “{text}” (use HH:MM)").format(text=v))
-
-
-TASK_FIELDS = {
-    "title": text_field(required=True, max_len=200),
-    "type": choice_field(enums.TASK_TYPE),
-    "customer_id": id_field(),
-    "contact_id": id_field(),
-    "opportunity_id": id_field(),
-    "goal": text_field(max_len=2000),
-    "notes": text_field(max_len=10_000),
-    "due": date_field(required=True),
-    "due_time": _time_field,
-    "planned_start": datetime_field(),
-    "planned_end": datetime_field(),
-    "status": choice_field(enums.TASK_STATUS),
-    "result": text_field(max_len=5000),
-}
 
 
 def _check_links(session: Session, values: Mapping[str, Any], customer_id: int | None) -> None:

@@ -1,0 +1,283 @@
+"""Field specs: the rule each field of each record kind follows, for forms and imports alike.
+
+A spec turns one incoming value (text from a form or CSV, or an already typed value)
+into what the column stores, raising ValidationError with the field's name. This
+module imports no ORM (nor anything else heavy), so `crm import` and other fast
+paths check values without loading SQLModel; the store command modules re-export
+their kind's specs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from crm_tui.dates import parse_date, parse_datetime
+from crm_tui.i18n import _
+from crm_tui.store import enums
+from crm_tui.store.validation import (
+    ValidationError,
+    check_choice,
+    check_email,
+    check_phone,
+    check_text,
+    parse_money,
+)
+
+#: (field name, incoming value) → the value to store; raises ValidationError.
+FieldSpec = Callable[[str, Any], Any]
+
+
+def text_field(required: bool = False, max_len: int = 2000) -> FieldSpec:
+    def spec(name: str, v: Any) -> str | None:
+        return check_text(name, v, required=required, max_len=max_len)
+
+    # The rule's parameters, for bulk imports: a row screened once for long digit runs
+    # can trim and length-check its plain text cells inline (import_common.RowValidator).
+    spec.text_rule = (required, max_len)  # type: ignore[attr-defined]
+    return spec
+
+
+def choice_field(vocabulary, required: bool = False) -> FieldSpec:
+    return lambda name, v: check_choice(name, vocabulary, v, required=required)
+
+
+def money_field() -> FieldSpec:
+    def spec(name: str, v: Any) -> int | None:
+        if isinstance(v, int) and not isinstance(v, bool):
+            return v  # already cents
+        return parse_money(name, v)
+
+    return spec
+
+
+def date_field(required: bool = False) -> FieldSpec:
+    def spec(name: str, v: Any) -> dt.date | None:
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, dt.date):
+            return v
+        if v is None or not str(v).strip():
+            if required:
+                raise ValidationError(name, _("Required"))
+            return None
+        try:
+            return parse_date(str(v))
+        except ValueError as exc:
+            raise ValidationError(name, str(exc)) from None
+
+    return spec
+
+
+def datetime_field(required: bool = False) -> FieldSpec:
+    def spec(name: str, v: Any) -> dt.datetime | None:
+        if isinstance(v, dt.datetime):
+            return v.replace(microsecond=0)
+        if isinstance(v, dt.date):
+            return dt.datetime.combine(v, dt.time(9, 0))
+        if v is None or not str(v).strip():
+            if required:
+                raise ValidationError(name, _("Required"))
+            return None
+        try:
+            return parse_datetime(str(v))
+        except ValueError as exc:
+            raise ValidationError(name, str(exc)) from None
+
+    return spec
+
+
+def int_field(low: int, high: int) -> FieldSpec:
+    def spec(name: str, v: Any) -> int | None:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        try:
+            n = int(str(v).strip().rstrip("%"))
+        except ValueError:
+            raise ValidationError(name, _("Not a whole number: “{text}”").format(text=v)) from None
+        if not low <= n <= high:
+            raise ValidationError(
+                name, _("Must be from {low} to {high}").format(low=low, high=high)
+            )
+        return n
+
+    return spec
+
+
+def id_field() -> FieldSpec:
+    """A link to another record by id; blank means none."""
+
+    def spec(name: str, v: Any) -> int | None:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        try:
+            return int(v)
+        except (TypeError, ValueError):
+            raise ValidationError(name, _("Not a record id: “{text}”").format(text=v)) from None
+
+    return spec
+
+
+def bool_field() -> FieldSpec:
+    def spec(name: str, v: Any) -> bool:
+        if isinstance(v, bool):
+            return v
+        return str(v or "").strip().lower() in ("1", "y", "yes", "true", "是", "x")
+
+    return spec
+
+
+def email_field() -> FieldSpec:
+    return check_email
+
+
+def phone_field() -> FieldSpec:
+    return check_phone
+
+
+def clean(specs: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the fields present in ``data``; unknown keys are a programming error."""
+    unknown = set(data) - set(specs)
+    if unknown:
+        raise KeyError(f"unknown fields: {sorted(unknown)}")
+    return {name: specs[name](name, value) for name, value in data.items()}
+
+
+# --- the record kinds ---------------------------------------------------------
+
+CUSTOMER_FIELDS = {
+    "name": text_field(required=True, max_len=200),
+    "kind": choice_field(enums.CUSTOMER_KIND),
+    "industry": choice_field(enums.INDUSTRY),
+    "size": choice_field(enums.SIZE),
+    "registered_address": text_field(),
+    "business_address": text_field(),
+    "region": text_field(max_len=100),
+    "source": choice_field(enums.SOURCE),
+    "first_contact": date_field(),
+    "level": choice_field(enums.LEVEL),
+    "status": choice_field(enums.STATUS),
+    "needs": text_field(),
+    "budget_cents": money_field(),
+    "purchase_date": date_field(),
+    "owner": text_field(max_len=100),
+    "primary_contact_id": id_field(),
+    "decision_maker_id": id_field(),
+}
+
+CONTACT_FIELDS = {
+    "name": text_field(required=True, max_len=100),
+    "title": text_field(max_len=100),
+    "department": text_field(max_len=100),
+    "role": choice_field(enums.CONTACT_ROLE),
+    "gender": choice_field(enums.GENDER),
+    "phone": phone_field(),
+    "mobile": phone_field(),
+    "email": email_field(),
+    "wechat": text_field(max_len=100),
+    "birthday": date_field(),
+    "preferred_channel": choice_field(enums.PREFERRED_CHANNEL),
+    "relationship": choice_field(enums.RELATIONSHIP),
+    "notes": text_field(),
+    "owner": text_field(max_len=100),
+}
+
+
+def parse_tags(text: str | list[str] | None) -> list[str]:
+    """Tags from ``a;b；c`` or ``a, b`` text (or a list), trimmed, deduplicated, order kept."""
+    if text is None:
+        return []
+    items = (
+        text
+        if isinstance(text, list)
+        else str(text).replace("；", ";").replace(",", ";").replace("，", ";").split(";")
+    )
+    seen: list[str] = []
+    for item in items:
+        t = check_text("tags", item, max_len=50)
+        if t and t not in seen:
+            seen.append(t)
+    return seen
+
+
+INTERACTION_FIELDS = {
+    "channel": choice_field(enums.CHANNEL),
+    "occurred_at": datetime_field(),
+    "subject": text_field(required=True, max_len=200),
+    "content": text_field(max_len=10_000),
+    "feedback": text_field(max_len=10_000),
+    "attitude": choice_field(enums.ATTITUDE),
+    "contact_id": id_field(),
+    "opportunity_id": id_field(),
+    "location": text_field(max_len=200),
+    "our_people": text_field(max_len=200),
+    "their_people": text_field(max_len=200),
+    "key_facts": text_field(max_len=5_000),
+    "next_step": text_field(max_len=200),
+    "next_step_due": date_field(),
+}
+
+OPPORTUNITY_FIELDS = {
+    "name": text_field(required=True, max_len=200),
+    "contact_id": lambda n, v: int(v) if v not in (None, "") else None,
+    "product": text_field(max_len=200),
+    "amount_cents": money_field(),
+    "expected_close": date_field(),
+    "probability": int_field(0, 100),
+    "competitor": text_field(max_len=200),
+    "strengths": text_field(),
+    "weaknesses": text_field(),
+    "key_success_factors": text_field(),
+    "risks": text_field(),
+    "risk_flag": bool_field(),
+    "next_action": text_field(max_len=500),
+    "next_action_due": date_field(),
+    "actual_close": date_field(),
+    "lost_reason": text_field(max_len=500),
+}
+
+ORDER_FIELDS = {
+    "order_date": date_field(required=True),
+    "amount_cents": money_field(),
+    "product": text_field(max_len=200),
+    "order_no": text_field(max_len=100),
+    "opportunity_id": lambda n, v: int(v) if v not in (None, "") else None,
+}
+
+PAYMENT_FIELDS = {
+    "paid_on": date_field(required=True),
+    "amount_cents": money_field(),
+}
+
+
+def time_field(name: str, v: Any) -> str | None:
+    """``HH:MM`` (or ``H:MM``) or blank."""
+    if isinstance(v, dt.time):
+        return v.strftime("%H:%M")
+    text = str(v or "").strip()
+    if not text:
+        return None
+    parts = text.split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        hh, mm = int(parts[0]), int(parts[1])
+        if hh <= 23 and mm <= 59:
+            return f"{hh:02d}:{mm:02d}"
+    raise ValidationError(name, _("Unreadable time “{text}” (use HH:MM)").format(text=v))
+
+
+TASK_FIELDS = {
+    "title": text_field(required=True, max_len=200),
+    "type": choice_field(enums.TASK_TYPE),
+    "customer_id": id_field(),
+    "contact_id": id_field(),
+    "opportunity_id": id_field(),
+    "goal": text_field(max_len=2000),
+    "notes": text_field(max_len=10_000),
+    "due": date_field(required=True),
+    "due_time": time_field,
+    "planned_start": datetime_field(),
+    "planned_end": datetime_field(),
+    "status": choice_field(enums.TASK_STATUS),
+    "result": text_field(max_len=5000),
+}
