@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
@@ -62,6 +63,7 @@ class CrmApp(Localized, App):
     ]
     TITLE = "crm"
     MODES = {mode: _lazy_screen(mode) for mode in SCREEN_CLASSES}
+    DEFAULT_MODE = "customers"  # the first screen, without an empty default screen before it
     COMMANDS = App.COMMANDS | {_palette_providers}
     # 1-5 are shown as the header's tabs, so the footer keeps its room for the screen's keys.
     BINDINGS = [
@@ -101,12 +103,19 @@ class CrmApp(Localized, App):
 
     # --- lifecycle -----------------------------------------------------------
 
-    def on_mount(self) -> None:
-        self.switch_mode("customers")
-        # Nothing that imports the ORM or copies the file may compete with the first paint.
-        self.call_after_refresh(self._after_first_paint)
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: start what must not compete with it
+        (importing the ORM, copying the file, mounting what the first frame leaves out)."""
+        self.screen.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        # `crm` pauses the cycle collector until the first frame (cli.main); what start-up
+        # built lives as long as the app, so it is frozen out of later collections.
+        gc.freeze()
+        gc.enable()
+        first_screen_hook = getattr(self.screen, "after_first_frame", None)
+        if first_screen_hook is not None:
+            first_screen_hook()
         self.refresh_due_count()
         self._warm_up()
         self._backup(force=False)

@@ -9,6 +9,7 @@ Exit status: 0 success, 1 failure (one ``error:`` line), 2 usage, 3 rejected imp
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import importlib.util
 import sys
@@ -91,9 +92,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _NotPlain(Exception):
+    """The arguments are not a plain `crm [--db PATH] [--lang L]`."""
+
+
+class _TopLevelParser(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[override]
+        raise _NotPlain(message)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line. `crm` alone (the TUI, started many times a day, waiting
+    for its first frame) is parsed without importing every command module for the
+    subcommands' options; anything else, errors and help included, by the full parser."""
+    tokens = sys.argv[1:] if argv is None else list(argv)
+    if not any(t in COMMANDS or t.startswith(("-h", "--h")) for t in tokens):
+        plain = _TopLevelParser(prog="crm", add_help=False)
+        _global_options(plain, None)
+        try:
+            args, rest = plain.parse_known_args(tokens)
+        except _NotPlain:
+            rest = tokens
+        if not rest:
+            args.command = None
+            return args
+    return build_parser().parse_args(tokens)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
+    if args.command is None:
+        # The TUI's start allocates many long-lived objects (modules, styles, widgets); the
+        # cycle collector would scan them over and over before the first frame. The app
+        # turns it back on once that frame is shown (CrmApp._after_first_paint).
+        gc.disable()
     from crm_tui.i18n import detect_language, set_language
     from crm_tui.settings import SettingsError, resolve_db_path
 

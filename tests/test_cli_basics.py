@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from crm_tui.cli import main
+from crm_tui.cli import build_parser, main, parse_args
 
 
 def test_help_lists_only_real_commands(capsys):
@@ -23,6 +23,31 @@ def test_unknown_command_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["frobnicate"])
     assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["--db", "x.db"], ["--lang", "zh", "--db=x.db"], ["--db", "demo"], ["--db", "x", "due"]],
+)
+def test_plain_start_parses_as_the_full_parser_does(argv):
+    assert vars(parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [["--lang", "xx"], ["--bogus"], ["stray"]])
+def test_plain_start_errors_are_the_full_parsers(argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(argv)
+    assert exit_.value.code == 2
+    assert "COMMAND" in capsys.readouterr().err  # the full usage line, with the commands
+
+
+def test_opening_the_tui_does_not_import_the_commands():
+    code = (
+        "import sys; from crm_tui.cli import parse_args; a = parse_args(['--db', 'x.db']);"
+        "print(a.command, a.db, any(m.startswith('crm_tui.commands.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["None", "x.db", "False"]
 
 
 def test_check_on_a_healthy_database(tmp_path, capsys):

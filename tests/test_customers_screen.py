@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 from textual.widgets import Input, Label
@@ -53,6 +54,23 @@ async def test_number_keys_switch_screens(filled):
             await pilot.press(key)
             await pilot.pause()
             assert app.current_mode == mode
+
+
+async def test_filters_and_the_collector_come_back_after_the_first_frame(filled):
+    """`crm` pauses the cycle collector and leaves the pick lists out until the first
+    frame is shown; both must be back once it is."""
+    gc.disable()
+    try:
+        app = app_on(filled)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+            assert [s.id for s in app.screen.query("Select")] == [
+                "level-filter", "status-filter", "sort",
+            ]  # fmt: skip
+            assert names(app)  # the list was read before them, and not lost
+    finally:
+        gc.enable()
 
 
 async def test_search_narrows_the_list(filled):

@@ -74,8 +74,11 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         # The list is read in reload_on_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()
         self.query_one(VirtualTable).focus()
-        # The filter pick lists are not needed for the first frame, which every start waits for.
-        self.call_after_refresh(self._mount_filters)
+
+    def after_first_frame(self) -> None:
+        """The app calls this once the first frame is on the terminal (every start waits
+        for that frame): the filter pick lists are not needed in it."""
+        self._mount_filters()
 
     def _mount_filters(self) -> None:
         self.query_one("#customer-toolbar").mount(
