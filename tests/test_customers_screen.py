@@ -56,9 +56,16 @@ async def test_number_keys_switch_screens(filled):
             assert app.current_mode == mode
 
 
-async def test_filters_and_the_collector_come_back_after_the_first_frame(filled):
+async def test_filters_and_the_collector_come_back_after_the_first_frame(filled, monkeypatch):
     """`crm` pauses the cycle collector and leaves the pick lists out until the first
-    frame is shown; both must be back once it is."""
+    frame is shown; both must be back once it is, and the list is read once."""
+    from crm_tui.screens.customers import CustomersScreen
+
+    reads = []
+    real_reload = CustomersScreen.reload
+    monkeypatch.setattr(
+        CustomersScreen, "reload", lambda self, **kw: reads.append(1) or real_reload(self, **kw)
+    )
     gc.disable()
     try:
         app = app_on(filled)
@@ -69,6 +76,7 @@ async def test_filters_and_the_collector_come_back_after_the_first_frame(filled)
                 "level-filter", "status-filter", "sort",
             ]  # fmt: skip
             assert names(app)  # the list was read before them, and not lost
+            assert len(reads) == 1  # mounting the pick lists changed no filter
     finally:
         gc.enable()
 

@@ -153,7 +153,9 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
     @on(Input.Changed, "#search")
     @on(Select.Changed)
     def _filters_changed(self) -> None:
-        self.reload()
+        # A pick list also reports its first value when it is mounted: nothing changed then.
+        if self.current_query() != self.query_one(VirtualTable).source:
+            self.reload()
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
