@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
 from decimal import Decimal
 
@@ -125,22 +123,7 @@ def test_abc_csv_cells_are_the_formatted_rows(db, seed):
     _random_book(conn, seed)
     report = abc(conn, AS_OF)
     conn.close()
-    assert report.csv_cells is not None
-    cells = [list(row) for row in report.csv_cells()]
-    # as csv.writer writes them: None empty, numbers by str()
-    expected = [
-        ["" if v is None else str(v) for v in row] for row in output.format_csv_rows(report)
-    ]
-    assert cells == expected
-    assert all(isinstance(cell, str) for row in cells for cell in row)
-    header = [c.key for c in report.csv_columns]
-    assert output.render_csv(report) == "\ufeff" + _csv_text([header, *expected])
-
-
-def _csv_text(rows) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(rows)
-    return buf.getvalue()
+    d.assert_csv_cells_are_the_formatted_rows(report)
 
 
 def test_empty_abc(db):

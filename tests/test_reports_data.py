@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 from itertools import count
+
+from crm_tui.reports import output
 
 _seq = count(1)
 
@@ -112,3 +116,18 @@ def task(
         (title, type, customer_id, due, status, completed, result),
     )
     return cur.lastrowid
+
+
+def assert_csv_cells_are_the_formatted_rows(report) -> None:
+    """A report's fast CSV cells equal its formatted rows as csv.writer writes them (None
+    empty, numbers by str()), and its CSV text is what csv.writer makes of those rows."""
+    assert report.csv_cells is not None
+    cells = [list(row) for row in report.csv_cells()]
+    expected = [
+        ["" if v is None else str(v) for v in row] for row in output.format_csv_rows(report)
+    ]
+    assert cells == expected
+    assert all(isinstance(cell, str) for row in cells for cell in row)
+    buf = io.StringIO()
+    csv.writer(buf).writerows([[c.key for c in report.csv_columns], *expected])
+    assert output.render_csv(report) == "\ufeff" + buf.getvalue()

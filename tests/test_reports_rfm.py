@@ -233,20 +233,7 @@ def test_rfm_csv_cells_are_the_formatted_rows(db, seed):
     _random_book(conn, seed)
     report = rfm(conn, AS_OF)
     conn.close()
-    assert report.csv_cells is not None
-    cells = [list(row) for row in report.csv_cells()]
-    # as csv.writer writes them: None empty, numbers by str()
-    expected = [
-        ["" if v is None else str(v) for v in row] for row in output.format_csv_rows(report)
-    ]
-    assert cells == expected
-    assert all(isinstance(cell, str) for row in cells for cell in row)
-    # and the CSV text is what csv.writer makes of the formatted rows
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([c.key for c in report.csv_columns])
-    writer.writerows(output.format_csv_rows(report))
-    assert output.render_csv(report) == "\ufeff" + buf.getvalue()
+    d.assert_csv_cells_are_the_formatted_rows(report)
 
 
 def test_rows_are_made_when_read(db):
