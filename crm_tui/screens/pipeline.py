@@ -72,17 +72,25 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
     def compose(self) -> ComposeResult:
         settings = self.app.settings  # type: ignore[attr-defined]
         lang = language()
+        # Classes that depend on the width and the cursor are right from the start: set
+        # after mounting, each would restyle a column and lay the board out again.
+        narrow = self._narrow(self.app.size.width)
         yield AppHeader("pipeline")
         yield Input(
             placeholder=_("Filter cards: deal, customer, product, next action"),
             id="pipeline-search",
         )
         with Horizontal(id="board"):
-            for stage in BOARD_STAGES:
-                yield KanbanColumn(stage, settings.stage_name(stage, lang))
+            for i, stage in enumerate(BOARD_STAGES):
+                yield KanbanColumn(
+                    stage,
+                    settings.stage_name(stage, lang),
+                    active=i == self.column_index,
+                    fixed=narrow,
+                )
         yield Static("", id="pipeline-empty", classes="empty-state")
         yield Label("", id="pipeline-status", classes="status-line")
-        yield Footer()
+        yield Footer(ready=True)
 
     def on_mount(self) -> None:
         # The board is read in reload_on_resume, which also runs on the first visit.
@@ -160,9 +168,13 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
             "" if empty else "  ·  ".join(p for p in (status, closed, marks) if p)
         )
 
+    @staticmethod
+    def _narrow(width: int) -> bool:
+        return width < MIN_COLUMN_WIDTH * len(BOARD_STAGES)
+
     def on_resize(self) -> None:
         """Share the width while columns stay readable; otherwise fixed widths and scroll sideways."""
-        narrow = self.size.width < MIN_COLUMN_WIDTH * len(BOARD_STAGES)
+        narrow = self._narrow(self.size.width)
         for col in self.columns:
             col.set_class(narrow, "fixed")
         self.call_after_refresh(self.set_column, self.column_index)

@@ -80,12 +80,12 @@ class CardList(ScrollView, can_focus=False):
             self.cards = cards
             self.index = index
 
-    def __init__(self, stage: str, *, id: str | None = None) -> None:
+    def __init__(self, stage: str, *, id: str | None = None, active: bool = False) -> None:
         super().__init__(id=id)
         self.stage = stage
         self.count = 0
         self.cursor = 0
-        self.active = False
+        self.active = active
         self._fetch: Fetch | None = None
         self._pages: dict[int, list[Card]] = {}
         # per repaint (see render_lines)
@@ -100,7 +100,9 @@ class CardList(ScrollView, can_focus=False):
         self._pages.clear()
         self._fetch = fetch
         self.count = count
-        self.virtual_size = Size(self.size.width, count * CARD_HEIGHT)
+        # No width: cards fit the column, so a resize never changes the virtual size
+        # (a change would lay the whole board out again).
+        self.virtual_size = Size(0, count * CARD_HEIGHT)
         if cursor is not None:
             self.cursor = cursor
         self.cursor = max(0, min(self.cursor, count - 1))
@@ -148,16 +150,14 @@ class CardList(ScrollView, can_focus=False):
             self.scroll_to(y=-(-lowest // CARD_HEIGHT) * CARD_HEIGHT, animate=False)
 
     def set_active(self, active: bool) -> None:
-        self.active = active
-        self.refresh()
+        if active != self.active:
+            self.active = active
+            self.refresh()
 
     def on_click(self, event) -> None:
         index = (int(self.scroll_offset.y) + event.y) // CARD_HEIGHT
         if 0 <= index < self.count:
             self.post_message(self.Clicked(self, index))
-
-    def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.count * CARD_HEIGHT)
 
     # --- rendering ---------------------------------------------------------
 
@@ -270,8 +270,11 @@ class KanbanColumn(Vertical):
     KanbanColumn.empty > CardList { display: none; }
     """
 
-    def __init__(self, stage: str, title: str) -> None:
-        super().__init__(id=f"column-{stage}")
+    def __init__(
+        self, stage: str, title: str, *, active: bool = False, fixed: bool = False
+    ) -> None:
+        classes = " ".join(name for name, on in (("active", active), ("fixed", fixed)) if on)
+        super().__init__(id=f"column-{stage}", classes=classes or None)
         self.stage = stage
         self.title = title
         self.summary = ColumnSummary(stage)
@@ -280,7 +283,7 @@ class KanbanColumn(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(self.title, classes="column-header")
         yield Static(_("No deals"), classes="column-empty")
-        yield CardList(self.stage, id=f"cards-{self.stage}")
+        yield CardList(self.stage, id=f"cards-{self.stage}", active=self.has_class("active"))
 
     @property
     def cards(self) -> CardList:
