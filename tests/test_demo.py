@@ -368,9 +368,9 @@ def test_big_load_goes_through_a_rollback_journal_and_leaves_wal(tmp_path, monke
 
     monkeypatch.setattr(demo_module, "BULK_INDEX_THRESHOLD", 1)
     switched = []
-    real = demo_module._rollback_journal
+    real = demo_module.rollback_journal
     monkeypatch.setattr(
-        demo_module, "_rollback_journal", lambda c: switched.append(real(c)) or switched[-1]
+        demo_module, "rollback_journal", lambda c: switched.append(real(c)) or switched[-1]
     )
     path = Database(tmp_path / "crm.db").path
 

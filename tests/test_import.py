@@ -887,3 +887,45 @@ def test_search_rows_match_a_full_rebuild_after_duplicates(db, tmp_path, monkeyp
     conn.commit()
     conn.close()
     assert imported == words()
+
+
+def test_bulk_import_goes_through_a_rollback_journal_and_leaves_wal(db, tmp_path, monkeypatch):
+    """A big file is written once (no WAL copy to checkpoint) when the database is the
+    import's alone; the result is the same, and WAL mode comes back."""
+    import shutil
+
+    from crm_tui.store import import_customers, importing
+
+    text = (
+        "name,contact_name,contact_phone,contact_email,tags\n"
+        "Alpha Trading,Al,13800000001,al@alpha.com,vip;east\n"
+        "Beta Works,Bo,13800000002,,vip\n"
+        "Alpha Trading Ltd,Ann,,,\n"
+    )
+    f = tmp_path / "c.csv"
+    f.write_text(text, "utf-8")
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(db.path, copy)
+    assert import_file(copy, "customers", f).committed  # the ordinary way
+    monkeypatch.setattr(importing, "BULK_JOURNAL_ROWS", 2)
+    monkeypatch.setattr(import_customers, "BULK_INDEX_ROWS", 2)
+    switched: list = []
+    real = sq.rollback_journal
+    monkeypatch.setattr(sq, "rollback_journal", lambda c: switched.append(real(c)) or switched[-1])
+    assert import_file(db.path, "customers", f).committed
+    assert switched[-1] is not None
+    assert snapshot(db.path) == snapshot(copy)
+    assert rows(db.path, "PRAGMA journal_mode") == [("wal",)]
+    assert sq.check(sqlite3.connect(db.path)) == []
+
+    # with another connection open the switch would have to wait: the import stays in WAL
+    other = sqlite3.connect(copy)
+    try:
+        other.execute("SELECT count(*) FROM customer").fetchone()
+        again = text.replace("Alpha", "Gamma").replace("Beta", "Delta").replace("@alpha", "@g")
+        f.write_text(again.replace("1380000", "1390000"), "utf-8")
+        assert import_file(copy, "customers", f).imported == 2
+        assert switched[-1] is None
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        other.close()

@@ -29,8 +29,11 @@ from typing import Any
 from crm_tui.i18n import _
 from crm_tui.store.sqlite import (
     drop_secondary_indexes,
+    fast_null_binding,
     rebuild_search_index,
     recreate_indexes,
+    restore_journal,
+    rollback_journal,
 )
 from crm_tui.store.validation import normalise_name
 
@@ -414,26 +417,6 @@ class _Calendar:
 
 
 @contextmanager
-def _fast_null_binding() -> Iterator[None]:
-    """Bind ``None`` without the adaptation lookups CPython 3.11 does for every NULL parameter.
-
-    Those lookups raise and clear two AttributeErrors per None (about 1 µs each); an
-    identity adapter written in C (``{}.get`` returns None for None) makes NULLs as
-    cheap as other values. The registry is process-wide, so the previous entry is put back.
-    """
-    key = (type(None), sqlite3.PrepareProtocol)
-    previous = sqlite3.adapters.get(key)
-    sqlite3.adapters[key] = {}.get
-    try:
-        yield
-    finally:
-        if previous is None:
-            sqlite3.adapters.pop(key, None)
-        else:
-            sqlite3.adapters[key] = previous
-
-
-@contextmanager
 def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while the rows are made.
 
@@ -509,11 +492,11 @@ def generate(
         # Every reference is generated to an existing row (tests run foreign_key_check);
         # skipping the per-row parent lookups saves millions of B-tree seeks.
         conn.execute("PRAGMA foreign_keys = OFF")
-        journal = _rollback_journal(conn) if customers >= BULK_INDEX_THRESHOLD else None
+        journal = rollback_journal(conn) if customers >= BULK_INDEX_THRESHOLD else None
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                with _fast_null_binding(), _gc_paused():
+                with fast_null_binding(), _gc_paused():
                     counts = _fill(conn, customers, seed, as_of, progress, replace, owner)
                 conn.execute("COMMIT")
             except BaseException:
@@ -522,7 +505,7 @@ def generate(
                 raise
         finally:
             if journal is not None:
-                _restore_journal(conn, journal)
+                restore_journal(conn, journal)
             conn.execute(f"PRAGMA cache_size = {int(cache)}")
             conn.execute(f"PRAGMA temp_store = {int(temp_store)}")
             conn.execute(f"PRAGMA foreign_keys = {1 if foreign_keys else 0}")
@@ -532,47 +515,6 @@ def generate(
         if owned:
             conn.close()
     return counts
-
-
-def _rollback_journal(conn: sqlite3.Connection) -> tuple[int, int] | None:
-    """Load a WAL database through a rollback journal when no other connection has it open.
-
-    In WAL mode every page of a big load is written twice, into the WAL and then by the
-    checkpoint into the database (about 1.8 GB for 100k customers). A rollback journal
-    holds only the original content of changed pages, next to nothing for an empty
-    database, so each page is written once: ~2 s less CPU and half the writes at 100k.
-    The transaction stays atomic (a crash leaves a hot journal that the next opening
-    rolls back), but readers that connect during the load wait instead of reading the
-    old state, so this is only done for bulk loads, never while another connection is
-    open (the switch would need to wait: it is tried without waiting and skipped), and
-    ``synchronous`` is FULL meanwhile (NORMAL is only crash-safe in WAL mode).
-    Returns the (busy_timeout, synchronous) to restore, or None if nothing changed.
-    """
-    (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
-    if str(mode).lower() != "wal":
-        return None
-    (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
-    (synchronous,) = conn.execute("PRAGMA synchronous").fetchone()
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        (mode,) = conn.execute("PRAGMA journal_mode = TRUNCATE").fetchone()
-    except sqlite3.OperationalError:  # another connection has the database open
-        mode = "wal"
-    if str(mode).lower() != "truncate":
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
-        return None
-    conn.execute("PRAGMA synchronous = FULL")
-    return int(timeout), int(synchronous)
-
-
-def _restore_journal(conn: sqlite3.Connection, saved: tuple[int, int]) -> None:
-    """Back to WAL after :func:`_rollback_journal` (waiting for readers that came meanwhile)."""
-    timeout, synchronous = saved
-    conn.execute(f"PRAGMA busy_timeout = {timeout}")
-    # if still busy, the next connection the app opens switches it back (apply_pragmas)
-    with suppress(sqlite3.OperationalError):
-        conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute(f"PRAGMA synchronous = {synchronous}")
 
 
 def _fill(

@@ -397,6 +397,9 @@ class CustomerRefs:
 
 class Importer:
     columns: Mapping[str, Column] = {}
+    #: Every reference this kind writes points at a row it wrote or read in the same
+    #: transaction, so SQLite's foreign-key checks (a lookup per reference) are skipped.
+    trusted_references = False
 
     def __init__(
         self, conn: sqlite3.Connection, table: CsvTable, result: ImportResult, opts: dict

@@ -69,6 +69,9 @@ class CustomerImporter(Importer):
     """Rows are checked by a RowValidator compiled from the header and become insert tuples
     directly (no per-row dicts); only the columns the file has are inserted."""
 
+    # contacts and tags point at customers this import wrote or found, tags it just read
+    trusted_references = True
+
     def __init__(self, *args) -> None:
         super().__init__(*args)
         conn = self.conn

@@ -53,6 +53,9 @@ __all__ = [
 KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "orders")
 DUPLICATE_ACTIONS = ("skip", "merge", "create")
 CHUNK = 5000
+#: Files with at least this many lines load through a rollback journal (sqlite.rollback_journal)
+#: when no other connection has the database open.
+BULK_JOURNAL_ROWS = 20_000
 
 _IMPORTERS: dict[str, type[Importer]] = {
     "customers": CustomerImporter,
@@ -134,77 +137,83 @@ def import_file(
         header=table.header,
     )
     started_at = (now or dt.datetime.now()).replace(microsecond=0)
+    importer_class = _IMPORTERS[kind]
     conn = sq.connect(db_path)
     conn.isolation_level = None
     # a big transaction keeps its pages in memory instead of spilling them to the WAL and
     # reading them back (100,000 customers dirty about 110 MB); only what is used is allocated
     conn.execute("PRAGMA cache_size = -262144")
+    if importer_class.trusted_references:
+        conn.execute("PRAGMA foreign_keys = OFF")  # set before the transaction, or ignored
+    # a big file's pages are written once, not into the WAL and again by the checkpoint
+    journal = sq.rollback_journal(conn) if table.count_lines() >= BULK_JOURNAL_ROWS else None
     # The rows become hundreds of thousands of small tuples, none of them in a cycle: the
     # cyclic collector would only re-scan them, again and again, as they pile up.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            before = previous_import(conn, table.sha256)
-            if before and not again:
-                raise ImportRefused(
-                    _(
-                        "{file} was already imported ({kind}, {when}); "
-                        "use --again to import it once more"
-                    ).format(file=path.name, kind=before[0], when=before[2][:16])
-                )
-            opts = {
-                "on_duplicate": on_duplicate,
-                "owner": owner,
-                "probabilities": probabilities,
-                "now": started_at,
-            }
-            importer = _IMPORTERS[kind](conn, table, result, opts)
-            total = table.count_lines()
-            pending = 0
-            width = len(table.header)
-            row = importer.row_cells
-            for line, cells in table.records():
-                result.rows_in += 1
-                try:
-                    if len(cells) > width and any(c.strip() for c in cells[width:]):
-                        raise RowError(
-                            [
-                                _("{n} values but the header has {m} columns").format(
-                                    n=len(cells), m=width
-                                )
-                            ]
-                        )
-                    row(line, cells)
-                except RowError as exc:
-                    result.rejected.append(RowNote(line, "; ".join(exc.reasons), cells))
-                pending += 1
-                if pending >= CHUNK:
-                    importer.flush()
-                    pending = 0
-                    if progress:
-                        progress(line - table.header_line, total)
-            importer.flush()
-            importer.finish()
-            if progress:
-                progress(total, total)
-            commit = not dry_run and not (strict and result.rejected)
-            if commit:
-                conn.execute(
-                    "INSERT INTO import_log (kind, file_name, sha256, imported_at, rows_in,"
-                    " rows_rejected) VALUES (?, ?, ?, ?, ?, ?)",
-                    (kind, str(path.resolve()), table.sha256, stamp(started_at), result.rows_in,
-                     len(result.rejected)),
-                )  # fmt: skip
-                conn.execute("COMMIT")
-                result.committed = True
-            else:
-                conn.execute("ROLLBACK")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        with sq.fast_null_binding():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                before = previous_import(conn, table.sha256)
+                if before and not again:
+                    raise ImportRefused(
+                        _(
+                            "{file} was already imported ({kind}, {when}); "
+                            "use --again to import it once more"
+                        ).format(file=path.name, kind=before[0], when=before[2][:16])
+                    )
+                opts = {
+                    "on_duplicate": on_duplicate,
+                    "owner": owner,
+                    "probabilities": probabilities,
+                    "now": started_at,
+                }
+                importer = importer_class(conn, table, result, opts)
+                total = table.count_lines()
+                pending = 0
+                width = len(table.header)
+                row = importer.row_cells
+                for line, cells in table.records():
+                    result.rows_in += 1
+                    try:
+                        if len(cells) > width and any(c.strip() for c in cells[width:]):
+                            raise RowError(
+                                [
+                                    _("{n} values but the header has {m} columns").format(
+                                        n=len(cells), m=width
+                                    )
+                                ]
+                            )
+                        row(line, cells)
+                    except RowError as exc:
+                        result.rejected.append(RowNote(line, "; ".join(exc.reasons), cells))
+                    pending += 1
+                    if pending >= CHUNK:
+                        importer.flush()
+                        pending = 0
+                        if progress:
+                            progress(line - table.header_line, total)
+                importer.flush()
+                importer.finish()
+                if progress:
+                    progress(total, total)
+                commit = not dry_run and not (strict and result.rejected)
+                if commit:
+                    conn.execute(
+                        "INSERT INTO import_log (kind, file_name, sha256, imported_at, rows_in,"
+                        " rows_rejected) VALUES (?, ?, ?, ?, ?, ?)",
+                        (kind, str(path.resolve()), table.sha256, stamp(started_at), result.rows_in,
+                         len(result.rejected)),
+                    )  # fmt: skip
+                    conn.execute("COMMIT")
+                    result.committed = True
+                else:
+                    conn.execute("ROLLBACK")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
     except CsvError as exc:
         raise ImportRefused(str(exc)) from None
     except sqlite3.OperationalError as exc:
@@ -215,7 +224,11 @@ def import_file(
     finally:
         if collecting:
             gc.enable()
-        conn.close()
+        try:
+            if journal is not None:
+                sq.restore_journal(conn, journal)
+        finally:
+            conn.close()
     if result.rejected and write_rejected_file and not dry_run:
         result.rejected_path = write_rejected(result)
     result.seconds = time.perf_counter() - started

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 5000
@@ -161,6 +162,68 @@ def drop_secondary_indexes(conn, tables: Iterable[str]) -> list[str]:
 def recreate_indexes(conn, ddls: Iterable[str]) -> None:
     for sql in ddls:
         conn.execute(sql)
+
+
+def rollback_journal(conn: sqlite3.Connection) -> tuple[int, int] | None:
+    """Load a WAL database through a rollback journal when no other connection has it open.
+
+    In WAL mode every page of a big load is written twice, into the WAL and then by the
+    checkpoint into the database (about 1.8 GB for 100k customers). A rollback journal
+    holds only the original content of changed pages, next to nothing for an empty
+    database, so each page is written once (`crm demo` at 100k: ~2 s less CPU and half
+    the writes; `crm import` of 100k customers: ~0.25 s less CPU and no checkpoint).
+    The transaction stays atomic (a crash leaves a hot journal that the next opening
+    rolls back), but readers that connect during the load wait instead of reading the
+    old state, so this is only done for bulk loads, never while another connection is
+    open (the switch would need to wait: it is tried without waiting and skipped), and
+    ``synchronous`` is FULL meanwhile (NORMAL is only crash-safe in WAL mode).
+    Returns the (busy_timeout, synchronous) to restore, or None if nothing changed.
+    """
+    (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+    if str(mode).lower() != "wal":
+        return None
+    (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    (synchronous,) = conn.execute("PRAGMA synchronous").fetchone()
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        (mode,) = conn.execute("PRAGMA journal_mode = TRUNCATE").fetchone()
+    except sqlite3.OperationalError:  # another connection has the database open
+        mode = "wal"
+    if str(mode).lower() != "truncate":
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+        return None
+    conn.execute("PRAGMA synchronous = FULL")
+    return int(timeout), int(synchronous)
+
+
+def restore_journal(conn: sqlite3.Connection, saved: tuple[int, int]) -> None:
+    """Back to WAL after :func:`rollback_journal` (waiting for readers that came meanwhile)."""
+    timeout, synchronous = saved
+    conn.execute(f"PRAGMA busy_timeout = {timeout}")
+    # if still busy, the next connection the app opens switches it back (apply_pragmas)
+    with suppress(sqlite3.OperationalError):
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+
+
+@contextmanager
+def fast_null_binding() -> Iterator[None]:
+    """Bind ``None`` without the adaptation lookups CPython 3.11 does for every NULL parameter.
+
+    Those lookups raise and clear two AttributeErrors per None (about 1 µs each); an
+    identity adapter written in C (``{}.get`` returns None for None) makes NULLs as
+    cheap as other values. The registry is process-wide, so the previous entry is put back.
+    """
+    key = (type(None), sqlite3.PrepareProtocol)
+    previous = sqlite3.adapters.get(key)
+    sqlite3.adapters[key] = {}.get
+    try:
+        yield
+    finally:
+        if previous is None:
+            sqlite3.adapters.pop(key, None)
+        else:
+            sqlite3.adapters[key] = previous
 
 
 # --- backup and checks ------------------------------------------------------
