@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -81,7 +81,7 @@ def iso(value: dt.date | None) -> str | None:
 def phone_digits(text: str | None) -> str | None:
     if not text:
         return None
-    d = NON_DIGIT.sub("", text)
+    d = text if text.isdecimal() else NON_DIGIT.sub("", text)  # (both: Unicode digits)
     if d.startswith("0086"):
         d = d[4:]
     elif d.startswith("86") and len(d) == 13:
@@ -130,6 +130,14 @@ class RowError(Exception):
     def __init__(self, reasons: list[str]) -> None:
         super().__init__("; ".join(reasons))
         self.reasons = reasons
+
+
+def refuse_surplus(cells: Sequence[str], width: int) -> None:
+    """A record with values beyond the header's columns is refused (blank cells are fine)."""
+    if any(c.strip() for c in cells[width:]):
+        raise RowError(
+            [_("{n} values but the header has {m} columns").format(n=len(cells), m=width)]
+        )
 
 
 def columns_for(specs: Mapping[str, FieldSpec], bucket: str = "row") -> dict[str, Column]:
@@ -416,7 +424,19 @@ class Importer:
         self._validator: _Validator | None = None
         self._contacts: dict[tuple[int, str], int] | None = None
 
+    def take(self, batch: Sequence[tuple[int, list[str]]]) -> None:
+        """Import records (line, cells) in order; rejected ones go to ``result.rejected``."""
+        width = len(self.table.header)
+        for line, cells in batch:
+            try:
+                if len(cells) > width:
+                    refuse_surplus(cells, width)
+                self.row(line, row_values(self.table, cells))
+            except RowError as exc:
+                self.result.rejected.append(RowNote(line, "; ".join(exc.reasons), cells))
+
     def validate(self, values: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+        """The checked fields of a record, {bucket: {field: value}}; raises RowError."""
         if self._validator is None:
             self._validator = _Validator(self.columns, self.headers)
         return self._validator(values)
@@ -464,11 +484,8 @@ class Importer:
         return found
 
     def row(self, line: int, values: dict[str, str]) -> None:
+        """One record as {column name: text}; raises RowError."""
         raise NotImplementedError
-
-    def row_cells(self, line: int, cells: list[str]) -> None:
-        """One record as the file has it (cells in column order); raises RowError."""
-        self.row(line, row_values(self.table, cells))
 
     def flush(self) -> None:
         raise NotImplementedError

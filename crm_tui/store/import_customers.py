@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import Any
@@ -11,7 +11,6 @@ from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
 from crm_tui.store.fields import CONTACT_FIELDS, CUSTOMER_FIELDS, FieldSpec, parse_tags, text_field
 from crm_tui.store.import_common import (
-    NON_DIGIT,
     Column,
     Importer,
     RowError,
@@ -23,6 +22,7 @@ from crm_tui.store.import_common import (
     grow_search_hash,
     iso,
     phone_digits,
+    refuse_surplus,
     restore_search_hash,
 )
 from crm_tui.store.validation import ValidationError
@@ -63,6 +63,22 @@ _CUSTOMER_HEAD = (
     "id", "code", "name", "name_norm", "kind", "status", "primary_contact_id", "owner",
 )  # fmt: skip
 _DATE_COLUMNS = frozenset(("first_contact", "purchase_date"))
+_CONTACT_SQL = (
+    f"INSERT INTO contact ({', '.join(_CONTACT_INSERT)}) "
+    f"VALUES ({', '.join('?' * len(_CONTACT_INSERT))})"
+)
+#: No tags (shared, never changed).
+_NO_TAGS: list[str] = []
+
+
+def contact_row(contact_id: int, customer_id: int, c: Mapping[str, Any], now: str) -> tuple:
+    """A contact's values in _CONTACT_INSERT's order (fields ``c`` lacks are NULL)."""
+    return (
+        contact_id, customer_id, c["name"], c.get("title"), c.get("department"), c.get("role"),
+        c.get("gender"), c.get("phone"), c.get("mobile"), c.get("email"), c.get("wechat"),
+        iso(c.get("birthday")), c.get("preferred_channel"), c.get("relationship"),
+        c.get("notes"), c.get("owner"), now, now, 1,
+    )  # fmt: skip
 
 
 class CustomerImporter(Importer):
@@ -119,7 +135,7 @@ class CustomerImporter(Importer):
         self.pending_contacts: list[tuple] = []
         self.pending_tags: list[tuple[int, str]] = []
         self.default_owner = self.opts.get("owner")
-        self.tag_cache: dict[str, list[str] | ValidationError] = {}
+        self.tag_cache: dict[str, list[str] | str] = {}
         # existing customers by code and name key, then this import's (self.customers.by_name
         # and .info only know the existing ones: new ones are in self.created)
         self.by_code = self.customers.by_code
@@ -144,6 +160,7 @@ class CustomerImporter(Importer):
         self.tags_at = next((i for i, c in self.table.columns.items() if c == "tags"), None)
         self.need = max(self.check.need, -1 if self.tags_at is None else self.tags_at + 1)
         fields = [f for b, f in slots if b == "customer" and ("customer", f) not in _FIXED_SLOTS]
+        #: the customer columns this file fills beyond _FIXED_SLOTS (in the INSERT's order)
         self.customer_slots = {f: slots[("customer", f)] for f in fields}
         picked = [slots[("customer", f)] for f in fields]
         if len(picked) > 1:
@@ -187,108 +204,115 @@ class CustomerImporter(Importer):
             return self.emails[email], _("email")
         return None
 
-    def row_cells(self, line: int, cells: list[str]) -> None:
-        if len(cells) < self.need:
-            cells = cells + [""] * (self.need - len(cells))
-        reasons: list[str] | None = None
-        tags: list[str] = []
-        at = self.tags_at
-        if at is not None:
-            tag_text = cells[at]
-            if tag_text and not tag_text.isspace():
-                cached = self.tag_cache.get(tag_text)
-                if cached is None:
-                    try:
-                        cached = parse_tags(tag_text)
-                    except ValidationError as exc:
-                        cached = exc
-                    if len(self.tag_cache) < 4096:
-                        self.tag_cache[tag_text] = cached
-                if isinstance(cached, ValidationError):
-                    reasons = [f"{self.headers['tags']}: {cached.message}"]
-                else:
-                    tags = cached
-        try:
-            v = self.validate_cells(cells)
-        except RowError as exc:
-            raise RowError(exc.reasons + (reasons or [])) from None
-        if reasons:
-            raise RowError(reasons)
-        code, name, kind, status, owner, cname, title, phone, email = self.fixed(v)
-        mobile = pdigits = email_key = None
-        if phone:
-            digits = phone if phone.isdecimal() else NON_DIGIT.sub("", phone)
-            if len(digits) >= 11 and digits[-11] == "1":  # _MOBILE: a mainland mobile
-                mobile, phone = phone, None
-            # phone_digits()
-            if digits.startswith("0086"):
-                digits = digits[4:]
-            elif len(digits) == 13 and digits.startswith("86"):
-                digits = digits[2:]
-            if len(digits) >= 7:
-                pdigits = digits
-        has_contact = (
-            cname is not None or title is not None or mobile is not None or phone is not None
-            or email is not None
-        )  # fmt: skip
-        if has_contact and not cname:
-            cname = name  # a phone or email alone: the customer is the person
-        if email:
-            email_key = email.lower()
-        norm = fast_normalise_name(name)
-        by_code, by_norm = self.by_code, self.by_norm
-        if (
-            (code and code in by_code)
-            or (norm and norm in by_norm)
-            or (pdigits and pdigits in self.phones)
-            or (email_key and email_key in self.emails)
-        ):
-            contact = None
+    def tag_cell(self, text: str) -> list[str] | str:
+        """A tags cell's tags, or the reason (text) they are refused (memoised)."""
+        got = self.tag_cache.get(text)
+        if got is None:
+            try:
+                got = parse_tags(text)
+            except ValidationError as exc:
+                got = f"{self.headers['tags']}: {exc.message}"
+            if len(self.tag_cache) < 4096:
+                self.tag_cache[text] = got
+        return got
+
+    def take(self, batch: Sequence[tuple[int, list[str]]]) -> None:
+        """Check, dedupe and queue the batch's records one by one, in order."""
+        width, need, at = len(self.table.header), self.need, self.tags_at
+        check, fixed, pick = self.validate_cells, self.fixed, self.pick
+        rejected, new_code, default_owner = self.result.rejected, self.new_code, self.default_owner
+        by_code, by_norm, phones, emails = self.by_code, self.by_norm, self.phones, self.emails
+        pending_contacts, pending_customers = self.pending_contacts, self.pending_customers
+        pending_search, pending_tags, created = self.pending_search, self.pending_tags, self.created
+        for line, cells in batch:
+            n = len(cells)
+            if n > width:
+                try:
+                    refuse_surplus(cells, width)
+                except RowError as exc:
+                    rejected.append(RowNote(line, "; ".join(exc.reasons), cells))
+                    continue
+            row = cells if n >= need else cells + [""] * (need - n)
+            tags: Any = _NO_TAGS  # or the reason they are refused
+            if at is not None and (text := row[at]) and not text.isspace():
+                tags = self.tag_cell(text)
+            try:
+                v = check(row)
+                reasons = None
+            except RowError as exc:
+                reasons = exc.reasons
+            if tags.__class__ is str:  # the tags' reason comes after the other columns'
+                reasons = [*(reasons or ()), tags]
+            if reasons:
+                rejected.append(RowNote(line, "; ".join(reasons), cells))
+                continue
+            code, name, kind, status, owner, cname, title, phone, email = fixed(v)
+            mobile = email_key = None
+            pdigits = phone_digits(phone)
+            if pdigits is not None and len(pdigits) >= 11 and pdigits[-11] == "1":
+                mobile, phone = phone, None  # _MOBILE: a mainland mobile
+            has_contact = (
+                cname is not None or title is not None or mobile is not None
+                or phone is not None or email is not None
+            )  # fmt: skip
+            if has_contact and not cname:
+                cname = name  # a phone or email alone: the customer is the person
+            if email:
+                email_key = email.lower()
+            norm = fast_normalise_name(name)
+            if (
+                (code and code in by_code)
+                or (norm and norm in by_norm)
+                or (pdigits and pdigits in phones)
+                or (email_key and email_key in emails)
+            ):
+                contact = None
+                if has_contact:
+                    contact = {"name": cname, "title": title, "phone": phone, "mobile": mobile,
+                               "email": email}  # fmt: skip
+                if self.duplicate(line, code, norm, pdigits, email_key, v, contact, tags):
+                    continue
+                if code and code in by_code:
+                    code = None  # codes stay unique; a fresh one is generated
+            cid = self.next_customer
+            self.next_customer = cid + 1
+            if not code:
+                code = new_code()
+            contact_id = None
             if has_contact:
-                contact = {"name": cname, "title": title, "phone": phone, "mobile": mobile,
-                           "email": email}  # fmt: skip
-            if self.duplicate(line, code, norm, pdigits, email_key, v, contact, tags):
-                return
-            if code and code in by_code:
-                code = None  # codes stay unique; a fresh one is generated
-        cid = self.next_customer
-        self.next_customer = cid + 1
-        if not code:
-            code = self.new_code()
-        contact_id = None
-        if has_contact:
-            contact_id = self.next_contact
-            self.next_contact = contact_id + 1
-            self.pending_contacts.append((contact_id, cid, cname, title, phone, mobile, email))
-            if pdigits:
-                self.phones.setdefault(pdigits, cid)
-            if email_key:
-                self.emails.setdefault(email_key, cid)
-        self.pending_customers.append(
-            (cid, code, name, norm, kind or "company", status or "active", contact_id,
-             owner or self.default_owner) + self.pick(v)
-        )  # fmt: skip
-        if tags:
-            self.pending_tags.extend([(cid, t) for t in tags])
-        # the search row, as sqlite.SEARCH_ROWS_SQL would build it (cheaper than re-reading)
-        self.pending_search.append(
-            (
-                cid, name, code, cname if has_contact else None,
-                f"{mobile or ''} {phone or ''}" if has_contact else None,
-                email, " ".join(tags) or None,
-            )
-        )  # fmt: skip
-        # CustomerRefs.add(), for this import's duplicate checks and messages
-        by_code[code] = cid
-        if norm:
-            by_norm[norm] = cid
-        self.created.append((code, name))
+                contact_id = self.next_contact
+                self.next_contact = contact_id + 1
+                pending_contacts.append((contact_id, cid, cname, title, phone, mobile, email))
+                if pdigits:
+                    phones.setdefault(pdigits, cid)
+                if email_key:
+                    emails.setdefault(email_key, cid)
+            pending_customers.append(
+                (cid, code, name, norm, kind or "company", status or "active", contact_id,
+                 owner or default_owner, *pick(v))
+            )  # fmt: skip
+            if tags:
+                pending_tags.extend([(cid, t) for t in tags])
+            # the search row, as sqlite.SEARCH_ROWS_SQL would build it (cheaper than re-reading)
+            pending_search.append(
+                (
+                    cid, name, code, cname if has_contact else None,
+                    f"{mobile or ''} {phone or ''}" if has_contact else None,
+                    email, " ".join(tags) or None,
+                )
+            )  # fmt: skip
+            # CustomerRefs.add(), for this import's duplicate checks and messages
+            by_code[code] = cid
+            if norm:
+                by_norm[norm] = cid
+            created.append((code, name))
 
     def duplicate(
         self, line: int, code: str | None, norm: str, pdigits: str | None,
         email_key: str | None, v: list, contact: dict | None, tags: list[str],
     ) -> bool:  # fmt: skip
-        """Note a duplicate row and skip or merge it (True), or let it be created (False)."""
+        """Note a duplicate row (checked values ``v``) and skip or merge it (True), or
+        let it be created (False)."""
         existing, what = self.find_duplicate(code, norm, pdigits, email_key)  # type: ignore[misc]
         if existing >= self.first_new:
             ecode, ename = self.created[existing - self.first_new]
@@ -297,49 +321,19 @@ class CustomerImporter(Importer):
         action = self.opts["on_duplicate"]
         if action == "skip":
             self.result.skipped += 1
-            self.result.duplicates.append(
-                RowNote(
-                    line,
-                    _("duplicate of {code} {name} (same {what}); skipped").format(
-                        code=ecode, name=ename, what=what
-                    ),
-                )
-            )
-            return True
-        if action == "merge":
+            note = _("duplicate of {code} {name} (same {what}); skipped")
+        elif action == "merge":
             cust = {f: v[slot] for f, slot in self.customer_slots.items()}
             for (bucket, f), slot in zip(_FIXED_SLOTS, self.fixed_slots, strict=True):
                 if bucket == "customer":
                     cust[f] = v[slot]
             self.merge_into(existing, cust, contact, tags)
             self.result.updated += 1
-            self.result.duplicates.append(
-                RowNote(
-                    line,
-                    _("duplicate of {code} {name} (same {what}); merged").format(
-                        code=ecode, name=ename, what=what
-                    ),
-                )
-            )
-            return True
-        self.result.duplicates.append(
-            RowNote(
-                line,
-                _("duplicate of {code} {name} (same {what}); created anyway").format(
-                    code=ecode, name=ename, what=what
-                ),
-            )
-        )
-        return False
-
-    def contact_tuple(self, contact_id: int, customer_id: int, c: Mapping[str, Any]) -> tuple:
-        return (
-            contact_id, customer_id, c["name"], c.get("title"), c.get("department"),
-            c.get("role"), c.get("gender"), c.get("phone"), c.get("mobile"), c.get("email"),
-            c.get("wechat"), iso(c.get("birthday")), c.get("preferred_channel"),
-            c.get("relationship"), c.get("notes"), c.get("owner"), self.now_text,
-            self.now_text, 1,
-        )  # fmt: skip
+            note = _("duplicate of {code} {name} (same {what}); merged")
+        else:
+            note = _("duplicate of {code} {name} (same {what}); created anyway")
+        self.result.duplicates.append(RowNote(line, note.format(code=ecode, name=ename, what=what)))
+        return action != "create"
 
     def merge_into(
         self, cid: int, cust: dict, contact: dict | None, tags: list[str]
@@ -372,9 +366,7 @@ class CustomerImporter(Importer):
                 contact_id = self.next_contact
                 self.next_contact += 1
                 self.conn.execute(
-                    f"INSERT INTO contact ({', '.join(_CONTACT_INSERT)}) "
-                    f"VALUES ({', '.join('?' * len(_CONTACT_INSERT))})",
-                    self.contact_tuple(contact_id, cid, contact),
+                    _CONTACT_SQL, contact_row(contact_id, cid, contact, self.now_text)
                 )
                 self.conn.execute(
                     "UPDATE customer SET primary_contact_id = ? "
@@ -403,16 +395,16 @@ class CustomerImporter(Importer):
             "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id) VALUES (?, ?)",
             [(c, ids[t]) for c, t in self.pending_tags],
         )
-        self.pending_tags = []
+        self.pending_tags.clear()  # in place: take() holds these lists
 
     def flush(self) -> None:
         self.result.imported = self.next_customer - self.first_new
         if self.pending_customers:
             self.customer_rows(self.pending_customers)
-            self.pending_customers = []
+            self.pending_customers.clear()  # in place: take() holds these lists
         if self.pending_contacts:
             self.contact_rows(self.pending_contacts)
-            self.pending_contacts = []
+            self.pending_contacts.clear()  # in place: take() holds these lists
         self.flush_tags()
 
     def flush_search(self) -> None:
@@ -424,7 +416,7 @@ class CustomerImporter(Importer):
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 self.pending_search,
             )
-            self.pending_search = []
+            self.pending_search.clear()  # in place: take() holds these lists
 
     def drop_indexes(self) -> None:
         """Drop the secondary indexes of customer and contact for a big load (inside the
@@ -467,25 +459,13 @@ class ContactImporter(Importer):
             raise RowError(errors)
         contact_id = self.next_contact
         self.next_contact += 1
-        self.pending.append(
-            (
-                contact_id, cid, c["name"], c.get("title"), c.get("department"), c.get("role"),
-                c.get("gender"), c.get("phone"), c.get("mobile"), c.get("email"),
-                c.get("wechat"), iso(c.get("birthday")), c.get("preferred_channel"),
-                c.get("relationship"), c.get("notes"), c.get("owner"), self.now_text,
-                self.now_text, 1,
-            )
-        )  # fmt: skip
+        self.pending.append(contact_row(contact_id, cid, c, self.now_text))
         self.touched.add(cid)  # type: ignore[arg-type]
         self.result.imported += 1
 
     def flush(self) -> None:
         if self.pending:
-            self.conn.executemany(
-                f"INSERT INTO contact ({', '.join(_CONTACT_INSERT)}) "
-                f"VALUES ({', '.join('?' * len(_CONTACT_INSERT))})",
-                self.pending,
-            )
+            self.conn.executemany(_CONTACT_SQL, self.pending)
             self.pending = []
 
     def finish(self) -> None:

@@ -15,6 +15,7 @@ import gc
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
+from itertools import islice
 from pathlib import Path
 
 from crm_tui.csvio import write_csv
@@ -25,7 +26,6 @@ from crm_tui.store.import_common import (
     Importer,
     ImportRefused,
     ImportResult,
-    RowError,
     RowNote,
     refresh_order_totals,
     spreadsheet_date,
@@ -171,30 +171,13 @@ def import_file(
                 }
                 importer = importer_class(conn, table, result, opts)
                 total = table.count_lines()
-                pending = 0
-                width = len(table.header)
-                row = importer.row_cells
-                for line, cells in table.records():
-                    result.rows_in += 1
-                    try:
-                        if len(cells) > width and any(c.strip() for c in cells[width:]):
-                            raise RowError(
-                                [
-                                    _("{n} values but the header has {m} columns").format(
-                                        n=len(cells), m=width
-                                    )
-                                ]
-                            )
-                        row(line, cells)
-                    except RowError as exc:
-                        result.rejected.append(RowNote(line, "; ".join(exc.reasons), cells))
-                    pending += 1
-                    if pending >= CHUNK:
-                        importer.flush()
-                        pending = 0
-                        if progress:
-                            progress(line - table.header_line, total)
-                importer.flush()
+                records = table.records()
+                while batch := list(islice(records, CHUNK)):
+                    result.rows_in += len(batch)
+                    importer.take(batch)
+                    importer.flush()
+                    if progress and len(batch) == CHUNK:
+                        progress(batch[-1][0] - table.header_line, total)
                 importer.finish()
                 if progress:
                     progress(total, total)
