@@ -12,18 +12,14 @@ import datetime as dt
 from collections.abc import Callable
 
 from rich.cells import cell_len, set_cell_size
-from rich.console import Group
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Static
 
 from crm_tui.i18n import _
 from crm_tui.store.board import Card, ColumnSummary
@@ -258,17 +254,27 @@ def _today(widget) -> dt.date:
 
 
 class KanbanColumn(Vertical):
-    """One stage: header with name, count, total and weighted amount, then its cards."""
+    """One stage: header with name, count, total and weighted amount, then its cards.
+
+    The column draws its header (and "No deals" when it is empty) itself, above the
+    card list: as widgets of their own they were two more nodes per column to style,
+    lay out and composite, and the header a Rich table to measure on every repaint.
+    """
+
+    COMPONENT_CLASSES = {"column--header", "column--empty"}
 
     DEFAULT_CSS = """
     KanbanColumn { width: 1fr; height: 1fr; border-right: vkey $panel; }
     KanbanColumn.fixed { width: 24; }
-    KanbanColumn > .column-header { height: 3; padding: 0 1; background: $panel; }
-    KanbanColumn.active > .column-header { background: $primary 50%; text-style: bold; }
-    KanbanColumn > .column-empty { color: $text-muted; padding: 1 1; height: auto; display: none; }
-    KanbanColumn.empty > .column-empty { display: block; }
+    KanbanColumn > .column--header { background: $panel; }
+    KanbanColumn.active > .column--header { background: $primary 50%; text-style: bold; }
+    KanbanColumn > .column--empty { color: $text-muted; }
+    KanbanColumn > CardList { margin-top: 3; }
     KanbanColumn.empty > CardList { display: none; }
     """
+
+    #: Lines of the header; "No deals" goes one blank line under it.
+    HEADER_HEIGHT = 3
 
     def __init__(
         self, stage: str, title: str, *, active: bool = False, fixed: bool = False
@@ -279,10 +285,10 @@ class KanbanColumn(Vertical):
         self.title = title
         self.summary = ColumnSummary(stage)
         self.note = ""
+        self._lines: dict[int, Strip] = {}  # per repaint (see render_lines)
+        self._drawn: list[tuple[str, str]] | None = None  # the header last drawn
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title, classes="column-header")
-        yield Static(_("No deals"), classes="column-empty")
         yield CardList(self.stage, id=f"cards-{self.stage}", active=self.has_class("active"))
 
     @property
@@ -302,23 +308,61 @@ class KanbanColumn(Vertical):
             (_("Weighted"), display_amount(s.weighted_cents)),
         ]
 
-    def header(self) -> Group:
-        """Labels left, numbers right; a long stage name is cut, never the numbers."""
-        lines = []
-        for i, (left, right) in enumerate(self._header_rows()):
-            grid = Table.grid(expand=True)
-            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-            grid.add_column(justify="right", no_wrap=True)
-            grid.add_row(Text(left, style="bold" if i == 0 else ""), Text(" " + right))
-            lines.append(grid)
-        return Group(*lines)
-
     def show(self, summary: ColumnSummary, fetch: Fetch, cursor: int | None = None) -> None:
         self.summary = summary
-        self.query_one(".column-header", Static).update(self.header())
+        if self._drawn is not None and self._header_rows() != self._drawn:
+            self.refresh()  # the header is drawn here: a repaint, never a layout
         self.set_class(summary.count == 0, "empty")
         self.cards.load(summary.count, fetch, cursor)
 
     def set_active(self, active: bool) -> None:
         self.set_class(active, "active")
         self.cards.set_active(active)
+
+    # --- rendering ---------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._lines.clear()  # styles and texts may have changed since the last repaint
+        self._drawn = self._header_rows()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        if y < self.HEADER_HEIGHT:
+            kind = y
+        elif y == self.HEADER_HEIGHT + 1 and self.has_class("empty"):
+            kind = -1
+        else:
+            kind = -2
+        strip = self._lines.get(kind)
+        if strip is None:
+            strip = self._lines[kind] = self._render_kind(kind, width)
+        return strip
+
+    def _render_kind(self, kind: int, width: int) -> Strip:
+        plain = self.rich_style
+        if kind == -2:
+            return Strip([Segment(" " * width, plain)], width)
+        if kind == -1:  # "No deals", one cell in from the left
+            muted = plain + self.get_component_rich_style("column--empty")
+            text = set_cell_size(_("No deals"), max(width - 2, 0))
+            return Strip(
+                [Segment(" ", plain), Segment(text, muted), Segment(" ", plain)], width
+            ).crop_extend(0, width, plain)
+        # a header line: labels left, numbers right; a long stage name is cut, never a number
+        base = plain + self.get_component_rich_style("column--header")
+        left, right = self._header_rows()[kind]
+        inner = max(width - 2, 0)
+        right = " " + right
+        if cell_len(right) >= inner:  # no room for the label
+            left, right = "", set_cell_size(right[-inner:] if inner else "", inner)
+        else:
+            room = inner - cell_len(right)
+            if cell_len(left) > room:
+                left = set_cell_size(left, room - 1) + "…" if room > 1 else set_cell_size("…", room)
+            left = set_cell_size(left, room)
+        label = base + Style(bold=True) if kind == 0 else base
+        return Strip(
+            [Segment(" ", base), Segment(left, label), Segment(right, base), Segment(" ", base)],
+            width,
+        ).crop_extend(0, width, plain)
