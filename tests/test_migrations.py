@@ -85,3 +85,57 @@ def test_other_sqlite_file_is_refused(tmp_path):
     conn.close()
     with pytest.raises(DatabaseError, match="not a crm database"):
         Database(path)
+
+
+def test_phone_digit_indexes_give_the_same_keys_after_0009(tmp_path):
+    """0009 only makes the digits expression cheaper: every phone gets the same key."""
+    from crm_tui.store.merging import DIGITS
+
+    path = tmp_path / "old.db"
+    path.touch(mode=0o600)
+    database.upgrade(path, "0008")
+    phones = ["13800138000", "138 0013 8000", "+86 (138) 0013-8000", "0755.8888.1234", "", "１２３"]
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO customer (id, code, name, name_norm, kind, status, total_amount_cents, version)"
+        " VALUES (1, 'C1', 'A', 'a', 'company', 'active', 0, 1)"
+    )
+    conn.executemany(
+        "INSERT INTO contact (customer_id, name, mobile, phone, version) VALUES (1, 'x', ?, ?, 1)",
+        [(p, p) for p in phones] + [(None, None)],
+    )
+    conn.commit()
+    old = DIGITS.split(" THEN ", 1)[1].rsplit(" ELSE ", 1)[0]  # the replace() chain alone
+    before = conn.execute(f"SELECT {old.format(col='mobile')} FROM contact ORDER BY id").fetchall()
+    conn.close()
+    database.upgrade(path, "0009")
+    conn = sqlite3.connect(path)
+    try:
+        for col in ("mobile", "phone"):
+            got = conn.execute(f"SELECT {DIGITS.format(col=col)} FROM contact ORDER BY id")
+            assert got.fetchall() == before
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    from alembic import command
+    from alembic.config import Config
+
+    from crm_tui.store.sqlite import make_engine
+
+    cfg = Config()  # and back
+    cfg.set_main_option("script_location", "crm_tui.store:migrations")
+    engine = make_engine(path)
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0008")
+    finally:
+        engine.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_contact_mobile_digits'"
+        ).fetchone()
+        assert "GLOB" not in sql and old.format(col="mobile") in sql
+    finally:
+        conn.close()

@@ -178,6 +178,27 @@ def test_completed_toggle_reads_in_order(conn) -> None:
         assert "USE TEMP B-TREE FOR ORDER BY" not in lines, lines
 
 
+def test_duplicate_finder_joins_phones_through_the_digit_indexes(conn) -> None:
+    """The phone joins repeat the indexes' digits expression (merging.DIGITS) exactly,
+    so each contact's match is an index search, not a scan of every contact."""
+    from crm_tui.store.merging import DIGITS, find_duplicate_pairs
+
+    for col in ("mobile", "phone"):
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = ?", (f"ix_contact_{col}_digits",)
+        ).fetchone()
+        assert DIGITS.format(col=col) in sql
+    spy = Spy(conn)
+    find_duplicate_pairs(spy)
+    lines = [line for plan_lines in plans(spy) for line in plan_lines]
+    searches = [line for line in lines if line.startswith("SEARCH y USING INDEX ix_contact_")]
+    assert sorted(set(searches)) == [
+        "SEARCH y USING INDEX ix_contact_email_lower (<expr>=?)",
+        "SEARCH y USING INDEX ix_contact_mobile_digits (<expr>=?)",
+        "SEARCH y USING INDEX ix_contact_phone_digits (<expr>=?)",
+    ], lines
+
+
 # --- no screen loads more than a page --------------------------------------------------
 
 
