@@ -776,17 +776,21 @@ def test_fast_name_key_is_normalise_name():
 @given(
     parts=st.lists(
         st.sampled_from(
-            [*_SUFFIXES, " ", ",", ".", "a", "公", "Ltd", "CO.", "，", "Ｌｔｄ"]
+            [*_SUFFIXES, " ", ",", ".", "a", "公", "Ltd", "CO.", "，", "Ｌｔｄ", "x", "华", "_"]
         ),
         max_size=6,
-    )
+    ),
+    heads=st.lists(st.sampled_from(["x", "华", "a", "Q ", "x.", "_", "", "ab", "华为"]), max_size=3),
 )  # fmt: skip
-def test_fast_name_key_is_normalise_name_for_suffix_piles(parts):
+def test_fast_name_key_is_normalise_name_for_suffix_piles(parts, heads):
+    """Also with different heads before the same pile, which the fast key's per-tail memo
+    must not confuse."""
     from crm_tui.store.import_common import fast_normalise_name
     from crm_tui.store.validation import normalise_name
 
-    name = "".join(parts)
-    assert fast_normalise_name(name) == normalise_name(name)
+    for head in ["", *heads]:
+        name = head + "".join(parts)
+        assert fast_normalise_name(name) == normalise_name(name), name
 
 
 def test_only_the_file_columns_are_written_and_defaults_kept(db, tmp_path):
