@@ -13,14 +13,23 @@ class ReloadOnResume:
     between them. Each made the screen read the store and Textual restyle every
     widget on it, doubling the cost of every screen's first visit; the second is
     now dropped (``prevent_default`` also skips ``Screen``'s own handler).
+
+    The first resume also skips ``Screen``'s restyle of every widget: the screen has
+    just been composed, and each widget was styled from the current stylesheet when it
+    was registered (after all its siblings, so positional selectors are right too).
+    Later resumes restyle as Textual does (the CSS or the theme may have changed).
     """
 
     _resumed_this_visit = False
+    _resumed_before = False
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         if self._resumed_this_visit:
             event.prevent_default()
             return
+        if not self._resumed_before:
+            self._resumed_before = True
+            event.refresh_styles = False
         self._resumed_this_visit = self.reload_on_resume()
 
     def on_screen_suspend(self) -> None:
