@@ -207,6 +207,7 @@ def spreadsheet_date(text: str, keep_time: bool) -> str:
 #: one, so a text without it cannot hold such a number. (``\\d`` is any Unicode digit,
 #: as in that rule.)
 _DIGIT_SCREEN = re.compile(r"\d[\d -]{12}")
+_SCREEN_LENGTH = 13  # shorter texts cannot hold such a run
 #: What check_phone returns unchanged: 5 to 12 ASCII digits and nothing else.
 _PLAIN_PHONE = re.compile(r"[0-9]{5,12}")
 # how a column's cells are checked (RowValidator)
@@ -218,11 +219,11 @@ class RowValidator:
 
     Each recognised column gets its slot in the list a row turns into, its field spec
     (the rule the forms use) and a memo of results: import files repeat the same
-    industry, level, date or tag text thousands of times; a column whose values turn
-    out mostly distinct stops being memoised. Shortcuts that cannot change a result:
+    industry, level, date or tag text thousands of times (a memo stops growing at
+    MAX_CACHE texts). Shortcuts that cannot change a result:
 
     - an empty cell takes the result the spec gave ``""`` when the file was opened;
-    - plain text (``common.text_field``) is trimmed and length-checked inline when the
+    - plain text (``fields.text_field``) is trimmed and length-checked inline when the
       text has no run of digits long enough to be an ID or bank card number;
     - a phone of 5 to 12 plain digits is what ``check_phone`` would return, and so is
       a (trimmed) email address that ``check_email``'s own pattern matches.
@@ -265,10 +266,12 @@ class RowValidator:
             else:
                 keep_time = None
             # [cell index, slot, label, mode, spec, field, keep_time, memo, result of "",
-            #  max length of a _TEXT, post]
+            #  max length of a _TEXT, post, memo of the valid texts' values]
             convert = (post or {}).get((bucket, name))
-            entry = [index, slot, label, _PLAIN, spec, name, keep_time, {}, None, 0, convert]
+            entry = [index, slot, label, _PLAIN, spec, name, keep_time, {}, None, 0, convert, {}]
             entry[8] = self._compute(entry, "")
+            if entry[8][0]:
+                entry[11][""] = entry[8][1]
             if keep_time is None and rule is not None:
                 entry[3], entry[9] = _TEXT, rule[1]
             elif spec is check_phone:
@@ -281,20 +284,16 @@ class RowValidator:
         self.width = len(self.slots)
         #: cells a row needs (shorter rows are padded with empty cells)
         self.need = max((e[0] + 1 for e in self.entries), default=0)
-        numbered = list(enumerate(self.entries))
-        self.texts = [(p, e[0], e[1], e[9], e) for p, e in numbered if e[3] == _TEXT]
-        self.phones = [(p, e[0], e[1], e) for p, e in numbered if e[3] == _PHONE]
-        self.mails = [(p, e[0], e[1], e) for p, e in numbered if e[3] == _MAIL]
-        self.others = [(p, e[0], e[1], e) for p, e in numbered if e[3] == _PLAIN]
         self.check = self._compile()
 
     def _compile(self) -> Callable[[list[str]], list[Any]]:
         """The row check as straight-line code for this file's columns: a loop over the
         columns, unpacking each one's settings, cost a quarter more.
 
-        Per column: a text / phone / email shortcut (see the class), else the column's
-        memo, else the spec; a failure is noted with the column's position and the row
-        is refused after all columns were checked, reasons in column order."""
+        Per column: a text / phone / email shortcut (see the class), an empty cell's
+        value, the memo of the column's valid texts, else the spec (through the
+        column's memo); a failure is noted with the column's position and the row is
+        refused after all columns were checked, reasons in column order."""
         lines = [
             "def check(cells):",
             f"    if len(cells) < {self.need}:",
@@ -302,47 +301,46 @@ class RowValidator:
             "    errors = None",
         ]
         env: dict[str, Any] = {
-            "look": self._look, "screen": _DIGIT_SCREEN.search, "note": _note,
-            "plain_phone": _PLAIN_PHONE.fullmatch, "plain_mail": _EMAIL.match,
-            "RowError": RowError,
+            "slow": self._slow, "screen": _DIGIT_SCREEN.search, "plain_phone": _PLAIN_PHONE.fullmatch,
+            "plain_mail": _EMAIL.match, "RowError": RowError, "M": _MISSING,
         }  # fmt: skip
         filled = set()
         for k, entry in enumerate(self.entries):
             index, slot, mode = entry[0], entry[1], entry[3]
             env[f"e{k}"] = entry
-            x = f"x{slot}"
+            x, cell = f"x{slot}", f"cells[{index}]"
             filled.add(slot)
-            lines.append(f"    t = cells[{index}]")
-            fallback = [
-                f"        h = look(e{k}, t) if t else e{k}[8]",
-                f"        if h[0]: {x} = h[1]",
-                f"        else: {x} = None; errors = note(errors, {k}, e{k}, h)",
-            ]
-            if mode == _TEXT:
-                lines += [
-                    "    v = t.strip()",
-                    f"    if v and len(v) <= {entry[9]} and screen(v) is None: {x} = v",
-                    "    else:",
-                    *fallback,
-                ]
-            elif mode in (_PHONE, _MAIL):
-                accept = "plain_phone(v)" if mode == _PHONE else "v and plain_mail(v)"
-                lines += ["    v = t.strip()", f"    if {accept}: {x} = v", "    else:", *fallback]
+            slow = f"{x}, errors = slow(e{k}, {k}, {cell}, errors)"
+            if mode == _PLAIN:
+                env[f"c{k}"] = entry[11].get
+                lines += [f"    {x} = c{k}({cell}, M)", f"    if {x} is M: {slow}"]
+                continue
+            lines.append(f"    v = {cell}.strip()")
+            if mode == _TEXT:  # texts shorter than the screen cannot hold a digit run
+                lines.append(
+                    f"    if v and (n := len(v)) <= {entry[9]}"
+                    f" and (n < {_SCREEN_LENGTH} or screen(v) is None): {x} = v"
+                )
+            elif mode == _PHONE:
+                lines.append(f"    if plain_phone(v): {x} = v")
             else:
-                env[f"c{k}"] = entry[7].get if entry[7] is not None else (lambda _t: None)
-                lines += [
-                    "    if t:",
-                    f"        h = c{k}(t)",
-                    f"        if h is None: h = look(e{k}, t)",
-                    f"    else: h = e{k}[8]",
-                    f"    if h[0]: {x} = h[1]",
-                    f"    else: {x} = None; errors = note(errors, {k}, e{k}, h)",
-                ]
+                lines.append(f"    if v and plain_mail(v): {x} = v")
+            if entry[8][0]:  # an empty cell is fine: its value, inline
+                env[f"E{k}"] = entry[8][1]
+                lines.append(f"    elif not {cell}: {x} = E{k}")
+            lines.append(f"    else: {slow}")
         lines.append("    if errors: raise RowError([m for _k, m in sorted(errors)])")
         out = ", ".join(f"x{s}" if s in filled else "None" for s in range(self.width))
         lines.append(f"    return [{out}]")
         exec("\n".join(lines), env)  # our own code, built from the header's columns
         return env["check"]
+
+    def _slow(self, entry: list, position: int, text: str, errors: list | None) -> tuple:
+        """A cell the shortcuts did not settle: (value, errors) from the spec's result."""
+        hit = self._look(entry, text) if text else entry[8]
+        if hit[0]:
+            return hit[1], errors
+        return None, [*(errors or ()), (position, f"{entry[2]}: {hit[1]}")]
 
     @staticmethod
     def _compute(entry: list, text: str) -> tuple[bool, Any]:
@@ -356,17 +354,16 @@ class RowValidator:
         return True, value if convert is None or value is None else convert(value)
 
     def _look(self, entry: list, text: str) -> tuple[bool, Any]:
-        """The spec's result for a non-empty cell, from the column's memo when it has one."""
+        """The spec's result for a non-empty cell, from the column's memo when it has it
+        (a memo stops growing at MAX_CACHE texts)."""
         cache = entry[7]
-        if cache is None:
-            return self._compute(entry, text)
         hit = cache.get(text)
         if hit is None:
             hit = self._compute(entry, text)
             if len(cache) < self.MAX_CACHE:
                 cache[text] = hit
-            else:
-                entry[7] = None
+                if hit[0]:
+                    entry[11][text] = hit[1]
         return hit
 
     def __call__(self, cells: list[str]) -> list[Any]:
@@ -375,8 +372,8 @@ class RowValidator:
         return self.check(cells)
 
 
-def _note(errors: list | None, position: int, entry: list, hit: tuple) -> list:
-    return [*(errors or ()), (position, f"{entry[2]}: {hit[1]}")]
+#: Not in a memo (a value can be None).
+_MISSING = object()
 
 
 class _Validator:
