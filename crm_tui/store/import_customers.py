@@ -224,6 +224,7 @@ class CustomerImporter(Importer):
         by_code, by_norm, phones, emails = self.by_code, self.by_norm, self.phones, self.emails
         pending_contacts, pending_customers = self.pending_contacts, self.pending_customers
         pending_search, pending_tags, created = self.pending_search, self.pending_tags, self.created
+        known_tags = self.tag_cache.get
         for line, cells in batch:
             n = len(cells)
             if n > width:
@@ -235,7 +236,9 @@ class CustomerImporter(Importer):
             row = cells if n >= need else cells + [""] * (need - n)
             tags: Any = _NO_TAGS  # or the reason they are refused
             if at is not None and (text := row[at]) and not text.isspace():
-                tags = self.tag_cell(text)
+                tags = known_tags(text)
+                if tags is None:
+                    tags = self.tag_cell(text)
             try:
                 v = check(row)
                 reasons = None
@@ -247,14 +250,14 @@ class CustomerImporter(Importer):
                 rejected.append(RowNote(line, "; ".join(reasons), cells))
                 continue
             code, name, kind, status, owner, cname, title, phone, email = fixed(v)
-            mobile = email_key = None
-            pdigits = phone_digits(phone)
-            if pdigits is not None and len(pdigits) >= 11 and pdigits[-11] == "1":
-                mobile, phone = phone, None  # _MOBILE: a mainland mobile
             has_contact = (
-                cname is not None or title is not None or mobile is not None
-                or phone is not None or email is not None
-            )  # fmt: skip
+                cname is not None or title is not None or phone is not None or email is not None
+            )
+            mobile = email_key = pdigits = None
+            if phone:
+                pdigits = phone_digits(phone)
+                if pdigits is not None and len(pdigits) >= 11 and pdigits[-11] == "1":
+                    mobile, phone = phone, None  # _MOBILE: a mainland mobile
             if has_contact and not cname:
                 cname = name  # a phone or email alone: the customer is the person
             if email:
