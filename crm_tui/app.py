@@ -79,6 +79,8 @@ class CrmApp(Localized, App):
 
     #: Overdue + today's open tasks, shown on every screen (-1 until known).
     due_count: reactive[int] = reactive(-1)
+    #: The first frame has been on the terminal (screens may then add what it left out).
+    first_frame_shown = False
     #: When the newest backup was made (None: none yet).
     last_backup: reactive[dt.datetime | None] = reactive(None)
 
@@ -104,15 +106,19 @@ class CrmApp(Localized, App):
     # --- lifecycle -----------------------------------------------------------
 
     def on_ready(self) -> None:
-        """The first frame is on the terminal: start what must not compete with it
-        (importing the ORM, copying the file, mounting what the first frame leaves out)."""
+        """Textual's Ready comes with the first layout, before anything is written; the
+        screen's next idle is after the first frame is on the terminal. Only then start
+        what must not compete with it (importing the ORM, copying the file, mounting what
+        the first frame leaves out)."""
         self.screen.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        # `crm` pauses the cycle collector until the first frame (cli.main); what start-up
-        # built lives as long as the app, so it is frozen out of later collections.
-        gc.freeze()
-        gc.enable()
+        if not gc.isenabled():
+            # `crm` paused the cycle collector until now (cli.main); what start-up built
+            # lives as long as the app, so it is frozen out of later collections.
+            gc.freeze()
+            gc.enable()
+        self.first_frame_shown = True
         first_screen_hook = getattr(self.screen, "after_first_frame", None)
         if first_screen_hook is not None:
             first_screen_hook()

@@ -81,6 +81,21 @@ async def test_filters_and_the_collector_come_back_after_the_first_frame(filled,
         gc.enable()
 
 
+async def test_pick_lists_come_when_another_screen_was_shown_first(filled):
+    """A rep who presses 2 before the first frame is drawn finds the pick lists on return."""
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.screen.query("Select").remove()  # as if the first frame was another screen's
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("1")
+        await pilot.pause()
+        assert [s.id for s in app.screen.query("Select")] == [
+            "level-filter", "status-filter", "sort",
+        ]  # fmt: skip
+
+
 async def test_search_narrows_the_list(filled):
     app = app_on(filled)
     async with app.run_test() as pilot:

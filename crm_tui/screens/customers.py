@@ -76,11 +76,11 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         self.query_one(VirtualTable).focus()
 
     def after_first_frame(self) -> None:
-        """The app calls this once the first frame is on the terminal (every start waits
-        for that frame): the filter pick lists are not needed in it."""
-        self._mount_filters()
-
-    def _mount_filters(self) -> None:
+        """Mount the filter pick lists, once. The first frame, which every start waits
+        for, goes without them: the app calls this when that frame is on the terminal,
+        and a visit calls it when another screen was shown first."""
+        if self.query("#sort"):
+            return
         self.query_one("#customer-toolbar").mount(
             Select(
                 [(label(enums.LEVEL, k), k) for k in enums.LEVEL.keys],
@@ -107,6 +107,8 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         if not hasattr(self, "conn"):  # not mounted yet
             return False
         self.reload(keep_cursor=True)
+        if self.app.first_frame_shown:  # type: ignore[attr-defined]
+            self.after_first_frame()
         return True
 
     # --- data ------------------------------------------------------------------
