@@ -846,22 +846,6 @@ def test_physical_lines_are_what_csv_read_from_stringio(text):
     assert list(physical_lines(text)) == list(io.StringIO(text, newline=""))
 
 
-def test_rows_insert_in_statements_of_many_rows():
-    from crm_tui.store.import_common import RowsInsert
-
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE t (a, b, c)")
-    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 7)
-    insert = RowsInsert(conn, "INSERT INTO t (a, b, c) VALUES", "(?, ?, 'x')")
-    assert insert.per == 3
-    rows_in = [(i, f"n{i}") for i in range(8)]
-    insert(rows_in)
-    insert([])
-    assert conn.execute("SELECT a, b, c FROM t ORDER BY a").fetchall() == [
-        (i, f"n{i}", "x") for i in range(8)
-    ]
-
-
 @pytest.mark.parametrize("action", ["merge", "create", "skip"])
 def test_search_rows_match_a_full_rebuild_after_duplicates(db, tmp_path, monkeypatch, action):
     from crm_tui.store import import_customers
@@ -933,3 +917,19 @@ def test_bulk_import_goes_through_a_rollback_journal_and_leaves_wal(db, tmp_path
         assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         other.close()
+
+
+def test_progress_reports_each_batch_once(db, tmp_path, capsys, monkeypatch):
+    from crm_tui.store import importing
+
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    monkeypatch.setenv("CRM_PROGRESS", "1")
+    f = tmp_path / "c.csv"
+    f.write_text("name\nA\nB\nC\nD\n", "utf-8")
+    capsys.readouterr()
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("progress")] == [
+        "progress 2/4",
+        "progress 4/4",
+    ]

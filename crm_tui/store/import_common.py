@@ -8,7 +8,6 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -543,32 +542,6 @@ def restore_search_hash(conn: sqlite3.Connection, previous: int) -> None:
     conn.execute(
         "INSERT INTO customer_search(customer_search, rank) VALUES ('hashsize', ?)", (previous,)
     )
-
-
-class RowsInsert:
-    """``INSERT … VALUES (…), (…), …``: many rows a statement, as many as SQLite takes
-    parameters; cheaper than executemany()'s statement per row (no reset and step per row).
-
-    Such a statement opens a statement journal, and with it the search index writes out
-    what it holds in memory: write search rows after a load, not between its chunks.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, head: str, one: str) -> None:
-        self.conn, self.head, self.one = conn, head, one
-        self.width = one.count("?")
-        limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        self.per = max(1, min(500, limit // max(self.width, 1)))
-        self.full = f"{head} {', '.join([one] * self.per)}"
-
-    def __call__(self, rows: list[tuple]) -> None:
-        per = self.per
-        for start in range(0, len(rows), per):
-            part = rows[start : start + per]
-            if len(part) == per:
-                sql = self.full
-            else:
-                sql = f"{self.head} {', '.join([self.one] * len(part))}"
-            self.conn.execute(sql, list(chain.from_iterable(part)))
 
 
 def chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:

@@ -15,7 +15,6 @@ from crm_tui.store.import_common import (
     Importer,
     RowError,
     RowNote,
-    RowsInsert,
     RowValidator,
     columns_for,
     fast_normalise_name,
@@ -100,6 +99,9 @@ class CustomerImporter(Importer):
         self.next_contact = self.next_id("contact")
         self.dropped_indexes: list[str] = []
         self.search_hash: int | None = None
+        #: rows checked in a second process (import_apart): a bulk load's checks never
+        #: read the database
+        self.check_apart = False
         existing = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
         if (
             self.opts["on_duplicate"] != "merge"
@@ -107,6 +109,7 @@ class CustomerImporter(Importer):
             and self.table.count_lines() > existing
         ):
             self.drop_indexes()
+            self.check_apart = True
         prefix = f"C{self.now:%Y%m%d}"
         self.prefix = prefix
         self.seq = max(
@@ -173,15 +176,14 @@ class CustomerImporter(Importer):
         cols = [*_CUSTOMER_HEAD, *fields, "total_amount_cents", "created_at", "updated_at",
                 "version"]  # fmt: skip
         marks = ", ".join("?" * (len(_CUSTOMER_HEAD) + len(fields)))
-        self.customer_rows = RowsInsert(
-            self.conn, f"INSERT INTO customer ({', '.join(cols)}) VALUES",
-            f"({marks}, 0, '{now}', '{now}', 1)",
-        )  # fmt: skip
-        self.contact_rows = RowsInsert(
-            self.conn,
+        #: a row a statement: a statement of many rows would open a statement journal,
+        #: and with it the search index would write out the rows it holds in memory
+        self.customer_sql = (
+            f"INSERT INTO customer ({', '.join(cols)}) VALUES ({marks}, 0, '{now}', '{now}', 1)"
+        )
+        self.contact_sql = (
             "INSERT INTO contact (id, customer_id, name, title, phone, mobile, email,"
-            " created_at, updated_at, version) VALUES",
-            f"(?, ?, ?, ?, ?, ?, ?, '{now}', '{now}', 1)",
+            f" created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, '{now}', '{now}', 1)"
         )
 
     def new_code(self) -> str:
@@ -310,6 +312,32 @@ class CustomerImporter(Importer):
                 by_norm[norm] = cid
             created.append((code, name))
 
+    def handoff(self) -> tuple:
+        """What take() made of the batches since the last handoff, taken out (import_apart)."""
+        result = self.result
+        out = (
+            self.pending_customers, self.pending_contacts, self.pending_tags, self.pending_search,
+            result.rejected, result.duplicates, result.skipped, self.next_customer,
+            self.next_contact,
+        )  # fmt: skip
+        # new lists (take() picks them up when it starts)
+        self.pending_customers, self.pending_contacts = [], []
+        self.pending_tags, self.pending_search = [], []
+        result.rejected, result.duplicates = [], []
+        return out
+
+    def accept(self, payload: tuple) -> None:
+        """A child process's handoff(), as if take() had run here."""
+        customers, contacts, tags, search, rejected, duplicates, skipped, nxt, nxt_contact = payload
+        self.pending_customers += customers
+        self.pending_contacts += contacts
+        self.pending_tags += tags
+        self.pending_search += search
+        self.result.rejected += rejected
+        self.result.duplicates += duplicates
+        self.result.skipped = skipped
+        self.next_customer, self.next_contact = nxt, nxt_contact
+
     def duplicate(
         self, line: int, code: str | None, norm: str, pdigits: str | None,
         email_key: str | None, v: list, contact: dict | None, tags: list[str],
@@ -342,7 +370,6 @@ class CustomerImporter(Importer):
         self, cid: int, cust: dict, contact: dict | None, tags: list[str]
     ) -> None:  # fmt: skip
         self.flush()  # the target may still be waiting in this chunk
-        self.flush_search()
         # dates are ISO text already (row_cells)
         fill = {k: cust.get(k) for k in _FILLABLE if cust.get(k) is not None}
         if fill:
@@ -401,25 +428,24 @@ class CustomerImporter(Importer):
         self.pending_tags.clear()  # in place: take() holds these lists
 
     def flush(self) -> None:
+        """Write what take() queued: customers, contacts, tags and their search rows."""
         self.result.imported = self.next_customer - self.first_new
+        conn = self.conn
+        # (the lists are cleared in place: take() holds them)
         if self.pending_customers:
-            self.customer_rows(self.pending_customers)
-            self.pending_customers.clear()  # in place: take() holds these lists
+            conn.executemany(self.customer_sql, self.pending_customers)
+            self.pending_customers.clear()
         if self.pending_contacts:
-            self.contact_rows(self.pending_contacts)
-            self.pending_contacts.clear()  # in place: take() holds these lists
+            conn.executemany(self.contact_sql, self.pending_contacts)
+            self.pending_contacts.clear()
         self.flush_tags()
-
-    def flush_search(self) -> None:
-        """The search rows, all at the end: a statement of many rows (above) makes the
-        search index write out what it holds, and its rows are cheapest written at once."""
         if self.pending_search:
-            self.conn.executemany(
+            conn.executemany(
                 "INSERT INTO customer_search(rowid, name, code, contacts, phones, emails, tags)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 self.pending_search,
             )
-            self.pending_search.clear()  # in place: take() holds these lists
+            self.pending_search.clear()
 
     def drop_indexes(self) -> None:
         """Drop the secondary indexes of customer and contact for a big load (inside the
@@ -430,7 +456,6 @@ class CustomerImporter(Importer):
         self.search_hash = grow_search_hash(self.conn)
 
     def finish(self) -> None:
-        self.flush_search()
         sq.recreate_indexes(self.conn, self.dropped_indexes)
         self.dropped_indexes = []
         if self.search_hash is not None:

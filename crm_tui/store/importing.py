@@ -3,7 +3,8 @@
 The whole file is imported in one transaction on a standard-library connection
 (``BEGIN IMMEDIATE`` … ``COMMIT``); rows are validated and written in chunks with
 ``executemany`` and explicit ids, so 100,000 rows take seconds and a crash or kill
-leaves the database as it was. ``--dry-run`` runs everything and rolls back, so its
+leaves the database as it was. A big customers file is checked in a second process
+while this one writes (``import_apart``). ``--dry-run`` runs everything and rolls back, so its
 report is exactly what a real import would do. The kinds live in ``import_customers``
 and ``import_records``; the shared machinery in ``import_common``.
 """
@@ -15,13 +16,14 @@ import gc
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from itertools import islice
+from contextlib import closing
 from pathlib import Path
 
 from crm_tui.csvio import write_csv
 from crm_tui.csvread import read_table
 from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
+from crm_tui.store.import_apart import batches
 from crm_tui.store.import_common import (
     Importer,
     ImportRefused,
@@ -171,13 +173,14 @@ def import_file(
                 }
                 importer = importer_class(conn, table, result, opts)
                 total = table.count_lines()
-                records = table.records()
-                while batch := list(islice(records, CHUNK)):
-                    result.rows_in += len(batch)
-                    importer.take(batch)
-                    importer.flush()
-                    if progress and len(batch) == CHUNK:
-                        progress(batch[-1][0] - table.header_line, total)
+                apart = getattr(importer, "check_apart", False)
+                # closed on the way out, whatever happens: a child process is stopped
+                with closing(batches(importer, table.records(), CHUNK, apart=apart)) as checked:
+                    for count, last_line in checked:
+                        result.rows_in += count
+                        importer.flush()
+                        if progress and count == CHUNK:
+                            progress(last_line - table.header_line, total)
                 importer.finish()
                 if progress:
                     progress(total, total)

@@ -1,0 +1,124 @@
+"""An import's rows checked in a second process while this one writes them.
+
+Checking a big customers file (CSV parsing, the row checks, dedupe) is pure Python
+and writing it (rows, search index, indexes) is mostly SQLite: each is about half of
+the work, so with a second core they overlap. The child is a fork of this process
+taken after the importer has read what it needs from the database: it has the file,
+the compiled checks and the existing customers already, and sends back each batch's
+rows to write and its notes (pickled, through a pipe). It never touches the
+database connection, and leaves with ``os._exit`` so that nothing of this process
+(the connection, buffered output) is closed or flushed twice.
+
+A fork is only taken where it is safe: on POSIX, from a process with no other thread
+(the TUI imports in a worker thread, and checks the rows itself). If the fork fails
+the rows are checked here, as they always can be.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
+from itertools import islice
+from typing import Any
+
+from crm_tui.csvread import CsvError
+
+Records = Iterable[tuple[int, list[str]]]
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def batches(
+    importer: Any, records: Records, size: int, *, apart: bool = False
+) -> Iterator[tuple[int, int]]:
+    """Check ``records`` in batches of ``size`` with ``importer.take()``: (records, line of
+    the last one) per batch, yielded when the batch is ready to flush.
+
+    ``apart``: in a child process when possible; the importer then also has
+    ``handoff()`` (what take() made of a batch, taken out of the importer: rows to write,
+    notes) and ``accept(payload)`` (another process's handoff, as if take() ran here).
+    """
+    if apart and can_fork():
+        yield from _from_child(importer, records, size)
+        return
+    it = iter(records)
+    while batch := list(islice(it, size)):
+        importer.take(batch)
+        yield len(batch), batch[-1][0]
+
+
+def _from_child(importer: Any, records: Records, size: int) -> Iterator[tuple[int, int]]:
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        yield from batches(importer, records, size)
+        return
+    if pid == 0:  # the child: never returns
+        os.close(read_fd)
+        _child(importer, records, size, write_fd)
+    os.close(write_fd)
+    finished = False
+    try:
+        with os.fdopen(read_fd, "rb") as pipe:
+            while True:
+                head = pipe.read(8)
+                if len(head) < 8:
+                    raise RuntimeError("the process checking the rows stopped")
+                kind, *payload = pickle.loads(pipe.read(int.from_bytes(head, "little")))
+                if kind == "batch":
+                    count, last, handoff = payload
+                    importer.accept(handoff)
+                    yield count, last
+                elif kind == "done":
+                    finished = True
+                    return
+                elif kind == "refused":
+                    raise CsvError(payload[0])
+                else:
+                    raise RuntimeError(f"checking the rows failed:\n{payload[0]}")
+    finally:
+        if not finished:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _child(importer: Any, records: Records, size: int, fd: int) -> None:
+    """The forked child: check the batches, send each one's handoff; then leave at once."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        pipe = os.fdopen(fd, "wb")
+
+        def send(*message: Any) -> None:
+            data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+            pipe.write(len(data).to_bytes(8, "little"))
+            pipe.write(data)
+            pipe.flush()
+
+        try:
+            it = iter(records)
+            while batch := list(islice(it, size)):
+                importer.take(batch)
+                send("batch", len(batch), batch[-1][0], importer.handoff())
+            send("done")
+        except CsvError as exc:
+            send("refused", str(exc))
+        except OSError:  # the parent stopped reading: it has failed or was stopped
+            pass
+        except BaseException:
+            import traceback
+
+            send("error", traceback.format_exc())
+    except BaseException:
+        pass
+    finally:
+        os._exit(0)

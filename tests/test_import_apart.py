@@ -1,0 +1,170 @@
+"""A bulk customers import checks its rows in a forked child while the parent writes them:
+the outcome is exactly that of checking them in-process, and a child that fails or dies
+leaves the database as it was."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from crm_tui.csvread import CsvError
+from crm_tui.store import import_apart, import_customers, importing
+from crm_tui.store.import_customers import CustomerImporter
+from crm_tui.store.importing import ImportRefused, import_file
+from tests.test_import import rows, snapshot
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+
+FILE = (
+    "name,code,contact_name,contact_phone,contact_email,tags,level\n"
+    "Alpha Trading,,Ann Lee,13800138000,ann@alpha.com,vip;east,A\n"
+    "Beta Works,B1,,,,,\n"
+    "ALPHA TRADING,,Al Bo,13900139000,,高潜力,B\n"  # duplicate name
+    "Gamma,B1,Gus,,gus@x.com,x,C\n"  # duplicate code
+    "Delta,,Dee,,not-an-email,,Z\n"  # two bad cells
+    "Epsilon 有限公司,,,010-6552 1234,,,\n"
+    "Zeta,,Zed,,ann@ALPHA.com,,\n"  # duplicate email
+    "Eta,,,,,,A\n"
+)
+
+
+@pytest.fixture
+def bulk(monkeypatch):
+    """Small files take the bulk path, in batches of three records."""
+    monkeypatch.setattr(import_customers, "BULK_INDEX_ROWS", 2)
+    monkeypatch.setattr(importing, "CHUNK", 3)
+
+
+@pytest.fixture
+def forks(monkeypatch) -> list[int]:
+    """The forks taken (counted in the parent, before the fork)."""
+    taken: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        taken.append(1)
+        return real()
+
+    monkeypatch.setattr(import_apart.os, "fork", fork)
+    return taken
+
+
+@pytest.mark.parametrize("action", ["skip", "create"])
+def test_checked_in_a_child_is_the_same_as_checked_here(
+    db, tmp_path, bulk, forks, monkeypatch, action
+):
+    f = tmp_path / "c.csv"
+    f.write_text(FILE, "utf-8")
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(db.path, copy)
+
+    def run(target: Path) -> tuple:
+        progress: list[tuple[int, int]] = []
+        result = import_file(
+            target, "customers", f, on_duplicate=action, progress=lambda *p: progress.append(p)
+        )
+        notes = [(n.line, n.message, n.cells) for n in result.rejected + result.duplicates]
+        counts = (result.rows_in, result.imported, result.skipped, result.committed)
+        return notes, counts, progress
+
+    apart = run(db.path)
+    assert len(forks) == 1
+    monkeypatch.setattr(import_apart, "can_fork", lambda: False)
+    here = run(copy)
+    assert len(forks) == 1
+    assert apart == here
+    assert snapshot(db.path) == snapshot(copy)
+    notes, counts, progress = apart
+    assert counts == {"skip": (8, 4, 3, True), "create": (8, 7, 0, True)}[action]
+    assert notes[0][:2] == (
+        6,
+        "contact_email: Not an email address: “not-an-email”; "
+        "level: Unknown value “Z” (one of: A, B, C, D)",
+    )
+    assert progress == [(3, 8), (6, 8), (8, 8)]
+
+
+def test_a_dry_run_checked_in_a_child_changes_nothing(db, tmp_path, bulk, forks):
+    f = tmp_path / "c.csv"
+    f.write_text(FILE, "utf-8")
+    before = snapshot(db.path)
+    result = import_file(db.path, "customers", f, dry_run=True)
+    assert forks and result.imported == 4 and not result.committed
+    assert snapshot(db.path) == before
+
+
+def _take_failing_on_batch(monkeypatch, n: int, fail) -> None:
+    real = CustomerImporter.take
+    calls: list[int] = []
+
+    def take(self, batch):
+        calls.append(1)
+        if len(calls) == n:
+            fail()
+        return real(self, batch)
+
+    monkeypatch.setattr(CustomerImporter, "take", take)
+
+
+def test_a_check_failing_in_the_child_writes_nothing(db, tmp_path, bulk, forks, monkeypatch):
+    f = tmp_path / "c.csv"
+    f.write_text(FILE, "utf-8")
+    before = snapshot(db.path)
+
+    def fail():
+        raise ValueError("a bug in the checks")
+
+    _take_failing_on_batch(monkeypatch, 2, fail)
+    with pytest.raises(RuntimeError, match="(?s)checking the rows failed.*a bug in the checks"):
+        import_file(db.path, "customers", f)
+    assert forks
+    assert snapshot(db.path) == before
+    assert rows(db.path, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_a_child_that_dies_writes_nothing(db, tmp_path, bulk, forks, monkeypatch):
+    f = tmp_path / "c.csv"
+    f.write_text(FILE, "utf-8")
+    before = snapshot(db.path)
+    _take_failing_on_batch(monkeypatch, 2, lambda: os._exit(1))
+    with pytest.raises(RuntimeError, match="the process checking the rows stopped"):
+        import_file(db.path, "customers", f)
+    assert forks
+    assert snapshot(db.path) == before
+
+
+def test_an_unreadable_record_found_by_the_child_refuses_the_import(
+    db, tmp_path, bulk, forks, monkeypatch
+):
+    f = tmp_path / "c.csv"
+    f.write_text(FILE, "utf-8")
+    before = snapshot(db.path)
+
+    def fail():
+        raise CsvError("c.csv, line 5: unexpected end of data")
+
+    _take_failing_on_batch(monkeypatch, 2, fail)
+    with pytest.raises(ImportRefused, match="line 5: unexpected end of data"):
+        import_file(db.path, "customers", f)
+    assert snapshot(db.path) == before
+
+
+def test_rows_are_checked_here_while_other_threads_run(db, tmp_path, bulk, forks):
+    """A fork copies only the calling thread (the TUI imports from a worker thread)."""
+    f = tmp_path / "c.csv"
+    f.write_text(FILE, "utf-8")
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not import_apart.can_fork()
+        assert import_file(db.path, "customers", f).imported == 4
+    finally:
+        release.set()
+        other.join()
+    assert forks == []
+    assert import_apart.can_fork()
