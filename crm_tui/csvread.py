@@ -155,13 +155,10 @@ class CsvTable:
     text: str = field(repr=False)
     header_line: int = 1
     _lines: int | None = field(default=None, repr=False, compare=False)
-    #: the text split into lines, when physical_lines() could split it
-    split: list[str] | None = field(default=None, repr=False, compare=False)
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """(physical line number where the record starts, cells) for each non-blank data record."""
-        lines = physical_lines(self.text) if self.split is None else self.split
-        reader = csv.reader(lines, delimiter=self.delimiter)
+        reader = csv.reader(physical_lines(self.text), delimiter=self.delimiter)
         header_line = self.header_line
         last = 0
         try:
@@ -198,6 +195,20 @@ def physical_lines(text: str) -> Iterable[str]:
     if len(lines) == text.count("\n") + (0 if text.endswith("\n") or not text else 1):
         return lines
     return io.StringIO(text, newline="")
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def leading_lines(text: str) -> Iterator[str]:
+    """physical_lines(), one at a time: for reading a header without splitting the
+    whole file (a big file is split where its records are read)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = _LINE_END.search(text, start)
+        stop = end.end() if end else size
+        yield text[start:stop]
+        start = stop
 
 
 def _key(text: str) -> str:
@@ -269,8 +280,7 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
     if not text or text.isspace():
         raise CsvError(_("{file} is empty").format(file=path.name))
     delimiter = sniff_delimiter(text)
-    lines = physical_lines(text)
-    reader = csv.reader(lines, delimiter=delimiter)
+    reader = csv.reader(leading_lines(text), delimiter=delimiter)
     header: list[str] = []
     header_line = 0
     try:
@@ -317,7 +327,6 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
         unknown=unknown,
         text=text,
         header_line=header_line,
-        split=lines if isinstance(lines, list) else None,
     )
 
 

@@ -838,12 +838,14 @@ def test_bulk_load_restores_the_search_index_settings(db, tmp_path, monkeypatch)
         max_size=60,
     )
 )
-def test_physical_lines_are_what_csv_read_from_stringio(text):
+def test_physical_and_leading_lines_are_what_csv_read_from_stringio(text):
     import io
 
-    from crm_tui.csvread import physical_lines
+    from crm_tui.csvread import leading_lines, physical_lines
 
-    assert list(physical_lines(text)) == list(io.StringIO(text, newline=""))
+    lines = list(io.StringIO(text, newline=""))
+    assert list(physical_lines(text)) == lines
+    assert list(leading_lines(text)) == lines
 
 
 @pytest.mark.parametrize("action", ["merge", "create", "skip"])

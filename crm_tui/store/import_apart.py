@@ -28,6 +28,8 @@ from typing import Any
 from crm_tui.csvread import CsvError
 
 Records = Iterable[tuple[int, list[str]]]
+#: Records of the child's first batch.
+FIRST_BATCH = 500
 
 
 def can_fork() -> bool:
@@ -47,10 +49,19 @@ def batches(
     if apart and can_fork():
         yield from _from_child(importer, records, size)
         return
-    it = iter(records)
-    while batch := list(islice(it, size)):
+    for batch in _batched(records, size):
         importer.take(batch)
         yield len(batch), batch[-1][0]
+
+
+def _batched(records: Records, size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    """Batches of ``size`` records, the first one smaller: in a child process, the parent
+    has nothing to write until it comes (and it comes the same way here)."""
+    it = iter(records)
+    batch = list(islice(it, min(size, FIRST_BATCH)))
+    while batch:
+        yield batch
+        batch = list(islice(it, size))
 
 
 def _from_child(importer: Any, records: Records, size: int) -> Iterator[tuple[int, int]]:
@@ -105,8 +116,7 @@ def _child(importer: Any, records: Records, size: int, fd: int) -> None:
             pipe.flush()
 
         try:
-            it = iter(records)
-            while batch := list(islice(it, size)):
+            for batch in _batched(records, size):
                 importer.take(batch)
                 send("batch", len(batch), batch[-1][0], importer.handoff())
             send("done")

@@ -179,7 +179,7 @@ def import_file(
                     for count, last_line in checked:
                         result.rows_in += count
                         importer.flush()
-                        if progress and count == CHUNK:
+                        if progress:
                             progress(last_line - table.header_line, total)
                 importer.finish()
                 if progress:
