@@ -132,8 +132,8 @@ def test_a_child_that_dies_writes_nothing(db, tmp_path, bulk, forks, monkeypatch
     f = tmp_path / "c.csv"
     f.write_text(FILE, "utf-8")
     before = snapshot(db.path)
-    _take_failing_on_batch(monkeypatch, 2, lambda: os._exit(1))
-    with pytest.raises(RuntimeError, match="the process checking the rows stopped"):
+    _take_failing_on_batch(monkeypatch, 2, lambda: os._exit(3))
+    with pytest.raises(ImportRefused, match=r"stopped \(exit status 3\); nothing was imported"):
         import_file(db.path, "customers", f)
     assert forks
     assert snapshot(db.path) == before

@@ -26,6 +26,8 @@ from itertools import islice
 from typing import Any
 
 from crm_tui.csvread import CsvError
+from crm_tui.i18n import _
+from crm_tui.store.import_common import ImportRefused
 
 Records = Iterable[tuple[int, list[str]]]
 #: Records of the child's first batch.
@@ -77,30 +79,38 @@ def _from_child(importer: Any, records: Records, size: int) -> Iterator[tuple[in
         os.close(read_fd)
         _child(importer, records, size, write_fd)
     os.close(write_fd)
-    finished = False
+    status: int | None = None  # the child's, once reaped
     try:
         with os.fdopen(read_fd, "rb") as pipe:
             while True:
                 head = pipe.read(8)
-                if len(head) < 8:
-                    raise RuntimeError("the process checking the rows stopped")
-                kind, *payload = pickle.loads(pipe.read(int.from_bytes(head, "little")))
+                size_of = int.from_bytes(head, "little")
+                data = pipe.read(size_of) if len(head) == 8 else b""
+                if len(data) < size_of or not data:  # it is gone, halfway or before
+                    _pid, status = os.waitpid(pid, 0)
+                    raise ImportRefused(
+                        _(
+                            "The process checking the rows stopped (exit status {status});"
+                            " nothing was imported"
+                        ).format(status=os.waitstatus_to_exitcode(status))
+                    )
+                kind, *payload = pickle.loads(data)
                 if kind == "batch":
                     count, last, handoff = payload
                     importer.accept(handoff)
                     yield count, last
                 elif kind == "done":
-                    finished = True
+                    _pid, status = os.waitpid(pid, 0)
                     return
                 elif kind == "refused":
                     raise CsvError(payload[0])
-                else:
+                else:  # a bug: as loud as it would be here
                     raise RuntimeError(f"checking the rows failed:\n{payload[0]}")
     finally:
-        if not finished:
+        if status is None:
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+            os.waitpid(pid, 0)
 
 
 def _child(importer: Any, records: Records, size: int, fd: int) -> None:
