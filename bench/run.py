@@ -325,7 +325,7 @@ class Bench:
         source = self.dbs[max(self.dbs)].path
         csv_path = dbs.customers_csv(source, self.work / f"customers-{rows}.csv", rows)
         template = dbs.empty_db(self.work / "empty.db", self.env)
-        runs = max(1, min(self.runs, 3))
+        runs = self.runs
         cpu: list[float] = []
         for n in range(runs):
             target = dbs.copy_db(template, self.work / f"import-{n}.db")
