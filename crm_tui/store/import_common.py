@@ -434,6 +434,9 @@ class Importer:
     #: Every reference this kind writes points at a row it wrote or read in the same
     #: transaction, so SQLite's foreign-key checks (a lookup per reference) are skipped.
     trusted_references = False
+    #: Rows are checked in a second process while this one writes them (import_apart):
+    #: only for importers whose checks never read the database, with handoff()/accept().
+    check_apart = False
 
     def __init__(
         self, conn: sqlite3.Connection, table: CsvTable, result: ImportResult, opts: dict

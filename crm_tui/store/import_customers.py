@@ -99,9 +99,6 @@ class CustomerImporter(Importer):
         self.next_contact = self.next_id("contact")
         self.dropped_indexes: list[str] = []
         self.search_hash: int | None = None
-        #: rows checked in a second process (import_apart): a bulk load's checks never
-        #: read the database
-        self.check_apart = False
         existing = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
         if (
             self.opts["on_duplicate"] != "merge"
@@ -109,7 +106,7 @@ class CustomerImporter(Importer):
             and self.table.count_lines() > existing
         ):
             self.drop_indexes()
-            self.check_apart = True
+            self.check_apart = True  # a bulk load's checks never read the database
         prefix = f"C{self.now:%Y%m%d}"
         self.prefix = prefix
         self.seq = max(

@@ -173,9 +173,10 @@ def import_file(
                 }
                 importer = importer_class(conn, table, result, opts)
                 total = table.count_lines()
-                apart = getattr(importer, "check_apart", False)
+                records = table.records()
                 # closed on the way out, whatever happens: a child process is stopped
-                with closing(batches(importer, table.records(), CHUNK, apart=apart)) as checked:
+                apart = importer.check_apart
+                with closing(batches(importer, records, CHUNK, apart=apart)) as checked:
                     for count, last_line in checked:
                         result.rows_in += count
                         importer.flush()
