@@ -34,8 +34,11 @@ Records = Iterable[tuple[int, list[str]]]
 FIRST_BATCH = 500
 
 
+_threads = threading.active_count
+
+
 def can_fork() -> bool:
-    return hasattr(os, "fork") and threading.active_count() == 1
+    return hasattr(os, "fork") and _threads() == 1
 
 
 def batches(
