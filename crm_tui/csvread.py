@@ -317,7 +317,11 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
                 found=", ".join(h.strip() for h in header if h.strip()) or "-",
             )
         )
+    lines = None
+    if encoding in ("utf-8-sig", "gb18030"):  # "\n" is never a byte of a longer character
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)  # (memchr, not str)
     return CsvTable(
+        _lines=None if lines is None else max(lines - header_line, 0),
         path=path,
         encoding=encoding,
         delimiter=delimiter,

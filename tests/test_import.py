@@ -935,3 +935,16 @@ def test_progress_reports_each_batch_once(db, tmp_path, capsys, monkeypatch):
         "progress 2/4",
         "progress 4/4",
     ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
+@pytest.mark.parametrize("end", ["", "\n", "\r\n", "\n\n"])
+def test_line_count_from_the_bytes_is_the_texts(tmp_path, encoding, end):
+    from crm_tui.csvread import read_table
+
+    f = tmp_path / "c.csv"
+    f.write_bytes(("\n名称\n客户甲\r\n客户乙,“引号”\n\n客户丙" + end).encode(encoding))
+    table = read_table(f, "customers")
+    counted = table.count_lines()
+    table._lines = None  # counted again from the decoded text
+    assert counted == table.count_lines() == (5 if end == "\n\n" else 4)
