@@ -948,3 +948,11 @@ def test_line_count_from_the_bytes_is_the_texts(tmp_path, encoding, end):
     counted = table.count_lines()
     table._lines = None  # counted again from the decoded text
     assert counted == table.count_lines() == (5 if end == "\n\n" else 4)
+
+
+def test_progress_ends_at_the_total_after_blank_lines(db, tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("name\nA\nB\n\n\n", "utf-8")
+    seen: list[tuple[int, int]] = []
+    import_file(db.path, "customers", f, progress=lambda *p: seen.append(p))
+    assert seen == [(2, 4), (4, 4)]

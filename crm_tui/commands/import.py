@@ -39,12 +39,9 @@ def _progress_printer():
     if not forced and not sys.stderr.isatty():
         return None
 
-    shown: list[int] = []
-
     def show(done: int, total: int) -> None:
-        if (total < PROGRESS_MIN_LINES and not forced) or shown[-1:] == [done]:
-            return  # (the last batch and the end both report every row done)
-        shown.append(done)
+        if total < PROGRESS_MIN_LINES and not forced:
+            return
         if forced:
             print(f"progress {done}/{total}", file=sys.stderr, flush=True)
             return

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.i18n import _
+from crm_tui.store.pipes import receive_message, send_message
 from crm_tui.store.sqlite import (
     drop_secondary_indexes,
     fast_null_binding,
@@ -662,11 +663,8 @@ def _rows_from_child(
                 child.stdin.close()
             except OSError:  # it is gone already: read what it said
                 pass
-            while True:
-                head = pipe.read(8)
-                if len(head) < 8:
-                    break
-                kind, payload = pickle.loads(pipe.read(int.from_bytes(head, "little")))
+            while (message := receive_message(pipe)) is not None:
+                kind, payload = message
                 if kind == "rows":
                     received = True
                     yield payload
@@ -708,18 +706,13 @@ def _child_rows(
     tag_ids: list[int],
     owner: str,
 ) -> None:
-    """The child's side of :func:`_rows_from_child`: length-prefixed pickles into ``fd``."""
-    import pickle
-
+    """The child's side of :func:`_rows_from_child`: messages (``pipes``) into ``fd``."""
     gc.disable()  # as in _gc_paused
     month_orders: dict[str, int] = {}
     pipe = os.fdopen(fd, "wb")
 
     def send(message: tuple) -> None:
-        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-        pipe.write(len(data).to_bytes(8, "little"))
-        pipe.write(data)
-        pipe.flush()
+        send_message(pipe, message)
 
     try:
         cal = _Calendar(as_of)

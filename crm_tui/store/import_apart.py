@@ -5,9 +5,9 @@ and writing it (rows, search index, indexes) is mostly SQLite: each is about hal
 the work, so with a second core they overlap. The child is a fork of this process
 taken after the importer has read what it needs from the database: it has the file,
 the compiled checks and the existing customers already, and sends back each batch's
-rows to write and its notes (pickled, through a pipe). It never touches the
-database connection, and leaves with ``os._exit`` so that nothing of this process
-(the connection, buffered output) is closed or flushed twice.
+rows to write and its notes (``pipes``). It never touches the database connection,
+and leaves with ``os._exit`` so that nothing of this process (the connection,
+buffered output) is closed or flushed twice.
 
 A fork is only taken where it is safe: on POSIX, from a process with no other thread
 (the TUI imports in a worker thread, and checks the rows itself). If the fork fails
@@ -17,7 +17,6 @@ the rows are checked here, as they always can be.
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import threading
 from collections.abc import Iterable, Iterator
@@ -28,6 +27,7 @@ from typing import Any
 from crm_tui.csvread import CsvError
 from crm_tui.i18n import _
 from crm_tui.store.import_common import ImportRefused
+from crm_tui.store.pipes import receive_message, send_message
 
 Records = Iterable[tuple[int, list[str]]]
 #: Records of the child's first batch.
@@ -86,10 +86,8 @@ def _from_child(importer: Any, records: Records, size: int) -> Iterator[tuple[in
     try:
         with os.fdopen(read_fd, "rb") as pipe:
             while True:
-                head = pipe.read(8)
-                size_of = int.from_bytes(head, "little")
-                data = pipe.read(size_of) if len(head) == 8 else b""
-                if len(data) < size_of or not data:  # it is gone, halfway or before
+                message = receive_message(pipe)
+                if message is None:  # it is gone, halfway through a message or before
                     _pid, status = os.waitpid(pid, 0)
                     raise ImportRefused(
                         _(
@@ -97,7 +95,7 @@ def _from_child(importer: Any, records: Records, size: int) -> Iterator[tuple[in
                             " nothing was imported"
                         ).format(status=os.waitstatus_to_exitcode(status))
                     )
-                kind, *payload = pickle.loads(data)
+                kind, *payload = message
                 if kind == "batch":
                     count, last, handoff = payload
                     importer.accept(handoff)
@@ -123,10 +121,7 @@ def _child(importer: Any, records: Records, size: int, fd: int) -> None:
         pipe = os.fdopen(fd, "wb")
 
         def send(*message: Any) -> None:
-            data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-            pipe.write(len(data).to_bytes(8, "little"))
-            pipe.write(data)
-            pipe.flush()
+            send_message(pipe, message)
 
         try:
             for batch in _batched(records, size):

@@ -173,17 +173,17 @@ def import_file(
                 }
                 importer = importer_class(conn, table, result, opts)
                 total = table.count_lines()
-                records = table.records()
-                # closed on the way out, whatever happens: a child process is stopped
-                apart = importer.check_apart
-                with closing(batches(importer, records, CHUNK, apart=apart)) as checked:
+                done = 0
+                checked = batches(importer, table.records(), CHUNK, apart=importer.check_apart)
+                with closing(checked):  # whatever happens: a child process is stopped
                     for count, last_line in checked:
                         result.rows_in += count
                         importer.flush()
+                        done = last_line - table.header_line
                         if progress:
-                            progress(last_line - table.header_line, total)
+                            progress(done, total)
                 importer.finish()
-                if progress:
+                if progress and done != total:  # (blank lines at the end)
                     progress(total, total)
                 commit = not dry_run and not (strict and result.rejected)
                 if commit:
