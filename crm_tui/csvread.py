@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from crm_tui.i18n import _
@@ -183,18 +184,37 @@ class CsvTable:
         return self._lines
 
 
-def physical_lines(text: str) -> Iterable[str]:
+#: Characters split into lines at a time: a big file's first records are read at once.
+LINES_CHUNK = 1 << 20
+
+
+def physical_lines(text: str, chunk: int = LINES_CHUNK) -> Iterable[str]:
     """The lines csv.reader reads: those of io.StringIO(text, newline=""), line ends kept.
 
     str.splitlines() gives the very same lines at a fraction of the cost unless the
     text has a line end other than "\n" and "\r\n" (a lone "\r", which StringIO also
     splits at, or "\x0b", "\x85", "\u2028" … which it does not) before its last
-    character: then splitlines() makes more lines than there are "\n".
+    character: then splitlines() makes more lines than there are "\n". The text is
+    split ``chunk`` characters at a time (cut after a "\n"), so that the first lines
+    come without splitting all of a big file first.
     """
-    lines = text.splitlines(keepends=True)
-    if len(lines) == text.count("\n") + (0 if text.endswith("\n") or not text else 1):
-        return lines
-    return io.StringIO(text, newline="")
+    return chain.from_iterable(_line_chunks(text, chunk))
+
+
+def _line_chunks(text: str, chunk: int) -> Iterator[Iterable[str]]:
+    start, size = 0, len(text)
+    while start < size:
+        cut = text.find("\n", start + chunk - 1)
+        stop = size if cut < 0 else cut + 1
+        piece = text[start:stop] if start or stop < size else text
+        lines = piece.splitlines(keepends=True)
+        if len(lines) != piece.count("\n") + (0 if piece.endswith("\n") else 1):
+            # a line end splitlines() knows and StringIO does not: StringIO from here on
+            # (a cut is after a "\n", which ends a line for both)
+            yield io.StringIO(text[start:], newline="")
+            return
+        yield lines
+        start = stop
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")

@@ -836,15 +836,17 @@ def test_bulk_load_restores_the_search_index_settings(db, tmp_path, monkeypatch)
     text=st.text(
         alphabet=st.sampled_from(list('a,"\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029 客')),
         max_size=60,
-    )
+    ),
+    chunk=st.integers(min_value=1, max_value=8),
 )
-def test_physical_and_leading_lines_are_what_csv_read_from_stringio(text):
+def test_physical_and_leading_lines_are_what_csv_read_from_stringio(text, chunk):
     import io
 
     from crm_tui.csvread import leading_lines, physical_lines
 
     lines = list(io.StringIO(text, newline=""))
     assert list(physical_lines(text)) == lines
+    assert list(physical_lines(text, chunk)) == lines  # split a few characters at a time
     assert list(leading_lines(text)) == lines
 
 

@@ -92,6 +92,29 @@ def test_checked_in_a_child_is_the_same_as_checked_here(
     assert progress == [(2, 8), (5, 8), (8, 8)]
 
 
+def test_batches_grow_from_the_first_to_the_chunk_size(monkeypatch):
+    monkeypatch.setattr(import_apart, "FIRST_BATCH", 2)
+    records = [(n, [str(n)]) for n in range(25)]
+    sizes = [len(b) for b in import_apart._batched(records, 10)]
+    assert sizes == [2, 4, 8, 10, 1]
+
+
+def test_the_first_batch_is_checked_before_the_fork(db, tmp_path, bulk, forks, monkeypatch):
+    """The parent writes it while the child starts; the child checks all the others."""
+    f = tmp_path / "c.csv"
+    f.write_text(FILE, "utf-8")
+    checked_here: list[int] = []  # the child's appends stay in the child
+    real = CustomerImporter.take
+
+    def take(self, batch):
+        checked_here.append(len(batch))
+        return real(self, batch)
+
+    monkeypatch.setattr(CustomerImporter, "take", take)
+    assert import_file(db.path, "customers", f).imported == 4
+    assert forks and checked_here == [2]
+
+
 def test_a_dry_run_checked_in_a_child_changes_nothing(db, tmp_path, bulk, forks):
     f = tmp_path / "c.csv"
     f.write_text(FILE, "utf-8")

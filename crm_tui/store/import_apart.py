@@ -3,9 +3,10 @@
 Checking a big customers file (CSV parsing, the row checks, dedupe) is pure Python
 and writing it (rows, search index, indexes) is mostly SQLite: each is about half of
 the work, so with a second core they overlap. The child is a fork of this process
-taken after the importer has read what it needs from the database: it has the file,
-the compiled checks and the existing customers already, and sends back each batch's
-rows to write and its notes (``pipes``). It never touches the database connection,
+taken after the importer has read what it needs from the database and checked a first
+small batch (written here while the child starts): it has the file, the compiled
+checks and the existing customers already, and sends back each further batch's rows
+to write and its notes (``pipes``). It never touches the database connection,
 and leaves with ``os._exit`` so that nothing of this process (the connection,
 buffered output) is closed or flushed twice.
 
@@ -30,7 +31,8 @@ from crm_tui.store.import_common import ImportRefused
 from crm_tui.store.pipes import receive_message, send_message
 
 Records = Iterable[tuple[int, list[str]]]
-#: Records of the child's first batch.
+Batch = list[tuple[int, list[str]]]
+#: Records of the first batch (checked before the fork, written while the child starts).
 FIRST_BATCH = 500
 
 
@@ -44,46 +46,62 @@ def can_fork() -> bool:
 def batches(
     importer: Any, records: Records, size: int, *, apart: bool = False
 ) -> Iterator[tuple[int, int]]:
-    """Check ``records`` in batches of ``size`` with ``importer.take()``: (records, line of
-    the last one) per batch, yielded when the batch is ready to flush.
+    """Check ``records`` in batches (of up to ``size``) with ``importer.take()``: (records,
+    line of the last one) per batch, yielded when the batch is ready to flush.
 
     ``apart``: in a child process when possible; the importer then also has
     ``handoff()`` (what take() made of a batch, taken out of the importer: rows to write,
     notes) and ``accept(payload)`` (another process's handoff, as if take() ran here).
     """
     if apart and can_fork():
-        yield from _from_child(importer, records, size)
-        return
-    for batch in _batched(records, size):
+        yield from _from_child(importer, _batched(records, size))
+    else:
+        yield from _checked_here(importer, _batched(records, size))
+
+
+def _checked_here(importer: Any, batched: Iterable[Batch]) -> Iterator[tuple[int, int]]:
+    for batch in batched:
         importer.take(batch)
         yield len(batch), batch[-1][0]
 
 
-def _batched(records: Records, size: int) -> Iterator[list[tuple[int, list[str]]]]:
-    """Batches of ``size`` records, the first one smaller: in a child process, the parent
-    has nothing to write until it comes (and it comes the same way here)."""
+def _batched(records: Records, size: int) -> Iterator[Batch]:
+    """Batches of ``FIRST_BATCH`` records, then each twice as big up to ``size``.
+
+    With the rows checked in a child process the parent has nothing to write until a
+    batch comes; growing batches keep that wait short at the start and, as the child
+    checks a record in about half the time the parent takes to write it, the next
+    batch is ready by the time the parent has written the last one.
+    """
     it = iter(records)
-    batch = list(islice(it, min(size, FIRST_BATCH)))
-    while batch:
+    n = min(size, FIRST_BATCH)
+    while batch := list(islice(it, n)):
         yield batch
-        batch = list(islice(it, size))
+        n = min(size, 2 * n)
 
 
-def _from_child(importer: Any, records: Records, size: int) -> Iterator[tuple[int, int]]:
+def _from_child(importer: Any, batched: Iterator[Batch]) -> Iterator[tuple[int, int]]:
+    # The first batch is checked here, before the fork: this process writes it while the
+    # child starts.
+    first = next(batched, None)
+    if first is None:
+        return
+    importer.take(first)
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
     except OSError:
         os.close(read_fd)
         os.close(write_fd)
-        yield from batches(importer, records, size)
+        yield len(first), first[-1][0]
+        yield from _checked_here(importer, batched)
         return
     if pid == 0:  # the child: never returns
-        os.close(read_fd)
-        _child(importer, records, size, write_fd)
+        _child(importer, batched, read_fd, write_fd)
     os.close(write_fd)
     status: int | None = None  # the child's, once reaped
     try:
+        yield len(first), first[-1][0]
         with os.fdopen(read_fd, "rb") as pipe:
             while True:
                 message = receive_message(pipe)
@@ -114,17 +132,19 @@ def _from_child(importer: Any, records: Records, size: int) -> Iterator[tuple[in
             os.waitpid(pid, 0)
 
 
-def _child(importer: Any, records: Records, size: int, fd: int) -> None:
+def _child(importer: Any, batched: Iterable[Batch], read_fd: int, write_fd: int) -> None:
     """The forked child: check the batches, send each one's handoff; then leave at once."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-        pipe = os.fdopen(fd, "wb")
+        os.close(read_fd)
+        pipe = os.fdopen(write_fd, "wb")
 
         def send(*message: Any) -> None:
             send_message(pipe, message)
 
         try:
-            for batch in _batched(records, size):
+            importer.handoff()  # the batch checked before the fork is the parent's to write
+            for batch in batched:
                 importer.take(batch)
                 send("batch", len(batch), batch[-1][0], importer.handoff())
             send("done")
