@@ -61,6 +61,7 @@ def test_new_file_is_private_and_in_wal_mode(db):
     with db.reading() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == 8192
 
 
 def test_not_a_database_is_a_clear_error(tmp_path):
@@ -117,20 +118,7 @@ def test_phone_digit_indexes_give_the_same_keys_after_0009(tmp_path):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
-    from alembic import command
-    from alembic.config import Config
-
-    from crm_tui.store.sqlite import make_engine
-
-    cfg = Config()  # and back
-    cfg.set_main_option("script_location", "crm_tui.store:migrations")
-    engine = make_engine(path)
-    try:
-        with engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.downgrade(cfg, "0008")
-    finally:
-        engine.dispose()
+    _downgrade(path, "0008")  # and back
     conn = sqlite3.connect(path)
     try:
         (sql,) = conn.execute(
@@ -139,3 +127,58 @@ def test_phone_digit_indexes_give_the_same_keys_after_0009(tmp_path):
         assert "GLOB" not in sql and old.format(col="mobile") in sql
     finally:
         conn.close()
+
+
+def _downgrade(path, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from crm_tui.store.sqlite import make_engine
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "crm_tui.store:migrations")
+    engine = make_engine(path)
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, revision)
+    finally:
+        engine.dispose()
+
+
+def _schema_names(path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    finally:
+        conn.close()
+
+
+def test_0010_search_index_without_column_sizes_finds_the_same(tmp_path):
+    """0010 rebuilds the search index without its per-row column sizes (never used: the
+    search does not rank) and drops the status index the status-first ones cover."""
+    path = tmp_path / "old.db"
+    path.touch(mode=0o600)
+    database.upgrade(path, "0009")
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO customer (id, code, name, name_norm, kind, status, total_amount_cents, version)"
+        " VALUES (1, 'C1', '上海华为技术有限公司', '上海华为技术', 'company', 'active', 0, 1)"
+    )
+    conn.execute(
+        "INSERT INTO contact (id, customer_id, name, mobile, email, version)"
+        " VALUES (1, 1, '张伟', '13800138000', 'Zhang.Wei@huawei.com', 1)"
+    )
+    conn.commit()
+    conn.close()
+    assert {"customer_search_docsize", "ix_customer_status"} <= _schema_names(path)
+
+    db = Database(path)  # opening migrates to head
+    assert not {"customer_search_docsize", "ix_customer_status"} & _schema_names(path)
+    with db.reading() as conn:
+        for text in ("华为技术", "0013800", "zhang.wei", "HUAWEI"):
+            assert [r["id"] for r in search_customers(conn, text)] == [1], text
+        conn.execute("INSERT INTO customer_search(customer_search) VALUES ('integrity-check')")
+
+    _downgrade(path, "0009")  # and back
+    assert {"customer_search_docsize", "ix_customer_status"} <= _schema_names(path)

@@ -51,7 +51,6 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_name", text("name COLLATE NOCASE")),
         Index("ix_customer_name_norm", "name_norm"),
         Index("ix_customer_level_status", "level", "status"),
-        Index("ix_customer_status", "status"),
         Index("ix_customer_last_interaction", "last_interaction_at"),
         Index("ix_customer_total_amount", "total_amount_cents"),
         Index("ix_customer_created", "created_at"),

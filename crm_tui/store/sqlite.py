@@ -44,12 +44,19 @@ def ensure_file(path: Path) -> None:
         os.close(fd)
 
 
+#: Page size of new files (existing ones keep theirs). Twice SQLite's default: a bulk
+#: import writes, and a full scan reads, half as many pages (a system call each).
+PAGE_SIZE = 8192
+
+
 def apply_pragmas(conn: sqlite3.Connection) -> None:
     """WAL for concurrent readers, foreign keys enforced, and a busy timeout for a second writer."""
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     if mode != "wal":
+        if conn.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
 
