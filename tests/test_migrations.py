@@ -24,20 +24,27 @@ def test_head_revision_constant_matches_alembic():
     assert [r.revision for r in script.walk_revisions()][::-1] == list(database.KNOWN_REVISIONS)
 
 
-def test_database_at_first_revision_upgrades_without_losing_rows(tmp_path):
+def _old_file(tmp_path, revision: str):
+    """A file at an older ``revision`` holding one customer with one contact."""
     path = tmp_path / "old.db"
     path.touch(mode=0o600)
-    database.upgrade(path, "0001")
+    database.upgrade(path, revision)
     conn = sqlite3.connect(path)
     conn.execute(
         "INSERT INTO customer (id, code, name, name_norm, kind, status, total_amount_cents, version)"
         " VALUES (1, 'C20250101001', '上海华为技术有限公司', '上海华为技术', 'company', 'active', 0, 1)"
     )
     conn.execute(
-        "INSERT INTO contact (id, customer_id, name, mobile, version) VALUES (1, 1, '张伟', '13800138000', 1)"
+        "INSERT INTO contact (id, customer_id, name, mobile, email, version)"
+        " VALUES (1, 1, '张伟', '13800138000', 'Zhang.Wei@huawei.com', 1)"
     )
     conn.commit()
     conn.close()
+    return path
+
+
+def test_database_at_first_revision_upgrades_without_losing_rows(tmp_path):
+    path = _old_file(tmp_path, "0001")
 
     db = Database(path)  # opening migrates to head
     with db.reading() as conn:
@@ -157,20 +164,7 @@ def _schema_names(path) -> set[str]:
 def test_0010_search_index_without_column_sizes_finds_the_same(tmp_path):
     """0010 rebuilds the search index without its per-row column sizes (never used: the
     search does not rank) and drops the status index the status-first ones cover."""
-    path = tmp_path / "old.db"
-    path.touch(mode=0o600)
-    database.upgrade(path, "0009")
-    conn = sqlite3.connect(path)
-    conn.execute(
-        "INSERT INTO customer (id, code, name, name_norm, kind, status, total_amount_cents, version)"
-        " VALUES (1, 'C1', '上海华为技术有限公司', '上海华为技术', 'company', 'active', 0, 1)"
-    )
-    conn.execute(
-        "INSERT INTO contact (id, customer_id, name, mobile, email, version)"
-        " VALUES (1, 1, '张伟', '13800138000', 'Zhang.Wei@huawei.com', 1)"
-    )
-    conn.commit()
-    conn.close()
+    path = _old_file(tmp_path, "0009")
     assert {"customer_search_docsize", "ix_customer_status"} <= _schema_names(path)
 
     db = Database(path)  # opening migrates to head
