@@ -217,20 +217,6 @@ def _line_chunks(text: str, chunk: int) -> Iterator[Iterable[str]]:
         start = stop
 
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def leading_lines(text: str) -> Iterator[str]:
-    """physical_lines(), one at a time: for reading a header without splitting the
-    whole file (a big file is split where its records are read)."""
-    start, size = 0, len(text)
-    while start < size:
-        end = _LINE_END.search(text, start)
-        stop = end.end() if end else size
-        yield text[start:stop]
-        start = stop
-
-
 def _key(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).strip().lower().lstrip("\ufeff")
     t = re.sub(r"[(（][^)）]*[)）]$", "", t).strip()  # "金额(元)" → "金额"
@@ -300,7 +286,8 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
     if not text or text.isspace():
         raise CsvError(_("{file} is empty").format(file=path.name))
     delimiter = sniff_delimiter(text)
-    reader = csv.reader(leading_lines(text), delimiter=delimiter)
+    # (only the first chunk is split: the header is among its first lines)
+    reader = csv.reader(physical_lines(text), delimiter=delimiter)
     header: list[str] = []
     header_line = 0
     try:

@@ -839,15 +839,14 @@ def test_bulk_load_restores_the_search_index_settings(db, tmp_path, monkeypatch)
     ),
     chunk=st.integers(min_value=1, max_value=8),
 )
-def test_physical_and_leading_lines_are_what_csv_read_from_stringio(text, chunk):
+def test_physical_lines_are_what_csv_read_from_stringio(text, chunk):
     import io
 
-    from crm_tui.csvread import leading_lines, physical_lines
+    from crm_tui.csvread import physical_lines
 
     lines = list(io.StringIO(text, newline=""))
     assert list(physical_lines(text)) == lines
     assert list(physical_lines(text, chunk)) == lines  # split a few characters at a time
-    assert list(leading_lines(text)) == lines
 
 
 @pytest.mark.parametrize("action", ["merge", "create", "skip"])

@@ -125,7 +125,7 @@ def test_phone_digit_indexes_give_the_same_keys_after_0009(tmp_path):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
-    _downgrade(path, "0008")  # and back
+    database.downgrade(path, "0008")  # and back
     conn = sqlite3.connect(path)
     try:
         (sql,) = conn.execute(
@@ -134,23 +134,6 @@ def test_phone_digit_indexes_give_the_same_keys_after_0009(tmp_path):
         assert "GLOB" not in sql and old.format(col="mobile") in sql
     finally:
         conn.close()
-
-
-def _downgrade(path, revision: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from crm_tui.store.sqlite import make_engine
-
-    cfg = Config()
-    cfg.set_main_option("script_location", "crm_tui.store:migrations")
-    engine = make_engine(path)
-    try:
-        with engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.downgrade(cfg, revision)
-    finally:
-        engine.dispose()
 
 
 def _schema_names(path) -> set[str]:
@@ -174,5 +157,5 @@ def test_0010_search_index_without_column_sizes_finds_the_same(tmp_path):
             assert [r["id"] for r in search_customers(conn, text)] == [1], text
         conn.execute("INSERT INTO customer_search(customer_search) VALUES ('integrity-check')")
 
-    _downgrade(path, "0009")  # and back
+    database.downgrade(path, "0009")  # and back
     assert {"customer_search_docsize", "ix_customer_status"} <= _schema_names(path)

@@ -43,6 +43,15 @@ def current_revision(conn: sqlite3.Connection) -> str | None:
 
 def upgrade(path: Path, revision: str = "head") -> None:
     """Run Alembic migrations on the file up to ``revision``."""
+    _migrate(path, "upgrade", revision)
+
+
+def downgrade(path: Path, revision: str) -> None:
+    """Undo Alembic migrations on the file down to ``revision``."""
+    _migrate(path, "downgrade", revision)
+
+
+def _migrate(path: Path, direction: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -54,7 +63,7 @@ def upgrade(path: Path, revision: str = "head") -> None:
     try:
         with engine.begin() as connection:
             cfg.attributes["connection"] = connection
-            command.upgrade(cfg, revision)
+            getattr(command, direction)(cfg, revision)
     finally:
         engine.dispose()
 
