@@ -312,6 +312,12 @@ async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path):
         await pilot.pause()
         await pilot.press("i")
         await pilot.pause()
+        await pilot.press("enter")  # nothing typed yet: asked for a path, not "no such file: ."
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert str(app.screen.query_one("#summary", Static).render()) == (
+            "Type the path of a .csv file first"
+        )
         app.screen.query_one("#path", Input).value = str(csv_file)
         await pilot.click("#check")
         await app.workers.wait_for_complete()

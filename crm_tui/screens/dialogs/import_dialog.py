@@ -111,7 +111,10 @@ class ImportDialog(Localized, ModalScreen[str | None]):
         from crm_tui.store.importing import ImportRefused, import_file, summary_lines
 
         kind, path, on_dup = self._options()
-        if not path.name or not path.is_file():
+        if not path.name:
+            self.app.call_from_thread(self._show, _("Type the path of a .csv file first"), False)
+            return
+        if not path.is_file():
             self.app.call_from_thread(
                 self._show, _("No such file: {path}").format(path=path), False
             )
