@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib
 import json
 import sqlite3
@@ -186,6 +187,9 @@ async def session(db: str, query: str, rounds: int, width: int, height: int) -> 
 
 
 def main() -> int:
+    # As `crm` starts the app (crm_tui.cli.main): the cycle collector paused until the
+    # app has frozen what its start built.
+    gc.disable()
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True)
     parser.add_argument("--query", default="")

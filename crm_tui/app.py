@@ -113,11 +113,6 @@ class CrmApp(Localized, App):
         self.screen.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        if not gc.isenabled():
-            # `crm` paused the cycle collector until now (cli.main); what start-up built
-            # lives as long as the app, so it is frozen out of later collections.
-            gc.freeze()
-            gc.enable()
         self.first_frame_shown = True
         first_screen_hook = getattr(self.screen, "after_first_frame", None)
         if first_screen_hook is not None:
@@ -128,8 +123,20 @@ class CrmApp(Localized, App):
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
-        """Import the ORM after the first frame so the first save does not wait for it."""
-        import_module("crm_tui.store.customers")
+        """Import the ORM after the first frame so the first save does not wait for it.
+
+        `crm` pauses the cycle collector for the start (cli.main). What the start and this
+        import build (modules, styles, widgets: some 100,000 objects) lives as long as
+        the app, so once the import is done it is frozen out of later collections; left
+        in, each full collection walked it again (~70 ms, e.g. in the first switch to
+        the pipeline).
+        """
+        try:
+            import_module("crm_tui.store.customers")
+        finally:
+            if not gc.isenabled():
+                gc.freeze()
+                gc.enable()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="due-count")
     def refresh_due_count(self) -> None:

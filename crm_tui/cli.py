@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         # The TUI's start allocates many long-lived objects (modules, styles, widgets); the
         # cycle collector would scan them over and over before the first frame. The app
-        # turns it back on once that frame is shown (CrmApp._after_first_paint).
+        # freezes them and turns it back on once the ORM import that follows the first
+        # frame is done (CrmApp._warm_up).
         gc.disable()
     from crm_tui.i18n import detect_language, set_language
     from crm_tui.settings import SettingsError, resolve_db_path

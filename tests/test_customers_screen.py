@@ -58,7 +58,8 @@ async def test_number_keys_switch_screens(filled):
 
 async def test_filters_and_the_collector_come_back_after_the_first_frame(filled, monkeypatch):
     """`crm` pauses the cycle collector and leaves the pick lists out until the first
-    frame is shown; both must be back once it is, and the list is read once."""
+    frame is shown; both must be back once it and the ORM import after it are done,
+    and the list is read once."""
     from crm_tui.screens.customers import CustomersScreen
 
     reads = []
@@ -66,12 +67,15 @@ async def test_filters_and_the_collector_come_back_after_the_first_frame(filled,
     monkeypatch.setattr(
         CustomersScreen, "reload", lambda self, **kw: reads.append(1) or real_reload(self, **kw)
     )
+    frozen = gc.get_freeze_count()
     gc.disable()
     try:
         app = app_on(filled)
         async with app.run_test() as pilot:
             await pilot.pause()
+            await app.workers.wait_for_complete()  # the ORM import turns it back on
             assert gc.isenabled()
+            assert gc.get_freeze_count() > frozen  # what the start built is left out of collections
             assert [s.id for s in app.screen.query("Select")] == [
                 "level-filter", "status-filter", "sort",
             ]  # fmt: skip
