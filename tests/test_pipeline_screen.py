@@ -6,6 +6,8 @@ import datetime as dt
 import sqlite3
 
 import pytest
+from textual import events
+from textual.geometry import Region
 
 from crm_tui.app import make_app
 from crm_tui.i18n import set_language
@@ -383,15 +385,19 @@ async def test_new_opportunity_picks_customer_by_search(board):
         )
 
 
-async def test_big_column_renders_only_visible_pages(tmp_path):
-    path = tmp_path / "crm.db"
+def bulk_column(path, deals: int = 1500):
+    """One customer with ``deals`` deals, all in the first stage."""
     db = Database(path)
     with db.session() as s:
         c = create_customer(s, {"name": "Bulk"})
-        for i in range(1500):
+        for i in range(deals):
             ops.create_opportunity(s, c.id, {"name": f"Deal {i}", "amount_cents": i}, when=NOW)
     db.close()
-    app = app_for(path)
+    return path
+
+
+async def test_big_column_renders_only_visible_pages(tmp_path):
+    app = app_for(bulk_column(tmp_path / "crm.db"))
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await open_pipeline(pilot)
         cards = screen.column("initial_contact").cards
@@ -401,6 +407,37 @@ async def test_big_column_renders_only_visible_pages(tmp_path):
         await pilot.pause()
         assert cards.cursor == 1499
         assert cards.loaded_card_count() <= 150
+
+
+def thumb_lines(cards) -> list[int]:
+    """Lines of the card list whose last cell is drawn as the scroll bar's thumb."""
+    thumb = cards.get_component_rich_style("cardlist--thumb", partial=False).bgcolor
+    strips = cards.render_lines(Region(0, 0, cards.size.width, cards.size.height))
+    return [y for y, strip in enumerate(strips) if list(strip)[-1].style.bgcolor == thumb]
+
+
+async def test_a_long_column_draws_a_scroll_bar_that_follows_and_takes_the_mouse(tmp_path):
+    app = app_for(bulk_column(tmp_path / "crm.db", deals=60))
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        cards = screen.column("initial_contact").cards
+        height, width = cards.size.height, cards.size.width
+        assert thumb_lines(cards)[0] == 0  # at the top
+        assert thumb_lines(screen.column("proposal").cards) == []  # nothing to scroll
+
+        # a click on the bar's last cell shows the end of the column, selecting nothing
+        await pilot.click(cards, offset=(width - 1, height - 1))
+        await pilot.pause()
+        assert cards.scroll_offset.y == cards.max_scroll_y
+        assert cards.cursor == 0
+        assert thumb_lines(cards)[-1] == height - 1
+
+        # the wheel still scrolls, and the thumb follows
+        bottom = thumb_lines(cards)
+        await pilot._post_mouse_events([events.MouseScrollUp], cards, offset=(2, 2), times=3)
+        await pilot.pause()
+        assert cards.scroll_offset.y < cards.max_scroll_y
+        assert thumb_lines(cards)[0] < bottom[0]
 
 
 async def test_empty_pipeline_says_how_to_start(tmp_path):

@@ -4,6 +4,10 @@ A column is a fixed header (stage, count, total, weighted) above a
 :class:`CardList`, a Line-API ``ScrollView`` whose virtual height is
 ``count × CARD_HEIGHT``; it asks its fetch function for 50-card pages as they
 scroll into view, so a stage with thousands of deals costs one screenful.
+
+A card list draws its own scroll bar in its last cell of each line instead of
+Textual's: seven scroll bar widgets were seven more regions for the compositor to
+lay out and cut every line into (about a seventh of the first visit of the board).
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ class CardList(ScrollView, can_focus=False):
     """The cards of one column."""
 
     COMPONENT_CLASSES = {
+        "cardlist--track",
+        "cardlist--thumb",
         "card",
         "card--cursor",
         "card--name",
@@ -59,7 +65,9 @@ class CardList(ScrollView, can_focus=False):
     }
 
     DEFAULT_CSS = """
-    CardList { height: 1fr; scrollbar-size-vertical: 1; }
+    CardList { height: 1fr; scrollbar-size-vertical: 0; }
+    CardList > .cardlist--track { background: $scrollbar-background; }
+    CardList > .cardlist--thumb { background: $scrollbar; }
     CardList > .card { background: $boost; color: $text; }
     CardList > .card--cursor { background: $block-cursor-background 60%; }
     CardList > .card--name { text-style: bold; }
@@ -87,7 +95,9 @@ class CardList(ScrollView, can_focus=False):
         # per repaint (see render_lines)
         self._styles: dict[tuple[Style, str, bool], Style] = {}
         self._plain: Style | None = None
-        self._blank: Strip | None = None
+        self._bar: tuple[int, int] | None = None  # thumb lines [start, end), if scrollable
+        self._bar_cells: dict[str, Segment] = {}
+        self._blanks: dict[str, Strip] = {}
 
     # --- data --------------------------------------------------------------
 
@@ -151,6 +161,15 @@ class CardList(ScrollView, can_focus=False):
             self.refresh()
 
     def on_click(self, event) -> None:
+        if event.x == self.size.width - 1:  # the scroll bar: show that part of the column
+            height = self.size.height
+            scrollable = max(0, self.virtual_size.height - height)
+            if scrollable and height > 1:
+                y = round(scrollable * min(event.y, height - 1) / (height - 1))
+                if y < scrollable:  # a whole card at the top, as the cursor keys leave it
+                    y = y // CARD_HEIGHT * CARD_HEIGHT
+                self.scroll_to(y=y, animate=False)
+            return
         index = (int(self.scroll_offset.y) + event.y) // CARD_HEIGHT
         if 0 <= index < self.count:
             self.post_message(self.Clicked(self, index))
@@ -162,8 +181,31 @@ class CardList(ScrollView, can_focus=False):
         # style walks its ancestors' CSS, and a board repaints hundreds of lines.
         self._styles.clear()
         self._plain = None
-        self._blank = None
+        self._bar_cells.clear()
+        self._blanks.clear()
+        self._bar = self._thumb()
         return super().render_lines(crop)
+
+    def _thumb(self) -> tuple[int, int] | None:
+        """The scroll bar's thumb as lines [start, end) of the view; None: nothing to scroll."""
+        height = self.size.height
+        total = self.virtual_size.height
+        if height <= 0 or total <= height:
+            return None
+        size = max(1, round(height * height / total))
+        start = round(int(self.scroll_offset.y) * (height - size) / (total - height))
+        return start, start + size
+
+    def _bar_cell(self, y: int) -> tuple[str, Segment]:
+        """The last cell of line ``y``: thumb, track or blank (nothing to scroll)."""
+        bar = self._bar
+        kind = "" if bar is None else "thumb" if bar[0] <= y < bar[1] else "track"
+        cell = self._bar_cells.get(kind)
+        if cell is None:
+            plain = self._plain or self.rich_style
+            style = self._style(plain, f"cardlist--{kind}", partial=False) if kind else plain
+            cell = self._bar_cells[kind] = Segment(" ", style)
+        return kind, cell
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -173,20 +215,26 @@ class CardList(ScrollView, can_focus=False):
         plain = self._plain
         if plain is None:
             plain = self._plain = self.rich_style
+        kind, bar = self._bar_cell(y)
         if card is None:
-            if self._blank is None:
-                self._blank = Strip([Segment(" " * width, plain)], width)
-            return self._blank
+            blank = self._blanks.get(kind)
+            if blank is None:
+                blank = Strip([Segment(" " * (width - 1), plain), bar], width)
+                self._blanks[kind] = blank
+            return blank
         base = self._style(plain, "card", partial=False)
         if self.active and index == self.cursor:
             base = self._style(base, "card--cursor", partial=False)
-        segments = self._line(card, line, width - 2, base)
+        # the card (a space, then its text), a gap, the scroll bar
+        inner = width - 2
+        segments = self._line(card, line, inner - 1, base)
         used = sum(cell_len(seg.text) for seg in segments)
-        if used > width - 1:  # never expected: _line fits its text; cut to be safe
-            return Strip(segments).crop(0, width - 1).extend_cell_length(width, plain)
-        if used < width - 1:
-            segments.append(Segment(" " * (width - 1 - used), base))
-        segments.append(Segment(" ", plain))  # the gap before the scrollbar
+        if used > inner:  # never expected: _line fits its text; cut to be safe
+            segments = list(Strip(segments).crop(0, inner))
+            used = inner
+        if used < inner:
+            segments.append(Segment(" " * (inner - used), base))
+        segments += [Segment(" ", plain), bar]
         return Strip(segments, width)
 
     def _style(self, base: Style, name: str, partial: bool = True) -> Style:
