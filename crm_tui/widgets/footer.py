@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
+from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
+
+
+class FooterKeyRow(ScrollableContainer, can_focus=False):
+    """The footer's keys, left of the command palette's key and clipped there.
+
+    In Textual's footer the keys that do not fit run on under the palette key docked
+    over them, and the compositor then cuts that key's line at their edges: a wide
+    character on a cut turns into spaces ("^p 命令面板" showed as "^p   令面板" at
+    80 columns; Textual issue 6357). In a row of their own nothing lies under it.
+    The wheel scrolls the row sideways, as it scrolled Textual's footer.
+    """
+
+    DEFAULT_CSS = """
+    FooterKeyRow {
+        layout: horizontal;
+        width: 1fr;
+        height: 1;
+        scrollbar-size: 0 0;
+    }
+    """
+
+    def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if self.allow_horizontal_scroll and self._scroll_right_for_pointer(animate=True):
+            event.stop()
+            event.prevent_default()
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if self.allow_horizontal_scroll and self._scroll_left_for_pointer(animate=True):
+            event.stop()
+            event.prevent_default()
 
 
 class Footer(TextualFooter):
@@ -38,6 +70,7 @@ class Footer(TextualFooter):
 
     def compose(self) -> ComposeResult:
         self._shown = self._keys_signature() if self._bindings_ready else None
+        keys, palette = [], []
         for widget in super().compose():
             if isinstance(widget, FooterKey):
                 # the value it ends up with: the footer's when bound to it (the palette key is not)
@@ -45,7 +78,10 @@ class Footer(TextualFooter):
                 compact = self.compact if bound else FooterKey.compact._default
                 widget.set_reactive(FooterKey.compact, compact)
                 widget.set_class(compact, "-compact", update=False)
-            yield widget
+            (palette if widget.has_class("-command-palette") else keys).append(widget)
+        if keys:
+            yield FooterKeyRow(*keys)
+        yield from palette
 
     def _keys_signature(self) -> object:
         """Everything :meth:`compose` reads to build the keys (compared, never hashed)."""
