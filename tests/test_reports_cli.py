@@ -237,3 +237,21 @@ def test_csv_writer_takes_any_iterable_rows():
     got = io.StringIO()
     assert write_csv(rows, ["x", "y"], got) == 3
     assert got.getvalue() == '\ufeffx,y\r\na,b\r\nc,d\r\n"e,",\r\n'
+
+
+def test_table_cells_of_missing_and_empty_values_are_blank_and_columns_align():
+    from crm_tui.reports import Column
+    from crm_tui.reports.output import table_lines
+
+    columns = (Column("name"), Column("amount", "money"), Column("day", "date"))
+    rows = [
+        {"name": "上海云杉", "amount": 123450, "day": None},
+        {"name": "Acme", "amount": None},  # no "day" at all
+    ]
+    lines = table_lines(columns, rows)
+    assert lines == [
+        "name        amount  day",
+        "--------  --------  ---",
+        "上海云杉  1,234.50",
+        "Acme",
+    ]
