@@ -20,6 +20,7 @@ from crm_tui.store import opportunities as ops
 from crm_tui.store.customers import create_customer
 from crm_tui.store.database import Database
 from crm_tui.store.models import Customer, Opportunity, SalesOrder
+from crm_tui.widgets.kanban import CARD_HEIGHT
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, 0)
 TODAY = NOW.date()
@@ -438,6 +439,25 @@ async def test_a_long_column_draws_a_scroll_bar_that_follows_and_takes_the_mouse
         await pilot.pause()
         assert cards.scroll_offset.y < cards.max_scroll_y
         assert thumb_lines(cards)[0] < bottom[0]
+
+        # the bar can be dragged: pressed at its top, moved to its middle, then past its end
+        await pilot.mouse_down(cards, offset=(width - 1, 0))
+        assert cards.scroll_offset.y == 0
+        await pilot.hover(cards, offset=(width - 1, height // 2))
+        middle = cards.scroll_offset.y
+        assert 0 < middle < cards.max_scroll_y
+        await pilot.hover(cards, offset=(2, height - 1))  # off the bar, still dragging
+        assert cards.scroll_offset.y == cards.max_scroll_y
+        await pilot.mouse_up(cards, offset=(2, height - 1))
+        await pilot.hover(cards, offset=(width - 1, 0))  # released: moving no longer scrolls
+        assert cards.scroll_offset.y == cards.max_scroll_y
+        assert cards.cursor == 0
+
+        # and a click on a card still selects it
+        clicked = (int(cards.scroll_offset.y) + 1) // CARD_HEIGHT
+        await pilot.click(cards, offset=(2, 1))
+        await pilot.pause()
+        assert cards.cursor == clicked > 0
 
 
 async def test_empty_pipeline_says_how_to_start(tmp_path):

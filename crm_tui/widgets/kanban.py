@@ -98,6 +98,8 @@ class CardList(ScrollView, can_focus=False):
         self._bar: tuple[int, int] | None = None  # thumb lines [start, end), if scrollable
         self._bar_cells: dict[str, Segment] = {}
         self._blanks: dict[str, Strip] = {}
+        self._dragging = False  # the pointer moves the scroll bar's thumb
+        self._pressed_bar = False  # the click that ends a press on the bar selects nothing
 
     # --- data --------------------------------------------------------------
 
@@ -160,15 +162,40 @@ class CardList(ScrollView, can_focus=False):
             self.active = active
             self.refresh()
 
+    # --- mouse -------------------------------------------------------------
+
+    def _on_bar(self, event) -> bool:
+        return event.x == self.size.width - 1
+
+    def _scroll_by_bar(self, y: int) -> None:
+        """Show the part of the column that line ``y`` of the scroll bar stands for."""
+        height = self.size.height
+        scrollable = max(0, self.virtual_size.height - height)
+        if scrollable and height > 1:
+            target = round(scrollable * max(0, min(y, height - 1)) / (height - 1))
+            if target < scrollable:  # a whole card at the top, as the cursor keys leave it
+                target = target // CARD_HEIGHT * CARD_HEIGHT
+            self.scroll_to(y=target, animate=False)
+
+    def on_mouse_down(self, event) -> None:
+        self._pressed_bar = self._on_bar(event)
+        if self._pressed_bar:  # jump there, and follow the pointer until it is released
+            self._dragging = True
+            self.capture_mouse()
+            self._scroll_by_bar(event.y)
+
+    def on_mouse_move(self, event) -> None:
+        if self._dragging:
+            self._scroll_by_bar(event.y)
+
+    def on_mouse_up(self, event) -> None:
+        if self._dragging:
+            self._dragging = False
+            self.release_mouse()
+
     def on_click(self, event) -> None:
-        if event.x == self.size.width - 1:  # the scroll bar: show that part of the column
-            height = self.size.height
-            scrollable = max(0, self.virtual_size.height - height)
-            if scrollable and height > 1:
-                y = round(scrollable * min(event.y, height - 1) / (height - 1))
-                if y < scrollable:  # a whole card at the top, as the cursor keys leave it
-                    y = y // CARD_HEIGHT * CARD_HEIGHT
-                self.scroll_to(y=y, animate=False)
+        if self._pressed_bar:  # the end of a press on the bar, wherever the pointer is now
+            self._pressed_bar = False
             return
         index = (int(self.scroll_offset.y) + event.y) // CARD_HEIGHT
         if 0 <= index < self.count:
