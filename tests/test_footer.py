@@ -1,12 +1,15 @@
-"""The key bar at 80 columns, in Chinese: more keys than fit, and the palette key intact."""
+"""The key bar at 80 columns, in Chinese: more keys than fit, the palette key intact,
+keys that act when pressed with the mouse, and the wheel shifting them sideways."""
 
 from __future__ import annotations
 
 import pytest
+from rich.cells import cell_len
 from textual import events
 
 from crm_tui.app import make_app
-from crm_tui.widgets.footer import FooterKeyRow
+from crm_tui.screens.dialogs.customer_form import CustomerForm
+from crm_tui.widgets.footer import Footer
 
 
 def bottom_line(app) -> str:
@@ -14,23 +17,44 @@ def bottom_line(app) -> str:
     return app.screen._compositor.render_strips()[-1].text
 
 
-@pytest.mark.parametrize("mode", ["1", "2"])
-async def test_the_palette_key_stays_whole_when_keys_run_under_it(db, mode):
+@pytest.mark.parametrize("mode", ["1", "2", "4"])
+async def test_the_palette_key_stays_whole_when_the_keys_do_not_fit(db, mode):
     app = make_app(db.path, lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(mode)
         await pilot.pause()
-        row = app.screen.query_one(FooterKeyRow)
-        assert row.max_scroll_x > 0  # the keys do not fit: some run on out of sight
-        assert bottom_line(app).rstrip().endswith("▏^p 命令面板")
+        line = bottom_line(app)
+        assert cell_len(line) == 80
+        assert line.rstrip().endswith("▏^p 命令面板")
 
 
-async def test_the_wheel_scrolls_the_keys_sideways(db):
+async def test_a_key_pressed_with_the_mouse_acts(db):
     app = make_app(db.path, lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        row = app.screen.query_one(FooterKeyRow)
-        await pilot._post_mouse_events([events.MouseScrollDown], row, offset=(5, 0))
-        await pilot.wait_for_scheduled_animations()
-        assert row.scroll_x > 0
-        assert bottom_line(app).rstrip().endswith("▏^p 命令面板")
+        line = bottom_line(app)
+        x = cell_len(line[: line.index(" n 新建")]) + 1
+        await pilot.mouse_down(Footer, offset=(x, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, CustomerForm)
+
+
+async def test_the_wheel_shifts_the_keys_and_the_palette_key_stays(db):
+    app = make_app(db.path, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        before = bottom_line(app)
+        assert before.startswith(" / 搜索") and "i 导入" not in before  # cut before the palette
+        await pilot._post_mouse_events([events.MouseScrollDown], Footer, offset=(5, 0))
+        await pilot.pause()
+        after = bottom_line(app)
+        assert not after.startswith(" / 搜索")  # shifted left by the wheel
+        for _ in range(40):  # far past the end: the last key shows whole, no further
+            await pilot._post_mouse_events([events.MouseScrollDown], Footer, offset=(5, 0))
+        await pilot.pause()
+        end = bottom_line(app)
+        assert end.rstrip().endswith("▏^p 命令面板")
+        assert end.split("▏")[0].rstrip().endswith("q 退出")  # the last key, whole
+        await pilot._post_mouse_events([events.MouseScrollUp], Footer, offset=(5, 0), times=40)
+        await pilot.pause()
+        assert bottom_line(app) == before

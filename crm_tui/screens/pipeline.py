@@ -90,7 +90,7 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
                 )
         yield Static("", id="pipeline-empty", classes="empty-state")
         yield Label("", id="pipeline-status", classes="status-line")
-        yield Footer(ready=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         # The board is read in reload_on_resume, which also runs on the first visit.

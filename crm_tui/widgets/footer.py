@@ -1,111 +1,208 @@
-"""Textual's footer, rebuilt only when the keys it shows change, and only on the screen shown."""
+"""The key bar at the bottom of every screen: one widget drawing one line.
+
+Textual's footer is a container holding a widget per key (fifteen on the pipeline):
+each screen's first visit composed, styled, laid out and composited them all, about
+a fifth of the first visit of the board. This bar draws the same keys, in the same
+colours, as text. It reads the screen's active bindings when it paints, and
+repaints when they change (focus moves, a binding is enabled or disabled). It never
+lays anything out again.
+
+What Textual's footer does that is kept: a key pressed with the mouse acts as if
+typed (a disabled one rings the bell); the command palette's key stays at the right
+while the other keys are cut before it; the wheel shifts the keys sideways when they
+do not fit. Keys sharing an action show once, as in Textual.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual import events
-from textual.app import ComposeResult
-from textual.containers import ScrollableContainer
-from textual.screen import Screen
-from textual.widgets import Footer as TextualFooter
-from textual.widgets._footer import FooterKey
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+#: Cells the wheel shifts the keys by.
+WHEEL_STEP = 4
 
 
-class FooterKeyRow(ScrollableContainer, can_focus=False):
-    """The footer's keys, left of the command palette's key and clipped there.
+@dataclass(frozen=True)
+class _Key:
+    key: str  # what pressing it simulates
+    display: str  # how the key is shown ("^p", "⏎")
+    description: str
+    enabled: bool
 
-    In Textual's footer the keys that do not fit run on under the palette key docked
-    over them, and the compositor then cuts that key's line at their edges: a wide
-    character on a cut turns into spaces ("^p 命令面板" showed as "^p   令面板" at
-    80 columns; Textual issue 6357). In a row of their own nothing lies under it.
-    The wheel scrolls the row sideways, as it scrolled Textual's footer.
-    """
 
-    DEFAULT_CSS = """
-    FooterKeyRow {
-        layout: horizontal;
-        width: 1fr;
-        height: 1;
-        scrollbar-size: 0 0;
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    key: _Key
+
+
+class Footer(Widget, can_focus=False):
+    """The keys of the screen it is on, and the command palette's key at the right."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {
+        "footer--key",
+        "footer--description",
+        "footer--separator",
+        "footer--hover",
+        "footer--disabled",
     }
+    DEFAULT_CSS = """
+    Footer {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    Footer > .footer--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    Footer > .footer--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    Footer > .footer--separator { color: $foreground 20%; }
+    Footer > .footer--hover { background: $block-hover-background; }
+    Footer > .footer--disabled { text-style: dim; }
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._offset = 0  # cells of the keys shifted out on the left (the wheel)
+        self._hover: _Key | None = None
+        self._spans: list[_Span] = []  # where each key was drawn, for the mouse
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen) -> None:
+        self.refresh()
+
+    # --- the keys ------------------------------------------------------------------
+
+    def keys(self) -> tuple[list[_Key], _Key | None]:
+        """The keys to show, left to right, and the command palette's key (or None)."""
+        app = self.app
+        shown: list[_Key] = []
+        actions: set[str] = set()
+        palette: _Key | None = None
+        for key, (_node, binding, enabled, _tooltip) in self.screen.active_bindings.items():
+            if app.ENABLE_COMMAND_PALETTE and key == app.COMMAND_PALETTE_BINDING:
+                palette = _Key(
+                    binding.key, app.get_key_display(binding), binding.description, enabled
+                )
+            elif binding.show and binding.action not in actions:
+                actions.add(binding.action)
+                shown.append(
+                    _Key(binding.key, app.get_key_display(binding), binding.description, enabled)
+                )
+        return shown, palette
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return 1
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y or width <= 0:
+            return Strip.blank(width, base)
+        shown, palette = self.keys()
+        right: list[Segment] = []
+        spans: list[_Span] = []
+        if palette is not None:
+            # as Textual draws the palette key: a thin rule, key, description, one space
+            right = [
+                Segment("▏", base + self.get_component_rich_style("footer--separator")),
+                *self._key_segments(palette, base, compact=True),
+            ]
+        right_width = sum(cell_len(s.text) for s in right)
+        room = max(0, width - right_width)
+        left: list[Segment] = []
+        starts: list[tuple[int, int, _Key]] = []
+        x = 0
+        for key in shown:
+            segments = self._key_segments(key, base, compact=False)
+            size = sum(cell_len(s.text) for s in segments)
+            starts.append((x, x + size, key))
+            left += segments
+            x += size
+        # the wheel may have shifted the keys further than there is to see now
+        offset = self._offset = max(0, min(self._offset, x - room))
+        spans = [
+            _Span(start - offset, end - offset, key)
+            for start, end, key in starts
+            if end > offset and start - offset < room
+        ]
+        if palette is not None:
+            spans.append(_Span(room, width, palette))
+        self._spans = spans
+        strip = Strip(left).crop(offset, offset + room).extend_cell_length(room, base)
+        return Strip([*strip, *right], width).crop_extend(0, width, base)
+
+    def _key_segments(self, key: _Key, base: Style, *, compact: bool) -> list[Segment]:
+        key_style = base + self.get_component_rich_style("footer--key")
+        text_style = base + self.get_component_rich_style("footer--description")
+        if not key.enabled:
+            dim = self.get_component_rich_style("footer--disabled")
+            key_style, text_style = key_style + dim, text_style + dim
+        if key == self._hover:
+            hover = self.get_component_rich_style("footer--hover")
+            key_style, text_style = key_style + hover, text_style + hover
+        if compact:  # the palette's key: "^p 命令面板 "
+            return [Segment(key.display, key_style), Segment(f" {key.description} ", text_style)]
+        if not key.description:
+            return [Segment(f" {key.display} ", key_style)]
+        return [Segment(f" {key.display} ", key_style), Segment(f"{key.description} ", text_style)]
+
+    # --- mouse -----------------------------------------------------------------------
+
+    def _key_at(self, x: int) -> _Key | None:
+        return next((s.key for s in self._spans if s.start <= x < s.end), None)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self._key_at(event.x)
+        if key is None:
+            return
+        if key.enabled:
+            self.app.simulate_key(key.key)
+        else:
+            self.app.bell()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        hover = self._key_at(event.x)
+        if hover != self._hover:
+            self._hover = hover
+            self.refresh()
+
+    def on_leave(self, _event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.refresh()
 
     def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        if self.allow_horizontal_scroll and self._scroll_right_for_pointer(animate=True):
-            event.stop()
-            event.prevent_default()
+        self._shift(WHEEL_STEP, event)
 
     def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        if self.allow_horizontal_scroll and self._scroll_left_for_pointer(animate=True):
-            event.stop()
-            event.prevent_default()
+        self._shift(-WHEEL_STEP, event)
 
-
-class Footer(TextualFooter):
-    """The key bar at the bottom of every screen.
-
-    Textual's footer rebuilds all its keys after every focus or binding change, and
-    each rebuild mounts and restyles a dozen widgets. Here:
-
-    * the changes of one refresh cycle share one rebuild;
-    * a rebuild that would show the same keys is skipped (a screen's first visit and
-      every return to it announce binding changes that change nothing);
-    * a screen being left does not rebuild its footer (its keys are checked again
-      when it comes back: resuming a screen announces a binding change);
-    * each key starts in the footer's compact state instead of being restyled twice
-      on mount (Textual's key starts compact, then takes the footer's setting).
-
-    ``ready=True`` shows the keys from the first frame, for screens whose keys do not
-    depend on what gets focused (nothing is focused when the screen opens): one
-    build with the screen instead of an empty bar then a rebuild and a second layout.
-    """
-
-    _recompose_scheduled = False
-    #: What the keys on display were built from (None: not built yet).
-    _shown: object = None
-
-    def __init__(self, *, ready: bool = False) -> None:
-        super().__init__()
-        if ready:
-            self.set_reactive(TextualFooter._bindings_ready, True)
-
-    def compose(self) -> ComposeResult:
-        self._shown = self._keys_signature() if self._bindings_ready else None
-        keys, palette = [], []
-        for widget in super().compose():
-            if isinstance(widget, FooterKey):
-                # the value it ends up with: the footer's when bound to it (the palette key is not)
-                bound = "compact" in (widget._reactive_connect or {})
-                compact = self.compact if bound else FooterKey.compact._default
-                widget.set_reactive(FooterKey.compact, compact)
-                widget.set_class(compact, "-compact", update=False)
-            (palette if widget.has_class("-command-palette") else keys).append(widget)
-        if keys:
-            yield FooterKeyRow(*keys)
-        yield from palette
-
-    def _keys_signature(self) -> object:
-        """Everything :meth:`compose` reads to build the keys (compared, never hashed)."""
-        app = self.app
-        palette = app.COMMAND_PALETTE_BINDING
-        shown = tuple(
-            (binding, enabled, tooltip, app.get_key_display(binding))
-            for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
-            if binding.show or key == palette
-        )
-        return (shown, self.compact, self.show_command_palette, app.ENABLE_COMMAND_PALETTE)
-
-    def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True
-        if not screen.app.app_focus:
-            return
-        if self.is_attached and screen is self.screen and not self._recompose_scheduled:
-            self._recompose_scheduled = True
-            self.call_after_refresh(self._recompose_now)
-
-    async def _recompose_now(self) -> None:
-        self._recompose_scheduled = False
-        if not self.is_attached or not self.screen.is_current:
-            return
-        if self._keys_signature() == self._shown:
-            return
-        await self.recompose()
+    def _shift(self, cells: int, event: events.MouseEvent) -> None:
+        offset = max(0, self._offset + cells)
+        if offset != self._offset:
+            self._offset = offset
+            self.refresh()  # the repaint keeps it within what can be shifted
+        event.stop()
