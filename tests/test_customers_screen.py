@@ -11,6 +11,7 @@ from textual.widgets import Input, Label
 from crm_tui.app import make_app
 from crm_tui.store import customers as cs
 from crm_tui.store.models import Customer
+from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.virtual_table import VirtualTable
 
 FROZEN = dt.datetime(2026, 11, 23, 9, 30)
@@ -258,8 +259,7 @@ async def test_chinese_interface(filled):
     app = app_on(filled, lang="zh")
     async with app.run_test() as pilot:
         await pilot.pause()
-        header = app.screen.query_one("#tab-customers", Label)
-        assert "客户" in str(header.render())
+        assert " 1 客户 " in app.screen.query_one(AppHeader).text
 
 
 async def test_edit_a_customer_and_a_contact(filled):
@@ -374,7 +374,7 @@ async def test_the_app_backs_up_on_start_and_shows_it(filled):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(list_backups(backup_dir(filled.path))) == 1
-        assert "backed up" in str(app.screen.query_one("#backup-label", Label).render())
+        assert " backed up just now " in app.screen.query_one(AppHeader).text
 
 
 async def test_palette_jumps_to_an_opportunity(filled):

@@ -18,6 +18,7 @@ from crm_tui.store.due import due_badge_count, due_counts
 from crm_tui.store.interactions import log_interaction
 from crm_tui.store.models import Interaction, Opportunity, Task
 from crm_tui.store.tasks import create_task
+from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.virtual_table import VirtualTable
 
 FROZEN = dt.datetime(2026, 11, 23, 9, 30)  # a Monday
@@ -146,8 +147,7 @@ async def test_done_on_overdue_task_drops_badge(loop_db):
         assert group_of_title(screen, "Send contract draft") is None
         assert screen.source.counts["overdue"] == 2
         assert app.due_count == 3
-        badge = screen.query_one("#due-badge", Label)
-        assert "3" in str(badge.render())
+        assert screen.query_one(AppHeader).text.endswith(" 3 due ")
         with loop_db.reading() as conn:
             assert due_badge_count(conn, TODAY) == 3
 

@@ -1,12 +1,17 @@
-"""The bar at the top of every screen: screen tabs, the due badge, the last backup."""
+"""The bar at the top of every screen: screen tabs, the last backup, the due badge.
+
+One widget drawing one line, like the key bar (``widgets/footer.py``): as a row of
+nine labels it was nine more widgets for every screen's first visit to compose,
+style, lay out and composite. A new due count or backup time is a repaint.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Label
+from rich.segment import Segment
+from textual.strip import Strip
+from textual.widget import Widget
 
 from crm_tui.i18n import _
 
@@ -19,56 +24,95 @@ SCREENS = (
 )
 
 
-class AppHeader(Horizontal):
-    """Which screen is shown, how many follow-ups are due (overdue + today)."""
+def backup_text(when: dt.datetime | None) -> str:
+    """How long ago the last backup was made, as the header says it."""
+    if when is None:
+        return _("no backup yet")
+    # A backup's age is wall-clock time (the file's), not the app's data clock.
+    age = dt.datetime.now() - when
+    if age.total_seconds() < 3600:
+        return _("backed up just now")
+    if age.days < 1:
+        return _("backed up {n} h ago").format(n=int(age.total_seconds() // 3600))
+    return _("backed up {n} d ago").format(n=age.days)
 
+
+_Part = tuple[str, tuple[str, ...]]
+
+
+class AppHeader(Widget):
+    """Which screen is shown, when the file was last backed up, how many follow-ups are
+    due (overdue + today)."""
+
+    COMPONENT_CLASSES = {
+        "app-header--name",
+        "app-header--tab",
+        "app-header--current",
+        "app-header--backup",
+        "app-header--due",
+        "app-header--has-due",
+    }
     DEFAULT_CSS = """
     AppHeader { height: 1; background: $panel; }
-    AppHeader .app-name { text-style: bold; color: $accent; padding: 0 1; }
-    AppHeader .tab { padding: 0 1; color: $text-muted; }
-    AppHeader .tab.current { color: $text; background: $primary 40%; text-style: bold; }
-    AppHeader .spacer { width: 1fr; }
-    AppHeader #due-badge { padding: 0 1; color: $text; }
-    AppHeader #backup-label { padding: 0 1; color: $text-muted; }
-    AppHeader #due-badge.has-due { background: $error 60%; text-style: bold; }
+    AppHeader > .app-header--name { text-style: bold; color: $accent; }
+    AppHeader > .app-header--tab { color: $text-muted; }
+    AppHeader > .app-header--current { color: $text; background: $primary 40%; text-style: bold; }
+    AppHeader > .app-header--backup { color: $text-muted; }
+    AppHeader > .app-header--due { color: $text; }
+    AppHeader > .app-header--has-due { color: $text; background: $error 60%; text-style: bold; }
     """
 
     def __init__(self, current: str) -> None:
         super().__init__()
         self.current = current
-
-    def compose(self) -> ComposeResult:
-        yield Label("crm", classes="app-name")
-        for mode, key, title in SCREENS:
-            classes = "tab current" if mode == self.current else "tab"
-            yield Label(f"{key} {_(title)}", classes=classes, id=f"tab-{mode}")
-        yield Label("", classes="spacer")
-        yield Label("", id="backup-label")
-        yield Label("", id="due-badge")
+        self.backup = ""
+        self.due = ""
+        self._has_due = False
 
     def on_mount(self) -> None:
         self.watch(self.app, "due_count", self._show_due, init=True)
         self.watch(self.app, "last_backup", self._show_backup, init=True)
 
-    def _show_backup(self, when) -> None:
-        label = self.query_one("#backup-label", Label)
-        if when is None:
-            label.update(_("no backup yet"))
-            return
-        # A backup's age is wall-clock time (the file's), not the app's data clock.
-        age = dt.datetime.now() - when
-        if age.total_seconds() < 3600:
-            text = _("backed up just now")
-        elif age.days < 1:
-            text = _("backed up {n} h ago").format(n=int(age.total_seconds() // 3600))
-        else:
-            text = _("backed up {n} d ago").format(n=age.days)
-        label.update(text)
+    def _show_backup(self, when: dt.datetime | None) -> None:
+        self.backup = backup_text(when)
+        self.refresh()
 
     def _show_due(self, count: int) -> None:
-        badge = self.query_one("#due-badge", Label)
-        if count < 0:
-            badge.update("")
-            return
-        badge.update(_("{n} due").format(n=count))
-        badge.set_class(count > 0, "has-due")
+        self.due = _("{n} due").format(n=count) if count >= 0 else ""
+        self._has_due = count > 0
+        self.refresh()
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def parts(self) -> tuple[list[_Part], list[_Part]]:
+        """(text, component classes) of the left side (name, tabs) and of the right side."""
+        left = [("crm", ("app-header--name",))]
+        for mode, key, title in SCREENS:
+            tab = "app-header--current" if mode == self.current else "app-header--tab"
+            left.append((f"{key} {_(title)}", (tab,)))
+        due = ("app-header--due", "app-header--has-due") if self._has_due else ("app-header--due",)
+        return left, [(self.backup, ("app-header--backup",)), (self.due, due)]
+
+    @property
+    def text(self) -> str:
+        """The line as plain text (one space either side of each part, no filler)."""
+        left, right = self.parts()
+        return "".join(f" {text} " for text, _name in (*left, *right))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y or width <= 0:
+            return Strip.blank(width, base)
+        left, right = self.parts()
+
+        def segments(parts: list[_Part]) -> list[Segment]:
+            return [
+                Segment(f" {text} ", base + self.get_component_rich_style(*names))
+                for text, names in parts
+            ]
+
+        left_strip, right_strip = Strip(segments(left)), Strip(segments(right))
+        gap = max(0, width - left_strip.cell_length - right_strip.cell_length)
+        line = [*left_strip, Segment(" " * gap, base), *right_strip]
+        return Strip(line).crop_extend(0, width, base)
