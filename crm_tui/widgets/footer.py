@@ -21,7 +21,6 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -113,9 +112,6 @@ class Footer(Widget, can_focus=False):
 
     # --- drawing ---------------------------------------------------------------------
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return 1
-
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
@@ -123,7 +119,6 @@ class Footer(Widget, can_focus=False):
             return Strip.blank(width, base)
         shown, palette = self.keys()
         right: list[Segment] = []
-        spans: list[_Span] = []
         if palette is not None:
             # as Textual draws the palette key: a thin rule, key, description, one space
             right = [
