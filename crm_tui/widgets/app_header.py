@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.strip import Strip
-from textual.widget import Widget
 
 from crm_tui.i18n import _
+from crm_tui.widgets.one_line import OneLineBar
 
 SCREENS = (
     ("customers", "1", "Customers"),
@@ -40,7 +41,7 @@ def backup_text(when: dt.datetime | None) -> str:
 _Part = tuple[str, tuple[str, ...]]
 
 
-class AppHeader(Widget):
+class AppHeader(OneLineBar):
     """Which screen is shown, when the file was last backed up, how many follow-ups are
     due (overdue + today)."""
 
@@ -99,11 +100,7 @@ class AppHeader(Widget):
         left, right = self.parts()
         return "".join(f" {text} " for text, _name in (*left, *right))
 
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        base = self.rich_style
-        if y or width <= 0:
-            return Strip.blank(width, base)
+    def render_bar(self, width: int, base: Style) -> Strip:
         left, right = self.parts()
 
         def segments(parts: list[_Part]) -> list[Segment]:

@@ -22,7 +22,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.strip import Strip
-from textual.widget import Widget
+
+from crm_tui.widgets.one_line import OneLineBar
 
 #: Cells the wheel shifts the keys by.
 WHEEL_STEP = 4
@@ -43,7 +44,7 @@ class _Span:
     key: _Key
 
 
-class Footer(Widget, can_focus=False):
+class Footer(OneLineBar, can_focus=False):
     """The keys of the screen it is on, and the command palette's key at the right."""
 
     ALLOW_SELECT = False
@@ -112,11 +113,7 @@ class Footer(Widget, can_focus=False):
 
     # --- drawing ---------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        base = self.rich_style
-        if y or width <= 0:
-            return Strip.blank(width, base)
+    def render_bar(self, width: int, base: Style) -> Strip:
         shown, palette = self.keys()
         right: list[Segment] = []
         if palette is not None:
