@@ -58,3 +58,21 @@ async def test_the_wheel_shifts_the_keys_and_the_palette_key_stays(db):
         await pilot._post_mouse_events([events.MouseScrollUp], Footer, offset=(5, 0), times=40)
         await pilot.pause()
         assert bottom_line(app) == before
+
+
+async def test_the_key_under_the_pointer_is_highlighted(db):
+    app = make_app(db.path, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        hover = footer.get_component_rich_style("footer--hover").bgcolor
+
+        def highlighted() -> str:
+            return "".join(s.text for s in footer.render_line(0) if s.style.bgcolor == hover)
+
+        assert highlighted() == ""
+        line = bottom_line(app)
+        await pilot.hover(Footer, offset=(cell_len(line[: line.index(" n 新建")]) + 1, 0))
+        assert highlighted() == " n 新建 "
+        await pilot.hover(None, offset=(40, 10))  # away from the bar
+        assert highlighted() == ""
