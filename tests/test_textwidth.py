@@ -36,3 +36,15 @@ def test_fast_path_agrees_with_the_unicode_tables() -> None:
         for code in range(first, last + 1):
             ch = chr(code)
             assert cell_width(f"a{ch}b") == 2 + by_table(ch), hex(code)
+
+
+def test_aligned_lines_pad_to_the_widest_cell_in_terminal_columns():
+    from crm_tui.textwidth import aligned_lines
+
+    columns = [["name", "上海云杉", "Acme"], ["total", "1,234.50", "5.00"], ["note", "", "x"]]
+    widths = [[cell_width(c) for c in col] for col in columns]
+    assert aligned_lines(columns, widths, [False, True, False]) == [
+        "name         total  note",
+        "上海云杉  1,234.50",
+        "Acme          5.00  x",
+    ]

@@ -43,7 +43,7 @@ def _table(rows: list[tuple[str, int, str, str, str]], today: dt.date) -> None:
     """
     from crm_tui.i18n import _, label
     from crm_tui.store import enums
-    from crm_tui.textwidth import cell_width
+    from crm_tui.textwidth import aligned_lines, cell_width
 
     if not rows:
         print(_("Nothing due."))
@@ -77,15 +77,10 @@ def _table(rows: list[tuple[str, int, str, str, str]], today: dt.date) -> None:
         [known[text] for text in columns[3]],
         [cell_width(text) for text in columns[4]],
     ]
-    padded = []
-    for header, cells, sizes in zip(headers, columns, measured, strict=True):
-        head = cell_width(header)
-        width = max(head, max(sizes))
-        padded.append(
-            [header + " " * (width - head)]
-            + [c + " " * (width - n) for c, n in zip(cells, sizes, strict=True)]
-        )
-    out = ["  ".join(parts).rstrip() for parts in zip(*padded, strict=True)]
+    out = aligned_lines(
+        [[h, *cells] for h, cells in zip(headers, columns, strict=True)],
+        [[cell_width(h), *sizes] for h, sizes in zip(headers, measured, strict=True)],
+    )
     out.append(
         _("{n} open tasks ({overdue} overdue) as of {today}").format(
             n=len(rows),

@@ -27,7 +27,7 @@ from crm_tui.csvio import write_csv as write_csv_rows
 from crm_tui.i18n import _, label
 from crm_tui.reports import Column, Report
 from crm_tui.store.validation import display_amount, format_amount
-from crm_tui.textwidth import cell_width
+from crm_tui.textwidth import aligned_lines, cell_width
 
 FORMATS = ("table", "csv", "json")
 _NUMERIC = ("int", "money", "ratio", "days")
@@ -208,22 +208,14 @@ def _widths(texts: list[str]) -> list[int]:
 def table_lines(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> list[str]:
     """An aligned table: header, rule, rows (numbers right-aligned)."""
     own_kinds = any("_kinds" in row for row in rows)
-    padded: list[list[str]] = []
-    widths: list[int] = []
+    cells: list[list[str]] = []
+    widths: list[list[int]] = []
     for col in columns:
         texts = _column_texts(col, rows, own_kinds)
-        measured = _widths(texts)
-        width = max([cell_width(col.key), *measured])
-        widths.append(width)
-        if col.kind in _NUMERIC:
-            cells = [" " * (width - w) + t for t, w in zip(texts, measured, strict=True)]
-            header = " " * (width - cell_width(col.key)) + col.key
-        else:
-            cells = [t + " " * (width - w) for t, w in zip(texts, measured, strict=True)]
-            header = col.key + " " * (width - cell_width(col.key))
-        padded.append([header, *cells])
-    lines = ["  ".join(parts).rstrip() for parts in zip(*padded, strict=True)]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+        cells.append([col.key, *texts])
+        widths.append([cell_width(col.key), *_widths(texts)])
+    lines = aligned_lines(cells, widths, [c.kind in _NUMERIC for c in columns])
+    lines.insert(1, "  ".join("-" * max(sizes) for sizes in widths))
     return lines
 
 

@@ -98,7 +98,6 @@ class CardList(ScrollView, can_focus=False):
         self._bar: tuple[int, int] | None = None  # thumb lines [start, end), if scrollable
         self._bar_cells: dict[str, Segment] = {}
         self._blanks: dict[str, Strip] = {}
-        self._dragging = False  # the pointer moves the scroll bar's thumb
         self._pressed_bar = False  # the click that ends a press on the bar selects nothing
 
     # --- data --------------------------------------------------------------
@@ -180,17 +179,15 @@ class CardList(ScrollView, can_focus=False):
     def on_mouse_down(self, event) -> None:
         self._pressed_bar = self._on_bar(event)
         if self._pressed_bar:  # jump there, and follow the pointer until it is released
-            self._dragging = True
             self.capture_mouse()
             self._scroll_by_bar(event.y)
 
     def on_mouse_move(self, event) -> None:
-        if self._dragging:
+        if self.app.mouse_captured is self:  # a press on the bar, being dragged
             self._scroll_by_bar(event.y)
 
     def on_mouse_up(self, event) -> None:
-        if self._dragging:
-            self._dragging = False
+        if self.app.mouse_captured is self:
             self.release_mouse()
 
     def on_click(self, event) -> None:
@@ -223,13 +220,12 @@ class CardList(ScrollView, can_focus=False):
         start = round(int(self.scroll_offset.y) * (height - size) / (total - height))
         return start, start + size
 
-    def _bar_cell(self, y: int) -> tuple[str, Segment]:
+    def _bar_cell(self, y: int, plain: Style) -> tuple[str, Segment]:
         """The last cell of line ``y``: thumb, track or blank (nothing to scroll)."""
         bar = self._bar
         kind = "" if bar is None else "thumb" if bar[0] <= y < bar[1] else "track"
         cell = self._bar_cells.get(kind)
         if cell is None:
-            plain = self._plain or self.rich_style
             style = self._style(plain, f"cardlist--{kind}", partial=False) if kind else plain
             cell = self._bar_cells[kind] = Segment(" ", style)
         return kind, cell
@@ -242,7 +238,7 @@ class CardList(ScrollView, can_focus=False):
         plain = self._plain
         if plain is None:
             plain = self._plain = self.rich_style
-        kind, bar = self._bar_cell(y)
+        kind, bar = self._bar_cell(y, plain)
         if card is None:
             blank = self._blanks.get(kind)
             if blank is None:
