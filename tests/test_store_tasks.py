@@ -184,3 +184,17 @@ def test_review_priority(session):
     ]
     assert queue[-1]["customer_id"] == neglected.id
     assert queue[2]["weighted_cents"] == 250_000_00
+
+
+def test_review_keeps_every_due_task_however_many(session):
+    """A queue cut at some length would drop today's tasks first (they sort last)."""
+    conn = raw(session)
+    conn.executemany(
+        "INSERT INTO task (title, type, due, status, created_at, updated_at, version)"
+        " VALUES (?, 'call', ?, 'planned', '2026-11-01', '2026-11-01', 1)",
+        [(f"overdue {i}", day(-1 - i % 30).isoformat()) for i in range(400)],
+    )
+    create_task(session, {"title": "due today", "due": TODAY})
+    queue = review_queue(conn, TODAY, 30)
+    assert len(queue) == 401
+    assert queue[-1]["title"] == "due today"

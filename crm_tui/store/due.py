@@ -251,25 +251,18 @@ def neglected_accounts(
     return items
 
 
-def review_queue(
-    conn, today: dt.date, neglected_days: int = 30, *, limit: int = 300
-) -> list[dict[str, Any]]:
+def review_queue(conn, today: dt.date, neglected_days: int = 30) -> list[dict[str, Any]]:
     """The daily review: overdue and today's tasks by priority, then neglected accounts.
 
-    Each item has ``kind`` ("task" or "neglected"), ``customer_id`` and the fields
-    of :func:`due_group` or :func:`neglected_accounts`. A neglected customer who
-    already has a task in the queue is not listed twice.
+    Every task due today or earlier is in the queue (a review that silently left
+    some out would let them rot). Each item has ``kind`` ("task" or "neglected"),
+    ``customer_id`` and the fields of :func:`due_group` or :func:`neglected_accounts`.
+    A neglected customer who already has a task in the queue is not listed twice.
     """
-    # SQL applies the same order as priority_key so only the first ``limit`` rows travel.
     cur = conn.execute(
         f"""SELECT {_TASK_COLUMNS}, {_WEIGHTED.format(cid="t.customer_id")} AS weighted_cents
-            {_joins()} WHERE t.{OPEN} AND t.due <= ?
-            ORDER BY t.due,
-                     CASE c.level WHEN 'A' THEN 4 WHEN 'B' THEN 3 WHEN 'C' THEN 2
-                                  WHEN 'D' THEN 1 ELSE 0 END DESC,
-                     weighted_cents DESC, coalesce(t.due_time, '99:99'), t.id
-            LIMIT ?""",
-        (_iso(today), limit),
+            {_joins()} WHERE t.{OPEN} AND t.due <= ?""",
+        (_iso(today),),
     )
     tasks = _decorate(rows(cur), today)
     for item in tasks:
