@@ -255,3 +255,25 @@ def test_table_cells_of_missing_and_empty_values_are_blank_and_columns_align():
         "上海云杉  1,234.50",
         "Acme",
     ]
+
+
+def test_table_headers_and_figures_are_for_people_csv_keeps_keys(dbfile, capsys):
+    """The text table names its columns and extras in the UI language; CSV keeps CLI.md's keys."""
+    args = ["--db", dbfile, "--lang", "zh", "report", "funnel", "--as-of", "2026-11-30"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["阶段", "到达数", "金额", "转化到下一阶段"]
+    assert any(line.startswith("赢单率: ") for line in lines)
+    assert not any(line.startswith("win_rate") for line in lines)
+    args[3] = "en"
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["Stage", "Reached", "Amount", "To", "next", "stage"]
+    assert any(line.startswith("Win rate: ") for line in lines)
+    assert main([*args, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("\ufeffstage,reached,amount,conversion\r\n")
+    args = ["--db", dbfile, "--lang", "zh", "report", "weekly", "--week", "2026-W49"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["部分", "日期", "客户", "项目", "详情", "金额"]
+    assert "visit" in out  # cell values stay as they were: only the titles are localized

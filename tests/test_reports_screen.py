@@ -75,7 +75,8 @@ async def test_each_tab_shows_its_report(demo_db):
             report = expected(demo_db, name)
             table = screen.query_one(f"#table-{name}", DataTable)
             assert table.display, name
-            assert table.row_count == min(len(report.rows), report_view.ROW_LIMIT), name
+            shown = report_view.shown_rows(report)
+            assert table.row_count == min(len(shown), report_view.ROW_LIMIT), name
             assert len(table.columns) == len(report.columns), name
             assert app.focused is table
         assert "As of 2026-11-23 · week 2026-W48" in status(app)
@@ -118,7 +119,7 @@ async def test_brackets_move_the_week_and_d_types_a_date(demo_db):
         await settle(pilot)
         assert screen.as_of == AS_OF  # back in the current week: as of today
         table = screen.query_one("#table-weekly", DataTable)
-        assert table.row_count == len(expected(demo_db, "weekly").rows)
+        assert table.row_count == len(report_view.shown_rows(expected(demo_db, "weekly")))
 
         await pilot.press("d")
         field = screen.query_one("#as-of-input", Input)
@@ -134,7 +135,8 @@ async def test_brackets_move_the_week_and_d_types_a_date(demo_db):
         assert screen.as_of == dt.date(2026, 6, 30)
         assert not field.display
         assert "As of 2026-06-30 · week 2026-W27" in status(app)
-        assert table.row_count == len(expected(demo_db, "weekly", dt.date(2026, 6, 30)).rows)
+        june = expected(demo_db, "weekly", dt.date(2026, 6, 30))
+        assert table.row_count == len(report_view.shown_rows(june))
 
 
 async def test_ctrl_e_exports_the_shown_report(demo_db, tmp_path):
@@ -246,6 +248,164 @@ def test_bar_cells_scale_stack_and_show_small_values():
     stacked = bar_cells([5, 3], 10, 10)
     assert [s for s, _ch in stacked] == [0] * 5 + [1] * 3
     assert bar_cells([0, 0], 10, 10) == []
+
+
+async def test_out_of_range_dates_are_refused_inline_never_a_crash(demo_db, monkeypatch):
+    app = app_on(demo_db)
+    bells: list[int] = []
+    monkeypatch.setattr(app, "bell", lambda: bells.append(1))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        screen = app.screen
+        field = screen.query_one("#as-of-input", Input)
+        error = screen.query_one("#as-of-error", Label)
+        for typed in ("9999-12-31", "0001-01-02"):
+            await pilot.press("d", *typed, "enter")
+            await settle(pilot)
+            assert app.is_running and app.screen is screen
+            message = str(error.render())
+            assert "out of range" in message, typed
+            assert field.display and screen.as_of == AS_OF
+            # wrapped under the status line, not cut at the screen's edge
+            lines = -(-len(message) // error.content_size.width)
+            assert error.content_size.height >= lines > 1
+            assert screen.query_one("#report-bar").size.height >= lines
+            await pilot.press("escape")
+        # the first and last weeks: stepping past them rings the bell and changes nothing
+        for typed, outward, inward in (
+            ("1900-01-02", "left_square_bracket", "right_square_bracket"),
+            ("9998-12-31", "right_square_bracket", "left_square_bracket"),
+        ):
+            await pilot.press("d", *typed, "enter")
+            await settle(pilot)
+            day = dt.date.fromisoformat(typed)
+            assert screen.as_of == day
+            for name in REPORTS:  # every report builds at the edges of the range
+                await show_tab(pilot, name)
+                assert name in screen._cache, name
+            await pilot.press(outward)
+            await settle(pilot)
+            assert screen.as_of == day and bells
+            assert "out of range" in str(error.render())
+            await pilot.press(inward)
+            await settle(pilot)
+            assert screen.as_of != day
+            assert not str(error.render())  # a good step clears the message
+        assert not [n for n in app._notifications if n.severity == "error"]
+
+
+async def test_weekly_tab_speaks_chinese_and_shows_its_summary_at_80_columns(demo_db):
+    from crm_tui.widgets.charts import MetricGrid
+
+    app = app_on(demo_db, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "weekly")
+        await pilot.press("left_square_bracket")  # W47: interactions, stage changes, tasks
+        await settle(pilot)
+        screen = app.screen
+        report = screen._cache["weekly"]
+        grid = screen.query_one("#metrics-weekly", MetricGrid)
+        assert grid.display
+        text = str(grid.render())
+        assert "互动记录" in text and "加权商机金额" in text
+        for _label, value in report_view.weekly_metrics(report):
+            assert value in text
+        # every figure inside the screen, none in a column scrolled off to the right
+        assert grid.region.right <= 80 and grid.region.bottom < 24
+        assert max(len(line.rstrip()) for line in text.splitlines()) <= grid.content_size.width
+        table = screen.query_one("#table-weekly", DataTable)
+        sections = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert "汇总" not in sections  # the summary is the grid above, not table rows
+        details = {str(table.get_row_at(i)[4]) for i in range(table.row_count)}
+        raw = {"meeting", "phone", "email", "visit", "online_meeting", "wechat", "call", "demo"}
+        assert not details & raw, details & raw
+        assert {"电话", "会议"} <= details
+        changes = [d for d in details if "→" in d]
+        assert changes and all("->" not in d and "_" not in d for d in changes)
+    # the CSV keeps the English keys (CLI.md)
+    csv_text = render_csv(report)
+    assert ",phone," in csv_text and "->" in csv_text
+
+
+async def test_rfm_segment_column_fits_at_130_columns(demo_db):
+    import test_reports_data as d
+    from rich.cells import cell_len
+
+    from crm_tui.i18n import label
+    from crm_tui.store import enums
+
+    conn = demo_db.connect()  # a name as long as the tester's 3,000-customer database has
+    long = d.customer(conn, "Pacific Rim Education International Corporation Holdings")
+    d.order(conn, long, "2026-11-20", 500_000_00)
+    conn.commit()
+    conn.close()
+    app = app_on(demo_db, lang="zh")
+    async with app.run_test(size=(130, 35)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "rfm")
+        table = app.screen.query_one("#table-rfm", DataTable)
+        segments = {str(table.get_row_at(i)[-1]) for i in range(table.row_count)}
+        names = {label(enums.RFM_SEGMENT, key) for key in enums.RFM_SEGMENT.keys}
+        assert segments <= names and len(segments) > 1  # whole labels, never 重要 alone
+        column = table.columns["segment"]
+        assert column.content_width >= max(cell_len(n) for n in segments)
+        # no horizontal scrolling needed: the segment column is on screen
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        customers = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert "Pacific Rim Education Interna…" in customers  # cut, with an ellipsis
+
+
+async def test_money_columns_use_one_format_each(demo_db):
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        mixed_seen = False
+        for name in ("rfm", "abc", "distribution"):
+            await show_tab(pilot, name)
+            report = app.screen._cache[name]
+            table = app.screen.query_one(f"#table-{name}", DataTable)
+            for col in report.columns:
+                if col.kind != "money":
+                    continue
+                index = [c.key for c in report.columns].index(col.key)
+                texts = [str(table.get_row_at(i)[index]) for i in range(table.row_count)]
+                texts = [t for t in texts if t]
+                with_cents = {"." in t for t in texts}
+                assert len(with_cents) <= 1, (name, col.key)
+                values = [r[col.key] for r in report.rows[: table.row_count]]
+                mixed_seen |= any(v % 100 for v in values if v) and any(
+                    v % 100 == 0 for v in values if v
+                )
+        assert mixed_seen  # the demo data has whole and fractional amounts side by side
+        bars = app.screen.query_one("#chart-distribution", BarChart).bars
+        assert len({"." in b.text.rsplit(" · ", 1)[-1] for b in bars}) == 1
+
+
+async def test_funnel_report_and_pipeline_screen_have_different_names_in_chinese(demo_db):
+    from crm_tui.i18n import _
+
+    app = app_on(demo_db, lang="zh")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        titles = report_view.tab_titles()
+        assert titles["funnel"] == "阶段漏斗"
+        assert titles["funnel"] != _("Pipeline")
+        tabs = app.screen.query_one(TabbedContent)
+        assert "阶段漏斗" in str(tabs.get_tab("tab-funnel").label)
+
+
+def test_metric_grid_fills_the_width_column_by_column():
+    from crm_tui.widgets.charts import MetricGrid
+
+    grid = MetricGrid()
+    grid.set_items([(f"m{i}", str(i * 1000)) for i in range(9)])  # pairs 2 + 2 + 4 = 8 cells
+    # (80 + 4) // (8 + 4) = 7 columns fit; 2 rows are needed, which 5 columns fill
+    assert grid.grid_shape(80) == (5, 2)
+    assert grid.grid_shape(30) == (2, 5)
+    assert grid.grid_shape(5) == (1, 9)  # narrower than a pair: one column
+    assert grid.get_content_height(None, None, 30) == 5
+    assert MetricGrid().grid_shape(80) == (0, 0)
 
 
 # --- snapshots ----------------------------------------------------------------

@@ -36,6 +36,28 @@ KINDS = ("text", "int", "money", "ratio", "date", "days", "enum", "flag")
 
 _FOUR_PLACES = Decimal("0.0001")
 
+#: The as-of dates (and weeks) the reports accept. The weeks, months and quarters around
+#: a date must exist in the calendar (``datetime`` ends at 9999-12-31), and nothing a
+#: rep records predates 1900.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9998, 12, 31)
+
+
+def check_day(day: dt.date, shown: str | None = None) -> dt.date:
+    """``day`` if the reports can run as of it, else a ValueError that says the range
+    (naming ``shown``, what the user typed, when given)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        from crm_tui.i18n import _
+
+        raise ValueError(
+            _("{date} is out of range: reports run from {first} to {last}").format(
+                date=shown or day.isoformat(),
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            )
+        )
+    return day
+
 
 @dataclass(frozen=True)
 class Column:
@@ -228,9 +250,21 @@ def build_report(
     or ``YYYY-Www``) is the weekly report's week, by default the week of ``as_of``, which
     is also the weekly report's "today". ``targets`` are config.toml's monthly targets
     (``Settings.targets``), the forecast's fallback when the database has none.
+    Dates outside :data:`FIRST_DAY` … :data:`LAST_DAY` raise ValueError (:func:`check_day`).
     """
     if name not in REPORTS:
         raise ValueError(f"unknown report {name!r}")
+    check_day(as_of)
+    if isinstance(week, dt.date):
+        check_day(week)
+    elif isinstance(week, str):
+        from crm_tui.dates import parse_iso_week
+
+        try:
+            monday = parse_iso_week(week)[0]
+        except OverflowError:  # the week's Sunday is past the calendar's end
+            monday = dt.date.max
+        check_day(monday, week)
     if name == "weekly":
         from crm_tui.reports.weekly import weekly
 

@@ -7,10 +7,14 @@ Per week:
 - ``interactions`` and one column per channel: interactions that took place that week;
 - ``tasks_done``: tasks marked done whose completion time falls in the week;
 - ``tasks_due``: tasks (not cancelled) due in the week, up to the as-of date;
-- ``tasks_overdue``: of those, the ones not done by the end of the week (for the
-  as-of week: by the end of the as-of day); a task marked done without a completion
-  time counts as done in time;
-- ``completion_rate`` = (tasks_due − tasks_overdue) / tasks_due, empty without due tasks;
+- ``tasks_overdue``: of those, the ones not done before the week's *cutoff*: the next
+  Monday, or for the as-of week the as-of day itself. A task due on the as-of day is
+  not overdue ("today" is not overdue, as in ``crm due``, the weekly report and the
+  header badge); a task marked done without a completion time counts as done in time;
+- ``completion_rate`` = done in time / tasks whose day has come: (tasks_due −
+  tasks_overdue − pending) / (tasks_due − pending), where *pending* are the tasks due
+  on the as-of day and not done by its end (neither late nor done yet); empty when
+  nothing is left to rate;
 - ``new_customers`` / ``new_deals``: customers / opportunities created that week.
 """
 
@@ -53,13 +57,18 @@ FROM task WHERE completed_at >= :start_ts AND completed_at < :end AND +status = 
 GROUP BY w
 """
 # A due task is overdue unless it was done before its week's cutoff (next Monday, or the
-# day after the as-of date when that is earlier).
+# as-of day when that is earlier: a task due on the as-of day is never overdue). Tasks
+# due on the as-of day and not done by its end are pending: not yet rated.
 TASKS_DUE_SQL = f"""
 SELECT {_week_index("due")} AS w, count(*),
-       sum(CASE WHEN status = 'done'
-                 AND (completed_at IS NULL
-                      OR completed_at < min(date(due, 'weekday 0', '+1 day'), :end))
-                THEN 0 ELSE 1 END)
+       coalesce(sum(due < :as_of
+                    AND NOT (status = 'done'
+                             AND (completed_at IS NULL
+                                  OR completed_at < min(date(due, 'weekday 0', '+1 day'),
+                                                        :as_of)))), 0),
+       coalesce(sum(due = :as_of
+                    AND NOT (status = 'done'
+                             AND (completed_at IS NULL OR completed_at < :end))), 0)
 FROM task WHERE due >= :start AND due <= :as_of AND status <> 'cancelled'
 GROUP BY w
 """
@@ -101,15 +110,19 @@ def activity(conn: sqlite3.Connection, as_of: dt.date, weeks: int = 12) -> Repor
             row[channel] = n
     for w, n in conn.execute(TASKS_DONE_SQL, params):
         add(w, "tasks_done", n)
-    for w, n, overdue in conn.execute(TASKS_DUE_SQL, params):
+    pending = [0] * weeks
+    for w, n, overdue, waiting in conn.execute(TASKS_DUE_SQL, params):
         add(w, "tasks_due", n)
         add(w, "tasks_overdue", overdue)
+        if 0 <= w < weeks:
+            pending[w] += waiting
     for table, key in (("customer", "new_customers"), ("opportunity", "new_deals")):
         sql = NEW_SQL.format(week=_week_index("created_at"), table=table)
         for w, n in conn.execute(sql, params):
             add(w, key, n)
-    for row in rows:
-        row["completion_rate"] = ratio(row["tasks_due"] - row["tasks_overdue"], row["tasks_due"])
+    for row, waiting in zip(rows, pending, strict=True):
+        rated = row["tasks_due"] - waiting
+        row["completion_rate"] = ratio(rated - row["tasks_overdue"], rated)
     return Report(
         "activity", COLUMNS, rows, params={"as_of": as_of.isoformat(), "weeks": str(weeks)}
     )

@@ -8,8 +8,9 @@ JSON: one object ``{"report": NAME, <params>, "rows": [...], <extras>, <tables>}
 rows carry the CSV fields plus the JSON-only columns; money and shares are numbers
 (``1234.5``), dates strings, missing values ``null``.
 
-Table: for people; money with thousands separators, shares as percentages, labels in
-the UI language, East Asian wide characters counted as two columns so Chinese aligns.
+Table: for people; column titles, extras and enumerated values in the UI language (the
+same titles as the reports screen), money with thousands separators, shares as
+percentages, East Asian wide characters counted as two columns so Chinese aligns.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import IO, Any
 from crm_tui.csvio import write_csv as write_csv_rows
 from crm_tui.i18n import _, label
 from crm_tui.reports import Column, Report
+from crm_tui.store import enums
 from crm_tui.store.validation import display_amount, format_amount
 from crm_tui.textwidth import aligned_lines, cell_width
 
@@ -165,6 +167,107 @@ def render_json(report: Report) -> str:
     return json.dumps(json_data(report), ensure_ascii=False, indent=2) + "\n"
 
 
+# --- titles for people (text table and reports screen) -------------------------
+
+
+def column_titles() -> dict[str, str]:
+    """Column titles in the UI language, by column key; CSV and JSON keep the CLI.md keys."""
+    names = {
+        "stage": _("Stage"),
+        "reached": _("Reached"),
+        "amount": _("Amount"),
+        "conversion": _("To next stage"),
+        "code": _("Code"),
+        "customer": _("Customer"),
+        "last_order": _("Last order"),
+        "recency_days": _("Days since"),
+        "frequency": _("Orders"),
+        "monetary": _("Order amount"),
+        "r": "R",
+        "f": "F",
+        "m": "M",
+        "score": _("Score"),
+        "segment": _("Segment"),
+        "customers": _("Customers"),
+        "total_amount": _("Total amount"),
+        "share": _("Share"),
+        "cumulative_share": _("Cumulative"),
+        "abc": _("ABC"),
+        "level": _("Level"),
+        "mismatch": "≠",
+        "month": _("Month"),
+        "quarter": _("Quarter"),
+        "count": _("Deals"),
+        "weighted_amount": _("Weighted"),
+        "won_amount": _("Won"),
+        "target": _("Target"),
+        "gap": _("Gap"),
+        "attainment": _("Attainment"),
+        "expected_close": _("Expected close"),
+        "opportunity": _("Opportunity"),
+        "probability": _("Probability %"),
+        "week": _("Week"),
+        "interactions": _("Interactions"),
+        "tasks_due": _("Tasks due"),
+        "tasks_done": _("Tasks done"),
+        "tasks_overdue": _("Overdue"),
+        "completion_rate": _("Completion"),
+        "new_customers": _("New customers"),
+        "new_deals": _("New deals"),
+        "dimension": _("Dimension"),
+        "value": _("Value"),
+        "section": _("Section"),
+        "date": _("Date"),
+        "item": _("Item"),
+        "detail": _("Detail"),
+    }
+    for key in enums.CHANNEL.keys:
+        names[key] = label(enums.CHANNEL, key)
+    return names
+
+
+def weekly_labels() -> dict[str, str]:
+    """The weekly report's section names and summary metrics in the UI language."""
+    return {
+        "summary": _("Summary"),
+        "interactions": _("Interactions"),
+        "tasks_done": _("Tasks done"),
+        "tasks_overdue": _("Overdue tasks"),
+        "stage_changes": _("Stage changes"),
+        "won": _("Won"),
+        "lost": _("Lost"),
+        "next_week": _("Next week"),
+        "new_customers": _("New customers"),
+        "opportunities_created": _("Deals created"),
+        "opportunities_won": _("Deals won"),
+        "won_amount": _("Won amount"),
+        "opportunities_lost": _("Deals lost"),
+        "pipeline_weighted": _("Weighted pipeline"),
+        "dimension_industry": _("Industry"),
+        "dimension_region": _("Region"),
+        "dimension_level": _("Level"),
+        "dimension_status": _("Status"),
+        "dimension_source": _("Source"),
+    }
+
+
+def extra_titles() -> dict[str, str]:
+    """Names of the report-level figures (``Report.extras``) in the UI language."""
+    return {
+        **weekly_labels(),
+        "win_rate": _("Win rate"),
+        "avg_cycle_days": _("Average sales cycle (days)"),
+        "a": _("A customers"),
+        "b": _("B customers"),
+        "c": _("C customers"),
+        "total_amount": _("Total amount"),
+        "overdue_count": _("Overdue deals"),
+        "overdue_amount": _("Overdue amount"),
+        "undated_count": _("Deals without a close date"),
+        "undated_amount": _("Amount without a close date"),
+    }
+
+
 # --- text table --------------------------------------------------------------
 
 
@@ -205,15 +308,22 @@ def _widths(texts: list[str]) -> list[int]:
     return list(map(cell_width, texts))
 
 
-def table_lines(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> list[str]:
-    """An aligned table: header, rule, rows (numbers right-aligned)."""
+def table_lines(
+    columns: tuple[Column, ...],
+    rows: list[dict[str, Any]],
+    titles: dict[str, str] | None = None,
+) -> list[str]:
+    """An aligned table: header (``titles`` of the keys, else the keys), rule, rows
+    (numbers right-aligned)."""
     own_kinds = any("_kinds" in row for row in rows)
+    titles = titles or {}
     cells: list[list[str]] = []
     widths: list[list[int]] = []
     for col in columns:
         texts = _column_texts(col, rows, own_kinds)
-        cells.append([col.key, *texts])
-        widths.append([cell_width(col.key), *_widths(texts)])
+        title = titles.get(col.key, col.key)
+        cells.append([title, *texts])
+        widths.append([cell_width(title), *_widths(texts)])
     lines = aligned_lines(cells, widths, [c.kind in _NUMERIC for c in columns])
     lines.insert(1, "  ".join("-" * max(sizes) for sizes in widths))
     return lines
@@ -227,17 +337,20 @@ _TABLE_TITLES = {
 
 
 def render_table(report: Report) -> str:
-    """Main table, then ``key: value`` extras, then each secondary table under its title."""
-    lines = table_lines(report.columns, report.rows)
+    """Main table, then ``name: value`` extras, then each secondary table under its title;
+    titles and extras' names in the UI language (CSV and JSON keep the keys)."""
+    titles = column_titles()
+    lines = table_lines(report.columns, report.rows, titles)
     if report.extras:
         lines.append("")
+        names = extra_titles()
         for key, (kind, value) in report.extras.items():
-            lines.append(f"{key}: {table_value(kind, value)}")
+            lines.append(f"{names.get(key, key)}: {table_value(kind, value)}")
     for key, table in report.tables.items():
         lines.append("")
         lines.append(_(_TABLE_TITLES.get(key, key)))
         if table.rows:
-            lines.extend(table_lines(table.columns, table.rows))
+            lines.extend(table_lines(table.columns, table.rows, titles))
         else:
             lines.append(_("(none)"))
     return "\n".join(lines) + "\n"

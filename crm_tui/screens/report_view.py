@@ -7,15 +7,18 @@ Pure presentation of a :class:`crm_tui.reports.Report`; the screen in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
 from crm_tui.i18n import _, label
 from crm_tui.reports import Column, Report
-from crm_tui.reports.output import table_value
+from crm_tui.reports.output import column_titles, table_value, weekly_labels
 from crm_tui.store import enums
+from crm_tui.store.validation import display_amount
 from crm_tui.widgets.charts import Bar
 
 _NUMERIC = ("int", "money", "ratio", "days")
@@ -55,85 +58,8 @@ def table_titles() -> dict[str, str]:
     }
 
 
-def headers() -> dict[str, str]:
-    """Column titles for people; CSV and JSON keep the CLI.md keys."""
-    names = {
-        "stage": _("Stage"),
-        "reached": _("Reached"),
-        "amount": _("Amount"),
-        "conversion": _("To next stage"),
-        "code": _("Code"),
-        "customer": _("Customer"),
-        "last_order": _("Last order"),
-        "recency_days": _("Days since"),
-        "frequency": _("Orders"),
-        "monetary": _("Order amount"),
-        "r": "R",
-        "f": "F",
-        "m": "M",
-        "score": _("Score"),
-        "segment": _("Segment"),
-        "customers": _("Customers"),
-        "total_amount": _("Total amount"),
-        "share": _("Share"),
-        "cumulative_share": _("Cumulative"),
-        "abc": _("ABC"),
-        "level": _("Level"),
-        "mismatch": "≠",
-        "month": _("Month"),
-        "quarter": _("Quarter"),
-        "count": _("Deals"),
-        "weighted_amount": _("Weighted"),
-        "won_amount": _("Won"),
-        "target": _("Target"),
-        "gap": _("Gap"),
-        "attainment": _("Attainment"),
-        "expected_close": _("Expected close"),
-        "opportunity": _("Opportunity"),
-        "probability": _("Probability %"),
-        "week": _("Week"),
-        "interactions": _("Interactions"),
-        "tasks_due": _("Tasks due"),
-        "tasks_done": _("Tasks done"),
-        "tasks_overdue": _("Overdue"),
-        "completion_rate": _("Completion"),
-        "new_customers": _("New customers"),
-        "new_deals": _("New deals"),
-        "dimension": _("Dimension"),
-        "value": _("Value"),
-        "section": _("Section"),
-        "date": _("Date"),
-        "item": _("Item"),
-        "detail": _("Detail"),
-    }
-    for key in enums.CHANNEL.keys:
-        names[key] = label(enums.CHANNEL, key)
-    return names
-
-
-def weekly_labels() -> dict[str, str]:
-    """The weekly report's section names and summary metrics in the UI language."""
-    return {
-        "summary": _("Summary"),
-        "interactions": _("Interactions"),
-        "tasks_done": _("Tasks done"),
-        "tasks_overdue": _("Overdue tasks"),
-        "stage_changes": _("Stage changes"),
-        "won": _("Won"),
-        "lost": _("Lost"),
-        "next_week": _("Next week"),
-        "new_customers": _("New customers"),
-        "opportunities_created": _("Deals created"),
-        "opportunities_won": _("Deals won"),
-        "won_amount": _("Won amount"),
-        "opportunities_lost": _("Deals lost"),
-        "pipeline_weighted": _("Weighted pipeline"),
-        "dimension_industry": _("Industry"),
-        "dimension_region": _("Region"),
-        "dimension_level": _("Level"),
-        "dimension_status": _("Status"),
-        "dimension_source": _("Source"),
-    }
+#: Column titles and the weekly report's names, shared with the CLI's text table.
+headers = column_titles
 
 
 def empty_message(name: str, week: str) -> str:
@@ -235,31 +161,44 @@ def summary_line(report: Report) -> str:
     return _("Customers by industry, region, level, status and source; the bars: by industry")
 
 
+def money_format(values: Iterable[Any]) -> Callable[[Any], str]:
+    """One format for a column of amounts (cents): two decimals on every value when any
+    has cents, so right-aligned digits line up; whole amounts otherwise."""
+    fixed = any(int(v) % 100 for v in values if v is not None and v != "")
+    return lambda cents: display_amount(int(cents or 0), fixed=fixed)
+
+
 def chart_for(report: Report) -> tuple[list[Bar], list[str]]:
     """The bars (and legend) that say more than the table, or none."""
     if report.name == "funnel":
+        rows = [r for r in report.rows if r["stage"] != "lost"]
+        money = money_format(r["amount"] for r in rows)
         return [
             Bar(
                 label(enums.STAGE, r["stage"]),
                 (r["reached"],),
-                f"{r['reached']} · {_money(r['amount'])}",
+                f"{r['reached']} · {money(r['amount'])}",
             )
-            for r in report.rows
-            if r["stage"] != "lost"
+            for r in rows
         ], []
     if report.name == "rfm":
+        segments = report.tables["segments"].rows
+        money = money_format(r["monetary"] for r in segments)
         return [
             Bar(label(enums.RFM_SEGMENT, r["segment"]), (r["customers"],),
-                f"{r['customers']} · {_money(r['monetary'])}")
-            for r in report.tables["segments"].rows
+                f"{r['customers']} · {money(r['monetary'])}")
+            for r in segments
         ], []  # fmt: skip
     if report.name == "forecast":
+        months = report.rows[:12]
+        keys = ("won_amount", "weighted_amount", "target")
+        money = money_format(r[k] for r in months for k in keys)
         bars = [
             Bar(r["month"], (r["won_amount"], r["weighted_amount"]),
-                f"{_money(r['won_amount'])} + {_money(r['weighted_amount'])}"
-                + (f" / {_money(r['target'])}" if r["target"] else ""),
+                f"{money(r['won_amount'])} + {money(r['weighted_amount'])}"
+                + (f" / {money(r['target'])}" if r["target"] else ""),
                 r["target"])
-            for r in report.rows[:12]
+            for r in months
         ]  # fmt: skip
         return bars, [_("won"), _("weighted pipeline"), _("target")]
     if report.name == "activity":
@@ -270,39 +209,115 @@ def chart_for(report: Report) -> tuple[list[Bar], list[str]]:
             for r in report.rows
         ], []  # fmt: skip
     if report.name == "distribution":
+        rows = [r for r in report.rows if r["dimension"] == "industry"]
+        money = money_format(r["total_amount"] for r in rows)
         return [
             Bar(label(enums.INDUSTRY, r["value"]) or "—", (r["customers"],),
-                f"{r['customers']} · {_ratio(r['share'])} · {_money(r['total_amount'])}")
-            for r in report.rows
-            if r["dimension"] == "industry"
+                f"{r['customers']} · {_ratio(r['share'])} · {money(r['total_amount'])}")
+            for r in rows
         ], []  # fmt: skip
     return [], []
 
 
-def cell(col: Column, row: dict[str, Any], names: dict[str, str]) -> Text:
-    """A report value as people read it (labels in the UI language, numbers right-aligned)."""
+def weekly_metrics(report: Report) -> list[tuple[str, str]]:
+    """The weekly report's summary figures as (label, value) for people, in metric order."""
+    names = weekly_labels()
+    money = money_format(v for kind, v in report.extras.values() if kind == "money")
+    return [
+        (names.get(key, key), money(value) if kind == "money" else str(value))
+        for key, (kind, value) in report.extras.items()
+    ]
+
+
+def shown_rows(report: Report) -> Sequence[dict[str, Any]]:
+    """The rows the table lists: the weekly report's summary has its own grid above it."""
+    if report.name == "weekly":
+        return [r for r in report.rows if r["section"] != "summary"]
+    return report.rows
+
+
+#: Free-text columns are cut to this many cells (with an ellipsis) so that the columns
+#: after them -- the RFM segment, the amounts -- stay on screen; the export has it all.
+TEXT_WIDTH = 30
+_CLIPPED = ("customer", "opportunity", "item")
+
+
+def clip(text: str, width: int = TEXT_WIDTH) -> str:
+    """``text`` cut to ``width`` terminal cells, the last one an ellipsis when cut."""
+    if cell_len(text) <= width:
+        return text
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        used += cell_len(ch)
+        if used > width - 1:
+            break
+        out.append(ch)
+    return "".join(out) + "…"
+
+
+def weekly_detail(row: dict[str, Any]) -> str | None:
+    """A weekly record's detail in the UI language: channel, task type, stage change;
+    free text (a task's result, a product, a lost reason) as it is. None: not a key."""
+    section, value = row.get("section"), row.get("detail") or ""
+    if not value:
+        return None
+    if section == "interactions":
+        return label(enums.CHANNEL, value)
+    if section in ("tasks_overdue", "next_week"):
+        return label(enums.TASK_TYPE, value)
+    if section == "stage_changes" and "->" in value:
+        before, after = value.split("->", 1)
+        return f"{label(enums.STAGE, before)} → {label(enums.STAGE, after)}"
+    return None
+
+
+def cell(
+    col: Column,
+    row: dict[str, Any],
+    names: dict[str, str],
+    money: Callable[[Any], str] | None = None,
+) -> Text:
+    """A report value as people read it (labels in the UI language, numbers right-aligned).
+
+    ``money`` formats the column's amounts (:func:`money_format`; by default as
+    :func:`~crm_tui.reports.output.table_value` does)."""
     kind = row.get("_kinds", {}).get(col.key, col.kind) if "_kinds" in row else col.kind
     value = row.get(col.key)
     vocabulary = col.vocabulary
     if col.key == "value" and row.get("dimension") in _DIMENSION_VOCABULARIES:
         vocabulary = _DIMENSION_VOCABULARIES[row["dimension"]]
         kind = "enum"
-    text = table_value(kind, value, vocabulary)
+    if kind == "money" and money is not None and value is not None and value != "":
+        text = money(value)
+    else:
+        text = table_value(kind, value, vocabulary)
     if col.key == "value" and value == "":
         text = "—"
     elif col.key == "section" or (col.key == "item" and row.get("section") == "summary"):
         text = names.get(str(value), text)
     elif col.key == "dimension":
         text = names.get(f"dimension_{value}", text)
+    elif col.key == "detail" and "section" in row:
+        text = weekly_detail(row) or text
+    if col.key in _CLIPPED:
+        text = clip(text)
     return Text(text, justify="right" if kind in _NUMERIC else "left")
 
 
 def fill_table(table: DataTable, report: Report, limit: int | None = None) -> None:
-    """Replace the table's columns and rows with the report's first ``limit`` rows."""
+    """Replace the table's columns and rows with the report's first ``limit`` shown rows."""
     titles = headers()
     names = weekly_labels()
     table.clear(columns=True)
     for col in report.columns:
         table.add_column(titles.get(col.key, col.key), key=col.key)
-    rows = report.rows[: limit or ROW_LIMIT]
-    table.add_rows([[cell(c, row, names) for c in report.columns] for row in rows])
+    rows = shown_rows(report)[: limit or ROW_LIMIT]
+    formats = {
+        col.key: money_format(row.get(col.key) for row in rows)
+        for col in report.columns
+        if col.kind == "money"
+    }
+    table.add_rows(
+        [[cell(c, row, names, formats.get(c.key)) for c in report.columns] for row in rows]
+    )

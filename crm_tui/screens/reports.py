@@ -28,21 +28,23 @@ from textual.worker import get_current_worker
 
 from crm_tui.dates import DATE_HELP, iso_week, parse_date
 from crm_tui.i18n import _
-from crm_tui.reports import REPORTS, Report
+from crm_tui.reports import REPORTS, Report, check_day
 from crm_tui.screens import report_view
 from crm_tui.screens.report_view import (
     chart_for,
     empty_message,
     fill_table,
     is_empty,
+    shown_rows,
     summary_line,
     tab_titles,
     table_titles,
     week_bounds,
+    weekly_metrics,
 )
 from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.widgets.app_header import AppHeader
-from crm_tui.widgets.charts import BarChart
+from crm_tui.widgets.charts import BarChart, MetricGrid
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
@@ -111,6 +113,9 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         ]
         for widget in waiting:
             widget.display = False
+        if name == "weekly":  # the summary figures, where no column scrolls them away
+            waiting.insert(1, MetricGrid(id=f"metrics-{name}", classes="report-metrics"))
+            waiting[1].display = False
         summary = Static("", id=f"summary-{name}", classes="report-summary", markup=False)
         extra = Vertical(id=f"extra-{name}", classes="report-extra")
         return [summary, *waiting, extra]
@@ -156,6 +161,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     def set_as_of(self, day: dt.date) -> None:
         if day == self.as_of:
             return
+        self._date_error("")
         self.as_of = day
         self._cache.clear()
         self._show_status()
@@ -235,10 +241,14 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         bars, legend = chart_for(report)
         chart.set_bars(bars, legend)
         chart.display = bool(bars) and not empty
+        if name == "weekly":
+            metrics = self.query_one(f"#metrics-{name}", MetricGrid)
+            metrics.set_items(weekly_metrics(report))
+            metrics.display = not empty
         table = self.query_one(f"#table-{name}", DataTable)
         fill_table(table, report)
         table.display = not empty
-        more = len(report.rows) - report_view.ROW_LIMIT
+        more = len(shown_rows(report)) - report_view.ROW_LIMIT
         note = self.query_one(f"#note-{name}", Static)
         note.update(_("{n} more in the export (ctrl+e)").format(n=more) if more > 0 else "")
         note.display = more > 0 and not empty
@@ -279,16 +289,28 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         tabs.active = f"tab-{REPORTS[(index + step) % len(REPORTS)]}"
 
     def action_shift_week(self, step: int) -> None:
-        """Go to the previous/next ISO week: as of its Sunday, or today in the current week."""
+        """Go to the previous/next ISO week: as of its Sunday, or today in the current week.
+
+        Past the dates the reports cover (:func:`crm_tui.reports.check_day`) nothing
+        changes: a bell, and the range in the status line.
+        """
         monday = self.week_monday + dt.timedelta(weeks=step)
         sunday = monday + dt.timedelta(days=6)
         today = self.app.today()
-        self.set_as_of(today if monday <= today <= sunday else sunday)
+        day = today if monday <= today <= sunday else sunday
+        try:
+            check_day(day)
+        except ValueError as exc:
+            self.app.bell()
+            self._date_error(str(exc))
+            return
+        self.set_as_of(day)
 
     def action_type_date(self) -> None:
         field = self.query_one("#as-of-input", Input)
         field.value = ""
         field.display = True
+        self._date_error("")
         field.focus()
 
     def action_close_date(self) -> None:
@@ -307,8 +329,8 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     @on(Input.Submitted, "#as-of-input")
     def _date_typed(self, event: Input.Submitted) -> None:
         try:
-            day = parse_date(event.value, self.app.today())
-        except ValueError as exc:
+            day = check_day(parse_date(event.value, self.app.today()))
+        except (ValueError, OverflowError) as exc:
             self._date_error(str(exc))
             return
         self.action_close_date()

@@ -182,3 +182,69 @@ class BarChart(Widget):
         for ch, style in zip(chars, styles, strict=True):
             line.append(ch, style)
         return line
+
+
+class MetricGrid(Widget):
+    """Label–value pairs laid out in as many columns as the width holds (column by column).
+
+    A report's summary numbers: every value stays on screen at any width, right-aligned in
+    its column, instead of sitting in a table column that scrolls off to the right.
+    """
+
+    DEFAULT_CSS = """
+    MetricGrid { height: auto; padding: 0 1; }
+    MetricGrid > .metric-grid--label { color: $text-muted; }
+    MetricGrid > .metric-grid--value { color: $text; text-style: bold; }
+    """
+
+    COMPONENT_CLASSES = {"metric-grid--label", "metric-grid--value"}
+
+    #: Blank cells between two columns of pairs.
+    GAP = 4
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.items: list[tuple[str, str]] = []
+
+    def set_items(self, items: Sequence[tuple[str, str]]) -> None:
+        self.items = list(items)
+        self.refresh(layout=True)
+
+    def _widths(self) -> tuple[int, int]:
+        label_w = max((cell_len(label) for label, _v in self.items), default=0)
+        value_w = max((cell_len(value) for _l, value in self.items), default=0)
+        return label_w, value_w
+
+    def grid_shape(self, width: int) -> tuple[int, int]:
+        """``(columns, rows)`` for ``width`` cells: as many columns as fit, rows balanced."""
+        n = len(self.items)
+        if not n:
+            return 0, 0
+        label_w, value_w = self._widths()
+        pair = label_w + 2 + value_w
+        columns = max(1, min(n, (width + self.GAP) // (pair + self.GAP)))
+        rows = -(-n // columns)
+        return -(-n // rows), rows
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return self.grid_shape(width)[1]
+
+    def render(self) -> Text:
+        out = Text(no_wrap=True, overflow="crop")
+        columns, rows = self.grid_shape(self.size.width)
+        label_w, value_w = self._widths()
+        label_style = self.get_component_rich_style("metric-grid--label")
+        value_style = self.get_component_rich_style("metric-grid--value")
+        for r in range(rows):
+            if r:
+                out.append("\n")
+            for c in range(columns):
+                i = c * rows + r
+                if i >= len(self.items):
+                    break
+                label, value = self.items[i]
+                if c:
+                    out.append(" " * self.GAP)
+                out.append(fit(label, label_w) + "  ", label_style)
+                out.append(" " * (value_w - cell_len(value)) + value, value_style)
+        return out
