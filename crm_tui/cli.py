@@ -119,6 +119,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return build_parser().parse_args(tokens)
 
 
+def _sqlite_problem(db_path: Path, exc: Exception) -> str:
+    """The ``error:`` text of a SQLite error no command caught: a damaged page that the
+    opening checks did not read (SQLITE_CORRUPT, SQLITE_NOTADB) says how to restore."""
+    import sqlite3
+
+    from crm_tui.i18n import _
+
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        from crm_tui.store.backups import restore_hint
+
+        return _("{path} is damaged ({problem}); {hint}").format(
+            path=db_path, problem=exc, hint=restore_hint(db_path)
+        )
+    return f"{db_path}: {exc}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command is None:
@@ -138,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     ctx.lang = detect_language(args.lang, configured)
     set_language(ctx.lang)
+    import sqlite3  # already loaded by crm_tui.store.database
+
     from crm_tui.store.database import DatabaseError
 
     try:
@@ -148,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(_command_module(args.command).run(args, ctx) or 0)
     except (CommandError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        print(f"error: {_sqlite_problem(ctx.db_path, exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

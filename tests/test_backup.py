@@ -18,6 +18,7 @@ from crm_tui.store.backups import (
     BackupError,
     auto_backup_if_due,
     backup_dir,
+    backup_problem,
     last_backup_time,
     list_backups,
     make_backup,
@@ -187,3 +188,95 @@ def test_backup_folders_are_private(db):
     target = make_backup(db.path)
     for folder in (target.parent, target.parent.parent):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+# --- a damaged database is never backed up ------------------------------------------
+
+
+def damaged_with_backups(db, tmp_path, n: int, keep: int = 3):
+    """``db`` with ``n`` good backups (each over a day old), then a damaged page."""
+    from damaged_db import damage_page
+
+    add_customers(db.path, 20)
+    folder = backup_dir(db.path)
+    for i in range(n):
+        made = make_backup(db.path, keep=keep)
+        old = (dt.datetime.now() - dt.timedelta(days=10 - i)).timestamp()
+        os.utime(made, (old, old))
+    db.close()
+    damage_page(db.path)
+    return folder
+
+
+def test_cli_backup_refuses_a_damaged_database(db, tmp_path, capsys):
+    folder = damaged_with_backups(db, tmp_path, 2)
+    good = list_backups(folder)
+    capsys.readouterr()
+    assert main(["--db", str(db.path), "backup"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert "is damaged (Page " in err and "no backup was made" in err
+    assert str(good[-1]) in err and str(folder) in err  # where to restore from
+    assert list_backups(folder) == good
+    assert not [p for p in folder.iterdir() if p.name.endswith(".partial")]
+
+
+def test_backup_out_refuses_a_damaged_database_and_keeps_the_old_file(db, tmp_path, capsys):
+    from damaged_db import damage_page
+
+    add_customers(db.path, 6)
+    out = tmp_path / "mine.db"
+    assert main(["--db", str(db.path), "backup", "--out", str(out)]) == 0
+    before = out.read_bytes()
+    db.close()
+    damage_page(db.path)
+    capsys.readouterr()
+    assert main(["--db", str(db.path), "backup", "--out", str(out)]) == 1
+    assert "is damaged" in capsys.readouterr().err
+    assert out.read_bytes() == before and verify(out) == HEAD_REVISION
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_auto_backup_never_rotates_out_the_good_backups(db, tmp_path):
+    """A week of daily starts on a damaged file: the last good backups all survive."""
+    folder = damaged_with_backups(db, tmp_path, 3, keep=3)
+    good = list_backups(folder)
+    for _day in range(7):
+        with pytest.raises(BackupError, match="is damaged"):
+            auto_backup_if_due(db.path, Settings(backup_keep=3))
+    assert list_backups(folder) == good
+    assert all(verify(p) == HEAD_REVISION for p in good)
+    assert backup_problem(folder) is not None  # the app's header warns
+
+
+def test_a_good_backup_clears_the_warning(db, tmp_path):
+    folder = backup_dir(db.path)
+    make_backup(db.path)
+    (folder / "backup-refused.txt").write_text("Page 48: btreeInitPage()\n")
+    assert backup_problem(folder) == "Page 48: btreeInitPage()"
+    make_backup(db.path)
+    assert backup_problem(folder) is None
+
+
+def test_backup_out_into_a_missing_folder_is_an_error(db, tmp_path, capsys):
+    target = tmp_path / "no" / "such" / "folder" / "x.db"
+    assert main(["--db", str(db.path), "backup", "--out", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(target) in err and err.count("\n") == 1
+    assert not (tmp_path / "no").exists()  # a mistyped path is not created
+
+
+def test_restore_over_a_damaged_database_keeps_it_aside_not_as_a_backup(db, tmp_path, capsys):
+    folder = damaged_with_backups(db, tmp_path, 1)
+    [good] = list_backups(folder)
+    with pytest.raises(BackupError):
+        make_backup(db.path)
+    assert backup_problem(folder) is not None
+    capsys.readouterr()
+    assert main(["--db", str(db.path), "restore", str(good)]) == 0
+    assert "damaged-" in capsys.readouterr().err
+    kept = [p.name for p in folder.iterdir() if p.name.startswith("damaged-")]
+    assert len(kept) == 1 and kept[0].endswith("-before-restore.db")
+    assert list_backups(folder) == [good]  # never offered as the newest backup, never pruned
+    assert backup_problem(folder) is None
+    assert main(["--db", str(db.path), "check"]) == 0

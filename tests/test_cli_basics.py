@@ -86,7 +86,8 @@ def test_not_a_database_is_one_error_line(tmp_path, capsys):
     bad.write_text("just text, not sqlite at all")
     assert main(["--db", str(bad), "check"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error:") and "crm restore" in err[0]
+    assert len(err) == 1 and err[0].startswith("error:") and "restore FILE" in err[0]
+    assert f"--db {bad} restore" in err[0]  # the restore goes into this file, not the default
 
 
 def test_malformed_config_is_a_clear_error(tmp_path, monkeypatch, capsys):
@@ -106,3 +107,91 @@ def test_python_dash_m_runs(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def damaged_database(tmp_path, btree: str | None = None):
+    """A crm database with sample data, a backup made by `crm backup`, then a damaged page."""
+    from damaged_db import UNUSED_INDEX, damage_page
+
+    from crm_tui.store.backups import backup_dir, list_backups
+
+    db = tmp_path / "mid.db"
+    assert main(["--db", str(db), "demo", "--customers", "30"]) == 0
+    assert main(["--db", str(db), "backup"]) == 0
+    damage_page(db, btree or UNUSED_INDEX)
+    return db, backup_dir(db), list_backups(backup_dir(db))[-1]
+
+
+@pytest.mark.parametrize("btree", ["ix_payment_order_id", "customer"])
+def test_check_reports_a_damaged_page_and_how_to_restore(tmp_path, capsys, btree):
+    """integrity_check stops with "malformed" on such a page: that is the finding, not a crash."""
+    db, folder, newest = damaged_database(tmp_path, btree)
+    capsys.readouterr()
+    assert main(["--db", str(db), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"error: {db} is damaged (")
+    assert "btreeInitPage" in last or "malformed" in last
+    assert f"crm --db {db} restore FILE" in last and str(newest) in last and str(folder) in last
+
+
+def test_damaged_database_messages_are_translated(tmp_path, capsys):
+    db, folder, newest = damaged_database(tmp_path)
+    capsys.readouterr()
+    assert main(["--db", str(db), "--lang", "zh", "check"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "已损坏" in err and "最新的自动备份" in err
+    assert str(newest) in err and str(folder) in err
+    truncated = tmp_path / "truncated.db"
+    truncated.write_bytes(db.read_bytes()[:20000])
+    assert main(["--db", str(truncated), "--lang", "zh", "due"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "已损坏" in err[0] and "尚无自动备份" in err[0]
+
+
+def test_import_of_a_folder_says_it_is_a_folder(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "a.db"), "import", "customers", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: {tmp_path} is a folder, not a CSV file\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["funnel", "--as-of", "9999-12-31"],
+        ["distribution", "--as-of", "9999-12-31"],
+        ["activity", "--as-of", "0001-01-01"],
+        ["weekly", "--week", "9999-W52"],
+        ["weekly", "--week", "0001-W01"],
+        ["rfm", "--as-of=+3000000d"],
+    ],
+)
+def test_report_dates_out_of_range_are_usage_errors(tmp_path, capsys, argv):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", str(tmp_path / "a.db"), "report", *argv])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.splitlines()[-1].startswith("crm report: error: ")
+
+
+@pytest.mark.parametrize("when", [["--as-of", "1900-01-01"], ["--as-of", "9998-12-31"]])
+@pytest.mark.parametrize(
+    "name", ["funnel", "rfm", "abc", "forecast", "activity", "distribution", "weekly"]
+)
+def test_every_report_runs_at_the_ends_of_the_range(tmp_path, capsys, name, when):
+    assert main(["--db", str(tmp_path / "a.db"), "report", name, *when, "--format", "csv"]) == 0
+
+
+@pytest.mark.parametrize(
+    "argv", [["due"], ["report", "rfm"], ["import", "customers", "{csv}"], ["export", "customers"]]
+)
+def test_commands_reading_a_damaged_page_stop_with_one_error_line(tmp_path, capsys, argv):
+    db, folder, newest = damaged_database(tmp_path, "customer")
+    other = tmp_path / "other.csv"
+    other.write_text("name\nZed Ltd\n", encoding="utf-8")
+    capsys.readouterr()
+    argv = [a.replace("{csv}", str(other)) for a in argv]
+    assert main(["--db", str(db), *argv]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "malformed" in err[0]

@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from crm_tui.cli import main
 from crm_tui.store.customers import create_customer
 from crm_tui.store.tasks import create_task
@@ -62,7 +64,25 @@ def test_due_csv_and_table(db, capsys):
     assert main(["--db", str(db.path), "due"]) == 0
     out = capsys.readouterr().out
     assert "2d overdue" in out and "回访" in out and "Demo" not in out
-    assert main(["--db", str(db.path), "due", "--days", "-1"]) == 1
+
+
+@pytest.mark.parametrize("days", ["-1", "-5", "100000000", "1.5", "abc"])
+def test_due_days_out_of_range_is_a_usage_error(db, capsys, days):
+    """CLI.md: a usage error exits 2 (never 1, never a traceback from a date past 9999)."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", str(db.path), "due", "--days", days])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"crm due: error: argument --days: must be a whole number from 0 to 1000000, not {days}"
+    )
+
+
+def test_due_days_at_the_limit(db, capsys):
+    _fill(db)
+    assert main(["--db", str(db.path), "due", "--days", "1000000", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["count"] == 3  # every open task
 
 
 def test_due_imports_no_orm_or_textual(db):

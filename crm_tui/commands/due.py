@@ -20,10 +20,31 @@ COLUMNS = (
 )  # fmt: skip
 
 
+#: The largest --days: some 2,700 years ahead, still inside Python's dates (year 9999).
+MAX_DAYS = 1_000_000
+
+
+def _days(text: str) -> int:
+    """A whole number of days from 0 to MAX_DAYS; anything else is a usage error (exit 2)."""
+    from crm_tui.i18n import _
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            _("must be a whole number from 0 to {high}, not {text}").format(
+                high=MAX_DAYS, text=text
+            )
+        )
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--days",
-        type=int,
+        type=_days,
         default=0,
         metavar="N",
         help="also list tasks due in the next N days (default 0: overdue and today)",
@@ -92,11 +113,8 @@ def _table(rows: list[tuple[str, int, str, str, str]], today: dt.date) -> None:
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    from crm_tui.cli import CommandError
     from crm_tui.store.due import due_list, due_table_rows
 
-    if args.days < 0:
-        raise CommandError("--days must be 0 or more")
     today = dt.date.today()
     db = ctx.database()
     with db.reading(mmap=True) as conn:

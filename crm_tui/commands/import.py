@@ -62,6 +62,8 @@ def run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.store.importing import ImportRefused, import_file, summary_lines
 
     path = Path(args.file).expanduser()
+    if path.is_dir():
+        raise CommandError(_("{path} is a folder, not a CSV file").format(path=path))
     if not path.is_file():
         raise CommandError(_("no such file: {path}").format(path=path))
     db = ctx.database()

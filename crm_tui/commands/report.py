@@ -19,22 +19,47 @@ HELP = "print a report: funnel rfm abc forecast activity distribution weekly"
 NAMES = ("funnel", "rfm", "abc", "forecast", "activity", "distribution", "weekly")
 
 
+def _reportable(day: dt.date) -> dt.date:
+    """``day`` if the reports can run as of it (see ``crm_tui.reports.check_day``: 9999-12-31
+    has no next day), else a usage error that names the range."""
+    from crm_tui.reports import check_day
+
+    try:
+        return check_day(day)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _date(text: str) -> dt.date:
     from crm_tui.dates import parse_date
 
     try:
-        return parse_date(text)
+        day = parse_date(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    return _reportable(day)
 
 
 def _week(text: str) -> dt.date:
+    """The Monday of an ISO week whose days are all reportable (its Sunday is the other
+    reports' as-of date)."""
     from crm_tui.dates import parse_iso_week
+    from crm_tui.i18n import _
+    from crm_tui.reports import FIRST_DAY, LAST_DAY
 
     try:
-        return parse_iso_week(text)[0]
+        monday, sunday = parse_iso_week(text)
+    except OverflowError:  # 9999-W52 ends after 9999-12-31
+        monday = sunday = dt.date.max
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if monday < FIRST_DAY or sunday > LAST_DAY:
+        raise argparse.ArgumentTypeError(
+            _("{date} is out of range: reports run from {first} to {last}").format(
+                date=text, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()
+            )
+        )
+    return monday
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
 
 if TYPE_CHECKING:
@@ -30,7 +31,10 @@ class DatabaseError(Exception):
 
 
 def _restore_hint(path: Path) -> str:
-    return f"restore a backup with `crm restore FILE` or open another file with --db (file: {path})"
+    """What to do next: the restore command, the newest automatic backup and where they are."""
+    from crm_tui.store.backups import restore_hint
+
+    return restore_hint(path)
 
 
 def current_revision(conn: sqlite3.Connection) -> str | None:
@@ -74,7 +78,9 @@ def prepare(path: Path | str) -> Path:
     try:
         sq.ensure_file(path)
     except OSError as exc:
-        raise DatabaseError(f"cannot open {path}: {exc.strerror}") from None
+        raise DatabaseError(
+            _("cannot open {path}: {problem}").format(path=path, problem=exc.strerror)
+        ) from None
     try:
         conn = sq.connect(path)
         try:
@@ -86,18 +92,29 @@ def prepare(path: Path | str) -> Path:
             conn.close()
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc):
-            raise DatabaseError(f"{path} is not a crm database; {_restore_hint(path)}") from None
-        raise DatabaseError(f"{path} is damaged ({exc}); {_restore_hint(path)}") from None
+            raise DatabaseError(
+                _("{path} is not a crm database; {hint}").format(
+                    path=path, hint=_restore_hint(path)
+                )
+            ) from None
+        raise DatabaseError(
+            _("{path} is damaged ({problem}); {hint}").format(
+                path=path, problem=exc, hint=_restore_hint(path)
+            )
+        ) from None
     if revision == HEAD_REVISION:
         return path
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise DatabaseError(
-            f"{path} was written by a newer crm (schema {revision}); upgrade crm-tui or "
-            + _restore_hint(path)
+            _(
+                "{path} was written by a newer crm (schema {revision}); upgrade crm-tui or {hint}"
+            ).format(path=path, revision=revision, hint=_restore_hint(path))
         )
     if revision is None and has_tables:
         raise DatabaseError(
-            f"{path} is a SQLite file but not a crm database; {_restore_hint(path)}"
+            _("{path} is a SQLite file but not a crm database; {hint}").format(
+                path=path, hint=_restore_hint(path)
+            )
         )
     upgrade(path)
     return path

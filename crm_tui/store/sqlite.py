@@ -132,15 +132,22 @@ def rebuild_search_index(conn) -> None:
 
 
 def search_match_expression(query: str) -> str | None:
-    """An FTS5 MATCH expression for substring search, or None when the query is too short.
+    """An FTS5 MATCH expression for the query's words of three or more characters, or
+    None when it has none.
 
-    Each whitespace-separated word must occur somewhere; words are quoted so
-    punctuation cannot break the query syntax. Trigram needs three characters.
+    Each such word must occur somewhere; words are quoted so punctuation cannot break
+    the query syntax. Trigrams need three characters: the caller checks the
+    :func:`short_words` its own way, so that every word of a query narrows it.
     """
     words = [w for w in query.split() if len(w) >= 3]
     if not words:
         return None
     return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def short_words(query: str) -> list[str]:
+    """The query's words that are too short for the trigram index (one or two characters)."""
+    return [w for w in query.split() if len(w) < 3]
 
 
 # --- bulk loads ---------------------------------------------------------------
@@ -255,12 +262,38 @@ def backup(source: Path | str, target: Path | str) -> None:
         src.close()
 
 
+def integrity_problems(conn: sqlite3.Connection, *, quick: bool = False) -> list[str]:
+    """What ``PRAGMA integrity_check`` (``quick``: the much cheaper ``quick_check``) finds.
+
+    Empty when healthy; never raises. On some damage integrity_check stops with
+    "database disk image is malformed" instead of listing rows: then what quick_check
+    can still name (such as the broken page) is reported, else that message.
+    """
+    problems: list[str] = []
+    try:
+        for (row,) in conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check"):
+            problems += [
+                line
+                for line in str(row).splitlines()
+                if line not in ("ok", "*** in database main ***")
+            ]
+    except sqlite3.DatabaseError as exc:
+        named = [] if quick else integrity_problems(conn, quick=True)
+        problems += named or [str(exc)]
+    return list(dict.fromkeys(problems))  # without repeats, in order
+
+
+def foreign_key_problems(conn: sqlite3.Connection) -> list[str]:
+    """Rows whose reference points nowhere (``PRAGMA foreign_key_check``); empty when none."""
+    try:
+        return [
+            f"foreign key: {table} row {rowid} points to a missing {parent}"
+            for table, rowid, parent, _fkid in conn.execute("PRAGMA foreign_key_check")
+        ]
+    except sqlite3.DatabaseError as exc:  # a damaged file
+        return [f"foreign key: {exc}"]
+
+
 def check(conn: sqlite3.Connection) -> list[str]:
     """Problems found by integrity_check and foreign_key_check; empty when healthy."""
-    problems: list[str] = []
-    for (row,) in conn.execute("PRAGMA integrity_check"):
-        if row != "ok":
-            problems.append(f"integrity: {row}")
-    for table, rowid, parent, _fkid in conn.execute("PRAGMA foreign_key_check"):
-        problems.append(f"foreign key: {table} row {rowid} points to a missing {parent}")
-    return problems
+    return [f"integrity: {p}" for p in integrity_problems(conn)] + foreign_key_problems(conn)

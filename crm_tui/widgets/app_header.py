@@ -25,8 +25,11 @@ SCREENS = (
 )
 
 
-def backup_text(when: dt.datetime | None) -> str:
-    """How long ago the last backup was made, as the header says it."""
+def backup_text(when: dt.datetime | None, refused: bool = False) -> str:
+    """How long ago the last backup was made, as the header says it; ``refused``: the last
+    one was refused because the database is damaged (the older ones are kept)."""
+    if refused:
+        return _("backup refused: database damaged")
     if when is None:
         return _("no backup yet")
     # A backup's age is wall-clock time (the file's), not the app's data clock.
@@ -50,6 +53,7 @@ class AppHeader(OneLineBar):
         "app-header--tab",
         "app-header--current",
         "app-header--backup",
+        "app-header--backup-refused",
         "app-header--due",
         "app-header--has-due",
     }
@@ -59,6 +63,7 @@ class AppHeader(OneLineBar):
     AppHeader > .app-header--tab { color: $text-muted; }
     AppHeader > .app-header--current { color: $text; background: $primary 40%; text-style: bold; }
     AppHeader > .app-header--backup { color: $text-muted; }
+    AppHeader > .app-header--backup-refused { color: $text; background: $error 60%; text-style: bold; }
     AppHeader > .app-header--due { color: $text; }
     AppHeader > .app-header--has-due { color: $text; background: $error 60%; text-style: bold; }
     """
@@ -67,6 +72,7 @@ class AppHeader(OneLineBar):
         super().__init__()
         self.current = current
         self.backup = ""
+        self._backup_refused = False
         self.due = ""
         self._has_due = False
 
@@ -75,8 +81,20 @@ class AppHeader(OneLineBar):
         self.watch(self.app, "last_backup", self._show_backup, init=True)
 
     def _show_backup(self, when: dt.datetime | None) -> None:
-        self.backup = backup_text(when)
+        self._backup_refused = when is not None and self._last_backup_refused()
+        self.backup = backup_text(when, self._backup_refused)
         self.refresh()
+
+    def _last_backup_refused(self) -> bool:
+        """Whether the app's last backup attempt was refused because the database is damaged.
+
+        A marker file beside the backups (one small read). Asked only once the app has set
+        ``last_backup`` (after its backup worker), so never before the first frame.
+        """
+        from crm_tui.store.backups import backup_dir, backup_problem
+
+        db = getattr(self.app, "db", None)
+        return db is not None and backup_problem(backup_dir(db.path)) is not None
 
     def _show_due(self, count: int) -> None:
         self.due = _("{n} due").format(n=count) if count >= 0 else ""
@@ -92,7 +110,10 @@ class AppHeader(OneLineBar):
             tab = "app-header--current" if mode == self.current else "app-header--tab"
             left.append((f"{key} {_(title)}", (tab,)))
         due = ("app-header--due", "app-header--has-due") if self._has_due else ("app-header--due",)
-        return left, [(self.backup, ("app-header--backup",)), (self.due, due)]
+        backup = ("app-header--backup",)
+        if self._backup_refused:
+            backup = ("app-header--backup", "app-header--backup-refused")
+        return left, [(self.backup, backup), (self.due, due)]
 
     @property
     def text(self) -> str:
