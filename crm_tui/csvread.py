@@ -140,6 +140,42 @@ class CsvError(Exception):
     """The file cannot be read as CSV at all; the message says why (and where)."""
 
 
+class Unreadable(str):
+    """The reason a record could not be read as CSV, as its last cell (see CsvTable.records)."""
+
+    __slots__ = ()
+
+
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+class _LineOffsets:
+    """Where physical lines (those of physical_lines()) start in a text, found by
+    scanning forward from the last line asked for (lines are asked for in order)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line, self.at = 1, 0  # line ``line`` starts at offset ``at``
+
+    def offset(self, line: int) -> int:
+        """The offset where ``line`` (1-based) starts (the text's length past its end)."""
+        if line < self.line:  # never in records(); scan from the start again
+            self.line, self.at = 1, 0
+        text, at = self.text, self.at
+        while self.line < line and at < len(text):
+            end = _LINE_END.search(text, at)
+            at = len(text) if end is None else end.end()
+            self.line += 1
+        self.at = at
+        return at
+
+    def text_of(self, line: int) -> str:
+        """The line's text without its line end."""
+        start = self.offset(line)
+        end = _LINE_END.search(self.text, start)
+        return self.text[start : len(self.text) if end is None else end.start()]
+
+
 @dataclass
 class CsvTable:
     """A decoded CSV file: its header, how columns map to fields, and its data records."""
@@ -158,23 +194,68 @@ class CsvTable:
     _lines: int | None = field(default=None, repr=False, compare=False)
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
-        """(physical line number where the record starts, cells) for each non-blank data record."""
-        reader = csv.reader(physical_lines(self.text), delimiter=self.delimiter)
-        header_line = self.header_line
-        last = 0
+        """(physical line number where the record starts, cells) for each non-blank data record.
+
+        A quote that is never closed (the rest of the file would become one value), or
+        that opens a value running over several lines and then closes in the middle of a
+        value, makes the record starting on that line unreadable: it comes as the line's
+        text split at the delimiter, padded to the header's width, with an
+        :class:`Unreadable` reason as an extra last cell (so importers refuse it as a row
+        with too many values), and reading goes on with the next line. A quote closed
+        before more text on the same line (``"Acme" Ltd``) is read as spreadsheets read
+        it (``Acme Ltd``).
+        """
+        text, delimiter, header_line = self.text, self.delimiter, self.header_line
+        begin = before = 0  # where a reader starts: character offset, physical lines before
+        lines = _LineOffsets(text)
+        while True:
+            reader = csv.reader(physical_lines(text, begin=begin), delimiter=delimiter, strict=True)
+            last = before
+            try:
+                for cells in reader:
+                    start, last = last + 1, before + reader.line_num
+                    if start <= header_line:
+                        continue
+                    if (cells and cells[0].strip()) or any(c.strip() for c in cells):
+                        yield start, cells
+                return
+            except csv.Error as exc:
+                problem = str(exc)
+                if "field limit" in problem:
+                    raise CsvError(
+                        _("{file}, line {line}: {problem}").format(
+                            file=self.path.name, line=before + reader.line_num, problem=exc
+                        )
+                    ) from None
+            line = last + 1  # the record the reader could not read starts here
+            begin = lines.offset(line)
+            cells = self._lenient(begin, closed="unexpected end" not in problem)
+            if line > header_line:
+                if cells is None:
+                    yield line, self._unreadable(lines.text_of(line))
+                elif (cells and cells[0].strip()) or any(c.strip() for c in cells):
+                    yield line, cells
+            begin, before = lines.offset(line + 1), line
+
+    def _lenient(self, begin: int, closed: bool) -> list[str] | None:
+        """The cells of the one line at ``begin`` as a lenient reader (a spreadsheet) reads
+        them, or None when a quote on it opens a value the line does not close."""
+        if not closed:
+            return None
+        reader = csv.reader(physical_lines(self.text, begin=begin), delimiter=self.delimiter)
         try:
-            for cells in reader:
-                start, last = last + 1, reader.line_num
-                if start <= header_line:
-                    continue
-                if (cells and cells[0].strip()) or any(c.strip() for c in cells):
-                    yield start, cells
-        except csv.Error as exc:
-            raise CsvError(
-                _("{file}, line {line}: {problem}").format(
-                    file=self.path.name, line=reader.line_num, problem=exc
-                )
-            ) from None
+            cells = next(reader, [])
+        except csv.Error:
+            return None
+        if reader.line_num > 1 or any("\n" in c or "\r" in c for c in cells):
+            return None  # a value over several lines, or one left open at the end
+        return cells
+
+    def _unreadable(self, line: str) -> list[str]:
+        cells = line.split(self.delimiter)
+        cells += [""] * (len(self.header) - len(cells))
+        reason = _('unclosed quote (") on this line; a quote inside a value is written twice ("")')
+        return [*cells, Unreadable(reason)]
 
     def count_lines(self) -> int:
         """Physical lines after the header (an upper bound of the records, for progress)."""
@@ -188,7 +269,7 @@ class CsvTable:
 LINES_CHUNK = 1 << 20
 
 
-def physical_lines(text: str, chunk: int = LINES_CHUNK) -> Iterable[str]:
+def physical_lines(text: str, chunk: int = LINES_CHUNK, *, begin: int = 0) -> Iterable[str]:
     """The lines csv.reader reads: those of io.StringIO(text, newline=""), line ends kept.
 
     str.splitlines() gives the very same lines at a fraction of the cost unless the
@@ -198,11 +279,11 @@ def physical_lines(text: str, chunk: int = LINES_CHUNK) -> Iterable[str]:
     split ``chunk`` characters at a time (cut after a "\n"), so that the first lines
     come without splitting all of a big file first.
     """
-    return chain.from_iterable(_line_chunks(text, chunk))
+    return chain.from_iterable(_line_chunks(text, chunk, begin))
 
 
-def _line_chunks(text: str, chunk: int) -> Iterator[Iterable[str]]:
-    start, size = 0, len(text)
+def _line_chunks(text: str, chunk: int, begin: int = 0) -> Iterator[Iterable[str]]:
+    start, size = begin, len(text)
     while start < size:
         cut = text.find("\n", start + chunk - 1)
         stop = size if cut < 0 else cut + 1
@@ -233,19 +314,64 @@ def header_aliases(kind: str) -> dict[str, str]:
     return mapping
 
 
+#: Encodings read for certain (a strict decode, or a byte order mark): no warning.
+SURE_ENCODINGS = ("utf-8-sig", "gb18030", "utf_16", "utf_16_le", "utf_16_be", "utf_32")
+#: Characters of a GB18030 text looked at to tell Chinese from a Western file.
+CHINESE_SAMPLE = 64 * 1024
+_ASCII = re.compile(r"[\x00-\x7f]+")
+
+
+def looks_chinese(text: str) -> bool:
+    """Whether GB18030-decoded text reads as Chinese: most of its non-ASCII characters
+    are GB2312's (the common Chinese characters and punctuation).
+
+    A Latin-1 / Windows-1252 file often decodes as GB18030 too, an accented letter and
+    the ASCII letter after it making one rare character (``Müller`` → ``M黮ler``), none
+    of them GB2312's.
+    """
+    others = _ASCII.sub("", text[:CHINESE_SAMPLE])
+    if not others:
+        return True
+    common = len(others.encode("gb2312", "ignore")) // 2  # two bytes a character
+    return 2 * common >= len(others)
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 (BOM or not) strictly first, then GB18030, then a best guess."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            pass
+    """(text, encoding): UTF-8 (BOM or not) strictly first, then GB18030 when it reads
+    as Chinese, then charset_normalizer's best guess (Windows-1252 over the equally
+    likely Central European cp1250: Western files are the common ones)."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        chinese: str | None = data.decode("gb18030")
+    except UnicodeDecodeError:
+        chinese = None
+    if chinese is not None and looks_chinese(chinese):
+        return chinese, "gb18030"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
-        raise CsvError(_("Cannot tell the text encoding (save the file as UTF-8 CSV)"))
-    return str(best), best.encoding
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is not None and best.encoding is not None:
+        text, encoding = str(best), best.encoding
+        if encoding in ("gb18030", "gbk", "gb2312") and chinese is not None:
+            return chinese, "gb18030"
+        if encoding != "cp1252" and any(
+            m.encoding == "cp1252" and m.chaos <= best.chaos and m.coherence >= best.coherence
+            for m in matches
+        ):
+            return data.decode("cp1252"), "cp1252"  # as likely: the Western one
+        try:
+            if data.decode("cp1252") == text:
+                return text, "cp1252"  # the same text: named as the Western one
+        except UnicodeDecodeError:
+            pass
+        return text, encoding
+    if chinese is not None:
+        return chinese, "gb18030"
+    raise CsvError(_("Cannot tell the text encoding (save the file as UTF-8 CSV)"))
 
 
 def sniff_delimiter(text: str) -> str:

@@ -26,18 +26,39 @@ _FULL = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _SHORT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
+#: The accepted forms in English (the message id of date_help()).
 DATE_HELP = "2026-11-30, 11-30, today, tomorrow, +3d, +2w, mon…sun"
+
+
+def date_help() -> str:
+    """The accepted forms in the current language (the Chinese one names 今天, 明天, 周一…)."""
+    return _("2026-11-30, 11-30, today, tomorrow, +3d, +2w, mon…sun")
+
+
+def date_placeholder() -> str:
+    """A short hint for a date field, in the current language."""
+    return _("2026-11-30, 11-30, today, +3d, mon")
 
 
 def _error(text: str) -> ValueError:
     return ValueError(
-        _("Unreadable date “{text}” (try {forms})").format(text=text, forms=DATE_HELP)
+        _("Unreadable date “{text}” (try {forms})").format(text=text, forms=date_help())
     )
 
 
 def parse_date(text: str, today: dt.date | None = None) -> dt.date:
-    """Parse one of the accepted date forms relative to ``today``."""
-    today = today or dt.date.today()
+    """Parse one of the accepted date forms relative to ``today``.
+
+    A form that lands outside the calendar (``+9999y``, ``tomorrow`` of 9999-12-31)
+    is unreadable like any other bad date, never Python's own range error.
+    """
+    try:
+        return _parse_date(text, today or dt.date.today())
+    except (ValueError, OverflowError):
+        raise _error(text) from None
+
+
+def _parse_date(text: str, today: dt.date) -> dt.date:
     t = text.strip().lower()
     if t in _WORDS:
         return today + dt.timedelta(days=_WORDS[t])
@@ -56,15 +77,12 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date:
             "y": relativedelta(years=n),
         }[unit]
         return today + delta
-    try:
-        m = _FULL.match(t)
-        if m:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        m = _SHORT.match(t)
-        if m:
-            return dt.date(today.year, int(m.group(1)), int(m.group(2)))
-    except ValueError:
-        raise _error(text) from None
+    m = _FULL.match(t)
+    if m:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = _SHORT.match(t)
+    if m:
+        return dt.date(today.year, int(m.group(1)), int(m.group(2)))
     raise _error(text)
 
 

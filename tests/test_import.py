@@ -957,3 +957,283 @@ def test_progress_ends_at_the_total_after_blank_lines(db, tmp_path):
     seen: list[tuple[int, int]] = []
     import_file(db.path, "customers", f, progress=lambda *p: seen.append(p))
     assert seen == [(2, 4), (4, 4)]
+
+
+# --- customer codes: a row with a code belongs to that customer, never to a look-alike -------
+
+
+def test_unknown_customer_code_is_refused_not_matched_by_name(base, tmp_path, capsys):
+    code = rows(base.path, "SELECT code FROM customer")[0][0]
+    f = tmp_path / "contacts.csv"
+    f.write_text(
+        "customer,customer_code,name\n"
+        f"Nobody,  {code} ,Known\n"  # line 2: the code decides
+        '"ACME Co., Ltd.",C20990101001,Lost\n'  # line 3: exact name, unknown code
+        "acme company limited,,ByName\n",  # line 4: no code: by (normalised) name
+        "utf-8",
+    )
+    assert crm(base, "import", "contacts", str(f)) == 3
+    err = capsys.readouterr().err
+    assert (
+        "line 3: customer_code: no customer has the code “C20990101001”"
+        " (a row with a customer code is never matched by name)"
+    ) in err
+    assert "imported 2, rejected 1" in err
+    assert rows(base.path, "SELECT name FROM contact ORDER BY id") == [
+        ("Ann",),
+        ("Known",),
+        ("ByName",),
+    ]
+
+
+def _two_look_alikes(db, tmp_path: Path) -> Path:
+    """Two customers whose names normalise alike, each with its own records; exported."""
+    from crm_tui.store import export
+
+    f = tmp_path / "c.csv"
+    f.write_text(
+        "code,name,industry\nC20231129003,Granite Cloud Ltd.,finance\n"
+        "C20240531002,Granite Cloud LLC,retail\n",
+        "utf-8",
+    )
+    assert import_file(db.path, "customers", f, on_duplicate="create").committed
+    for kind, text in {
+        "contacts": "customer_code,name\nC20231129003,Ann\nC20240531002,Bob\nC20240531002,Cy\n",
+        "orders": "customer_code,date,amount\nC20231129003,2026-01-02,10\n"
+        "C20240531002,2026-02-03,200\n",
+        "opportunities": "customer_code,name\nC20240531002,Deal\n",
+        "interactions": "customer_code,when,subject\nC20240531002,2026-03-01 10:00,Call\n",
+        "tasks": "customer_code,title,due\nC20240531002,Call back,2026-03-05\n",
+    }.items():
+        g = tmp_path / f"in-{kind}.csv"
+        g.write_text(text, "utf-8")
+        assert import_file(db.path, kind, g).committed
+    out = tmp_path / "export"
+    out.mkdir()
+    conn = sqlite3.connect(db.path)
+    for kind in export.KINDS:
+        export.export_kind(conn, kind, out / f"{kind}.csv")
+    conn.close()
+    return out
+
+
+_BY_CUSTOMER = {
+    "contact": "SELECT c.code, x.name FROM contact x JOIN customer c ON c.id = x.customer_id",
+    "sales_order": "SELECT c.code, x.amount_cents FROM sales_order x"
+    " JOIN customer c ON c.id = x.customer_id",
+    "opportunity": "SELECT c.code, x.name FROM opportunity x JOIN customer c"
+    " ON c.id = x.customer_id",
+    "interaction": "SELECT c.code, x.subject FROM interaction x JOIN customer c"
+    " ON c.id = x.customer_id",
+    "task": "SELECT c.code, x.title FROM task x JOIN customer c ON c.id = x.customer_id",
+    "customer": "SELECT code, name, industry, total_amount_cents, last_interaction_at"
+    " FROM customer",
+}
+
+
+def test_export_all_into_an_empty_database_keeps_look_alike_customers_apart(db, tmp_path, capsys):
+    """`crm export all`, then each file imported with the defaults: the same data, nothing
+    moved to the customer whose name looks alike, and the look-alike pair is noted."""
+    from crm_tui.store import export
+    from crm_tui.store.database import Database
+
+    out = _two_look_alikes(db, tmp_path)
+    fresh = Database(tmp_path / "fresh.db")
+    try:
+        capsys.readouterr()
+        for kind in export.KINDS:
+            assert main(["--db", str(fresh.path), "import", kind, str(out / f"{kind}.csv")]) == 0
+            err = capsys.readouterr().err
+            if kind == "customers":
+                assert (
+                    "line 3: possible duplicate of C20231129003 Granite Cloud Ltd. (same name);"
+                    " created, as the file gives it a code of its own (C20240531002)"
+                ) in err
+        for table, sql in _BY_CUSTOMER.items():
+            assert sorted(rows(fresh.path, sql)) == sorted(rows(db.path, sql)), table
+    finally:
+        fresh.close()
+
+
+def test_a_duplicate_of_an_existing_customer_with_its_own_code_says_what_follows(
+    db, tmp_path, capsys
+):
+    """Into a database that has the look-alike already, the row is a duplicate as ever, but
+    the note says so, and the records naming its code are refused with their lines."""
+    from crm_tui.store.database import Database
+
+    out = _two_look_alikes(db, tmp_path)
+    other = tmp_path / "other.db"
+    Database(other).close()
+    f = tmp_path / "one.csv"
+    f.write_text("code,name\nC20250101001,Granite Cloud Limited\n", "utf-8")
+    assert import_file(other, "customers", f).committed
+    capsys.readouterr()
+    assert main(["--db", str(other), "import", "customers", str(out / "customers.csv")]) == 0
+    err = capsys.readouterr().err
+    for line, code in ((2, "C20231129003"), (3, "C20240531002")):
+        assert (
+            f"line {line}: duplicate of C20250101001 Granite Cloud Limited (same name); skipped:"
+            f" records naming its code {code} will find no customer"
+            " (--on-duplicate create imports it)"
+        ) in err
+    assert main(["--db", str(other), "import", "contacts", str(out / "contacts.csv")]) == 3
+    err = capsys.readouterr().err
+    assert "imported 0, rejected 3" in err
+    assert "line 2: customer_code: no customer has the code “C20231129003”" in err
+    assert rows(other, "SELECT count(*) FROM contact") == [(0,)]
+
+
+def test_rows_with_distinct_codes_of_one_file_are_distinct_whatever_the_action(db, tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text(
+        "code,name\nK1,Look Alike Ltd\nK2,Look Alike LLC\n,LOOK ALIKE\nK1,Look Alike Again\n",
+        "utf-8",
+    )
+    result = import_file(db.path, "customers", f, on_duplicate="merge")
+    assert rows(db.path, "SELECT code, name FROM customer ORDER BY id") == [
+        ("K1", "Look Alike Ltd"),
+        ("K2", "Look Alike LLC"),
+    ]
+    notes = {n.line: n.message for n in result.duplicates}
+    assert notes[3].startswith("possible duplicate of K1 Look Alike Ltd (same name); created")
+    # a row without a code, and one with a known code, are duplicates as ever
+    assert notes[4] == "duplicate of K2 Look Alike LLC (same name); merged"
+    assert notes[5] == "duplicate of K1 Look Alike Ltd (same code); merged"
+
+
+# --- vocabularies ----------------------------------------------------------------------
+
+
+def test_chinese_level_labels_alone_are_accepted(db, tmp_path, capsys):
+    f = tmp_path / "客户.csv"
+    f.write_bytes(
+        "客户名称,客户等级\n甲公司,战略客户\n乙公司,重要客户\n丙公司,普通客户\n丁公司,潜在客户\n"
+        "戊公司,A 战略客户\n".encode("gbk")
+    )
+    assert crm(db, "import", "customers", str(f)) == 0, capsys.readouterr().err
+    assert rows(db.path, "SELECT level FROM customer ORDER BY id") == [
+        ("A",),
+        ("B",),
+        ("C",),
+        ("D",),
+        ("A",),
+    ]
+
+
+# --- encodings -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        ("name,needs\nCafé Müller GmbH,crème\n", "cp1252", "cp1252"),
+        # every accented letter followed by an ASCII letter: decodes as GB18030 too
+        ("name,needs\nMüller GmbH,crème brûlée\n", "cp1252", "cp1252"),
+        ("name,city\nStraße AG,Köln; € 100\n", "cp1252", "cp1252"),
+        ("name\nZażółć gęślą jaźń sp. z o.o.\n", "cp1250", "cp1250"),
+        ("名称,行业\n上海华为技术有限公司,制造业\n喆堃商贸,零售业\n", "gbk", "gb18030"),
+        ("名称\n北京明远科技\n", "gb18030", "gb18030"),
+        ("名称\n北京明远科技\n", "utf-8", "utf-8-sig"),
+        ("名称\n北京明远科技\n", "utf-8-sig", "utf-8-sig"),
+    ],
+)
+def test_encoding_detection(text, encoding, expected):
+    from crm_tui.csvread import decode
+
+    got, found = decode(text.encode(encoding))
+    assert (got.lstrip("\ufeff"), found) == (text, expected)
+
+
+def test_a_western_file_is_read_as_windows_1252_and_the_guess_is_said(db, tmp_path, capsys):
+    f = tmp_path / "latin1.csv"
+    f.write_bytes(b"name,needs\nCaf\xe9 M\xfcller GmbH,cr\xe8me\n")
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "latin1.csv: 1 data rows (cp1252, “,”)" in err
+    assert "its encoding cp1252 is a guess" in err
+    assert rows(db.path, "SELECT name, needs FROM customer") == [("Café Müller GmbH", "crème")]
+    g = tmp_path / "utf8.csv"
+    g.write_text("name\nMüller\n", "utf-8")
+    assert crm(db, "import", "customers", str(g)) == 0
+    assert "is a guess" not in capsys.readouterr().err
+
+
+# --- malformed CSV: quotes and ragged rows -------------------------------------------------
+
+
+def test_unclosed_quote_and_extra_values_are_rejected_with_their_lines(db, tmp_path, capsys):
+    import csv
+    import io
+
+    f = tmp_path / "ragged.csv"
+    f.write_text(
+        "name,industry\n"
+        "Rag One Ltd,finance,extra,more\n"  # line 2: two values too many
+        "Rag Two Ltd\n"  # line 3: fine
+        '"Stray quote Ltd,finance\n'  # line 4: never closed before line 6
+        "Rag Three,retail\n"  # line 5
+        '"Smith, John",finance\n'  # line 6: a proper quoted value
+        '"Acme" Ltd,retail\n'  # line 7: read as spreadsheets do: Acme Ltd
+        '"unterminated quote Ltd,finance\n',  # line 8: runs to the end of the file
+        "utf-8",
+    )
+    assert crm(db, "import", "customers", str(f)) == 3
+    err = capsys.readouterr().err
+    quote = 'unclosed quote (") on this line; a quote inside a value is written twice ("")'
+    assert "line 2: 4 values but the header has 2 columns" in err
+    assert f"line 4: {quote}" in err
+    assert f"line 8: {quote}" in err
+    assert "7 data rows" in err and "imported 4, rejected 3" in err
+    assert rows(db.path, "SELECT name, industry FROM customer ORDER BY id") == [
+        ("Rag Two Ltd", None),
+        ("Rag Three", "retail"),
+        ("Smith, John", "finance"),
+        ("Acme Ltd", "retail"),
+    ]
+    data = (tmp_path / "ragged.csv.rejected.csv").read_text("utf-8-sig")
+    table = list(csv.reader(io.StringIO(data, newline="")))
+    assert table == [
+        ["name", "industry", "extra_1", "extra_2", "reason"],
+        ["Rag One Ltd", "finance", "extra", "more", "4 values but the header has 2 columns"],
+        ['"Stray quote Ltd', "finance", "", "", quote],
+        ['"unterminated quote Ltd', "finance", "", "", quote],
+    ]
+    # the fixed file imports; values left in the extra columns would be reported
+    fixed = data.replace('"""Stray', "Stray").replace('"""unterminated', "unterminated")
+    g = tmp_path / "fixed.csv"
+    g.write_text(fixed.replace(",extra,more,", ",,,"), "utf-8")
+    assert crm(db, "import", "customers", str(g)) == 0
+    assert "unknown columns ignored: extra_1, extra_2" in capsys.readouterr().err
+    assert rows(db.path, "SELECT count(*) FROM customer") == [(7,)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    table=st.lists(
+        st.lists(st.text(alphabet=st.sampled_from(list('ab ,;"\n\r客')), max_size=6), min_size=2,
+                 max_size=2),
+        min_size=1, max_size=6,
+    ),
+    junk=st.text(alphabet=st.sampled_from(list('ab,"\n')), max_size=12),
+)  # fmt: skip
+def test_csv_records_well_formed_exactly_and_any_text_without_error(tmp_path_factory, table, junk):
+    import csv
+    import io
+
+    from crm_tui.csvread import CsvTable, Unreadable
+
+    def records(text: str) -> list[tuple[int, list[str]]]:
+        t = CsvTable(tmp_path_factory.mktemp("r") / "x.csv", "utf-8", ",", "", ["a", "b"], {},
+                     [], text=text)  # fmt: skip
+        return list(t.records())
+
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows([["a", "b"], *table])
+    got = records(out.getvalue())
+    assert [cells for _line, cells in got] == [r for r in table if any(c.strip() for c in r)]
+    # anything: records in order, unreadable ones with their reason last
+    lines = [line for line, _cells in records(out.getvalue() + junk)]
+    assert lines == sorted(set(lines))
+    for _line, cells in records('a,b\n"x\n' + junk):
+        assert all(c.__class__ is not Unreadable for c in cells[:-1])

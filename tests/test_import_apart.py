@@ -4,6 +4,7 @@ leaves the database as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import threading
@@ -92,6 +93,47 @@ def test_checked_in_a_child_is_the_same_as_checked_here(
     assert progress == [(2, 8), (5, 8), (8, 8)]
 
 
+NOW = dt.datetime(2026, 11, 23, 9, 30)
+MALFORMED = (
+    "name,code,industry\n"
+    "Granite Cloud Ltd.,K1,finance\n"
+    "Extra Co,,retail,one,two\n"  # values beyond the header
+    '"Stray quote Co,,retail\n'  # a quote never closed before line 7
+    "Granite Cloud LLC,K2,retail\n"  # a look-alike with a code of its own: created
+    "Plain Co,,\n"
+    '"Quoted, Co",,finance\n'
+    "GRANITE CLOUD,,\n"  # no code: a duplicate
+    '"Open quote Co,,finance\n'  # never closed at all
+)
+
+
+def test_unreadable_rows_and_own_codes_checked_in_a_child_are_the_same(
+    db, tmp_path, bulk, forks, monkeypatch
+):
+    f = tmp_path / "m.csv"
+    f.write_text(MALFORMED, "utf-8")
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(db.path, copy)
+
+    def run(target: Path) -> tuple:
+        result = import_file(target, "customers", f, write_rejected_file=False, now=NOW)
+        notes = [(n.line, n.message, n.cells) for n in result.rejected + result.duplicates]
+        return notes, (result.rows_in, result.imported, result.skipped)
+
+    apart = run(db.path)
+    assert len(forks) == 1
+    monkeypatch.setattr(import_apart, "can_fork", lambda: False)
+    assert run(copy) == apart
+    assert snapshot(db.path) == snapshot(copy)
+    notes, counts = apart
+    assert counts == (8, 4, 1)
+    assert [line for line, _m, _c in notes] == [3, 4, 9, 5, 8]  # rejected, then duplicates
+    assert rows(db.path, "SELECT code, name FROM customer ORDER BY id") == [
+        ("K1", "Granite Cloud Ltd."), ("K2", "Granite Cloud LLC"), ("C20261123001", "Plain Co"),
+        ("C20261123002", "Quoted, Co"),
+    ]  # fmt: skip
+
+
 def test_batches_grow_from_the_first_to_the_chunk_size(monkeypatch):
     monkeypatch.setattr(import_apart, "FIRST_BATCH", 2)
     records = [(n, [str(n)]) for n in range(25)]
@@ -143,9 +185,10 @@ def _take_failing_on_batch(monkeypatch, n: int, fail) -> None:
         # a bug in the checks: as loud as it would be in-process
         (ValueError("a bug in the checks"), RuntimeError,
          "(?s)checking the rows failed.*a bug in the checks"),
-        # a record the CSV reader cannot read: refused as it would be in-process
-        (CsvError("c.csv, line 5: unexpected end of data"), ImportRefused,
-         "line 5: unexpected end of data"),
+        # a file the CSV reader cannot read (a cell over the field limit): refused as it
+        # would be in-process
+        (CsvError("c.csv, line 5: field larger than field limit (16777216)"), ImportRefused,
+         r"line 5: field larger than field limit"),
     ],
 )  # fmt: skip
 def test_a_check_failing_in_the_child_writes_nothing(

@@ -40,6 +40,44 @@ def test_unreadable_dates(text):
         parse_date(text, MONDAY)
 
 
+@pytest.mark.parametrize(
+    ("text", "today"),
+    [
+        ("+9999y", MONDAY),
+        ("-9999y", MONDAY),
+        ("+9999m", dt.date(9990, 1, 1)),
+        ("tomorrow", dt.date.max),
+        ("fri", dt.date.max),
+        ("-1d", dt.date.min),
+    ],
+)
+def test_dates_beyond_the_calendar_are_unreadable_like_any_other(text, today):
+    with pytest.raises(ValueError) as err:
+        parse_date(text, today)
+    assert str(err.value) == (
+        f"Unreadable date “{text}” (try 2026-11-30, 11-30, today, tomorrow, +3d, +2w, mon…sun)"
+    )
+    with pytest.raises(ValueError, match="Unreadable date"):
+        parse_datetime(f"{text} 10:00", dt.datetime.combine(today, dt.time(9)))
+
+
+def test_date_hints_name_the_chinese_forms_in_chinese():
+    from crm_tui.dates import date_help, date_placeholder
+
+    set_language("zh")
+    try:
+        with pytest.raises(ValueError) as err:
+            parse_date("+9999y", MONDAY)
+        assert str(err.value) == (
+            "无法识别的日期“+9999y”（可用：2026-11-30、11-30、今天、明天、+3d、+2w、周一…周日）"
+        )
+        assert "今天" in date_placeholder() and "周五" in date_placeholder()
+        assert "明天" in date_help()
+    finally:
+        set_language("en")
+    assert date_placeholder() == "2026-11-30, 11-30, today, +3d, mon"
+
+
 def test_datetimes_and_weeks():
     now = dt.datetime(2026, 11, 23, 10, 15)
     assert parse_datetime("", now) == now

@@ -34,6 +34,8 @@ def test_codes_are_dated_and_sequential(session):
 def test_enumerations_accept_chinese_labels_and_refuse_unknown(session):
     c = cs.create_customer(session, {"name": "明远", "level": "A 战略客户", "industry": "制造业"})
     assert (c.level, c.industry) == ("A", "manufacturing")
+    for label, key in (("战略客户", "A"), ("重要客户", "B"), ("普通客户", "C"), ("潜在客户", "D")):
+        assert cs.create_customer(session, {"name": "X", "level": label}).level == key
     with pytest.raises(ValidationError) as err:
         cs.create_customer(session, {"name": "X", "level": "Z"})
     assert err.value.field == "level"
@@ -68,6 +70,60 @@ def test_phone_numbers_and_order_numbers_are_not_mistaken_for_ids(session):
         session, {"name": "A", "needs": "call 13800138000 about SO2026112300001"}
     )
     assert c.id
+
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("name", "测试公司ID110101199003074514"),  # letters right before it
+        ("region", "110101199003074514".translate(_FULL_WIDTH)),  # an IME's full-width digits
+        ("region", "11010519491231002Ｘ"),  # full-width check letter
+        ("needs", "4111.1111.1111.1111"),  # dots between the groups
+        ("needs", "acct6222021234567890128"),
+        ("needs", "card 4111\u30001111\u30001111\u30001111"),  # ideographic spaces
+        ("needs", "4111－1111－1111－1111"),  # full-width hyphens
+        ("needs", "4111–1111–1111–1111"),  # en dashes
+        ("owner", "１１０１０５ １９４９１２３１ ００２X"),
+    ],
+)
+def test_id_and_card_numbers_are_refused_however_typed(session, field, text):
+    with pytest.raises(ValidationError) as err:
+        cs.create_customer(session, {"name": "A", field: text} if field != "name" else
+                           {"name": text})  # fmt: skip
+    assert err.value.field == field
+    assert "must not store" in err.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+86 138 0013 8000",
+        "0086 138-0013-8000 / 010-8888 1234",
+        "13800138000 13900139000",  # two mobiles
+        "１３８００１３８０００",
+        "order SO2026112312345 of 1,234,567.89 on 2026.11.23",
+        "C20261123001; v1.2.3.4",
+        "12345678.90",
+    ],
+)
+def test_phones_amounts_and_codes_still_pass(session, text):
+    assert cs.create_customer(session, {"name": "A", "needs": text}).needs == text
+
+
+def test_a_birthday_cannot_be_in_the_future(session):
+    c = cs.create_customer(session, {"name": "A"})
+    today = dt.date.today()
+    for text in ("+3d", (today + dt.timedelta(days=1)).isoformat()):
+        with pytest.raises(ValidationError) as err:
+            cs.create_contact(session, c.id, {"name": "B", "birthday": text})
+        assert err.value.field == "birthday"
+        assert err.value.message.startswith("A birthday cannot be in the future")
+    assert cs.create_contact(session, c.id, {"name": "B", "birthday": "today"}).birthday == today
+    one = cs.create_contact(session, c.id, {"name": "C", "birthday": "1985-06-14"})
+    assert one.birthday == dt.date(1985, 6, 14)
 
 
 def test_bad_date_is_a_field_error(session):

@@ -35,8 +35,13 @@ class Vocabulary:
             return None
         for k, en, zh in self.items:
             names = {k.lower(), en.lower(), en.lower().replace(" ", "_"), zh.lower()}
-            # "A 战略客户" / "A strategic": the words after the key alone name it too.
-            names |= {n.split(" ", 1)[1] for n in (en.lower(), zh) if n.startswith(k.lower() + " ")}
+            # "A 战略客户" / "A strategic": the words after the key alone name it too
+            # (both labels lowercased, as ``t`` is: "A 战略客户" starts with "a " then).
+            names |= {
+                n.split(" ", 1)[1]
+                for n in (en.lower(), zh.lower())
+                if n.startswith(k.lower() + " ")
+            }
             if t in names:
                 return k
         return None

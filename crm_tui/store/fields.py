@@ -70,6 +70,22 @@ def date_field(required: bool = False) -> FieldSpec:
     return spec
 
 
+def birthday_field() -> FieldSpec:
+    """A date that is not after today (a birthday in the future is a typing mistake)."""
+    date_spec = date_field()
+
+    def spec(name: str, v: Any) -> dt.date | None:
+        day = date_spec(name, v)
+        if day is not None and day > dt.date.today():
+            raise ValidationError(
+                name,
+                _("A birthday cannot be in the future ({date})").format(date=day.isoformat()),
+            )
+        return day
+
+    return spec
+
+
 def datetime_field(required: bool = False) -> FieldSpec:
     def spec(name: str, v: Any) -> dt.datetime | None:
         if isinstance(v, dt.datetime):
@@ -176,7 +192,7 @@ CONTACT_FIELDS = {
     "mobile": phone_field(),
     "email": email_field(),
     "wechat": text_field(max_len=100),
-    "birthday": date_field(),
+    "birthday": birthday_field(),
     "preferred_channel": choice_field(enums.PREFERRED_CHANNEL),
     "relationship": choice_field(enums.RELATIONSHIP),
     "notes": text_field(),

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crm_tui.csvread import CsvTable, column_header, row_values
+from crm_tui.csvread import CsvTable, Unreadable, column_header, row_values
 from crm_tui.i18n import _
 from crm_tui.store.fields import FieldSpec
 from crm_tui.store.validation import (
     _EMAIL,
     _SUFFIXES,
+    SCREEN_LENGTH,
+    SENSITIVE_SCREEN,
     ValidationError,
     check_email,
     check_phone,
@@ -162,7 +164,10 @@ class RowError(Exception):
 
 
 def refuse_surplus(cells: Sequence[str], width: int) -> None:
-    """A record with values beyond the header's columns is refused (blank cells are fine)."""
+    """A record with values beyond the header's columns is refused (blank cells are fine),
+    and so is one the CSV reader could not read (its last cell says why: Unreadable)."""
+    if cells[-1].__class__ is Unreadable:
+        raise RowError([str(cells[-1])])
     if any(c.strip() for c in cells[width:]):
         raise RowError(
             [_("{n} values but the header has {m} columns").format(n=len(cells), m=width)]
@@ -201,12 +206,10 @@ def spreadsheet_date(text: str, keep_time: bool) -> str:
     return t
 
 
-#: Thirteen characters of digits, spaces and hyphens starting with a digit: every number
-#: the ID / bank card rule (validation.check_no_sensitive_numbers) can refuse contains
-#: one, so a text without it cannot hold such a number. (``\\d`` is any Unicode digit,
-#: as in that rule.)
-_DIGIT_SCREEN = re.compile(r"\d[\d -]{12}")
-_SCREEN_LENGTH = 13  # shorter texts cannot hold such a run
+#: The ID / bank card rule's own screen: validation.check_no_sensitive_numbers refuses
+#: nothing in a text where it finds no match, so such a text cannot hold such a number.
+_DIGIT_SCREEN = SENSITIVE_SCREEN
+_SCREEN_LENGTH = SCREEN_LENGTH  # shorter texts cannot hold such a run
 #: What check_phone returns unchanged: 5 to 12 ASCII digits and nothing else.
 _PLAIN_PHONE = re.compile(r"[0-9]{5,12}")
 # how a column's cells are checked (RowValidator)
@@ -474,17 +477,31 @@ class Importer:
         return (self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]) + 1
 
     def customer_ref(self, values: Mapping[str, str], required: bool = True) -> int | None:
-        """The customer a row names: by ``customer_code`` when given and known (exports
-        carry both), else by ``customer`` as code, exact name or normalised name."""
+        """The customer a row names: by ``customer_code`` when it has one (exports carry
+        both), else by ``customer`` as code, exact name or normalised name.
+
+        A code no customer has is refused, whatever the name beside it: the code says
+        the row belongs to a customer the database does not hold (one a customers
+        import skipped as a duplicate, say), and a name match would quietly give the
+        row to another customer."""
         code = values.get("customer_code", "").strip()
-        if code and code in self.customers.by_code:
-            return self.customers.by_code[code]
+        if code:
+            cid = self.customers.by_code.get(code)
+            if cid is None:
+                header = self.headers.get("customer_code", "customer_code")
+                raise RowError(
+                    [
+                        f"{header}: "
+                        + _(
+                            "no customer has the code “{code}” (a row with a customer code"
+                            " is never matched by name)"
+                        ).format(code=code)
+                    ]
+                )
+            return cid
         text = values.get("customer", "")
         header = self.headers.get("customer", "customer")
         if not text.strip():
-            if code:
-                header = self.headers.get("customer_code", "customer_code")
-                raise RowError([f"{header}: " + _("unknown customer “{name}”").format(name=code)])
             if required:
                 raise RowError([f"{header}: {_('Required')}"])
             return None

@@ -140,8 +140,9 @@ class CustomerImporter(Importer):
         # and .info only know the existing ones: new ones are in self.created)
         self.by_code = self.customers.by_code
         self.by_norm = self.customers.by_norm
-        #: (code, name) of each customer this import creates, by id - first_new
-        self.created: list[tuple[str, str]] = []
+        #: (code, name, the code the file gave or None) of each customer this import
+        #: creates, by id - first_new
+        self.created: list[tuple[str, str, str | None]] = []
         self._compile()
 
     def _compile(self) -> None:
@@ -278,6 +279,7 @@ class CustomerImporter(Importer):
                     code = None  # codes stay unique; a fresh one is generated
             cid = self.next_customer
             self.next_customer = cid + 1
+            given = code
             if not code:
                 code = new_code()
             contact_id = None
@@ -307,7 +309,7 @@ class CustomerImporter(Importer):
             by_code[code] = cid
             if norm:
                 by_norm[norm] = cid
-            created.append((code, name))
+            created.append((code, name, given))
 
     def handoff(self) -> tuple:
         """What take() made of the batches since the last handoff, taken out (import_apart)."""
@@ -340,16 +342,39 @@ class CustomerImporter(Importer):
         email_key: str | None, v: list, contact: dict | None, tags: list[str],
     ) -> bool:  # fmt: skip
         """Note a duplicate row (checked values ``v``) and skip or merge it (True), or
-        let it be created (False)."""
+        let it be created (False).
+
+        A code is a customer's identity. A row whose own code is not in the database,
+        like the name (phone, email) of a customer an earlier row of the same file
+        created with another code of its own, is that file's other customer (an export
+        of two customers named alike): it is created, with a note. Matched with a
+        customer the database had, it is a duplicate as usual, and the note says
+        that records naming its code will find no customer."""
         existing, what = self.find_duplicate(code, norm, pdigits, email_key)  # type: ignore[misc]
+        given = None
         if existing >= self.first_new:
-            ecode, ename = self.created[existing - self.first_new]
+            ecode, ename, given = self.created[existing - self.first_new]
         else:
             ecode, ename = self.customers.info[existing]
+        own = code if code and code != ecode else None  # (a known code: ecode itself)
+        found = {"code": ecode, "name": ename, "what": what, "own": own}
+        if own and given:
+            note = _(
+                "possible duplicate of {code} {name} (same {what}); created, as the file"
+                " gives it a code of its own ({own})"
+            )
+            self.result.duplicates.append(RowNote(line, note.format(**found)))
+            return False
         action = self.opts["on_duplicate"]
         if action == "skip":
             self.result.skipped += 1
-            note = _("duplicate of {code} {name} (same {what}); skipped")
+            if own:
+                note = _(
+                    "duplicate of {code} {name} (same {what}); skipped: records naming its"
+                    " code {own} will find no customer (--on-duplicate create imports it)"
+                )
+            else:
+                note = _("duplicate of {code} {name} (same {what}); skipped")
         elif action == "merge":
             cust = {f: v[slot] for f, slot in self.customer_slots.items()}
             for (bucket, f), slot in zip(_FIXED_SLOTS, self.fixed_slots, strict=True):
@@ -357,10 +382,16 @@ class CustomerImporter(Importer):
                     cust[f] = v[slot]
             self.merge_into(existing, cust, contact, tags)
             self.result.updated += 1
-            note = _("duplicate of {code} {name} (same {what}); merged")
+            if own:
+                note = _(
+                    "duplicate of {code} {name} (same {what}); merged: records naming its"
+                    " code {own} will find no customer"
+                )
+            else:
+                note = _("duplicate of {code} {name} (same {what}); merged")
         else:
             note = _("duplicate of {code} {name} (same {what}); created anyway")
-        self.result.duplicates.append(RowNote(line, note.format(code=ecode, name=ename, what=what)))
+        self.result.duplicates.append(RowNote(line, note.format(**found)))
         return action != "create"
 
     def merge_into(

@@ -20,7 +20,7 @@ from contextlib import closing
 from pathlib import Path
 
 from crm_tui.csvio import write_csv
-from crm_tui.csvread import read_table
+from crm_tui.csvread import SURE_ENCODINGS, Unreadable, read_table
 from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
 from crm_tui.store.import_apart import batches
@@ -83,15 +83,32 @@ def rejected_path_for(path: Path) -> Path:
 
 
 def write_rejected(result: ImportResult, path: Path | None = None) -> Path:
-    """Rejected rows with their original columns plus ``reason`` (UTF-8 with BOM, comma)."""
+    """Rejected rows with their original values plus ``reason`` (UTF-8 with BOM, comma).
+
+    A row with more values than the header keeps them all, under columns named
+    ``extra_1``, ``extra_2`` … (an import of the fixed file reports any left there as
+    unknown columns), so that ``reason`` stays the last column and nothing is lost."""
     target = path or rejected_path_for(result.file)
+    cells = [_original_cells(note.cells) for note in result.rejected]
     width = len(result.header)
+    extra = max([width, *map(len, cells)]) - width
+    header = [*result.header, *(f"extra_{n}" for n in range(1, extra + 1)), "reason"]
     rows = (
-        [*(list(note.cells[:width]) + [""] * (width - len(note.cells))), note.message]
-        for note in result.rejected
+        [*row, *[""] * (width + extra - len(row)), note.message]
+        for row, note in zip(cells, result.rejected, strict=True)
     )
-    write_csv(rows, [*result.header, "reason"], target)
+    write_csv(rows, header, target)
     return target
+
+
+def _original_cells(cells: list[str]) -> list[str]:
+    """A rejected record's cells as the file has them: without the reason an unreadable
+    record carries (csvread.Unreadable) and the blank cells padding it to the header."""
+    if cells and cells[-1].__class__ is Unreadable:
+        cells = cells[:-1]
+        while cells and not cells[-1]:
+            cells = cells[:-1]
+    return list(cells)
 
 
 def import_file(
@@ -231,6 +248,13 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
         delimiter={"\t": "tab"}.get(result.delimiter, result.delimiter),
     )
     lines = [head]
+    if result.encoding and result.encoding not in SURE_ENCODINGS:
+        lines.append(
+            _(
+                "the file is neither UTF-8 nor GB18030: its encoding {encoding} is a guess;"
+                " check accented letters, or save it as UTF-8 CSV"
+            ).format(encoding=result.encoding)
+        )
     if result.unknown_columns:
         lines.append(
             _("unknown columns ignored: {columns}").format(

@@ -7,11 +7,26 @@ that can be shown to the user as it is.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from crm_tui.i18n import _
 
-_DIGIT_RUN = re.compile(r"(?<![\dA-Za-z])\d(?:[ -]?\d){12,18}[\dXx]?(?![\dA-Za-z])")
+#: What may stand between the digits of an ID or card number: spaces, dots and dashes,
+#: with every character NFKC makes one of those (no-break and ideographic spaces,
+#: full-width "．" and "－" …) and the typographic dashes (‐ ‑ ‒ – — −).
+_SEPARATORS = (
+    " .\\-\u00a0\u2000-\u200a\u202f\u205f\u3000\u2024\ufe52\uff0e\ufe63\uff0d\u2010-\u2014\u2212"
+)
+#: Thirteen characters of digits (any script, full-width too) and separators starting
+#: with a digit: every number the ID / bank card rule refuses contains one, so a text
+#: without it is never refused (check_no_sensitive_numbers, and the import's fast path).
+SENSITIVE_SCREEN = re.compile(rf"\d[\d{_SEPARATORS}]{{12}}")
+SCREEN_LENGTH = 13
+#: 13 to 20 digits, one separator at most between two (in NFKC text). Letters may touch
+#: it ("ID110105…", "acct6222…"): only more digits would make it another number.
+_DIGIT_RUN = re.compile(rf"(?<!\d)\d(?:[{_SEPARATORS}]?\d){{12,18}}[\dXx]?(?!\d)")
+_NOT_DIGIT = re.compile(r"[^\dXx]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -63,10 +78,15 @@ def is_bank_card(digits: str) -> bool:
 
 def check_no_sensitive_numbers(field: str, value: str | None) -> None:
     """Refuse national ID card and bank card numbers (DOMAIN.md, data rules)."""
-    if not value:
+    if not value or len(value) < SCREEN_LENGTH or SENSITIVE_SCREEN.search(value) is None:
         return
-    for match in _DIGIT_RUN.finditer(value):
-        digits = re.sub(r"[ -]", "", match.group(0))
+    # full-width digits (what a Chinese IME types) and "Ｘ" are the ASCII ones then
+    text = unicodedata.normalize("NFKC", value)
+    for match in _DIGIT_RUN.finditer(text):
+        digits = "".join(
+            c if c in "0123456789Xx" else str(unicodedata.decimal(c))
+            for c in _NOT_DIGIT.sub("", match.group(0))
+        )
         if is_national_id(digits):
             raise ValidationError(
                 field, _("Looks like a national ID number; the CRM must not store ID numbers")
