@@ -453,8 +453,9 @@ async def test_a_long_column_draws_a_scroll_bar_that_follows_and_takes_the_mouse
         assert cards.scroll_offset.y == cards.max_scroll_y
         assert cards.cursor == 0
 
-        # and a click on a card still selects it
-        clicked = (int(cards.scroll_offset.y) + 1) // CARD_HEIGHT
+        # and a click on a card still selects it (the card drawn there: at the end of the
+        # column the cards are drawn from a card boundary, see test_end_of_a_long_column…)
+        clicked = (cards.top_line() + 1) // CARD_HEIGHT
         await pilot.click(cards, offset=(2, 1))
         await pilot.pause()
         assert cards.cursor == clicked > 0
@@ -566,3 +567,392 @@ async def test_edit_and_delete_from_the_board(board):
         await wait_until(pilot, lambda: screen.column("proposal").summary.count == 0)
         await settle(pilot)
     assert read(path, Opportunity, ids["late"]) is None
+
+
+# --- exploratory test s7: undo guard, orders of won deals, won checks, layout ------------
+
+
+def orders_of(path, opp_id) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT order_date, amount_cents FROM sales_order WHERE opportunity_id = ? ORDER BY id",
+            (opp_id,),
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def messages(app) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+async def win(pilot, screen, *, close: str | None = None, amount: str | None = None):
+    """`>` on the selected deal (a negotiation card with its criteria ticked) and save the
+    won dialog, with the close date and amount typed if given."""
+    app = pilot.app
+    await pilot.press("greater_than_sign")
+    await wait_until(pilot, lambda: isinstance(app.screen, (WonDialog, ConfirmDialog)))
+    if isinstance(app.screen, ConfirmDialog):  # unticked criteria
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, WonDialog))
+    dialog = app.screen
+    if close is not None:
+        dialog.query_one("#field-actual_close").value = close
+    if amount is not None:
+        dialog.query_one("#field-amount_cents").value = amount
+    dialog.shown = dialog.values()  # what the dialog offered (it closes on saving)
+    await pilot.press("ctrl+s")
+    return dialog
+
+
+async def test_undo_after_an_edit_is_refused_and_keeps_the_edit(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["late"])
+        await pilot.press("less_than_sign")
+        await wait_until(pilot, lambda: screen.current_card().stage == "needs_confirmed")
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#field-amount_cents").value = "50,000"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: "edited after this move" in messages(app))
+        await settle(pilot)
+        assert screen.current_card().stage == "needs_confirmed"
+    opp = read(path, Opportunity, ids["late"])
+    assert (opp.stage, opp.amount_cents) == ("needs_confirmed", 5000000)
+
+
+async def test_rewinning_a_deal_does_not_add_a_second_order(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        await win(pilot, screen)
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+        assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+        # back to negotiation: the order question, answered "keep it"
+        await pilot.press("less_than_sign")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "2026-11-23, 50,000" in app.screen.message
+        await pilot.press("n")
+        await wait_until(pilot, lambda: screen.current_card().stage == "negotiation")
+        await settle(pilot)
+        assert "stay in the customer's revenue" in messages(app)
+        # won again: the dialog says there is an order and does not add one by default
+        dialog = await win(pilot, screen)
+        assert dialog.shown["create_order"] == "no"
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+    assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+    opp = read(path, Opportunity, ids["big"])
+    assert read(path, Customer, opp.customer_id).total_amount_cents == 5000000
+
+
+async def test_moving_a_won_deal_back_can_remove_its_order_and_undo_restores_it(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        await win(pilot, screen)
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+        customer_id = read(path, Opportunity, ids["big"]).customer_id
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, LostDialog))
+        app.screen.query_one("#field-lost_reason").value = "Contract cancelled"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")  # remove the order
+        await wait_until(pilot, lambda: screen.current_card().stage == "lost")
+        await settle(pilot)
+        assert orders_of(path, ids["big"]) == []
+        assert read(path, Customer, customer_id).total_amount_cents == 0
+        assert "Order removed" in messages(app)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+    assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+    assert read(path, Customer, customer_id).total_amount_cents == 5000000
+
+
+@pytest.mark.parametrize(
+    ("close", "error"),
+    [("0001-01-01", "More than a year ago"), ("2099-01-01", "cannot be after today"),
+     ("2025-11-01", "More than a year ago"), ("tomorrow", "cannot be after today")],
+)  # fmt: skip
+async def test_won_dialog_refuses_absurd_close_dates(board, close, error):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        dialog = await win(pilot, screen, close=close)
+        await pilot.pause()
+        assert app.screen is dialog
+        assert error in str(dialog.query_one("#error-actual_close").render())
+    assert read(path, Opportunity, ids["big"]).stage == "negotiation"
+    assert orders_of(path, ids["big"]) == []
+
+
+async def test_won_dialog_asks_twice_for_an_amount_far_above_the_expected(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        dialog = await win(pilot, screen, amount="9999999999999.99")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "ten times the expected 50,000" in str(
+            dialog.query_one("#error-amount_cents").render()
+        )
+        await pilot.press("ctrl+s")  # the same amount again: confirmed
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+    assert read(path, Opportunity, ids["big"]).amount_cents == 999999999999999
+
+
+async def test_a_deal_won_long_ago_says_where_it_went(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        await win(pilot, screen, close="-31d")
+        await wait_until(pilot, lambda: "Moved to Won" in messages(app))
+        await settle(pilot)
+        assert "Closed on 2026-10-23, more than 30 days ago" in messages(app)
+        assert "a shows all" in messages(app)
+        await pilot.press("a")
+        select(screen, ids["big"])  # shown once all won deals are
+        assert screen.current_card().stage == "won"
+
+
+async def test_new_deal_at_won_goes_through_the_won_dialog(board):
+    path, _ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Acme")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#field-name").value = "Test deal A"
+        form.query_one("#field-stage").value = "won"
+        form.query_one("#field-amount_cents").value = "80,000"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, WonDialog))
+        assert app.screen.query_one("#field-amount_cents").value == "80000.00"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        card = screen.current_card()
+        assert (card.name, card.stage) == ("Test deal A", "won")
+    assert orders_of(path, card.id) == [("2026-11-23", 8000000)]
+    opp = read(path, Opportunity, card.id)
+    assert (opp.actual_close, opp.probability) == (TODAY, 100)
+    assert read(path, Customer, opp.customer_id).total_amount_cents == 8000000
+
+
+async def test_new_deal_at_won_cancelled_saves_nothing(board):
+    path, _ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_pipeline(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Acme", "enter")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#field-name").value = "Never won"
+        form.query_one("#field-stage").value = "won"
+        form.query_one("#field-expected_close").value = "2026-02-30"
+        await pilot.press("ctrl+s")  # the form is checked before the won dialog opens
+        await pilot.pause()
+        assert app.screen is form
+        assert "2026-02-30" in str(form.query_one("#error-expected_close").render())
+        form.query_one("#field-expected_close").value = ""
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, WonDialog))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is form)
+    conn = sqlite3.connect(path)
+    assert (
+        conn.execute("SELECT count(*) FROM opportunity WHERE name = 'Never won'").fetchone()[0] == 0
+    )
+    conn.close()
+
+
+async def test_new_deal_without_customers_says_where_to_add_them(tmp_path):
+    app = app_for(tmp_path / "crm.db")
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_pipeline(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "No customers yet: press 1" in messages(app)
+
+
+async def test_detail_opens_at_its_top(board):
+    path, ids = board
+    db = Database(path)
+    with db.session() as s:  # long texts push the checklist below the fold
+        ops.update_opportunity(
+            s, ids["fresh"], {k: "line\n" * 6 for k in ("strengths", "weaknesses", "risks")}
+        )
+    db.close()
+    app = app_for(path)
+    async with app.run_test(size=(130, 35)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["fresh"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        await pilot.pause()
+        body = app.screen.query_one("#detail-body")
+        assert body.max_scroll_y > 0  # the body does scroll
+        assert body.scroll_offset.y == 0
+        assert app.screen.focused.id == "criteria"
+        await pilot.press("space")  # the checklist still takes the keys
+        await settle(pilot)
+        assert read(path, Opportunity, ids["fresh"]).criteria_done == "1"
+
+
+def card_text(cards, index: int) -> list[str]:
+    """The drawn lines of card ``index`` (its view must show it)."""
+    top = index * CARD_HEIGHT - cards.top_line()
+    return [
+        "".join(seg.text for seg in cards.render_line(y)._segments).rstrip()
+        for y in range(top, top + CARD_HEIGHT - 1)
+    ]
+
+
+async def test_huge_amounts_are_compacted_never_cut(board):
+    path, ids = board
+    db = Database(path)
+    with db.session() as s:
+        ops.update_opportunity(s, ids["big"], {"amount_cents": "9999999999999.99"})
+    db.close()
+    app = app_for(path)
+    async with app.run_test(size=(130, 35)) as pilot:  # fixed 24-cell columns
+        screen = await open_pipeline(pilot)
+        col = screen.column("negotiation")
+        lines = card_text(col.cards, 0)
+        assert lines[2].split()[0] == "10.0T"
+        assert "11-30" in lines[2]
+        header = [col._render_kind(k, col.content_size.width).text for k in (1, 2)]
+        assert header[0].split() == ["Total", "10.0T"]
+        assert header[1].split() == ["Weighted", "7.5T"]
+
+
+def test_compact_amounts():
+    from crm_tui.widgets.kanban import compact_amount
+
+    assert compact_amount(999999999999999) == "10.0T"
+    assert compact_amount(4590000) == "45.9K"
+    assert compact_amount(99995000) == "1.0M"  # rounding carries into the next unit
+    assert compact_amount(12345678900) == "123M"
+    assert compact_amount(12345) == "123.45"  # short already
+    set_language("zh")
+    try:
+        assert compact_amount(12000000000) == "1.2亿"
+        assert compact_amount(999999999999999) == "10.0万亿"
+        assert compact_amount(4590000) == "4.6万"
+    finally:
+        set_language("en")
+
+
+async def test_end_of_a_long_column_starts_with_a_whole_card(tmp_path):
+    app = app_for(bulk_column(tmp_path / "crm.db", deals=907))
+    async with app.run_test(size=(130, 35)) as pilot:
+        screen = await open_pipeline(pilot)
+        cards = screen.column("initial_contact").cards
+        await pilot.press("G")
+        await pilot.pause()
+        assert cards.cursor == 906
+        assert cards.scroll_offset.y % CARD_HEIGHT  # the view is no whole number of cards
+        first = "".join(seg.text for seg in cards.render_line(0)._segments).strip()
+        assert first == cards.card(cards.top_line() // CARD_HEIGHT).name
+        assert card_text(cards, 906)[0].strip() == "Deal 0"  # the last card (least amount) shows
+        # a click on the top line selects the card drawn there
+        await pilot.click(cards, offset=(2, 0))
+        await pilot.pause()
+        assert cards.cursor == cards.top_line() // CARD_HEIGHT
+
+
+async def test_filter_box_sits_under_the_header(board):
+    path, _ids = board
+    app = app_for(path)
+    async with app.run_test(size=(130, 35)) as pilot:
+        screen = await open_pipeline(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        header = screen.query_one("AppHeader").region
+        search = screen.query_one("#pipeline-search").region
+        board_region = screen.query_one("#board").region
+        assert header.y == 0 and search.y == header.bottom and board_region.y == search.bottom
+
+
+@pytest.mark.parametrize(("width", "fixed"), [(150, False), (146, True), (130, True)])
+async def test_the_columns_share_a_150_cell_screen(board, width, fixed):
+    path, _ids = board
+    app = app_for(path)
+    async with app.run_test(size=(width, 40)) as pilot:
+        screen = await open_pipeline(pilot)
+        await pilot.pause()
+        assert all(col.has_class("fixed") == fixed for col in screen.columns)
+        if not fixed:
+            lost = screen.column("lost")
+            assert lost.region.right <= width
+            assert lost.header_text().splitlines()[0] == "Lost · 30 days 0"
+
+
+async def test_closed_cards_show_their_close_day_and_marks_are_never_cut(board):
+    path, ids = board
+    db = Database(path)
+    with db.session() as s:
+        s.get(Opportunity, ids["won_new"]).actual_close = dt.date(2026, 11, 12)
+        ops.update_opportunity(s, ids["old"], {"risk_flag": "yes", "next_action_due": "2026-11-01"})
+    db.close()
+    app = app_for(path)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await open_pipeline(pilot)
+        won = card_text(screen.column("won").cards, 0)
+        assert won[2].split() == ["3,000", "11-12"]  # closed on, not expected (11-10)
+        cards = screen.column("initial_contact").cards
+        marks = card_text(cards, 1)[4].strip()
+        # all three marks do not fit in 17 cells: those that do are whole, never "overd"
+        assert marks in ("0/2 stalled", "0/2 stalled overdue"), marks
+
+
+async def test_detail_of_an_open_deal_shows_no_stale_lost_reason(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["late"])
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, LostDialog))
+        app.screen.query_one("#field-lost_reason").value = "Budget frozen"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.current_card().stage == "lost")
+        await settle(pilot)
+        await pilot.press("less_than_sign")
+        await wait_until(pilot, lambda: screen.current_card().stage == "proposal")
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        fields = str(app.screen.query_one("#detail-fields").render())
+    assert read(path, Opportunity, ids["late"]).lost_reason is None
+    assert "Lost reason" not in fields and "Budget frozen" not in fields

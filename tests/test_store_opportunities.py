@@ -356,3 +356,144 @@ def test_won_without_close_date_counts_by_stage_entry(session, customer):
     assert [c.id for c in ops.column_page(conn, "won", ops.BoardFilter(), TODAY)] == [recent.id]
     assert ops.card_position(conn, old.id, ops.BoardFilter(), TODAY) is None
     assert ops.card_position(conn, old.id, ops.BoardFilter(all_closed=True), TODAY) == ("won", 1)
+
+
+# --- undo guards, fixed outcome probabilities, closed columns (exploratory test s7) ---------
+
+
+def test_undo_is_refused_after_a_later_edit_and_keeps_it(session, customer):
+    """Undo used to write the whole snapshot back, silently reverting an edit made since."""
+    opp = ops.create_opportunity(
+        session, customer.id, {"name": "ERP", "amount_cents": "45,900"}, stage="needs_confirmed",
+        when=T0,
+    )  # fmt: skip
+    move = ops.move_stage(session, opp.id, "initial_contact", when=T0 + dt.timedelta(1))
+    ops.update_opportunity(session, opp.id, {"amount_cents": "50,000"})
+    with pytest.raises(ConflictError, match="edited after this move"):
+        ops.undo_move(session, move.change_id, previous=move.previous, after=move.after)
+    opp = session.get(Opportunity, opp.id)
+    assert (opp.stage, opp.amount_cents) == ("initial_contact", 5000000)
+    assert len(ops.stage_history(session, opp.id)) == 2  # the change is still recorded
+
+
+def test_undo_after_ticking_a_criterion_still_works(session, customer):
+    """Ticks belong to the stage the undo leaves: they never block it."""
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, when=T0)
+    move = ops.move_stage(session, opp.id, "needs_confirmed", when=T0 + dt.timedelta(1))
+    ops.toggle_criterion(session, opp.id, 0)
+    ops.undo_move(session, move.change_id, previous=move.previous, after=move.after)
+    assert session.get(Opportunity, opp.id).stage == "initial_contact"
+
+
+def test_undo_restores_the_probability_override_flag(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, stage="needs_confirmed")
+    assert (opp.probability, opp.probability_overridden) == (25, False)
+    back = ops.move_stage(session, opp.id, "initial_contact")
+    ops.update_opportunity(session, opp.id, {"probability": 60})
+    # (an edit after the move: the board refuses that undo; without the guard the
+    # snapshot must still restore the flag along with the number)
+    ops.undo_move(session, back.change_id, previous=back.previous)
+    opp = session.get(Opportunity, opp.id)
+    assert (opp.stage, opp.probability, opp.probability_overridden) == (
+        "needs_confirmed", 25, False,
+    )  # fmt: skip
+    ops.move_stage(session, opp.id, "proposal")
+    assert session.get(Opportunity, opp.id).probability == 50  # follows the stage again
+
+
+@pytest.mark.parametrize(("stage", "probability"), [("lost", 0), ("won", 100)])
+def test_outcomes_fix_the_probability_whatever_the_override(session, customer, stage, probability):
+    opp = ops.create_opportunity(
+        session, customer.id, {"name": "ERP", "probability": 60, "amount_cents": "50,800"},
+        stage="negotiation",
+    )  # fmt: skip
+    assert opp.probability_overridden
+    move = ops.move_stage(session, opp.id, stage, lost_reason="budget cut")
+    opp = session.get(Opportunity, opp.id)
+    assert (opp.probability, opp.probability_overridden) == (probability, False)
+    weighted = ops.column_summaries(raw(session), ops.BoardFilter(), TODAY)[stage]
+    assert weighted.weighted_cents == 5080000 * probability // 100
+    # an edit cannot give a closed deal another probability either
+    ops.update_opportunity(session, opp.id, {"probability": 30})
+    assert session.get(Opportunity, opp.id).probability == probability
+    # undo gives the override back
+    ops.undo_move(session, move.change_id, previous=move.previous, after=None)
+    opp = session.get(Opportunity, opp.id)
+    assert (opp.stage, opp.probability, opp.probability_overridden) == ("negotiation", 60, True)
+
+
+def test_created_closed_deals_take_the_outcome_probability(session, customer):
+    lost = ops.create_opportunity(
+        session, customer.id, {"name": "L", "probability": 40}, stage="lost"
+    )
+    won = ops.create_opportunity(
+        session, customer.id, {"name": "W", "probability": 40}, stage="won"
+    )
+    assert (lost.probability, lost.probability_overridden) == (0, False)
+    assert (won.probability, won.probability_overridden) == (100, False)
+
+
+def test_reopening_clears_the_lost_reason_and_undo_brings_it_back(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, stage="needs_confirmed")
+    ops.move_stage(session, opp.id, "lost", lost_reason="price")
+    reopen = ops.move_stage(session, opp.id, "needs_confirmed")
+    assert session.get(Opportunity, opp.id).lost_reason is None
+    ops.undo_move(session, reopen.change_id, previous=reopen.previous, after=reopen.after)
+    opp = session.get(Opportunity, opp.id)
+    assert (opp.stage, opp.lost_reason) == ("lost", "price")
+
+
+def test_closed_columns_show_the_latest_closed_first(session, customer):
+    """Won / lost cards show the day they closed, so they are sorted by it (newest first),
+    in the 30-day window and with `a` (all); positions agree with the pages."""
+    specs = [("W1", "2026-11-01", "2026-12-31", "5"), ("W2", "2026-11-20", "2026-10-01", "5"),
+             ("W3", "2026-11-20", None, "9"), ("W4", "2026-08-01", "2026-11-30", "1"),
+             ("W5", None, "2026-11-01", "3")]  # fmt: skip
+    ids = {}
+    for name, closed, expected, amount in specs:
+        opp = ops.create_opportunity(
+            session, customer.id, {"name": name, "expected_close": expected, "amount_cents": amount},
+            stage="won", when=T0,
+        )  # fmt: skip
+        session.get(Opportunity, opp.id).actual_close = closed and dt.date.fromisoformat(closed)
+        ids[name] = opp.id
+    session.flush()
+    conn = raw(session)
+    recent = ops.column_page(conn, "won", ops.BoardFilter(), TODAY)
+    assert [c.name for c in recent] == ["W3", "W2", "W1", "W5"]  # undated (by entry) last
+    assert recent[0].actual_close == dt.date(2026, 11, 20)
+    every = ops.BoardFilter(all_closed=True)
+    full = ops.column_page(conn, "won", every, TODAY)
+    assert [c.name for c in full] == ["W3", "W2", "W1", "W4", "W5"]
+    for size in (1, 2):
+        paged = []
+        for offset in range(0, 5, size):
+            paged += ops.column_page(conn, "won", every, TODAY, offset, size)
+        assert [c.id for c in paged] == [c.id for c in full]
+    for flt, cards in ((ops.BoardFilter(), recent), (every, full)):
+        for i, card in enumerate(cards):
+            assert ops.card_position(conn, card.id, flt, TODAY) == ("won", i)
+
+
+def test_deal_orders_customers_and_the_closed_window(session, customer):
+    from crm_tui.store.orders import add_payment, create_order
+
+    conn = raw(session)
+    assert ops.has_customers(conn)
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, stage="negotiation")
+    assert ops.deal_orders(conn, customer.id, opp.id) == []
+    order = create_order(
+        session, customer.id,
+        {"order_date": "2026-11-02", "amount_cents": "1000", "opportunity_id": opp.id},
+    )  # fmt: skip
+    add_payment(session, order.id, {"paid_on": "2026-11-03", "amount_cents": "400"})
+    create_order(session, customer.id, {"order_date": "2026-11-05", "amount_cents": "7"})
+    assert ops.deal_orders(conn, customer.id, opp.id) == [(order.id, "2026-11-02", 100000, 40000)]
+    assert ops.closed_out_of_window(conn, opp.id, TODAY) is None  # open
+    ops.move_stage(session, opp.id, "won", actual_close="2026-10-20")
+    assert ops.closed_out_of_window(conn, opp.id, TODAY) == "2026-10-20"
+    assert ops.closed_out_of_window(conn, opp.id, dt.date(2026, 11, 1)) is None
+
+
+def test_no_customers(session):
+    assert not ops.has_customers(raw(session))

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from crm_tui.i18n import _, label, language
 from crm_tui.store import enums
+from crm_tui.store.board import CLOSED_STAGES
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
@@ -60,7 +61,10 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.load()
-        self.query_one("#criteria", OptionList).focus()
+        # The checklist takes the keys, but the deal opens at its top (name, amount,
+        # stage, next action): focusing would scroll the list into view, below them.
+        self.query_one("#criteria", OptionList).focus(scroll_visible=False)
+        self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
 
     def load(self) -> None:
         from crm_tui.store.models import Contact, Customer
@@ -110,8 +114,12 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
             (_("Key success factors"), _text(opp.key_success_factors)),
             (_("Risks"), _text(opp.risks)),
             (_("Risk warning"), _("Yes") if opp.risk_flag else _("No")),
-            (_("Actual close date"), _text(opp.actual_close)),
-            (_("Lost reason"), _text(opp.lost_reason)),
+        ]
+        if opp.stage in CLOSED_STAGES:  # an open deal has not closed
+            rows.append((_("Actual close date"), _text(opp.actual_close)))
+        if opp.stage == "lost":
+            rows.append((_("Lost reason"), _text(opp.lost_reason)))
+        rows += [
             (_("In this stage since"), _text(opp.stage_entered_at)),
             (_("Created"), _text(opp.created_at)),
             (_("Updated"), _text(opp.updated_at)),

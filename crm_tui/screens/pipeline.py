@@ -27,7 +27,10 @@ from crm_tui.widgets.localized import Localized
 
 #: Columns left to right: the open stages, then won, after-sales and lost.
 BOARD_STAGES: tuple[str, ...] = enums.STAGE_LADDER + ("lost",)
-MIN_COLUMN_WIDTH = 22
+#: Below this width per column the columns stop sharing the screen: they take the
+#: comfortable fixed width (``KanbanColumn.fixed``, 24) and the board scrolls sideways.
+#: 21 lets a 150-column terminal show all seven (cards shorten their dates to fit).
+MIN_COLUMN_WIDTH = 21
 
 
 class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
@@ -89,7 +92,7 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
                     fixed=narrow,
                 )
         yield Static("", id="pipeline-empty", classes="empty-state")
-        yield Label("", id="pipeline-status", classes="status-line")
+        yield Label("", id="pipeline-status", classes="status-line", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -114,8 +117,11 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
     def column(self, stage: str) -> KanbanColumn:
         return self.query_one(f"#column-{stage}", KanbanColumn)
 
-    def reload(self, *, select: int | None = None) -> None:
-        """Re-read headers and cards; ``select`` puts the cursor on that deal if it is shown."""
+    def reload(self, *, select: int | None = None) -> bool:
+        """Re-read headers and cards; ``select`` puts the cursor on that deal if it is shown.
+
+        Returns whether the selected deal is on the board (False: a filter or the 30-day
+        window of won / lost leaves it out)."""
         app = self.app
         today = app.today()  # type: ignore[attr-defined]
         settings = app.settings  # type: ignore[attr-defined]
@@ -134,6 +140,7 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
             cursor = position[1] if position and position[0] == col.stage else None
             col.show(summaries[col.stage], fetch, cursor)
         self._show_state()
+        return position is not None
 
     def _show_state(self) -> None:
         empty = self.total_deals == 0
@@ -246,6 +253,13 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
     def action_new(self) -> None:
         from crm_tui.screens.dialogs.customer_picker import CustomerPicker
         from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
+
+        if not board.has_customers(self.conn):
+            self.notify(
+                _("No customers yet: press 1 to add or import one, then n here"),
+                severity="warning",
+            )
+            return
 
         def saved(opp_id: int | None) -> None:
             if opp_id:

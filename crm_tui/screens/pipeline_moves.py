@@ -14,6 +14,7 @@ from textual import work
 
 from crm_tui.i18n import _, language
 from crm_tui.store import board, enums
+from crm_tui.store.validation import display_amount
 
 if TYPE_CHECKING:
     from crm_tui.store.opportunities import Move
@@ -21,10 +22,16 @@ if TYPE_CHECKING:
 UNDO_DEPTH = 20
 
 
+#: Stages in which a deal counts as won (its order belongs there).
+WON_STAGES = ("won", "after_sales")
+
+
 @dataclass(frozen=True)
 class UndoEntry:
     move: Move
-    order_id: int | None = None
+    order_id: int | None = None  # created by the move (undo deletes it)
+    removed_orders: tuple[dict, ...] = ()  # removed by the move (undo re-creates them)
+    kept_orders: int = 0  # orders left in place on a deal moved out of won
 
 
 def error_text(exc: Exception) -> str:
@@ -120,8 +127,11 @@ class PipelineMoves:
             from crm_tui.screens.dialogs.won_dialog import WonDialog
 
             won = await app.push_screen_wait(
-                WonDialog(card.name, card.amount_cents, app.today())  # type: ignore[attr-defined]
-            )
+                WonDialog(
+                    card.name, card.amount_cents, app.today(),  # type: ignore[attr-defined]
+                    orders=board.deal_orders(self.conn, card.customer_id, card.id),
+                )
+            )  # fmt: skip
             if not won:
                 return
             extra = {"actual_close": won["actual_close"], "amount": won["amount_cents"]}
@@ -133,13 +143,29 @@ class PipelineMoves:
             if not reason:
                 return
             extra = {"lost_reason": reason}
+        remove: tuple[int, ...] = ()
+        kept = 0
+        if card.stage in WON_STAGES and target not in WON_STAGES:
+            orders = board.deal_orders(self.conn, card.customer_id, card.id)
+            removable = [o for o in orders if not o[3]]  # never drop recorded payments
+            kept = len(orders)
+            if removable and await app.push_screen_wait(
+                ConfirmDialog(_orders_question(card.name, removable, len(orders)),
+                              yes=_("Remove the order"), danger=True)
+            ):  # fmt: skip
+                remove = tuple(o[0] for o in removable)
+                kept -= len(remove)
         self.saving = True
-        self.save_move(card, target, extra, create_order)
+        self.save_move(card, target, extra, create_order, remove, kept)
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
-    def save_move(self, card: board.Card, target: str, extra: dict, create_order: bool) -> None:
+    def save_move(
+        self, card: board.Card, target: str, extra: dict, create_order: bool,
+        remove_orders: tuple[int, ...] = (), kept_orders: int = 0,
+    ) -> None:  # fmt: skip
         from crm_tui.store import opportunities as ops
         from crm_tui.store.orders import create_order as add_order
+        from crm_tui.store.orders import delete_order, get_order
 
         app = self.app
         try:
@@ -157,21 +183,46 @@ class PipelineMoves:
                          "product": opp.product, "opportunity_id": opp.id},
                     )  # fmt: skip
                     order_id = order.id
+                removed = []
+                for oid in remove_orders:
+                    order = get_order(s, oid)
+                    removed.append(
+                        {k: getattr(order, k) for k in
+                         ("customer_id", "order_date", "amount_cents", "product", "order_no",
+                          "opportunity_id")}
+                    )  # fmt: skip
+                    delete_order(s, oid)
         except Exception as exc:
             app.call_from_thread(self._write_failed, exc, card.id)
             return
-        app.call_from_thread(self._moved, UndoEntry(move, order_id))
+        app.call_from_thread(self._moved, UndoEntry(move, order_id, tuple(removed), kept_orders))
 
     def _moved(self, entry: UndoEntry) -> None:
         self.saving = False
         self.undo_stack = [*self.undo_stack[-(UNDO_DEPTH - 1) :], entry]
-        self.reload(select=entry.move.opportunity_id)
+        opp_id = entry.move.opportunity_id
+        shown = self.reload(select=opp_id)
         stage = self.app.settings.stage_name(entry.move.to_stage, language())  # type: ignore[attr-defined]
-        message = _("Moved to {stage} (u undoes)").format(stage=stage)
+        lines = [_("Moved to {stage} (u undoes)").format(stage=stage)]
         if entry.order_id:
-            message += "\n" + _("Order created")
-        self.notify(message)
+            lines.append(_("Order created"))
+        if entry.removed_orders:
+            lines.append(_("Order removed"))
+        if entry.kept_orders:
+            lines.append(_("Orders from this deal stay in the customer's revenue"))
+        if not shown:
+            lines.append(self.hidden_reason(opp_id))
+        self.notify("\n".join(lines), timeout=8 if not shown else 5)
         self.app.data_changed()  # type: ignore[attr-defined]
+
+    def hidden_reason(self, opp_id: int) -> str:
+        """Why a deal just moved is on no column, and how to show it."""
+        closed = board.closed_out_of_window(self.conn, opp_id, self.app.today())  # type: ignore[attr-defined]
+        if closed and not self.filter.all_closed:
+            return _(
+                "Closed on {date}, more than {days} days ago: not on the board (a shows all)"
+            ).format(date=closed, days=board.RECENT_DAYS)
+        return _("Not shown: it does not match the filter (escape clears)")
 
     def _write_failed(self, exc: Exception, opp_id: int | None) -> None:
         self.saving = False
@@ -190,20 +241,24 @@ class PipelineMoves:
     @work(thread=True, exit_on_error=False, group="pipeline-write")
     def save_undo(self, entry: UndoEntry) -> None:
         from crm_tui.store import opportunities as ops
-        from crm_tui.store.orders import delete_order
+        from crm_tui.store.orders import create_order, delete_order
 
         app = self.app
         try:
             with app.db.session() as s:  # type: ignore[attr-defined]
+                # the deal first: an undo refused for later edits must leave the orders alone
+                ops.undo_move(
+                    s, entry.move.change_id, previous=entry.move.previous,
+                    after=entry.move.after, settings=app.settings,  # type: ignore[attr-defined]
+                )  # fmt: skip
                 if entry.order_id:
                     from crm_tui.store.models import SalesOrder
 
                     if s.get(SalesOrder, entry.order_id) is not None:
                         delete_order(s, entry.order_id)
-                ops.undo_move(
-                    s, entry.move.change_id, previous=entry.move.previous,
-                    settings=app.settings,  # type: ignore[attr-defined]
-                )  # fmt: skip
+                for data in entry.removed_orders:
+                    values = dict(data)
+                    create_order(s, values.pop("customer_id"), values)
         except Exception as exc:
             app.call_from_thread(self._write_failed, exc, entry.move.opportunity_id)
             return
@@ -211,7 +266,32 @@ class PipelineMoves:
 
     def _undone(self, entry: UndoEntry) -> None:
         self.saving = False
-        self.reload(select=entry.move.opportunity_id)
+        opp_id = entry.move.opportunity_id
+        shown = self.reload(select=opp_id)
         stage = self.app.settings.stage_name(entry.move.from_stage, language())  # type: ignore[attr-defined]
-        self.notify(_("Undone: back in {stage}").format(stage=stage))
+        lines = [_("Undone: back in {stage}").format(stage=stage)]
+        if entry.order_id:
+            lines.append(_("Order removed"))
+        if entry.removed_orders:
+            lines.append(_("Order restored"))
+        if not shown:
+            lines.append(self.hidden_reason(opp_id))
+        self.notify("\n".join(lines))
         self.app.data_changed()  # type: ignore[attr-defined]
+
+
+def _orders_question(name: str, removable: list[tuple], total: int) -> str:
+    """Ask whether the order(s) a deal was won with go too, now that it is no longer won."""
+    if len(removable) == 1:
+        _oid, day, cents, _paid = removable[0]
+        what = _("“{name}” has an order from winning it: {date}, {amount}.").format(
+            name=name, date=day, amount=display_amount(cents)
+        )
+    else:
+        what = _("“{name}” has {count} orders from winning it, {amount} in all.").format(
+            name=name, count=len(removable), amount=display_amount(sum(o[2] for o in removable))
+        )
+    lines = [what, "", _("The deal is no longer won: remove it from the customer's revenue?")]
+    if total > len(removable):
+        lines += ["", _("Orders with payments recorded are kept.")]
+    return "\n".join(lines)

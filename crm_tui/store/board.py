@@ -18,6 +18,9 @@ from crm_tui.dates import as_date
 from crm_tui.store import enums
 
 RECENT_DAYS = 30
+#: Stages whose probability the outcome fixes (won / after-sales 100 %, lost 0 %: a manual
+#: override applies to open stages only); their cards show and sort by the close date.
+CLOSED_STAGES: tuple[str, ...] = ("won", "after_sales", "lost")
 
 
 def _settings(settings):
@@ -155,6 +158,7 @@ class Card:
     stalled: bool
     overdue: bool
     version: int
+    actual_close: dt.date | None = None  # won / lost: the day it closed (shown on the card)
 
 
 _CLOSED = "('won', 'lost')"
@@ -259,7 +263,7 @@ def column_summaries(conn, flt: BoardFilter, today: dt.date) -> dict[str, Column
 _CARD_SQL = """
 SELECT o.id, o.name, o.customer_id, c.name, c.level, o.stage, o.amount_cents, o.probability,
        o.expected_close, o.next_action, o.next_action_due, o.risk_flag, o.criteria_done,
-       o.stage_entered_at, o.created_at, o.version,
+       o.stage_entered_at, o.created_at, o.version, o.actual_close,
        max(coalesce(o.last_interaction_at, ''),
            coalesce((SELECT max(i.occurred_at) FROM interaction i WHERE i.opportunity_id = o.id), ''))
 FROM opportunity o JOIN customer c ON c.id = o.customer_id
@@ -270,21 +274,35 @@ _DATED = ("o.expected_close IS NOT NULL",)
 _UNDATED = ("o.expected_close IS NULL",)
 _DATED_ORDER = " ORDER BY o.expected_close, o.amount_cents DESC, o.id"
 _UNDATED_ORDER = " ORDER BY o.amount_cents DESC, o.id"
+#: Won, after-sales and lost: the most recently closed first (a deal without a close date by the day it
+#: entered the stage, after the dated ones). Every term descending, in the order of
+#: ix_opportunity_closed_recent (stage, actual_close, stage_entered_at, amount, probability,
+#: rowid), so a page walks that index backwards.
+_CLOSED_KEY = ("o.actual_close", "o.stage_entered_at", "o.amount_cents", "o.probability", "o.id")
+_CLOSED_DATED = ("o.actual_close IS NOT NULL",)
+_CLOSED_UNDATED = ("o.actual_close IS NULL",)
+_CLOSED_DATED_ORDER = " ORDER BY " + ", ".join(f"{k} DESC" for k in _CLOSED_KEY)
+_CLOSED_UNDATED_ORDER = " ORDER BY " + ", ".join(f"{k} DESC" for k in _CLOSED_KEY[1:])
+_CLOSED_ORDER = " ORDER BY o.actual_close IS NULL, " + _CLOSED_DATED_ORDER[len(" ORDER BY ") :]
 
 
 def _segments(flt: BoardFilter, today: dt.date, stage: str) -> list[tuple[str, list[Any], str]]:
     """(WHERE, parameters, ORDER BY) of the column's parts in display order."""
     segments = []
     windows = _windows(flt, today, stage)
-    for part, order in ((_DATED, _DATED_ORDER), (_UNDATED, _UNDATED_ORDER)):
+    if len(windows) > 1:  # won / lost of the last days: few cards, one sorted query is simplest
+        condition, args = _recent_closed(stage, windows)
+        where, params, _joined = _where(flt, None, (condition,), args)
+        return [(where, params, _CLOSED_ORDER)]
+    parts = (
+        ((_CLOSED_DATED, _CLOSED_DATED_ORDER), (_CLOSED_UNDATED, _CLOSED_UNDATED_ORDER))
+        if stage in CLOSED_STAGES
+        else ((_DATED, _DATED_ORDER), (_UNDATED, _UNDATED_ORDER))
+    )
+    for part, order in parts:
         for extra, args in windows:
             where, params, _joined = _where(flt, stage, part + extra, args)
             segments.append((where, params, order))
-    if len(windows) > 1:  # won / lost: few cards, one sorted query is simplest
-        condition, args = _recent_closed(stage, windows)
-        where, params, _joined = _where(flt, None, (condition,), args)
-        order = " ORDER BY o.expected_close IS NULL, o.expected_close, o.amount_cents DESC, o.id"
-        return [(where, params, order)]
     return segments
 
 
@@ -325,7 +343,7 @@ def column_page(
     cards = []
     for r in rows:
         (oid, name, cid, cname, level, st, amount, prob, close, nxt, nxt_due, risk, crit,
-         entered, created, version, touched) = tuple(r)  # fmt: skip
+         entered, created, version, closed, touched) = tuple(r)  # fmt: skip
         cards.append(
             Card(
                 id=oid,
@@ -344,6 +362,7 @@ def column_page(
                 stalled=is_stalled(st, entered, touched or None, created, today, settings),
                 overdue=is_overdue(st, nxt_due, close, today),
                 version=version,
+                actual_close=as_date(closed),
             )
         )
     return cards
@@ -355,11 +374,14 @@ def card_position(conn, opp_id: int, flt: BoardFilter, today: dt.date) -> tuple[
     Counts the cards sorted before it (index ranges), never numbers the whole column.
     """
     row = conn.execute(
-        "SELECT stage, expected_close, amount_cents FROM opportunity WHERE id = ?", (opp_id,)
+        "SELECT stage, expected_close, amount_cents, actual_close, stage_entered_at, probability "
+        "FROM opportunity WHERE id = ?",
+        (opp_id,),
     ).fetchone()
     if row is None:
         return None
     stage, close, amount = row[0], row[1], row[2]
+    closed_key = [row[3], row[4], amount, row[5], opp_id]
     before = 0
     for where, params, order in _segments(flt, today, stage):
         shown = conn.execute(
@@ -378,6 +400,11 @@ def card_position(conn, opp_id: int, flt: BoardFilter, today: dt.date) -> tuple[
                 "(o.amount_cents > ? OR (o.amount_cents = ? AND o.id < ?))))"
             )
             args = [close, close, amount, amount, opp_id]
+        elif order in (_CLOSED_DATED_ORDER, _CLOSED_UNDATED_ORDER):
+            # descending on every term: ahead means a larger key (a row-value range search)
+            keys = _CLOSED_KEY if order == _CLOSED_DATED_ORDER else _CLOSED_KEY[1:]
+            args = closed_key[-len(keys) :]
+            ahead = f"({', '.join(keys)}) > ({', '.join('?' * len(keys))})"
         else:  # one sorted query (won / lost): few cards, number them
             found = conn.execute(
                 f"SELECT rn FROM (SELECT o.id, row_number() OVER ({order.strip()}) - 1 AS rn "
@@ -417,6 +444,41 @@ def reopen_stage(conn, opp_id: int) -> str:
     ).fetchone()
     stage = row[0] if row else None
     return stage if stage in enums.OPEN_STAGES else enums.OPEN_STAGES[0]
+
+
+def deal_orders(conn, customer_id: int, opp_id: int) -> list[tuple[int, str, int, int]]:
+    """(id, order date, amount, paid) of the orders created from a deal, oldest first.
+
+    Asked once per won-related move (never per card): re-winning a deal must not add
+    a second order unasked, and moving it out of won offers to remove its order.
+    The customer narrows the search to that customer's orders (indexed).
+    """
+    rows = conn.execute(
+        "SELECT o.id, o.order_date, o.amount_cents, "
+        "coalesce((SELECT sum(p.amount_cents) FROM payment p WHERE p.order_id = o.id), 0) "
+        "FROM sales_order o WHERE o.customer_id = ? AND o.opportunity_id = ? "
+        "ORDER BY o.order_date, o.id",
+        (customer_id, opp_id),
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def has_customers(conn) -> bool:
+    """Whether there is any customer to start a deal for (`n` on the board)."""
+    return conn.execute("SELECT 1 FROM customer LIMIT 1").fetchone() is not None
+
+
+def closed_out_of_window(conn, opp_id: int, today: dt.date) -> str | None:
+    """The close date of a won / lost deal the default board leaves out (older than
+    RECENT_DAYS), as ``YYYY-MM-DD``; None when the deal is open or recent."""
+    row = conn.execute(
+        "SELECT stage, actual_close, stage_entered_at FROM opportunity WHERE id = ?", (opp_id,)
+    ).fetchone()
+    if row is None or row[0] not in ("won", "lost"):
+        return None
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    closed = as_date(row[1]) or as_date(row[2])
+    return closed.isoformat() if closed and closed < since else None
 
 
 def count_opportunities(conn) -> int:

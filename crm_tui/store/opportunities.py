@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from crm_tui.i18n import _
 from crm_tui.store import enums
 from crm_tui.store.board import *  # noqa: F403  (the read side, re-exported)
-from crm_tui.store.board import _settings, criteria_indexes, default_probability
+from crm_tui.store.board import CLOSED_STAGES, _settings, criteria_indexes, default_probability
 from crm_tui.store.common import ConflictError, NotFoundError, apply_update
 from crm_tui.store.fields import (
     OPPORTUNITY_FIELDS,
@@ -32,8 +32,6 @@ from crm_tui.store.fields import (
 )
 from crm_tui.store.models import Contact, Customer, Interaction, Opportunity, StageChange, now
 from crm_tui.store.validation import ValidationError
-
-#: How far back won / lost deals are shown on the board by default.
 
 
 def _check_stage(stage: str) -> str:
@@ -80,6 +78,8 @@ def create_opportunity(
     stamp = (when or now()).replace(microsecond=0)
     default = default_probability(stage, settings)
     given = values.pop("probability", None)
+    if stage in CLOSED_STAGES:
+        given = None  # the outcome fixes it
     opp = Opportunity(
         **{k: v for k, v in values.items() if v is not None},
         customer_id=customer_id,
@@ -113,6 +113,7 @@ def update_opportunity(
 
     The stage changes only through :func:`move_stage`. A blank probability means
     "follow the stage again"; a probability other than the stage default overrides it.
+    Won, after-sales and lost deals keep their stage's probability (100 % / 0 %).
     """
     values = clean(OPPORTUNITY_FIELDS, data)
     if "name" in values and values["name"] is None:
@@ -126,7 +127,7 @@ def update_opportunity(
         values["risk_flag"] = False
     if "probability" in values:
         default = default_probability(opp.stage, settings)
-        given = values["probability"]
+        given = None if opp.stage in CLOSED_STAGES else values["probability"]
         values["probability"] = default if given is None else given
         values["probability_overridden"] = given is not None and given != default
     return apply_update(session, Opportunity, opp_id, values, expected_version)  # type: ignore[return-value]
@@ -143,19 +144,25 @@ def delete_opportunity(session: Session, opp_id: int) -> None:
 
 @dataclass(frozen=True)
 class Move:
-    """A recorded move and what it replaced, so that :func:`undo_move` can put it back."""
+    """A recorded move, what it replaced and what it wrote, so that :func:`undo_move`
+    can put it back, and can tell when the deal was edited after it."""
 
     change_id: int
     opportunity_id: int
     from_stage: str
     to_stage: str
     previous: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
 
 
 _UNDO_FIELDS = (
-    "stage", "probability", "criteria_done", "stage_entered_at", "actual_close",
-    "amount_cents", "lost_reason",
+    "stage", "probability", "probability_overridden", "criteria_done", "stage_entered_at",
+    "actual_close", "amount_cents", "lost_reason",
 )  # fmt: skip
+
+#: Fields an edit after a move may have changed (ticks belong to the stage, which undo
+#: leaves: they go with it, as on any move).
+_EDITABLE_AFTER_MOVE = tuple(k for k in _UNDO_FIELDS if k != "criteria_done")
 
 
 def move_stage(
@@ -173,8 +180,10 @@ def move_stage(
     """Move a deal to ``to_stage`` now (``when``), recording the change.
 
     Ticked criteria are reset (they belong to the stage left) and the probability
-    follows the new stage unless it was overridden. Won sets the actual close date
-    (default: the day of the move) and optionally the final amount; lost keeps the reason.
+    follows the new stage unless it was overridden; won, after-sales and lost always
+    take their stage's probability (100 % / 0 %) and drop the override. Won sets the
+    actual close date (default: the day of the move) and optionally the final amount;
+    lost keeps the reason, which any other stage clears.
     """
     to_stage = _check_stage(to_stage)
     opp = get_opportunity(session, opp_id)
@@ -192,8 +201,13 @@ def move_stage(
         "criteria_done": "",
         "stage_entered_at": stamp,
     }
-    if not opp.probability_overridden:
+    if to_stage in CLOSED_STAGES:
         values["probability"] = default_probability(to_stage, settings)
+        values["probability_overridden"] = False
+    elif not opp.probability_overridden:
+        values["probability"] = default_probability(to_stage, settings)
+    if to_stage != "lost" and opp.lost_reason is not None:
+        values["lost_reason"] = None  # re-opened (or won): the reason no longer applies
     if to_stage == "won":
         values["actual_close"] = date_field()("actual_close", actual_close) or stamp.date()
         cents = money_field()("amount_cents", amount)
@@ -205,21 +219,32 @@ def move_stage(
     elif to_stage in enums.OPEN_STAGES:
         values["actual_close"] = None  # re-opened
     from_stage = opp.stage
-    apply_update(session, Opportunity, opp_id, values, None)
+    moved = apply_update(session, Opportunity, opp_id, values, None)
+    after = {k: getattr(moved, k) for k in _UNDO_FIELDS}
     change = StageChange(
         opportunity_id=opp_id, from_stage=from_stage, to_stage=to_stage, changed_at=stamp
     )
     session.add(change)
     session.flush()
-    return Move(change.id, opp_id, from_stage, to_stage, previous)
+    return Move(change.id, opp_id, from_stage, to_stage, previous, after)
 
 
-def undo_move(session: Session, stage_change_id: int, *, previous: Mapping[str, Any] | None = None, settings=None) -> Opportunity:  # fmt: skip
+def undo_move(
+    session: Session,
+    stage_change_id: int,
+    *,
+    previous: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    settings=None,
+) -> Opportunity:
     """Put the deal back in the stage it came from and delete the recorded change.
 
     ``previous`` (from :class:`Move`) restores exactly what the move replaced;
     without it the stage, its entry time (from the history) and the default
     probability are restored. Only the latest change of a deal can be undone.
+    ``after`` (from :class:`Move`: what the move wrote) guards later edits: when the
+    amount, probability, close date or lost reason were changed since the move,
+    restoring would silently overwrite them, so the undo is refused (ConflictError).
     """
     change = session.get(StageChange, stage_change_id)
     if change is None:
@@ -234,8 +259,16 @@ def undo_move(session: Session, stage_change_id: int, *, previous: Mapping[str, 
     if latest != change.id:
         raise ConflictError(_("The deal has moved again since; undo that move first"))
     opp = get_opportunity(session, change.opportunity_id)
+    session.refresh(opp)
     if opp.stage != change.to_stage:
         raise ConflictError(_("The deal has moved again since; undo that move first"))
+    if after and any(k in after and getattr(opp, k) != after[k] for k in _EDITABLE_AFTER_MOVE):
+        raise ConflictError(
+            _(
+                "The deal was edited after this move: undo would overwrite that edit. "
+                "Move it with < or > instead"
+            )
+        )
     if previous:
         values = {k: previous[k] for k in _UNDO_FIELDS if k in previous}
     else:

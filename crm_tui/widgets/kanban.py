@@ -25,8 +25,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from crm_tui.i18n import _
-from crm_tui.store.board import Card, ColumnSummary
+from crm_tui.i18n import _, language
+from crm_tui.store.board import CLOSED_STAGES, Card, ColumnSummary
 from crm_tui.store.validation import display_amount
 
 CARD_HEIGHT = 6  # five lines of card and one of gap
@@ -35,8 +35,51 @@ PAGE = 50
 Fetch = Callable[[int, int], list[Card]]
 
 
-def _date(value: dt.date | None) -> str:
-    return value.isoformat() if value else ""
+#: Compact amounts, largest unit first: (unit in cents, suffix).
+_UNITS = {
+    "en": ((10**14, "T"), (10**11, "B"), (10**8, "M"), (10**5, "K")),
+    "zh": ((10**14, "万亿"), (10**10, "亿"), (10**6, "万")),
+}
+
+
+def compact_amount(cents: int) -> str:
+    """An amount in a few cells when the full one does not fit: ``12.3M``, ``1.2亿``.
+
+    Integer arithmetic (never float), rounded half up to one decimal (none from 100 up);
+    below the smallest unit the full amount is short anyway.
+    """
+    units = _UNITS.get(language(), _UNITS["en"])
+    for unit, suffix in units:
+        tenths = (cents * 20 + unit) // (2 * unit)  # amount / unit in tenths, half up
+        if tenths >= 1000:  # from 100 up, whole units
+            return f"{(cents * 2 + unit) // (2 * unit):,}{suffix}"
+        if tenths >= 10:
+            return f"{tenths // 10}.{tenths % 10}{suffix}"
+    return display_amount(cents)
+
+
+def _short_date(value: dt.date | None, today: dt.date) -> str:
+    """A card's date: ``MM-DD`` within the current year (as typed in forms), else the full
+    date, which then stands out (a deal closing next year, one won long ago)."""
+    if value is None:
+        return ""
+    return value.strftime("%m-%d") if value.year == today.year else value.isoformat()
+
+
+def _amount_and_date(cents: int, date: str, width: int) -> tuple[str, str]:
+    """The card's amount line: the amount always whole (compacted if need be), then the
+    date if there is room for it; never a number cut in the middle."""
+    full = display_amount(cents)
+    short = compact_amount(cents)
+    amounts = (full,) if cell_len(short) >= cell_len(full) else (full, short)
+    if date:
+        for amount in amounts:
+            if cell_len(amount) + 1 + cell_len(date) <= width:
+                return set_cell_size(amount, width - 1 - cell_len(date)), date
+    for amount in amounts:
+        if cell_len(amount) <= width:
+            return set_cell_size(amount, width), ""
+    return set_cell_size(amounts[-1], width), ""  # a column too narrow for any amount
 
 
 def _fit(left: str, right: str, width: int) -> tuple[str, str]:
@@ -44,7 +87,8 @@ def _fit(left: str, right: str, width: int) -> tuple[str, str]:
     room = width - cell_len(right) - (1 if right else 0)
     if room < 4:
         return set_cell_size(left, width), ""
-    text = left if cell_len(left) <= room else set_cell_size(left, room - 1) + "…"
+    # (a wide character that does not fit leaves a pad cell: the "…" goes before it)
+    text = left if cell_len(left) <= room else set_cell_size(left, room - 1).rstrip() + "…"
     return set_cell_size(text, room), right
 
 
@@ -161,6 +205,16 @@ class CardList(ScrollView, can_focus=False):
             self.active = active
             self.refresh()
 
+    def top_line(self) -> int:
+        """The virtual line drawn first: the scroll offset, except at the very end of a
+        long column. The end is rarely a card boundary (the view is not a whole number
+        of cards high), so there the cards are drawn from the next boundary: the top
+        card is whole, with its name, and the few lines under the last card are blank."""
+        y = int(self.scroll_offset.y)
+        if y and y % CARD_HEIGHT and y >= self.max_scroll_y:
+            return y + CARD_HEIGHT - y % CARD_HEIGHT
+        return y
+
     # --- mouse -------------------------------------------------------------
 
     def _on_bar(self, event) -> bool:
@@ -194,7 +248,7 @@ class CardList(ScrollView, can_focus=False):
         if self._pressed_bar:  # the end of a press on the bar, wherever the pointer is now
             self._pressed_bar = False
             return
-        index = (int(self.scroll_offset.y) + event.y) // CARD_HEIGHT
+        index = (self.top_line() + event.y) // CARD_HEIGHT
         if 0 <= index < self.count:
             self.post_message(self.Clicked(self, index))
 
@@ -232,7 +286,7 @@ class CardList(ScrollView, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        absolute = int(self.scroll_offset.y) + y
+        absolute = self.top_line() + y
         index, line = divmod(absolute, CARD_HEIGHT)
         card = None if line == CARD_HEIGHT - 1 else self.card(index)
         plain = self._plain
@@ -276,10 +330,13 @@ class CardList(ScrollView, can_focus=False):
         if line == 1:
             return [pad, Segment(set_cell_size(card.customer, width), muted)]
         if line == 2:
-            left, right = _fit(display_amount(card.amount_cents), _date(card.expected_close), width)
+            today = _today(self)
+            # a won / lost deal shows the day it closed; an open one when it should close
+            day = card.actual_close if card.stage in CLOSED_STAGES else card.expected_close
+            left, right = _amount_and_date(card.amount_cents, _short_date(day, today), width)
             close_style = (
                 self._style(base, "card--overdue")
-                if card.overdue and card.expected_close and card.expected_close < _today(self)
+                if card.overdue and day and day < today and card.stage not in CLOSED_STAGES
                 else muted
             )
             segs = [pad, Segment(left, base)]
@@ -288,7 +345,7 @@ class CardList(ScrollView, can_focus=False):
             return segs
         if line == 3:
             action = card.next_action or ""
-            due = _date(card.next_action_due)
+            due = _short_date(card.next_action_due, _today(self))
             if not action and not due:
                 return [pad, Segment(set_cell_size("", width), base)]
             left, right = _fit("→ " + action, due, width)
@@ -307,15 +364,20 @@ class CardList(ScrollView, can_focus=False):
         if total:
             style = self._style(base, "card--done" if done == total else "card--muted")
             segs.append(Segment(f"{done}/{total}", style))
+        used = cell_len(segs[-1].text) if len(segs) > 1 else 0
         for flag, text, cls in (
             (card.stalled, _("stalled"), "card--stalled"),
             (card.overdue, _("overdue"), "card--overdue"),
             (card.risk_flag, _("at risk"), "card--risk"),
         ):
             if flag:
-                if len(segs) > 1:
+                gap = 1 if used else 0
+                if used + gap + cell_len(text) > width:  # a mark is shown whole or not at all
+                    break
+                if gap:
                     segs.append(Segment(" ", base))
                 segs.append(Segment(text, self._style(base, cls)))
+                used += gap + cell_len(text)
         return segs
 
 
@@ -424,6 +486,10 @@ class KanbanColumn(Vertical):
         base = plain + self.get_component_rich_style("column--header")
         left, right = self._header_rows()[kind]
         inner = max(width - 2, 0)
+        if kind and cell_len(left) + 1 + cell_len(right) > inner:
+            # a huge total: compact it rather than drop the label ("Total", "Weighted")
+            s = self.summary
+            right = compact_amount(s.amount_cents if kind == 1 else s.weighted_cents)
         right = " " + right
         if cell_len(right) >= inner:  # no room for the label
             left, right = "", set_cell_size(right[-inner:] if inner else "", inner)

@@ -1,4 +1,8 @@
-"""Add or edit an opportunity: only the name is required (the customer is picked before)."""
+"""Add or edit an opportunity: only the name is required (the customer is picked before).
+
+A new deal created directly at Won (or After-sales) goes through the won dialog the
+board's `>` opens: actual close date, final amount and the order.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ from typing import Any
 
 from crm_tui.i18n import _
 from crm_tui.store import enums
-from crm_tui.store.validation import format_amount
+from crm_tui.store.board import CLOSED_STAGES
+from crm_tui.store.validation import ValidationError, format_amount
 from crm_tui.widgets.form import FieldDef, FormScreen
+
+#: A new deal at one of these stages is won: the won dialog asks close date, amount, order.
+WON_STAGES = ("won", "after_sales")
 
 
 def _date(value) -> str | None:
@@ -27,6 +35,7 @@ class OpportunityForm(FormScreen[int]):
         self.opportunity_id = opportunity_id
         self.customer_id = customer_id
         self.version: int | None = None
+        self.order_created = False  # a deal created at Won, with its order
         current: dict[str, Any] = {}
         with db.session() as session:
             if opportunity_id is not None:
@@ -50,9 +59,15 @@ class OpportunityForm(FormScreen[int]):
                      value=format_amount(current.get("amount_cents")) or None),
             FieldDef("expected_close", _("Expected close date"), "date",
                      value=_date(current.get("expected_close"))),
-            FieldDef("probability", _("Probability %"), "int",
-                     placeholder=_("blank: the stage's default"),
-                     value=current.get("probability") if current.get("probability_overridden") else None),
+        ]  # fmt: skip
+        if current.get("stage") not in CLOSED_STAGES:  # won 100 %, lost 0 %: nothing to estimate
+            fields.append(
+                FieldDef("probability", _("Probability %"), "int",
+                         placeholder=_("blank: the stage's default"),
+                         value=current.get("probability")
+                         if current.get("probability_overridden") else None)
+            )  # fmt: skip
+        fields += [
             FieldDef("contact_id", _("Primary contact"), "choice", options=contacts,
                      value=current.get("contact_id")),
             FieldDef("next_action", _("Next action"), value=current.get("next_action")),
@@ -82,6 +97,73 @@ class OpportunityForm(FormScreen[int]):
             else _("New opportunity for {customer}").format(customer=customer_name)
         )
         super().__init__(fields, title=title)
+
+    def action_save(self) -> None:
+        values = self.values()
+        if self.opportunity_id is None and values.get("stage") in WON_STAGES:
+            self._save_won(values)
+            return
+        super().action_save()
+
+    def _save_won(self, values: dict[str, Any]) -> None:
+        """Check the form, ask what winning needs (as `>` does), then create deal and order."""
+        from crm_tui.screens.dialogs.won_dialog import WonDialog
+        from crm_tui.store.fields import OPPORTUNITY_FIELDS, clean
+
+        values["risk_flag"] = values.get("risk_flag") == "yes"
+        stage = values.pop("stage")
+        try:
+            checked = clean(OPPORTUNITY_FIELDS, values)
+        except ValidationError as exc:
+            self.show_error(exc.field, exc.message)
+            return
+        self.clear_errors()
+        app = self.app
+
+        def won(result: dict | None) -> None:
+            if not result:
+                return
+            data = values | {
+                "actual_close": result["actual_close"], "amount_cents": result["amount_cents"],
+            }  # fmt: skip
+            try:
+                opp_id = self._create(data, stage, result["create_order"])
+            except ValidationError as exc:
+                self.show_error(exc.field, exc.message)
+                return
+            except Exception as exc:  # a failed save must never lose the typed form
+                self.show_error(None, _("Could not save: {error}").format(error=exc))
+                return
+            self.dismiss(opp_id)
+
+        name = checked.get("name") or ""
+        app.push_screen(
+            WonDialog(name, checked.get("amount_cents") or 0, app.today()),  # type: ignore[attr-defined]
+            won,
+        )
+
+    def _create(self, data: dict[str, Any], stage: str, with_order: bool) -> int:
+        """The deal at ``stage`` and, if asked, its order, in one unit of work."""
+        from crm_tui.store.opportunities import create_opportunity
+        from crm_tui.store.orders import create_order
+
+        app = self.app
+        with app.db.session() as session:  # type: ignore[attr-defined]
+            opp = create_opportunity(
+                session, int(self.customer_id or 0), data, stage=stage,
+                settings=app.settings, when=app.now(),  # type: ignore[attr-defined]
+            )  # fmt: skip
+            if with_order:
+                create_order(
+                    session, opp.customer_id,
+                    {"order_date": opp.actual_close, "amount_cents": opp.amount_cents,
+                     "product": opp.product, "opportunity_id": opp.id},
+                )  # fmt: skip
+            opp_id = int(opp.id)
+        self.order_created = with_order
+        if with_order:
+            app.notify(_("Order created"))
+        return opp_id
 
     def save(self, values: dict[str, Any]) -> int:
         from crm_tui.store.opportunities import create_opportunity, update_opportunity
