@@ -151,6 +151,9 @@ async def test_bad_date_shows_an_error_and_saves_nothing(filled):
         assert "Unreadable date" in str(error.render())
         assert error.display
         assert app.screen.__class__.__name__ == "CustomerForm"
+        await pilot.press("backspace")  # typing in the field puts the old error away
+        await pilot.pause()
+        assert not error.display
     with filled.session() as s:
         assert cs.find_customer(s, "New Co") is None
 
@@ -430,13 +433,94 @@ async def test_edit_changed_by_another_process_is_refused_and_shows_fresh_values
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "CustomerForm"  # refused, form kept
-        assert "changed elsewhere" in str(app.screen.query_one("#form-error", Label).render())
+        assert "Changed elsewhere" in str(app.screen.query_one("#form-error", Label).render())
         assert app.screen.query_one("#field-level", Select).value == "D"  # fresh values shown
-        assert app.screen.query_one("#field-name", Input).value == name
-        app.screen.query_one("#field-name", Input).value = name + " (edited here)"
+        # ... except where the user typed: that is kept, and escape would ask first
+        assert app.screen.query_one("#field-name", Input).value == name + " (edited here)"
+        assert app.screen.dirty()
         await pilot.press("ctrl+s")  # saving again, on the fresh version, goes through
         await pilot.pause()
         assert app.screen.__class__.__name__ == "CustomersScreen"
     with filled.session() as s:
         c = cs.find_customer(s, name + " (edited here)")
         assert c.level == "D" and c.needs == "changed elsewhere"
+
+
+async def test_palette_commands_work_over_a_customer_detail(filled):
+    """The customers tab may show a detail or the duplicates view: its commands still run."""
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomerDetailScreen"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Add a customer")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomerForm"
+        await pilot.press(*"Palette Co", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomerDetailScreen"  # back where it was
+    with filled.session() as s:
+        assert s.exec(cs.select(Customer).where(Customer.name == "Palette Co")).first()
+
+
+async def test_tab_moves_between_the_detail_panes(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        first = app.focused
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is not first
+
+
+async def test_deleting_a_customer_removed_meanwhile_says_so(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        with filled.session() as s:  # another window deletes it
+            cs.delete_customer(s, detail.customer_id)
+        await pilot.press("shift+tab", "delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.is_running
+        assert app.screen.__class__.__name__ == "CustomersScreen"
+        assert any("no longer exists" in n.message for n in app._notifications)
+
+
+async def test_textual_built_ins_speak_chinese_too(filled):
+    from textual.command import CommandPalette
+
+    app = app_on(filled, lang="zh")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"主题", "退出", "截图"} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        assert palette.query_one(Input).placeholder == "搜索命令、客户或商机…"
+
+
+async def test_adding_a_customer_with_a_known_name_warns(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"ACME Robotics Ltd", "ctrl+s")  # the same once normalised
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert any("Same name as" in m and "Acme Robotics Ltd." in m for m in notes), notes

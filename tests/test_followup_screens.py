@@ -216,6 +216,78 @@ async def test_review_visits_in_priority_order_and_sums_up(loop_db):
         assert app.due_count == 1
 
 
+async def test_review_offers_only_the_keys_that_act_on_the_card(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        offered = lambda: {b.action for _k, b, enabled, _t in review.active_bindings.values()}  # noqa: E731
+        assert {"done", "snooze(1)", "log", "skip"} <= offered()
+        for _ in range(4):  # past the four tasks, to the neglected account
+            await pilot.press("space")
+        await _settle(pilot)
+        assert review.current["kind"] == "neglected"
+        assert "done" not in offered() and "snooze(1)" not in offered()
+        assert {"log", "task", "skip"} <= offered()
+        await pilot.press("t")  # a task for the neglected account moves on by itself
+        await pilot.pause()
+        await pilot.press(*"Call them", "tab", *"tomorrow", "ctrl+s")
+        await _settle(pilot)
+        assert review.finished
+        assert not {"done", "log", "skip"} & offered()
+        assert "Reviewed 5 of 5" in str(review.query_one("#review-card").render())
+
+
+async def test_review_counts_a_card_acted_on_as_reviewed(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        review = app.screen
+        await pilot.press("space", "l")  # skip one, log on the second (it stays shown)
+        await pilot.pause()
+        await pilot.press(*"Called", "ctrl+s")
+        await _settle(pilot)
+        assert review.index == 1 and review.tally.logged == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Reviewed 2 of 5" in str(review.query_one("#review-card").render())
+
+
+async def test_editing_an_interaction_changes_only_what_was_typed(loop_db):
+    """No contact filled in for you on an edit, and the time keeps its seconds."""
+    with loop_db.session() as s:
+        acme = s.exec(select(cs.Customer).where(cs.Customer.name == "Acme Robotics")).one()
+        it = log_interaction(
+            s, acme.id, {"subject": "No contact call", "occurred_at": dt.datetime(2026, 11, 22, 15, 0, 34)},
+            at=FROZEN,
+        )  # fmt: skip
+        it_id = it.id
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        assert dialog.values()["contact_id"] is None  # Acme has one contact: not filled in
+        await pilot.press("end", *" (edited)", "ctrl+s")
+        await _settle(pilot)
+        assert not isinstance(app.screen, LogInteractionDialog)
+    with loop_db.session() as s:
+        record = s.get(Interaction, it_id)
+        assert record.subject == "No contact call (edited)"
+        assert record.contact_id is None
+        assert record.occurred_at == dt.datetime(2026, 11, 22, 15, 0, 34)
+
+
 async def test_bad_date_shows_error_and_saves_nothing(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
@@ -351,3 +423,31 @@ def test_review_card_snapshot(loop_db, snap_compare, lang):
         await _freeze_header(pilot)
 
     assert snap_compare(app_on(loop_db, lang), terminal_size=(120, 36), run_before=before)
+
+
+async def test_the_customer_picker_says_what_to_do_when_there_are_none(db):
+    from crm_tui.screens.dialogs.customer_picker import CustomerPicker
+
+    app = app_on(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, CustomerPicker)
+        hint = picker.query_one("#picker-empty", Label)
+        assert hint.display and "No customers yet" in str(hint.render())
+
+
+async def test_the_log_search_keeps_a_usable_width_at_80_columns(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        search = app.screen.query_one("#log-search")
+        assert search.size.width >= 60  # a row of its own, above the filters
+        await pilot.resize_terminal(140, 40)
+        await _settle(pilot)
+        assert not app.screen.query_one("#log-toolbar").has_class("-narrow")
+        assert search.region.y == app.screen.query_one("#channel-filter").region.y

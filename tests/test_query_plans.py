@@ -24,7 +24,7 @@ demo = pytest.importorskip("crm_tui.store.demo")
 
 from crm_tui.store import due  # noqa: E402
 from crm_tui.store.lists import SORTS, CustomerQuery  # noqa: E402
-from crm_tui.store.sqlite import connect  # noqa: E402
+from crm_tui.store.sqlite import connect, short_words  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 23)
 CUSTOMERS = 3000
@@ -70,13 +70,14 @@ def full_scans(lines: list[str]) -> list[str]:
 
 
 def customer_page_plans(conn, **query) -> list[list[str]]:
+    """Plans of the count and two pages (after the one-off short-word lookup, if any)."""
     spy = Spy(conn)
     q = CustomerQuery(spy, **query)  # type: ignore[arg-type]
     q.count()
     q.fetch(0, 100)
     q.fetch(1000, 100)
-    assert len(spy.statements) == 3
-    return plans(spy)
+    assert len(spy.statements) == 3 + bool(short_words(q.search)) * (len(q.search) > 1)
+    return plans(spy)[-3:]
 
 
 FILTERS = [(None, None), ("A", None), (None, "active"), ("B", "dormant")]
@@ -108,7 +109,7 @@ def test_status_filtered_page_reads_in_sort_order(conn, sort) -> None:
 
 @pytest.mark.parametrize("sort", sorted(SORTS))
 @pytest.mark.parametrize(("level", "status"), FILTERS)
-@pytest.mark.parametrize("text", ["acme", "科技有限", "tech co"])
+@pytest.mark.parametrize("text", ["acme", "科技有限", "tech corp"])
 def test_fts_search_uses_the_trigram_index(conn, sort, level, status, text) -> None:
     for lines in customer_page_plans(conn, search=text, sort=sort, level=level, status=status):
         assert not full_scans(lines), lines
@@ -124,9 +125,23 @@ def _short_cases():
 @pytest.mark.parametrize("sort", sorted(SORTS))
 @pytest.mark.parametrize(("text", "level", "status"), list(_short_cases()))
 def test_short_search_uses_an_index(conn, sort, text, level, status) -> None:
-    """One or two characters (too short for trigrams): the NOCASE name index, not a scan."""
+    """One or two characters (too short for trigrams): the count and the pages use indexes."""
     for lines in customer_page_plans(conn, search=text, sort=sort, level=level, status=status):
         assert not full_scans(lines), lines
+
+
+def test_short_words_scan_names_once_per_search(conn) -> None:
+    """A two-character word (张伟) can only be found by reading names: the customers' from
+    their covering index, the contacts' from their table, once for the count and every page."""
+    spy = Spy(conn)
+    q = CustomerQuery(spy, search="tech 上海")  # type: ignore[arg-type]
+    q.count()
+    q.fetch(0, 100)
+    q.fetch(100, 100)
+    lookup, *rest = plans(spy)
+    assert len(rest) == 3
+    assert any("COVERING INDEX ix_customer_name" in line for line in lookup), lookup
+    assert all("customer_search VIRTUAL TABLE" in " ".join(lines) for lines in rest)
 
 
 # --- due list and badge --------------------------------------------------------------

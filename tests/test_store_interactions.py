@@ -133,6 +133,21 @@ def test_full_text_search_follows_edits_and_deletes(session, acme):
     assert count_interactions(conn, LogFilter(text="price talk")) == 0
 
 
+def test_every_word_of_a_log_search_counts_however_short(session, acme):
+    customer, _, _ = acme
+    quote = log_interaction(session, customer.id, {"subject": "Quote review"}, at=NOW)
+    both = log_interaction(session, customer.id, {"subject": "报价", "content": "讨论细节"}, at=NOW)
+    conn = raw(session)
+
+    def found(text: str) -> list[int]:
+        return [r["id"] for r in list_interactions(conn, LogFilter(text=text))]
+
+    assert found("quote 报价") == []  # no record has both words
+    assert found("报价 讨论") == [both.id]  # two short words, in different fields
+    assert found("讨论 报价") == [both.id]
+    assert found("quote re") == [quote.id]
+
+
 def test_search_index_follows_customer_cascade(session, acme):
     customer, _, _ = acme
     log_interaction(session, customer.id, {"subject": "cascade check"}, at=NOW)
@@ -202,3 +217,52 @@ def test_customer_timeline_newest_first(session, acme):
     kinds = [kind for _key, _when, kind, _title, _detail in timeline.fetch(0, 10)]
     assert kinds == ["task", "order", "stage_change", "interaction"]
     assert timeline.fetch(2, 2)[0][2] == "stage_change"
+
+
+def test_changing_the_next_step_moves_its_open_task(session, acme):
+    customer, _, _ = acme
+    it = log_interaction(
+        session, customer.id,
+        {"subject": "Quote", "next_step": "Send quote", "next_step_due": dt.date(2026, 11, 26)},
+        at=NOW,
+    )  # fmt: skip
+    update_interaction(
+        session, it.id, {"next_step": "Call to confirm", "next_step_due": dt.date(2026, 12, 5)},
+        at=NOW,
+    )  # fmt: skip
+    task = session.get(Task, it.task_id)
+    assert (task.title, task.due, task.version) == ("Call to confirm", dt.date(2026, 12, 5), 2)
+    with pytest.raises(ValidationError) as err:  # a step without a date, as when logging
+        update_interaction(session, it.id, {"next_step_due": None}, at=NOW)
+    assert err.value.field == "next_step_due"
+
+
+def test_a_done_follow_up_task_is_history(session, acme):
+    customer, _, _ = acme
+    it = log_interaction(
+        session, customer.id,
+        {"subject": "Quote", "next_step": "Send quote", "next_step_due": dt.date(2026, 11, 26)},
+        at=NOW,
+    )  # fmt: skip
+    session.get(Task, it.task_id).status = "done"
+    update_interaction(session, it.id, {"next_step_due": dt.date(2026, 12, 5)}, at=NOW)
+    assert session.get(Task, it.task_id).due == dt.date(2026, 11, 26)
+
+
+def test_an_interaction_cannot_happen_after_today(session, acme):
+    customer, _, _ = acme
+    with pytest.raises(ValidationError) as err:
+        log_interaction(
+            session, customer.id,
+            {"subject": "Typo", "occurred_at": dt.datetime(2026, 12, 23, 9)}, at=NOW,
+        )  # fmt: skip
+    assert err.value.field == "occurred_at"
+    later_today = log_interaction(
+        session, customer.id, {"subject": "Meeting", "occurred_at": dt.datetime(2026, 11, 23, 17)},
+        at=NOW,
+    )  # fmt: skip
+    with pytest.raises(ValidationError):
+        update_interaction(
+            session, later_today.id, {"occurred_at": dt.datetime(2026, 11, 24, 9)}, at=NOW
+        )
+    assert session.get(Customer, customer.id).last_interaction_at == dt.datetime(2026, 11, 23, 17)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -59,7 +60,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         Binding("delete", "delete", "Delete"),
         Binding("l", "log", "Log"),
         Binding("t", "task", "Task"),
-        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("tab", "app.focus_next", "Next pane", show=False),
     ]
 
     def __init__(self, customer_id: int) -> None:
@@ -83,7 +84,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 yield Label(_("Timeline"), classes="section-title")
                 yield VirtualTable(
                     [
-                        ColumnDef(_("When"), 16, lambda v: (v or "")[:16]),
+                        ColumnDef(_("When"), 16, lambda v: (v or "")[:16], keep=True),
                         ColumnDef(_("What"), 12, lambda v: _(TIMELINE_KINDS.get(v, v))),
                         ColumnDef(_("Subject")),
                         ColumnDef(_("Detail"), 30),
@@ -131,15 +132,18 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
 
         c = customer_summary(self.conn, self.customer_id)
         if c is None:
-            self.app.show_error(_("This customer no longer exists"))
-            self.dismiss()
+            if self.is_current:  # not when it was closed already (its own delete)
+                self.app.show_error(_("This customer no longer exists"))
+                self.dismiss()
             return
         self.customer = c
         pct = profile_completeness(c)
         self.query_one("#customer-title", Label).update(
-            f"{c['name']}  [dim]{c['code']}[/]  "
-            f"{label(enums.LEVEL, c['level'])}  {label(enums.STATUS, c['status'])}"
-        )
+            Text.assemble(
+                c["name"], "  ", (c["code"], "dim"),
+                f"  {label(enums.LEVEL, c['level'])}  {label(enums.STATUS, c['status'])}",
+            )
+        )  # fmt: skip
         self.query_one("#completeness-label", Label).update(
             _("Profile {pct}% complete").format(pct=pct)
         )
@@ -192,11 +196,11 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         for ct in customer_contacts(self.conn, self.customer_id):
             star = "★ " if ct["id"] == primary else ""
             table.add_row(
-                star + ct["name"],
-                ct["title"] or "",
+                Text(star + ct["name"]),
+                Text(ct["title"] or ""),
                 label(enums.CONTACT_ROLE, ct["role"]),
-                ct["mobile"] or ct["phone"] or "",
-                ct["email"] or "",
+                Text(ct["mobile"] or ct["phone"] or ""),
+                Text(ct["email"] or ""),
                 key=str(ct["id"]),
             )
 
@@ -207,7 +211,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         settings = self.app.settings  # type: ignore[attr-defined]
         for r in rows:
             table.add_row(
-                r["name"],
+                Text(r["name"]),
                 settings.stage_name(r["stage"], self.app.lang),  # type: ignore[attr-defined]
                 display_amount(r["amount_cents"]),
                 r["expected_close"] or "",
@@ -287,21 +291,31 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         )
 
     def _delete_contact(self, contact_id: int) -> None:
+        from crm_tui.store.common import NotFoundError
         from crm_tui.store.customers import delete_contact
 
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
-            delete_contact(session, contact_id)
-        self.notify(_("Contact deleted"))
+        try:
+            with self.app.db.session() as session:  # type: ignore[attr-defined]
+                delete_contact(session, contact_id)
+        except NotFoundError as exc:  # removed meanwhile (another window, an import)
+            self.app.show_error(str(exc))  # type: ignore[attr-defined]
+        else:
+            self.notify(_("Contact deleted"))
         self.refresh_data()
 
     def _delete_customer(self) -> None:
+        from crm_tui.store.common import NotFoundError
         from crm_tui.store.customers import delete_customer
 
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
-            delete_customer(session, self.customer_id)
-        self.notify(_("Customer deleted"))
-        self.app.data_changed()  # type: ignore[attr-defined]
+        try:
+            with self.app.db.session() as session:  # type: ignore[attr-defined]
+                delete_customer(session, self.customer_id)
+        except NotFoundError as exc:  # removed meanwhile: nothing left to show here either
+            self.app.show_error(str(exc))  # type: ignore[attr-defined]
+        else:
+            self.notify(_("Customer deleted"))
         self.dismiss()
+        self.app.data_changed()  # type: ignore[attr-defined]
 
     def action_log(self) -> None:
         from crm_tui.screens.actions import log_interaction

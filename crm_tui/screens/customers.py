@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, LoadingIndicator, Select, Static
 from crm_tui.i18n import _, label
 from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import enums
-from crm_tui.store.lists import CustomerQuery, customer_count
+from crm_tui.store.lists import CustomerQuery, customer_count, same_name_customers
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
@@ -30,12 +30,12 @@ DEMO_CUSTOMERS = 200
 
 def customer_columns() -> list[ColumnDef]:
     return [
-        ColumnDef(_("Code"), 13),
+        ColumnDef(_("Code"), 13, keep=True),
         ColumnDef(_("Name")),
         ColumnDef(_("Level"), 6, lambda v: v or ""),
         ColumnDef(_("Status"), 8, lambda v: label(enums.STATUS, v)),
         ColumnDef(_("Industry"), 14, lambda v: label(enums.INDUSTRY, v)),
-        ColumnDef(_("Last contact"), 12),
+        ColumnDef(_("Last contact"), 12, keep=True),
         ColumnDef(_("Total amount"), 15, lambda v: display_amount(v, fixed=True), align="right"),
     ]
 
@@ -203,8 +203,19 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         from crm_tui.screens.dialogs.customer_form import CustomerForm
 
         def saved(customer_id: int | None) -> None:
-            if customer_id:
-                self.reload()
+            if not customer_id:
+                return
+            self.reload()
+            twins = same_name_customers(self.conn, customer_id)
+            if twins:
+                self.notify(
+                    _("Customer saved. Same name as {others}: D lists possible duplicates").format(
+                        others=_(", ").join(f"{code} {name}" for code, name in twins)
+                    ),
+                    severity="warning",
+                    timeout=10,
+                )
+            else:
                 self.notify(_("Customer saved"))
 
         self.app.push_screen(CustomerForm(self.app.db), saved)
@@ -218,6 +229,7 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         def saved(result: int | None) -> None:
             if result:
                 self.reload(keep_cursor=True)
+                self.notify(_("Customer saved"))
 
         self.app.push_screen(CustomerForm(self.app.db, customer_id), saved)
 

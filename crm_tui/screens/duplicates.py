@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,8 +65,10 @@ class DuplicatesScreen(Localized, Screen):
         for i, p in enumerate(pairs):
             key = str(i)
             self.pairs[key] = p
-            why = ", ".join(_(REASONS.get(r, r)) for r in p.reasons)
-            table.add_row(p.first_code, p.first_name, p.second_code, p.second_name, why, key=key)
+            why = _(", ").join(_(REASONS.get(r, r)) for r in p.reasons)  # 、 in Chinese
+            table.add_row(
+                p.first_code, Text(p.first_name), p.second_code, Text(p.second_name), why, key=key
+            )
         empty = self.query_one("#pairs-empty", Static)
         empty.update(_("No possible duplicates found. Press escape to go back."))
         empty.display = not pairs
@@ -96,7 +99,7 @@ class DuplicatesScreen(Localized, Screen):
         )
         with self.app.db.reading() as conn:  # type: ignore[attr-defined]
             counts = merge_preview(conn, keep, drop)
-        moves = ", ".join(f"{n} {_(PREVIEW_KINDS.get(k, k))}" for k, n in counts.items() if n)
+        moves = _(", ").join(f"{n} {_(PREVIEW_KINDS.get(k, k))}" for k, n in counts.items() if n)
         message = _(
             "Merge “{drop}” into “{keep}”?\n\nMoves: {moves}.\n"
             "Empty fields of “{keep}” are filled from “{drop}”, which is then removed.\n"

@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from crm_tui.dates import date_help
 from crm_tui.i18n import _
 from crm_tui.widgets.localized import Localized
 
@@ -27,8 +28,6 @@ GLOBAL_KEYS = (
     ("ctrl+e", "Export the current report or list to CSV"),
     ("?  q", "This help; quit"),
 )
-
-DATE_FORMS = "2026-11-30, 11-30, today, tomorrow, +3d, +2w, mon…sun"
 
 
 class HelpScreen(Localized, ModalScreen[None]):
@@ -50,7 +49,7 @@ class HelpScreen(Localized, ModalScreen[None]):
                     yield Label(_("On this screen"), classes="help-section")
                     yield self._plain(self._table(local))
                 yield Label(_("Dates in forms"), classes="help-section")
-                yield self._plain(DATE_FORMS)
+                yield self._plain(date_help())
                 extra = getattr(self.origin, "HELP", None)
                 if extra:
                     yield Static(_(extra), classes="help-note")

@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from textual import on
+from rich.cells import cell_len
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -56,8 +57,8 @@ class LogSource:
 
 def log_columns() -> list[ColumnDef]:
     return [
-        ColumnDef(_("When"), 16),
-        ColumnDef(_("Channel"), 14),
+        ColumnDef(_("When"), 16, keep=True),
+        ColumnDef(_("Channel"), max(cell_len(label(enums.CHANNEL, k)) for k in enums.CHANNEL.keys)),
         ColumnDef(_("Customer")),
         ColumnDef(_("Subject")),
         ColumnDef(_("Attitude"), 8),
@@ -137,6 +138,12 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         self.customer_filter: tuple[int, str] | None = None
         self._pending = None
 
+    #: Narrower than this, the search box takes a row of its own above the filters.
+    NARROW = 110
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one("#log-toolbar").set_class(event.size.width < self.NARROW, "-narrow")
+
     def compose(self) -> ComposeResult:
         yield AppHeader("interactions")
         with Horizontal(id="log-toolbar", classes="toolbar"):
@@ -155,7 +162,7 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
             yield Input(placeholder=_("to"), id="date-to")
         yield VirtualTable(log_columns(), id="log")
         yield Static("", id="log-empty", classes="empty-state")
-        yield Label("", id="log-status", classes="status-line")
+        yield Label("", id="log-status", classes="status-line", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -30,8 +30,18 @@ class CrmCommands(Provider):
         return items
 
     def _on_customers(self, action: str) -> None:
+        """Run a customers-list action; the list may be under a customer's detail or the
+        duplicates view, whose dialogs then open over them (nothing on top is closed)."""
+        from crm_tui.screens.customers import CustomersScreen
+
+        def run() -> None:
+            for screen in self.app.screen_stack:
+                if isinstance(screen, CustomersScreen):
+                    getattr(screen, f"action_{action}")()
+                    return
+
         self.app.switch_mode("customers")
-        self.app.call_later(lambda: getattr(self.app.screen, f"action_{action}")())
+        self.app.call_later(run)
 
     def _open_customer(self, customer_id: int) -> None:
         from crm_tui.screens.customer_detail import CustomerDetailScreen

@@ -26,7 +26,7 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from crm_tui.dates import DATE_HELP, iso_week, parse_date
+from crm_tui.dates import date_help, iso_week, parse_date
 from crm_tui.i18n import _
 from crm_tui.reports import REPORTS, Report, check_day
 from crm_tui.screens import report_view
@@ -87,7 +87,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         yield AppHeader("reports")
         with Horizontal(id="report-bar"):
             yield Label("", id="report-status", classes="status-line", markup=False)
-            yield Input(placeholder=DATE_HELP, id="as-of-input", compact=True)
+            yield Input(placeholder=date_help(), id="as-of-input", compact=True)
             yield Label("", id="as-of-error", classes="field-error", markup=False)
         titles = tab_titles()
         with TabbedContent(id="report-tabs"):

@@ -135,6 +135,11 @@ def summary_text(tally: ReviewTally, reviewed: int, total: int) -> str:
     )
 
 
+#: Keys that act on the card shown; the first two only on a task's card.
+_TASK_ACTIONS = frozenset(("done", "snooze"))
+_CARD_ACTIONS = _TASK_ACTIONS | {"log", "task", "skip"}
+
+
 class ReviewScreen(Localized, Screen):
     """Walks the review queue one card at a time."""
 
@@ -159,6 +164,8 @@ class ReviewScreen(Localized, Screen):
         self.tally = ReviewTally()
         self.finished = False
         self.visited: list[tuple[str, int]] = []
+        #: queue positions acted on (logged, task added) without moving past them
+        self.acted: set[int] = set()
 
     def compose(self) -> ComposeResult:
         yield AppHeader("tasks")
@@ -194,7 +201,20 @@ class ReviewScreen(Localized, Screen):
             return None
         return self.queue[self.index]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only the keys that act on what is shown: no card keys on the summary, no
+        done/snooze on a neglected account (it has no task), all greyed while loading."""
+        if action not in _CARD_ACTIONS:
+            return True
+        if self.finished:
+            return False
+        item = self.current
+        if item is None:
+            return None
+        return item["kind"] == "task" or action not in _TASK_ACTIONS
+
     def show_current(self) -> None:
+        self.refresh_bindings()
         item = self.current
         card = self.query_one("#review-card", Static)
         if item is None:
@@ -213,7 +233,8 @@ class ReviewScreen(Localized, Screen):
 
     def finish(self) -> None:
         self.finished = True
-        reviewed = min(self.index, len(self.queue))
+        self.refresh_bindings()
+        reviewed = min(self.index + (self.index in self.acted), len(self.queue))
         self.query_one("#review-card", Static).update(
             summary_text(self.tally, reviewed, len(self.queue))
         )
@@ -261,6 +282,7 @@ class ReviewScreen(Localized, Screen):
 
         def logged() -> None:
             self.tally.logged += 1
+            self.acted.add(self.index)
             if item["kind"] == "neglected":
                 self.advance()
             else:
@@ -282,6 +304,7 @@ class ReviewScreen(Localized, Screen):
 
         def added() -> None:
             self.tally.tasks_added += 1
+            self.acted.add(self.index)
             if item["kind"] == "neglected":
                 self.advance()
 

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -139,8 +140,10 @@ def task_columns() -> list[ColumnDef]:
     return [
         ColumnDef(_("Task"), style=_row_style),
         ColumnDef(_("Customer")),
-        ColumnDef(_("Type"), 19),
-        ColumnDef(_("Due"), 24),
+        ColumnDef(
+            _("Type"), max(cell_len(label(enums.TASK_TYPE, k)) for k in enums.TASK_TYPE.keys)
+        ),
+        ColumnDef(_("Due"), 24, keep=True),
     ]
 
 
@@ -172,7 +175,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         yield AppHeader("tasks")
         yield VirtualTable(task_columns(), id="due-list")
         yield Static("", id="tasks-empty", classes="empty-state")
-        yield Label("", id="tasks-status", classes="status-line")
+        yield Label("", id="tasks-status", classes="status-line", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

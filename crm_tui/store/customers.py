@@ -181,6 +181,7 @@ def update_contact(
     if "name" in values and values["name"] is None:
         raise ValidationError("name", _("Required"))
     contact = apply_update(session, Contact, contact_id, values, expected_version)
+    _settle_key_contacts(session, contact.customer_id)
     reindex_customers(raw(session), [contact.customer_id])
     return contact  # type: ignore[return-value]
 
@@ -198,7 +199,31 @@ def delete_contact(session: Session, contact_id: int) -> None:
         session.add(customer)
     session.delete(contact)
     session.flush()
+    _settle_key_contacts(session, contact.customer_id)
     reindex_customers(raw(session), [contact.customer_id])
+
+
+def _settle_key_contacts(session: Session, customer_id: int) -> None:
+    """Keep a customer's primary contact and decision maker pointing at contacts it has.
+
+    No screen picks them: the first contact is primary, the first decision maker is
+    the decision maker. So when the primary contact goes the next one takes over, and a
+    contact edited into the decision-maker role becomes it when there is none (or the
+    one recorded no longer has that role).
+    """
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        return
+    contacts = list(
+        session.exec(select(Contact).where(Contact.customer_id == customer_id).order_by(Contact.id))
+    )
+    if customer.primary_contact_id is None and contacts:
+        customer.primary_contact_id = contacts[0].id
+    deciders = [c.id for c in contacts if c.role == "decision_maker"]
+    if customer.decision_maker_id not in deciders:
+        customer.decision_maker_id = deciders[0] if deciders else None
+    session.add(customer)
+    session.flush()
 
 
 def list_contacts(session: Session, customer_id: int) -> list[Contact]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_tui.store.due import rows
-from crm_tui.store.sqlite import search_match_expression
+from crm_tui.store.sqlite import search_match_expression, short_words
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,8 @@ def _where(f: LogFilter) -> tuple[str, list[Any]]:
                 "i.id IN (SELECT rowid FROM interaction_search WHERE interaction_search MATCH ?)"
             )
             params.append(match)
-        else:
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        for word in short_words(text):  # too short for trigrams: each must still occur
+            like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             clauses.append(
                 "(i.subject LIKE ? ESCAPE '\\' OR i.content LIKE ? ESCAPE '\\' "
                 "OR i.feedback LIKE ? ESCAPE '\\')"

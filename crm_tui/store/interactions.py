@@ -64,6 +64,34 @@ def _touch_last_interaction(session: Session, customer_id: int, opportunity_ids)
     session.flush()
 
 
+def _check_not_future(occurred_at: dt.datetime, stamp: dt.datetime) -> None:
+    """An interaction is something that happened: a later day is a typo (+3d for -3d) or a
+    plan, and would move the customer's last contact into the future."""
+    if occurred_at.date() > stamp.date():
+        raise ValidationError(
+            "occurred_at",
+            _("That is in the future: log what happened, and plan what comes next as a next step"),
+        )
+
+
+def _follow_next_step(session: Session, record: Interaction, stamp: dt.datetime) -> None:
+    """Carry a changed next step to the task it created, while that task is still open
+    (a done or cancelled one is history). A step with no due date is refused, as on logging."""
+    task = session.get(Task, record.task_id)
+    if task is None or task.status not in ("planned", "in_progress"):
+        return
+    if not record.next_step and not record.next_step_due:
+        return  # the step was cleared: the task stays, the rep may still want it
+    if not record.next_step_due:
+        raise ValidationError("next_step_due", _("A next step needs a due date"))
+    task.title = record.next_step or _("Follow up: {subject}").format(subject=record.subject)
+    task.due = record.next_step_due
+    task.updated_at = stamp
+    task.version += 1
+    session.add(task)
+    session.flush()
+
+
 def _next_step_task(
     session: Session, interaction: Interaction, title: str | None, due: dt.date | None,
     stamp: dt.datetime,
@@ -109,6 +137,7 @@ def log_interaction(
         raise NotFoundError(_("This customer no longer exists"))
     _check_links(session, customer_id, values)
     values["occurred_at"] = values.get("occurred_at") or stamp
+    _check_not_future(values["occurred_at"], stamp)
     values["channel"] = values.get("channel") or "phone"
     interaction = Interaction(
         customer_id=customer_id,
@@ -144,18 +173,22 @@ def update_interaction(
     if current is None:
         raise NotFoundError(_("This record no longer exists (deleted elsewhere)"))
     _check_links(session, current.customer_id, values)
+    stamp = (at or now()).replace(microsecond=0)
+    if values.get("occurred_at") is not None:
+        _check_not_future(values["occurred_at"], stamp)
     old_opportunity = current.opportunity_id
+    old_step = (current.next_step, current.next_step_due)
     record: Interaction = apply_update(  # type: ignore[assignment]
         session, Interaction, interaction_id, values, expected_version
     )
     if record.task_id is None and (record.next_step or record.next_step_due):
-        task = _next_step_task(
-            session, record, record.next_step, record.next_step_due, (at or now())
-        )
+        task = _next_step_task(session, record, record.next_step, record.next_step_due, stamp)
         if task is not None:
             record.task_id = task.id
             session.add(record)
             session.flush()
+    elif record.task_id is not None and (record.next_step, record.next_step_due) != old_step:
+        _follow_next_step(session, record, stamp)
     _touch_last_interaction(session, record.customer_id, [old_opportunity, record.opportunity_id])
     return record
 

@@ -8,12 +8,13 @@ index for shorter prefixes.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from crm_tui.store.sqlite import search_match_expression
+from crm_tui.store.sqlite import search_match_expression, short_words
 
 SORTS = {
     "name": "c.name COLLATE NOCASE, c.id",
@@ -35,6 +36,30 @@ class CustomerQuery:
     level: str | None = None
     status: str | None = None
     sort: str = "name"
+    #: ids of the customers every short word finds (read once, for the count and each page)
+    _short_ids: str | None = field(default=None, init=False, compare=False, repr=False)
+
+    def _short_word_ids(self, words: list[str]) -> str:
+        """The customers whose name or a contact's name holds every word, as a JSON list.
+
+        Short words can only be found by scanning names; a scan costs tens of
+        milliseconds at 100,000 customers, so it runs once per search, not per page.
+        """
+        if self._short_ids is None:
+            found: set[int] | None = None
+            for word in words:
+                like = "%" + _escape_like(word) + "%"
+                ids = {
+                    cid
+                    for (cid,) in self.conn.execute(
+                        "SELECT id FROM customer WHERE name LIKE ? ESCAPE '\\' UNION "
+                        "SELECT customer_id FROM contact WHERE name LIKE ? ESCAPE '\\'",
+                        (like, like),
+                    )
+                }
+                found = ids if found is None else found & ids
+            self._short_ids = json.dumps(sorted(found or ()))
+        return self._short_ids
 
     def _where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -47,16 +72,18 @@ class CustomerQuery:
                     "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
                 )
                 params.append(expr)
-            elif len(text) == 1:
+            if len(text) == 1:
                 # Too short for trigrams: a name prefix (NOCASE index) or a code prefix
                 # (unique index) -- SQLite answers the OR with two index searches.
                 clauses.append("(c.name LIKE ? ESCAPE '\\' OR (c.code >= ? AND c.code < ?))")
                 params += [_escape_like(text) + "%", text.upper(), text.upper() + "\uffff"]
             else:
-                # Two characters (a Chinese word such as 华为) match anywhere in the name:
-                # a scan of the covering name index, not of the table.
-                clauses.append("c.name LIKE ? ESCAPE '\\'")
-                params.append("%" + _escape_like(text) + "%")
+                # Words too short for trigrams (a Chinese name such as 华为 or 张伟) must
+                # occur in the customer's name or in a contact's name.
+                short = short_words(text)
+                if short:
+                    clauses.append("c.id IN (SELECT value FROM json_each(?))")
+                    params.append(self._short_word_ids(short))
         if self.level:
             clauses.append("c.level = ?")
             params.append(self.level)
@@ -83,6 +110,19 @@ class CustomerQuery:
 
 def customer_count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+
+
+def same_name_customers(conn: sqlite3.Connection, customer_id: int) -> list[tuple[str, str]]:
+    """(code, name) of up to three other customers whose name normalises to this one's
+    (case, width, punctuation, company suffixes), for a warning right after adding one."""
+    return [
+        (code, name)
+        for code, name in conn.execute(
+            "SELECT o.code, o.name FROM customer c JOIN customer o ON o.name_norm = c.name_norm"
+            " WHERE c.id = ? AND o.id != c.id AND c.name_norm != '' ORDER BY o.id LIMIT 3",
+            (customer_id,),
+        )
+    ]
 
 
 def search_customers(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:

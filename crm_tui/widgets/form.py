@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, TextArea
 
+from crm_tui.dates import date_placeholder
 from crm_tui.i18n import _, label
 from crm_tui.store.validation import ValidationError
 from crm_tui.widgets.localized import Localized
@@ -44,6 +47,19 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+def _error_label(wid: str) -> Label:
+    """An error line as wide as its column, so that a long message (an unreadable date
+    lists the forms it accepts) wraps onto a second line instead of being cut off."""
+    error = Label("", classes="field-error", id=wid, markup=False)
+    error.styles.width = "100%"
+    return error
+
+
+#: Dialog rows around the field list: border and padding (4), title (2), a two-line
+#: form error (2) and the buttons with their margin (4).
+_CHROME_ROWS = 12
+
+
 class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
     """Base for record forms."""
 
@@ -59,12 +75,14 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         self.fields = fields
         self.title_text = title or self.form_title
         self._initial: dict[str, Any] = {}
+        #: the value each shown field error was about
+        self._error_values: dict[str, Any] = {}
 
     # --- layout ------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog form"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(id="form-fields"):
                 for f in self.fields:
                     text = f.label + (" *" if f.required else "")
@@ -72,8 +90,8 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
                         yield Label(text, classes="field-label", id=f"label-{f.name}")
                         with Vertical(classes="form-input"):
                             yield self._make_input(f)
-                            yield Label("", classes="field-error", id=f"error-{f.name}")
-            yield Label("", id="form-error", classes="field-error")
+                            yield _error_label(f"error-{f.name}")
+            yield _error_label("form-error")
             with Horizontal(classes="buttons"):
                 yield Button(_("Save (ctrl+s)"), id="save", variant="primary")
                 yield Button(_("Cancel (esc)"), id="cancel")
@@ -95,15 +113,25 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             return area
         placeholder = f.placeholder
         if f.kind == "date" and not placeholder:
-            placeholder = "2026-11-30, 11-30, today, +3d, mon"
+            placeholder = date_placeholder()
         if f.kind == "datetime" and not placeholder:
             placeholder = _("now, or e.g. today 14:30, 2026-11-30 09:00")
         return Input(_as_text(f.value), id=wid, placeholder=placeholder, compact=True)
 
     def on_mount(self) -> None:
         self._initial = self.values()
+        self._fit_fields(self.app.size.height)
         if self.fields:
             self.query_one(f"#field-{self.fields[0].name}").focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_fields(event.size.height)
+
+    def _fit_fields(self, screen_rows: int) -> None:
+        """Let the field list scroll within what the terminal leaves, so the form's error
+        line and its buttons always stay on screen (.dialog is at most 90 % high)."""
+        fields = self.query_one("#form-fields")
+        fields.styles.max_height = max(3, int(screen_rows * 0.9) - _CHROME_ROWS)
 
     # --- values ------------------------------------------------------------
 
@@ -150,6 +178,32 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             self.version = record.version
         self._initial = self.values()
 
+    def _show_value(self, name: str, value: Any) -> None:
+        """Put a value as :meth:`values` reads it (text, or a choice's key) back in its field."""
+        widget = self.query_one(f"#field-{name}")
+        if isinstance(widget, Select):
+            widget.value = Select.NULL if value is None else value
+        elif isinstance(widget, TextArea):
+            widget.text = value or ""
+        else:
+            widget.value = value or ""  # type: ignore[attr-defined]
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    def _hide_stale_error(self, event: Message) -> None:
+        """A field's error goes once its value differs from the one it was about (the
+        next save checks again); a change event still queued from before the save is not one."""
+        field_id = getattr(event.control, "id", None) or ""
+        name = field_id.removeprefix("field-")
+        if name not in self._error_values or not self.query(f"#error-{name}"):
+            return
+        if self.values().get(name) != self._error_values[name]:
+            del self._error_values[name]
+            error = self.query_one(f"#error-{name}", Label)
+            error.update("")
+            error.remove_class("visible")
+
     def dirty(self) -> bool:
         return self.values() != self._initial
 
@@ -159,12 +213,15 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         error = self.query_one(target, Label)
         error.update(message)
         error.add_class("visible")
+        if field and target != "#form-error":
+            self._error_values[field] = self.values().get(field)
         if field and self.query(f"#field-{field}"):
             widget = self.query_one(f"#field-{field}")
             widget.focus()
             widget.scroll_visible()
 
     def clear_errors(self) -> None:
+        self._error_values.clear()
         for error in self.query(".field-error"):
             error.update("")  # type: ignore[attr-defined]
             error.remove_class("visible")
@@ -185,9 +242,19 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             from crm_tui.store.common import ConflictError
 
             if isinstance(exc, ConflictError):
+                message = str(exc)
                 if exc.fresh is not None:
-                    self.load_record(exc.fresh)
-                self.show_error(None, str(exc))
+                    typed = self.values()
+                    mine = {k: v for k, v in typed.items() if v != self._initial.get(k)}
+                    self.load_record(exc.fresh)  # the latest values, and their version
+                    for name, value in mine.items():  # ... except what was typed here
+                        self._show_value(name, value)
+                    if mine:
+                        message = _(
+                            "Changed elsewhere since you opened it: the fields you did not "
+                            "change now show the latest values. Save again to keep yours."
+                        )
+                self.show_error(None, message)
                 return
             self.show_error(None, _("Could not save: {error}").format(error=exc))
             return

@@ -25,6 +25,10 @@ from textual.strip import Strip
 from crm_tui.widgets.localized import Localized
 
 PAGE = 100
+#: Narrowest a flexible column gets before text columns start giving up cells.
+MIN_FLEX = 8
+#: Narrowest a text column gets when the table is too wide for the terminal.
+MIN_TEXT = 4
 
 
 class RowSource(Protocol):
@@ -44,6 +48,8 @@ class ColumnDef:
     format: Callable[[Any], str] = lambda v: "" if v is None else str(v)
     align: str = "left"
     style: Callable[[tuple[Any, ...]], str | None] | None = None
+    #: never narrowed when the table is too wide (codes, dates); right-aligned ones never are
+    keep: bool = False
 
 
 class VirtualTable(Localized, ScrollView, can_focus=True):
@@ -154,17 +160,40 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
     # --- rendering ---------------------------------------------------------
 
     def _widths(self, total: int) -> list[int]:
-        fixed = sum(c.width for c in self.columns if c.width) + len(self.columns)
-        flex = [c for c in self.columns if not c.width]
-        share = max((total - fixed) // max(len(flex), 1), 8)
-        return [c.width or share for c in self.columns]
+        """Cells per column: flexible columns share what is left (at least MIN_FLEX each).
+
+        When the columns do not fit (80 columns), text columns give up cells, the widest
+        first, down to MIN_TEXT; kept and right-aligned columns (codes, dates, amounts)
+        never do: a cut amount would read as another number.
+        """
+        widths = [c.width for c in self.columns]
+        flex = [i for i, c in enumerate(self.columns) if not c.width]
+        room = total - len(self.columns) - sum(widths)  # one blank before each column
+        for i in flex:
+            widths[i] = max(room // len(flex), MIN_FLEX)
+        over = sum(widths) + len(self.columns) - total
+        while over > 0:
+            text = [
+                i
+                for i, c in enumerate(self.columns)
+                if not c.keep and c.align != "right" and widths[i] > MIN_TEXT
+            ]
+            if not text:
+                break
+            widest = max(text, key=lambda i: widths[i])
+            widths[widest] -= 1
+            over -= 1
+        return widths
 
     def _cells(self, values: Sequence[str], widths: list[int]) -> str:
         parts = []
         for text, width, col in zip(values, widths, self.columns, strict=False):
             text = text.replace("\n", " ")
-            if col.align == "right" and cell_len(text) < width:
-                text = " " * (width - cell_len(text)) + text
+            length = cell_len(text)
+            if length > width > 1:
+                text = set_cell_size(text, width - 1).rstrip() + "…"  # cut, and says so
+            elif col.align == "right" and length < width:
+                text = " " * (width - length) + text
             parts.append(set_cell_size(text, width))
         return " " + " ".join(parts)
 

@@ -28,7 +28,7 @@ class ConfirmDialog(Localized, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(self.message, id="question")
+            yield Label(self.message, id="question", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(
                     self.yes_label, id="yes", variant="error" if self.danger else "primary"
@@ -57,8 +57,8 @@ class MessageDialog(Localized, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Label(self.message, id="message")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Label(self.message, id="message", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(_("Close"), id="close", variant="primary")
 

@@ -28,7 +28,7 @@ class ContactForm(FormScreen[int]):
             FieldDef("email", _("Email"), value=c.get("email")),
             FieldDef("wechat", _("WeChat ID"), value=c.get("wechat")),
             FieldDef("gender", _("Gender"), "choice", vocabulary=enums.GENDER, value=c.get("gender")),
-            FieldDef("birthday", _("Birthday"), "date",
+            FieldDef("birthday", _("Birthday"), "date", placeholder=_("e.g. 1985-06-14"),
                      value=birthday.isoformat() if birthday else None),
             FieldDef("preferred_channel", _("Preferred channel"), "choice",
                      vocabulary=enums.PREFERRED_CHANNEL, value=c.get("preferred_channel")),

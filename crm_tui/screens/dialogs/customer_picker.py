@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,7 +12,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import _
-from crm_tui.store.lists import search_customers
+from crm_tui.store.lists import customer_count, search_customers
 from crm_tui.widgets.localized import Localized
 
 #: What the picker dismisses with for "no customer" (when ``allow_none``).
@@ -37,9 +38,10 @@ class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(placeholder=_("Type a name, code, contact or phone"), id="picker-search")
             yield OptionList(id="picker-results")
+            yield Label("", id="picker-empty", classes="help-note", markup=False)
 
     def on_mount(self) -> None:
         self._search("")
@@ -60,10 +62,24 @@ class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
             options.append(Option(_("— no customer —"), id=str(NO_CUSTOMER)))
         for r in found:
             level = f"  [{r['level']}]" if r["level"] else ""
-            options.append(Option(f"{r['name']}  {r['code']}{level}", id=str(r["id"])))
+            options.append(Option(Text(f"{r['name']}  {r['code']}{level}"), id=str(r["id"])))
         results.add_options(options)
         if options:
             results.highlighted = 0
+        hint = ""
+        if not found:
+            with self.app.db.reading() as conn:  # type: ignore[attr-defined]
+                none_yet = customer_count(conn) == 0
+            hint = (
+                _(
+                    "No customers yet: add one on the customers screen (1, then n), or press d there for sample data"
+                )
+                if none_yet
+                else _("No customer matches “{text}”").format(text=text.strip())
+            )
+        empty = self.query_one("#picker-empty", Label)
+        empty.update(hint)
+        empty.display = bool(hint)
 
     @on(Input.Submitted, "#picker-search")
     def _submitted(self) -> None:

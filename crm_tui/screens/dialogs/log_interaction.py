@@ -110,7 +110,7 @@ class LogInteractionDialog(FormScreen[int]):
     def _edit_mount(self, current: dict) -> None:
         self.customer_id = current["customer_id"]
         self.version = current["version"]
-        self._load_customer(current)
+        self._load_customer(current, editing=True)
         self.query_one(".dialog-title", Label).update(
             _("Edit interaction — {customer}").format(customer=current["customer"])
         )
@@ -142,7 +142,8 @@ class LogInteractionDialog(FormScreen[int]):
 
         self.app.push_screen(CustomerPicker(_("Log an interaction with which customer?")), picked)
 
-    def _load_customer(self, links: dict) -> None:
+    def _load_customer(self, links: dict, *, editing: bool = False) -> None:
+        """Offer the customer's contacts and deals; a new record gets the only contact."""
         with self.app.db.reading() as conn:  # type: ignore[attr-defined]
             choices = customer_choices(conn, self.customer_id)
             name = customer_name(conn, self.customer_id)
@@ -156,7 +157,7 @@ class LogInteractionDialog(FormScreen[int]):
         ids = {c["id"] for c in choices["contacts"]}
         if links.get("contact_id") in ids:
             contact.value = links["contact_id"]
-        elif len(ids) == 1:
+        elif len(ids) == 1 and not editing:
             contact.value = next(iter(ids))
         deal_ids = {o["id"] for o in choices["opportunities"]}
         if links.get("opportunity_id") in deal_ids:
@@ -169,6 +170,8 @@ class LogInteractionDialog(FormScreen[int]):
 
         if not self.customer_id:
             raise ValidationError("subject", _("Choose a customer first"))
+        if self.interaction_id and values.get("occurred_at") == self._initial.get("occurred_at"):
+            values = {k: v for k, v in values.items() if k != "occurred_at"}  # keep its seconds
         data = typed_dates(self.app, values, datetimes=("occurred_at",), dates=("next_step_due",))
         if self.interaction_id:
             from crm_tui.store.interactions import update_interaction

@@ -147,7 +147,7 @@ class TaskCard(Localized, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(_("Task"), classes="dialog-title")
-            yield Static(task_card_text(self.task_data), id="task-card")
+            yield Static(task_card_text(self.task_data), id="task-card", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(_("Close"), id="close", variant="primary")
 
@@ -176,7 +176,11 @@ class NextFollowUp(Localized, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(_("Done: {title}").format(title=self.task_title), classes="dialog-title")
+            yield Label(
+                _("Done: {title}").format(title=self.task_title),
+                classes="dialog-title",
+                markup=False,
+            )
             yield Label(_("Keep the customer in the loop — what next?"))
             with Horizontal(classes="buttons"):
                 yield Button(_("Log an interaction (l)"), id="log", variant="primary")
