@@ -3,6 +3,8 @@ keys that act when pressed with the mouse, and the wheel shifting them sideways.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from rich.cells import cell_len
 from textual import events
@@ -76,3 +78,25 @@ async def test_the_key_under_the_pointer_is_highlighted(db):
         assert highlighted() == " n 新建 "
         await pilot.hover(None, offset=(40, 10))  # away from the bar
         assert highlighted() == ""
+
+
+async def test_the_daily_review_fits_80_by_24_with_its_whole_key_bar(db):
+    """The review's card shares the height with its help: the screen never scrolls, so
+    nothing (the key bar included) loses its right edge to a scroll bar."""
+    from crm_tui.store import customers as cs
+    from crm_tui.store.tasks import create_task
+
+    with db.session() as s:  # a card taller than the screen leaves
+        c = cs.create_customer(s, {"name": "上海华为技术有限公司", "level": "A"})
+        for n in range(10):
+            cs.create_contact(s, c.id, {"name": f"联系人{n}", "mobile": f"1380013800{n}"})
+        create_task(s, {"title": "Call back", "due": dt.date.today(), "customer_id": c.id})
+    app = make_app(db.path, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await app.workers.wait_for_complete()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.virtual_size.height <= 24
+        assert bottom_line(app).rstrip().endswith("▏^p 命令面板")

@@ -25,6 +25,17 @@ PREVIEW_KINDS = {
 }
 
 
+#: Widest a name is shown in the pairs table, so the reasons stay on a 130-column screen.
+NAME_CELLS = 36
+
+
+def _name_cell(name: str) -> Text:
+    """A name as typed (never markup), cut with an ellipsis past NAME_CELLS."""
+    text = Text(name)
+    text.truncate(NAME_CELLS, overflow="ellipsis")
+    return text
+
+
 class DuplicatesScreen(Localized, Screen):
     """Pairs of customers that look like one; enter merges the second into the first."""
 
@@ -67,8 +78,9 @@ class DuplicatesScreen(Localized, Screen):
             self.pairs[key] = p
             why = _(", ").join(_(REASONS.get(r, r)) for r in p.reasons)  # 、 in Chinese
             table.add_row(
-                p.first_code, Text(p.first_name), p.second_code, Text(p.second_name), why, key=key
-            )
+                p.first_code, _name_cell(p.first_name), p.second_code, _name_cell(p.second_name),
+                why, key=key,
+            )  # fmt: skip
         empty = self.query_one("#pairs-empty", Static)
         empty.update(_("No possible duplicates found. Press escape to go back."))
         empty.display = not pairs
