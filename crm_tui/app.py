@@ -84,6 +84,8 @@ class CrmApp(Localized, App):
     first_frame_shown = False
     #: When the newest backup was made (None: none yet).
     last_backup: reactive[dt.datetime | None] = reactive(None)
+    #: Whether the last backup was refused because the database is damaged.
+    backup_refused: reactive[bool] = reactive(False)
 
     def __init__(
         self, db: Database, settings: Settings, lang: str,
@@ -160,10 +162,15 @@ class CrmApp(Localized, App):
                 backups.auto_backup_if_due(self.db.path, self.settings)
         except Exception as exc:  # a failed backup must not stop the rep working
             self.call_from_thread(self.show_error, _("Backup failed: {error}").format(error=exc))
-        stamp = backups.last_backup_time(backups.backup_dir(self.db.path))
-        self.call_from_thread(setattr, self, "last_backup", stamp)
+        folder = backups.backup_dir(self.db.path)
+        refused = backups.backup_problem(folder) is not None
+        self.call_from_thread(self._backup_state, backups.last_backup_time(folder), refused)
         if force:
             self.call_from_thread(self.notify, _("Backup made"))
+
+    def _backup_state(self, newest: dt.datetime | None, refused: bool) -> None:
+        self.backup_refused = refused
+        self.last_backup = newest
 
     def action_backup_now(self) -> None:
         self._backup(force=True)

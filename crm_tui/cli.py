@@ -136,7 +136,28 @@ def _sqlite_problem(db_path: Path, exc: Exception) -> str:
     return f"{db_path}: {exc}"
 
 
+def _language_option(argv: list[str]) -> str | None:
+    """``--lang``'s value, read before the command line is parsed."""
+    for i, token in enumerate(argv):
+        if token == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if token.startswith("--lang="):
+            return token.split("=", 1)[1]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    from crm_tui.i18n import detect_language, set_language
+    from crm_tui.settings import SettingsError, load_settings
+
+    try:
+        settings, problem = load_settings(), None
+    except SettingsError as exc:
+        settings, problem = None, exc
+    # Usage errors (an unreadable --as-of …) are written while parsing: in the user's
+    # language already.
+    set_language(detect_language(_language_option(argv), getattr(settings, "language", None)))
     args = parse_args(argv)
     if args.command is None:
         # The TUI's start allocates many long-lived objects (modules, styles, widgets); the
@@ -144,16 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         # freezes them and turns it back on once the ORM import that follows the first
         # frame is done (CrmApp._warm_up).
         gc.disable()
-    from crm_tui.i18n import detect_language, set_language
-    from crm_tui.settings import SettingsError, resolve_db_path
+    from crm_tui.settings import resolve_db_path
 
-    ctx = CliContext(db_path=resolve_db_path(args.db), lang="en")
-    try:
-        configured = ctx.settings.language  # type: ignore[attr-defined]
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
         return 1
-    ctx.lang = detect_language(args.lang, configured)
+    ctx = CliContext(db_path=resolve_db_path(args.db), lang="en", _settings=settings)
+    ctx.lang = detect_language(args.lang, settings.language)  # type: ignore[union-attr]
     set_language(ctx.lang)
     import sqlite3  # already loaded by crm_tui.store.database
 

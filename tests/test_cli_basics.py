@@ -73,12 +73,17 @@ def test_check_reports_a_broken_foreign_key(tmp_path, capsys):
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("INSERT INTO contact (customer_id, name, version) VALUES (999, 'orphan', 1)")
+    conn.execute("INSERT INTO contact (customer_id, name, version) VALUES (998, 'stray', 1)")
     conn.commit()
     conn.close()
     capsys.readouterr()
     assert main(["--db", str(db), "check"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("error:") and "Traceback" not in err
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and err.startswith("error:") and "2 references" in err
+    assert out.splitlines() == [
+        "contact row 1 points to a missing customer",
+        "contact row 2 points to a missing customer",
+    ]  # the list is the check's output, in order
 
 
 def test_not_a_database_is_one_error_line(tmp_path, capsys):
@@ -195,3 +200,15 @@ def test_commands_reading_a_damaged_page_stop_with_one_error_line(tmp_path, caps
     assert main(["--db", str(db), *argv]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "malformed" in err[0]
+
+
+def test_usage_errors_speak_the_chosen_language(tmp_path, capsys, monkeypatch):
+    db = str(tmp_path / "a.db")
+    with pytest.raises(SystemExit) as done:
+        main(["--db", db, "report", "funnel", "--lang", "zh", "--as-of", "someday"])
+    assert done.value.code == 2
+    assert "无法识别的日期" in capsys.readouterr().err
+    monkeypatch.setenv("CRM_LANG", "zh")
+    with pytest.raises(SystemExit):
+        main(["--db", db, "due", "--days", "-1"])
+    assert "0 到 1000000" in capsys.readouterr().err

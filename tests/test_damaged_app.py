@@ -50,3 +50,19 @@ async def test_the_warning_is_in_chinese(db):
         errors = [n.message for n in app._notifications if n.severity == "error"]
         assert errors and "已损坏" in errors[0]
     app.db.close()
+
+
+async def test_a_damaged_database_never_backed_up_says_so_too(db):
+    """With no backup at all, the newest backup's time never changes: the refusal must
+    reach the header on its own."""
+    with db.session() as s:
+        cs.create_customer(s, {"name": "Acme Robotics Ltd."})
+    db.close()
+    damage_page(db.path)
+    app = make_app(db.path, lang="en")
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert list_backups(backup_dir(db.path)) == []
+        assert " backup refused: database damaged " in app.screen.query_one(AppHeader).text
+    app.db.close()

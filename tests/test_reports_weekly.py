@@ -102,6 +102,16 @@ def test_week_not_over_yet(conn):
     assert summary["tasks_overdue"] == 2  # T3 and T6 (due Dec 2, not done by Dec 3)
 
 
+def test_a_task_done_today_has_left_the_backlog(conn):
+    # Tuesday Dec 8: T6 (due Dec 2) was done that morning, so it is not overdue any more,
+    # as in crm due; T3, T4 and T5 (due Nov 20, Dec 6 and Dec 7, still open) are.
+    report = weekly(conn, dt.date(2026, 12, 8), today=dt.date(2026, 12, 8))
+    overdue = [r["item"] for r in report.rows if r["section"] == "tasks_overdue"]
+    assert sorted(overdue) == ["T3 backlog", "T4 due Sunday", "T5 due next Monday"]
+    done = [r["item"] for r in report.rows if r["section"] == "tasks_done"]
+    assert done == ["T6 done late"]
+
+
 def test_weekly_csv(conn):
     text = output.render_csv(weekly(conn, "2026-W49", today=TODAY))
     rows = list(csv.reader(io.StringIO(text.encode("utf-8").decode("utf-8-sig"))))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 HELP = "integrity and consistency check; exit 1 if anything is wrong"
 
@@ -23,9 +22,10 @@ def run(args: argparse.Namespace, ctx) -> int:
         damage = integrity_problems(conn)
         # A damaged file's references are not worth listing (and may not be readable).
         dangling = [] if damage else foreign_key_problems(conn)
+    # Every problem is listed on stdout; stderr gets the one `error:` line of CLI.md.
+    for problem in damage or dangling:
+        print(problem)
     if damage:
-        for p in damage[1:]:
-            print(p, file=sys.stderr)
         problem = damage[0] + (
             _(" (and {n} more)").format(n=len(damage) - 1) if len(damage) > 1 else ""
         )
@@ -35,11 +35,10 @@ def run(args: argparse.Namespace, ctx) -> int:
             )
         )
     if dangling:
-        for p in dangling[1:]:
-            print(p, file=sys.stderr)
         raise CommandError(
-            f"{db.path}: {dangling[0]}"
-            + (_(" (and {n} more)").format(n=len(dangling) - 1) if len(dangling) > 1 else "")
+            _(
+                "{path} has {n} references to records that do not exist (listed above), e.g. {first}; {hint}"
+            ).format(path=db.path, n=len(dangling), first=dangling[0], hint=restore_hint(db.path))
         )
     print(f"ok: {db.path}")
     return 0

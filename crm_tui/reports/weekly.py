@@ -79,14 +79,15 @@ _COUNT = {
     "opportunities_created": "SELECT count(*) FROM opportunity "
     "WHERE created_at >= :start AND created_at < :end",
 }
-# Overdue at the cutoff: open tasks due before it (the (status, due) index), plus
-# tasks done only at or after the cutoff (the completed_at index) that were due before it.
+# Overdue at the cutoff: open tasks due before it (the (status, due) index), plus, for a
+# past week, tasks done only at or after its end (the completed_at index) that were due
+# before it.
 _OVERDUE_FROM = """(
     SELECT id, due, customer_id, title, type FROM task
     WHERE status IN ('planned', 'in_progress') AND due < :cutoff
     UNION ALL
     SELECT id, due, customer_id, title, type FROM task
-    WHERE completed_at >= :cutoff AND +status = 'done' AND due < :cutoff
+    WHERE completed_at >= :done_after AND +status = 'done' AND due < :cutoff
 ) AS t"""
 _CLOSED_SQL = """
 SELECT count(*), coalesce(sum(amount_cents), 0) FROM opportunity
@@ -143,13 +144,19 @@ _SECTION_SQL = {
 def week_params(monday: dt.date, today: dt.date | None = None) -> dict[str, str]:
     """The SQL parameters of the week starting ``monday`` (cutoff as the module explains)."""
     sunday = monday + dt.timedelta(days=6)
-    cutoff = min(sunday + dt.timedelta(days=1), today or dt.date.today())
+    next_monday = sunday + dt.timedelta(days=1)
+    cutoff = min(next_monday, today or dt.date.today())
     return {
         "monday": monday.isoformat(),
         "sunday": sunday.isoformat(),
         "start": day_start(monday),
         "end": day_after(sunday),
         "cutoff": cutoff.isoformat(),
+        # done after this, a task was still in the backlog at the cutoff: for a week not
+        # over yet that is never (the backlog is now: a task done this morning left it)
+        "done_after": (
+            next_monday if cutoff == next_monday else cutoff + dt.timedelta(days=1)
+        ).isoformat(),
         "next_monday": (monday + dt.timedelta(days=7)).isoformat(),
         "next_sunday": (sunday + dt.timedelta(days=7)).isoformat(),
     }

@@ -286,8 +286,12 @@ def integrity_problems(conn: sqlite3.Connection, *, quick: bool = False) -> list
 def foreign_key_problems(conn: sqlite3.Connection) -> list[str]:
     """Rows whose reference points nowhere (``PRAGMA foreign_key_check``); empty when none."""
     try:
+        from crm_tui.i18n import _
+
         return [
-            f"foreign key: {table} row {rowid} points to a missing {parent}"
+            _("{table} row {rowid} points to a missing {parent}").format(
+                table=table, rowid=rowid, parent=parent
+            )
             for table, rowid, parent, _fkid in conn.execute("PRAGMA foreign_key_check")
         ]
     except sqlite3.DatabaseError as exc:  # a damaged file

@@ -79,22 +79,16 @@ class AppHeader(OneLineBar):
     def on_mount(self) -> None:
         self.watch(self.app, "due_count", self._show_due, init=True)
         self.watch(self.app, "last_backup", self._show_backup, init=True)
+        self.watch(self.app, "backup_refused", self._show_backup_refused, init=False)
 
     def _show_backup(self, when: dt.datetime | None) -> None:
-        self._backup_refused = when is not None and self._last_backup_refused()
+        self._backup_refused = bool(getattr(self.app, "backup_refused", False))
         self.backup = backup_text(when, self._backup_refused)
         self.refresh()
 
-    def _last_backup_refused(self) -> bool:
-        """Whether the app's last backup attempt was refused because the database is damaged.
-
-        A marker file beside the backups (one small read). Asked only once the app has set
-        ``last_backup`` (after its backup worker), so never before the first frame.
-        """
-        from crm_tui.store.backups import backup_dir, backup_problem
-
-        db = getattr(self.app, "db", None)
-        return db is not None and backup_problem(backup_dir(db.path)) is not None
+    def _show_backup_refused(self, _refused: bool) -> None:
+        # also when there is no backup at all: last_backup then never changes
+        self._show_backup(getattr(self.app, "last_backup", None))
 
     def _show_due(self, count: int) -> None:
         self.due = _("{n} due").format(n=count) if count >= 0 else ""
