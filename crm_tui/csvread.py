@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -13,6 +14,10 @@ from itertools import chain
 from pathlib import Path
 
 from crm_tui.i18n import _
+
+#: A deal named by a task or interaction, and when it was created (tells apart deals of one name).
+_OPPORTUNITY = ("销售机会", "商机", "机会名称", "机会")
+_OPPORTUNITY_CREATED = ("机会创建时间",)
 
 #: The columns each import kind understands: column name → extra header spellings (Chinese labels).
 KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -39,6 +44,7 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "contact_title": ("联系人职位", "职位"),
         "contact_phone": ("联系电话", "电话", "手机", "联系人电话", "phone", "mobile"),
         "contact_email": ("联系人邮箱", "邮箱", "电子邮件", "email", "e_mail"),
+        "created_at": ("创建时间", "创建日期", "created"),
     },
     "contacts": {
         "customer": ("客户", "客户名称", "公司名称"),
@@ -96,6 +102,8 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "key_facts": ("关键信息点",),
         "next_step": ("后续行动", "下一步"),
         "next_step_due": ("后续行动日期", "计划完成日期"),
+        "opportunity": _OPPORTUNITY,
+        "opportunity_created": _OPPORTUNITY_CREATED,
     },
     "tasks": {
         "title": ("任务", "标题", "任务名称", "主题"),
@@ -108,6 +116,10 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "goal": ("目标",),
         "notes": ("备注",),
         "result": ("结果",),
+        "contact": ("联系人",),
+        "opportunity": _OPPORTUNITY,
+        "opportunity_created": _OPPORTUNITY_CREATED,
+        "completed_at": ("完成时间", "完成日期", "completed"),
     },
     "orders": {
         "customer": ("客户", "客户名称"),
@@ -319,58 +331,125 @@ SURE_ENCODINGS = ("utf-8-sig", "gb18030", "utf_16", "utf_16_le", "utf_16_be", "u
 #: Characters of a GB18030 text looked at to tell Chinese from a Western file.
 CHINESE_SAMPLE = 64 * 1024
 _ASCII = re.compile(r"[\x00-\x7f]+")
+#: Chinese characters, punctuation and full-width forms.
+_CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+#: A non-ASCII character beside an ASCII letter.
+_BESIDE_LETTER = re.compile("[A-Za-z][^\x00-\x7f]|[^\x00-\x7f][A-Za-z]")
+
+
+def _gb2312_rows(char: str) -> int:
+    """GB2312's lead byte of a character (0xA1–0xF7), or 0 when GB2312 lacks it."""
+    try:
+        code = char.encode("gb2312")
+    except UnicodeEncodeError:
+        return 0
+    return code[0] if len(code) == 2 else 0
 
 
 def looks_chinese(text: str) -> bool:
-    """Whether GB18030-decoded text reads as Chinese: most of its non-ASCII characters
-    are GB2312's (the common Chinese characters and punctuation).
+    """Whether GB18030-decoded text is clearly Chinese: at least two of GB2312's 3,755
+    common characters (its level 1, lead bytes 0xB0–0xD7: 张伟 is, 鲞 is not) and, with
+    the Chinese punctuation and full-width forms (0xA1–0xA9), at least half of its
+    non-ASCII characters.
 
     A Latin-1 / Windows-1252 file often decodes as GB18030 too, an accented letter and
-    the ASCII letter after it making one rare character (``Müller`` → ``M黮ler``), none
-    of them GB2312's.
+    the byte after it making one character (``Müller`` → ``M黮ler``, ``Größe`` →
+    ``Gr鲞e``): with an ASCII letter after it that is never a GB2312 character, and two
+    accented letters in a row make a level-1 one only from the capitals and symbols
+    0xB0–0xD7 followed by another such byte, which Western words hardly ever have.
     """
     others = _ASCII.sub("", text[:CHINESE_SAMPLE])
     if not others:
         return True
-    common = len(others.encode("gb2312", "ignore")) // 2  # two bytes a character
-    return 2 * common >= len(others)
+    common = punctuation = 0
+    for char in others:
+        lead = _gb2312_rows(char)
+        if 0xB0 <= lead <= 0xD7:
+            common += 1
+        elif 0xA1 <= lead <= 0xA9:
+            punctuation += 1
+    if common >= 2 and 2 * (common + punctuation) >= len(others):
+        return True
+    # a few rarer characters (王喆, 林): Chinese when every one is CJK and none touches
+    # an ASCII letter, as the pair of accented letters an ASCII letter follows does
+    sample = text[:CHINESE_SAMPLE]
+    return all(_CJK.fullmatch(c) for c in others) and _BESIDE_LETTER.search(sample) is None
+
+
+#: Byte order marks (UTF-32's first: it starts with UTF-16's) and the encoding they name.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf_32"), (codecs.BOM_UTF32_BE, "utf_32"),
+    (codecs.BOM_UTF16_LE, "utf_16"), (codecs.BOM_UTF16_BE, "utf_16"),
+)  # fmt: skip
+
+
+def central_european(western: str, central: str) -> bool:
+    """Whether cp1250 reads a file better than cp1252 (same length: one byte a character).
+
+    Where the two differ, Polish, Czech or Hungarian text read as cp1252 shows symbols
+    inside words (``Za¿ó³æ`` for ``Zażółć``) where cp1250 has letters; Western text
+    read as cp1250 shows letters too (``crčme`` for ``crème``), so only symbols count:
+    cp1250 wins when cp1252 has more symbols between two letters than cp1250 has
+    symbols where cp1252 has a letter.
+    """
+    east = west = 0
+    last = len(western) - 1
+    for i, (w, c) in enumerate(zip(western, central, strict=True)):
+        if w == c or w < "\x80":
+            continue
+        if c.isalpha() and not w.isalpha():
+            if 0 < i < last and western[i - 1].isalpha() and western[i + 1].isalpha():
+                east += 1
+        elif w.isalpha() and not c.isalpha():
+            west += 1
+    return east > west
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 (BOM or not) strictly first, then GB18030 when it reads
-    as Chinese, then charset_normalizer's best guess (Windows-1252 over the equally
-    likely Central European cp1250: Western files are the common ones)."""
+    """(text, encoding). The candidates, in order:
+
+    1. UTF-8 (BOM or not), strictly; UTF-16 / UTF-32 with a byte order mark;
+    2. GB18030 when it decodes and the text is clearly Chinese (looks_chinese);
+    3. Windows-1252 whenever it decodes (cp1250 when central_european says it reads
+       better): a short Western file (``Größe GmbH``) is not guessed as something exotic;
+    4. GB18030 when it decodes (cp1252 leaves five bytes undefined, GBK uses them);
+    5. cp1250.
+
+    Nothing else: other code pages (cp1006, Big5 …) read accented Western letters as
+    plausible garbage far more often than anyone brings such a file.
+    """
     try:
         return data.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError:
         pass
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                break
     try:
         chinese: str | None = data.decode("gb18030")
     except UnicodeDecodeError:
         chinese = None
     if chinese is not None and looks_chinese(chinese):
         return chinese, "gb18030"
-    from charset_normalizer import from_bytes
-
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is not None and best.encoding is not None:
-        text, encoding = str(best), best.encoding
-        if encoding in ("gb18030", "gbk", "gb2312") and chinese is not None:
-            return chinese, "gb18030"
-        if encoding != "cp1252" and any(
-            m.encoding == "cp1252" and m.chaos <= best.chaos and m.coherence >= best.coherence
-            for m in matches
-        ):
-            return data.decode("cp1252"), "cp1252"  # as likely: the Western one
-        try:
-            if data.decode("cp1252") == text:
-                return text, "cp1252"  # the same text: named as the Western one
-        except UnicodeDecodeError:
-            pass
-        return text, encoding
+    try:
+        western: str | None = data.decode("cp1252")
+    except UnicodeDecodeError:
+        western = None
+    try:
+        central: str | None = data.decode("cp1250")
+    except UnicodeDecodeError:
+        central = None
+    if western is not None:
+        if central is not None and central_european(western, central):
+            return central, "cp1250"
+        return western, "cp1252"
     if chinese is not None:
         return chinese, "gb18030"
+    if central is not None:
+        return central, "cp1250"
     raise CsvError(_("Cannot tell the text encoding (save the file as UTF-8 CSV)"))
 
 

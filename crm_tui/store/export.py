@@ -3,7 +3,11 @@
 Column names are the import field names; records that belong to a customer carry its
 name in ``customer`` and its code in ``customer_code``. Dates are ``YYYY-MM-DD``,
 date-times ``YYYY-MM-DD HH:MM``, amounts plain decimals (``1234.50``), enumerated
-values their English keys, tags ``;`` separated. Two choices keep a re-import faithful:
+values their English keys, tags ``;`` separated. Columns added after CLI.md's lists
+come last: a customer's ``created_at``; an interaction's and a task's ``opportunity``
+(the deal's name) with ``opportunity_created`` (when that deal was created: a
+customer may have several deals of one name); a task's ``contact`` and
+``completed_at``. Two choices keep a re-import faithful:
 an opportunity's ``probability`` is written only when it was set by hand (otherwise the
 stage's default applies again), and the customers file has no ``contact_*`` columns
 (contacts have their own file, and importing both would add each contact twice).
@@ -55,10 +59,12 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
             "purchase_date",
             "tags",
             "owner",
+            "created_at",
         ),
         f"""SELECT c.code, c.name, c.kind, c.industry, c.size, c.registered_address,
                    c.business_address, c.region, c.source, c.first_contact, c.level, c.status,
-                   c.needs, c.budget_cents, c.purchase_date, {_TAGS}, c.owner
+                   c.needs, c.budget_cents, c.purchase_date, {_TAGS}, c.owner,
+                   {_minutes("c.created_at")}
               FROM customer c ORDER BY c.id""",
         (13,),
     ),
@@ -136,12 +142,15 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
             "key_facts",
             "next_step",
             "next_step_due",
+            "opportunity",
+            "opportunity_created",
         ),
         f"""SELECT c.name, c.code, {_minutes("i.occurred_at")}, i.channel, p.name, i.location,
                    i.our_people, i.their_people, i.subject, i.content, i.feedback, i.attitude,
-                   i.key_facts, i.next_step, i.next_step_due
+                   i.key_facts, i.next_step, i.next_step_due, o.name, {_minutes("o.created_at")}
               FROM interaction i JOIN customer c ON c.id = i.customer_id
-              LEFT JOIN contact p ON p.id = i.contact_id ORDER BY i.id""",
+              LEFT JOIN contact p ON p.id = i.contact_id
+              LEFT JOIN opportunity o ON o.id = i.opportunity_id ORDER BY i.id""",
         (),
     ),
     "tasks": (
@@ -156,10 +165,17 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
             "goal",
             "notes",
             "result",
+            "contact",
+            "opportunity",
+            "opportunity_created",
+            "completed_at",
         ),
-        """SELECT t.title, t.due, t.due_time, c.name, c.code, t.type, t.status, t.goal,
-                  t.notes, t.result
-             FROM task t LEFT JOIN customer c ON c.id = t.customer_id ORDER BY t.id""",
+        f"""SELECT t.title, t.due, t.due_time, c.name, c.code, t.type, t.status, t.goal,
+                  t.notes, t.result, p.name, o.name, {_minutes("o.created_at")},
+                  {_minutes("t.completed_at")}
+             FROM task t LEFT JOIN customer c ON c.id = t.customer_id
+             LEFT JOIN contact p ON p.id = t.contact_id
+             LEFT JOIN opportunity o ON o.id = t.opportunity_id ORDER BY t.id""",
         (),
     ),
     "orders": (

@@ -183,7 +183,9 @@ _DATE_FIELDS = frozenset(
     ("first_contact", "purchase_date", "birthday", "expected_close", "next_action_due",
      "actual_close", "next_step_due", "date")
 )  # fmt: skip
-_DATETIME_FIELDS = frozenset(("created", "when", "due"))
+_DATETIME_FIELDS = frozenset(
+    ("created", "when", "due", "completed_at", "created_at", "opportunity_created")
+)
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*(.*)$")
 _SECONDS = re.compile(r"^(.+?\s\d{1,2}:\d{2}):\d{2}(?:\.\d+)?$")
 
@@ -455,6 +457,7 @@ class Importer:
         self.touched: set[int] = set()
         self._validator: _Validator | None = None
         self._contacts: dict[tuple[int, str], int] | None = None
+        self._deals: dict[tuple[int, str], list[tuple[int, str]]] | None = None
 
     def take(self, batch: Sequence[tuple[int, list[str]]]) -> None:
         """Import records (line, cells) in order; rejected ones go to ``result.rejected``."""
@@ -528,6 +531,39 @@ class Importer:
             header = self.headers.get("contact", "contact")
             raise RowError([f"{header}: " + _("unknown contact “{name}”").format(name=text)])
         return found
+
+    def opportunity_ref(
+        self, customer_id: int | None, values: Mapping[str, str], created: dt.datetime | None
+    ) -> int | None:
+        """The deal an ``opportunity`` column names, matched by name within the row's
+        customer (case-insensitively, as contacts are). A customer may have several deals
+        of one name: ``opportunity_created`` (what an export writes beside it) picks the
+        one created that minute; without it, or when none was, the first one is taken."""
+        text = values.get("opportunity", "").strip()
+        if not text:
+            return None
+        if self._deals is None:
+            self._deals = {}
+            for deal_id, cid, name, made in self.conn.execute(
+                "SELECT id, customer_id, name, substr(created_at, 1, 16) FROM opportunity"
+                " ORDER BY id"
+            ):
+                self._deals.setdefault((cid, name.lower()), []).append((deal_id, made))
+        found = self._deals.get((customer_id, text.lower())) if customer_id is not None else None
+        if not found:
+            header = self.headers.get("opportunity", "opportunity")
+            raise RowError(
+                [
+                    f"{header}: "
+                    + _("the row's customer has no opportunity “{name}”").format(name=text)
+                ]
+            )
+        if created is not None and len(found) > 1:
+            minute = created.strftime("%Y-%m-%d %H:%M")
+            for deal_id, made in found:
+                if made == minute:
+                    return deal_id
+        return found[0][0]
 
     def row(self, line: int, values: dict[str, str]) -> None:
         """One record as {column name: text}; raises RowError."""

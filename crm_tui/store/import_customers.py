@@ -9,7 +9,14 @@ from typing import Any
 
 from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
-from crm_tui.store.fields import CONTACT_FIELDS, CUSTOMER_FIELDS, FieldSpec, parse_tags, text_field
+from crm_tui.store.fields import (
+    CONTACT_FIELDS,
+    CUSTOMER_FIELDS,
+    FieldSpec,
+    datetime_field,
+    parse_tags,
+    text_field,
+)
 from crm_tui.store.import_common import (
     Column,
     Importer,
@@ -23,6 +30,7 @@ from crm_tui.store.import_common import (
     phone_digits,
     refuse_surplus,
     restore_search_hash,
+    stamp,
 )
 from crm_tui.store.validation import ValidationError
 
@@ -31,6 +39,9 @@ BULK_INDEX_ROWS = 20_000
 
 #: On a customers row the contact is optional, so its name is too.
 _OPTIONAL_CONTACT_NAME: dict[str, FieldSpec] = {"name": text_field(max_len=100)}
+#: When the customer was created (an export writes it, so that a re-import does not make
+#: every customer "new this week"); without the column, the import's time.
+_CREATED_FIELD: dict[str, FieldSpec] = {"created_at": datetime_field()}
 
 _CUSTOMER_COLUMNS: dict[str, Column] = {
     **{k: ("customer", CUSTOMER_FIELDS, k) for k in CUSTOMER_FIELDS if not k.endswith("_id")},
@@ -40,6 +51,7 @@ _CUSTOMER_COLUMNS: dict[str, Column] = {
     "contact_title": ("contact", CONTACT_FIELDS, "title"),
     "contact_phone": ("contact", CONTACT_FIELDS, "phone"),
     "contact_email": ("contact", CONTACT_FIELDS, "email"),
+    "created_at": ("customer", _CREATED_FIELD, "created_at"),
 }
 _FILLABLE = (
     "kind", "industry", "size", "registered_address", "business_address", "region", "source",
@@ -152,7 +164,10 @@ class CustomerImporter(Importer):
         self.check = RowValidator(
             self.table.columns.items(), columns, self.headers, last=("code",),
             reserve=[("row", "code"), *((b, f) for b, f in _FIXED_SLOTS)],
-            post={("customer", f): date.isoformat for f in _DATE_COLUMNS},
+            post={
+                **{("customer", f): date.isoformat for f in _DATE_COLUMNS},
+                ("customer", "created_at"): stamp,
+            },
         )  # fmt: skip
         self.validate_cells = self.check.check  # the compiled row check itself
         slots = self.check.slots
@@ -171,14 +186,17 @@ class CustomerImporter(Importer):
         else:
             self.pick = lambda values: ()
         now = self.now_text
-        cols = [*_CUSTOMER_HEAD, *fields, "total_amount_cents", "created_at", "updated_at",
+        # a created_at column fills the creation time (a blank cell: the import's time)
+        created = [] if "created_at" in fields else ["created_at"]
+        cols = [*_CUSTOMER_HEAD, *fields, "total_amount_cents", *created, "updated_at",
                 "version"]  # fmt: skip
-        marks = ", ".join("?" * (len(_CUSTOMER_HEAD) + len(fields)))
+        marks = ["?"] * len(_CUSTOMER_HEAD) + [
+            f"coalesce(?, '{now}')" if f == "created_at" else "?" for f in fields
+        ]
+        marks += ["0", *(f"'{now}'" for _c in created), f"'{now}'", "1"]
         #: a row a statement: a statement of many rows would open a statement journal,
         #: and with it the search index would write out the rows it holds in memory
-        self.customer_sql = (
-            f"INSERT INTO customer ({', '.join(cols)}) VALUES ({marks}, 0, '{now}', '{now}', 1)"
-        )
+        self.customer_sql = f"INSERT INTO customer ({', '.join(cols)}) VALUES ({', '.join(marks)})"
         self.contact_sql = (
             "INSERT INTO contact (id, customer_id, name, title, phone, mobile, email,"
             f" created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, '{now}', '{now}', 1)"

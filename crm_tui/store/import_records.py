@@ -21,8 +21,9 @@ from crm_tui.store.import_common import (
 from crm_tui.store.validation import ValidationError
 
 # CSV column → the store's own rule for that field (the forms use the same ones), plus
-# the few columns only an import has: ``stage`` and ``created`` of an opportunity, and a
-# ``when`` / ``due`` that must be present and may carry a time.
+# the few columns only an import has: ``stage`` and ``created`` of an opportunity, a
+# ``when`` / ``due`` that must be present and may carry a time, a task's ``completed_at``
+# and the ``opportunity_created`` that tells apart a customer's deals of one name.
 _OP, _IX = fields.OPPORTUNITY_FIELDS, fields.INTERACTION_FIELDS
 _TK, _OR = fields.TASK_FIELDS, fields.ORDER_FIELDS
 
@@ -45,11 +46,16 @@ INTERACTION_FIELDS: dict[str, FieldSpec] = {
         "channel", "location", "our_people", "their_people", "subject", "content", "feedback",
         "attitude", "key_facts", "next_step", "next_step_due",
     )},
+    "opportunity_created": datetime_field(),
 }  # fmt: skip
 TASK_FIELDS: dict[str, FieldSpec] = {
     "due": datetime_field(required=True),
     **{k: _TK[k] for k in ("title", "due_time", "type", "status", "goal", "notes", "result")},
+    "completed_at": datetime_field(),
+    "opportunity_created": datetime_field(),
 }
+#: Stages that are an outcome: their probability is fixed and they have a close date.
+CLOSED_STAGES = ("won", "after_sales", "lost")
 
 
 def _required_money(name: str, v: Any) -> int:
@@ -65,6 +71,21 @@ ORDER_FIELDS: dict[str, FieldSpec] = {
     "product": _OR["product"],
     "order_no": _OR["order_no"],
 }
+
+
+def _after_today(importer: Importer, column: str, when: dt.datetime) -> None:
+    """Refuse a record of something that happened (an interaction, a completion) dated
+    after the import's day: the forms refuse it too (store.interactions)."""
+    if when.date() > importer.now.date():
+        header = importer.headers.get(column, column)
+        raise RowError(
+            [
+                f"{header}: "
+                + _("{when} is after today: only what has happened can be recorded").format(
+                    when=f"{when:%Y-%m-%d %H:%M}"
+                )
+            ]
+        )
 
 
 def _common_row(importer: Importer, values: dict[str, str], customer_required: bool = True):
@@ -96,13 +117,20 @@ class OpportunityImporter(Importer):
         self.probability: Mapping[str, int] = self.opts.get("probabilities") or {}
 
     def row(self, line: int, values: dict[str, str]) -> None:
+        """As store.opportunities.create_opportunity: a probability other than the stage's
+        default overrides it, except at won, after-sales (100 %) and lost (0 %), which
+        also get an actual close date when the file has none (close_date)."""
         cid, contact_id, o = _common_row(self, values)
         stage = o.get("stage") or "initial_contact"
-        prob = o.get("probability")
-        overridden = prob is not None
-        if prob is None:
-            prob = self.probability.get(stage, enums.DEFAULT_PROBABILITY[stage])
-        created = stamp(o["created"]) if o.get("created") else self.now_text
+        default = self.probability.get(stage, enums.DEFAULT_PROBABILITY[stage])
+        given = None if stage in CLOSED_STAGES else o.get("probability")
+        prob = default if given is None else given
+        overridden = given is not None and given != default
+        made: dt.datetime = o.get("created") or self.now
+        created = stamp(made)
+        actual_close = o.get("actual_close")
+        if actual_close is None and stage in CLOSED_STAGES:
+            actual_close = self.close_date(o.get("expected_close"), made.date())
         oid = self.next_opp
         self.next_opp += 1
         self.pending.append(
@@ -111,7 +139,7 @@ class OpportunityImporter(Importer):
                 iso(o.get("expected_close")), stage, prob, overridden, o.get("competitor"),
                 o.get("strengths"), o.get("weaknesses"), o.get("key_success_factors"),
                 o.get("risks"), bool(o.get("risk_flag")), o.get("next_action"),
-                iso(o.get("next_action_due")), iso(o.get("actual_close")),
+                iso(o.get("next_action_due")), iso(actual_close),
                 o.get("lost_reason"), "", created, created, created, 1,
             )
         )  # fmt: skip
@@ -124,6 +152,18 @@ class OpportunityImporter(Importer):
             self.history.append((oid, previous, s, created))
             previous = s
         self.result.imported += 1
+
+    def close_date(self, expected: dt.date | None, created: dt.date) -> dt.date:
+        """A closed deal's actual close date when the file gives none: its expected close
+        date when that lies between the deal's creation (``created``, else the import)
+        and the import's day, else the import's day. A deal never closes after today,
+        nor before it was created (the funnel's sales cycle would go negative): without
+        ``created`` it closes the day it is imported, as one the form creates won or
+        lost closes the day it is saved."""
+        today = self.now.date()
+        if expected is not None and created <= expected <= today:
+            return expected
+        return today
 
     def flush(self) -> None:
         if self.pending:
@@ -157,11 +197,13 @@ class InteractionImporter(Importer):
         # an export carries the tasks in their own file, and re-importing both must not
         # double them.
         cid, contact_id, v = _common_row(self, values)
+        _after_today(self, "when", v["when"])
+        deal = self.opportunity_ref(cid, values, v.get("opportunity_created"))
         iid = self.next_interaction
         self.next_interaction += 1
         self.pending.append(
             (
-                iid, cid, contact_id, stamp(v["when"]), v.get("channel") or "phone",
+                iid, cid, contact_id, deal, stamp(v["when"]), v.get("channel") or "phone",
                 v.get("location"), v.get("our_people"), v.get("their_people"), v["subject"],
                 v.get("content"), v.get("feedback"), v.get("attitude"), v.get("key_facts"),
                 v.get("next_step"), iso(v.get("next_step_due")), None, self.now_text,
@@ -174,10 +216,10 @@ class InteractionImporter(Importer):
     def flush(self) -> None:
         if self.pending:
             self.conn.executemany(
-                "INSERT INTO interaction (id, customer_id, contact_id, occurred_at, channel,"
-                " location, our_people, their_people, subject, content, feedback, attitude,"
-                " key_facts, next_step, next_step_due, task_id, created_at, updated_at, version)"
-                f" VALUES ({', '.join('?' * 19)})",
+                "INSERT INTO interaction (id, customer_id, contact_id, opportunity_id,"
+                " occurred_at, channel, location, our_people, their_people, subject, content,"
+                " feedback, attitude, key_facts, next_step, next_step_due, task_id, created_at,"
+                f" updated_at, version) VALUES ({', '.join('?' * 20)})",
                 self.pending,
             )
             self.pending = []
@@ -202,29 +244,53 @@ class TaskImporter(Importer):
 
     def row(self, line: int, values: dict[str, str]) -> None:
         cid, contact_id, t = _common_row(self, values, customer_required=False)
+        deal = self.opportunity_ref(cid, values, t.get("opportunity_created"))
         due: dt.datetime = t["due"]
         due_time = t.get("due_time")
         raw_due = values.get("due", "")
         if due_time is None and ":" in raw_due:
             due_time = f"{due:%H:%M}"
         status = t.get("status") or "planned"
+        completed = self.completed(status, due, t.get("completed_at"))
         tid = self.next_task
         self.next_task += 1
         self.pending.append(
             (
-                tid, t["title"], t.get("type") or "call", cid, contact_id, t.get("goal"),
+                tid, t["title"], t.get("type") or "call", cid, contact_id, deal, t.get("goal"),
                 t.get("notes"), due.date().isoformat(), due_time, status, t.get("result"),
-                self.now_text if status == "done" else None, self.now_text, self.now_text, 1,
+                completed, self.now_text, self.now_text, 1,
             )
         )  # fmt: skip
         self.result.imported += 1
 
+    def completed(self, status: str, due: dt.datetime, given: dt.datetime | None) -> str | None:
+        """A task's completion time: the file's ``completed_at`` for a done or cancelled task
+        (refused when after today; an open task has none, as in the store), else, never
+        the import's time, which would make every imported done task "done this week":
+
+        - a done task: the end of its due day (23:59), or the import's time when that is
+          still to come. The reports then count it done in its due week, on time, which
+          is what a task marked done without a date most likely was;
+        - a cancelled task: none. Nothing reads a cancelled task's completion time (the
+          reports count done tasks only; lists sort a task without one by its due
+          date), and the demo data leaves it empty, so an export imports back as it was.
+        """
+        if status not in ("done", "cancelled"):
+            return None
+        if given is not None:
+            _after_today(self, "completed_at", given)
+            return stamp(given)
+        if status == "cancelled":
+            return None
+        end_of_due_day = dt.datetime.combine(due.date(), dt.time(23, 59))
+        return stamp(min(end_of_due_day, self.now))
+
     def flush(self) -> None:
         if self.pending:
             self.conn.executemany(
-                "INSERT INTO task (id, title, type, customer_id, contact_id, goal, notes, due,"
-                " due_time, status, result, completed_at, created_at, updated_at, version)"
-                f" VALUES ({', '.join('?' * 15)})",
+                "INSERT INTO task (id, title, type, customer_id, contact_id, opportunity_id,"
+                " goal, notes, due, due_time, status, result, completed_at, created_at,"
+                f" updated_at, version) VALUES ({', '.join('?' * 16)})",
                 self.pending,
             )
             self.pending = []
