@@ -13,9 +13,11 @@ from crm_tui.app import make_app
 from crm_tui.i18n import set_language
 from crm_tui.screens.dialogs.confirm import ConfirmDialog
 from crm_tui.screens.dialogs.lost_dialog import LostDialog
+from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
 from crm_tui.screens.dialogs.won_dialog import WonDialog
 from crm_tui.screens.opportunity_detail import OpportunityDetail
 from crm_tui.screens.pipeline import BOARD_STAGES, PipelineScreen
+from crm_tui.screens.pipeline_moves import OrderQuestion
 from crm_tui.store import opportunities as ops
 from crm_tui.store.customers import create_customer
 from crm_tui.store.database import Database
@@ -956,3 +958,253 @@ async def test_detail_of_an_open_deal_shows_no_stale_lost_reason(board):
         fields = str(app.screen.query_one("#detail-fields").render())
     assert read(path, Opportunity, ids["late"]).lost_reason is None
     assert "Lost reason" not in fields and "Budget frozen" not in fields
+
+
+# --- exploratory test s8: the order question, edited close dates, undo, re-won amounts ---
+
+
+async def win_then_back(pilot, screen, opp_id: int, answer: str = "n") -> None:
+    """Win the deal (its order is created), then move it back, answering the order question."""
+    app = pilot.app
+    select(screen, opp_id)
+    await win(pilot, screen)
+    await wait_until(pilot, lambda: screen.current_card().stage == "won")
+    await settle(pilot)
+    await pilot.press("less_than_sign")
+    await wait_until(pilot, lambda: isinstance(app.screen, OrderQuestion))
+    await pilot.press(answer)
+    await wait_until(pilot, lambda: screen.current_card().stage == "negotiation")
+    await settle(pilot)
+
+
+async def open_won_dialog(pilot) -> None:
+    """`>` on the selected negotiation deal, confirming its unticked criteria."""
+    app = pilot.app
+    await pilot.press("greater_than_sign")
+    await wait_until(pilot, lambda: isinstance(app.screen, (WonDialog, ConfirmDialog)))
+    if not isinstance(app.screen, WonDialog):
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, WonDialog))
+
+
+async def test_escape_in_the_order_question_cancels_the_move(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        await win(pilot, screen)
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+        version = read(path, Opportunity, ids["big"]).version
+        await pilot.press("less_than_sign")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderQuestion))
+        assert "escape cancels the move" in app.screen.message
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        assert screen.current_card().stage == "won"
+        assert "Moved to" not in messages(app).split("Moved to Won")[-1]
+    opp = read(path, Opportunity, ids["big"])
+    assert (opp.stage, opp.version) == ("won", version)
+    assert [c[1] for c in changes(path, ids["big"])] == ["negotiation", "won"]
+    assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+
+
+@pytest.mark.parametrize(
+    ("close", "error"),
+    [("2099-01-01", "cannot be after today (2026-11-23)"),
+     ("1900-01-01", "More than a year ago: check the year (1900-01-01)"),
+     ("tomorrow", "cannot be after today")],
+)  # fmt: skip
+async def test_edit_form_applies_the_won_close_date_limits(board, close, error):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["won_new"])
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityForm))
+        form = app.screen
+        form.query_one("#field-actual_close").value = close
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert error in str(form.query_one("#error-actual_close").render())
+    assert read(path, Opportunity, ids["won_new"]).actual_close == dt.date(2026, 11, 10)
+
+
+async def test_edited_close_date_within_limits_saves_and_says_where_the_deal_went(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["won_new"])
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityForm))
+        app.screen.query_one("#field-actual_close").value = "2026-10-01"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        assert "Closed on 2026-10-01, more than 30 days ago" in messages(app)
+    assert read(path, Opportunity, ids["won_new"]).actual_close == dt.date(2026, 10, 1)
+
+
+async def test_an_old_close_date_left_as_it_is_does_not_block_an_edit(board):
+    path, ids = board
+    db = Database(path)
+    with db.session() as s:
+        s.get(Opportunity, ids["won_old"]).actual_close = dt.date(2024, 3, 1)
+    db.close()
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        await pilot.press("a")  # all won deals
+        select(screen, ids["won_old"])
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityForm))
+        app.screen.query_one("#field-next_action").value = "Ask for a reference"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+    opp = read(path, Opportunity, ids["won_old"])
+    assert (opp.next_action, opp.actual_close) == ("Ask for a reference", dt.date(2024, 3, 1))
+
+
+async def test_a_refused_undo_stays_and_never_undoes_an_older_move_of_another_deal(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        await win(pilot, screen)  # an older move of another deal, with its order
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+        select(screen, ids["late"])
+        await pilot.press("less_than_sign")
+        await wait_until(pilot, lambda: screen.current_card().stage == "needs_confirmed")
+        await settle(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityForm))
+        app.screen.query_one("#field-amount_cents").value = "50,000"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        for _ in range(2):  # refused, and refused again: the win of "big" is not undone
+            app._notifications.clear()
+            await pilot.press("u")
+            await wait_until(pilot, lambda: "edited after this move" in messages(app))
+            await settle(pilot)
+            assert "Cannot undo the move of “Warehouse scanners”" in messages(app)
+            assert read(path, Opportunity, ids["big"]).stage == "won"
+            assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+        # another move: u undoes that one, and the notice names the deal
+        select(screen, ids["fresh"])
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: screen.current_card().stage == "needs_confirmed")
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: "Undone:" in messages(app))
+        await settle(pilot)
+        assert "Undone: “ERP rollout” back in Initial contact" in messages(app)
+        app._notifications.clear()
+        await pilot.press("u")  # the refused entry again, still not the older move
+        await wait_until(pilot, lambda: "edited after this move" in messages(app))
+        await settle(pilot)
+    assert read(path, Opportunity, ids["fresh"]).stage == "initial_contact"
+    assert read(path, Opportunity, ids["late"]).stage == "needs_confirmed"
+    assert read(path, Opportunity, ids["big"]).stage == "won"
+    assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+
+
+async def test_rewinning_for_another_amount_offers_to_update_the_order(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        await win_then_back(pilot, screen, ids["big"])
+        await open_won_dialog(pilot)
+        dialog = app.screen
+        assert dialog.values()["create_order"] == "no"  # same amount: nothing to update
+        assert not dialog.query_one("#order-note").has_class("visible")
+        dialog.query_one("#field-amount_cents").value = "60,000"
+        await wait_until(pilot, lambda: dialog.values()["create_order"] == "update")
+        note = str(dialog.query_one("#order-note").render())
+        assert "Its order is 50,000" in note
+        assert dialog.query_one("#order-note").has_class("visible")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+        assert "Its order now has the final amount 60,000" in messages(app)
+        customer_id = read(path, Opportunity, ids["big"]).customer_id
+        assert orders_of(path, ids["big"]) == [("2026-11-23", 6000000)]
+        assert read(path, Customer, customer_id).total_amount_cents == 6000000
+        await pilot.press("u")
+        await wait_until(pilot, lambda: screen.current_card().stage == "negotiation")
+        await settle(pilot)
+        assert "Undone: “智能工厂二期” back in Negotiation" in messages(app)
+        assert "Its order is back at 50,000" in messages(app)
+    assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+    assert read(path, Customer, customer_id).total_amount_cents == 5000000
+
+
+async def test_rewinning_for_another_amount_and_keeping_the_order_says_so(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        await win_then_back(pilot, screen, ids["big"])
+        await open_won_dialog(pilot)
+        dialog = app.screen
+        dialog.query_one("#field-amount_cents").value = "65,000"
+        await wait_until(pilot, lambda: dialog.values()["create_order"] == "update")
+        dialog.query_one("#field-create_order").value = "no"  # picked by the user ...
+        await pilot.pause()
+        dialog.query_one("#field-amount_cents").value = "60,000"
+        await pilot.pause()
+        assert dialog.values()["create_order"] == "no"  # ... so it stays
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+        assert "Its order keeps its amount 50,000" in messages(app)
+    assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+    assert read(path, Opportunity, ids["big"]).amount_cents == 6000000
+
+
+async def test_new_deal_closed_long_ago_says_where_it_went(board):
+    path, _ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_pipeline(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Acme", "enter")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#field-name").value = "Old win B"
+        form.query_one("#field-stage").value = "won"
+        form.query_one("#field-amount_cents").value = "5000"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, WonDialog))
+        app.screen.query_one("#field-actual_close").value = "-200d"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "Opportunity saved" in messages(app))
+        await settle(pilot)
+        assert "Closed on 2026-05-07, more than 30 days ago" in messages(app)
+
+
+async def test_editing_a_won_deals_amount_says_its_order_keeps_its_amount(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        await win(pilot, screen)
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityForm))
+        app.screen.query_one("#field-amount_cents").value = "60,000"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        assert "Its order keeps its amount 50,000" in messages(app)
+    assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]

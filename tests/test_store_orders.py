@@ -121,3 +121,20 @@ def test_payments(session, customer):
     orders.delete_order(session, o.id)
     session.expire_all()
     assert session.get(Payment, p.id + 1) is None
+
+
+def test_set_order_amount_returns_the_old_amount_and_totals_follow(session, customer):
+    """A deal won again for another final amount: its order follows, and undo can put it back."""
+    o = orders.create_order(
+        session, customer.id, {"order_date": "2026-11-01", "amount_cents": "100.00"}
+    )
+    orders.create_order(session, customer.id, {"order_date": "2026-10-01", "amount_cents": "1.00"})
+    assert orders.set_order_amount(session, o.id, 12000) == 10000
+    assert _fresh(session, customer.id).total_amount_cents == 12100
+    assert orders.set_order_amount(session, o.id, 10000) == 12000
+    assert _fresh(session, customer.id).total_amount_cents == 10100
+    orders.add_payment(session, o.id, {"paid_on": "2026-11-02", "amount_cents": "50.00"})
+    with pytest.raises(ValidationError) as err:
+        orders.set_order_amount(session, o.id, 4000)  # less than paid
+    assert err.value.field == "amount_cents"
+    assert _fresh(session, customer.id).total_amount_cents == 10100

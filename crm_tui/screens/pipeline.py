@@ -20,6 +20,7 @@ from crm_tui.i18n import _, label, language
 from crm_tui.screens.pipeline_moves import PipelineMoves, UndoEntry
 from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import board, enums
+from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.kanban import CardList, KanbanColumn
@@ -263,8 +264,10 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
 
         def saved(opp_id: int | None) -> None:
             if opp_id:
-                self.notify(_("Opportunity saved"))
-                self.reload(select=opp_id)
+                lines = [_("Opportunity saved")]
+                if not self.reload(select=opp_id):  # closed long ago, or filtered out
+                    lines.append(self.hidden_reason(opp_id))
+                self.notify("\n".join(lines), timeout=8 if len(lines) > 1 else 5)
                 self.app.data_changed()  # type: ignore[attr-defined]
 
         def picked(customer: tuple[int, str] | None) -> None:
@@ -285,8 +288,18 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
 
         def saved(result: int | None) -> None:
-            if result:
-                self.reload(select=opp_id)
+            if not result:
+                return
+            lines = []
+            if not self.reload(select=opp_id):  # e.g. its close date is now long ago
+                lines.append(self.hidden_reason(opp_id))
+            kept = board.order_amount_left_behind(self.conn, opp_id)
+            if kept is not None:  # the edit changed a won deal's amount, not its order's
+                lines.append(
+                    _("Its order keeps its amount {amount}").format(amount=display_amount(kept))
+                )
+            if lines:
+                self.notify("\n".join(lines), timeout=8)
 
         self.app.push_screen(OpportunityForm(self.app.db, opportunity_id=opp_id), saved)  # type: ignore[attr-defined]
 

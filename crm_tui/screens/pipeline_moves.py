@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.binding import Binding
 
 from crm_tui.i18n import _, language
+from crm_tui.screens.dialogs.confirm import ConfirmDialog
 from crm_tui.store import board, enums
 from crm_tui.store.validation import display_amount
 
@@ -32,6 +34,27 @@ class UndoEntry:
     order_id: int | None = None  # created by the move (undo deletes it)
     removed_orders: tuple[dict, ...] = ()  # removed by the move (undo re-creates them)
     kept_orders: int = 0  # orders left in place on a deal moved out of won
+    name: str = ""  # the deal's name, for the notices
+    #: (order id, amount before, amount after) of an order the move set to the final amount
+    updated_order: tuple[int, int, int] | None = None
+    #: the deal's one order kept its amount although the final amount differs: that amount
+    order_kept_cents: int | None = None
+
+
+class OrderQuestion(ConfirmDialog):
+    """Moving a won deal back: y removes its order, n keeps it, escape cancels the move.
+
+    Dismisses with True, False, or None (cancelled), unlike a plain yes/no question
+    where escape means No."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 def error_text(exc: Exception) -> str:
@@ -99,9 +122,9 @@ class PipelineMoves:
 
     @work(exclusive=True, group="move-dialogs")
     async def _move_flow(self, card: board.Card, target: str) -> None:
-        """Ask what the move needs (unticked criteria, won details, lost reason), then save it."""
-        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+        """Ask what the move needs (unticked criteria, won details, lost reason), then save it.
 
+        Escape at any question cancels the whole move: nothing is saved."""
         app = self.app
         settings = app.settings  # type: ignore[attr-defined]
         ladder = enums.STAGE_LADDER
@@ -123,6 +146,8 @@ class PipelineMoves:
                     return
         extra: dict = {}
         create_order = False
+        update_order: int | None = None
+        order_kept: int | None = None
         if target == "won" and card.stage != "after_sales":  # back from after-sales: still won
             from crm_tui.screens.dialogs.won_dialog import WonDialog
 
@@ -136,6 +161,13 @@ class PipelineMoves:
                 return
             extra = {"actual_close": won["actual_close"], "amount": won["amount_cents"]}
             create_order = won["create_order"]
+            update_order = won.get("update_order")
+            orders = board.deal_orders(self.conn, card.customer_id, card.id)
+            if (
+                not create_order and update_order is None and len(orders) == 1
+                and orders[0][2] != won["amount_cents"]
+            ):  # fmt: skip
+                order_kept = orders[0][2]  # the notice says the order did not follow
         elif target == "lost":
             from crm_tui.screens.dialogs.lost_dialog import LostDialog
 
@@ -149,23 +181,31 @@ class PipelineMoves:
             orders = board.deal_orders(self.conn, card.customer_id, card.id)
             removable = [o for o in orders if not o[3]]  # never drop recorded payments
             kept = len(orders)
-            if removable and await app.push_screen_wait(
-                ConfirmDialog(_orders_question(card.name, removable, len(orders)),
-                              yes=_("Remove the order"), danger=True)
-            ):  # fmt: skip
-                remove = tuple(o[0] for o in removable)
-                kept -= len(remove)
+            if removable:
+                answer = await app.push_screen_wait(
+                    OrderQuestion(_orders_question(card.name, removable, len(orders)),
+                                  yes=_("Remove the order"), danger=True)
+                )  # fmt: skip
+                if answer is None:  # escape: no move at all
+                    return
+                if answer:
+                    remove = tuple(o[0] for o in removable)
+                    kept -= len(remove)
         self.saving = True
-        self.save_move(card, target, extra, create_order, remove, kept)
+        self.save_move(
+            card, target, extra, create_order, remove, kept,
+            update_order=update_order, order_kept=order_kept,
+        )  # fmt: skip
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
     def save_move(
         self, card: board.Card, target: str, extra: dict, create_order: bool,
-        remove_orders: tuple[int, ...] = (), kept_orders: int = 0,
+        remove_orders: tuple[int, ...] = (), kept_orders: int = 0, *,
+        update_order: int | None = None, order_kept: int | None = None,
     ) -> None:  # fmt: skip
         from crm_tui.store import opportunities as ops
         from crm_tui.store.orders import create_order as add_order
-        from crm_tui.store.orders import delete_order, get_order
+        from crm_tui.store.orders import delete_order, get_order, set_order_amount
 
         app = self.app
         try:
@@ -183,6 +223,11 @@ class PipelineMoves:
                          "product": opp.product, "opportunity_id": opp.id},
                     )  # fmt: skip
                     order_id = order.id
+                updated = None
+                if update_order is not None:
+                    opp = ops.get_opportunity(s, card.id)
+                    before = set_order_amount(s, update_order, opp.amount_cents)
+                    updated = (update_order, before, opp.amount_cents)
                 removed = []
                 for oid in remove_orders:
                     order = get_order(s, oid)
@@ -195,7 +240,11 @@ class PipelineMoves:
         except Exception as exc:
             app.call_from_thread(self._write_failed, exc, card.id)
             return
-        app.call_from_thread(self._moved, UndoEntry(move, order_id, tuple(removed), kept_orders))
+        entry = UndoEntry(
+            move, order_id, tuple(removed), kept_orders, name=card.name,
+            updated_order=updated, order_kept_cents=order_kept,
+        )  # fmt: skip
+        app.call_from_thread(self._moved, entry)
 
     def _moved(self, entry: UndoEntry) -> None:
         self.saving = False
@@ -206,6 +255,18 @@ class PipelineMoves:
         lines = [_("Moved to {stage} (u undoes)").format(stage=stage)]
         if entry.order_id:
             lines.append(_("Order created"))
+        if entry.updated_order:
+            lines.append(
+                _("Its order now has the final amount {amount}").format(
+                    amount=display_amount(entry.updated_order[2])
+                )
+            )
+        if entry.order_kept_cents is not None:
+            lines.append(
+                _("Its order keeps its amount {amount}").format(
+                    amount=display_amount(entry.order_kept_cents)
+                )
+            )
         if entry.removed_orders:
             lines.append(_("Order removed"))
         if entry.kept_orders:
@@ -230,18 +291,21 @@ class PipelineMoves:
         self.reload(select=opp_id)
 
     def action_undo(self) -> None:
+        """Undo the latest move. A refused undo (the deal was edited since) stays on
+        the stack, so `u` keeps saying why instead of undoing an older move of
+        another deal; the entry goes once undone (or when its deal is gone)."""
         if not self.undo_stack:
             self.notify(_("Nothing to undo"), severity="warning")
             return
         if self._wait_for_save():
             return
         self.saving = True
-        self.save_undo(self.undo_stack.pop())
+        self.save_undo(self.undo_stack[-1])
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
     def save_undo(self, entry: UndoEntry) -> None:
         from crm_tui.store import opportunities as ops
-        from crm_tui.store.orders import create_order, delete_order
+        from crm_tui.store.orders import create_order, delete_order, set_order_amount
 
         app = self.app
         try:
@@ -256,22 +320,57 @@ class PipelineMoves:
 
                     if s.get(SalesOrder, entry.order_id) is not None:
                         delete_order(s, entry.order_id)
+                if entry.updated_order:
+                    from crm_tui.store.models import SalesOrder
+
+                    oid, before, _after = entry.updated_order
+                    if s.get(SalesOrder, oid) is not None:
+                        set_order_amount(s, oid, before)
                 for data in entry.removed_orders:
                     values = dict(data)
                     create_order(s, values.pop("customer_id"), values)
         except Exception as exc:
-            app.call_from_thread(self._write_failed, exc, entry.move.opportunity_id)
+            app.call_from_thread(self._undo_failed, exc, entry)
             return
         app.call_from_thread(self._undone, entry)
 
+    def _undo_failed(self, exc: Exception, entry: UndoEntry) -> None:
+        """Refused: the entry stays (the next `u` refuses again), unless the deal or its
+        recorded change is gone, when nothing is left to undo."""
+        from crm_tui.store.common import NotFoundError
+
+        if isinstance(exc, NotFoundError):
+            self._drop_entry(entry)
+        self.saving = False
+        text = error_text(exc)
+        if entry.name:
+            text = _("Cannot undo the move of “{name}”: {reason}").format(
+                name=entry.name, reason=text
+            )
+        self.app.notify(text, severity="error", timeout=8)
+        self.reload(select=entry.move.opportunity_id)
+
+    def _drop_entry(self, entry: UndoEntry) -> None:
+        self.undo_stack = [e for e in self.undo_stack if e is not entry]
+
     def _undone(self, entry: UndoEntry) -> None:
         self.saving = False
+        self._drop_entry(entry)
         opp_id = entry.move.opportunity_id
         shown = self.reload(select=opp_id)
         stage = self.app.settings.stage_name(entry.move.from_stage, language())  # type: ignore[attr-defined]
-        lines = [_("Undone: back in {stage}").format(stage=stage)]
+        if entry.name:
+            lines = [_("Undone: “{name}” back in {stage}").format(name=entry.name, stage=stage)]
+        else:
+            lines = [_("Undone: back in {stage}").format(stage=stage)]
         if entry.order_id:
             lines.append(_("Order removed"))
+        if entry.updated_order:
+            lines.append(
+                _("Its order is back at {amount}").format(
+                    amount=display_amount(entry.updated_order[1])
+                )
+            )
         if entry.removed_orders:
             lines.append(_("Order restored"))
         if not shown:
@@ -294,4 +393,5 @@ def _orders_question(name: str, removable: list[tuple], total: int) -> str:
     lines = [what, "", _("The deal is no longer won: remove it from the customer's revenue?")]
     if total > len(removable):
         lines += ["", _("Orders with payments recorded are kept.")]
+    lines += ["", _("y removes it, n keeps it, escape cancels the move.")]
     return "\n".join(lines)

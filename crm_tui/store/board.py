@@ -463,6 +463,20 @@ def deal_orders(conn, customer_id: int, opp_id: int) -> list[tuple[int, str, int
     return [tuple(r) for r in rows]
 
 
+def order_amount_left_behind(conn, opp_id: int) -> int | None:
+    """The amount of a won (or after-sales) deal's one order when it is not the deal's
+    amount (an edit changed the amount; the order stays as it was), else None."""
+    row = conn.execute(
+        "SELECT o.amount_cents FROM opportunity d JOIN sales_order o "
+        "ON o.customer_id = d.customer_id AND o.opportunity_id = d.id "
+        "WHERE d.id = ? AND d.stage IN ('won', 'after_sales') "
+        "AND (SELECT count(*) FROM sales_order x WHERE x.customer_id = d.customer_id "
+        "AND x.opportunity_id = d.id) = 1 AND o.amount_cents != d.amount_cents",
+        (opp_id,),
+    ).fetchone()
+    return row[0] if row else None
+
+
 def has_customers(conn) -> bool:
     """Whether there is any customer to start a deal for (`n` on the board)."""
     return conn.execute("SELECT 1 FROM customer LIMIT 1").fetchone() is not None

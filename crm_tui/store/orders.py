@@ -105,6 +105,15 @@ def update_order(session: Session, order_id: int, data: Mapping[str, Any]) -> Sa
     return order
 
 
+def set_order_amount(session: Session, order_id: int, cents: int) -> int:
+    """Set an order's amount (a deal won again for another final amount) and return the
+    amount it had, so that an undo can put it back. Totals follow; less than what has
+    been paid is refused, as in :func:`update_order`."""
+    before = get_order(session, order_id).amount_cents
+    update_order(session, order_id, {"amount_cents": cents})
+    return before
+
+
 def delete_order(session: Session, order_id: int) -> None:
     """Delete an order and its payments (totals follow)."""
     order = get_order(session, order_id)

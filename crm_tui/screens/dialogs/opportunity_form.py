@@ -170,6 +170,13 @@ class OpportunityForm(FormScreen[int]):
 
         values["risk_flag"] = values.get("risk_flag") == "yes"
         app = self.app
+        close = values.get("actual_close")
+        if close and close != self._initial.get("actual_close"):
+            # a changed close date of a won / lost deal: the won dialog's limits (a date
+            # left as it was, however old, never blocks editing the rest of the deal)
+            from crm_tui.screens.dialogs.won_dialog import check_close_date
+
+            values["actual_close"] = check_close_date(close, app.today())  # type: ignore[attr-defined]
         with app.db.session() as session:  # type: ignore[attr-defined]
             if self.opportunity_id is None:
                 stage = values.pop("stage") or "initial_contact"

@@ -1,10 +1,13 @@
-"""Winning a deal: the actual close date and final amount, and whether to create the order."""
+"""Winning a deal: the actual close date and final amount, and what becomes of the order."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+
+from textual import on
+from textual.widgets import Input, Label, Select
 
 from crm_tui.dates import parse_date
 from crm_tui.i18n import _
@@ -17,11 +20,40 @@ MAX_DAYS_BACK = 365
 AMOUNT_CHECK_FACTOR = 10
 
 
-def order_options(orders: Sequence[tuple]) -> tuple[list[tuple[str, str]], str]:
+def check_close_date(text: str | None, today: dt.date, field: str = "actual_close") -> dt.date:
+    """The actual close date typed as ``text``, or ValidationError on ``field``: required,
+    not after ``today``, not more than :data:`MAX_DAYS_BACK` days before it.
+
+    The won dialog and the opportunity form (editing a won or lost deal) both check it."""
+    if not text:
+        raise ValidationError(field, _("Required"))
+    try:
+        close = parse_date(text, today)
+    except ValueError as exc:
+        raise ValidationError(field, str(exc)) from None
+    if close > today:
+        raise ValidationError(
+            field,
+            _("The actual close date cannot be after today ({today})").format(
+                today=today.isoformat()
+            ),
+        )
+    if close < today - dt.timedelta(days=MAX_DAYS_BACK):
+        raise ValidationError(
+            field, _("More than a year ago: check the year ({date})").format(date=close.isoformat())
+        )
+    return close
+
+
+def order_options(
+    orders: Sequence[tuple], final_cents: int | None = None
+) -> tuple[list[tuple[str, str]], str]:
     """The "create the order" choices and the default, given the deal's existing orders.
 
     A deal won before (then moved back) usually has its order already: winning it again
-    must not add a second one unasked, so the default becomes No and says why.
+    must not add a second one unasked, so the default becomes No and says why. With one
+    order, "update" makes that order follow the final amount: the default when the
+    final amount (``final_cents``) differs from the order's.
     """
     if not orders:
         return [(_("Yes"), "yes"), (_("No"), "no")], "yes"
@@ -30,17 +62,26 @@ def order_options(orders: Sequence[tuple]) -> tuple[list[tuple[str, str]], str]:
         no = _("No: it has an order already ({date}, {amount})").format(
             date=day, amount=display_amount(cents)
         )
-    else:
-        no = _("No: it has {count} orders already ({amount} in all)").format(
-            count=len(orders), amount=display_amount(sum(o[2] for o in orders))
-        )
+        update = _("Update that order to the final amount")
+        default = "update" if final_cents and final_cents != cents else "no"
+        return [(no, "no"), (update, "update"), (_("Yes: one more order"), "yes")], default
+    no = _("No: it has {count} orders already ({amount} in all)").format(
+        count=len(orders), amount=display_amount(sum(o[2] for o in orders))
+    )
     return [(no, "no"), (_("Yes: one more order"), "yes")], "no"
 
 
 class WonDialog(FormScreen[dict]):
-    """Dismisses with ``{"actual_close", "amount_cents", "create_order"}`` or None (cancelled).
+    """Dismisses with ``{"actual_close", "amount_cents", "create_order", "update_order"}``
+    or None (cancelled). ``update_order`` is the id of the order whose amount becomes the
+    final amount, or None.
 
-    ``orders``: (id, date, amount, …) of the orders the deal already has.
+    ``orders``: (id, date, amount, paid) of the orders the deal already has.
+    """
+
+    DEFAULT_CSS = """
+    WonDialog #order-note { display: none; width: 100%; color: $warning; }
+    WonDialog #order-note.visible { display: block; }
     """
 
     def __init__(
@@ -48,8 +89,12 @@ class WonDialog(FormScreen[dict]):
     ) -> None:
         self.today = today
         self.expected_cents = amount_cents
+        self.orders = list(orders)
         self._confirmed_cents: int | None = None  # a large amount, confirmed by a 2nd ctrl+s
-        options, default = order_options(orders)
+        options, default = order_options(orders, amount_cents)
+        #: the order choice this dialog set itself; once the user picks one, it stays
+        self._auto_choice: str | None = default
+        self._choice_touched = False
         fields = [
             FieldDef("actual_close", _("Actual close date"), "date", required=True,
                      value=today.isoformat()),
@@ -60,27 +105,65 @@ class WonDialog(FormScreen[dict]):
         ]  # fmt: skip
         super().__init__(fields, title=_("Won: {name}").format(name=deal_name))
 
-    def save(self, values: dict[str, Any]) -> dict:
-        text = values.get("actual_close")
-        if not text:
-            raise ValidationError("actual_close", _("Required"))
+    # --- the one existing order and the final amount --------------------------
+
+    @property
+    def single_order(self) -> tuple | None:
+        return self.orders[0] if len(self.orders) == 1 else None
+
+    def on_mount(self) -> None:
+        error = self.query_one("#error-amount_cents", Label)
+        note = Label("", id="order-note", markup=False)
+        error.parent.mount(note, after=error)  # type: ignore[union-attr]
+        self._show_order_note(self.expected_cents)
+
+    def _typed_cents(self) -> int | None:
         try:
-            close = parse_date(text, self.today)
-        except ValueError as exc:
-            raise ValidationError("actual_close", str(exc)) from None
-        if close > self.today:
-            raise ValidationError(
-                "actual_close",
-                _("The actual close date cannot be after today ({today})").format(
-                    today=self.today.isoformat()
-                ),
+            return parse_money("amount_cents", self.query_one("#field-amount_cents", Input).value)
+        except ValidationError:
+            return None
+
+    def _show_order_note(self, cents: int | None) -> None:
+        """Say inline when the final amount differs from the deal's order."""
+        order = self.single_order
+        notes = self.query("#order-note")
+        if not notes:
+            return
+        note = notes.first(Label)
+        differs = order is not None and bool(cents) and cents != order[2]
+        note.update(
+            _("Its order is {amount}: choose below whether it follows the final amount").format(
+                amount=display_amount(order[2])
             )
-        if close < self.today - dt.timedelta(days=MAX_DAYS_BACK):
-            raise ValidationError(
-                "actual_close", _("More than a year ago: check the year ({date})").format(
-                    date=close.isoformat()
-                ),
-            )  # fmt: skip
+            if differs and order is not None
+            else ""
+        )
+        note.set_class(differs, "visible")
+
+    @on(Input.Changed, "#field-amount_cents")
+    def _amount_changed(self, event: Input.Changed) -> None:
+        order = self.single_order
+        if order is None:
+            return
+        cents = self._typed_cents()
+        self._show_order_note(cents)
+        if self._choice_touched or cents is None:
+            return
+        wanted = "update" if cents and cents != order[2] else "no"
+        choice = self.query_one("#field-create_order", Select)
+        if choice.value != wanted:
+            self._auto_choice = wanted
+            choice.value = wanted
+
+    @on(Select.Changed, "#field-create_order")
+    def _choice_changed(self, event: Select.Changed) -> None:
+        if event.value != self._auto_choice:
+            self._choice_touched = True
+
+    # --- saving ----------------------------------------------------------------
+
+    def save(self, values: dict[str, Any]) -> dict:
+        close = check_close_date(values.get("actual_close"), self.today)
         cents = parse_money("amount_cents", values.get("amount_cents"))
         if not cents:
             raise ValidationError("amount_cents", _("Enter the amount the deal was won for"))
@@ -97,8 +180,17 @@ class WonDialog(FormScreen[dict]):
                     amount=display_amount(expected)
                 ),
             )
+        choice = values.get("create_order")
+        update_order = None
+        order = self.single_order
+        if choice == "update" and order is not None and cents != order[2]:
+            oid, _day, _cents, paid, *_rest = order
+            if cents < paid:
+                raise ValidationError("create_order", _("Less than what has already been paid"))
+            update_order = oid
         return {
             "actual_close": close,
             "amount_cents": cents,
-            "create_order": values.get("create_order") == "yes",
+            "create_order": choice == "yes",
+            "update_order": update_order,
         }
