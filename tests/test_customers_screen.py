@@ -420,7 +420,8 @@ async def test_edit_changed_by_another_process_is_refused_and_shows_fresh_values
             "db = Database(sys.argv[1])\n"
             "with db.session() as s:\n"
             "    c = cs.find_customer(s, sys.argv[2])\n"
-            "    cs.update_customer(s, c.id, {'level': 'D', 'needs': 'changed elsewhere'})\n"
+            "    cs.update_customer(s, c.id, {'level': 'D', 'needs': 'changed elsewhere'},"
+            " tags='风险客户')\n"
         )
         done = subprocess.run(
             [sys.executable, "-c", script, str(filled.path), name],
@@ -437,6 +438,7 @@ async def test_edit_changed_by_another_process_is_refused_and_shows_fresh_values
         assert app.screen.query_one("#field-level", Select).value == "D"  # fresh values shown
         # ... except where the user typed: that is kept, and escape would ask first
         assert app.screen.query_one("#field-name", Input).value == name + " (edited here)"
+        assert app.screen.query_one("#field-tags", Input).value == "风险客户"  # theirs too
         assert app.screen.dirty()
         await pilot.press("ctrl+s")  # saving again, on the fresh version, goes through
         await pilot.pause()
@@ -444,6 +446,7 @@ async def test_edit_changed_by_another_process_is_refused_and_shows_fresh_values
     with filled.session() as s:
         c = cs.find_customer(s, name + " (edited here)")
         assert c.level == "D" and c.needs == "changed elsewhere"
+        assert cs.customer_tags(s, c.id) == ["风险客户"]  # not dropped by the second save
 
 
 async def test_palette_commands_work_over_a_customer_detail(filled):
@@ -524,3 +527,24 @@ async def test_adding_a_customer_with_a_known_name_warns(filled):
         await pilot.pause()
         notes = [n.message for n in app._notifications]
         assert any("Same name as" in m and "Acme Robotics Ltd." in m for m in notes), notes
+
+
+async def test_an_edit_conflict_names_the_fields_changed_on_both_sides(filled):
+    from textual.widgets import Select
+
+    app = app_on(filled)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        name = names(app)[0]
+        await pilot.press("e")
+        await pilot.pause()
+        with filled.session() as s:  # another window changes the level meanwhile
+            c = cs.find_customer(s, name)
+            cs.update_customer(s, c.id, {"level": "D"})
+        app.screen.query_one("#field-level", Select).value = "C"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = str(app.screen.query_one("#form-error", Label).render())
+        assert "Also changed elsewhere, yours shown: Level" in error
+        assert app.screen.query_one("#field-level", Select).value == "C"

@@ -233,3 +233,28 @@ def test_undo_when_the_dropped_id_was_reused(conn):
         n = conn.execute(f"SELECT count(*) FROM {table} WHERE customer_id = ?", (restored,))
         assert n.fetchone() == (1,), table
     assert sq.check(conn) == []
+
+
+def test_undo_gives_each_customer_back_its_own_key_contacts(conn):
+    """After a merge the kept customer's primary contact may be one that moved in (its own
+    was deleted): undoing must not leave it pointing at the other customer's contact."""
+    keep, drop = populate(conn)
+    dan = conn.execute("SELECT id FROM contact WHERE name = 'Dan'").fetchone()[0]
+    kim = conn.execute("SELECT id FROM contact WHERE name = 'Kim'").fetchone()[0]
+    conn.execute("UPDATE customer SET primary_contact_id = ? WHERE id = ?", (kim, keep))
+    merge_customers(conn, keep, drop)
+    # Kim, keep's own primary contact, is deleted: Dan (moved in) takes over
+    conn.execute("DELETE FROM contact WHERE id = ?", (kim,))
+    conn.execute("UPDATE customer SET primary_contact_id = ? WHERE id = ?", (dan, keep))
+    conn.commit()
+    undo_last_merge(conn)
+    conn.commit()
+    owned = {
+        cid: (primary, decider)
+        for cid, primary, decider in conn.execute(
+            "SELECT id, primary_contact_id, decision_maker_id FROM customer"
+        )
+    }
+    assert owned[keep] == (None, None)  # no contact of its own left
+    assert owned[drop][0] == dan
+    assert sq.check(conn) == []

@@ -32,6 +32,8 @@ def people(db):
         ("高预算", ["上海华为技术有限公司"]),  # a tag
         ("北", ["北京明远科技"]),  # one character: name prefix
         ("张伟", ["上海华为技术有限公司"]),  # a two-character contact name
+        ("预算", ["上海华为技术有限公司"]),  # ... or part of a tag (高预算)
+        ("华为 预算", ["上海华为技术有限公司"]),
         ("acme ro", ["Acme Robotics Ltd."]),  # every word counts, the short one too
         ("acme 华为", []),  # ... so two words from two customers find neither
         ("明远 北京", ["北京明远科技"]),  # two short words, in any order

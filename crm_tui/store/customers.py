@@ -21,7 +21,7 @@ from crm_tui.store.fields import (  # noqa: F401  (re-exported)
     parse_tags,
 )
 from crm_tui.store.models import Contact, Customer, CustomerTag, Tag, now
-from crm_tui.store.sqlite import reindex_customers
+from crm_tui.store.sqlite import reindex_customers, settle_key_contacts
 from crm_tui.store.validation import ValidationError, normalise_name
 
 #: The template's "required" fields that profile completeness is measured over.
@@ -204,26 +204,12 @@ def delete_contact(session: Session, contact_id: int) -> None:
 
 
 def _settle_key_contacts(session: Session, customer_id: int) -> None:
-    """Keep a customer's primary contact and decision maker pointing at contacts it has.
-
-    No screen picks them: the first contact is primary, the first decision maker is
-    the decision maker. So when the primary contact goes the next one takes over, and a
-    contact edited into the decision-maker role becomes it when there is none (or the
-    one recorded no longer has that role).
-    """
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        return
-    contacts = list(
-        session.exec(select(Contact).where(Contact.customer_id == customer_id).order_by(Contact.id))
-    )
-    if customer.primary_contact_id is None and contacts:
-        customer.primary_contact_id = contacts[0].id
-    deciders = [c.id for c in contacts if c.role == "decision_maker"]
-    if customer.decision_maker_id not in deciders:
-        customer.decision_maker_id = deciders[0] if deciders else None
-    session.add(customer)
+    """:func:`~crm_tui.store.sqlite.settle_key_contacts` for one customer of the session."""
     session.flush()
+    settle_key_contacts(raw(session), [customer_id])
+    customer = session.get(Customer, customer_id)
+    if customer is not None:
+        session.expire(customer)  # the SQL above changed it under the ORM
 
 
 def list_contacts(session: Session, customer_id: int) -> list[Contact]:

@@ -282,6 +282,8 @@ def undo_last_merge(conn_or_session: Any) -> int:
         "UPDATE customer SET updated_at = ?, version = version + 1 WHERE id = ?", (stamp, keep_id)
     )
     _refresh_derived(conn, [keep_id, drop_id])
+    # contacts went back: each customer's primary contact and decision maker must be its own
+    sq.settle_key_contacts(conn, [keep_id, drop_id], fill=False)
     sq.reindex_customers(conn, [keep_id, drop_id])
     conn.execute("UPDATE merge_log SET undone_at = ? WHERE id = ?", (stamp, row["id"]))
     return drop_id

@@ -123,6 +123,35 @@ def reindex_customers(conn, customer_ids: Iterable[int]) -> None:
         )
 
 
+def settle_key_contacts(conn, customer_ids: Iterable[int], *, fill: bool = True) -> None:
+    """Keep customers' primary contact and decision maker pointing at contacts they have.
+
+    No screen picks them: the first contact is primary, the first decision maker is the
+    decision maker. So when the primary contact goes (deleted, or moved back by undoing
+    a merge) the next one takes over, and a contact given the decision-maker role
+    becomes it when there is none (or the one recorded no longer has that role).
+    ``conn`` is a DB-API connection or cursor, inside the writing transaction.
+    ``fill=False`` only repairs links to contacts the customer does not have (empty
+    links stay empty: undoing a merge restores them as they were).
+    """
+    empty = "{column} IS NULL OR " if fill else ""
+    ids = sorted({int(i) for i in customer_ids if i is not None})
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for column, condition in (
+            ("primary_contact_id", ""),
+            ("decision_maker_id", " AND role = 'decision_maker'"),
+        ):
+            conn.execute(
+                f"UPDATE customer SET {column} = (SELECT min(id) FROM contact"
+                f" WHERE customer_id = customer.id{condition})"
+                f" WHERE id IN ({marks}) AND ({empty.format(column=column)}{column} NOT IN"
+                f" (SELECT id FROM contact WHERE customer_id = customer.id{condition}))",
+                chunk,
+            )
+
+
 def rebuild_search_index(conn) -> None:
     """Rebuild the whole search index (after bulk loads)."""
     conn.execute("DELETE FROM customer_search")

@@ -69,10 +69,14 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
     ]
 
     form_title: str = ""
+    #: the field focused when the form opens (the first one when None)
+    first_field: str | None = None
 
     def __init__(self, fields: list[FieldDef], *, title: str | None = None) -> None:
         super().__init__()
         self.fields = fields
+        if fields:  # focused as soon as it is composed, so keys typed at once land in it
+            self.AUTO_FOCUS = f"#field-{self.first_field or fields[0].name}"
         self.title_text = title or self.form_title
         self._initial: dict[str, Any] = {}
         #: the value each shown field error was about
@@ -122,7 +126,7 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         self._initial = self.values()
         self._fit_fields(self.app.size.height)
         if self.fields:
-            self.query_one(f"#field-{self.fields[0].name}").focus()
+            self.query_one(f"#field-{self.first_field or self.fields[0].name}").focus()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_fields(event.size.height)
@@ -174,9 +178,16 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
                 widget.text = text
             else:
                 widget.value = text  # type: ignore[attr-defined]
+        for name, value in self.extra_values(record).items():
+            self._show_value(name, value)
         if hasattr(self, "version") and hasattr(record, "version"):
             self.version = record.version
         self._initial = self.values()
+
+    def extra_values(self, record: Any) -> dict[str, Any]:
+        """Fields that are not attributes of ``record`` (a customer's tags), as
+        :meth:`values` reads them, for :meth:`load_record`. None by default."""
+        return {}
 
     def _show_value(self, name: str, value: Any) -> None:
         """Put a value as :meth:`values` reads it (text, or a choice's key) back in its field."""
@@ -244,15 +255,22 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             if isinstance(exc, ConflictError):
                 message = str(exc)
                 if exc.fresh is not None:
-                    typed = self.values()
-                    mine = {k: v for k, v in typed.items() if v != self._initial.get(k)}
+                    opened, typed = self._initial, self.values()
+                    mine = {k: v for k, v in typed.items() if v != opened.get(k)}
                     self.load_record(exc.fresh)  # the latest values, and their version
+                    theirs = self._initial
                     for name, value in mine.items():  # ... except what was typed here
                         self._show_value(name, value)
                     if mine:
                         message = _(
                             "Changed elsewhere since you opened it: the fields you did not "
                             "change now show the latest values. Save again to keep yours."
+                        )
+                    both = [f.label for f in self.fields if f.name in mine
+                            and theirs.get(f.name) != opened.get(f.name)]  # fmt: skip
+                    if both:
+                        message += " " + _("Also changed elsewhere, yours shown: {fields}").format(
+                            fields=_(", ").join(both)
                         )
                 self.show_error(None, message)
                 return

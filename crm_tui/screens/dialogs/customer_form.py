@@ -56,6 +56,14 @@ class CustomerForm(FormScreen[int]):
         ]  # fmt: skip
         super().__init__(fields, title=_("Edit customer") if customer_id else _("New customer"))
 
+    def extra_values(self, record: Any) -> dict[str, Any]:
+        """The tags as they are now (after an edit conflict: another window may have
+        changed them, and saving the old list would drop theirs)."""
+        from crm_tui.store.customers import customer_tags
+
+        with self.app.db.session() as session:  # type: ignore[attr-defined]
+            return {"tags": "; ".join(customer_tags(session, record.id)) or None}
+
     def save(self, values: dict[str, Any]) -> int:
         from crm_tui.store.customers import create_customer, update_customer
 
