@@ -46,23 +46,29 @@ def _error(text: str) -> ValueError:
     )
 
 
-def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+def parse_date(text: str, today: dt.date | None = None, *, past: bool = False) -> dt.date:
     """Parse one of the accepted date forms relative to ``today``.
+
+    A weekday name means the next such day (never today) and ``MM-DD`` a day of this
+    year. With ``past`` (the date of something that happened) both read backwards: the
+    latest such day, today included, and a ``MM-DD`` after today is last year's.
 
     A form that lands outside the calendar (``+9999y``, ``tomorrow`` of 9999-12-31)
     is unreadable like any other bad date, never Python's own range error.
     """
     try:
-        return _parse_date(text, today or dt.date.today())
+        return _parse_date(text, today or dt.date.today(), past)
     except (ValueError, OverflowError):
         raise _error(text) from None
 
 
-def _parse_date(text: str, today: dt.date) -> dt.date:
+def _parse_date(text: str, today: dt.date, past: bool = False) -> dt.date:
     t = text.strip().lower()
     if t in _WORDS:
         return today + dt.timedelta(days=_WORDS[t])
     if t in _WEEKDAYS:
+        if past:
+            return today - dt.timedelta(days=(today.weekday() - _WEEKDAYS[t]) % 7)
         ahead = (_WEEKDAYS[t] - today.weekday()) % 7 or 7
         return today + dt.timedelta(days=ahead)
     m = _RELATIVE.match(t)
@@ -82,7 +88,10 @@ def _parse_date(text: str, today: dt.date) -> dt.date:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     m = _SHORT.match(t)
     if m:
-        return dt.date(today.year, int(m.group(1)), int(m.group(2)))
+        month, day = int(m.group(1)), int(m.group(2))
+        if past and (month, day) > (today.month, today.day):
+            return dt.date(today.year - 1, month, day)
+        return dt.date(today.year, month, day)
     raise _error(text)
 
 
@@ -93,15 +102,17 @@ def parse_optional_date(text: str | None, today: dt.date | None = None) -> dt.da
     return parse_date(text, today)
 
 
-def parse_datetime(text: str, now: dt.datetime | None = None) -> dt.datetime:
-    """A date form optionally followed by ``HH:MM``; blank or ``now`` means now."""
+def parse_datetime(text: str, now: dt.datetime | None = None, *, past: bool = False) -> dt.datetime:
+    """A date form optionally followed by ``HH:MM``; blank or ``now`` means now.
+
+    ``past`` reads the date part backwards, as :func:`parse_date` does."""
     now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
     t = text.strip()
     if not t or t.lower() in ("now", "现在"):
         return now
     parts = t.rsplit(" ", 1)
     if len(parts) == 2 and _TIME.match(parts[1]):
-        day = parse_date(parts[0], now.date())
+        day = parse_date(parts[0], now.date(), past=past)
         hh, mm = (int(x) for x in parts[1].split(":"))
         if hh > 23 or mm > 59:
             raise _error(text)
@@ -111,7 +122,7 @@ def parse_datetime(text: str, now: dt.datetime | None = None) -> dt.datetime:
         if hh > 23 or mm > 59:
             raise _error(text)
         return dt.datetime.combine(now.date(), dt.time(hh, mm))
-    return dt.datetime.combine(parse_date(t, now.date()), dt.time(9, 0))
+    return dt.datetime.combine(parse_date(t, now.date(), past=past), dt.time(9, 0))
 
 
 def parse_iso_week(text: str) -> tuple[dt.date, dt.date]:

@@ -395,6 +395,119 @@ async def test_log_from_an_opportunity_prefills_customer_and_deal(loop_db):
     assert last == "2026-11-23 09:30:00"
 
 
+async def test_keys_typed_right_after_l_land_in_the_subject(loop_db, monkeypatch):
+    """The form opens with Subject focused, never Channel (or the field list) first and
+    Subject a refresh later: a key typed in between went there and was lost."""
+    from textual.screen import Screen
+
+    focused: list[str] = []
+    set_focus = Screen.set_focus
+
+    def recording(self, widget, *args, **kwargs):
+        if isinstance(self, LogInteractionDialog) and widget is not None:
+            focused.append(widget.id)
+        return set_focus(self, widget, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "set_focus", recording)
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("l", *"QRS")
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        assert focused[0] == "field-subject" and set(focused) == {"field-subject"}
+        assert dialog.values()["subject"] == "QRS"
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert not isinstance(app.screen, LogInteractionDialog)
+        focused.clear()
+        await pilot.press("3")  # and so does editing
+        await _settle(pilot)
+        await pilot.press("e", "end", *" (edited)", "ctrl+s")
+        await _settle(pilot)
+        assert focused[0] == "field-subject" and set(focused) == {"field-subject"}
+    with loop_db.reading() as conn:
+        count = "SELECT count(*) FROM interaction WHERE subject = 'QRS (edited)'"
+        assert conn.execute(count).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("fri", "2026-11-20 09:00:00"),  # last Friday (today is a Monday)
+        ("mon 08:15", "2026-11-23 08:15:00"),  # today
+        ("周日", "2026-11-22 09:00:00"),
+        ("11-21", "2026-11-21 09:00:00"),
+        ("12-28", "2025-12-28 09:00:00"),  # after today: last year's
+    ],
+)
+async def test_when_reads_weekdays_and_short_dates_backwards(loop_db, typed, expected):
+    app = app_on(loop_db, lang="zh")
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("l", *"回顾记录")
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        dialog.query_one("#field-occurred_at").value = ""
+        await pilot.press("shift+tab", *typed, "ctrl+s")
+        await _settle(pilot)
+        assert not isinstance(app.screen, LogInteractionDialog)
+    with loop_db.reading() as conn:
+        when = conn.execute(
+            "SELECT occurred_at FROM interaction WHERE subject = '回顾记录'"
+        ).fetchone()
+    assert when is not None and when[0] == expected
+
+
+async def test_next_step_due_still_reads_forwards(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("l", *"Call")
+        dialog = app.screen
+        dialog.query_one("#field-next_step").focus()
+        await pilot.press(*"Call back")
+        dialog.query_one("#field-next_step_due").focus()
+        await pilot.press(*"fri", "ctrl+s")
+        await _settle(pilot)
+        assert not isinstance(app.screen, LogInteractionDialog)
+    with loop_db.session() as s:
+        task = s.exec(select(Task).where(Task.title == "Call back")).one()
+        assert task.due == day(4)
+
+
+async def test_a_new_step_after_the_task_is_done_becomes_a_task(loop_db):
+    """Edit (`3` `e`) the next step of an interaction whose follow-up task is done."""
+    with loop_db.session() as s:
+        acme = s.exec(select(cs.Customer).where(cs.Customer.name == "Acme Robotics")).one()
+        it = log_interaction(
+            s, acme.id, {"subject": "Test follow-up", "next_step": "First step",
+                         "next_step_due": TODAY}, at=FROZEN,
+        )  # fmt: skip
+        it_id, first_id = it.id, it.task_id
+        s.get(Task, first_id).status = "done"
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog) and dialog.interaction_id == it_id
+        dialog.query_one("#field-next_step").value = ""
+        dialog.query_one("#field-next_step_due").value = ""
+        dialog.query_one("#field-next_step").focus()
+        await pilot.press(*"Second step", "tab", *"+2d", "ctrl+s")
+        await _settle(pilot)
+        assert not isinstance(app.screen, LogInteractionDialog)
+    with loop_db.session() as s:
+        record = s.get(Interaction, it_id)
+        assert record.task_id != first_id
+        task = s.get(Task, record.task_id)
+        assert (task.title, task.due, task.status) == ("Second step", day(2), "planned")
+        assert s.get(Task, first_id).status == "done"
+
+
 # --- snapshots ---------------------------------------------------------------------
 
 

@@ -34,6 +34,39 @@ def test_accepted_date_forms(text, expected):
     assert parse_date(text, MONDAY) == expected
 
 
+@pytest.mark.parametrize(
+    "text, today, expected",
+    [
+        ("mon", MONDAY, MONDAY),  # today counts
+        ("周一", MONDAY, MONDAY),
+        ("fri", MONDAY, dt.date(2026, 11, 20)),  # last Friday
+        ("星期五", MONDAY, dt.date(2026, 11, 20)),
+        ("sun", MONDAY, dt.date(2026, 11, 22)),
+        ("tue", MONDAY, dt.date(2026, 11, 17)),
+        ("11-23", MONDAY, MONDAY),
+        ("11-20", MONDAY, dt.date(2026, 11, 20)),
+        ("12-28", dt.date(2027, 1, 5), dt.date(2026, 12, 28)),  # after today: last year's
+        ("yesterday", MONDAY, dt.date(2026, 11, 22)),  # the other forms are as they read
+        ("-3d", MONDAY, dt.date(2026, 11, 20)),
+        ("tomorrow", MONDAY, dt.date(2026, 11, 24)),
+        ("2026-12-01", MONDAY, dt.date(2026, 12, 1)),
+    ],
+)
+def test_past_dates_read_backwards(text, today, expected):
+    """The date of something that happened: a weekday or MM-DD is the latest such day."""
+    assert parse_date(text, today, past=True) == expected
+
+
+def test_past_datetimes_read_backwards():
+    now = dt.datetime(2026, 11, 23, 10, 15)
+    assert parse_datetime("fri 14:30", now, past=True) == dt.datetime(2026, 11, 20, 14, 30)
+    assert parse_datetime("周一", now, past=True) == dt.datetime(2026, 11, 23, 9, 0)
+    assert parse_datetime("11-30", now, past=True) == dt.datetime(2025, 11, 30, 9, 0)
+    assert parse_datetime("fri 14:30", now) == dt.datetime(2026, 11, 27, 14, 30)  # forwards
+    with pytest.raises(ValueError, match="Unreadable date"):
+        parse_date("13-01", MONDAY, past=True)
+
+
 @pytest.mark.parametrize("text", ["someday", "2026-02-30", "13-01", "+3x", "", "31/31"])
 def test_unreadable_dates(text):
     with pytest.raises(ValueError, match="Unreadable date"):

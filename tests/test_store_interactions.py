@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlmodel import select
 
 from crm_tui.store.common import raw
 from crm_tui.store.customers import create_contact, create_customer, delete_customer
@@ -237,16 +238,98 @@ def test_changing_the_next_step_moves_its_open_task(session, acme):
     assert err.value.field == "next_step_due"
 
 
-def test_a_done_follow_up_task_is_history(session, acme):
-    customer, _, _ = acme
-    it = log_interaction(
+def _logged_with_step(session, customer):
+    return log_interaction(
         session, customer.id,
         {"subject": "Quote", "next_step": "Send quote", "next_step_due": dt.date(2026, 11, 26)},
         at=NOW,
     )  # fmt: skip
-    session.get(Task, it.task_id).status = "done"
+
+
+def test_a_done_follow_up_task_is_history(session, acme):
+    customer, _, _ = acme
+    it = _logged_with_step(session, customer)
+    done_id = it.task_id
+    session.get(Task, done_id).status = "done"
     update_interaction(session, it.id, {"next_step_due": dt.date(2026, 12, 5)}, at=NOW)
-    assert session.get(Task, it.task_id).due == dt.date(2026, 11, 26)
+    assert session.get(Task, done_id).due == dt.date(2026, 11, 26)
+
+
+@pytest.mark.parametrize("ending", ["done", "cancelled", "deleted"])
+def test_a_new_step_after_the_task_ended_makes_a_new_task(session, acme, ending):
+    """As on logging: a changed step whose task is closed or gone gets a new planned task."""
+    customer, contact, deal = acme
+    it = _logged_with_step(session, customer)
+    update_interaction(session, it.id, {"contact_id": contact.id, "opportunity_id": deal.id})
+    old_id = it.task_id
+    if ending == "deleted":
+        session.delete(session.get(Task, old_id))
+        session.flush()
+        session.refresh(it)
+    else:
+        session.get(Task, old_id).status = ending
+    record = update_interaction(
+        session, it.id, {"next_step": "Call again", "next_step_due": dt.date(2026, 11, 25)},
+        at=NOW,
+    )  # fmt: skip
+    assert record.task_id is not None  # (SQLite may reuse a deleted task's id)
+    task = session.get(Task, record.task_id)
+    assert (task.title, task.due, task.status) == ("Call again", dt.date(2026, 11, 25), "planned")
+    assert (task.customer_id, task.contact_id, task.opportunity_id) == (
+        customer.id, contact.id, deal.id,
+    )  # fmt: skip
+    if ending != "deleted":
+        old = session.get(Task, old_id)
+        assert (old.title, old.due, old.status) == ("Send quote", dt.date(2026, 11, 26), ending)
+    # a new due date alone also counts as a changed step
+    session.get(Task, record.task_id).status = "done"
+    again = update_interaction(session, it.id, {"next_step_due": dt.date(2026, 12, 1)}, at=NOW)
+    newest = session.get(Task, again.task_id)
+    assert (newest.title, newest.due, newest.status) == (
+        "Call again", dt.date(2026, 12, 1), "planned",
+    )  # fmt: skip
+    assert len(session.exec(select(Task)).all()) == (2 if ending == "deleted" else 3)
+
+
+def test_an_unchanged_step_makes_no_task(session, acme):
+    """Editing the rest of a record never brings back a task that ended or was deleted."""
+    customer, _, _ = acme
+    it = _logged_with_step(session, customer)
+    session.get(Task, it.task_id).status = "done"
+    update_interaction(session, it.id, {"subject": "Quote (edited)"}, at=NOW)
+    session.delete(session.get(Task, it.task_id))
+    session.flush()
+    session.refresh(it)
+    assert it.task_id is None
+    update_interaction(
+        session, it.id,
+        {"subject": "Quote", "next_step": "Send quote", "next_step_due": dt.date(2026, 11, 26)},
+        at=NOW,
+    )  # fmt: skip
+    assert it.task_id is None and len(session.exec(select(Task)).all()) == 0
+
+
+def test_a_new_wording_keeps_a_snoozed_due_date(session, acme):
+    customer, _, _ = acme
+    it = _logged_with_step(session, customer)
+    task = session.get(Task, it.task_id)
+    task.due = dt.date(2026, 12, 12)  # snoozed on the due list
+    update_interaction(session, it.id, {"next_step": "Send quote and book a call"}, at=NOW)
+    assert (task.title, task.due) == ("Send quote and book a call", dt.date(2026, 12, 12))
+    assert it.next_step_due == dt.date(2026, 11, 26)
+
+
+def test_a_new_due_date_keeps_a_title_edited_on_the_task(session, acme):
+    customer, _, _ = acme
+    it = _logged_with_step(session, customer)
+    task = session.get(Task, it.task_id)
+    task.title = "Send quote v2 to 王芳"  # edited on the task form
+    update_interaction(session, it.id, {"next_step_due": dt.date(2026, 12, 5)}, at=NOW)
+    assert (task.title, task.due) == ("Send quote v2 to 王芳", dt.date(2026, 12, 5))
+    update_interaction(  # both changed: both carried over
+        session, it.id, {"next_step": "Call", "next_step_due": dt.date(2026, 12, 7)}, at=NOW
+    )
+    assert (task.title, task.due) == ("Call", dt.date(2026, 12, 7))
 
 
 def test_an_interaction_cannot_happen_after_today(session, acme):

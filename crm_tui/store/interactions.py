@@ -74,18 +74,21 @@ def _check_not_future(occurred_at: dt.datetime, stamp: dt.datetime) -> None:
         )
 
 
-def _follow_next_step(session: Session, record: Interaction, stamp: dt.datetime) -> None:
-    """Carry a changed next step to the task it created, while that task is still open
-    (a done or cancelled one is history). A step with no due date is refused, as on logging."""
-    task = session.get(Task, record.task_id)
-    if task is None or task.status not in ("planned", "in_progress"):
-        return
+def _follow_next_step(
+    session: Session, record: Interaction, task: Task, old_step: str | None,
+    old_due: dt.date | None, stamp: dt.datetime,
+) -> None:  # fmt: skip
+    """Carry a changed next step to its still open task: only what changed, so a new
+    wording keeps a snoozed due date and a new date keeps a title edited on the task.
+    A step with no due date is refused, as on logging."""
     if not record.next_step and not record.next_step_due:
         return  # the step was cleared: the task stays, the rep may still want it
     if not record.next_step_due:
         raise ValidationError("next_step_due", _("A next step needs a due date"))
-    task.title = record.next_step or _("Follow up: {subject}").format(subject=record.subject)
-    task.due = record.next_step_due
+    if record.next_step != old_step:
+        task.title = record.next_step or _("Follow up: {subject}").format(subject=record.subject)
+    if record.next_step_due != old_due:
+        task.due = record.next_step_due
     task.updated_at = stamp
     task.version += 1
     session.add(task)
@@ -161,7 +164,11 @@ def update_interaction(
     session: Session, interaction_id: int, data: Mapping[str, Any], *,
     expected_version: int | None = None, at: dt.datetime | None = None,
 ) -> Interaction:  # fmt: skip
-    """Change an interaction; a next step added later (no linked task yet) creates its task."""
+    """Change an interaction. A changed next step moves its open task (only the title or
+    the due date that changed); with no task, or one done, cancelled or deleted, it
+    creates and links a new planned task, as logging does. An unchanged step touches no
+    task (an imported step without a task stays so; a deleted task is not brought back).
+    """
     values = clean(INTERACTION_FIELDS, data)
     if "subject" in values and values["subject"] is None:
         raise ValidationError("subject", _("Required"))
@@ -177,18 +184,20 @@ def update_interaction(
     if values.get("occurred_at") is not None:
         _check_not_future(values["occurred_at"], stamp)
     old_opportunity = current.opportunity_id
-    old_step = (current.next_step, current.next_step_due)
+    old_step, old_due = current.next_step, current.next_step_due
     record: Interaction = apply_update(  # type: ignore[assignment]
         session, Interaction, interaction_id, values, expected_version
     )
-    if record.task_id is None and (record.next_step or record.next_step_due):
-        task = _next_step_task(session, record, record.next_step, record.next_step_due, stamp)
-        if task is not None:
-            record.task_id = task.id
-            session.add(record)
-            session.flush()
-    elif record.task_id is not None and (record.next_step, record.next_step_due) != old_step:
-        _follow_next_step(session, record, stamp)
+    if (record.next_step, record.next_step_due) != (old_step, old_due):
+        task = session.get(Task, record.task_id) if record.task_id is not None else None
+        if task is not None and task.status in ("planned", "in_progress"):
+            _follow_next_step(session, record, task, old_step, old_due, stamp)
+        else:  # no task yet, or it is done, cancelled or deleted (history): a new one
+            task = _next_step_task(session, record, record.next_step, record.next_step_due, stamp)
+            if task is not None:
+                record.task_id = task.id
+                session.add(record)
+                session.flush()
     _touch_last_interaction(session, record.customer_id, [old_opportunity, record.opportunity_id])
     return record
 

@@ -26,21 +26,24 @@ from crm_tui.store.validation import ValidationError
 from crm_tui.widgets.form import FieldDef, FormScreen
 
 
-def typed_dates(app, values: dict[str, Any], *, datetimes=(), dates=()) -> dict[str, Any]:
-    """Replace typed date text by values read against the app's clock (ValidationError if bad)."""
+def typed_dates(app, values: dict[str, Any], *, datetimes=(), dates=(), past=()) -> dict[str, Any]:
+    """Replace typed date text by values read against the app's clock (ValidationError if bad).
+
+    The fields named in ``past`` hold when something happened: their weekday names and
+    ``MM-DD`` dates mean the latest such day (today included), not the next one."""
     out = dict(values)
     for name in datetimes:
         text = out.get(name)
         if text:
             try:
-                out[name] = parse_datetime(text, app.now())
+                out[name] = parse_datetime(text, app.now(), past=name in past)
             except ValueError as exc:
                 raise ValidationError(name, str(exc)) from None
     for name in dates:
         text = out.get(name)
         if text:
             try:
-                out[name] = parse_date(text, app.today())
+                out[name] = parse_date(text, app.today(), past=name in past)
             except ValueError as exc:
                 raise ValidationError(name, str(exc)) from None
     return out
@@ -60,6 +63,8 @@ def choice_options(items: list[dict], vocabulary=None, key: str = "") -> list[tu
 
 class LogInteractionDialog(FormScreen[int]):
     """Dismisses with the new interaction's id once saved (None when cancelled)."""
+
+    first_field = "subject"  # what to type first; channel and time come prefilled
 
     def __init__(
         self, customer_id: int | None = None, opportunity_id: int | None = None,
@@ -105,7 +110,6 @@ class LogInteractionDialog(FormScreen[int]):
             self._load_customer(links)
         else:
             self.call_after_refresh(self._ask_customer)
-        self.call_after_refresh(self._focus_subject)
 
     def _edit_mount(self, current: dict) -> None:
         self.customer_id = current["customer_id"]
@@ -123,7 +127,6 @@ class LogInteractionDialog(FormScreen[int]):
         self.query_one("#field-next_step_due").value = current["next_step_due"] or ""  # type: ignore[attr-defined]
         for key in ("content", "feedback"):
             self.query_one(f"#field-{key}").load_text(current[key] or "")  # type: ignore[attr-defined]
-        self.call_after_refresh(self._focus_subject)
 
     def _focus_subject(self) -> None:
         self.query_one("#field-subject").focus()
@@ -172,7 +175,10 @@ class LogInteractionDialog(FormScreen[int]):
             raise ValidationError("subject", _("Choose a customer first"))
         if self.interaction_id and values.get("occurred_at") == self._initial.get("occurred_at"):
             values = {k: v for k, v in values.items() if k != "occurred_at"}  # keep its seconds
-        data = typed_dates(self.app, values, datetimes=("occurred_at",), dates=("next_step_due",))
+        data = typed_dates(
+            self.app, values, datetimes=("occurred_at",), dates=("next_step_due",),
+            past=("occurred_at",),  # it happened: "fri" is last Friday, not the next one
+        )  # fmt: skip
         if self.interaction_id:
             from crm_tui.store.interactions import update_interaction
 
