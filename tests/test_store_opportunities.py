@@ -443,6 +443,16 @@ def test_reopening_clears_the_lost_reason_and_undo_brings_it_back(session, custo
     assert (opp.stage, opp.lost_reason) == ("lost", "price")
 
 
+def test_a_lost_deal_keeps_a_reason(session, customer):
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP"}, stage="needs_confirmed")
+    ops.move_stage(session, opp.id, "lost", lost_reason="price")
+    with pytest.raises(ValidationError) as err:
+        ops.update_opportunity(session, opp.id, {"lost_reason": ""})
+    assert err.value.field == "lost_reason"
+    ops.update_opportunity(session, opp.id, {"lost_reason": "budget cut"})  # changed, fine
+    assert session.get(Opportunity, opp.id).lost_reason == "budget cut"
+
+
 def test_closed_columns_show_the_latest_closed_first(session, customer):
     """Won / lost cards show the day they closed, so they are sorted by it (newest first),
     in the 30-day window and with `a` (all); positions agree with the pages."""

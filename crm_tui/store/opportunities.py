@@ -125,6 +125,9 @@ def update_opportunity(
         values["amount_cents"] = 0
     if "risk_flag" in values and values["risk_flag"] is None:
         values["risk_flag"] = False
+    if opp.stage == "lost" and "lost_reason" in values and not values["lost_reason"]:
+        # the lost dialog asks for it; the funnel's and the weekly report's reasons need it
+        raise ValidationError("lost_reason", _("Required for a lost deal"))
     if "probability" in values:
         default = default_probability(opp.stage, settings)
         given = None if opp.stage in CLOSED_STAGES else values["probability"]
