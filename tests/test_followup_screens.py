@@ -239,7 +239,8 @@ async def test_review_offers_only_the_keys_that_act_on_the_card(loop_db):
         await _settle(pilot)
         assert review.finished
         assert not {"done", "log", "skip"} & offered()
-        assert "Reviewed 5 of 5" in str(review.query_one("#review-card").render())
+        card = str(review.query_one("#review-card").render())
+        assert "Reviewed 5 of 5" in card and "Review finished" in card
 
 
 async def test_review_counts_a_card_acted_on_as_reviewed(loop_db):
@@ -257,7 +258,8 @@ async def test_review_counts_a_card_acted_on_as_reviewed(loop_db):
         assert review.index == 1 and review.tally.logged == 1
         await pilot.press("escape")
         await pilot.pause()
-        assert "Reviewed 2 of 5" in str(review.query_one("#review-card").render())
+        card = str(review.query_one("#review-card").render())
+        assert "Reviewed 2 of 5" in card and "Review stopped: 3 left for later" in card
 
 
 async def test_editing_an_interaction_changes_only_what_was_typed(loop_db):

@@ -120,7 +120,9 @@ def summary_text(tally: ReviewTally, reviewed: int, total: int) -> str:
     t = tally
     return "\n".join(
         [
-            f"[b]{_('Review finished')}[/]",
+            f"[b]{_('Review finished')}[/]"
+            if reviewed >= total
+            else f"[b]{_('Review stopped: {n} left for later').format(n=total - reviewed)}[/]",
             "",
             _("Reviewed {reviewed} of {total}").format(reviewed=reviewed, total=total),
             "",
