@@ -100,3 +100,19 @@ async def test_the_daily_review_fits_80_by_24_with_its_whole_key_bar(db):
         await pilot.pause()
         assert app.screen.virtual_size.height <= 24
         assert bottom_line(app).rstrip().endswith("▏^p 命令面板")
+
+
+async def test_the_header_keeps_the_due_count_at_80_columns_in_english(db):
+    from crm_tui.store.tasks import create_task
+    from crm_tui.widgets.app_header import AppHeader
+
+    with db.session() as s:
+        create_task(s, {"title": "Call back", "due": dt.date.today()})
+    app = make_app(db.path, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        top = app.screen._compositor.render_strips()[0].text
+        assert cell_len(top) == 80
+        assert top.rstrip().endswith("1 due")
+        assert "backed up" in app.screen.query_one(AppHeader).text  # dropped only when cramped

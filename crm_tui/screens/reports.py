@@ -49,6 +49,18 @@ from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 
+def _not_after_today(day: dt.date, today: dt.date) -> dt.date:
+    """Reports look back: as of a later day, every task not yet due would count as
+    overdue and every open deal as forecast for a past month."""
+    if day > today:
+        raise ValueError(
+            _("Reports look back: the latest as-of date is today ({today})").format(
+                today=today.isoformat()
+            )
+        )
+    return day
+
+
 class ReportsScreen(ReloadOnResume, Localized, Screen):
     """The manager's view: funnel, RFM, ABC, forecast, activity, distribution, the weekly report."""
 
@@ -299,7 +311,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         today = self.app.today()
         day = today if monday <= today <= sunday else sunday
         try:
-            check_day(day)
+            _not_after_today(check_day(day), today)
         except ValueError as exc:
             self.app.bell()
             self._date_error(str(exc))
@@ -329,7 +341,8 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     @on(Input.Submitted, "#as-of-input")
     def _date_typed(self, event: Input.Submitted) -> None:
         try:
-            day = check_day(parse_date(event.value, self.app.today()))
+            today = self.app.today()
+            day = _not_after_today(check_day(parse_date(event.value, today, past=True)), today)
         except (ValueError, OverflowError) as exc:
             self._date_error(str(exc))
             return

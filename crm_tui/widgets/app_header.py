@@ -125,6 +125,12 @@ class AppHeader(OneLineBar):
             ]
 
         left_strip, right_strip = Strip(segments(left)), Strip(segments(right))
-        gap = max(0, width - left_strip.cell_length - right_strip.cell_length)
+        if left_strip.cell_length + right_strip.cell_length > width and not self._backup_refused:
+            # too narrow (80 columns in English): the due count matters more than the
+            # backup's age, so the age goes first; a refused backup is never dropped
+            right_strip = Strip(segments(right[1:]))
+        room = max(0, width - right_strip.cell_length)
+        left_strip = left_strip.crop(0, room)  # the tabs give way before the right side
+        gap = room - left_strip.cell_length
         line = [*left_strip, Segment(" " * gap, base), *right_strip]
         return Strip(line).crop_extend(0, width, base)
