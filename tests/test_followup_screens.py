@@ -40,6 +40,8 @@ def loop_db(db):
         acme = cs.create_customer(s, {"name": "Acme Robotics", "level": "A"})
         hua = cs.create_customer(s, {"name": "上海华东制造有限公司", "level": "B"})
         quiet = cs.create_customer(s, {"name": "Quiet Strategic Ltd", "level": "A"})
+        for known in (acme, hua, quiet):  # customers for a while (a new one is not neglected)
+            known.created_at = dt.datetime(2026, 1, 5, 9)
         cs.create_contact(
             s, acme.id, {"name": "Emily Chen", "title": "CTO", "mobile": "13800001111"}
         )

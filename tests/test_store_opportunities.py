@@ -507,3 +507,16 @@ def test_deal_orders_customers_and_the_closed_window(session, customer):
 
 def test_no_customers(session):
     assert not ops.has_customers(raw(session))
+
+
+def test_a_customers_closed_deal_shows_the_day_it_closed(session, customer):
+    from crm_tui.store.lists import customer_deals
+
+    won = ops.create_opportunity(
+        session, customer.id, {"name": "ERP", "expected_close": "2026-12-20"}, stage="won"
+    )
+    session.get(Opportunity, won.id).actual_close = dt.date(2026, 11, 23)
+    ops.create_opportunity(session, customer.id, {"name": "Open", "expected_close": "2027-01-10"})
+    session.flush()
+    dates = {r[1]: r[4] for r in customer_deals(raw(session), customer.id)}  # name, close
+    assert dates == {"ERP": "2026-11-23", "Open": "2027-01-10"}

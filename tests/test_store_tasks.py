@@ -124,6 +124,7 @@ def test_task_validation(session):
 
 def _customer(session, name, level, *, deal_cents=0, probability=50, last=None):
     c = create_customer(session, {"name": name, "level": level})
+    c.created_at = dt.datetime(2026, 1, 5, 9)  # known for long: it can be neglected
     if deal_cents:
         session.add(
             Opportunity(
@@ -198,3 +199,13 @@ def test_review_keeps_every_due_task_however_many(session):
     queue = review_queue(conn, TODAY, 30)
     assert len(queue) == 401
     assert queue[-1]["title"] == "due today"
+
+
+def test_an_account_added_this_week_is_not_neglected(session):
+    old = _customer(session, "Old Quiet", "A")
+    create_customer(session, {"name": "Just Added", "level": "A"}).created_at = dt.datetime(
+        2026, 11, 20, 9
+    )
+    session.flush()
+    found = [c["customer"] for c in neglected_accounts(raw(session), TODAY, 30)]
+    assert found == [old.name]

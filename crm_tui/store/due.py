@@ -224,7 +224,8 @@ def priority_key(item: dict[str, Any]) -> tuple:
 def neglected_accounts(
     conn, today: dt.date, days: int = 30, *, limit: int = 200
 ) -> list[dict[str, Any]]:
-    """A/B-level active customers with no interaction in ``days`` days (or never).
+    """A/B-level active customers with no interaction in ``days`` days (or never), and
+    known for at least that long (one added this morning is not neglected yet).
 
     Ordered A before B, then by weighted open-deal value, then longest silence first.
     """
@@ -238,10 +239,11 @@ def neglected_accounts(
             FROM customer c
             WHERE c.level IN ('A', 'B') AND c.status = 'active'
               AND (c.last_interaction_at IS NULL OR c.last_interaction_at < ?)
+              AND (c.created_at IS NULL OR c.created_at < ?)  -- a new account is not neglected
             ORDER BY c.level, weighted_cents DESC, c.last_interaction_at IS NOT NULL,
                      c.last_interaction_at, c.id
             LIMIT ?""",
-        (cutoff, limit),
+        (cutoff, cutoff, limit),
     )
     items = rows(cur)
     for item in items:

@@ -204,9 +204,13 @@ def customer_contacts(conn: sqlite3.Connection, customer_id: int) -> list[dict[s
 def customer_deals(
     conn: sqlite3.Connection, customer_id: int, limit: int = 200
 ) -> list[sqlite3.Row]:
-    """A customer's opportunities, newest first (id, name, stage, amount_cents, expected_close)."""
+    """A customer's opportunities, newest first (id, name, stage, amount_cents,
+    expected_close); for a closed deal ``expected_close`` is the day it actually closed,
+    as the pipeline's cards show it."""
     return conn.execute(
-        "SELECT id, name, stage, amount_cents, expected_close FROM opportunity "
-        "WHERE customer_id = ? ORDER BY created_at DESC LIMIT ?",
+        "SELECT id, name, stage, amount_cents, CASE WHEN stage IN ('won', 'after_sales', "
+        "'lost') THEN coalesce(actual_close, expected_close) ELSE expected_close END "
+        "AS expected_close FROM opportunity WHERE customer_id = ? ORDER BY created_at DESC "
+        "LIMIT ?",
         (customer_id, limit),
     ).fetchall()
