@@ -84,6 +84,9 @@ class CrmApp(Localized, App):
     first_frame_shown = False
     #: When the newest backup was made (None: none yet).
     last_backup: reactive[dt.datetime | None] = reactive(None)
+    #: The day it is (the clock's), checked every minute: an app left open past midnight
+    #: recounts its due badge and moves what follows "today" (the reports' as-of date).
+    current_day: reactive[dt.date | None] = reactive(None)
     #: Whether the last backup was refused because the database is damaged.
     backup_refused: reactive[bool] = reactive(False)
 
@@ -123,6 +126,17 @@ class CrmApp(Localized, App):
         self.refresh_due_count()
         self._warm_up()
         self._backup(force=False)
+        self.current_day = self.today()
+        self.set_interval(60, self.clock_tick)
+
+    def clock_tick(self) -> None:
+        """Every minute: a new day recounts the badge (screens follow ``current_day``),
+        and the header's "backed up … ago" ages."""
+        today = self.today()
+        if today != self.current_day:
+            self.current_day = today
+            self.refresh_due_count()
+        self.mutate_reactive(CrmApp.last_backup)  # the header recomputes the backup's age
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:

@@ -116,3 +116,40 @@ async def test_the_header_keeps_the_due_count_at_80_columns_in_english(db):
         assert cell_len(top) == 80
         assert top.rstrip().endswith("1 due")
         assert "backed up" in app.screen.query_one(AppHeader).text  # dropped only when cramped
+
+
+async def test_past_midnight_the_badge_and_the_reports_move_to_the_new_day(db):
+    """An app left open overnight: the due badge counts what is due on the new day, and
+    the reports that followed today are as of the new day."""
+    from crm_tui.store.tasks import create_task
+    from crm_tui.widgets.app_header import AppHeader
+
+    monday = dt.datetime(2026, 11, 23, 23, 59)
+    clock = [monday]
+    with db.session() as s:
+        create_task(s, {"title": "Due Tuesday", "due": dt.date(2026, 11, 24)})
+    app = make_app(db.path, lang="en", clock=lambda: clock[0])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        reports = app.screen
+        assert reports.as_of == monday.date() and app.due_count == 0
+        clock[0] = monday + dt.timedelta(minutes=2)  # Tuesday 00:01
+        app.clock_tick()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.due_count == 1
+        assert "1 due" in app.screen.query_one(AppHeader).text
+        assert reports.as_of == dt.date(2026, 11, 24)
+        await pilot.press("4")  # the due list, open at midnight, regroups
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tasks = app.screen
+        assert tasks.query_one("#tasks-status").render().plain.startswith("0 overdue · 1 today")
+        clock[0] = monday + dt.timedelta(days=1, minutes=2)  # Wednesday
+        app.clock_tick()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert tasks.query_one("#tasks-status").render().plain.startswith("1 overdue · 0 today")

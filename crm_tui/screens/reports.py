@@ -143,6 +143,12 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         self.as_of = self.app.today()
         self._show_status()
         self.load()
+        self.watch(self.app, "current_day", self._new_day, init=False)
+
+    def _new_day(self, today: dt.date | None) -> None:
+        """Past midnight, reports that were as of yesterday (today, when opened) move on."""
+        if today is not None and self.as_of == today - dt.timedelta(days=1):
+            self.set_as_of(today)
 
     def reload_on_resume(self) -> bool:
         if self.as_of is None:  # not mounted yet: on_mount loads the first report

@@ -183,6 +183,12 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         self.conn = self.app.db.connect()  # type: ignore[attr-defined]
         self._visited = False
         self.query_one(VirtualTable).focus()
+        # past midnight, yesterday's "today" group is overdue: regroup (when shown)
+        self.watch(self.app, "current_day", self._new_day, init=False)
+
+    def _new_day(self, _today: dt.date | None) -> None:
+        if self._visited and self.is_current:
+            self.reload(keep_cursor=True)
 
     def on_unmount(self) -> None:
         self.conn.close()
