@@ -548,3 +548,27 @@ async def test_an_edit_conflict_names_the_fields_changed_on_both_sides(filled):
         error = str(app.screen.query_one("#form-error", Label).render())
         assert "Also changed elsewhere, yours shown: Level" in error
         assert app.screen.query_one("#field-level", Select).value == "C"
+
+
+async def test_the_contacts_table_fits_its_rows_again_after_an_edit(filled):
+    from textual.widgets import DataTable
+
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        table = detail.query_one("#contacts", DataTable)
+        with filled.session() as s:
+            contact = cs.list_contacts(s, detail.customer_id)[0]
+            cs.update_contact(s, contact.id, {"name": "A much longer contact name", "title": "CTO"})
+        detail.refresh_data()
+        await pilot.pause()
+        widths = [c.get_render_width(table) for c in table.columns.values()]
+        with filled.session() as s:
+            cs.update_contact(s, contact.id, {"name": "Li"})
+        detail.refresh_data()
+        await pilot.pause()
+        after = [c.get_render_width(table) for c in table.columns.values()]
+        assert after[0] < widths[0]  # the name column shrank with its longest name

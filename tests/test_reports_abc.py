@@ -144,3 +144,10 @@ def test_query_feeds_the_aggregate_without_a_temporary_table(db):
     with db.reading() as conn:
         plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + ABC_SQL, {"as_of": "x"})]
     assert "CO-ROUTINE a" in plan and not any("MATERIALIZE" in step for step in plan), plan
+
+
+def test_a_mismatch_is_marked_as_the_legend_says():
+    """The legend and the column title say ≠; the cells used to say !."""
+    from crm_tui.reports import output
+
+    assert output.table_value("flag", True) == "≠" and output.table_value("flag", False) == ""

@@ -73,7 +73,7 @@ def table_value(kind: str, value: Any, vocabulary: Any = None) -> str:
     if value is None or value == "":
         return ""
     if kind == "flag":
-        return "!" if value else ""
+        return "≠" if value else ""  # the only flag: ABC class ≠ customer level
     if kind == "money":
         return display_amount(int(value))
     if kind == "ratio":

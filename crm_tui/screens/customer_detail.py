@@ -94,10 +94,6 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        contacts = self.query_one("#contacts", DataTable)
-        contacts.add_columns(_("Name"), _("Title"), _("Role"), _("Mobile"), _("Email"))
-        deals = self.query_one("#deals", DataTable)
-        deals.add_columns(_("Opportunity"), _("Stage"), _("Amount"), _("Close"))
         self.conn = self.app.db.connect()  # read in reload_on_resume (first visit too)
         self.query_one("#contacts", DataTable).focus()
 
@@ -191,7 +187,9 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
 
     def _fill_contacts(self) -> None:
         table = self.query_one("#contacts", DataTable)
-        table.clear()
+        # columns too: their widths follow the rows (after an edit, the new ones)
+        table.clear(columns=True)
+        table.add_columns(_("Name"), _("Title"), _("Role"), _("Mobile"), _("Email"))
         primary = self.customer.get("primary_contact_id")
         for ct in customer_contacts(self.conn, self.customer_id):
             star = "★ " if ct["id"] == primary else ""
@@ -206,7 +204,8 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
 
     def _fill_deals(self) -> None:
         table = self.query_one("#deals", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        table.add_columns(_("Opportunity"), _("Stage"), _("Amount"), _("Close"))
         rows = customer_deals(self.conn, self.customer_id)
         settings = self.app.settings  # type: ignore[attr-defined]
         for r in rows:
