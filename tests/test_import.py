@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import signal
@@ -897,13 +898,14 @@ def test_bulk_import_goes_through_a_rollback_journal_and_leaves_wal(db, tmp_path
     f.write_text(text, "utf-8")
     copy = tmp_path / "copy.db"
     shutil.copyfile(db.path, copy)
-    assert import_file(copy, "customers", f).committed  # the ordinary way
+    clock = dt.datetime(2026, 11, 23, 9, 30)  # one clock: the two runs may straddle a second
+    assert import_file(copy, "customers", f, now=clock).committed  # the ordinary way
     monkeypatch.setattr(importing, "BULK_JOURNAL_ROWS", 2)
     monkeypatch.setattr(import_customers, "BULK_INDEX_ROWS", 2)
     switched: list = []
     real = sq.rollback_journal
     monkeypatch.setattr(sq, "rollback_journal", lambda c: switched.append(real(c)) or switched[-1])
-    assert import_file(db.path, "customers", f).committed
+    assert import_file(db.path, "customers", f, now=clock).committed
     assert switched[-1] is not None
     assert snapshot(db.path) == snapshot(copy)
     assert rows(db.path, "PRAGMA journal_mode") == [("wal",)]
