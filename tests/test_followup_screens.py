@@ -196,7 +196,12 @@ async def test_review_visits_in_priority_order_and_sums_up(loop_db):
             "Demo for Acme",  # today
             "Quiet Strategic Ltd",  # neglected A account
         ]
-        await pilot.press("x")  # done
+        await pilot.press("x")  # done: it offers the next follow-up, as the due list does
+        await pilot.pause()
+        assert isinstance(app.screen, NextFollowUp)
+        await pilot.press("n")  # nothing this time
+        await pilot.pause()
+        assert app.screen is review
         await pilot.press("s")  # snooze a day
         await pilot.press("space")  # skip
         await pilot.press("S")  # snooze a week
@@ -568,3 +573,26 @@ async def test_the_log_search_keeps_a_usable_width_at_80_columns(loop_db):
         await _settle(pilot)
         assert not app.screen.query_one("#log-toolbar").has_class("-narrow")
         assert search.region.y == app.screen.query_one("#channel-filter").region.y
+
+
+async def test_done_in_the_review_offers_the_next_follow_up(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        review = app.screen
+        first = review.current
+        await pilot.press("x", "l")  # done, then log what happened
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        dialog.query_one("#field-subject").value = "Sent the contract"  # was the task's title
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert app.screen is review and review.index == 1  # on to the next card
+        assert (review.tally.done, review.tally.logged) == (1, 1)
+    with loop_db.session() as s:
+        logged = s.exec(select(Interaction).where(Interaction.subject == "Sent the contract")).one()
+        assert logged.customer_id == first["customer_id"]

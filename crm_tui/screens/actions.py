@@ -6,7 +6,8 @@ behave the same everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from textual.app import App
 
@@ -46,3 +47,36 @@ def new_task(
                 on_done()
 
     app.push_screen(TaskFormDialog(customer_id=customer_id, opportunity_id=opportunity_id), done)
+
+
+def offer_next_follow_up(
+    app: App, task: Mapping[str, Any], *, logged: Callable[[], None] | None = None,
+    scheduled: Callable[[], None] | None = None,
+) -> None:  # fmt: skip
+    """After a task is done (`x`): log what happened, or schedule the next step due
+    tomorrow, or nothing. The loop never drops a customer (the due list and the review)."""
+    import datetime as dt
+
+    from crm_tui.screens.dialogs.task_form import NextFollowUp, TaskFormDialog
+
+    def chosen(what: str | None) -> None:
+        if what == "log":
+            log_interaction(
+                app, customer_id=task["customer_id"], opportunity_id=task.get("opportunity_id"),
+                task_id=task["id"], on_done=logged,
+            )  # fmt: skip
+        elif what == "task":
+            tomorrow = app.today() + dt.timedelta(days=1)  # type: ignore[attr-defined]
+            form = TaskFormDialog(
+                task["customer_id"], task.get("opportunity_id"), due=tomorrow.isoformat()
+            )
+
+            def saved(result) -> None:
+                if result:
+                    app.data_changed()  # type: ignore[attr-defined]
+                    if scheduled:
+                        scheduled()
+
+            app.push_screen(form, saved)
+
+    app.push_screen(NextFollowUp(task["title"]), chosen)

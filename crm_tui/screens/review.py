@@ -259,6 +259,16 @@ class ReviewScreen(Localized, Screen):
         self.tally.done += 1
         self.app.data_changed()  # type: ignore[attr-defined]
         self.advance()
+        # as on the due list: log what happened or schedule the next step (over the next card)
+        from crm_tui.screens import actions
+
+        def logged() -> None:
+            self.tally.logged += 1
+
+        def scheduled() -> None:
+            self.tally.tasks_added += 1
+
+        actions.offer_next_follow_up(self.app, item, logged=logged, scheduled=scheduled)
 
     def action_snooze(self, days: int) -> None:
         item = self.current

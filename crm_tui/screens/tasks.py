@@ -261,29 +261,9 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
             self.offer_next(task)
 
     def offer_next(self, task: dict) -> None:
-        """The loop never drops a customer: log what happened or schedule the next step."""
         from crm_tui.screens import actions
-        from crm_tui.screens.dialogs.task_form import NextFollowUp
 
-        def chosen(what: str | None) -> None:
-            if what == "log":
-                actions.log_interaction(
-                    self.app,
-                    customer_id=task["customer_id"],
-                    opportunity_id=task["opportunity_id"],
-                    task_id=task["id"],
-                    on_done=self._changed,
-                )
-            elif what == "task":
-                from crm_tui.screens.dialogs.task_form import TaskFormDialog
-
-                tomorrow = self.app.today() + dt.timedelta(days=1)  # type: ignore[attr-defined]
-                form = TaskFormDialog(
-                    task["customer_id"], task["opportunity_id"], due=tomorrow.isoformat()
-                )
-                self.app.push_screen(form, lambda saved: self._changed() if saved else None)
-
-        self.app.push_screen(NextFollowUp(task["title"]), chosen)
+        actions.offer_next_follow_up(self.app, task, logged=self._changed, scheduled=self._changed)
 
     def action_snooze(self, days: int) -> None:
         task = self.selected_task()
