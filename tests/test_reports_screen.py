@@ -14,7 +14,7 @@ from crm_tui.screens import report_view
 from crm_tui.screens import reports as screen_module
 from crm_tui.settings import Settings
 from crm_tui.store.demo import generate
-from crm_tui.store.targets import get_targets
+from crm_tui.store.targets import get_targets, set_target
 from crm_tui.widgets.charts import FULL, Bar, BarChart, bar_cells
 
 AS_OF = dt.date(2026, 11, 23)
@@ -208,6 +208,31 @@ async def test_target_dialog_sets_a_month_and_reloads_the_forecast(demo_db):
             assert get_targets(conn)["2026-12"] == 12_000_000
         rows = app.screen._cache["forecast"].rows
         assert next(r for r in rows if r["month"] == "2026-12")["target"] == 12_000_000
+
+
+async def test_the_target_dialog_shows_the_target_of_the_month_typed(demo_db):
+    with demo_db.reading() as conn:
+        set_target(conn, "2026-11", "28,840,000")
+        conn.commit()
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "forecast")
+        await pilot.press("T")
+        await pilot.pause()
+        dialog = app.screen
+        amount = dialog.query_one("#field-target", Input)
+        assert amount.value == "28840000.00"
+        dialog.query_one("#field-month", Input).value = "2027-03"  # has no target
+        await pilot.pause()
+        assert amount.value == ""  # not November's, saved under March by mistake
+        dialog.query_one("#field-month", Input).value = "2026-11"
+        await pilot.pause()
+        assert amount.value == "28840000.00"
+        amount.value = "1,000"  # typed here: another month keeps it
+        dialog.query_one("#field-month", Input).value = "2027-03"
+        await pilot.pause()
+        assert amount.value == "1,000"
 
 
 async def test_empty_database_says_how_to_get_data(db):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
+from textual.widgets import Input
+
 from crm_tui.i18n import _
 from crm_tui.store.database import Database
-from crm_tui.store.targets import parse_month, set_target
-from crm_tui.store.validation import format_amount
+from crm_tui.store.targets import get_targets, parse_month, set_target
+from crm_tui.store.validation import ValidationError, format_amount
 from crm_tui.widgets.form import FieldDef, FormScreen
 
 
@@ -30,6 +33,25 @@ class TargetDialog(FormScreen[str]):
             ),
         ]
         super().__init__(fields, title=_("Monthly sales target"))
+        self._shown_amount = fields[1].value  # the amount last filled in for a month
+
+    @on(Input.Changed, "#field-month")
+    def _month_changed(self, event: Input.Changed) -> None:
+        """Another month shows that month's target, unless an amount was typed here."""
+        try:
+            month = parse_month(event.value)
+        except ValidationError:
+            return
+        amount = self.query_one("#field-target", Input)
+        if (amount.value or None) != self._shown_amount:
+            return  # typed by the user: keep it
+        conn = self.db.connect()
+        try:
+            stored = get_targets(conn, month, month).get(month)
+        finally:
+            conn.close()
+        self._shown_amount = format_amount(stored) if stored else None
+        amount.value = self._shown_amount or ""
 
     def save(self, values: dict[str, Any]) -> str:
         month = parse_month(values.get("month") or "")
