@@ -596,3 +596,23 @@ async def test_done_in_the_review_offers_the_next_follow_up(loop_db):
     with loop_db.session() as s:
         logged = s.exec(select(Interaction).where(Interaction.subject == "Sent the contract")).one()
         assert logged.customer_id == first["customer_id"]
+
+
+async def test_the_next_follow_up_after_done_is_due_tomorrow(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, NextFollowUp)
+        await pilot.press("t")
+        await pilot.pause()
+        form = app.screen
+        assert form.query_one("#field-due").value == day(1).isoformat()
+        form.query_one("#field-title").value = "Check the signed contract"
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+    with loop_db.session() as s:
+        task = s.exec(select(Task).where(Task.title == "Check the signed contract")).one()
+        assert task.due == day(1)

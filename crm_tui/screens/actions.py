@@ -35,9 +35,9 @@ def log_interaction(
 
 def new_task(
     app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
-    on_done: Callable[[], None] | None = None,
+    due: str | None = None, on_done: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
-    """Open the task form for the record."""
+    """Open the task form for the record (``due`` filled in, when given)."""
     from crm_tui.screens.dialogs.task_form import TaskFormDialog
 
     def done(result) -> None:
@@ -46,7 +46,8 @@ def new_task(
             if on_done:
                 on_done()
 
-    app.push_screen(TaskFormDialog(customer_id=customer_id, opportunity_id=opportunity_id), done)
+    form = TaskFormDialog(customer_id=customer_id, opportunity_id=opportunity_id, due=due)
+    app.push_screen(form, done)
 
 
 def offer_next_follow_up(
@@ -57,7 +58,7 @@ def offer_next_follow_up(
     tomorrow, or nothing. The loop never drops a customer (the due list and the review)."""
     import datetime as dt
 
-    from crm_tui.screens.dialogs.task_form import NextFollowUp, TaskFormDialog
+    from crm_tui.screens.dialogs.task_form import NextFollowUp
 
     def chosen(what: str | None) -> None:
         if what == "log":
@@ -67,16 +68,9 @@ def offer_next_follow_up(
             )  # fmt: skip
         elif what == "task":
             tomorrow = app.today() + dt.timedelta(days=1)  # type: ignore[attr-defined]
-            form = TaskFormDialog(
-                task["customer_id"], task.get("opportunity_id"), due=tomorrow.isoformat()
-            )
-
-            def saved(result) -> None:
-                if result:
-                    app.data_changed()  # type: ignore[attr-defined]
-                    if scheduled:
-                        scheduled()
-
-            app.push_screen(form, saved)
+            new_task(
+                app, customer_id=task["customer_id"], opportunity_id=task.get("opportunity_id"),
+                due=tomorrow.isoformat(), on_done=scheduled,
+            )  # fmt: skip
 
     app.push_screen(NextFollowUp(task["title"]), chosen)
