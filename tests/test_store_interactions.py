@@ -340,6 +340,11 @@ def test_an_interaction_cannot_happen_after_today(session, acme):
             {"subject": "Typo", "occurred_at": dt.datetime(2026, 12, 23, 9)}, at=NOW,
         )  # fmt: skip
     assert err.value.field == "occurred_at"
+    # the import's words (test_import_roundtrip), and what to do instead
+    assert err.value.message == (
+        "2026-12-23 09:00 is after today: only what has happened can be recorded."
+        " Plan what comes next as a next step"
+    )
     later_today = log_interaction(
         session, customer.id, {"subject": "Meeting", "occurred_at": dt.datetime(2026, 11, 23, 17)},
         at=NOW,

@@ -18,7 +18,7 @@ from crm_tui.store.import_common import (
     refresh_order_totals,
     stamp,
 )
-from crm_tui.store.validation import ValidationError
+from crm_tui.store.validation import ValidationError, check_happened
 
 # CSV column → the store's own rule for that field (the forms use the same ones), plus
 # the few columns only an import has: ``stage`` and ``created`` of an opportunity, a
@@ -74,18 +74,11 @@ ORDER_FIELDS: dict[str, FieldSpec] = {
 
 
 def _after_today(importer: Importer, column: str, when: dt.datetime) -> None:
-    """Refuse a record of something that happened (an interaction, a completion) dated
-    after the import's day: the forms refuse it too (store.interactions)."""
-    if when.date() > importer.now.date():
-        header = importer.headers.get(column, column)
-        raise RowError(
-            [
-                f"{header}: "
-                + _("{when} is after today: only what has happened can be recorded").format(
-                    when=f"{when:%Y-%m-%d %H:%M}"
-                )
-            ]
-        )
+    """The forms' rule (validation.check_happened) on the import's day, as a row error."""
+    try:
+        check_happened(column, when, importer.now.date())
+    except ValidationError as exc:
+        raise RowError([f"{importer.headers.get(column, column)}: {exc.message}"]) from None
 
 
 def _common_row(importer: Importer, values: dict[str, str], customer_required: bool = True):

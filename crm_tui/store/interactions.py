@@ -24,7 +24,7 @@ from crm_tui.store.interaction_log import (  # noqa: F401  (re-exported)
     list_interactions,
 )
 from crm_tui.store.models import Contact, Customer, Interaction, Opportunity, Task, now
-from crm_tui.store.validation import ValidationError
+from crm_tui.store.validation import ValidationError, check_happened
 
 #: The task type a next step gets from the channel it was agreed on.
 TASK_TYPE_FOR_CHANNEL = {"email": "email", "visit": "visit", "meeting": "visit"}
@@ -65,13 +65,9 @@ def _touch_last_interaction(session: Session, customer_id: int, opportunity_ids)
 
 
 def _check_not_future(occurred_at: dt.datetime, stamp: dt.datetime) -> None:
-    """An interaction is something that happened: a later day is a typo (+3d for -3d) or a
-    plan, and would move the customer's last contact into the future."""
-    if occurred_at.date() > stamp.date():
-        raise ValidationError(
-            "occurred_at",
-            _("That is in the future: log what happened, and plan what comes next as a next step"),
-        )
+    check_happened(
+        "occurred_at", occurred_at, stamp.date(), _("Plan what comes next as a next step")
+    )
 
 
 def _follow_next_step(

@@ -6,6 +6,7 @@ that can be shown to the user as it is.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -40,6 +41,20 @@ class ValidationError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+def check_happened(field: str, when: dt.datetime, today: dt.date, advice: str = "") -> None:
+    """Refuse a record of something that has happened (an interaction, a task's completion)
+    dated after ``today``: a later day is a typo (+3d for -3d) or a plan, and would move
+    the customer's last contact into the future. Forms and imports both ask this;
+    ``advice`` (a sentence) follows the reason."""
+    if when.date() > today:
+        message = _("{when} is after today: only what has happened can be recorded").format(
+            when=f"{when:%Y-%m-%d %H:%M}"
+        )
+        if advice:
+            message = _("{reason}. {advice}").format(reason=message, advice=advice)
+        raise ValidationError(field, message)
 
 
 def _plausible_birth(yyyy: str, mm: str, dd: str) -> bool:
