@@ -158,6 +158,38 @@ async def test_bad_date_shows_an_error_and_saves_nothing(filled):
         assert cs.find_customer(s, "New Co") is None
 
 
+async def test_every_bad_field_is_shown_at_once(filled):
+    """Three bad fields: three errors from one ctrl+s (not one per save), the first bad
+    field focused, nothing saved; mending one puts away its error only."""
+    app = app_on(filled)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Three Co")
+        form = app.screen
+        form.query_one("#field-region", Input).value = "11010519491231002X"
+        form.query_one("#field-first_contact", Input).value = "someday"
+        form.query_one("#field-budget_cents", Input).value = "lots"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+
+        def shown(field: str) -> str:
+            error = form.query_one(f"#error-{field}", Label)
+            return str(error.render()) if error.display else ""
+
+        assert "ID number" in shown("region")
+        assert "Unreadable date" in shown("first_contact")
+        assert shown("budget_cents")
+        assert app.focused is form.query_one("#field-region", Input)
+        form.query_one("#field-budget_cents", Input).value = "5000"
+        await pilot.pause()
+        assert not shown("budget_cents") and "ID number" in shown("region")
+    with filled.session() as s:
+        assert cs.find_customer(s, "Three Co") is None
+
+
 async def test_id_number_in_a_form_is_refused_inline(filled):
     app = app_on(filled)
     async with app.run_test(size=(120, 50)) as pilot:

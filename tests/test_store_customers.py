@@ -132,6 +132,19 @@ def test_bad_date_is_a_field_error(session):
     assert err.value.field == "first_contact"
 
 
+def test_every_bad_field_is_reported_at_once(session):
+    with pytest.raises(ValidationError) as err:
+        cs.create_customer(
+            session, {"name": "Bad Co", "first_contact": "someday", "budget_cents": "lots",
+                      "level": "Z"},
+        )  # fmt: skip
+    assert [field for field, _message in err.value.errors] == [
+        "first_contact", "budget_cents", "level",
+    ]  # fmt: skip
+    assert (err.value.field, err.value.message) == err.value.errors[0]
+    assert cs.find_customer(session, "Bad Co") is None
+
+
 def test_tags_are_split_and_deduplicated(session):
     c = cs.create_customer(session, {"name": "A"}, tags="高预算；风险客户;高预算, VIP")
     assert cs.customer_tags(session, c.id) == sorted(["高预算", "风险客户", "VIP"])

@@ -157,7 +157,16 @@ def clean(specs: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> dict[str, 
     unknown = set(data) - set(specs)
     if unknown:
         raise KeyError(f"unknown fields: {sorted(unknown)}")
-    return {name: specs[name](name, value) for name, value in data.items()}
+    values: dict[str, Any] = {}
+    errors: list[ValidationError] = []
+    for name, value in data.items():
+        try:
+            values[name] = specs[name](name, value)
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:  # all of them, so that a form shows every bad field at once
+        raise ValidationError.of(errors)
+    return values
 
 
 # --- the record kinds ---------------------------------------------------------

@@ -35,12 +35,24 @@ _PHONE = re.compile(r"^\+?[\d\s\-()]{5,24}$")
 
 
 class ValidationError(ValueError):
-    """A value a form or import row may not hold; ``field`` names where it was."""
+    """A value a form or import row may not hold; ``field`` names where it was.
+
+    ``errors`` lists every (field, message) found at once (the first is ``field`` and
+    ``message``), so that a form can show them all instead of one per save."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.errors: list[tuple[str, str]] = [(field, message)]
+
+    @classmethod
+    def of(cls, errors: list[ValidationError]) -> ValidationError:
+        """One error that carries all of ``errors`` (at least one)."""
+        first = errors[0]
+        combined = cls(first.field, first.message)
+        combined.errors = [pair for e in errors for pair in e.errors]
+        return combined
 
 
 def check_happened(field: str, when: dt.datetime, today: dt.date, advice: str = "") -> None:

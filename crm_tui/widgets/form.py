@@ -219,17 +219,31 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         return self.values() != self._initial
 
     def show_error(self, field: str | None, message: str) -> None:
+        self.show_errors([(field, message)])
+
+    def show_errors(self, errors: list[tuple[str | None, str]]) -> None:
+        """Each message under its field (the first such field focused); a message about
+        no field, or one this form does not show, goes under the form."""
         self.clear_errors()
-        target = f"#error-{field}" if field and self.query(f"#error-{field}") else "#form-error"
-        error = self.query_one(target, Label)
-        error.update(message)
-        error.add_class("visible")
-        if field and target != "#form-error":
+        general: list[str] = []
+        focused = False
+        for field, message in errors:
+            if not (field and self.query(f"#error-{field}")):
+                general.append(message)
+                continue
+            error = self.query_one(f"#error-{field}", Label)
+            error.update(message)
+            error.add_class("visible")
             self._error_values[field] = self.values().get(field)
-        if field and self.query(f"#field-{field}"):
-            widget = self.query_one(f"#field-{field}")
-            widget.focus()
-            widget.scroll_visible()
+            if not focused and self.query(f"#field-{field}"):
+                widget = self.query_one(f"#field-{field}")
+                widget.focus()
+                widget.scroll_visible()
+                focused = True
+        if general:
+            error = self.query_one("#form-error", Label)
+            error.update("\n".join(general))
+            error.add_class("visible")
 
     def clear_errors(self) -> None:
         self._error_values.clear()
@@ -247,7 +261,7 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         try:
             result = self.save(self.values())
         except ValidationError as exc:
-            self.show_error(exc.field, exc.message)
+            self.show_errors(exc.errors)
             return
         except Exception as exc:  # a failed save must never lose the typed form
             from crm_tui.store.common import ConflictError

@@ -32,20 +32,19 @@ def typed_dates(app, values: dict[str, Any], *, datetimes=(), dates=(), past=())
     The fields named in ``past`` hold when something happened: their weekday names and
     ``MM-DD`` dates mean the latest such day (today included), not the next one."""
     out = dict(values)
-    for name in datetimes:
+    errors: list[ValidationError] = []
+    for name, parse, now in (
+        *((n, parse_datetime, app.now()) for n in datetimes),
+        *((n, parse_date, app.today()) for n in dates),
+    ):
         text = out.get(name)
         if text:
             try:
-                out[name] = parse_datetime(text, app.now(), past=name in past)
+                out[name] = parse(text, now, past=name in past)
             except ValueError as exc:
-                raise ValidationError(name, str(exc)) from None
-    for name in dates:
-        text = out.get(name)
-        if text:
-            try:
-                out[name] = parse_date(text, app.today(), past=name in past)
-            except ValueError as exc:
-                raise ValidationError(name, str(exc)) from None
+                errors.append(ValidationError(name, str(exc)))
+    if errors:
+        raise ValidationError.of(errors)
     return out
 
 

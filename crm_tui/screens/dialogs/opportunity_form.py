@@ -115,7 +115,7 @@ class OpportunityForm(FormScreen[int]):
         try:
             checked = clean(OPPORTUNITY_FIELDS, values)
         except ValidationError as exc:
-            self.show_error(exc.field, exc.message)
+            self.show_errors(exc.errors)
             return
         self.clear_errors()
         app = self.app
@@ -129,7 +129,7 @@ class OpportunityForm(FormScreen[int]):
             try:
                 opp_id = self._create(data, stage, result["create_order"])
             except ValidationError as exc:
-                self.show_error(exc.field, exc.message)
+                self.show_errors(exc.errors)
                 return
             except Exception as exc:  # a failed save must never lose the typed form
                 self.show_error(None, _("Could not save: {error}").format(error=exc))
