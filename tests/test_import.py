@@ -532,6 +532,24 @@ def test_bulk_load_recreates_the_same_indexes(db, tmp_path, monkeypatch):
     assert "ix_customer_name_norm" in plan[0][-1]
 
 
+def test_a_rejected_file_that_cannot_be_written_lists_the_rows_instead(db, tmp_path, capsys):
+    """The good rows are committed before the rejected file is written: when it cannot be
+    (here its name is taken by a folder; a read-only share does the same) the import
+    still ends as CLI.md says, exit 3 with the rejected rows on stderr, not a traceback."""
+    f = tmp_path / "in.csv"
+    lines = [f"Bad {n},Z" for n in range(25)]
+    f.write_text("name,level\nGood Co,A\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "in.csv.rejected.csv").mkdir()
+    assert crm(db, "import", "customers", str(f)) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert rows(db.path, "SELECT name FROM customer WHERE name = 'Good Co'") == [("Good Co",)]
+    assert f"could not write the rejected rows to {tmp_path / 'in.csv.rejected.csv'}" in err
+    # all 25, not the first 20: the file that would have held them is not there
+    assert all(f"line {n + 3}: level: " in err for n in range(25))
+    assert "more" not in err
+
+
 def test_fixed_rejected_file_imports_cleanly(base, tmp_path, capsys):
     f = tmp_path / "o.csv"
     f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,2026-13-02,5\n", "utf-8")

@@ -150,7 +150,7 @@ def test_config_overrides(tmp_path):
         ("language = 'fr'", "language"),
         ("stalled_days = -1", "stalled_days"),
         ("[stages.bogus]\nprobability = 1", "unknown stage"),
-        ("[stages.won]\nprobability = 300", "probability"),
+        ("[stages.proposal]\nprobability = 300", "probability"),
         ("this is not toml", "not valid TOML"),
     ],
 )
@@ -159,6 +159,45 @@ def test_malformed_config(tmp_path, text, fragment):
     cfg.write_text(text)
     with pytest.raises(SettingsError, match=fragment):
         load_settings(cfg)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # each names the line, then the setting and what it must be
+        ('user_name = "a"\ntargets = 5\n', ":2: [targets] must be a table of months"),
+        ('targets = "500000"', ":1: [targets] must be a table of months"),
+        ('[targets]\n"2026-11" = "1"\n"bogus" = "1000"', ":3: targets: “bogus” is not a month"),
+        ("export_dir = 5", ":1: `export_dir` must be text in quotes"),
+        ("[stages.proposal]\n# a note\nname_en = 3", ":3: `stages.proposal.name_en` must be text"),
+        ("stalled_dayz = 10", ":1: unknown setting `stalled_dayz` (known: user_name,"),
+        ("[stages.proposal]\nprobabilty = 40", ":2: unknown setting `stages.proposal.probabilty`"),
+        ("[stages.won]\nprobability = 60", ":2: `stages.won.probability` is always 100"),
+        ("[stages.lost]\nprobability = 10", ":2: `stages.lost.probability` is always 0"),
+        ("[stages.proposal]\nexpected_days = 0", ":2: `stages.proposal.expected_days` must be a whole number from 1"),
+        ("\n\nstalled_days = 0", ":3: `stalled_days` must be a whole number from 1 to 3650"),
+    ],
+)  # fmt: skip
+def test_bad_config_values_name_their_line(tmp_path, text, message):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError) as err:
+        load_settings(cfg)
+    assert str(err.value).startswith(f"{cfg}{message}")
+
+
+def test_config_that_cannot_be_read_is_an_error_not_a_crash(tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.mkdir()
+    with pytest.raises(SettingsError, match="cannot read"):
+        load_settings(cfg)
+
+
+def test_a_closed_stage_may_be_renamed_but_keeps_its_probability(tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[stages.won]\nname_en = "Signed"\nprobability = 100\n', encoding="utf-8")
+    s = load_settings(cfg)
+    assert (s.stage_name("won", "en"), s.stage("won").probability) == ("Signed", 100)
 
 
 def test_db_path_resolution(monkeypatch, tmp_path):

@@ -62,6 +62,8 @@ class ImportResult:
     strict: bool = False
     committed: bool = False
     rejected_path: Path | None = None
+    #: (where, why) when the rejected rows could not be written beside the file
+    rejected_error: tuple[Path, str] | None = None
     header: list[str] = field(default_factory=list)
     seconds: float = 0.0
 

@@ -234,7 +234,12 @@ def import_file(
         finally:
             conn.close()
     if result.rejected and write_rejected_file and not dry_run:
-        result.rejected_path = write_rejected(result)
+        # the good rows are in: a folder that refuses the file must not turn that into a
+        # crash (the summary lists every rejected row instead)
+        try:
+            result.rejected_path = write_rejected(result)
+        except OSError as exc:
+            result.rejected_error = (rejected_path_for(result.file), exc.strerror or str(exc))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -280,10 +285,19 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
         [(n.line, n.message) for n in result.rejected]
         + [(n.line, n.message) for n in result.duplicates]
     )
+    if result.rejected_error:  # the rejected rows are nowhere else: all of them
+        max_lines = len(notes)
     for line, message in notes[:max_lines]:
         lines.append(_("line {line}: {message}").format(line=line, message=message))
     if len(notes) > max_lines:
         lines.append(_("… and {n} more").format(n=len(notes) - max_lines))
     if result.rejected_path:
         lines.append(_("rejected rows written to {path}").format(path=result.rejected_path))
+    if result.rejected_error:
+        path, problem = result.rejected_error
+        lines.append(
+            _(
+                "could not write the rejected rows to {path} ({problem}); they are listed above"
+            ).format(path=path, problem=problem)
+        )
     return lines
