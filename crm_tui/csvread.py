@@ -14,6 +14,7 @@ from itertools import chain
 from pathlib import Path
 
 from crm_tui.i18n import _
+from crm_tui.store.validation import CONTROL_CHARACTER
 
 #: A deal named by a task or interaction, and when it was created (tells apart deals of one name).
 _OPPORTUNITY = ("销售机会", "商机", "机会名称", "机会")
@@ -215,8 +216,32 @@ class CsvTable:
         :class:`Unreadable` reason as an extra last cell (so importers refuse it as a row
         with too many values), and reading goes on with the next line. A quote closed
         before more text on the same line (``"Acme" Ltd``) is read as spreadsheets read
-        it (``Acme Ltd``).
+        it (``Acme Ltd``). A record with a control character in a column the import
+        reads comes unreadable too (_refusing_controls).
         """
+        return self._refusing_controls(self._records())
+
+    def _refusing_controls(
+        self, records: Iterator[tuple[int, list[str]]]
+    ) -> Iterator[tuple[int, list[str]]]:
+        """Records whose recognised columns hold a control character (a NUL from a
+        damaged export …) come unreadable, naming the column: stored, such a character
+        cuts the text short for SQLite's functions and travels on into every export."""
+        search, columns = CONTROL_CHARACTER.search, self.columns
+        for line, cells in records:
+            if search("".join(cells)) is None:  # one search a record: the rule
+                yield line, cells
+                continue
+            bad = next((i for i in columns if i < len(cells) and search(cells[i])), None)
+            if bad is not None and cells[-1].__class__ is not Unreadable:
+                padded = cells + [""] * (len(self.header) - len(cells))
+                reason = _("{column}: a control character (such as NUL) in the value").format(
+                    column=self.header[bad].strip()
+                )
+                cells = [*padded, Unreadable(reason)]
+            yield line, cells
+
+    def _records(self) -> Iterator[tuple[int, list[str]]]:
         text, delimiter, header_line = self.text, self.delimiter, self.header_line
         begin = before = 0  # where a reader starts: character offset, physical lines before
         lines = _LineOffsets(text)

@@ -550,6 +550,18 @@ def test_a_rejected_file_that_cannot_be_written_lists_the_rows_instead(db, tmp_p
     assert "more" not in err
 
 
+def test_a_control_character_rejects_its_row_naming_the_column(db, tmp_path, capsys):
+    """A NUL (a damaged export) would be stored, cut the name short for SQLite's string
+    functions and travel on into every export: the row is refused, the others go in;
+    a control character in a column the import ignores does not matter."""
+    f = tmp_path / "nul.csv"
+    f.write_bytes("name,level,remark\nNUL\x00公司,A,\nGood Co,B,x\x01y\nTab\tCo,C,\n".encode())
+    assert crm(db, "import", "customers", str(f)) == 3
+    err = capsys.readouterr().err
+    assert "line 2: name: a control character (such as NUL) in the value" in err
+    assert rows(db.path, "SELECT name FROM customer ORDER BY name") == [("Good Co",), ("Tab\tCo",)]
+
+
 def test_fixed_rejected_file_imports_cleanly(base, tmp_path, capsys):
     f = tmp_path / "o.csv"
     f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,2026-13-02,5\n", "utf-8")

@@ -145,6 +145,13 @@ def test_every_bad_field_is_reported_at_once(session):
     assert cs.find_customer(session, "Bad Co") is None
 
 
+def test_a_control_character_is_refused(session):
+    with pytest.raises(ValidationError) as err:
+        cs.create_customer(session, {"name": "NUL\x00 Co"})
+    assert err.value.field == "name"
+    assert cs.create_customer(session, {"name": "Fine", "needs": "one\ntwo\tthree"}).needs
+
+
 def test_tags_are_split_and_deduplicated(session):
     c = cs.create_customer(session, {"name": "A"}, tags="高预算；风险客户;高预算, VIP")
     assert cs.customer_tags(session, c.id) == sorted(["高预算", "风险客户", "VIP"])

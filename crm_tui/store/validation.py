@@ -30,6 +30,8 @@ _DIGIT_RUN = re.compile(rf"(?<!\d)\d(?:[{_SEPARATORS}]?\d){{12,18}}[\dXx]?(?!\d)
 _NOT_DIGIT = re.compile(r"[^\dXx]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+#: What no value typed or exported by a spreadsheet holds (tab and line ends aside).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d\s\-()]{5,24}$")
 
@@ -193,6 +195,8 @@ def check_phone(field: str, value: str | None) -> str | None:
     digits = re.sub(r"\D", "", value)
     if not _PHONE.match(value) or not 5 <= len(digits) <= 20:
         raise ValidationError(field, _("Not a phone number: “{text}”").format(text=value))
+    if CONTROL_CHARACTER.search(value):
+        raise ValidationError(field, _("A control character (such as NUL) in the value"))
     check_no_sensitive_numbers(field, value)
     return value
 
@@ -226,6 +230,8 @@ def check_text(
     value = str(value).strip()
     if len(value) > max_len:
         raise ValidationError(field, _("Too long (at most {n} characters)").format(n=max_len))
+    if CONTROL_CHARACTER.search(value):
+        raise ValidationError(field, _("A control character (such as NUL) in the value"))
     check_no_sensitive_numbers(field, value)
     return value
 
