@@ -53,12 +53,13 @@ def test_month_rows(conn):
     rows = {r["month"]: r for r in report.rows}
     assert list(rows) == ["2026-10", "2026-11", "2026-12", "2027-01", "2027-02", "2027-03"]
     oct_, nov, dec, jan = rows["2026-10"], rows["2026-11"], rows["2026-12"], rows["2027-01"]
-    # October: nothing open, W2 won 200.00, config target 100.00 -> no gap, attainment 200 %.
+    # October: nothing open, W2 won 200.00, config target 100.00 -> 100.00 ahead of it
+    # (gap -100.00, not an empty cell that reads as "no target"), attainment 200 %.
     assert (oct_["count"], oct_["won_amount"], oct_["target"], oct_["gap"]) == (
         0,
         20000,
         10000,
-        None,
+        -10000,
     )
     assert oct_["attainment"] == Decimal("2.0000")
     # November: F1 + F2; weighted = (100000*50 + 33333*75) / 100 = 74999.75 -> 75000 cents;
@@ -96,7 +97,7 @@ def test_csv_columns_and_empty_target(conn):
     text = output.render_csv(forecast(conn, AS_OF, CONFIG_TARGETS))
     lines = text.splitlines()
     assert lines[0] == "\ufeffmonth,count,amount,weighted_amount,won_amount,target,gap"
-    assert lines[1] == "2026-10,0,0.00,0.00,200.00,100.00,"
+    assert lines[1] == "2026-10,0,0.00,0.00,200.00,100.00,-100.00"
     assert lines[2] == "2026-11,2,1333.33,750.00,600.00,2000.00,650.00"
     assert lines[4] == "2027-01,1,555.55,55.56,0.00,,"
 

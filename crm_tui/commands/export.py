@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, ctx) -> int:
                 if folder.exists() and not folder.is_dir():
                     raise CommandError(_("{path} exists and is not a folder").format(path=folder))
                 counts = export.export_all(conn, folder)
-                summary = ", ".join(f"{counts[k]} {k}" for k in export.KINDS)
+                summary = _(", ").join(f"{counts[k]} {_(k)}" for k in export.KINDS)
                 print(_("Exported {summary} to {path}").format(summary=summary, path=folder))
                 return 0
             if not args.out or args.out == "-":
@@ -56,10 +56,12 @@ def run(args: argparse.Namespace, ctx) -> int:
             raise CommandError(f"{db.path}: {exc}") from None
         except OSError as exc:
             raise CommandError(
-                _("cannot write {path}: {reason}").format(path=target, reason=exc.strerror)
+                _("cannot write {path}: {reason}").format(
+                    path=exc.filename or target, reason=exc.strerror
+                )
             ) from None
     print(
-        _("Exported {count} {kind} to {path}").format(count=count, kind=args.kind, path=path),
+        _("Exported {count} {kind} to {path}").format(count=count, kind=_(args.kind), path=path),
         file=sys.stderr,
     )
     return 0

@@ -14,7 +14,8 @@ Rules:
 - ``won_amount`` = amounts of won / after-sales deals by actual close month, up to the
   as-of date (the deal amount, not orders, so it matches what the funnel calls won).
 - ``target`` from ``sales_target`` (:mod:`crm_tui.store.targets`), else config.toml's
-  ``[targets]``; ``gap`` = target − won − weighted, shown only when positive;
+  ``[targets]``; ``gap`` = target − won − weighted wherever a target is set (below
+  zero: the month is ahead of its target; CLI.md leaves it empty only without one);
   ``attainment`` = won / target (JSON and table only). A quarter's target is the sum
   of its months' targets (``tables['quarters']``).
 """
@@ -112,8 +113,7 @@ def months_between(first: str, last: str) -> list[str]:
 def _gap(target: int | None, won: int, weighted: int) -> int | None:
     if target is None:
         return None
-    gap = target - won - weighted
-    return gap if gap > 0 else None
+    return target - won - weighted
 
 
 def _row(key: str, label: str, count: int, amount: int, raw_weighted: int, won: int, target):
