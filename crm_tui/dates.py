@@ -49,9 +49,9 @@ def _error(text: str) -> ValueError:
 def parse_date(text: str, today: dt.date | None = None, *, past: bool = False) -> dt.date:
     """Parse one of the accepted date forms relative to ``today``.
 
-    A weekday name means the next such day (never today) and ``MM-DD`` a day of this
-    year. With ``past`` (the date of something that happened) both read backwards: the
-    latest such day, today included, and a ``MM-DD`` after today is last year's.
+    A weekday name means the next such day (never today) and ``MM-DD`` the next such
+    day (today included). With ``past`` (the date of something that happened) both
+    read backwards: the latest such day, today included.
 
     A form that lands outside the calendar (``+9999y``, ``tomorrow`` of 9999-12-31)
     is unreadable like any other bad date, never Python's own range error.
@@ -88,11 +88,22 @@ def _parse_date(text: str, today: dt.date, past: bool = False) -> dt.date:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     m = _SHORT.match(t)
     if m:
-        month, day = int(m.group(1)), int(m.group(2))
-        if past and (month, day) > (today.month, today.day):
-            return dt.date(today.year - 1, month, day)
-        return dt.date(today.year, month, day)
+        return _month_day(int(m.group(1)), int(m.group(2)), today, past)
     raise _error(text)
+
+
+def _month_day(month: int, day: int, today: dt.date, past: bool) -> dt.date:
+    """``MM-DD``: the next such day, today included (``01-05`` typed in late November
+    is next January's), as the README promises; with ``past`` the latest up to today."""
+    days: list[dt.date] = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            days.append(dt.date(year, month, day))
+        except ValueError:  # 02-29 of a common year; a 13th month fails in every year
+            continue
+    if past:
+        return max(d for d in days if d <= today)  # (ValueError when there is none)
+    return min(d for d in days if d >= today)
 
 
 def parse_optional_date(text: str | None, today: dt.date | None = None) -> dt.date | None:

@@ -37,6 +37,20 @@ def test_accepted_date_forms(text, expected):
 @pytest.mark.parametrize(
     "text, today, expected",
     [
+        ("01-05", MONDAY, dt.date(2027, 1, 5)),  # in late November: the coming January
+        ("11-23", MONDAY, MONDAY),  # today counts
+        ("11-20", MONDAY, dt.date(2027, 11, 20)),  # the next one (README: "next such day")
+        ("12-28", dt.date(2027, 1, 5), dt.date(2027, 12, 28)),
+        ("02-29", dt.date(2027, 6, 1), dt.date(2028, 2, 29)),  # the leap day that exists
+    ],
+)
+def test_a_month_and_day_is_the_next_such_day(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    "text, today, expected",
+    [
         ("mon", MONDAY, MONDAY),  # today counts
         ("周一", MONDAY, MONDAY),
         ("fri", MONDAY, dt.date(2026, 11, 20)),  # last Friday
