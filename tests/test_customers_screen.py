@@ -237,6 +237,45 @@ async def test_delete_asks_first_then_deletes(filled):
         assert first not in names(app)
 
 
+async def test_delete_in_a_customers_deals_deletes_the_deal_not_the_account(filled):
+    """`delete` acts on what is selected: in Opportunities the deal (asked first); in the
+    timeline it says where records are deleted; neither offers the whole customer."""
+    from crm_tui.store.opportunities import create_opportunity
+
+    with filled.session() as s:
+        customer = cs.find_customer(s, "Globex Corp")
+        create_opportunity(s, customer.id, {"name": "Robot cell"})
+        create_opportunity(s, customer.id, {"name": "Spare parts"})
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("/", *"Globex", "enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        assert detail.__class__.__name__ == "CustomerDetailScreen"
+        detail.query_one("#deals").focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert "Delete the opportunity" in str(app.screen.query_one("Label").render())
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is detail
+        detail.query_one("#timeline").focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert app.screen is detail  # no dialog: a notice
+    with filled.session() as s:
+        assert cs.find_customer(s, "Globex Corp") is not None
+        from sqlmodel import select
+
+        from crm_tui.store.models import Opportunity
+
+        left = s.exec(select(Opportunity.name)).all()
+        assert len(left) == 1 and left[0] in ("Robot cell", "Spare parts")
+
+
 async def test_empty_database_says_what_to_do_and_loads_sample_data(db):
     app = app_on(db)
     async with app.run_test() as pilot:

@@ -281,6 +281,29 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 lambda yes: yes and self._delete_contact(contact_id),
             )
             return
+        deals = self.query_one("#deals", DataTable)
+        if deals.has_focus and deals.row_count:  # the selected deal, not the whole account
+            key = deals.coordinate_to_cell_key(deals.cursor_coordinate).row_key
+            name = str(deals.get_row(key)[0])
+            self.app.push_screen(
+                ConfirmDialog(
+                    _("Delete the opportunity “{name}” and its stage history?").format(name=name),
+                    yes=_("Delete"),
+                    danger=True,
+                ),
+                lambda yes: yes and self._delete_deal(int(key.value)),  # type: ignore[arg-type]
+            )
+            return
+        if self.query_one("#timeline", VirtualTable).has_focus:
+            self.notify(
+                _(
+                    "Interactions and tasks are deleted on their screens (3, 4); here delete"
+                    " removes a contact (in Contacts), a deal (in Opportunities) or the customer"
+                    " (from the profile)"
+                ),
+                timeout=8,
+            )
+            return
         message = _(
             "Delete customer “{name}” and all its contacts, deals, interactions, tasks and orders?"
         ).format(name=self.customer["name"])
@@ -301,6 +324,20 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         else:
             self.notify(_("Contact deleted"))
         self.refresh_data()
+
+    def _delete_deal(self, opp_id: int) -> None:
+        from crm_tui.store import opportunities as ops
+        from crm_tui.store.common import NotFoundError
+
+        try:
+            with self.app.db.session() as session:  # type: ignore[attr-defined]
+                ops.delete_opportunity(session, opp_id)
+        except NotFoundError as exc:  # removed meanwhile
+            self.app.show_error(str(exc))  # type: ignore[attr-defined]
+        else:
+            self.notify(_("Opportunity deleted"))
+        self.refresh_data()
+        self.app.data_changed()  # type: ignore[attr-defined]
 
     def _delete_customer(self) -> None:
         from crm_tui.store.common import NotFoundError
