@@ -598,6 +598,37 @@ async def test_done_in_the_review_offers_the_next_follow_up(loop_db):
         assert logged.customer_id == first["customer_id"]
 
 
+async def test_the_last_cards_follow_up_is_counted_in_the_summary(loop_db):
+    """x on the last task card shows the summary, and the follow-up answered over it
+    (log, schedule) still counts there; each new card opens at its top."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        review = app.screen
+        body = review.query_one("#review-body")
+        last_task = max(i for i, item in enumerate(review.queue) if item["kind"] == "task")
+        while review.index < last_task:
+            body.scroll_end(animate=False)  # read down the card, then go on
+            await pilot.press("space")
+            await pilot.pause()
+            assert body.scroll_y == 0
+        review.queue = review.queue[: last_task + 1]  # (make it the last card)
+        await pilot.press("x")
+        await pilot.pause()
+        assert review.finished
+        await pilot.press("l")
+        await pilot.pause()
+        app.screen.query_one("#field-subject").value = "Wrapped up"
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert app.screen is review
+        summary = str(review.query_one("#review-card").render())
+        assert "Logged: 1" in summary and "Done: 1" in summary
+
+
 async def test_the_next_follow_up_after_done_is_due_tomorrow(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

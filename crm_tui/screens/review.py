@@ -225,6 +225,8 @@ class ReviewScreen(Localized, Screen):
         with self.app.db.reading() as conn:  # type: ignore[attr-defined]
             ctx = q.customer_context(conn, item["customer_id"]) if item["customer_id"] else None
         card.update(card_text(item, ctx, self.index + 1, len(self.queue)))
+        # each card from its top (title, task), wherever the last one was scrolled to
+        self.query_one("#review-body", VerticalScroll).scroll_home(animate=False)
         key = (item["kind"], item["id"] if item["kind"] == "task" else item["customer_id"])
         if not self.visited or self.visited[-1] != key:
             self.visited.append(key)
@@ -236,6 +238,9 @@ class ReviewScreen(Localized, Screen):
     def finish(self) -> None:
         self.finished = True
         self.refresh_bindings()
+        self.show_summary()
+
+    def show_summary(self) -> None:
         reviewed = min(self.index + (self.index in self.acted), len(self.queue))
         self.query_one("#review-card", Static).update(
             summary_text(self.tally, reviewed, len(self.queue))
@@ -262,11 +267,16 @@ class ReviewScreen(Localized, Screen):
         # as on the due list: log what happened or schedule the next step (over the next card)
         from crm_tui.screens import actions
 
+        # (the last card's follow-up is answered over the summary: count it there too)
         def logged() -> None:
             self.tally.logged += 1
+            if self.finished:
+                self.show_summary()
 
         def scheduled() -> None:
             self.tally.tasks_added += 1
+            if self.finished:
+                self.show_summary()
 
         actions.offer_next_follow_up(self.app, item, logged=logged, scheduled=scheduled)
 
