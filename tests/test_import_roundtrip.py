@@ -122,7 +122,10 @@ def test_a_done_task_without_completion_time_is_not_done_now(tmp_path):
     )
     result = import_file(db, "tasks", f, now=NOW)
     assert [(n.line, n.message) for n in result.rejected] == [
-        (7, "completed_at: 2026-11-24 09:00 is after today: only what has happened can be recorded")
+        (
+            7,
+            "completed_at: 2026-11-24 09:00 is in the future: only what has happened can be recorded",
+        )
     ]
     assert query(db, "SELECT title, completed_at FROM task ORDER BY id") == [
         ("old done", "2026-10-05 23:59:00"),
@@ -225,20 +228,20 @@ def test_closed_deals_take_their_stage_probability_and_a_close_date(tmp_path):
     ]
 
 
-def test_an_interaction_after_today_is_rejected_with_its_line(db, tmp_path, capsys):
+def test_an_interaction_in_the_future_is_rejected_with_its_line(db, tmp_path, capsys):
     f = tmp_path / "c.csv"
     f.write_text("name\nAcme\n", encoding="utf-8")
     assert main(["--db", str(db.path), "import", "customers", str(f)]) == 0
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     g = tmp_path / "i.csv"
     g.write_text(
-        f"customer,when,subject\nAcme,{dt.date.today()} 08:00,ok\nAcme,{tomorrow} 10:00,plan\n",
+        f"customer,when,subject\nAcme,{dt.date.today()} 00:00,ok\nAcme,{tomorrow} 10:00,plan\n",
         encoding="utf-8",
     )
     capsys.readouterr()
     assert main(["--db", str(db.path), "import", "interactions", str(g)]) == 3
     err = capsys.readouterr().err
-    assert f"line 3: when: {tomorrow} 10:00 is after today" in err
+    assert f"line 3: when: {tomorrow} 10:00 is in the future" in err
     assert query(db.path, "SELECT subject FROM interaction") == [("ok",)]
 
 

@@ -342,15 +342,21 @@ def test_an_interaction_cannot_happen_after_today(session, acme):
     assert err.value.field == "occurred_at"
     # the import's words (test_import_roundtrip), and what to do instead
     assert err.value.message == (
-        "2026-12-23 09:00 is after today: only what has happened can be recorded."
+        "2026-12-23 09:00 is in the future: only what has happened can be recorded."
         " Plan what comes next as a next step"
     )
-    later_today = log_interaction(
-        session, customer.id, {"subject": "Meeting", "occurred_at": dt.datetime(2026, 11, 23, 17)},
-        at=NOW,
+    with pytest.raises(ValidationError):  # later today has not happened either (NOW 10:30)
+        log_interaction(
+            session, customer.id,
+            {"subject": "Meeting", "occurred_at": dt.datetime(2026, 11, 23, 17)}, at=NOW,
+        )  # fmt: skip
+    this_morning = log_interaction(
+        session, customer.id,
+        {"subject": "Meeting", "occurred_at": dt.datetime(2026, 11, 23, 10, 30)}, at=NOW,
     )  # fmt: skip
     with pytest.raises(ValidationError):
         update_interaction(
-            session, later_today.id, {"occurred_at": dt.datetime(2026, 11, 24, 9)}, at=NOW
+            session, this_morning.id, {"occurred_at": dt.datetime(2026, 11, 24, 9)}, at=NOW
         )
-    assert session.get(Customer, customer.id).last_interaction_at == dt.datetime(2026, 11, 23, 17)
+    last = session.get(Customer, customer.id).last_interaction_at
+    assert last == dt.datetime(2026, 11, 23, 10, 30)

@@ -73,10 +73,10 @@ ORDER_FIELDS: dict[str, FieldSpec] = {
 }
 
 
-def _after_today(importer: Importer, column: str, when: dt.datetime) -> None:
-    """The forms' rule (validation.check_happened) on the import's day, as a row error."""
+def _not_future(importer: Importer, column: str, when: dt.datetime) -> None:
+    """The forms' rule (validation.check_happened) at the import's time, as a row error."""
     try:
-        check_happened(column, when, importer.now.date())
+        check_happened(column, when, importer.now)
     except ValidationError as exc:
         raise RowError([f"{importer.headers.get(column, column)}: {exc.message}"]) from None
 
@@ -190,7 +190,7 @@ class InteractionImporter(Importer):
         # an export carries the tasks in their own file, and re-importing both must not
         # double them.
         cid, contact_id, v = _common_row(self, values)
-        _after_today(self, "when", v["when"])
+        _not_future(self, "when", v["when"])
         deal = self.opportunity_ref(cid, values, v.get("opportunity_created"))
         iid = self.next_interaction
         self.next_interaction += 1
@@ -271,7 +271,7 @@ class TaskImporter(Importer):
         if status not in ("done", "cancelled"):
             return None
         if given is not None:
-            _after_today(self, "completed_at", given)
+            _not_future(self, "completed_at", given)
             return stamp(given)
         if status == "cancelled":
             return None

@@ -65,9 +65,7 @@ def _touch_last_interaction(session: Session, customer_id: int, opportunity_ids)
 
 
 def _check_not_future(occurred_at: dt.datetime, stamp: dt.datetime) -> None:
-    check_happened(
-        "occurred_at", occurred_at, stamp.date(), _("Plan what comes next as a next step")
-    )
+    check_happened("occurred_at", occurred_at, stamp, _("Plan what comes next as a next step"))
 
 
 def _follow_next_step(

@@ -57,13 +57,13 @@ class ValidationError(ValueError):
         return combined
 
 
-def check_happened(field: str, when: dt.datetime, today: dt.date, advice: str = "") -> None:
+def check_happened(field: str, when: dt.datetime, now: dt.datetime, advice: str = "") -> None:
     """Refuse a record of something that has happened (an interaction, a task's completion)
-    dated after ``today``: a later day is a typo (+3d for -3d) or a plan, and would move
-    the customer's last contact into the future. Forms and imports both ask this;
-    ``advice`` (a sentence) follows the reason."""
-    if when.date() > today:
-        message = _("{when} is after today: only what has happened can be recorded").format(
+    dated after ``now`` (later today too): a later day is a typo (+3d for -3d) or a plan,
+    and would move the customer's last contact into the future. Forms and imports both
+    ask this; ``advice`` (a sentence) follows the reason."""
+    if when > now:
+        message = _("{when} is in the future: only what has happened can be recorded").format(
             when=f"{when:%Y-%m-%d %H:%M}"
         )
         if advice:
