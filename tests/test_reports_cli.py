@@ -83,7 +83,9 @@ def test_out_file_round_trip(dbfile, tmp_path, capsys):
 
 
 def test_week_option(dbfile, capsys):
-    assert main(["--db", dbfile, "report", "weekly", "--week", "2026-W49", "--format", "json"]) == 0
+    # (as of that Sunday, so that the whole week counts whatever day the test runs)
+    argv = ["report", "weekly", "--week", "2026-W49", "--as-of", "2026-12-06", "--format", "json"]
+    assert main(["--db", dbfile, *argv]) == 0
     data = json.loads(capsys.readouterr().out)
     assert (data["week"], data["from"], data["to"]) == ("2026-W49", "2026-11-30", "2026-12-06")
     interactions = [r for r in data["rows"] if r["section"] == "interactions"]
@@ -272,7 +274,18 @@ def test_table_headers_and_figures_are_for_people_csv_keeps_keys(dbfile, capsys)
     assert any(line.startswith("Win rate: ") for line in lines)
     assert main([*args, "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("\ufeffstage,reached,amount,conversion\r\n")
-    args = ["--db", dbfile, "--lang", "zh", "report", "weekly", "--week", "2026-W49"]
+    args = [
+        "--db",
+        dbfile,
+        "--lang",
+        "zh",
+        "report",
+        "weekly",
+        "--week",
+        "2026-W49",
+        "--as-of",
+        "2026-12-06",
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["部分", "日期", "客户", "项目", "详情", "金额"]

@@ -102,6 +102,19 @@ def test_week_not_over_yet(conn):
     assert summary["tasks_overdue"] == 2  # T3 and T6 (due Dec 2, not done by Dec 3)
 
 
+def test_as_of_mid_week_counts_the_week_up_to_that_day(conn):
+    """As of Wednesday Dec 2 (the activity report of that day agrees): the Monday visit
+    and T1 (done Dec 1) are in; the Sunday chat, the win of Dec 3, the move of Dec 5 and
+    the customer created Sunday are not yet."""
+    report = weekly(conn, dt.date(2026, 12, 2), today=dt.date(2026, 12, 2))
+    summary = {r["item"]: r["amount"] for r in report.rows if r["section"] == "summary"}
+    assert (summary["new_customers"], summary["interactions"], summary["tasks_done"]) == (1, 1, 1)
+    assert (summary["opportunities_created"], summary["opportunities_won"]) == (1, 0)
+    assert summary["opportunities_lost"] == 1  # O2, lost Monday Nov 30
+    changes = [r["item"] for r in report.rows if r["section"] == "stage_changes"]
+    assert changes == ["O2"]
+
+
 def test_a_task_done_today_has_left_the_backlog(conn):
     # Tuesday Dec 8: T6 (due Dec 2) was done that morning, so it is not overdue any more,
     # as in crm due; T3, T4 and T5 (due Nov 20, Dec 6 and Dec 7, still open) are.

@@ -4,6 +4,8 @@ Rows ``section,date,customer,item,detail,amount``. The ``summary`` section has o
 per metric (key in ``item``, value in ``amount``; counts are whole numbers, money in
 decimals). Definitions, for the week Monday–Sunday:
 
+Records count up to the as-of day (``today``) when it falls inside the week.
+
 - ``new_customers`` / ``opportunities_created``: created during the week;
 - ``interactions``: interactions that took place during the week;
 - ``tasks_done``: tasks marked done whose completion time falls in the week;
@@ -91,7 +93,7 @@ _OVERDUE_FROM = """(
 ) AS t"""
 _CLOSED_SQL = """
 SELECT count(*), coalesce(sum(amount_cents), 0) FROM opportunity
-WHERE actual_close >= :monday AND actual_close <= :sunday AND +stage IN ({stages})
+WHERE actual_close >= :monday AND actual_close <= :until AND +stage IN ({stages})
 """
 _PIPELINE_SQL = f"""
 SELECT coalesce(sum(amount_cents * probability), 0) FROM opportunity
@@ -124,13 +126,13 @@ _SECTION_SQL = {
     "won": """
         SELECT o.actual_close, c.name, o.name, o.product, o.amount_cents
         FROM opportunity o JOIN customer c ON c.id = o.customer_id
-        WHERE o.actual_close >= :monday AND o.actual_close <= :sunday
+        WHERE o.actual_close >= :monday AND o.actual_close <= :until
           AND +o.stage IN ('won', 'after_sales')
         ORDER BY o.actual_close, o.id""",
     "lost": """
         SELECT o.actual_close, c.name, o.name, o.lost_reason, o.amount_cents
         FROM opportunity o JOIN customer c ON c.id = o.customer_id
-        WHERE o.actual_close >= :monday AND o.actual_close <= :sunday AND +o.stage = 'lost'
+        WHERE o.actual_close >= :monday AND o.actual_close <= :until AND +o.stage = 'lost'
         ORDER BY o.actual_close, o.id""",
     "next_week": """
         SELECT t.due, c.name, t.title, t.type, NULL
@@ -145,12 +147,17 @@ def week_params(monday: dt.date, today: dt.date | None = None) -> dict[str, str]
     """The SQL parameters of the week starting ``monday`` (cutoff as the module explains)."""
     sunday = monday + dt.timedelta(days=6)
     next_monday = sunday + dt.timedelta(days=1)
-    cutoff = min(next_monday, today or dt.date.today())
+    today = today or dt.date.today()
+    cutoff = min(next_monday, today)
+    # the week's records up to the as-of day: as of Wednesday, Thursday's call is not in
+    # yet (the activity report of the same day agrees)
+    until = min(sunday, today)
     return {
         "monday": monday.isoformat(),
         "sunday": sunday.isoformat(),
+        "until": until.isoformat(),
         "start": day_start(monday),
-        "end": day_after(sunday),
+        "end": day_after(until),
         "cutoff": cutoff.isoformat(),
         # done after this, a task was still in the backlog at the cutoff: for a week not
         # over yet that is never (the backlog is now: a task done this morning left it)
