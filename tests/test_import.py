@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -236,7 +237,9 @@ def test_orders_matched_on_order_no_never_double(base, tmp_path):
     ]
 
 
-def test_opportunity_stage_history_passes_earlier_stages(base, tmp_path):
+def test_opportunity_stage_history_is_recorded_as_the_form_does(base, tmp_path):
+    """One creation row at the deal's stage (the funnel counts the stages before it), no
+    made-up moves on the day of the import."""
     f = tmp_path / "deals.csv"
     f.write_text(
         "客户,机会名称,销售阶段,预计金额,成交概率\n"
@@ -259,18 +262,57 @@ def test_opportunity_stage_history_passes_earlier_stages(base, tmp_path):
         " JOIN opportunity o ON o.id = s.opportunity_id ORDER BY s.id",
     )
     assert history == [
-        ("A", None, "initial_contact"),
-        ("A", "initial_contact", "needs_confirmed"),
-        ("A", "needs_confirmed", "proposal"),
-        ("B", None, "initial_contact"),
-        ("B", "initial_contact", "needs_confirmed"),
-        ("B", "needs_confirmed", "proposal"),
-        ("B", "proposal", "negotiation"),
-        ("B", "negotiation", "won"),
-        ("C", None, "initial_contact"),
-        ("C", "initial_contact", "lost"),
+        ("A", None, "proposal"),
+        ("B", None, "won"),
+        ("C", None, "lost"),
         ("D", None, "initial_contact"),
     ]
+
+
+def test_a_deal_closed_after_its_creation_moves_to_its_outcome_on_its_close_date(
+    base, tmp_path, capsys
+):
+    """Open from its creation, won (lost) on its actual close date: the funnel as of a day
+    in between sees it open, the weekly report shows the close in its week; a close
+    before the given creation is refused, and a close without a creation date is taken
+    as the day it was created (a sales cycle of 0 days, never a negative one)."""
+    from crm_tui.reports.funnel import funnel
+
+    f = tmp_path / "deals.csv"
+    f.write_text(
+        "customer,name,stage,amount,created,actual_close\n"
+        "ACME,Won,won,100,2026-09-01,2026-10-15\n"  # line 2
+        "ACME,Lost,lost,50,2026-10-01,2026-11-10\n"  # line 3
+        "ACME,Backwards,won,70,2026-10-05,2026-09-01\n"  # line 4: refused
+        "ACME,Old win,won,30,,2026-03-01\n",  # line 5
+        "utf-8",
+    )
+    capsys.readouterr()
+    assert crm(base, "import", "opportunities", str(f)) == 3
+    err = capsys.readouterr().err
+    assert "line 4: actual_close: 2026-09-01 is before the deal was created (2026-10-05)" in err
+    history = rows(
+        base.path,
+        "SELECT o.name, s.from_stage, s.to_stage, s.changed_at FROM stage_change s"
+        " JOIN opportunity o ON o.id = s.opportunity_id ORDER BY s.id",
+    )
+    assert history == [
+        ("Won", None, "negotiation", "2026-09-01 09:00:00"),  # (a date alone: 09:00)
+        ("Won", "negotiation", "won", "2026-10-15 00:00:00"),
+        ("Lost", None, "initial_contact", "2026-10-01 09:00:00"),
+        ("Lost", "initial_contact", "lost", "2026-11-10 00:00:00"),
+        ("Old win", None, "won", "2026-03-01 00:00:00"),
+    ]
+    conn = sqlite3.connect(base.path)
+    try:
+        mid = {r["stage"]: r["reached"] for r in funnel(conn, dt.date(2026, 9, 15)).rows}
+        # Won is at negotiation then, Old win won (having passed negotiation too)
+        assert (mid["negotiation"], mid["won"]) == (2, 1)
+        report = funnel(conn, dt.date(2026, 11, 20))
+        # cycles: Won 44 days, Old win 0 -> 22.0
+        assert report.summary["avg_cycle_days"] == Decimal("22.0")
+    finally:
+        conn.close()
 
 
 def test_interactions_tasks_and_contacts(base, tmp_path):

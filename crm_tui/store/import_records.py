@@ -120,10 +120,21 @@ class OpportunityImporter(Importer):
         prob = default if given is None else given
         overridden = given is not None and given != default
         made: dt.datetime = o.get("created") or self.now
-        created = stamp(made)
         actual_close = o.get("actual_close")
+        if actual_close is not None and actual_close < made.date():
+            if o.get("created") is not None:
+                raise RowError([
+                    f"{self.headers.get('actual_close', 'actual_close')}: "
+                    + _("{date} is before the deal was created ({created})").format(
+                        date=actual_close, created=made.date()
+                    )
+                ])  # fmt: skip
+            # closed long ago, creation unknown: created the day it closed (a sales
+            # cycle of 0 days, not a negative one from the day of the import)
+            made = dt.datetime.combine(actual_close, dt.time())
         if actual_close is None and stage in CLOSED_STAGES:
             actual_close = self.close_date(o.get("expected_close"), made.date())
+        created = stamp(made)
         oid = self.next_opp
         self.next_opp += 1
         self.pending.append(
@@ -136,15 +147,32 @@ class OpportunityImporter(Importer):
                 o.get("lost_reason"), "", created, created, created, 1,
             )
         )  # fmt: skip
-        if stage == "lost":
-            path: tuple[str, ...] = ("initial_contact", "lost")
-        else:
-            path = enums.STAGE_LADDER[: enums.STAGE_LADDER.index(stage) + 1]
-        previous = None
-        for s in path:
-            self.history.append((oid, previous, s, created))
-            previous = s
+        self.history += self.stage_history(oid, stage, made, actual_close)
         self.result.imported += 1
+
+    @staticmethod
+    def stage_history(
+        oid: int, stage: str, made: dt.datetime, actual_close: dt.date | None
+    ) -> list[tuple]:
+        """As the form records it: the creation (None → stage), not the steps before it
+        (the funnel counts those from the stage); a deal that closed on a later day than
+        it was created is open from its creation (at negotiation; lost: at initial
+        contact) and moves to its outcome on its actual close date, so that reports as
+        of a day in between see it open and the weekly report shows the close in its
+        week, not made-up moves on the day of the import."""
+        created = stamp(made)
+        if stage not in CLOSED_STAGES or actual_close is None or actual_close <= made.date():
+            return [(oid, None, stage, created)]
+        closed = stamp(dt.datetime.combine(actual_close, dt.time()))
+        if stage == "lost":
+            return [
+                (oid, None, "initial_contact", created),
+                (oid, "initial_contact", "lost", closed),
+            ]
+        history = [(oid, None, "negotiation", created), (oid, "negotiation", "won", closed)]
+        if stage == "after_sales":
+            history.append((oid, "won", "after_sales", closed))
+        return history
 
     def close_date(self, expected: dt.date | None, created: dt.date) -> dt.date:
         """A closed deal's actual close date when the file gives none: its expected close
