@@ -310,7 +310,7 @@ def test_a_deal_closed_after_its_creation_moves_to_its_outcome_on_its_close_date
         assert (mid["negotiation"], mid["won"]) == (2, 1)
         report = funnel(conn, dt.date(2026, 11, 20))
         # cycles: Won 44 days, Old win 0 -> 22.0
-        assert report.summary["avg_cycle_days"] == Decimal("22.0")
+        assert report.extras["avg_cycle_days"] == ("days", Decimal("22.0"))
     finally:
         conn.close()
 

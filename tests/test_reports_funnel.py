@@ -137,3 +137,15 @@ def test_both_plans_for_later_changes_agree(conn, monkeypatch):
     monkeypatch.setattr(module, "FEW_LATER_CHANGES", 0)
     after = funnel(conn, AS_OF)
     assert before.rows == after.rows and before.extras == after.extras
+
+
+def test_a_deal_entered_after_it_closed_has_no_cycle(conn):
+    """A past win typed in today (close date before its creation) is won, but its cycle
+    is unknown: left out of the average, not counted as a negative one."""
+    c = d.customer(conn, "Late Co")
+    late = d.deal(conn, c, "Typed in late", stage="won", cents=100,
+                  created="2026-11-20 09:00:00", actual_close="2026-04-01")  # fmt: skip
+    d.change(conn, late, None, "won", "2026-11-20 09:00:00")
+    report = funnel(conn, AS_OF)
+    assert {r["stage"]: r["reached"] for r in report.rows}["won"] == 3
+    assert report.extras["avg_cycle_days"] == ("days", Decimal("73.0"))  # still D1 and D5

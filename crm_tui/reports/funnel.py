@@ -17,7 +17,9 @@ Rules (DOMAIN.md, "Funnel"):
 - ``win_rate`` = won / (won + lost), where won is a stage then of won or after-sales.
 - ``avg_cycle_days`` = mean of (actual close − creation date) in days over the deals now
   won or in after-sales whose actual close date is on or before the as-of date, rounded
-  half up to one decimal.
+  half up to one decimal. A deal entered after it closed (a past win typed in today:
+  its close date is before its creation) has no known cycle and is left out, not
+  counted as a negative one.
 
 For speed, SQL counts every deal by its current stage over a covering index and then corrects the few deals whose reach differs:
 those with a backward move or a move to lost in their history (found through the index
@@ -79,6 +81,7 @@ CYCLE_SQL = """
 SELECT count(*), coalesce(sum(julianday(actual_close) - julianday(date(created_at))), 0)
 FROM opportunity NOT INDEXED
 WHERE actual_close <= :as_of AND stage IN ('won', 'after_sales') AND created_at IS NOT NULL
+  AND actual_close >= date(created_at)
 """
 LATER_DEALS_SQL = "SELECT 1 FROM opportunity WHERE created_at >= :end LIMIT 1"
 LATER_CHANGES_SQL = "SELECT count(*) FROM stage_change WHERE changed_at >= :end"

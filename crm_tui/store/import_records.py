@@ -18,7 +18,11 @@ from crm_tui.store.import_common import (
     refresh_order_totals,
     stamp,
 )
-from crm_tui.store.validation import ValidationError, check_happened
+from crm_tui.store.validation import (
+    ValidationError,
+    check_closed_after_creation,
+    check_happened,
+)
 
 # CSV column → the store's own rule for that field (the forms use the same ones), plus
 # the few columns only an import has: ``stage`` and ``created`` of an opportunity, a
@@ -123,12 +127,11 @@ class OpportunityImporter(Importer):
         actual_close = o.get("actual_close")
         if actual_close is not None and actual_close < made.date():
             if o.get("created") is not None:
-                raise RowError([
-                    f"{self.headers.get('actual_close', 'actual_close')}: "
-                    + _("{date} is before the deal was created ({created})").format(
-                        date=actual_close, created=made.date()
-                    )
-                ])  # fmt: skip
+                try:
+                    check_closed_after_creation("actual_close", actual_close, made.date())
+                except ValidationError as exc:
+                    header = self.headers.get("actual_close", "actual_close")
+                    raise RowError([f"{header}: {exc.message}"]) from None
             # closed long ago, creation unknown: created the day it closed (a sales
             # cycle of 0 days, not a negative one from the day of the import)
             made = dt.datetime.combine(actual_close, dt.time())

@@ -71,6 +71,18 @@ def check_happened(field: str, when: dt.datetime, now: dt.datetime, advice: str 
         raise ValidationError(field, message)
 
 
+def check_closed_after_creation(field: str, close: dt.date, created: dt.date) -> None:
+    """A deal closes on or after the day it was created: before, the funnel's sales cycle
+    goes negative. Forms, moves and imports ask this."""
+    if close < created:
+        raise ValidationError(
+            field,
+            _("{date} is before the deal was created ({created})").format(
+                date=close, created=created
+            ),
+        )
+
+
 def _plausible_birth(yyyy: str, mm: str, dd: str) -> bool:
     try:
         y, m, d = int(yyyy), int(mm), int(dd)
