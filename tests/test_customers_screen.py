@@ -220,6 +220,30 @@ async def test_enter_opens_detail_with_contacts_and_escape_returns(filled):
         assert app.screen.__class__.__name__ == "CustomersScreen"
 
 
+async def test_contact_columns_fit_their_cells_as_soon_as_the_detail_refills(filled):
+    """After a contact is edited the detail refills its tables while the form closes: the
+    widths are measured with the rows, not later (they stayed at the headers' widths,
+    `★ 李  总经  +86  wang`, until the customer was opened again)."""
+    from textual.widgets import DataTable
+
+    with filled.session() as s:
+        c = cs.find_customer(s, "Globex Corp")
+        cs.create_contact(s, c.id, {"name": "李娜娜", "mobile": "+86 138-0013-8000",
+                                    "email": "wang.wei@example.com"})  # fmt: skip
+    app = app_on(filled, lang="zh")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("/", *"Globex", "enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        detail.refresh_data()  # as the form's callback does; no idle in between
+        table = detail.query_one("#contacts", DataTable)
+        widths = [column.get_render_width(table) for column in table.columns.values()]
+        assert widths[3] >= len("+86 138-0013-8000") and widths[4] >= len("wang.wei@example.com")
+
+
 async def test_delete_asks_first_then_deletes(filled):
     app = app_on(filled)
     async with app.run_test() as pilot:

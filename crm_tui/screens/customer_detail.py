@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -185,37 +186,51 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             for name, value in rows
         )
 
-    def _fill_contacts(self) -> None:
-        table = self.query_one("#contacts", DataTable)
-        # columns too: their widths follow the rows (after an edit, the new ones)
+    @staticmethod
+    def _fill_table(table: DataTable, headers: list[str], rows: list[tuple[str, list]]) -> None:
+        """Columns as wide as their widest cell, measured here: left to the table (on
+        idle), a refill made while a form closed kept only the headers' widths."""
         table.clear(columns=True)
-        table.add_columns(_("Name"), _("Title"), _("Role"), _("Mobile"), _("Email"))
+        for i, header in enumerate(headers):
+            width = max([cell_len(header), *(cell_len(str(cells[i])) for _k, cells in rows)])
+            table.add_column(header, width=width)
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+
+    def _fill_contacts(self) -> None:
         primary = self.customer.get("primary_contact_id")
-        for ct in customer_contacts(self.conn, self.customer_id):
-            star = "★ " if ct["id"] == primary else ""
-            table.add_row(
-                Text(star + ct["name"]),
-                Text(ct["title"] or ""),
-                label(enums.CONTACT_ROLE, ct["role"]),
-                Text(ct["mobile"] or ct["phone"] or ""),
-                Text(ct["email"] or ""),
-                key=str(ct["id"]),
+        rows = [
+            (
+                str(ct["id"]),
+                [
+                    Text(("★ " if ct["id"] == primary else "") + ct["name"]),
+                    Text(ct["title"] or ""),
+                    label(enums.CONTACT_ROLE, ct["role"]),
+                    Text(ct["mobile"] or ct["phone"] or ""),
+                    Text(ct["email"] or ""),
+                ],
             )
+            for ct in customer_contacts(self.conn, self.customer_id)
+        ]
+        headers = [_("Name"), _("Title"), _("Role"), _("Mobile"), _("Email")]
+        self._fill_table(self.query_one("#contacts", DataTable), headers, rows)
 
     def _fill_deals(self) -> None:
-        table = self.query_one("#deals", DataTable)
-        table.clear(columns=True)
-        table.add_columns(_("Opportunity"), _("Stage"), _("Amount"), _("Close"))
-        rows = customer_deals(self.conn, self.customer_id)
         settings = self.app.settings  # type: ignore[attr-defined]
-        for r in rows:
-            table.add_row(
-                Text(r["name"]),
-                settings.stage_name(r["stage"], self.app.lang),  # type: ignore[attr-defined]
-                display_amount(r["amount_cents"]),
-                r["expected_close"] or "",
-                key=str(r["id"]),
+        rows = [
+            (
+                str(r["id"]),
+                [
+                    Text(r["name"]),
+                    settings.stage_name(r["stage"], self.app.lang),  # type: ignore[attr-defined]
+                    display_amount(r["amount_cents"]),
+                    r["expected_close"] or "",
+                ],
             )
+            for r in customer_deals(self.conn, self.customer_id)
+        ]
+        headers = [_("Opportunity"), _("Stage"), _("Amount"), _("Close")]
+        self._fill_table(self.query_one("#deals", DataTable), headers, rows)
 
     # --- actions ------------------------------------------------------------------
 
