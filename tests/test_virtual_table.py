@@ -38,3 +38,29 @@ def test_a_cut_cell_ends_with_an_ellipsis_and_keeps_its_width():
     assert "上海华为…" in line
     assert line.endswith("   1,280,000.50")
     assert cell_len(line) == 1 + 13 + 9 + 14 + 12 + 15 + 4
+
+
+def test_at_80_columns_the_names_come_before_optional_and_fixed_text_columns():
+    """The customers list at 80x24 (78 cells inside): Industry, optional, is left out and
+    Status narrows, so that names get 20 cells (they had 8: `Acme An…`); codes, dates
+    and amounts keep their widths. The header and the rows skip the left-out column."""
+    from crm_tui.screens.customers import customer_columns
+
+    columns = customer_columns()
+    table = VirtualTable(columns)
+    widths = table._widths(78)
+    code, name, level, status, industry, last, total = widths
+    assert industry == 0 and name >= 20
+    assert (code, last, total) == (13, 12, 15) and status >= 6
+    assert sum(widths) + sum(1 for w in widths if w) <= 78
+    header = table._cells([c.title for c in columns], widths)
+    assert "Industry" not in header and "Name" in header
+    assert cell_len(header) == sum(widths) + sum(1 for w in widths if w)
+
+
+def test_fixed_text_columns_narrow_before_two_flexible_ones_are_cramped():
+    """The due list at 80 columns: Task and Customer get 20 cells each; Type gives way."""
+    columns = [ColumnDef("Task"), ColumnDef("Customer"), ColumnDef("Type", 19),
+               ColumnDef("Due", 24, keep=True)]  # fmt: skip
+    task, customer, kind, due = VirtualTable(columns)._widths(78)
+    assert (task, customer, due) == (20, 20, 24) and 6 <= kind < 19

@@ -88,7 +88,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                         ColumnDef(_("When"), 16, lambda v: (v or "")[:16], keep=True),
                         ColumnDef(_("What"), 12, lambda v: _(TIMELINE_KINDS.get(v, v))),
                         ColumnDef(_("Subject")),
-                        ColumnDef(_("Detail"), 30),
+                        ColumnDef(_("Detail"), 30, optional=True),
                     ],
                     id="timeline",
                 )

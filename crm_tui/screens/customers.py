@@ -34,7 +34,7 @@ def customer_columns() -> list[ColumnDef]:
         ColumnDef(_("Name")),
         ColumnDef(_("Level"), 6, lambda v: v or ""),
         ColumnDef(_("Status"), 8, lambda v: label(enums.STATUS, v)),
-        ColumnDef(_("Industry"), 14, lambda v: label(enums.INDUSTRY, v)),
+        ColumnDef(_("Industry"), 14, lambda v: label(enums.INDUSTRY, v), optional=True),
         ColumnDef(_("Last contact"), 12, keep=True),
         ColumnDef(_("Total amount"), 15, lambda v: display_amount(v, fixed=True), align="right"),
     ]

@@ -186,7 +186,7 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         if not text:
             return None
         try:
-            return parse_date(text, self.app.today())  # type: ignore[attr-defined]
+            return parse_date(text, self.app.today(), past=True)  # type: ignore[attr-defined]
         except ValueError:
             return None
 

@@ -52,7 +52,10 @@ def money_field() -> FieldSpec:
     return spec
 
 
-def date_field(required: bool = False) -> FieldSpec:
+def date_field(required: bool = False, *, past: bool = False) -> FieldSpec:
+    """A date; ``past``: the date of something that has happened (a first contact, a
+    close, an order), where ``11-20`` and ``fri`` read backwards (dates.parse_date)."""
+
     def spec(name: str, v: Any) -> dt.date | None:
         if isinstance(v, dt.datetime):
             return v.date()
@@ -63,7 +66,7 @@ def date_field(required: bool = False) -> FieldSpec:
                 raise ValidationError(name, _("Required"))
             return None
         try:
-            return parse_date(str(v))
+            return parse_date(str(v), past=past)
         except ValueError as exc:
             raise ValidationError(name, str(exc)) from None
 
@@ -72,7 +75,7 @@ def date_field(required: bool = False) -> FieldSpec:
 
 def birthday_field() -> FieldSpec:
     """A date that is not after today (a birthday in the future is a typing mistake)."""
-    date_spec = date_field()
+    date_spec = date_field(past=True)
 
     def spec(name: str, v: Any) -> dt.date | None:
         day = date_spec(name, v)
@@ -180,7 +183,7 @@ CUSTOMER_FIELDS = {
     "business_address": text_field(),
     "region": text_field(max_len=100),
     "source": choice_field(enums.SOURCE),
-    "first_contact": date_field(),
+    "first_contact": date_field(past=True),
     "level": choice_field(enums.LEVEL),
     "status": choice_field(enums.STATUS),
     "needs": text_field(),
@@ -258,12 +261,12 @@ OPPORTUNITY_FIELDS = {
     "risk_flag": bool_field(),
     "next_action": text_field(max_len=500),
     "next_action_due": date_field(),
-    "actual_close": date_field(),
+    "actual_close": date_field(past=True),
     "lost_reason": text_field(max_len=500),
 }
 
 ORDER_FIELDS = {
-    "order_date": date_field(required=True),
+    "order_date": date_field(required=True, past=True),
     "amount_cents": money_field(),
     "product": text_field(max_len=200),
     "order_no": text_field(max_len=100),
@@ -271,7 +274,7 @@ ORDER_FIELDS = {
 }
 
 PAYMENT_FIELDS = {
-    "paid_on": date_field(required=True),
+    "paid_on": date_field(required=True, past=True),
     "amount_cents": money_field(),
 }
 

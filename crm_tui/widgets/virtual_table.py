@@ -29,6 +29,10 @@ PAGE = 100
 MIN_FLEX = 8
 #: Narrowest a text column gets when the table is too wide for the terminal.
 MIN_TEXT = 4
+#: What a flexible column (a name, a title) wants before fixed text columns give way.
+WANT_FLEX = 20
+#: Narrowest a fixed text column gets to make room for the flexible ones.
+MIN_FIXED = 6
 
 
 class RowSource(Protocol):
@@ -50,6 +54,8 @@ class ColumnDef:
     style: Callable[[tuple[Any, ...]], str | None] | None = None
     #: never narrowed when the table is too wide (codes, dates); right-aligned ones never are
     keep: bool = False
+    #: left out on a narrow terminal when the flexible columns would be cramped
+    optional: bool = False
 
 
 class VirtualTable(Localized, ScrollView, can_focus=True):
@@ -160,22 +166,44 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
     # --- rendering ---------------------------------------------------------
 
     def _widths(self, total: int) -> list[int]:
-        """Cells per column: flexible columns share what is left (at least MIN_FLEX each).
+        """Cells per column: flexible columns share what is left (at least MIN_FLEX each;
+        below WANT_FLEX optional columns are left out, width 0, and fixed text columns
+        narrowed down to MIN_FIXED first).
 
         When the columns do not fit (80 columns), text columns give up cells, the widest
         first, down to MIN_TEXT; kept and right-aligned columns (codes, dates, amounts)
         never do: a cut amount would read as another number.
         """
-        widths = [c.width for c in self.columns]
-        flex = [i for i, c in enumerate(self.columns) if not c.width]
-        room = total - len(self.columns) - sum(widths)  # one blank before each column
+        columns = self.columns
+        widths = [c.width for c in columns]
+        flex = [i for i, c in enumerate(columns) if not c.width]
+        room = total - len(columns) - sum(widths)  # one blank before each column
+        if flex:
+            # a narrow terminal: the names come first; optional columns make way (the
+            # last first), then fixed text columns give up cells, the widest first
+            for i in reversed(range(len(columns))):
+                if room // len(flex) >= WANT_FLEX:
+                    break
+                if columns[i].optional and widths[i]:
+                    room += widths[i] + 1
+                    widths[i] = 0
+            while room // len(flex) < WANT_FLEX:
+                fixed = [
+                    i
+                    for i, c in enumerate(columns)
+                    if widths[i] > MIN_FIXED and not c.keep and c.align != "right"
+                ]
+                if not fixed:
+                    break
+                widths[max(fixed, key=lambda i: widths[i])] -= 1
+                room += 1
         for i in flex:
             widths[i] = max(room // len(flex), MIN_FLEX)
-        over = sum(widths) + len(self.columns) - total
+        over = sum(widths) + sum(1 for w in widths if w) - total
         while over > 0:
             text = [
                 i
-                for i, c in enumerate(self.columns)
+                for i, c in enumerate(columns)
                 if not c.keep and c.align != "right" and widths[i] > MIN_TEXT
             ]
             if not text:
@@ -188,6 +216,8 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
     def _cells(self, values: Sequence[str], widths: list[int]) -> str:
         parts = []
         for text, width, col in zip(values, widths, self.columns, strict=False):
+            if not width:  # left out (optional, narrow terminal)
+                continue
             text = text.replace("\n", " ")
             length = cell_len(text)
             if length > width > 1:

@@ -28,7 +28,7 @@ def check_close_date(text: str | None, today: dt.date, field: str = "actual_clos
     if not text:
         raise ValidationError(field, _("Required"))
     try:
-        close = parse_date(text, today)
+        close = parse_date(text, today, past=True)  # a close has happened: 11-20, fri back
     except ValueError as exc:
         raise ValidationError(field, str(exc)) from None
     if close > today:
