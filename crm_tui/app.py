@@ -98,6 +98,7 @@ class CrmApp(Localized, App):
         super().__init__()
         self.db = db
         self.settings = settings
+        settings.apply_labels()
         self.lang = lang
         self._clock = clock
 

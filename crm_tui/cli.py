@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 1
+    settings.apply_labels()  # type: ignore[union-attr]
     ctx = CliContext(db_path=resolve_db_path(args.db), lang="en", _settings=settings)
     ctx.lang = detect_language(args.lang, settings.language)  # type: ignore[union-attr]
     set_language(ctx.lang)

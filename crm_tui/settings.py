@@ -105,6 +105,15 @@ class Settings:
         s = self.stages.get(key)
         return s.name(lang) if s else key
 
+    def apply_labels(self) -> None:
+        """Make the stage names of config.toml the labels everything shows (the board,
+        the reports, the CLI's tables), in place of the built-in ones."""
+        enums.RENAMED.clear()
+        defaults = {key: (en, zh) for key, en, zh in enums.STAGE.items}
+        for key, stage in self.stages.items():
+            if (stage.name_en, stage.name_zh) != defaults.get(key):
+                enums.RENAMED[(enums.STAGE.name, key)] = (stage.name_en, stage.name_zh)
+
 
 class _Bad(Exception):
     """A bad setting: its dotted key (to find its line) and what is wrong with it."""

@@ -290,3 +290,25 @@ def test_table_headers_and_figures_are_for_people_csv_keeps_keys(dbfile, capsys)
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["部分", "日期", "客户", "项目", "详情", "金额"]
     assert "visit" in out  # cell values stay as they were: only the titles are localized
+
+
+def test_stage_names_from_config_label_the_reports(dbfile, tmp_path, monkeypatch, capsys):
+    """config.toml renames a stage: the funnel says so too, as the board does (CLI.md:
+    stage names are a setting); CSV keeps the stable key."""
+    from crm_tui.store import enums
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[stages.proposal]\nname_en = "Quote"\nname_zh = "报价"\n', encoding="utf-8")
+    monkeypatch.setenv("CRM_CONFIG", str(cfg))
+    try:
+        assert main(["--db", dbfile, "report", "funnel"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert any(line.startswith("Quote ") for line in lines)
+        assert not any(line.startswith("Proposal") for line in lines)
+        assert main(["--db", dbfile, "--lang", "zh", "report", "funnel"]) == 0
+        assert any(line.startswith("报价 ") for line in capsys.readouterr().out.splitlines())
+        assert main(["--db", dbfile, "report", "funnel", "--format", "csv"]) == 0
+        assert "\r\nproposal," in capsys.readouterr().out
+        assert enums.STAGE.parse("报价") == "proposal"  # an import reads the rep's names
+    finally:
+        enums.RENAMED.clear()

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Labels the rep renamed in config.toml (Settings.apply_labels): (vocabulary name, key)
+#: → (English, Chinese). Every screen, report and table then reads the rep's names.
+RENAMED: dict[tuple[str, str], tuple[str, str]] = {}
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -21,6 +25,8 @@ class Vocabulary:
         return tuple(k for k, _, _ in self.items)
 
     def label(self, key: str | None, lang: str = "en") -> str:
+        if RENAMED and (renamed := RENAMED.get((self.name, key or ""))):
+            return renamed[1] if lang == "zh" else renamed[0]
         for k, en, zh in self.items:
             if k == key:
                 return zh if lang == "zh" else en
@@ -43,6 +49,9 @@ class Vocabulary:
                 if n.startswith(k.lower() + " ")
             }
             if t in names:
+                return k
+        for (vocabulary, k), labels in RENAMED.items():  # the rep's own names read too
+            if vocabulary == self.name and t in {x.lower() for x in labels}:
                 return k
         return None
 
