@@ -289,7 +289,8 @@ def test_table_headers_and_figures_are_for_people_csv_keeps_keys(dbfile, capsys)
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["部分", "日期", "客户", "项目", "详情", "金额"]
-    assert "visit" in out  # cell values stay as they were: only the titles are localized
+    # the sections and enumerated details read as on the screen (the CSV keeps the keys)
+    assert "拜访" in out and "visit" not in out and "汇总" in out
 
 
 def test_stage_names_from_config_label_the_reports(dbfile, tmp_path, monkeypatch, capsys):

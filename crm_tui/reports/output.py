@@ -251,6 +251,55 @@ def weekly_labels() -> dict[str, str]:
     }
 
 
+#: The distribution report's dimensions whose values are enumerated keys.
+DIMENSION_VOCABULARIES = {
+    "industry": enums.INDUSTRY,
+    "level": enums.LEVEL,
+    "status": enums.STATUS,
+    "source": enums.SOURCE,
+}
+#: Columns whose cells read by their row (row_label).
+_ROW_LABELLED = ("value", "section", "item", "dimension", "detail")
+
+
+def weekly_detail(row: dict[str, Any]) -> str | None:
+    """A weekly record's detail in the UI language: channel, task type, stage change;
+    free text (a task's result, a product, a lost reason) as it is. None: not a key."""
+    section, value = row.get("section"), row.get("detail") or ""
+    if not value:
+        return None
+    if section == "interactions":
+        return label(enums.CHANNEL, value)
+    if section in ("tasks_overdue", "next_week"):
+        return label(enums.TASK_TYPE, value)
+    if section == "stage_changes" and "->" in value:
+        before, after = value.split("->", 1)
+        return f"{label(enums.STAGE, before)} → {label(enums.STAGE, after)}"
+    return None
+
+
+def row_label(col: Column, row: dict[str, Any], names: dict[str, str]) -> str | None:
+    """A cell whose words depend on its row, as people read it: a distribution value by
+    its dimension, a weekly section, metric or detail (``names``: weekly_labels()).
+    None: the column's own format applies. The CLI's tables and the screen share it."""
+    key = col.key
+    if key not in _ROW_LABELLED:
+        return None
+    value = row.get(key)
+    if key == "value" and "dimension" in row:
+        if value == "":
+            return "—"
+        vocabulary = DIMENSION_VOCABULARIES.get(row["dimension"])
+        return label(vocabulary, value) if vocabulary else None
+    if key == "section" or (key == "item" and row.get("section") == "summary"):
+        return names.get(str(value))
+    if key == "dimension":
+        return names.get(f"dimension_{value}")
+    if key == "detail" and "section" in row:
+        return weekly_detail(row)
+    return None
+
+
 def extra_titles() -> dict[str, str]:
     """Names of the report-level figures (``Report.extras``) in the UI language."""
     return {
@@ -291,6 +340,9 @@ def _column_texts(col: Column, rows: list[dict[str, Any]], own_kinds: bool) -> l
         ]
     if kind not in _TABLE_FORMAT:  # ints, text: str() as table_value does
         return ["" if v is None or v == "" else str(v) for v in values]
+    if kind == "money" and any(int(v) % 100 for v in values if v is not None and v != ""):
+        # one amount with cents: all with two decimals, so that the digits line up
+        return ["" if v is None or v == "" else display_amount(int(v), fixed=True) for v in values]
     texts: dict[Any, str] = {}
     for v in values:
         if v not in texts:
@@ -319,8 +371,15 @@ def table_lines(
     titles = titles or {}
     cells: list[list[str]] = []
     widths: list[list[int]] = []
+    by_row = bool(rows) and ("dimension" in rows[0] or "section" in rows[0])
+    names = weekly_labels() if by_row else {}
     for col in columns:
         texts = _column_texts(col, rows, own_kinds)
+        if by_row and col.key in _ROW_LABELLED:  # distribution, weekly: words by the row
+            labelled = (row_label(col, row, names) for row in rows)
+            texts = [
+                text if own is None else own for own, text in zip(labelled, texts, strict=True)
+            ]
         title = titles.get(col.key, col.key)
         cells.append([title, *texts])
         widths.append([cell_width(title), *_widths(texts)])

@@ -16,18 +16,12 @@ from textual.widgets import DataTable
 
 from crm_tui.i18n import _, label
 from crm_tui.reports import Column, Report
-from crm_tui.reports.output import column_titles, table_value, weekly_labels
+from crm_tui.reports.output import column_titles, row_label, table_value, weekly_labels
 from crm_tui.store import enums
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.charts import Bar
 
 _NUMERIC = ("int", "money", "ratio", "days")
-_DIMENSION_VOCABULARIES = {
-    "industry": enums.INDUSTRY,
-    "level": enums.LEVEL,
-    "status": enums.STATUS,
-    "source": enums.SOURCE,
-}
 
 
 def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -256,22 +250,6 @@ def clip(text: str, width: int = TEXT_WIDTH) -> str:
     return "".join(out) + "…"
 
 
-def weekly_detail(row: dict[str, Any]) -> str | None:
-    """A weekly record's detail in the UI language: channel, task type, stage change;
-    free text (a task's result, a product, a lost reason) as it is. None: not a key."""
-    section, value = row.get("section"), row.get("detail") or ""
-    if not value:
-        return None
-    if section == "interactions":
-        return label(enums.CHANNEL, value)
-    if section in ("tasks_overdue", "next_week"):
-        return label(enums.TASK_TYPE, value)
-    if section == "stage_changes" and "->" in value:
-        before, after = value.split("->", 1)
-        return f"{label(enums.STAGE, before)} → {label(enums.STAGE, after)}"
-    return None
-
-
 def cell(
     col: Column,
     row: dict[str, Any],
@@ -284,22 +262,13 @@ def cell(
     :func:`~crm_tui.reports.output.table_value` does)."""
     kind = row.get("_kinds", {}).get(col.key, col.kind) if "_kinds" in row else col.kind
     value = row.get(col.key)
-    vocabulary = col.vocabulary
-    if col.key == "value" and row.get("dimension") in _DIMENSION_VOCABULARIES:
-        vocabulary = _DIMENSION_VOCABULARIES[row["dimension"]]
-        kind = "enum"
-    if kind == "money" and money is not None and value is not None and value != "":
+    own = row_label(col, row, names)
+    if own is not None:
+        text = own
+    elif kind == "money" and money is not None and value is not None and value != "":
         text = money(value)
     else:
-        text = table_value(kind, value, vocabulary)
-    if col.key == "value" and value == "":
-        text = "—"
-    elif col.key == "section" or (col.key == "item" and row.get("section") == "summary"):
-        text = names.get(str(value), text)
-    elif col.key == "dimension":
-        text = names.get(f"dimension_{value}", text)
-    elif col.key == "detail" and "section" in row:
-        text = weekly_detail(row) or text
+        text = table_value(kind, value, col.vocabulary)
     if col.key in _CLIPPED:
         text = clip(text)
     return Text(text, justify="right" if kind in _NUMERIC else "left")
