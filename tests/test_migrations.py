@@ -97,7 +97,7 @@ def test_other_sqlite_file_is_refused(tmp_path):
 
 def test_phone_digit_indexes_give_the_same_keys_after_0009(tmp_path):
     """0009 only makes the digits expression cheaper: every phone gets the same key."""
-    from crm_tui.store.merging import DIGITS
+    from crm_tui.store.sqlite import DIGITS
 
     path = tmp_path / "old.db"
     path.touch(mode=0o600)

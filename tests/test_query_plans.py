@@ -194,9 +194,10 @@ def test_completed_toggle_reads_in_order(conn) -> None:
 
 
 def test_duplicate_finder_joins_phones_through_the_digit_indexes(conn) -> None:
-    """The phone joins repeat the indexes' digits expression (merging.DIGITS) exactly,
+    """The phone joins repeat the indexes' digits expression (sqlite.DIGITS) exactly,
     so each contact's match is an index search, not a scan of every contact."""
-    from crm_tui.store.merging import DIGITS, find_duplicate_pairs
+    from crm_tui.store.merging import find_duplicate_pairs
+    from crm_tui.store.sqlite import DIGITS
 
     for col in ("mobile", "phone"):
         (sql,) = conn.execute(

@@ -38,6 +38,11 @@ def people(db):
         ("acme 华为", []),  # ... so two words from two customers find neither
         ("明远 北京", ["北京明远科技"]),  # two short words, in any order
         ("nothing here", []),
+        # two letters and digits also start a code (C2026…): typing a code never empties
+        # the list at its second character
+        ("c2", ["Acme Robotics Ltd.", "上海华为技术有限公司", "北京明远科技"]),
+        ("acme C2", ["Acme Robotics Ltd."]),
+        ("c3", []),
     ],
 )
 def test_search_finds_by_substring(people, query, expected):

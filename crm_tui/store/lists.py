@@ -37,7 +37,9 @@ class CustomerQuery:
     status: str | None = None
     sort: str = "name"
     #: ids of the customers every short word finds (read once, for the count and each page)
-    _short_ids: str | None = field(default=None, init=False, compare=False, repr=False)
+    _short_ids: dict[tuple[str, ...], str] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def _short_word_ids(self, words: list[str]) -> str:
         """The customers whose name, a contact's name or a tag holds every word (JSON list).
@@ -45,7 +47,8 @@ class CustomerQuery:
         Short words can only be found by scanning names; a scan costs tens of
         milliseconds at 100,000 customers, so it runs once per search, not per page.
         """
-        if self._short_ids is None:
+        key = tuple(words)
+        if key not in self._short_ids:
             found: set[int] | None = None
             for word in words:
                 like = "%" + _escape_like(word) + "%"
@@ -60,8 +63,8 @@ class CustomerQuery:
                     )
                 }
                 found = ids if found is None else found & ids
-            self._short_ids = json.dumps(sorted(found or ()))
-        return self._short_ids
+            self._short_ids[key] = json.dumps(sorted(found or ()))
+        return self._short_ids[key]
 
     def _where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -83,9 +86,19 @@ class CustomerQuery:
                 # Words too short for trigrams (a Chinese name such as 华为 or 张伟, a tag
                 # such as 重点) must occur in the customer's name, a contact's or a tag.
                 short = short_words(text)
-                if short:
+                # a short word of letters and digits may also start a code (C2…), found
+                # through the code's index (phones and e-mails take three characters)
+                coded = [w for w in short if w.isascii() and w.isalnum()]
+                plain = [w for w in short if w not in coded]
+                if plain:
                     clauses.append("c.id IN (SELECT value FROM json_each(?))")
-                    params.append(self._short_word_ids(short))
+                    params.append(self._short_word_ids(plain))
+                for word in coded:
+                    clause = (
+                        "c.id IN (SELECT value FROM json_each(?)) OR (c.code >= ? AND c.code < ?)"
+                    )
+                    params += [self._short_word_ids([word]), word.upper(), word.upper() + "\uffff"]
+                    clauses.append(f"({clause})")
         if self.level:
             clauses.append("c.level = ?")
             params.append(self.level)

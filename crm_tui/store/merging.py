@@ -24,13 +24,6 @@ FILLABLE = (
     "first_contact", "level", "needs", "budget_cents", "purchase_date", "owner",
     "primary_contact_id", "decision_maker_id",
 )  # fmt: skip
-#: A phone's digits as SQL: the expression of the ix_contact_*_digits indexes (migration
-#: 0009), which queries must repeat exactly to use them. Phones already made of ASCII
-#: digits are taken as they are, without the six replace() calls.
-DIGITS = (
-    "CASE WHEN {col} GLOB '*[^0-9]*' THEN replace(replace(replace(replace(replace(replace("
-    "{col}, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '') ELSE {col} END"
-)
 
 
 class MergeError(Exception):
@@ -75,7 +68,7 @@ def find_duplicate_pairs(conn_or_session: Any, limit: int = 200) -> list[Duplica
     conn = _dbapi(conn_or_session)
     phone_joins = []
     for left, right in (("mobile", "mobile"), ("phone", "phone"), ("mobile", "phone")):
-        le, re_ = DIGITS.format(col=f"x.{left}"), DIGITS.format(col=f"y.{right}")
+        le, re_ = sq.DIGITS.format(col=f"x.{left}"), sq.DIGITS.format(col=f"y.{right}")
         phone_joins.append(
             "SELECT min(x.customer_id, y.customer_id), max(x.customer_id, y.customer_id), 'phone'"
             f" FROM contact x JOIN contact y ON {re_} = {le} AND y.{right} IS NOT NULL"

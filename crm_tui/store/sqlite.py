@@ -28,6 +28,14 @@ SELECT c.id, c.name, c.code,
 FROM customer c
 """
 
+#: A phone's digits as SQL: the expression of the ix_contact_*_digits indexes (migration
+#: 0009), which queries must repeat exactly to use them. Phones already made of ASCII
+#: digits are taken as they are, without the six replace() calls.
+DIGITS = (
+    "CASE WHEN {col} GLOB '*[^0-9]*' THEN replace(replace(replace(replace(replace(replace("
+    "{col}, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '') ELSE {col} END"
+)
+
 
 def ensure_file(path: Path) -> None:
     """Create the database file (mode 0600) and its folder if missing.

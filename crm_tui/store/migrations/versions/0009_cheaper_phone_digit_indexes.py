@@ -8,7 +8,7 @@ phone itself: the new expression first asks ``col GLOB '*[^0-9]*'`` (no allocati
 and only then strips. Same keys, so the same duplicates are found; rebuilding the
 mobile index after a 100,000-customer import takes half the work, and the duplicate
 finder's joins (which evaluate the expression for every contact) run twice as fast.
-Queries must repeat this exact expression (merging.DIGITS) to use the indexes.
+Queries must repeat this exact expression (sqlite.DIGITS) to use the indexes.
 
 Revision ID: 0009
 Revises: 0008
