@@ -647,3 +647,48 @@ async def test_the_next_follow_up_after_done_is_due_tomorrow(loop_db):
     with loop_db.session() as s:
         task = s.exec(select(Task).where(Task.title == "Check the signed contract")).one()
         assert task.due == day(1)
+
+
+@pytest.mark.parametrize(
+    "key, kind, header",
+    [
+        ("1", "customers", "code,name,"),
+        ("2", "opportunities", "customer,customer_code,name,"),
+        ("3", "interactions", "customer,customer_code,when,"),
+        ("4", "tasks", "title,due,"),
+    ],
+)
+async def test_ctrl_e_on_a_list_writes_its_records_as_crm_export_does(
+    loop_db, tmp_path, key, kind, header
+):
+    """CLI.md: ctrl+e exports the current report or list; on the lists it writes the CSV
+    `crm export KIND` writes, into the export folder, and says where."""
+    from crm_tui.settings import Settings
+
+    app = make_app(loop_db.path, settings=Settings(export_dir=tmp_path), clock=lambda: FROZEN)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press(key)
+        await _settle(pilot)
+        await pilot.press("ctrl+e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    written = tmp_path / f"crm-{kind}-2026-11-23.csv"
+    text = written.read_text(encoding="utf-8-sig")
+    assert text.startswith(header)
+    with loop_db.reading() as conn:
+        table = {"opportunities": "opportunity", "customers": "customer",
+                 "interactions": "interaction", "tasks": "task"}[kind]  # fmt: skip
+        (count,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    assert len(text.strip().splitlines()) == count + 1
+
+
+async def test_t_on_the_interaction_log_plans_a_task_for_that_customer(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        await pilot.press("down", "t")  # (down: focus the list from the search box)
+        await pilot.pause()
+        form = app.screen
+        assert form.__class__.__name__ == "TaskFormDialog"
+        assert form.customer_id is not None

@@ -74,3 +74,31 @@ def offer_next_follow_up(
             )  # fmt: skip
 
     app.push_screen(NextFollowUp(task["title"]), chosen)
+
+
+def export_records(app: App, kind: str) -> None:
+    """``ctrl+e`` on a list: every record of ``kind`` as ``crm export KIND`` writes it
+    (the same CSV, for the same scripts), into the export folder, off the UI thread."""
+    from pathlib import Path
+
+    from crm_tui.i18n import _
+    from crm_tui.settings import default_export_dir
+    from crm_tui.store import export
+
+    folder = app.settings.export_dir or default_export_dir()  # type: ignore[attr-defined]
+    path = Path(folder) / f"crm-{kind}-{app.today():%Y-%m-%d}.csv"  # type: ignore[attr-defined]
+
+    def write() -> None:
+        try:
+            with app.db.reading() as conn:  # type: ignore[attr-defined]
+                count = export.export_kind(conn, kind, path)
+        except OSError as exc:
+            message = _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
+            app.call_from_thread(app.notify, message, severity="error", timeout=8, markup=False)
+            return
+        message = _("Exported {count} {kind} to {path}").format(
+            count=count, kind=_(kind), path=path
+        )
+        app.call_from_thread(app.notify, message, title=_("Exported"), timeout=10, markup=False)
+
+    app.run_worker(write, thread=True, group="export", exit_on_error=False)

@@ -56,6 +56,7 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         Binding("D", "duplicates", "Duplicates"),
         Binding("d", "load_demo", "Sample data", show=False),
         Binding("escape", "clear_search", "Clear", show=False),
+        Binding("ctrl+e", "export", "Export CSV", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -232,6 +233,12 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
                 self.notify(_("Customer saved"))
 
         self.app.push_screen(CustomerForm(self.app.db, customer_id), saved)
+
+    def action_export(self) -> None:
+        """ctrl+e: the list's records as `crm export customers` writes them."""
+        from crm_tui.screens import actions
+
+        actions.export_records(self.app, "customers")
 
     def action_delete(self) -> None:
         customer_id = self.selected_id()

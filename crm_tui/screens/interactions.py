@@ -127,10 +127,12 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         Binding("slash", "search", "Search", key_display="/"),
         Binding("n", "new", "Log"),
         Binding("l", "log", "Log", show=False),
+        Binding("t", "task", "Task", show=False),
         Binding("e", "edit", "Edit"),
         Binding("delete", "delete", "Delete"),
         Binding("u", "pick_customer", "Customer filter"),
         Binding("escape", "clear", "Clear", show=False),
+        Binding("ctrl+e", "export", "Export CSV", show=False),
     ]
 
     def __init__(self) -> None:
@@ -298,6 +300,19 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         customer = self.customer_filter[0] if self.customer_filter else None
         actions.log_interaction(self.app, customer_id=customer, on_done=self._changed)
 
+    def action_task(self) -> None:
+        """`t` on a row: a new task for its customer (and deal)."""
+        from crm_tui.screens import actions
+
+        record_id = self.selected_id()
+        record = log.interaction_detail(self.conn, record_id) if record_id else None
+        actions.new_task(
+            self.app,
+            customer_id=record["customer_id"] if record else None,
+            opportunity_id=record["opportunity_id"] if record else None,
+            on_done=self._changed,
+        )
+
     def action_log(self) -> None:
         """`l` on a row logs another interaction with the same customer."""
         from crm_tui.screens import actions
@@ -324,6 +339,12 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
                 self._changed()
 
         self.app.push_screen(LogInteractionDialog(interaction_id=record_id), saved)
+
+    def action_export(self) -> None:
+        """ctrl+e: the list's records as `crm export interactions` writes them."""
+        from crm_tui.screens import actions
+
+        actions.export_records(self.app, "interactions")
 
     def action_delete(self) -> None:
         record_id = self.selected_id()

@@ -62,6 +62,7 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         Binding("a", "toggle_closed", "All won/lost"),
         Binding("delete", "delete", "Delete", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("ctrl+e", "export", "Export CSV", show=False),
     ]
 
     def __init__(self) -> None:
@@ -302,6 +303,12 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
                 self.notify("\n".join(lines), timeout=8)
 
         self.app.push_screen(OpportunityForm(self.app.db, opportunity_id=opp_id), saved)  # type: ignore[attr-defined]
+
+    def action_export(self) -> None:
+        """ctrl+e: the list's records as `crm export opportunities` writes them."""
+        from crm_tui.screens import actions
+
+        actions.export_records(self.app, "opportunities")
 
     def action_delete(self) -> None:
         card = self.current_card()

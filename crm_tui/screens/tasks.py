@@ -164,6 +164,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         Binding("r", "review", "Review"),
         Binding("c", "toggle_completed", "Completed"),
         Binding("delete", "delete", "Delete", show=False),
+        Binding("ctrl+e", "export", "Export CSV", show=False),
     ]
 
     def __init__(self) -> None:
@@ -334,6 +335,12 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
     def action_toggle_completed(self) -> None:
         self.show_completed = not self.show_completed
         self.reload(keep_cursor=True)
+
+    def action_export(self) -> None:
+        """ctrl+e: the list's records as `crm export tasks` writes them."""
+        from crm_tui.screens import actions
+
+        actions.export_records(self.app, "tasks")
 
     def action_delete(self) -> None:
         task = self.selected_task()
