@@ -59,7 +59,7 @@ def test_csv_stdout(dbfile, capsys):
 
 
 def test_out_file_round_trip(dbfile, tmp_path, capsys):
-    target = tmp_path / "out" / "abc.csv"
+    target = tmp_path / "abc.csv"
     args = ["--db", dbfile, "report", "abc", "--as-of", "2026-11-30", "--format", "csv"]
     assert main([*args, "--out", str(target)]) == 0
     captured = capsys.readouterr()
@@ -313,3 +313,15 @@ def test_stage_names_from_config_label_the_reports(dbfile, tmp_path, monkeypatch
         assert enums.STAGE.parse("报价") == "proposal"  # an import reads the rep's names
     finally:
         enums.RENAMED.clear()
+
+
+def test_out_into_a_missing_folder_is_an_error_as_for_export(dbfile, tmp_path, capsys):
+    """A typo in --out must not create a tree of folders (export and backup refuse too)."""
+    target = tmp_path / "no-such-folder" / "funnel.csv"
+    assert main(["--db", dbfile, "report", "funnel", "--format", "csv", "--out", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write {target}:") and len(err.splitlines()) == 1
+    assert not target.parent.exists()
+    target = tmp_path / "funnel.csv"
+    assert main(["--db", dbfile, "report", "funnel", "--format", "csv", "--out", str(target)]) == 0
+    assert target.read_text(encoding="utf-8-sig").startswith("stage,reached")

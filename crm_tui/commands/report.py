@@ -113,8 +113,8 @@ def _run(args: argparse.Namespace, ctx) -> int:
         from crm_tui.csvio import private_file
 
         path = Path(args.out).expanduser()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # (a missing folder is an error, as for export and backup: a typo there
+            # must not create a tree of folders)
             with private_file(path) as fh:
                 output.write(report, args.format, fh)
         except OSError as exc:
