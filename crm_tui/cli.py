@@ -195,6 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a folder where a file should be, no permission …: one line
+        from crm_tui.i18n import _
+
+        where = exc.filename or ctx.db_path
+        reason = exc.strerror or str(exc)
+        print(f"error: {_('cannot use {path}: {reason}').format(path=where, reason=reason)}",
+              file=sys.stderr)  # fmt: skip
+        return 1
 
 
 if __name__ == "__main__":

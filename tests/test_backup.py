@@ -280,3 +280,17 @@ def test_restore_over_a_damaged_database_keeps_it_aside_not_as_a_backup(db, tmp_
     assert list_backups(folder) == [good]  # never offered as the newest backup, never pruned
     assert backup_problem(folder) is None
     assert main(["--db", str(db.path), "check"]) == 0
+
+
+def test_a_backups_folder_that_is_a_file_is_one_error_line(db, capsys):
+    """CLI.md: a failure is one `error:` line, never a traceback, whatever is in the way."""
+    folder = backup_dir(db.path)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("not a folder")
+    try:
+        assert main(["--db", str(db.path), "backup"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: cannot use ") and len(err.splitlines()) == 1
+        assert "Traceback" not in err
+    finally:
+        folder.unlink()
