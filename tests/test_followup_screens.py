@@ -692,3 +692,22 @@ async def test_t_on_the_interaction_log_plans_a_task_for_that_customer(loop_db):
         form = app.screen
         assert form.__class__.__name__ == "TaskFormDialog"
         assert form.customer_id is not None
+
+
+async def test_logging_from_a_task_takes_its_channel_from_the_task_type(loop_db):
+    """The oldest overdue task is 'Send contract draft', an email: its log form says
+    Email (it said the channel used last), and the channel has no blank choice."""
+    from textual.widgets import Select
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        assert dialog.query_one("#field-subject").value == "Send contract draft"
+        channel = dialog.query_one("#field-channel", Select)
+        assert channel.value == "email"
+        assert Select.NULL not in [value for _label, value in channel._options]  # required

@@ -168,11 +168,13 @@ def remember_channel(conn, channel: str) -> None:
 
 
 def record_links(conn, *, opportunity_id: int | None = None, task_id: int | None = None) -> dict:
-    """Customer, contact, opportunity and title a log form starts from for a deal or a task."""
+    """Customer, contact, opportunity, title (and task type) a log form starts from for a
+    deal or a task."""
     if task_id is not None:
         found = rows(
             conn.execute(
-                "SELECT customer_id, contact_id, opportunity_id, title FROM task WHERE id = ?",
+                "SELECT customer_id, contact_id, opportunity_id, title, type AS task_type"
+                " FROM task WHERE id = ?",
                 (task_id,),
             )
         )

@@ -60,6 +60,13 @@ def choice_options(items: list[dict], vocabulary=None, key: str = "") -> list[tu
     return options
 
 
+#: The channel an interaction logged from a task of each type most likely went through.
+TASK_CHANNEL = {
+    "visit": "visit", "call": "phone", "email": "email", "demo": "meeting",
+    "tech_exchange": "meeting",
+}  # fmt: skip
+
+
 class LogInteractionDialog(FormScreen[int]):
     """Dismisses with the new interaction's id once saved (None when cancelled)."""
 
@@ -75,7 +82,7 @@ class LogInteractionDialog(FormScreen[int]):
         self.opportunity_id = opportunity_id
         self.task_id = task_id
         fields = [
-            FieldDef("channel", _("Channel"), "choice", vocabulary=enums.CHANNEL),
+            FieldDef("channel", _("Channel"), "choice", vocabulary=enums.CHANNEL, required=True),
             FieldDef("occurred_at", _("When"), "datetime"),
             FieldDef("subject", _("Subject"), required=True),
             FieldDef("content", _("Content"), "textarea"),
@@ -94,7 +101,10 @@ class LogInteractionDialog(FormScreen[int]):
         app = self.app
         with app.db.reading() as conn:  # type: ignore[attr-defined]
             links = record_links(conn, opportunity_id=self.opportunity_id, task_id=self.task_id)
-            channel = last_channel(conn) or "phone"
+            # a task says how it was done (a visit, an email); else the channel used last
+            channel = (
+                TASK_CHANNEL.get(links.get("task_type") or "") or last_channel(conn) or "phone"
+            )
             current = interaction_detail(conn, self.interaction_id) if self.interaction_id else None
         if current:
             self._edit_mount(current)
