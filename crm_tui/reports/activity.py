@@ -8,7 +8,9 @@ Per week:
 - ``tasks_done``: tasks marked done whose completion time falls in the week;
 - ``tasks_due``: tasks (not cancelled) due in the week, up to the as-of date;
 - ``tasks_overdue``: of those, the ones not done before the week's *cutoff*: the next
-  Monday, or for the as-of week the as-of day itself. A task due on the as-of day is
+  Monday, or for the as-of week the end of the as-of day (a task due Monday and done
+  this morning is done in its week, as it will be once the week is over, and as the
+  weekly report lists it). A task due on the as-of day is
   not overdue ("today" is not overdue, as in ``crm due``, the weekly report and the
   header badge); a task marked done without a completion time counts as done in time;
 - ``completion_rate`` = done in time / tasks whose day has come: (tasks_due −
@@ -65,7 +67,7 @@ SELECT {_week_index("due")} AS w, count(*),
                     AND NOT (status = 'done'
                              AND (completed_at IS NULL
                                   OR completed_at < min(date(due, 'weekday 0', '+1 day'),
-                                                        :as_of)))), 0),
+                                                        :end)))), 0),
        coalesce(sum(due = :as_of
                     AND NOT (status = 'done'
                              AND (completed_at IS NULL OR completed_at < :end))), 0)
