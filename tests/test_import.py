@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from crm_tui.cli import main
 from crm_tui.store import sqlite as sq
 from crm_tui.store.importing import ImportRefused, import_file
-from crm_tui.store.validation import _SUFFIXES
+from crm_tui.store.validation import _SUFFIXES, normalise_name
 
 TABLES = (
     "customer", "contact", "tag", "customer_tag", "opportunity", "stage_change", "interaction",
@@ -829,41 +829,55 @@ def test_duplicate_phones_whatever_their_format(base, tmp_path, capsys):
     ]
 
 
-def test_fast_name_key_is_normalise_name():
-    from crm_tui.store.import_common import fast_normalise_name
-    from crm_tui.store.validation import normalise_name
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Acme Capital GmbH", "Acme Capital GmbH."),  # a trailing dot
+        ("Acme Capital Co., Ltd.", "ACME capital co ltd"),
+        ("Acme Capital Co., Ltd.", "Acme Capital Co. Ltd"),
+        ("华为技术有限公司", "华为技术（有限公司）"),  # brackets around the form
+        ("华为技术有限公司", "华为技术(有限公司)"),
+        ("北京某某集团股份有限公司", "北京 某某 集团 股份有限公司"),
+        ("ＡＢＣ 有限公司", "abc"),  # full width
+        ("Smith & Sons Company Limited", "smith sons"),
+    ],
+)
+def test_name_keys_see_through_punctuation_and_company_forms(a, b):
+    assert normalise_name(a) == normalise_name(b) != ""
 
-    names = [
-        "公司", "有限公司有限公司", "华为技术有限公司", "Co., Ltd.", "x co., ltd.", "ACME Ltd. Co.",
-        "  ＡＢＣ 有限公司 ", "ltd", "A Inc. Ltd.", "集团公司", "abc, inc.,", "Foo Corp Co.",
-        "co.", "a co.", "Ltd Ltd", "a_b", "½³", "x\u0660y", "", " ", "_", "..ltd", "Müller GmbH",
-        "Smith & Sons Company Limited", "北京 某某 集团 股份有限公司", "A.B.C. Corp.",
-    ]  # fmt: skip
-    names += [f"n{a}{b}" for a in _SUFFIXES for b in _SUFFIXES]
-    names += [f"x {a} ,{b}." for a in _SUFFIXES for b in _SUFFIXES]
-    for name in names:
-        assert fast_normalise_name(name) == normalise_name(name), name
+
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("Zinc Mining", "zincmining"),  # "inc" only as a word of its own
+        ("Zinc", "zinc"),
+        ("Costco", "costco"),
+        ("有限公司", "有限"),  # nothing but a form: something is left
+        ("Ltd", "ltd"),
+        ("a_b", "ab"),
+        ("", ""),
+    ],
+)
+def test_name_keys_keep_what_is_not_a_company_form(name, key):
+    assert normalise_name(name) == key
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     parts=st.lists(
         st.sampled_from(
-            [*_SUFFIXES, " ", ",", ".", "a", "公", "Ltd", "CO.", "，", "Ｌｔｄ", "x", "华", "_"]
+            [*_SUFFIXES, " ", ",", ".", "a", "公", "Ltd", "CO.", "，", "Ｌｔｄ", "x", "华", "_", "（", ")"]
         ),
         max_size=6,
     ),
-    heads=st.lists(st.sampled_from(["x", "华", "a", "Q ", "x.", "_", "", "ab", "华为"]), max_size=3),
 )  # fmt: skip
-def test_fast_name_key_is_normalise_name_for_suffix_piles(parts, heads):
-    """Also with different heads before the same pile, which the fast key's per-tail memo
-    must not confuse."""
-    from crm_tui.store.import_common import fast_normalise_name
-    from crm_tui.store.validation import normalise_name
-
-    for head in ["", *heads]:
-        name = head + "".join(parts)
-        assert fast_normalise_name(name) == normalise_name(name), name
+def test_a_name_key_is_stable(parts):
+    """Whatever the pile of forms and punctuation, a key is a key: normalising it again,
+    or the name with its punctuation changed, gives the same."""
+    name = "Acme " + "".join(parts)
+    key = normalise_name(name)
+    assert key.isalnum() or key == ""
+    assert normalise_name(name.replace(",", ".").replace("（", "(")) == key
 
 
 def test_only_the_file_columns_are_written_and_defaults_kept(db, tmp_path):

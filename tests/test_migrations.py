@@ -159,3 +159,22 @@ def test_0010_search_index_without_column_sizes_finds_the_same(tmp_path):
 
     database.downgrade(path, "0009")  # and back
     assert {"customer_search_docsize", "ix_customer_status"} <= _schema_names(path)
+
+
+def test_0011_computes_every_name_key_again(tmp_path):
+    """A file from before 0011 kept keys that missed twins ("acmecapitalgmbh" for
+    "Acme Capital GmbH."); opening it computes them with the current rule."""
+    path = _old_file(tmp_path, "0010")
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO customer (id, code, name, name_norm, kind, status, total_amount_cents,"
+        " created_at, updated_at, version) VALUES (2, 'C2', 'Acme Capital GmbH.',"
+        " 'acmecapitalgmbh', 'company', 'active', 0, '2026-01-01 00:00:00',"
+        " '2026-01-01 00:00:00', 1)"
+    )
+    conn.commit()
+    conn.close()
+    db = Database(path)  # opening migrates to head
+    with db.reading() as conn:
+        keys = dict(conn.execute("SELECT id, name_norm FROM customer"))
+    assert keys[2] == "acmecapital"

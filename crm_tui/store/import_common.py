@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,6 @@ from crm_tui.i18n import _
 from crm_tui.store.fields import FieldSpec
 from crm_tui.store.validation import (
     _EMAIL,
-    _SUFFIXES,
     SCREEN_LENGTH,
     SENSITIVE_SCREEN,
     ValidationError,
@@ -90,73 +88,6 @@ def phone_digits(text: str | None) -> str | None:
     elif d.startswith("86") and len(d) == 13:
         d = d[2:]  # +86 mainland mobile
     return d if len(d) >= 7 else None
-
-
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-#: normalise_name's suffixes by last character: (position in its list, suffix, length)
-_SUFFIXES_BY_LAST: dict[str, list[tuple[int, str, int]]] = {}
-for _k, _suffix in enumerate(_SUFFIXES):
-    _SUFFIXES_BY_LAST.setdefault(_suffix[-1], []).append((_k, _suffix, len(_suffix)))
-del _k, _suffix
-
-
-#: Every character of those suffixes, and the separators stripped after them.
-_SUFFIX_CHARS = "".join(sorted(set("".join(_SUFFIXES)) | set(" ,.")))
-#: Characters removed from the end of a name, by the name's tail (see fast_normalise_name).
-_REMOVED_BY_TAIL: dict[str, int] = {}
-
-
-def _strip_suffixes(n: str) -> str:
-    """normalise_name's suffix passes, trying only the suffixes ending in the last character.
-
-    normalise_name makes passes over its suffix list in order, stripping each one
-    the name ends with, until a pass strips nothing. Here a pass only tries the
-    suffixes ending in the name's last character, in the same order, and a name that
-    ends with none of them (one C-level ``endswith(tuple)``) needs no pass at all.
-    """
-    while n.endswith(_SUFFIXES):
-        before = n
-        after = 0  # a pass goes on from the suffix after the one just stripped
-        while n:
-            for k, suffix, size in _SUFFIXES_BY_LAST.get(n[-1], ()):
-                if k >= after and len(n) > size and n.endswith(suffix):
-                    n = n[:-size].rstrip(" ,.")
-                    after = k + 1
-                    break
-            else:
-                break
-        if n == before:
-            break
-    return n
-
-
-def fast_normalise_name(name: str) -> str:
-    """validation.normalise_name, same result, faster.
-
-    The suffix passes only ever remove characters of _SUFFIX_CHARS from the end, so
-    they see no further than the name's tail of such characters; and while a
-    character outside them comes before that tail, every "longer than the suffix"
-    test they make holds. What they remove is then the same for every name with
-    that tail ("…集团有限公司", "… pte. ltd."): worked out once per tail.
-    """
-    n = unicodedata.normalize("NFKC", name).lower().strip()
-    head = n.rstrip(_SUFFIX_CHARS)
-    if not head:  # nothing but suffix characters: no shortcut
-        n = _strip_suffixes(n)
-    elif len(head) < len(n):
-        tail = n[len(head) :]
-        removed = _REMOVED_BY_TAIL.get(tail)
-        if removed is None:
-            removed = len(n) - len(_strip_suffixes(n))
-            if len(_REMOVED_BY_TAIL) < 8192:
-                _REMOVED_BY_TAIL[tail] = removed
-        if removed:
-            n = n[: len(n) - removed]
-    # str.isalnum() is exactly "every character is \w but not _" (both use str.isalnum's
-    # definition), so there is nothing to remove
-    return n if n.isalnum() else _NON_WORD.sub("", n)
 
 
 class RowError(Exception):

@@ -24,7 +24,6 @@ from crm_tui.store.import_common import (
     RowNote,
     RowValidator,
     columns_for,
-    fast_normalise_name,
     grow_search_hash,
     iso,
     phone_digits,
@@ -32,7 +31,7 @@ from crm_tui.store.import_common import (
     restore_search_hash,
     stamp,
 )
-from crm_tui.store.validation import ValidationError
+from crm_tui.store.validation import ValidationError, normalise_name
 
 #: Customer files at least this long (and longer than the table) load without secondary indexes.
 BULK_INDEX_ROWS = 20_000
@@ -280,7 +279,7 @@ class CustomerImporter(Importer):
                 cname = name  # a phone or email alone: the customer is the person
             if email:
                 email_key = email.lower()
-            norm = fast_normalise_name(name)
+            norm = normalise_name(name)
             if (
                 (code and code in by_code)
                 or (norm and norm in by_norm)

@@ -248,23 +248,31 @@ def check_text(
     return value
 
 
+#: Company-form words a name may end with, as normalise_name compares them (lower case,
+#: punctuation as single spaces): a Latin one only as a word of its own ("Zinc" keeps
+#: its "inc"), a Chinese one anywhere ("华为技术有限公司").
 _SUFFIXES = (
-    "股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "co., ltd.", "co.,ltd.", "co. ltd.",
-    "co ltd", "company limited", "limited", "ltd.", "ltd", "inc.", "inc", "corporation", "corp.",
-    "corp", "llc", "gmbh", "co.",
+    "股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "co ltd", "company limited",
+    "limited", "ltd", "inc", "corporation", "corp", "llc", "gmbh", "co",
 )  # fmt: skip
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 def normalise_name(name: str) -> str:
-    """Name key for duplicate detection: case, full/half width, spaces, punctuation, company suffixes."""
-    import unicodedata
-
-    n = unicodedata.normalize("NFKC", name).lower().strip()
-    changed = True
-    while changed:
-        changed = False
+    """Name key for duplicate detection: case, full/half width, spaces, punctuation and
+    brackets, company-form endings ("Acme Co., Ltd.", "ACME co ltd", "Acme GmbH.",
+    "华为技术（有限公司）" all give the key of "Acme" / "华为技术")."""
+    n = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", name).lower()).strip()
+    while n.endswith(_SUFFIXES):
         for suffix in _SUFFIXES:
-            if n.endswith(suffix) and len(n) > len(suffix):
-                n = n[: -len(suffix)].rstrip(" ,.")
-                changed = True
-    return re.sub(r"[\W_]+", "", n)
+            size = len(suffix)
+            if (
+                n.endswith(suffix)
+                and len(n) > size
+                and (n[-size - 1] == " " or not suffix.isascii())
+            ):
+                n = n[:-size].rstrip()
+                break
+        else:
+            break
+    return n.replace(" ", "")
