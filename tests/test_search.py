@@ -60,3 +60,27 @@ def test_query_counts_filters_and_pages(people):
 def test_search_syntax_characters_are_harmless(people):
     for text in ['"', "a*b", "NEAR(", "'; DROP TABLE customer; --", "%%", "__"]:
         CustomerQuery(people, search=text).fetch(0, 10)  # no exception
+
+
+def test_a_phone_typed_with_separators_is_found_by_its_digits(db):
+    """`+86 138-0013-8000` on a card is found as the rep reads it off a caller ID, by a
+    form, an import and the rebuilt index alike."""
+    from crm_tui.store import sqlite as sq
+    from crm_tui.store.importing import import_file
+
+    with db.session() as s:
+        c = cs.create_customer(s, {"name": "Typed Co"})
+        cs.create_contact(s, c.id, {"name": "Ann", "mobile": "+86 138-0013-8000"})
+    csv_file = db.path.parent / "c.csv"
+    csv_file.write_text("name,contact_phone\nImported Co,(010) 6543-2109\n", encoding="utf-8")
+    assert import_file(db.path, "customers", csv_file).committed
+    with db.reading() as conn:
+        for text, name in (("13800138000", "Typed Co"), ("138-0013", "Typed Co"),
+                           ("01065432109", "Imported Co"), ("6543-21", "Imported Co")):  # fmt: skip
+            assert [r["name"] for r in search_customers(conn, text)] == [name], text
+        before = conn.execute("SELECT rowid, phones FROM customer_search ORDER BY rowid").fetchall()
+    with db.reading() as conn:  # the import wrote what a rebuild writes
+        sq.reindex_customers(conn, [row[0] for row in before])
+        conn.commit()
+        after = conn.execute("SELECT rowid, phones FROM customer_search ORDER BY rowid").fetchall()
+    assert after == before

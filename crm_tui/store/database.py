@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 #: The newest migration this program ships; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 KNOWN_REVISIONS = (
     "0001",
     "0002",
@@ -35,6 +35,7 @@ KNOWN_REVISIONS = (
     "0009",
     "0010",
     "0011",
+    "0012",
 )
 
 

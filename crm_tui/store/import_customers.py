@@ -318,7 +318,7 @@ class CustomerImporter(Importer):
             pending_search.append(
                 (
                     cid, name, code, cname if has_contact else None,
-                    f"{mobile or ''} {phone or ''}" if has_contact else None,
+                    sq.search_phones(mobile, phone) if has_contact else None,
                     email, " ".join(tags) or None,
                 )
             )  # fmt: skip

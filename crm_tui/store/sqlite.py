@@ -16,18 +16,6 @@ from pathlib import Path
 BUSY_TIMEOUT_MS = 5000
 SQLITE_HEADER = b"SQLite format 3\x00"
 
-#: One search row per customer: its own fields plus its contacts' names, phones and emails.
-SEARCH_ROWS_SQL = """
-SELECT c.id, c.name, c.code,
-       (SELECT group_concat(name, ' ') FROM contact WHERE customer_id = c.id),
-       (SELECT group_concat(coalesce(mobile, '') || ' ' || coalesce(phone, ''), ' ')
-          FROM contact WHERE customer_id = c.id),
-       (SELECT group_concat(email, ' ') FROM contact WHERE customer_id = c.id),
-       (SELECT group_concat(t.name, ' ') FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
-         WHERE ct.customer_id = c.id)
-FROM customer c
-"""
-
 #: A phone's digits as SQL: the expression of the ix_contact_*_digits indexes (migration
 #: 0009), which queries must repeat exactly to use them. Phones already made of ASCII
 #: digits are taken as they are, without the six replace() calls.
@@ -35,6 +23,38 @@ DIGITS = (
     "CASE WHEN {col} GLOB '*[^0-9]*' THEN replace(replace(replace(replace(replace(replace("
     "{col}, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '') ELSE {col} END"
 )
+#: A phone typed with separators ("+86 138-0013-8000") is searchable by its digits
+#: too: they follow it in the search row (import_customers builds the same text).
+_ALSO_DIGITS = (
+    "CASE WHEN {col} GLOB '*[^0-9]*' THEN ' ' || replace(replace(replace(replace(replace("
+    "replace({col}, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '') ELSE '' END"
+)
+
+#: One search row per customer: its own fields plus its contacts' names, phones and emails.
+SEARCH_ROWS_SQL = f"""
+SELECT c.id, c.name, c.code,
+       (SELECT group_concat(name, ' ') FROM contact WHERE customer_id = c.id),
+       (SELECT group_concat(coalesce(mobile, '') || ' ' || coalesce(phone, '')
+                            || {_ALSO_DIGITS.format(col="mobile")}
+                            || {_ALSO_DIGITS.format(col="phone")}, ' ')
+          FROM contact WHERE customer_id = c.id),
+       (SELECT group_concat(email, ' ') FROM contact WHERE customer_id = c.id),
+       (SELECT group_concat(t.name, ' ') FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
+         WHERE ct.customer_id = c.id)
+FROM customer c
+"""
+
+
+_SEPARATORS = str.maketrans("", "", " -()+.")
+
+
+def search_phones(mobile: str | None, phone: str | None) -> str:
+    """One contact's phones in a search row, as SEARCH_ROWS_SQL builds them."""
+    text = f"{mobile or ''} {phone or ''}"
+    for number in (mobile, phone):
+        if number and not (number.isascii() and number.isdigit()):
+            text += " " + number.translate(_SEPARATORS)
+    return text
 
 
 def ensure_file(path: Path) -> None:
