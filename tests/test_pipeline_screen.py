@@ -265,11 +265,15 @@ async def test_lost_records_the_reason_and_undo_restores(board):
         await pilot.pause()
         assert isinstance(app.screen, LostDialog)
         app.screen.query_one("#field-lost_reason").value = "Chose a competitor"
+        close = app.screen.query_one("#field-actual_close")
+        assert close.value == TODAY.isoformat()  # lost today, unless told otherwise
+        close.value = "fri"  # ... last week's Friday: a close has happened
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: screen.current_card().stage == "lost")
         await settle(pilot)
         opp = read(path, Opportunity, ids["gone"])
         assert (opp.stage, opp.lost_reason, opp.probability) == ("lost", "Chose a competitor", 0)
+        assert opp.actual_close == dt.date(2026, 11, 20)
         assert len(changes(path, ids["gone"])) == 2
         await pilot.press("u")
         await wait_until(pilot, lambda: screen.current_card().stage == "needs_confirmed")

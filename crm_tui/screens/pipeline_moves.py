@@ -171,10 +171,10 @@ class PipelineMoves:
         elif target == "lost":
             from crm_tui.screens.dialogs.lost_dialog import LostDialog
 
-            reason = await app.push_screen_wait(LostDialog(card.name))
-            if not reason:
+            lost = await app.push_screen_wait(LostDialog(card.name, app.today()))  # type: ignore[attr-defined]
+            if not lost:
                 return
-            extra = {"lost_reason": reason}
+            extra = {"lost_reason": lost["lost_reason"], "actual_close": lost["actual_close"]}
         remove: tuple[int, ...] = ()
         kept = 0
         if card.stage in WON_STAGES and target not in WON_STAGES:

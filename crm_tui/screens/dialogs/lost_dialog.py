@@ -1,7 +1,8 @@
-"""Losing a deal: the reason is asked for (it feeds the lost-deal review)."""
+"""Losing a deal: the reason (it feeds the lost-deal review) and the day it was lost."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from crm_tui.i18n import _
@@ -9,17 +10,38 @@ from crm_tui.store.validation import check_text
 from crm_tui.widgets.form import FieldDef, FormScreen
 
 
-class LostDialog(FormScreen[str]):
-    """Dismisses with the reason, or None (cancelled)."""
+class LostDialog(FormScreen[dict]):
+    """Dismisses with ``{"lost_reason", "actual_close"}``, or None (cancelled)."""
 
-    def __init__(self, deal_name: str) -> None:
+    def __init__(self, deal_name: str, today: dt.date) -> None:
+        self.today = today
         fields = [
             FieldDef(
                 "lost_reason", _("Why was it lost?"), required=True,
                 placeholder=_("e.g. price, chose a competitor, budget cut"),
             ),
+            # a deal lost last week is recorded today: its close date says when
+            FieldDef("actual_close", _("Actual close date"), "date", required=True,
+                     value=today.isoformat()),
         ]  # fmt: skip
         super().__init__(fields, title=_("Lost: {name}").format(name=deal_name))
 
-    def save(self, values: dict[str, Any]) -> str:
-        return str(check_text("lost_reason", values.get("lost_reason"), required=True, max_len=500))
+    def save(self, values: dict[str, Any]) -> dict:
+        from crm_tui.screens.dialogs.won_dialog import check_close_date
+        from crm_tui.store.validation import ValidationError
+
+        errors: list[ValidationError] = []
+        reason = close = None
+        try:
+            reason = check_text(
+                "lost_reason", values.get("lost_reason"), required=True, max_len=500
+            )
+        except ValidationError as exc:
+            errors.append(exc)
+        try:
+            close = check_close_date(values.get("actual_close"), self.today)
+        except ValidationError as exc:
+            errors.append(exc)
+        if errors:
+            raise ValidationError.of(errors)
+        return {"lost_reason": reason, "actual_close": close}
