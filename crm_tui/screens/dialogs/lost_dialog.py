@@ -21,7 +21,7 @@ class LostDialog(FormScreen[dict]):
                 placeholder=_("e.g. price, chose a competitor, budget cut"),
             ),
             # a deal lost last week is recorded today: its close date says when
-            FieldDef("actual_close", _("Actual close date"), "date", required=True,
+            FieldDef("actual_close", _("Lost on"), "date", required=True,
                      value=today.isoformat()),
         ]  # fmt: skip
         super().__init__(fields, title=_("Lost: {name}").format(name=deal_name))
