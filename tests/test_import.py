@@ -220,6 +220,12 @@ def test_same_file_refused_unless_again(base, tmp_path, capsys):
     assert snapshot(base.path) == before
     assert crm(base, "import", "orders", str(f), "--again") == 0
     assert rows(base.path, "SELECT count(*) FROM sales_order") == [(4,)]
+    copy = tmp_path / "orders-copy.csv"  # the same rows under another name: which file
+    copy.write_bytes(f.read_bytes())
+    capsys.readouterr()
+    assert crm(base, "import", "orders", str(copy)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: orders-copy.csv holds the same rows as orders.csv, already")
 
 
 def test_orders_matched_on_order_no_never_double(base, tmp_path):

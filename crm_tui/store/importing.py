@@ -176,11 +176,21 @@ def import_file(
             try:
                 before = previous_import(conn, table.sha256)
                 if before and not again:
-                    raise ImportRefused(
-                        _(
+                    earlier = Path(before[1]).name
+                    if earlier == path.name:
+                        message = _(
                             "{file} was already imported ({kind}, {when}); "
                             "use --again to import it once more"
-                        ).format(file=path.name, kind=before[0], when=before[2][:16])
+                        )
+                    else:  # the same content under another name
+                        message = _(
+                            "{file} holds the same rows as {earlier}, already imported"
+                            " ({kind}, {when}); use --again to import it once more"
+                        )
+                    raise ImportRefused(
+                        message.format(
+                            file=path.name, earlier=earlier, kind=before[0], when=before[2][:16]
+                        )
                     )
                 opts = {
                     "on_duplicate": on_duplicate,
