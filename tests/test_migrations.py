@@ -178,3 +178,10 @@ def test_0011_computes_every_name_key_again(tmp_path):
     with db.reading() as conn:
         keys = dict(conn.execute("SELECT id, name_norm FROM customer"))
     assert keys[2] == "acmecapital"
+
+
+def test_a_folder_given_as_the_database_is_named_as_such(tmp_path):
+    from crm_tui.store.database import DatabaseError
+
+    with pytest.raises(DatabaseError, match="is a folder, not a database file"):
+        Database(tmp_path)

@@ -88,6 +88,8 @@ def _migrate(path: Path, direction: str, revision: str) -> None:
 def prepare(path: Path | str) -> Path:
     """Create the file if needed, refuse unusable files, migrate older schemas in place."""
     path = Path(path).expanduser()
+    if path.is_dir():  # not "damaged": there is nothing to restore
+        raise DatabaseError(_("{path} is a folder, not a database file").format(path=path))
     try:
         sq.ensure_file(path)
     except OSError as exc:
