@@ -540,7 +540,15 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
         if name is None or name in columns.values():
             # `reason` is what FILE.rejected.csv adds: a fixed rejected file imports quietly
             if cell.strip() and _key(cell) != "reason":
-                unknown.append(cell.strip())
+                if name is None:
+                    unknown.append(cell.strip())
+                else:  # a second column for a field: only the first one is read
+                    first = header[next(i for i, n in columns.items() if n == name)].strip()
+                    unknown.append(
+                        _("{column} (a second {first} column)").format(
+                            column=cell.strip(), first=first
+                        )
+                    )
             continue
         columns[index] = name
     found = set(columns.values())

@@ -504,7 +504,7 @@ def test_header_spellings_and_unknown_columns(tmp_path):
     assert table.delimiter == ","
     assert sorted(table.columns.values()) == ["contact_email", "contact_name", "name", "region"]
     # a second column for the same field is reported, not silently merged
-    assert table.unknown == ["金额(元)", "区域", "Whatever"]
+    assert table.unknown == ["金额(元)", "区域 (a second Region column)", "Whatever"]
 
 
 def test_summary_in_chinese(base, tmp_path, capsys):
@@ -1331,3 +1331,12 @@ def test_csv_records_well_formed_exactly_and_any_text_without_error(tmp_path_fac
     assert lines == sorted(set(lines))
     for _line, cells in records('a,b\n"x\n' + junk):
         assert all(c.__class__ is not Unreadable for c in cells[:-1])
+
+
+def test_a_second_column_for_one_field_is_reported_as_such(db, tmp_path, capsys):
+    f = tmp_path / "dup.csv"
+    f.write_text("name,客户名称\nAcme,Other\n", encoding="utf-8")
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "unknown columns ignored: 客户名称 (a second name column)" in err
+    assert rows(db.path, "SELECT name FROM customer") == [("Acme",)]
