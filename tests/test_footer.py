@@ -20,14 +20,15 @@ def bottom_line(app) -> str:
 
 
 @pytest.mark.parametrize("mode", ["1", "2", "4"])
-async def test_the_palette_key_stays_whole_when_the_keys_do_not_fit(db, mode):
+async def test_help_and_palette_keys_stay_whole_when_the_keys_do_not_fit(db, mode):
+    """At 80 columns a rep still sees `?` (and the palette): they are kept at the right."""
     app = make_app(db.path, lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(mode)
         await pilot.pause()
         line = bottom_line(app)
         assert cell_len(line) == 80
-        assert line.rstrip().endswith("▏^p 命令面板")
+        assert line.rstrip().endswith("▏? 帮助 ^p 命令面板")
 
 
 async def test_a_key_pressed_with_the_mouse_acts(db):
@@ -55,7 +56,7 @@ async def test_the_wheel_shifts_the_keys_and_the_palette_key_stays(db):
             await pilot._post_mouse_events([events.MouseScrollDown], Footer, offset=(5, 0))
         await pilot.pause()
         end = bottom_line(app)
-        assert end.rstrip().endswith("▏^p 命令面板")
+        assert end.rstrip().endswith("▏? 帮助 ^p 命令面板")
         assert end.split("▏")[0].rstrip().endswith("q 退出")  # the last key, whole
         await pilot._post_mouse_events([events.MouseScrollUp], Footer, offset=(5, 0), times=40)
         await pilot.pause()
@@ -99,7 +100,7 @@ async def test_the_daily_review_fits_80_by_24_with_its_whole_key_bar(db):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.virtual_size.height <= 24
-        assert bottom_line(app).rstrip().endswith("▏^p 命令面板")
+        assert bottom_line(app).rstrip().endswith("▏? 帮助 ^p 命令面板")
 
 
 async def test_the_header_keeps_the_due_count_at_80_columns_in_english(db):
@@ -153,3 +154,16 @@ async def test_past_midnight_the_badge_and_the_reports_move_to_the_new_day(db):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert tasks.query_one("#tasks-status").render().plain.startswith("1 overdue · 0 today")
+
+
+async def test_the_pinned_help_key_acts_when_clicked(db):
+    from crm_tui.screens.help import HelpScreen
+
+    app = make_app(db.path, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        line = bottom_line(app)
+        x = cell_len(line[: line.index("? 帮助")]) + 1
+        await pilot.mouse_down(Footer, offset=(x, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

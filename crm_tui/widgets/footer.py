@@ -27,6 +27,8 @@ from crm_tui.widgets.one_line import OneLineBar
 
 #: Cells the wheel shifts the keys by.
 WHEEL_STEP = 4
+#: Actions whose key stays at the right, beside the palette's, however narrow the bar.
+PINNED_ACTIONS = ("help", "app.help")
 
 
 @dataclass(frozen=True)
@@ -93,11 +95,13 @@ class Footer(OneLineBar, can_focus=False):
 
     # --- the keys ------------------------------------------------------------------
 
-    def keys(self) -> tuple[list[_Key], _Key | None]:
-        """The keys to show, left to right, and the command palette's key (or None)."""
+    def keys(self) -> tuple[list[_Key], list[_Key]]:
+        """The keys to show, left to right, and those kept at the right whatever the
+        width: help, then the command palette (a rep at 80 columns still sees `?`)."""
         app = self.app
         shown: list[_Key] = []
         actions: set[str] = set()
+        help_key: _Key | None = None
         palette: _Key | None = None
         for key, (_node, binding, enabled, _tooltip) in self.screen.active_bindings.items():
             if app.ENABLE_COMMAND_PALETTE and key == app.COMMAND_PALETTE_BINDING:
@@ -106,22 +110,28 @@ class Footer(OneLineBar, can_focus=False):
                 )
             elif binding.show and binding.action not in actions:
                 actions.add(binding.action)
-                shown.append(
-                    _Key(binding.key, app.get_key_display(binding), binding.description, enabled)
+                found = _Key(
+                    binding.key, app.get_key_display(binding), binding.description, enabled
                 )
-        return shown, palette
+                if binding.action in PINNED_ACTIONS:
+                    help_key = found
+                else:
+                    shown.append(found)
+        return shown, [k for k in (help_key, palette) if k is not None]
 
     # --- drawing ---------------------------------------------------------------------
 
     def render_bar(self, width: int, base: Style) -> Strip:
-        shown, palette = self.keys()
+        shown, pinned = self.keys()
         right: list[Segment] = []
-        if palette is not None:
-            # as Textual draws the palette key: a thin rule, key, description, one space
-            right = [
-                Segment("▏", base + self.get_component_rich_style("footer--separator")),
-                *self._key_segments(palette, base, compact=True),
-            ]
+        right_spans: list[tuple[int, _Key]] = []  # (width, key) of each pinned key
+        if pinned:
+            # as Textual draws the palette key: a thin rule, then each key and description
+            right = [Segment("▏", base + self.get_component_rich_style("footer--separator"))]
+            for key in pinned:
+                segments = self._key_segments(key, base, compact=True)
+                right += segments
+                right_spans.append((sum(cell_len(s.text) for s in segments), key))
         right_width = sum(cell_len(s.text) for s in right)
         room = max(0, width - right_width)
         left: list[Segment] = []
@@ -140,8 +150,10 @@ class Footer(OneLineBar, can_focus=False):
             for start, end, key in starts
             if end > offset and start - offset < room
         ]
-        if palette is not None:
-            spans.append(_Span(room, width, palette))
+        at = room + 1  # after the rule
+        for size, key in right_spans:
+            spans.append(_Span(at, at + size, key))
+            at += size
         self._spans = spans
         strip = Strip(left).crop(offset, offset + room).extend_cell_length(room, base)
         return Strip([*strip, *right], width).crop_extend(0, width, base)
@@ -155,7 +167,7 @@ class Footer(OneLineBar, can_focus=False):
         if key == self._hover:
             hover = self.get_component_rich_style("footer--hover")
             key_style, text_style = key_style + hover, text_style + hover
-        if compact:  # the palette's key: "^p 命令面板 "
+        if compact:  # a pinned key: "^p 命令面板 "
             return [Segment(key.display, key_style), Segment(f" {key.description} ", text_style)]
         if not key.description:
             return [Segment(f" {key.display} ", key_style)]
