@@ -40,6 +40,16 @@ def names(app) -> list[str]:
     return [table.row(i)[2] for i in range(table.row_count)]
 
 
+async def open_detail(pilot, search: str):
+    """Search the customers list and open the first customer found."""
+    await pilot.pause()
+    await pilot.press("/", *search, "enter")
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    return pilot.app.screen
+
+
 async def test_number_keys_switch_screens(filled):
     app = app_on(filled)
     async with app.run_test() as pilot:
@@ -232,12 +242,7 @@ async def test_contact_columns_fit_their_cells_as_soon_as_the_detail_refills(fil
                                     "email": "wang.wei@example.com"})  # fmt: skip
     app = app_on(filled, lang="zh")
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.pause()
-        await pilot.press("/", *"Globex", "enter")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        detail = app.screen
+        detail = await open_detail(pilot, "Globex")
         detail.refresh_data()  # as the form's callback does; no idle in between
         table = detail.query_one("#contacts", DataTable)
         widths = [column.get_render_width(table) for column in table.columns.values()]
@@ -272,12 +277,7 @@ async def test_delete_in_a_customers_deals_deletes_the_deal_not_the_account(fill
         create_opportunity(s, customer.id, {"name": "Spare parts"})
     app = app_on(filled)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("/", *"Globex", "enter")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        detail = app.screen
+        detail = await open_detail(pilot, "Globex")
         assert detail.__class__.__name__ == "CustomerDetailScreen"
         detail.query_one("#deals").focus()
         await pilot.press("delete")

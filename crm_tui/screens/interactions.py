@@ -300,31 +300,29 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         customer = self.customer_filter[0] if self.customer_filter else None
         actions.log_interaction(self.app, customer_id=customer, on_done=self._changed)
 
-    def action_task(self) -> None:
-        """`t` on a row: a new task for its customer (and deal)."""
-        from crm_tui.screens import actions
-
+    def _for_selected(self, open_form) -> None:
+        """``open_form`` (actions.log_interaction or new_task) for the selected row's
+        customer and deal, or asking for a customer when no row is selected."""
         record_id = self.selected_id()
         record = log.interaction_detail(self.conn, record_id) if record_id else None
-        actions.new_task(
+        open_form(
             self.app,
             customer_id=record["customer_id"] if record else None,
             opportunity_id=record["opportunity_id"] if record else None,
             on_done=self._changed,
         )
+
+    def action_task(self) -> None:
+        """`t` on a row: a new task for its customer (and deal)."""
+        from crm_tui.screens import actions
+
+        self._for_selected(actions.new_task)
 
     def action_log(self) -> None:
         """`l` on a row logs another interaction with the same customer."""
         from crm_tui.screens import actions
 
-        record_id = self.selected_id()
-        record = log.interaction_detail(self.conn, record_id) if record_id else None
-        actions.log_interaction(
-            self.app,
-            customer_id=record["customer_id"] if record else None,
-            opportunity_id=record["opportunity_id"] if record else None,
-            on_done=self._changed,
-        )
+        self._for_selected(actions.log_interaction)
 
     def action_edit(self) -> None:
         record_id = self.selected_id()
