@@ -711,3 +711,34 @@ async def test_logging_from_a_task_takes_its_channel_from_the_task_type(loop_db)
         channel = dialog.query_one("#field-channel", Select)
         assert channel.value == "email"
         assert Select.NULL not in [value for _label, value in channel._options]  # required
+
+
+async def test_slash_searches_the_due_list_by_task_and_customer(loop_db):
+    """CLI.md: `/` searches the current list; on the due list, task titles and customer
+    names, every word; escape clears it."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        screen = app.screen
+        table = screen.query_one(VirtualTable)
+
+        def titles() -> list[str]:
+            rows = [table.row(i) for i in range(table.row_count)]
+            return sorted(r[1] for r in rows if not isinstance(r[0], tuple))
+
+        assert len(titles()) == 6
+        await pilot.press("/", *"acme")
+        await pilot.pause()
+        # "Demo for Acme" by its title; "Call Emily…" and "Renewal check" by their
+        # customer, Acme Robotics
+        assert titles() == ["Call Emily about the quote", "Demo for Acme", "Renewal check"]
+        await pilot.press("space", *"demo")
+        await pilot.pause()
+        assert titles() == ["Demo for Acme"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(titles()) == 6 and app.focused is table
+        await pilot.press("/", *"zzz")
+        await pilot.pause()
+        assert "No task matches “zzz”" in str(screen.query_one("#tasks-empty").render())

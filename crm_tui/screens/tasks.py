@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 from crm_tui.i18n import _, label
 from crm_tui.screens.resume import ReloadOnResume
@@ -59,13 +59,14 @@ class DueListSource:
     Header rows are keyed ``("group", name)``; task rows by the task id.
     """
 
-    def __init__(self, conn, today, *, show_completed: bool = False) -> None:
+    def __init__(self, conn, today, *, show_completed: bool = False, search: str = "") -> None:
         self.conn = conn
         self.today = today
-        self.counts = q.due_counts(conn, today)
+        self.search = search
+        self.counts = q.due_counts(conn, today, search)
         self.groups = list(q.GROUPS)
         if show_completed:
-            self.counts["completed"] = q.count_completed(conn)
+            self.counts["completed"] = q.count_completed(conn, search)
             self.groups.append("completed")
         # (group, first index of its header) for every non-empty group
         self.layout: list[tuple[str, int]] = []
@@ -87,8 +88,10 @@ class DueListSource:
 
     def _fetch_group(self, group: str, offset: int, limit: int) -> list[dict]:
         if group == "completed":
-            return q.completed_tasks(self.conn, limit=limit, offset=offset)
-        return q.due_group(self.conn, group, self.today, limit=limit, offset=offset)
+            return q.completed_tasks(self.conn, limit=limit, offset=offset, search=self.search)
+        return q.due_group(
+            self.conn, group, self.today, limit=limit, offset=offset, search=self.search
+        )
 
     def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
@@ -165,6 +168,8 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         Binding("c", "toggle_completed", "Completed"),
         Binding("delete", "delete", "Delete", show=False),
         Binding("ctrl+e", "export", "Export CSV", show=False),
+        Binding("slash", "search", "Search", key_display="/", show=False),
+        Binding("escape", "clear_search", "Clear", show=False),
     ]
 
     def __init__(self) -> None:
@@ -174,6 +179,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
 
     def compose(self) -> ComposeResult:
         yield AppHeader("tasks")
+        yield Input(placeholder=_("/ search task or customer"), id="task-search", compact=True)
         yield VirtualTable(task_columns(), id="due-list")
         yield Static("", id="tasks-empty", classes="empty-state")
         yield Label("", id="tasks-status", classes="status-line", markup=False)
@@ -205,10 +211,12 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
 
     def reload(self, *, keep_cursor: bool = False, first: bool = False) -> None:
         table = self.query_one(VirtualTable)
+        search = self.query_one("#task-search", Input).value
         self.source = DueListSource(
             self.conn,
             self.app.today(),  # type: ignore[attr-defined]
             show_completed=self.show_completed,
+            search=search,
         )
         table.set_source(self.source, keep_cursor=keep_cursor)
         if first or not keep_cursor:
@@ -217,14 +225,21 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
             table.cursor = min(table.cursor + 1, max(table.row_count - 1, 0))
         counts = self.source.counts
         empty = self.query_one("#tasks-empty", Static)
-        empty.update(
-            _(
-                "Nothing to follow up. \n\n"
-                "  n   add a task\n"
-                "  c   show completed tasks\n"
-                "  l   log an interaction (its next step becomes a task)"
+        if search.strip():
+            empty.update(
+                _("No task matches “{text}”. Press escape to clear the search.").format(
+                    text=search.strip()
+                )
             )
-        )
+        else:
+            empty.update(
+                _(
+                    "Nothing to follow up. \n\n"
+                    "  n   add a task\n"
+                    "  c   show completed tasks\n"
+                    "  l   log an interaction (its next step becomes a task)"
+                )
+            )
         empty.display = table.row_count == 0
         table.display = table.row_count > 0
         self.query_one("#tasks-status", Label).update(
@@ -233,6 +248,23 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
                 "   —   r daily review · c completed"
             ).format(**{g: counts[g] for g in q.GROUPS})
         )
+
+    @on(Input.Changed, "#task-search")
+    def _search_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Submitted, "#task-search")
+    def _search_done(self) -> None:
+        self.query_one(VirtualTable).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#task-search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#task-search", Input)
+        if search.value:
+            search.value = ""  # (Input.Changed reloads)
+        self.query_one(VirtualTable).focus()
 
     def selected_task(self) -> dict | None:
         table = self.query_one(VirtualTable)

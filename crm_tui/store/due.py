@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from crm_tui.store.sqlite import escape_like
+
 #: Must match the partial index ``ix_task_open_due`` word for word so SQLite uses it.
 OPEN = "status IN ('planned', 'in_progress')"
 GROUPS = ("overdue", "today", "next7", "later")
@@ -84,14 +86,30 @@ def due_badge_count(conn, today: dt.date) -> int:
     return conn.execute(BADGE_SQL, (_iso(today),)).fetchone()[0]
 
 
-def due_counts(conn, today: dt.date) -> dict[str, int]:
-    """Number of open tasks in each group (overdue, today, next7, later)."""
+def _matching(search: str, alias: str = "t.") -> tuple[str, tuple[str, ...]]:
+    """The due list's search (`/`): every word in the task's title or its customer's
+    name, as an AND fragment and its parameters ("" and () without words)."""
+    sql, params = "", ()
+    for word in search.split():
+        like = "%" + escape_like(word) + "%"
+        sql += (
+            f" AND ({alias}title LIKE ? ESCAPE '\\' OR {alias}customer_id IN"
+            " (SELECT id FROM customer WHERE name LIKE ? ESCAPE '\\'))"
+        )
+        params += (like, like)
+    return sql, params
+
+
+def due_counts(conn, today: dt.date, search: str = "") -> dict[str, int]:
+    """Number of open tasks in each group (overdue, today, next7, later), of those
+    matching ``search`` when given."""
     t, week = _iso(today), _iso(today + dt.timedelta(days=7))
+    match, words = _matching(search, "")
     row = conn.execute(
         f"""SELECT coalesce(sum(due < ?), 0), coalesce(sum(due = ?), 0),
                    coalesce(sum(due > ? AND due <= ?), 0), coalesce(sum(due > ?), 0)
-            FROM task {BY_OPEN_DUE} WHERE {OPEN}""",
-        (t, t, t, week, week),
+            FROM task {BY_OPEN_DUE} WHERE {OPEN}{match}""",
+        (t, t, t, week, week, *words),
     ).fetchone()
     return dict(zip(GROUPS, (int(x) for x in row), strict=True))
 
@@ -110,14 +128,15 @@ def _decorate(items: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any
 
 
 def due_group(
-    conn, group: str, today: dt.date, *, limit: int = 200, offset: int = 0
+    conn, group: str, today: dt.date, *, limit: int = 200, offset: int = 0, search: str = ""
 ) -> list[dict[str, Any]]:
     """One group's open tasks, earliest due first (so overdue is oldest first), with names."""
     where, params, order = _bounds(group, today)
+    match, words = _matching(search)
     cur = conn.execute(
-        f"SELECT {_TASK_COLUMNS} {_joins()} WHERE t.{OPEN} AND {where} "
+        f"SELECT {_TASK_COLUMNS} {_joins()} WHERE t.{OPEN} AND {where}{match} "
         f"ORDER BY {order} LIMIT ? OFFSET ?",
-        (*params, limit, offset),
+        (*params, *words, limit, offset),
     )
     return _decorate(rows(cur), today)
 
@@ -164,14 +183,17 @@ def due_table_rows(conn, today: dt.date, days: int = 0) -> list[tuple[str, int, 
     ).fetchall()
 
 
-def completed_tasks(conn, *, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+def completed_tasks(
+    conn, *, limit: int = 200, offset: int = 0, search: str = ""
+) -> list[dict[str, Any]]:
     """Done or cancelled tasks, most recently completed first (the due-list's toggle)."""
+    match, words = _matching(search)
     cur = conn.execute(
         f"SELECT {_TASK_COLUMNS} "
         + _TASK_JOINS.format(indexed="INDEXED BY ix_task_closed_completed")
-        + " WHERE t.status IN ('done', 'cancelled') "
+        + f" WHERE t.status IN ('done', 'cancelled'){match} "
         "ORDER BY t.completed_at DESC, t.id DESC LIMIT ? OFFSET ?",
-        (limit, offset),
+        (*words, limit, offset),
     )
     items = rows(cur)
     for item in items:
@@ -180,9 +202,10 @@ def completed_tasks(conn, *, limit: int = 200, offset: int = 0) -> list[dict[str
     return items
 
 
-def count_completed(conn) -> int:
+def count_completed(conn, search: str = "") -> int:
+    match, words = _matching(search, "")
     return conn.execute(
-        "SELECT count(*) FROM task WHERE status IN ('done', 'cancelled')"
+        f"SELECT count(*) FROM task WHERE status IN ('done', 'cancelled'){match}", words
     ).fetchone()[0]
 
 

@@ -14,17 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_tui.store.sqlite import search_match_expression, short_words
+from crm_tui.store.sqlite import escape_like, search_match_expression, short_words
 
 SORTS = {
     "name": "c.name COLLATE NOCASE, c.id",
     "last_interaction": "c.last_interaction_at DESC NULLS LAST, c.id",
     "total_amount": "c.total_amount_cents DESC, c.id",
 }
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass
@@ -51,7 +47,7 @@ class CustomerQuery:
         if key not in self._short_ids:
             found: set[int] | None = None
             for word in words:
-                like = "%" + _escape_like(word) + "%"
+                like = "%" + escape_like(word) + "%"
                 ids = {
                     cid
                     for (cid,) in self.conn.execute(
@@ -81,7 +77,7 @@ class CustomerQuery:
                 # Too short for trigrams: a name prefix (NOCASE index) or a code prefix
                 # (unique index) -- SQLite answers the OR with two index searches.
                 clauses.append("(c.name LIKE ? ESCAPE '\\' OR (c.code >= ? AND c.code < ?))")
-                params += [_escape_like(text) + "%", text.upper(), text.upper() + "\uffff"]
+                params += [escape_like(text) + "%", text.upper(), text.upper() + "\uffff"]
             else:
                 # Words too short for trigrams (a Chinese name such as 华为 or 张伟, a tag
                 # such as 重点) must occur in the customer's name, a contact's or a tag.

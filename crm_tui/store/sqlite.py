@@ -45,6 +45,11 @@ FROM customer c
 """
 
 
+def escape_like(text: str) -> str:
+    """``text`` for a LIKE pattern with ``ESCAPE '\\'``: its % and _ match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 _SEPARATORS = str.maketrans("", "", " -()+.")
 
 
