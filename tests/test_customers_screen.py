@@ -667,3 +667,20 @@ async def test_the_contacts_table_fits_its_rows_again_after_an_edit(filled):
         await pilot.pause()
         after = [c.get_render_width(table) for c in table.columns.values()]
         assert after[0] < widths[0]  # the name column shrank with its longest name
+
+
+async def test_a_new_task_names_the_customers_only_contact(filled):
+    """`t` on a customer with one contact: the task form names that contact already, as
+    the log form does (the rep had to pick the only choice there was)."""
+    from textual.widgets import Select
+
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_detail(pilot, "Globex")
+        await pilot.press("t")
+        await pilot.pause()
+        form = app.screen
+        assert form.__class__.__name__ == "TaskFormDialog"
+        with filled.session() as s:
+            only = cs.find_customer(s, "Globex Corp").primary_contact_id
+        assert form.query_one("#field-contact_id", Select).value == only

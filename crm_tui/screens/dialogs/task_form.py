@@ -96,6 +96,11 @@ class TaskFormDialog(FormScreen[int]):
             self._set("title", self.preset_title)
             self._set("due", self.preset_due or self.app.today().isoformat())  # type: ignore[attr-defined]
             self._set("opportunity_id", links.get("opportunity_id"))
+            ids = {c["id"] for c in choices["contacts"]}
+            if links.get("contact_id") in ids:  # the deal's contact
+                self._set("contact_id", links["contact_id"])
+            elif len(ids) == 1:  # the customer's only contact, as the log form does
+                self._set("contact_id", next(iter(ids)))
 
     def save(self, values: dict[str, Any]) -> int:
         from crm_tui.store.tasks import create_task, update_task
