@@ -684,3 +684,15 @@ async def test_a_new_task_names_the_customers_only_contact(filled):
         with filled.session() as s:
             only = cs.find_customer(s, "Globex Corp").primary_contact_id
         assert form.query_one("#field-contact_id", Select).value == only
+
+
+async def test_a_confirmation_shows_its_keys(filled):
+    from textual.widgets import Button
+
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("delete")
+        await pilot.pause()
+        labels = [str(b.label) for b in app.screen.query(Button)]
+        assert labels == ["Delete (y)", "No (n)"]

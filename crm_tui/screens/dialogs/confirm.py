@@ -30,10 +30,11 @@ class ConfirmDialog(Localized, ModalScreen[bool]):
         with Vertical(id="dialog", classes="dialog"):
             yield Label(self.message, id="question", markup=False)
             with Horizontal(classes="buttons"):
+                # the keys on the buttons, as the forms' "Save (ctrl+s)"
                 yield Button(
-                    self.yes_label, id="yes", variant="error" if self.danger else "primary"
+                    f"{self.yes_label} (y)", id="yes", variant="error" if self.danger else "primary"
                 )
-                yield Button(_("No"), id="no")
+                yield Button(_("No") + " (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no" if self.danger else "#yes", Button).focus()
