@@ -348,9 +348,24 @@ async def test_help_lists_the_keys(filled):
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "HelpScreen"
-        text = " ".join(str(s.render()) for s in app.screen.query(".help-table"))
+        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "ctrl+p" in text and "Snooze" in text
         await pilot.press("escape")
+
+
+async def test_help_descriptions_wrap_in_their_own_column(filled):
+    """At 80 columns a long description continues under itself, not under the keys."""
+    app = app_on(filled)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        first = next(i for i, line in enumerate(lines) if "Command palette: jump" in line)
+        column = lines[first].index("Command palette")
+        following = lines[first + 1]
+        assert following[:column].split("█")[-1].strip() == ""  # nothing under the keys
+        assert following[column:].strip()  # the rest of the description
 
 
 async def test_chinese_interface(filled):

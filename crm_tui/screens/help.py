@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -65,14 +67,20 @@ class HelpScreen(Localized, ModalScreen[None]):
         return seen
 
     @staticmethod
-    def _table(rows) -> str:
-        width = max(len(k) for k, _d in rows) + 2
-        return "\n".join(f"{k.ljust(width)}{_(d)}" for k, d in rows)
+    def _table(rows) -> Table:
+        """Keys and what they do in two columns: a long description wraps within its
+        own column, not back under the keys."""
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True)
+        table.add_column()
+        for key, description in rows:
+            table.add_row(Text(key), Text(_(description)))  # Text: `[` is not markup
+        return table
 
     @staticmethod
-    def _plain(text: str) -> Static:
+    def _plain(content: str | Table) -> Static:
         """Key names such as `[` are text, not markup."""
-        return Static(text, classes="help-table", markup=False)
+        return Static(content, classes="help-table", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
