@@ -72,7 +72,7 @@ class HelpScreen(Localized, ModalScreen[None]):
         own column, not back under the keys."""
         table = Table.grid(padding=(0, 2))
         table.add_column(no_wrap=True)
-        table.add_column()
+        table.add_column(overflow="fold")  # Chinese has no spaces to wrap at
         for key, description in rows:
             table.add_row(Text(key), Text(_(description)))  # Text: `[` is not markup
         return table
