@@ -125,10 +125,13 @@ def test_unwritable_out_is_error_1(dbfile, tmp_path, capsys):
 def test_chinese_table_aligned(dbfile, capsys):
     args = ["--db", dbfile, "--lang", "zh", "report", "distribution", "--as-of", "2026-11-30"]
     assert main(args) == 0
-    lines = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out
+    table, note = out.split("\n\n")  # the table, then the currency of its amounts
+    lines = table.splitlines()
     assert any("上海" in line for line in lines) and any("Shanghai" in line for line in lines)
     # the last column (total_amount) is right-aligned: every line ends at the same terminal column
     assert len({cell_width(line) for line in lines}) == 1
+    assert note == "金额单位：CNY\n"
 
 
 def test_level_labels_in_chinese_table(dbfile, capsys):
@@ -325,3 +328,14 @@ def test_out_into_a_missing_folder_is_an_error_as_for_export(dbfile, tmp_path, c
     target = tmp_path / "funnel.csv"
     assert main(["--db", dbfile, "report", "funnel", "--format", "csv", "--out", str(target)]) == 0
     assert target.read_text(encoding="utf-8-sig").startswith("stage,reached")
+
+
+def test_the_configured_currency_names_the_amounts(dbfile, tmp_path, monkeypatch, capsys):
+    """CLI.md lists `currency` among the settings: a table of amounts says which."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('currency = "USD"\n', encoding="utf-8")
+    monkeypatch.setenv("CRM_CONFIG", str(cfg))
+    assert main(["--db", dbfile, "report", "funnel"]) == 0
+    assert capsys.readouterr().out.endswith("\nAmounts in USD\n")
+    assert main(["--db", dbfile, "report", "funnel", "--format", "csv"]) == 0
+    assert "USD" not in capsys.readouterr().out  # CSV: plain decimals, as CLI.md says

@@ -126,4 +126,6 @@ def _run(args: argparse.Namespace, ctx) -> int:
         )
         return 0
     output.write(report, args.format, sys.stdout)
+    if args.format == "table" and any(col.kind == "money" for col in report.columns):
+        print("\n" + _("Amounts in {currency}").format(currency=ctx.settings.currency))
     return 0

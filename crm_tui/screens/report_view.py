@@ -121,7 +121,16 @@ def _ratio(value: Any) -> str:
     return table_value("ratio", value) or "—"
 
 
-def summary_line(report: Report) -> str:
+def summary_line(report: Report, currency: str = "") -> str:
+    """The line under a report's title; with ``currency`` (config.toml), a report of
+    amounts says which currency they are in."""
+    line = _summary(report)
+    if currency and any(col.kind == "money" for col in report.columns):
+        line += " · " + _("amounts in {currency}").format(currency=currency)
+    return line
+
+
+def _summary(report: Report) -> str:
     extras = {k: v for k, (_kind, v) in report.extras.items()}
     if report.name == "funnel":
         days = extras.get("avg_cycle_days")

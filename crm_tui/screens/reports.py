@@ -251,7 +251,8 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         self._cache[name] = report
         self._shown[name] = report
         empty = is_empty(report)
-        self.query_one(f"#summary-{name}", Static).update(summary_line(report))
+        currency = self.app.settings.currency  # type: ignore[attr-defined]
+        self.query_one(f"#summary-{name}", Static).update(summary_line(report, currency))
         empty_box = self.query_one(f"#empty-{name}", Static)
         empty_box.update(empty_message(name, iso_week(self.as_of)) if empty else "")
         empty_box.display = empty
