@@ -742,3 +742,23 @@ async def test_slash_searches_the_due_list_by_task_and_customer(loop_db):
         await pilot.press("/", *"zzz")
         await pilot.pause()
         assert "No task matches “zzz”" in str(screen.query_one("#tasks-empty").render())
+
+
+async def test_a_two_line_field_error_is_shown_whole_at_80_by_24(loop_db):
+    """The unreadable-date message takes two lines: the form scrolls to show both, not
+    just the field (its second line hid below the field list at 80x24)."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#field-next_step_due").value = "yesterdayy"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        error = dialog.query_one("#error-next_step_due", Label)
+        assert "Unreadable date" in str(error.render()) and error.region.height >= 2
+        fields = dialog.query_one("#form-fields")
+        assert fields.region.contains_region(error.region)

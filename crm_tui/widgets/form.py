@@ -239,6 +239,8 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
                 widget = self.query_one(f"#field-{field}")
                 widget.focus()
                 widget.scroll_visible()
+                # then its whole message (two lines for a date), once laid out
+                self.call_after_refresh(error.scroll_visible, animate=False)
                 focused = True
         if general:
             error = self.query_one("#form-error", Label)
