@@ -61,7 +61,7 @@ def log_columns() -> list[ColumnDef]:
         ColumnDef(_("Channel"), max(cell_len(label(enums.CHANNEL, k)) for k in enums.CHANNEL.keys)),
         ColumnDef(_("Customer")),
         ColumnDef(_("Subject")),
-        ColumnDef(_("Attitude"), 8),
+        ColumnDef(_("Attitude"), 8, optional=True),
         ColumnDef(_("Contact"), 12),
     ]
 
