@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import subprocess
@@ -339,3 +340,11 @@ def test_the_configured_currency_names_the_amounts(dbfile, tmp_path, monkeypatch
     assert capsys.readouterr().out.endswith("\nAmounts in USD\n")
     assert main(["--db", dbfile, "report", "funnel", "--format", "csv"]) == 0
     assert "USD" not in capsys.readouterr().out  # CSV: plain decimals, as CLI.md says
+
+
+def test_a_month_day_as_of_reads_backwards(dbfile, capsys):
+    """Reports look back: --as-of 01-05 is the latest 5 January, not the next one."""
+    assert main(["--db", dbfile, "report", "funnel", "--as-of", "01-05", "--format", "json"]) == 0
+    today = dt.date.today()
+    year = today.year if (today.month, today.day) >= (1, 5) else today.year - 1
+    assert json.loads(capsys.readouterr().out)["as_of"] == f"{year}-01-05"

@@ -23,7 +23,7 @@ def _date(text: str):
     from crm_tui.dates import parse_date
 
     try:
-        return parse_date(text)
+        return parse_date(text, past=True)  # data up to a day that has come
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

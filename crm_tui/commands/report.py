@@ -34,7 +34,7 @@ def _date(text: str) -> dt.date:
     from crm_tui.dates import parse_date
 
     try:
-        day = parse_date(text)
+        day = parse_date(text, past=True)  # reports look back: 11-20, fri read backwards
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return _reportable(day)
