@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,7 +35,12 @@ def customer_columns() -> list[ColumnDef]:
         ColumnDef(_("Name")),
         ColumnDef(_("Level"), 6, lambda v: v or ""),
         ColumnDef(_("Status"), 8, lambda v: label(enums.STATUS, v)),
-        ColumnDef(_("Industry"), 14, lambda v: label(enums.INDUSTRY, v), optional=True),
+        ColumnDef(
+            _("Industry"),
+            max(cell_len(label(enums.INDUSTRY, k)) for k in enums.INDUSTRY.keys),
+            lambda v: label(enums.INDUSTRY, v),
+            optional=True,
+        ),
         ColumnDef(_("Last contact"), 12, keep=True),
         ColumnDef(_("Total amount"), 15, lambda v: display_amount(v, fixed=True), align="right"),
     ]
