@@ -73,7 +73,9 @@ def check_happened(field: str, when: dt.datetime, now: dt.datetime, advice: str 
 
 def check_closed_after_creation(field: str, close: dt.date, created: dt.date) -> None:
     """A deal closes on or after the day it was created: before, the funnel's sales cycle
-    goes negative. Forms, moves and imports ask this."""
+    would go negative. Asked of an imported deal whose file gives both dates; the forms
+    let a deal closed long ago be entered today (created now), and the funnel leaves
+    such a deal's cycle out."""
     if close < created:
         raise ValidationError(
             field,
