@@ -116,7 +116,9 @@ def parse_optional_date(text: str | None, today: dt.date | None = None) -> dt.da
 def parse_datetime(text: str, now: dt.datetime | None = None, *, past: bool = False) -> dt.datetime:
     """A date form optionally followed by ``HH:MM``; blank or ``now`` means now.
 
-    ``past`` reads the date part backwards, as :func:`parse_date` does."""
+    ``past`` reads the date part backwards, as :func:`parse_date` does, and a day given
+    without a time is taken at 09:00 unless that is still to come (``today`` typed at
+    8 am is now, not a future 9 o'clock)."""
     now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
     t = text.strip()
     if not t or t.lower() in ("now", "现在"):
@@ -133,7 +135,8 @@ def parse_datetime(text: str, now: dt.datetime | None = None, *, past: bool = Fa
         if hh > 23 or mm > 59:
             raise _error(text)
         return dt.datetime.combine(now.date(), dt.time(hh, mm))
-    return dt.datetime.combine(parse_date(t, now.date(), past=past), dt.time(9, 0))
+    when = dt.datetime.combine(parse_date(t, now.date(), past=past), dt.time(9, 0))
+    return min(when, now) if past else when
 
 
 def parse_iso_week(text: str) -> tuple[dt.date, dt.date]:

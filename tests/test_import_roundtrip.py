@@ -284,3 +284,22 @@ def test_a_short_western_file_is_imported_as_written_and_the_guess_said(db, tmp_
     assert main(["--db", str(db.path), "import", "customers", str(f)]) == 0
     assert "its encoding cp1252 is a guess" in capsys.readouterr().err
     assert query(db.path, "SELECT name FROM customer") == [("Größe GmbH",)]
+
+
+def test_todays_date_without_a_time_is_not_a_future_hour(db, tmp_path):
+    """A day without a time is read at 09:00: today's, in a file imported at 8, is the
+    import's time (not refused as the future); a time later today is refused."""
+    early = dt.datetime(2026, 11, 23, 8, 0)
+    c = tmp_path / "c.csv"
+    c.write_text("name\nAcme\n", encoding="utf-8")
+    assert import_file(db.path, "customers", c, now=early).committed
+    f = tmp_path / "i.csv"
+    f.write_text(
+        "customer,when,subject\nAcme,2026-11-23,call\nAcme,2026-11-23 10:00,plan\n",
+        encoding="utf-8",
+    )
+    result = import_file(db.path, "interactions", f, now=early, write_rejected_file=False)
+    assert [(n.line, n.message.split(":")[0]) for n in result.rejected] == [(3, "when")]
+    assert query(db.path, "SELECT subject, occurred_at FROM interaction") == [
+        ("call", "2026-11-23 08:00:00")
+    ]

@@ -79,6 +79,10 @@ def test_past_datetimes_read_backwards():
     assert parse_datetime("fri 14:30", now) == dt.datetime(2026, 11, 27, 14, 30)  # forwards
     with pytest.raises(ValueError, match="Unreadable date"):
         parse_date("13-01", MONDAY, past=True)
+    # a day without a time is 09:00, unless that is still to come: today at 8 is now
+    early = dt.datetime(2026, 11, 23, 8, 5)
+    assert parse_datetime("today", early, past=True) == early
+    assert parse_datetime("today", early) == dt.datetime(2026, 11, 23, 9, 0)  # a plan
 
 
 @pytest.mark.parametrize("text", ["someday", "2026-02-30", "13-01", "+3x", "", "31/31"])

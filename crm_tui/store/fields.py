@@ -89,7 +89,9 @@ def birthday_field() -> FieldSpec:
     return spec
 
 
-def datetime_field(required: bool = False) -> FieldSpec:
+def datetime_field(required: bool = False, *, past: bool = False) -> FieldSpec:
+    """A date and time; ``past``: when something happened (dates.parse_datetime)."""
+
     def spec(name: str, v: Any) -> dt.datetime | None:
         if isinstance(v, dt.datetime):
             return v.replace(microsecond=0)
@@ -100,7 +102,7 @@ def datetime_field(required: bool = False) -> FieldSpec:
                 raise ValidationError(name, _("Required"))
             return None
         try:
-            return parse_datetime(str(v))
+            return parse_datetime(str(v), past=past)
         except ValueError as exc:
             raise ValidationError(name, str(exc)) from None
 
@@ -231,7 +233,7 @@ def parse_tags(text: str | list[str] | None) -> list[str]:
 
 INTERACTION_FIELDS = {
     "channel": choice_field(enums.CHANNEL),
-    "occurred_at": datetime_field(),
+    "occurred_at": datetime_field(past=True),
     "subject": text_field(required=True, max_len=200),
     "content": text_field(max_len=10_000),
     "feedback": text_field(max_len=10_000),

@@ -77,12 +77,17 @@ ORDER_FIELDS: dict[str, FieldSpec] = {
 }
 
 
-def _not_future(importer: Importer, column: str, when: dt.datetime) -> None:
-    """The forms' rule (validation.check_happened) at the import's time, as a row error."""
+def _not_future(importer: Importer, column: str, when: dt.datetime, text: str) -> dt.datetime:
+    """The forms' rule (validation.check_happened) at the import's time, as a row error;
+    returns ``when``. A day without a time (``text``, the cell) is read at 09:00: today's,
+    in a file imported before nine, is the import's time, not a future hour."""
+    if ":" not in text and when.date() == importer.now.date():
+        when = min(when, importer.now)
     try:
         check_happened(column, when, importer.now)
     except ValidationError as exc:
         raise RowError([f"{importer.headers.get(column, column)}: {exc.message}"]) from None
+    return when
 
 
 def _common_row(importer: Importer, values: dict[str, str], customer_required: bool = True):
@@ -221,7 +226,7 @@ class InteractionImporter(Importer):
         # an export carries the tasks in their own file, and re-importing both must not
         # double them.
         cid, contact_id, v = _common_row(self, values)
-        _not_future(self, "when", v["when"])
+        v["when"] = _not_future(self, "when", v["when"], values.get("when", ""))
         deal = self.opportunity_ref(cid, values, v.get("opportunity_created"))
         iid = self.next_interaction
         self.next_interaction += 1
@@ -275,7 +280,9 @@ class TaskImporter(Importer):
         if due_time is None and ":" in raw_due:
             due_time = f"{due:%H:%M}"
         status = t.get("status") or "planned"
-        completed = self.completed(status, due, t.get("completed_at"))
+        completed = self.completed(
+            status, due, t.get("completed_at"), values.get("completed_at", "")
+        )
         tid = self.next_task
         self.next_task += 1
         self.pending.append(
@@ -287,7 +294,9 @@ class TaskImporter(Importer):
         )  # fmt: skip
         self.result.imported += 1
 
-    def completed(self, status: str, due: dt.datetime, given: dt.datetime | None) -> str | None:
+    def completed(
+        self, status: str, due: dt.datetime, given: dt.datetime | None, text: str = ""
+    ) -> str | None:
         """A task's completion time: the file's ``completed_at`` for a done or cancelled task
         (refused when after today; an open task has none, as in the store), else, never
         the import's time, which would make every imported done task "done this week":
@@ -302,8 +311,7 @@ class TaskImporter(Importer):
         if status not in ("done", "cancelled"):
             return None
         if given is not None:
-            _not_future(self, "completed_at", given)
-            return stamp(given)
+            return stamp(_not_future(self, "completed_at", given, text))
         if status == "cancelled":
             return None
         end_of_due_day = dt.datetime.combine(due.date(), dt.time(23, 59))
