@@ -762,3 +762,31 @@ async def test_a_two_line_field_error_is_shown_whole_at_80_by_24(loop_db):
         assert "Unreadable date" in str(error.render()) and error.region.height >= 2
         fields = dialog.query_one("#form-fields")
         assert fields.region.contains_region(error.region)
+
+
+async def test_the_task_card_shows_its_keys_and_contact(loop_db):
+    """Enter on a task: its card names the contact and shows the keys it takes as
+    buttons (it showed Close only; x, e and l worked unseen)."""
+    from textual.widgets import Button
+
+    from crm_tui.screens.dialogs.task_form import TaskCard, TaskFormDialog
+
+    with loop_db.session() as s:
+        hua = cs.find_customer(s, "上海华东制造有限公司")
+        task = s.exec(select(Task).where(Task.title == "Send contract draft")).one()
+        task.contact_id = hua.primary_contact_id
+        s.add(task)
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("enter")  # the oldest overdue task: Send contract draft
+        await pilot.pause()
+        card = app.screen
+        assert isinstance(card, TaskCard)
+        assert "Contact: 王芳" in str(card.query_one("#task-card").render())
+        labels = [str(b.label) for b in card.query(Button)]
+        assert labels == ["Done (x)", "Edit (e)", "Log (l)", "Close (esc)"]
+        await pilot.click("#edit")
+        await pilot.pause()
+        assert isinstance(app.screen, TaskFormDialog)

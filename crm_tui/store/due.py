@@ -210,7 +210,11 @@ def count_completed(conn, search: str = "") -> int:
 
 
 def task_detail(conn, task_id: int) -> dict[str, Any] | None:
-    cur = conn.execute(f"SELECT {_TASK_COLUMNS} {_joins(False)} WHERE t.id = ?", (task_id,))
+    cur = conn.execute(
+        f"SELECT {_TASK_COLUMNS}, (SELECT name FROM contact WHERE id = t.contact_id) AS contact"
+        f" {_joins(False)} WHERE t.id = ?",
+        (task_id,),
+    )
     found = rows(cur)
     return found[0] if found else None
 

@@ -126,6 +126,7 @@ def task_card_text(task: dict) -> str:
         (_("Status"), label(enums.TASK_STATUS, task["status"])),
         (_("Due"), task["due"] + (f" {task['due_time']}" if task["due_time"] else "")),
         (_("Customer"), task.get("customer") or ""),
+        (_("Contact"), task.get("contact") or ""),
         (_("Opportunity"), task.get("opportunity") or ""),
         (_("Goal"), task.get("goal") or ""),
         (_("Notes"), task.get("notes") or ""),
@@ -153,11 +154,15 @@ class TaskCard(Localized, ModalScreen[str | None]):
         with Vertical(id="dialog", classes="dialog"):
             yield Label(_("Task"), classes="dialog-title")
             yield Static(task_card_text(self.task_data), id="task-card", markup=False)
-            with Horizontal(classes="buttons"):
-                yield Button(_("Close"), id="close", variant="primary")
+            with Horizontal(classes="buttons"):  # the card's keys, shown (and clickable)
+                if self.task_data.get("status") in ("planned", "in_progress"):
+                    yield Button(_("Done (x)"), id="done", variant="primary")
+                yield Button(_("Edit (e)"), id="edit")
+                yield Button(_("Log (l)"), id="log")
+                yield Button(_("Close (esc)"), id="close")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(None)
+        self.dismiss(None if event.button.id == "close" else event.button.id)
 
     def action_close(self) -> None:
         self.dismiss(None)
