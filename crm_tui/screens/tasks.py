@@ -62,11 +62,11 @@ class DueListSource:
     def __init__(self, conn, today, *, show_completed: bool = False, search: str = "") -> None:
         self.conn = conn
         self.today = today
-        self.search = search
-        self.counts = q.due_counts(conn, today, search)
+        self.match = q.task_match(conn, search)  # (the customers it names: read once)
+        self.counts = q.due_counts(conn, today, self.match)
         self.groups = list(q.GROUPS)
         if show_completed:
-            self.counts["completed"] = q.count_completed(conn, search)
+            self.counts["completed"] = q.count_completed(conn, self.match)
             self.groups.append("completed")
         # (group, first index of its header) for every non-empty group
         self.layout: list[tuple[str, int]] = []
@@ -88,9 +88,9 @@ class DueListSource:
 
     def _fetch_group(self, group: str, offset: int, limit: int) -> list[dict]:
         if group == "completed":
-            return q.completed_tasks(self.conn, limit=limit, offset=offset, search=self.search)
+            return q.completed_tasks(self.conn, limit=limit, offset=offset, match=self.match)
         return q.due_group(
-            self.conn, group, self.today, limit=limit, offset=offset, search=self.search
+            self.conn, group, self.today, limit=limit, offset=offset, match=self.match
         )
 
     def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]:

@@ -12,6 +12,8 @@ Grouping is by calendar date only: a task due today at 23:59 is *today*, never
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from crm_tui.store.sqlite import escape_like
@@ -86,25 +88,44 @@ def due_badge_count(conn, today: dt.date) -> int:
     return conn.execute(BADGE_SQL, (_iso(today),)).fetchone()[0]
 
 
-def _matching(search: str, alias: str = "t.") -> tuple[str, tuple[str, ...]]:
-    """The due list's search (`/`): every word in the task's title or its customer's
-    name, as an AND fragment and its parameters ("" and () without words)."""
-    sql, params = "", ()
+@dataclass(frozen=True)
+class TaskMatch:
+    """The due list's search (`/`): every word in a task's title or its customer's name.
+
+    The customers each word names are looked up once (task_match), not in every
+    statement of the list: its counts and each group's page ask the same question.
+    """
+
+    words: tuple[tuple[str, str], ...] = ()  # (LIKE pattern, JSON list of customer ids)
+
+    def sql(self, alias: str = "t.") -> tuple[str, tuple[str, ...]]:
+        """An AND fragment and its parameters ("" and () without words)."""
+        fragment = (
+            f" AND ({alias}title LIKE ? ESCAPE '\\'"
+            f" OR {alias}customer_id IN (SELECT value FROM json_each(?)))"
+        )
+        return fragment * len(self.words), tuple(p for pair in self.words for p in pair)
+
+
+def task_match(conn, search: str) -> TaskMatch:
+    words = []
     for word in search.split():
         like = "%" + escape_like(word) + "%"
-        sql += (
-            f" AND ({alias}title LIKE ? ESCAPE '\\' OR {alias}customer_id IN"
-            " (SELECT id FROM customer WHERE name LIKE ? ESCAPE '\\'))"
-        )
-        params += (like, like)
-    return sql, params
+        ids = [cid for (cid,) in conn.execute(
+            "SELECT id FROM customer WHERE name LIKE ? ESCAPE '\\'", (like,)
+        )]  # fmt: skip
+        words.append((like, json.dumps(ids)))
+    return TaskMatch(tuple(words))
 
 
-def due_counts(conn, today: dt.date, search: str = "") -> dict[str, int]:
+NO_MATCH = TaskMatch()
+
+
+def due_counts(conn, today: dt.date, match: TaskMatch = NO_MATCH) -> dict[str, int]:
     """Number of open tasks in each group (overdue, today, next7, later), of those
-    matching ``search`` when given."""
+    ``match`` finds."""
     t, week = _iso(today), _iso(today + dt.timedelta(days=7))
-    match, words = _matching(search, "")
+    match, words = match.sql("")
     row = conn.execute(
         f"""SELECT coalesce(sum(due < ?), 0), coalesce(sum(due = ?), 0),
                    coalesce(sum(due > ? AND due <= ?), 0), coalesce(sum(due > ?), 0)
@@ -128,11 +149,12 @@ def _decorate(items: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any
 
 
 def due_group(
-    conn, group: str, today: dt.date, *, limit: int = 200, offset: int = 0, search: str = ""
-) -> list[dict[str, Any]]:
+    conn, group: str, today: dt.date, *, limit: int = 200, offset: int = 0,
+    match: TaskMatch = NO_MATCH,
+) -> list[dict[str, Any]]:  # fmt: skip
     """One group's open tasks, earliest due first (so overdue is oldest first), with names."""
     where, params, order = _bounds(group, today)
-    match, words = _matching(search)
+    match, words = match.sql()
     cur = conn.execute(
         f"SELECT {_TASK_COLUMNS} {_joins()} WHERE t.{OPEN} AND {where}{match} "
         f"ORDER BY {order} LIMIT ? OFFSET ?",
@@ -184,10 +206,10 @@ def due_table_rows(conn, today: dt.date, days: int = 0) -> list[tuple[str, int, 
 
 
 def completed_tasks(
-    conn, *, limit: int = 200, offset: int = 0, search: str = ""
+    conn, *, limit: int = 200, offset: int = 0, match: TaskMatch = NO_MATCH
 ) -> list[dict[str, Any]]:
     """Done or cancelled tasks, most recently completed first (the due-list's toggle)."""
-    match, words = _matching(search)
+    match, words = match.sql()
     cur = conn.execute(
         f"SELECT {_TASK_COLUMNS} "
         + _TASK_JOINS.format(indexed="INDEXED BY ix_task_closed_completed")
@@ -202,8 +224,8 @@ def completed_tasks(
     return items
 
 
-def count_completed(conn, search: str = "") -> int:
-    match, words = _matching(search, "")
+def count_completed(conn, match: TaskMatch = NO_MATCH) -> int:
+    match, words = match.sql("")
     return conn.execute(
         f"SELECT count(*) FROM task WHERE status IN ('done', 'cancelled'){match}", words
     ).fetchone()[0]
