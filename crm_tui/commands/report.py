@@ -126,6 +126,6 @@ def _run(args: argparse.Namespace, ctx) -> int:
         )
         return 0
     output.write(report, args.format, sys.stdout)
-    if args.format == "table" and any(col.kind == "money" for col in report.columns):
+    if args.format == "table" and report.has_amounts:
         print("\n" + _("Amounts in {currency}").format(currency=ctx.settings.currency))
     return 0

@@ -162,6 +162,11 @@ class Report:
     def csv_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.csv)
 
+    @property
+    def has_amounts(self) -> bool:
+        """Whether a column holds money (what the currency setting names)."""
+        return any(c.kind == "money" for c in self.columns)
+
     def column(self, key: str) -> list[Any]:
         """All values of one column (handy for tests and charts)."""
         return [row.get(key) for row in self.rows]

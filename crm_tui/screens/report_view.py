@@ -125,7 +125,7 @@ def summary_line(report: Report, currency: str = "") -> str:
     """The line under a report's title; with ``currency`` (config.toml), a report of
     amounts says which currency they are in."""
     line = _summary(report)
-    if currency and any(col.kind == "money" for col in report.columns):
+    if currency and report.has_amounts:
         line += " · " + _("amounts in {currency}").format(currency=currency)
     return line
 
