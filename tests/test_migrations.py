@@ -185,3 +185,14 @@ def test_a_folder_given_as_the_database_is_named_as_such(tmp_path):
 
     with pytest.raises(DatabaseError, match="is a folder, not a database file"):
         Database(tmp_path)
+
+
+def test_0012_makes_phones_typed_with_separators_findable_by_digits(tmp_path):
+    path = _old_file(tmp_path, "0011")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE contact SET mobile = '+86 138-0013-8000' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    db = Database(path)  # opening migrates to head: the index is rebuilt from the rows
+    with db.reading() as conn:
+        assert [r["id"] for r in search_customers(conn, "13800138000")] == [1]

@@ -18,13 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from crm_tui.store.sqlite import SEARCH_ROWS_SQL
+    from crm_tui.store.sqlite import rebuild_search_index
 
-    op.execute("DELETE FROM customer_search")
-    op.execute(
-        "INSERT INTO customer_search(rowid, name, code, contacts, phones, emails, tags) "
-        f"{SEARCH_ROWS_SQL}"
-    )
+    rebuild_search_index(op)  # (it only calls .execute(sql), which op has too)
 
 
 def downgrade() -> None:
