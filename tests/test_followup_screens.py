@@ -84,6 +84,14 @@ async def _settle(pilot):
     await pilot.pause()
 
 
+async def _start_review(pilot):
+    """The tasks screen, then `r`: the daily review, its queue loaded."""
+    await pilot.press("4")
+    await _settle(pilot)
+    await pilot.press("r")
+    await _settle(pilot)
+
+
 def due_rows(screen: TasksScreen) -> list[tuple]:
     table = screen.query_one(VirtualTable)
     return [table.row(i) for i in range(table.row_count)]
@@ -182,10 +190,7 @@ async def test_done_then_schedule_next_follow_up(loop_db):
 async def test_review_visits_in_priority_order_and_sums_up(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.press("4")
-        await _settle(pilot)
-        await pilot.press("r")
-        await _settle(pilot)
+        await _start_review(pilot)
         review = app.screen
         assert isinstance(review, ReviewScreen)
         order = [q.get("title") or q["customer"] for q in review.queue]
@@ -226,10 +231,7 @@ async def test_review_visits_in_priority_order_and_sums_up(loop_db):
 async def test_review_offers_only_the_keys_that_act_on_the_card(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.press("4")
-        await _settle(pilot)
-        await pilot.press("r")
-        await _settle(pilot)
+        await _start_review(pilot)
         review = app.screen
         assert isinstance(review, ReviewScreen)
         offered = lambda: {b.action for _k, b, enabled, _t in review.active_bindings.values()}  # noqa: E731
@@ -253,10 +255,7 @@ async def test_review_offers_only_the_keys_that_act_on_the_card(loop_db):
 async def test_review_counts_a_card_acted_on_as_reviewed(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.press("4")
-        await _settle(pilot)
-        await pilot.press("r")
-        await _settle(pilot)
+        await _start_review(pilot)
         review = app.screen
         await pilot.press("space", "l")  # skip one, log on the second (it stays shown)
         await pilot.pause()
@@ -578,10 +577,7 @@ async def test_the_log_search_keeps_a_usable_width_at_80_columns(loop_db):
 async def test_done_in_the_review_offers_the_next_follow_up(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.press("4")
-        await _settle(pilot)
-        await pilot.press("r")
-        await _settle(pilot)
+        await _start_review(pilot)
         review = app.screen
         first = review.current
         await pilot.press("x", "l")  # done, then log what happened
@@ -603,10 +599,7 @@ async def test_the_last_cards_follow_up_is_counted_in_the_summary(loop_db):
     (log, schedule) still counts there; each new card opens at its top."""
     app = app_on(loop_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("4")
-        await _settle(pilot)
-        await pilot.press("r")
-        await _settle(pilot)
+        await _start_review(pilot)
         review = app.screen
         body = review.query_one("#review-body")
         last_task = max(i for i, item in enumerate(review.queue) if item["kind"] == "task")
