@@ -154,6 +154,7 @@ def due_plans(conn, fn) -> list[list[str]]:
     return plans(spy)
 
 
+SEARCHED = due.TaskMatch((("%acme%", "[1, 2]"),))
 DUE_QUERIES = {
     "badge": lambda c: due.due_badge_count(c, AS_OF),
     "counts": lambda c: due.due_counts(c, AS_OF),
@@ -161,6 +162,12 @@ DUE_QUERIES = {
     "crm due --days 7": lambda c: due.due_list(c, AS_OF, 7),
     **{f"group {g}": (lambda c, g=g: due.due_group(c, g, AS_OF)) for g in due.GROUPS},
     "review queue": lambda c: due.review_queue(c, AS_OF),
+    # `/` on the due list: a word in the title, or customers found once (task_match)
+    "counts, searched": lambda c: due.due_counts(c, AS_OF, SEARCHED),
+    **{
+        f"group {g}, searched": (lambda c, g=g: due.due_group(c, g, AS_OF, match=SEARCHED))
+        for g in due.GROUPS
+    },
 }
 
 
