@@ -10,7 +10,7 @@ import pytest
 import test_reports_data as d
 
 from crm_tui.reports import output
-from crm_tui.reports.weekly import METRICS, weekly
+from crm_tui.reports.weekly import METRICS, SECTIONS, weekly
 
 TODAY = dt.date(2026, 12, 10)  # the week is over: cutoff for overdue is Monday Dec 7
 
@@ -134,3 +134,10 @@ def test_weekly_csv(conn):
     assert ["summary", "", "", "pipeline_weighted", "", "50.01"] in rows
     assert ["won", "2026-12-03", "北京星河网络", "O1 CRM rollout", "CRM", "1200.50"] in rows
     assert ["interactions", "2026-11-30", "北京星河网络", "首次拜访", "visit", ""] in rows
+
+
+def test_weekly_csv_cells_are_the_formatted_rows(conn):
+    # every section has records here (and a customer, item or amount left empty)
+    report = weekly(conn, "2026-W49", today=TODAY)
+    assert {r["section"] for r in report.rows} == set(SECTIONS)
+    d.assert_csv_cells_are_the_formatted_rows(report)

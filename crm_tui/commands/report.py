@@ -81,6 +81,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
 
 
+#: Reports that read thousands of scattered rows (the week's records, each joined to its
+#: customer): memory-mapped, each page costs no read() call (-30 % for a busy week at
+#: 100,000 customers). The others scan in order, which read-ahead serves better: mapped,
+#: funnel and ABC took a third longer.
+MAPPED = frozenset({"weekly"})
+
+
 def run(args: argparse.Namespace, ctx) -> int:
     # One report, then exit: the big reports (RFM, ABC: a row per customer) allocate
     # about a million objects and hold no reference cycles, so the cyclic collector
@@ -105,7 +112,7 @@ def _run(args: argparse.Namespace, ctx) -> int:
         as_of = as_of or dt.date.today()
     targets = ctx.settings.targets if args.name == "forecast" else None
     db = ctx.database()
-    with db.reading() as conn:
+    with db.reading(mmap=args.name in MAPPED) as conn:
         report = build_report(args.name, conn, as_of, args.week, targets)
     if args.out:
         from pathlib import Path

@@ -29,11 +29,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterator
 
 from crm_tui.dates import as_date, iso_week, parse_iso_week
 from crm_tui.reports import (
     Column,
+    LazyRows,
     Report,
+    amount_texts,
     day_after,
     day_start,
     fetch_tuples,
@@ -193,36 +196,64 @@ def weekly(conn: sqlite3.Connection, week: str | dt.date, today: dt.date | None 
     pipeline_sql = _PIPELINE_SQL.format(created=created)
     metrics["pipeline_weighted"] = round_cents(conn.execute(pipeline_sql, p).fetchone()[0])
 
-    rows: list[dict] = []
+    summary: list[dict] = []
     for key in METRICS:
         row = _row("summary", None, None, key, None, metrics[key])
         if key not in _MONEY_METRICS:
             row["_kinds"] = {"amount": "int"}
-        rows.append(row)
+        summary.append(row)
+    # The records stay the tuples SQL gave (a busy week holds a hundred thousand): the
+    # CSV is written from them directly, the row dicts are made only when read.
+    records = [(s, fetch_tuples(conn, _SECTION_SQL[s], p)) for s in SECTIONS[1:]]
+    size = len(summary) + sum(len(found) for _s, found in records)
     days: dict[str, dt.date] = {}
-    for section in SECTIONS[1:]:
-        for day, customer, item, detail, amount in fetch_tuples(conn, _SECTION_SQL[section], p):
-            date = days.get(day)
-            if date is None and day is not None:
-                date = days[day] = as_date(day)  # a few distinct days: parse each once
-            rows.append(
-                {
-                    "section": section,
-                    "date": date,
-                    "customer": customer or "",
-                    "item": item or "",
-                    "detail": detail or "",
-                    "amount": amount,
-                }
-            )
+
+    def date_of(day: str | None) -> dt.date | None:
+        date = days.get(day)  # type: ignore[arg-type]
+        if date is None and day is not None:
+            date = days[day] = as_date(day)  # a few distinct days: parse each once
+        return date
+
+    def build_rows() -> list[dict]:
+        rows = list(summary)
+        for section, found in records:
+            rows += [
+                _row(section, date_of(day), customer, item, detail, amount)
+                for day, customer, item, detail, amount in found
+            ]
+        return rows
+
+    def csv_cells() -> Iterator[list[str]]:
+        # the text output.format_csv_rows makes of the row dicts (the tests hold them equal)
+        money = amount_texts(metrics[k] for k in _MONEY_METRICS)
+        for row in summary:
+            amount = row["amount"]
+            text = money[amount] if row["item"] in _MONEY_METRICS else str(amount)
+            yield ["summary", "", "", row["item"], "", text]
+        for section, found in records:
+            money = {None: "", **amount_texts(r[4] for r in found if r[4] is not None)}
+            dates: dict[str | None, str] = {None: ""}
+            for day in {r[0] for r in found} - {None}:
+                dates[day] = as_date(day).isoformat()
+            for day, customer, item, detail, amount in found:
+                yield [
+                    section,
+                    dates[day],
+                    customer or "",
+                    item or "",
+                    detail or "",
+                    money[amount],
+                ]
+
     return Report(
         "weekly",
         COLUMNS,
-        rows,
+        LazyRows(size, build_rows),
         params={"week": iso_week(monday), "from": p["monday"], "to": p["sunday"]},
         extras={
             key: ("money" if key in _MONEY_METRICS else "int", metrics[key]) for key in METRICS
         },
+        csv_cells=csv_cells,
     )
 
 
