@@ -149,13 +149,13 @@ def search_customers(conn: sqlite3.Connection, text: str, limit: int = 20) -> li
 _TIMELINE_SQL = """
 SELECT 'interaction', id, occurred_at, subject, channel FROM interaction WHERE customer_id = :c
 UNION ALL
-SELECT 'task', id, coalesce(completed_at, due || ' ' || coalesce(due_time, '00:00') || ':00'),
+SELECT 'task', id, coalesce(completed_at, due || coalesce(' ' || due_time || ':00', '')),
        title, status FROM task WHERE customer_id = :c
 UNION ALL
 SELECT 'stage_change', s.id, s.changed_at, o.name, coalesce(s.from_stage, '') || '>' || s.to_stage
   FROM stage_change s JOIN opportunity o ON o.id = s.opportunity_id WHERE o.customer_id = :c
 UNION ALL
-SELECT 'order', id, order_date || ' 00:00:00', coalesce(order_no, product, ''), amount_cents
+SELECT 'order', id, order_date, coalesce(order_no, product, ''), amount_cents
   FROM sales_order WHERE customer_id = :c
 """
 
@@ -166,6 +166,9 @@ class CustomerTimeline:
 
     Rows: (key, when, kind, title, detail) where key is ``kind:id``; ``detail`` is the
     channel (interaction), status (task), ``from>to`` stages, or the amount in cents (order).
+    ``when`` is a timestamp, or a bare ``YYYY-MM-DD`` for what has a day and no time (an
+    order, an open task without a time of day): no made-up midnight. A bare day sorts
+    as the start of that day.
     """
 
     conn: sqlite3.Connection
