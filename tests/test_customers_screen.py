@@ -249,6 +249,30 @@ async def test_contact_columns_fit_their_cells_as_soon_as_the_detail_refills(fil
         assert widths[3] >= len("+86 138-0013-8000") and widths[4] >= len("wang.wei@example.com")
 
 
+async def test_the_profile_narrows_on_an_80_column_terminal_and_wraps_under_itself(filled):
+    """At 80 columns the profile gives the contacts, deals and timeline room; a long
+    value wraps in its own column, never back under the labels."""
+    from textual.widgets import Static
+
+    with filled.session() as s:
+        c = cs.find_customer(s, "Globex Corp")
+        cs.update_customer(s, c.id, {"business_address": "128 Market Street, San Francisco, CA"})
+    app = app_on(filled)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await open_detail(pilot, "Globex")
+        await pilot.pause()
+        assert detail.query_one("#profile-pane").outer_size.width == 36
+        lines = [strip.text for strip in detail.query_one("#profile", Static).render_lines(
+            detail.query_one("#profile", Static).content_region.reset_offset)]  # fmt: skip
+        address = next(i for i, line in enumerate(lines) if line.startswith("Business address"))
+        indent = lines[address].index("128")
+        assert "Street" in lines[address + 1]  # the value's next line …
+        assert lines[address + 1][:indent].strip() == ""  # … under the value
+        await pilot.resize_terminal(130, 35)
+        await pilot.pause()
+        assert detail.query_one("#profile-pane").outer_size.width == 46
+
+
 async def test_delete_asks_first_then_deletes(filled):
     app = app_on(filled)
     async with app.run_test() as pilot:

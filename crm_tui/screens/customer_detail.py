@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -94,6 +95,12 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 )
         yield Footer()
 
+    #: Below this many columns the profile gives the contacts, deals and timeline room.
+    NARROW = 100
+
+    def on_resize(self) -> None:
+        self.query_one("#detail-body").set_class(self.size.width < self.NARROW, "-narrow")
+
     def on_mount(self) -> None:
         self.conn = self.app.db.connect()  # read in reload_on_resume (first visit too)
         self.query_one("#contacts", DataTable).focus()
@@ -145,7 +152,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             _("Profile {pct}% complete").format(pct=pct)
         )
         self.query_one("#completeness", ProgressBar).update(progress=pct)
-        self.query_one("#profile", Static).update(self._profile_text(c))
+        self.query_one("#profile", Static).update(self._profile(c))
         self._fill_contacts()
         self._fill_deals()
         timeline = self.query_one("#timeline", VirtualTable)
@@ -154,7 +161,8 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             keep_cursor=True,
         )
 
-    def _profile_text(self, c: dict) -> str:
+    def _profile(self, c: dict) -> Table:
+        """Label and value side by side; a long value wraps under itself, not the labels."""
         lang = self.app.lang  # type: ignore[attr-defined]
         rows = [
             (_("Kind"), enums.CUSTOMER_KIND.label(c["kind"], lang)),
@@ -175,16 +183,13 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             (_("Last interaction"), (c["last_interaction_at"] or "")[:16]),
             (_("Created"), (c["created_at"] or "")[:16]),
         ]
-        from rich.cells import cell_len
-        from rich.markup import escape
-
-        missing = f"[dim]{_('(missing)')}[/]"
-        width = max(cell_len(name) for name, _value in rows) + 1
-        return "\n".join(
-            f"[b]{escape(name)}[/b]{' ' * (width - cell_len(name))}"
-            + (escape(str(value)) if value not in (None, "") else missing)
-            for name, value in rows
-        )
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        missing = Text(_("(missing)"), style="dim")
+        for name, value in rows:
+            grid.add_row(name, Text(str(value)) if value not in (None, "") else missing)
+        return grid
 
     @staticmethod
     def _fill_table(table: DataTable, headers: list[str], rows: list[tuple[str, list]]) -> None:
