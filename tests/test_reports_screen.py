@@ -533,3 +533,19 @@ async def test_export_to_an_unwritable_place_is_an_error_message(demo_db, tmp_pa
         await settle(pilot)
         errors = [n for n in app._notifications if n.severity == "error"]
         assert errors and "cannot write" in errors[0].message
+
+
+@pytest.mark.parametrize("size", [(130, 50), (80, 24)])
+async def test_forecast_quarters_follow_the_months_on_any_height(demo_db, size):
+    """A few months fill as many rows: on a tall terminal the quarters come right under
+    them (not under a block of blank rows); on 80x24 the months table shrinks instead."""
+    app = app_on(demo_db)
+    async with app.run_test(size=size) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "forecast")
+        months = app.screen.query_one("#table-forecast", DataTable)
+        title = app.screen.query_one("#extra-forecast Label")
+        assert months.row_count > 0
+        assert months.outer_size.height <= months.row_count + 2
+        assert title.region.y - months.region.bottom <= 2  # the title's top margin
+        assert title.region.bottom <= app.screen.size.height - 1  # above the key bar

@@ -266,6 +266,10 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
             metrics.display = not empty
         table = self.query_one(f"#table-{name}", DataTable)
         fill_table(table, report)
+        # no taller than its rows (and header, and a horizontal scroll bar): on a tall
+        # terminal the space left goes below it all, not into blank rows above the
+        # forecast's quarters; on a short one the table still shrinks to fit (1fr)
+        table.styles.max_height = table.row_count + 2
         table.display = not empty
         more = len(shown_rows(report)) - report_view.ROW_LIMIT
         note = self.query_one(f"#note-{name}", Static)
