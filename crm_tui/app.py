@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from importlib import import_module
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -18,6 +19,7 @@ from textual.screen import Screen
 from crm_tui.i18n import _, set_language
 from crm_tui.settings import Settings
 from crm_tui.store.database import Database
+from crm_tui.store.sqlite import damage_in
 from crm_tui.widgets.localized import Localized
 
 SCREEN_CLASSES = {
@@ -101,6 +103,7 @@ class CrmApp(Localized, App):
         settings.apply_labels()
         self.lang = lang
         self._clock = clock
+        self._damage_reported = False
 
     # --- clock ---------------------------------------------------------------
 
@@ -203,6 +206,50 @@ class CrmApp(Localized, App):
 
     def show_error(self, message: str) -> None:
         self.notify(message, severity="error", timeout=8)
+
+    # --- a damaged database file -------------------------------------------------
+
+    def database_damaged(self, error: BaseException) -> bool:
+        """For code that caught ``error``: if it says the database file is damaged, show
+        how to restore it and end the app when that is closed (returns True); else False
+        (the caller shows the error its own way).
+
+        Nothing is lost by stopping: every change is its own transaction. Carrying on
+        would only meet the damage again, screen after screen.
+        """
+        problem = damage_in(error)
+        if problem is None:
+            return False
+        if not self._damage_reported:
+            self._damage_reported = True
+            from crm_tui.screens.dialogs.confirm import MessageDialog
+
+            text = self._damage_text(problem)
+
+            def stop(_result: None = None) -> None:
+                self.exit(return_code=1, message=f"error: {text}")
+
+            title = _("The database file is damaged")
+            self.push_screen(MessageDialog(title, text, _("Quit")), stop)
+        return True
+
+    def _damage_text(self, problem: BaseException) -> str:
+        from crm_tui.store.backups import damage_message
+
+        self.backup_refused = True  # the header says so too
+        return damage_message(self.db.path, problem)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's last stop for an error nothing caught; it ends the app (the message
+        loop that raised has stopped). A damaged page leaves with how to restore the file
+        on the terminal, not a traceback with the rep's data in its locals."""
+        problem = damage_in(error)
+        if problem is None:
+            super()._handle_exception(error)
+            return
+        self._return_code = 1
+        self._exit_renderables.append(Text(f"error: {self._damage_text(problem)}"))
+        self._close_messages_no_wait()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own palette commands (theme, quit, keys, screenshot), in the UI's language."""

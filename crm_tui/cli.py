@@ -122,17 +122,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def _sqlite_problem(db_path: Path, exc: Exception) -> str:
     """The ``error:`` text of a SQLite error no command caught: a damaged page that the
     opening checks did not read (SQLITE_CORRUPT, SQLITE_NOTADB) says how to restore."""
-    import sqlite3
+    from crm_tui.store.sqlite import damage_in
 
-    from crm_tui.i18n import _
+    if damage_in(exc) is not None:
+        from crm_tui.store.backups import damage_message
 
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
-    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        from crm_tui.store.backups import restore_hint
-
-        return _("{path} is damaged ({problem}); {hint}").format(
-            path=db_path, problem=exc, hint=restore_hint(db_path)
-        )
+        return damage_message(db_path, exc)
     return f"{db_path}: {exc}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 
@@ -66,3 +67,83 @@ async def test_a_damaged_database_never_backed_up_says_so_too(db):
         assert list_backups(backup_dir(db.path)) == []
         assert " backup refused: database damaged " in app.screen.query_one(AppHeader).text
     app.db.close()
+
+
+def _damaged_deals(db) -> None:
+    """A customer with a deal, then the deals' table damaged (the customers list and
+    the due badge never read it; the pipeline and the funnel do)."""
+    from crm_tui.store import opportunities as ops
+
+    with db.session() as s:
+        c = cs.create_customer(s, {"name": "Acme Robotics Ltd."})
+        ops.create_opportunity(s, c.id, {"name": "Robot arms", "amount_cents": "1200"})
+    db.close()
+    damage_page(db.path, "opportunity")
+
+
+async def test_a_damaged_page_met_by_a_screen_ends_the_app_with_how_to_restore(db, capsys):
+    _damaged_deals(db)
+    app = make_app(db.path, lang="en")
+    async with app.run_test():
+        await app.workers.wait_for_complete()
+        # the board reads the deals on the UI thread, and the app ends: wait for that,
+        # not for the board to settle (pilot.press would; it never does)
+        app.simulate_key("2")
+        await asyncio.wait_for(asyncio.shield(app._task), timeout=30)
+    assert app.return_code == 1
+    text = " ".join(capsys.readouterr().err.split())  # as printed on the terminal, unwrapped
+    assert text.startswith(f"error: {db.path} is damaged (database disk image is malformed)")
+    assert f"crm --db {db.path} restore FILE" in text
+    assert "Traceback" not in text
+    app.db.close()
+
+
+async def test_a_damaged_page_met_by_a_report_is_shown_then_the_app_ends(db, capsys):
+    from crm_tui.screens.dialogs.confirm import MessageDialog
+
+    _damaged_deals(db)
+    app = make_app(db.path, lang="en")
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("5")  # the funnel is built in a worker, which catches the error
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, MessageDialog)
+        message = str(app.screen.query_one("#message").render())
+        assert "is damaged" in message and "restore FILE" in message
+        assert app.return_code is None or app.return_code == 0  # still running: read first
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_code == 1
+    assert "is damaged" in " ".join(capsys.readouterr().err.split())
+    app.db.close()
+
+
+def test_damage_is_told_apart_from_other_sqlite_errors(db):
+    """Only a damaged file gets the restore message; a locked file or a bug does not.
+    Found through the wrappers an error comes in (SQLAlchemy's, a failed worker's)."""
+    import sqlite3
+
+    import sqlalchemy.exc
+    from textual.worker import WorkerFailed
+
+    from crm_tui.store.sqlite import damage_in
+
+    with db.session() as s:
+        cs.create_customer(s, {"name": "Acme Robotics Ltd."})
+    db.close()
+    damage_page(db.path, "customer")
+    conn = sqlite3.connect(db.path)
+    try:
+        conn.execute("SELECT * FROM customer").fetchall()
+    except sqlite3.DatabaseError as exc:
+        damaged = exc
+    conn.close()
+    assert damage_in(damaged) is damaged
+    wrapped = sqlalchemy.exc.DatabaseError("SELECT", {}, damaged)
+    assert damage_in(wrapped) is damaged
+    assert damage_in(WorkerFailed(wrapped)) is damaged
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    assert damage_in(locked) is None
+    assert damage_in(ValueError("a bug")) is None

@@ -226,14 +226,16 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
                     report = build_report(name, conn, as_of, targets=self.app.settings.targets)
         except Exception as exc:  # shown, never a crash
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._failed, name, str(exc))
+                self.app.call_from_thread(self._failed, name, exc)
             return
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_report, name, as_of, report)
 
-    def _failed(self, name: str, error: str) -> None:
+    def _failed(self, name: str, error: Exception) -> None:
         self.query_one(f"#body-{name}").loading = False
         self._pending = None
+        if self.app.database_damaged(error):  # type: ignore[attr-defined]
+            return
         self.notify(
             _("Could not build the report: {error}").format(error=error),
             severity="error",

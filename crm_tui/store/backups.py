@@ -104,6 +104,14 @@ def restore_hint(db_path: Path | str, folder: Path | None = None) -> str:
     ).format(db=shlex.quote(str(db_path)), folder=folder)
 
 
+def damage_message(db_path: Path | str, problem: object) -> str:
+    """What to tell the rep when reading ``db_path`` met a damaged page: the file, the
+    problem and how to restore (the CLI's ``error:`` line, the app's dialog)."""
+    return _("{path} is damaged ({problem}); {hint}").format(
+        path=db_path, problem=problem, hint=restore_hint(db_path)
+    )
+
+
 def backup_problem(folder: Path) -> str | None:
     """Why the last backup into ``folder`` was refused (a damaged database), or None."""
     try:

@@ -45,6 +45,21 @@ FROM customer c
 """
 
 
+def damage_in(exc: BaseException | None) -> BaseException | None:
+    """The SQLite error in ``exc`` that says the database file itself is damaged
+    (SQLITE_CORRUPT or SQLITE_NOTADB), or None. Looks through the wrappers it may come
+    in: SQLAlchemy's ``orig``, a failed worker's ``error``, a chained cause."""
+    for _depth in range(5):
+        if exc is None:
+            return None
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None:  # the primary code of an extended one
+            return exc if code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) else None
+        inner = getattr(exc, "orig", None) or getattr(exc, "error", None) or exc.__cause__
+        exc = inner if isinstance(inner, BaseException) else None
+    return None
+
+
 def escape_like(text: str) -> str:
     """``text`` for a LIKE pattern with ``ESCAPE '\\'``: its % and _ match themselves."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

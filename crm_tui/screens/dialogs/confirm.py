@@ -51,17 +51,18 @@ class MessageDialog(Localized, ModalScreen[None]):
 
     BINDINGS = [Binding("escape,enter", "close", "Close")]
 
-    def __init__(self, title: str, message: str) -> None:
+    def __init__(self, title: str, message: str, button: str | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.message = message
+        self.button = button  # the button's label (default: Close)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Label(self.message, id="message", markup=False)
             with Horizontal(classes="buttons"):
-                yield Button(_("Close"), id="close", variant="primary")
+                yield Button(self.button or _("Close"), id="close", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
