@@ -233,6 +233,12 @@ class CrmApp(Localized, App):
             self.push_screen(MessageDialog(title, text, _("Quit")), stop)
         return True
 
+    def problem_text(self, error: BaseException) -> str:
+        """``error`` as a message quotes it: for a damaged file, what it is and how to
+        restore it (a failed save keeps its form open, so the rep reads this there)."""
+        problem = damage_in(error)
+        return str(error) if problem is None else self._damage_text(problem)
+
     def _damage_text(self, problem: BaseException) -> str:
         from crm_tui.store.backups import damage_message
 

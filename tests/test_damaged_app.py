@@ -147,3 +147,31 @@ def test_damage_is_told_apart_from_other_sqlite_errors(db):
     locked.sqlite_errorcode = sqlite3.SQLITE_BUSY
     assert damage_in(locked) is None
     assert damage_in(ValueError("a bug")) is None
+
+
+async def test_a_save_that_meets_a_damaged_page_keeps_the_form_and_says_how_to_restore(db):
+    """The typed form stays (nothing to lose by reading the message), and the message
+    is the restore one, not SQLite's bare "database disk image is malformed"."""
+    from textual.widgets import Input, Label
+
+    from crm_tui.widgets.form import FormScreen
+
+    with db.session() as s:
+        cs.create_customer(s, {"name": "Acme Robotics Ltd."})
+    db.close()
+    damage_page(db.path, "customer_search_data")  # written by every save of a customer
+    app = make_app(db.path, lang="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one("#field-name", Input).value = "Globex Corp"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+        assert app.screen.query_one("#field-name", Input).value == "Globex Corp"
+        error = str(app.screen.query_one("#form-error", Label).render())
+        assert error.startswith("Could not save: ")
+        assert f"{db.path} is damaged (" in error
+        assert "restore FILE" in error
+    app.db.close()

@@ -269,7 +269,8 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
             with self.app.db.session() as session:
                 delete_customer(session, customer_id)
         except Exception as exc:  # shown, never a crash
-            self.app.show_error(_("Could not delete: {error}").format(error=exc))
+            problem = self.app.problem_text(exc)  # type: ignore[attr-defined]
+            self.app.show_error(_("Could not delete: {error}").format(error=problem))
             return
         self.notify(_("Customer deleted"))
         self.reload(keep_cursor=True)
@@ -319,7 +320,7 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
             generate(self.app.db.path, customers=DEMO_CUSTOMERS, as_of=self.app.today())
             error = None
         except Exception as exc:
-            error = str(exc)
+            error = self.app.problem_text(exc)  # type: ignore[attr-defined]
         self.app.call_from_thread(self._demo_loaded, error)
 
     def _demo_loaded(self, error: str | None) -> None:

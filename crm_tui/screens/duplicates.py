@@ -129,7 +129,9 @@ class DuplicatesScreen(Localized, Screen):
             with self.app.db.session() as session:  # type: ignore[attr-defined]
                 merge_customers(session, keep, drop)
         except Exception as exc:
-            self.app.show_error(_("Could not merge: {error}").format(error=exc))  # type: ignore[attr-defined]
+            self.app.show_error(  # type: ignore[attr-defined]
+                _("Could not merge: {error}").format(error=self.app.problem_text(exc))  # type: ignore[attr-defined]
+            )
             return
         self.notify(_("Merged. Press u to undo."))
         self.app.data_changed()  # type: ignore[attr-defined]

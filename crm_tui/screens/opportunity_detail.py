@@ -86,7 +86,7 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
                 history = stage_history(s, opp.id)
                 interactions = opportunity_interactions(s, opp.id, limit=50)
         except Exception as exc:
-            app.notify(str(exc), severity="error")
+            app.notify(app.problem_text(exc), severity="error")  # type: ignore[attr-defined]
             self.dismiss(self.changed)
             return
         self.stage = opp.stage
@@ -191,7 +191,9 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
                 toggle_criterion(s, self.opportunity_id, index, settings=app.settings)  # type: ignore[attr-defined]
         except Exception as exc:
             app.call_from_thread(
-                app.notify, _("Could not save: {error}").format(error=exc), severity="error"
+                app.notify,
+                _("Could not save: {error}").format(error=app.problem_text(exc)),  # type: ignore[attr-defined]
+                severity="error",
             )
             return
         app.call_from_thread(self._toggled)

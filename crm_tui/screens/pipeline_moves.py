@@ -8,7 +8,7 @@ screen module stays about layout and navigation. The screen provides
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.binding import Binding
@@ -57,8 +57,9 @@ class OrderQuestion(ConfirmDialog):
         self.dismiss(None)
 
 
-def error_text(exc: Exception) -> str:
-    """What the user reads when a save fails (validation and conflicts say it themselves)."""
+def error_text(exc: Exception, app: Any) -> str:
+    """What the user reads when a save fails (validation and conflicts say it themselves;
+    a damaged file says how to restore it: ``app.problem_text``)."""
     from crm_tui.store.common import ConflictError, NotFoundError
     from crm_tui.store.validation import ValidationError
 
@@ -66,7 +67,7 @@ def error_text(exc: Exception) -> str:
         return exc.message
     if isinstance(exc, ConflictError | NotFoundError):
         return str(exc)
-    return _("Could not save: {error}").format(error=exc)
+    return _("Could not save: {error}").format(error=app.problem_text(exc))
 
 
 class PipelineMoves:
@@ -287,7 +288,7 @@ class PipelineMoves:
 
     def _write_failed(self, exc: Exception, opp_id: int | None) -> None:
         self.saving = False
-        self.app.notify(error_text(exc), severity="error", timeout=8)
+        self.app.notify(error_text(exc, self.app), severity="error", timeout=8)
         self.reload(select=opp_id)
 
     def action_undo(self) -> None:
@@ -342,7 +343,7 @@ class PipelineMoves:
         if isinstance(exc, NotFoundError):
             self._drop_entry(entry)
         self.saving = False
-        text = error_text(exc)
+        text = error_text(exc, self.app)
         if entry.name:
             text = _("Cannot undo the move of “{name}”: {reason}").format(
                 name=entry.name, reason=text

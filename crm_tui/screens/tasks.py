@@ -125,7 +125,7 @@ def run_write(app, write: Callable[[Any], Any]) -> tuple[bool, Any]:
         with app.db.session() as session:
             return True, write(session)
     except Exception as exc:  # deleted or changed elsewhere, locked file, ...
-        app.show_error(_("Could not save: {error}").format(error=exc))
+        app.show_error(_("Could not save: {error}").format(error=app.problem_text(exc)))
         return False, None
 
 

@@ -290,7 +290,8 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
                         )
                 self.show_error(None, message)
                 return
-            self.show_error(None, _("Could not save: {error}").format(error=exc))
+            problem = self.app.problem_text(exc)  # type: ignore[attr-defined]
+            self.show_error(None, _("Could not save: {error}").format(error=problem))
             return
         self.dismiss(result)
 

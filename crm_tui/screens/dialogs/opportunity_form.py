@@ -132,7 +132,8 @@ class OpportunityForm(FormScreen[int]):
                 self.show_errors(exc.errors)
                 return
             except Exception as exc:  # a failed save must never lose the typed form
-                self.show_error(None, _("Could not save: {error}").format(error=exc))
+                problem = self.app.problem_text(exc)  # type: ignore[attr-defined]
+                self.show_error(None, _("Could not save: {error}").format(error=problem))
                 return
             self.dismiss(opp_id)
 
