@@ -535,6 +535,20 @@ async def test_export_to_an_unwritable_place_is_an_error_message(demo_db, tmp_pa
         assert errors and "cannot write" in errors[0].message
 
 
+async def test_the_weekly_tab_makes_only_the_rows_it_shows(demo_db, monkeypatch):
+    """A busy week holds a hundred thousand records at 100,000 customers: the tab
+    makes the row dicts of the records it lists, not of the whole week."""
+    monkeypatch.setattr(report_view, "ROW_LIMIT", 5)
+    app = app_on(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "weekly")
+        report = app.screen._shown["weekly"]
+        assert len(report_view.shown_rows(report)) > 5
+        assert app.screen.query_one("#table-weekly", DataTable).row_count == 5
+        assert report.rows._rows is None  # never built whole
+
+
 @pytest.mark.parametrize("size", [(130, 50), (80, 24)])
 async def test_forecast_quarters_follow_the_months_on_any_height(demo_db, size):
     """A few months fill as many rows: on a tall terminal the quarters come right under

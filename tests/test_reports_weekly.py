@@ -141,3 +141,11 @@ def test_weekly_csv_cells_are_the_formatted_rows(conn):
     report = weekly(conn, "2026-W49", today=TODAY)
     assert {r["section"] for r in report.rows} == set(SECTIONS)
     d.assert_csv_cells_are_the_formatted_rows(report)
+
+
+def test_rows_read_one_at_a_time_are_the_rows_read_all_at_once(conn):
+    # (the screen reads the first records one by one; the export and JSON read them all)
+    one_by_one = weekly(conn, "2026-W49", today=TODAY)
+    singles = [one_by_one.rows[i] for i in range(len(one_by_one.rows))]
+    assert singles == list(weekly(conn, "2026-W49", today=TODAY).rows)
+    assert one_by_one.rows[-1] == singles[-1]

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Iterator
+from itertools import accumulate
 
 from crm_tui.dates import as_date, iso_week, parse_iso_week
 from crm_tui.reports import (
@@ -223,6 +225,17 @@ def weekly(conn: sqlite3.Connection, week: str | dt.date, today: dt.date | None 
             ]
         return rows
 
+    starts = list(accumulate((len(found) for _s, found in records), initial=len(summary)))
+
+    def row_at(i: int) -> dict:
+        """Row ``i`` alone (the screen shows the first records of a busy week)."""
+        if i < len(summary):
+            return dict(summary[i])
+        k = bisect_right(starts, i) - 1
+        section, found = records[k]
+        day, customer, item, detail, amount = found[i - starts[k]]
+        return _row(section, date_of(day), customer, item, detail, amount)
+
     def csv_cells() -> Iterator[list[str]]:
         # the text output.format_csv_rows makes of the row dicts (the tests hold them equal)
         money = amount_texts(metrics[k] for k in _MONEY_METRICS)
@@ -248,7 +261,7 @@ def weekly(conn: sqlite3.Connection, week: str | dt.date, today: dt.date | None 
     return Report(
         "weekly",
         COLUMNS,
-        LazyRows(size, build_rows),
+        LazyRows(size, build_rows, row_at),
         params={"week": iso_week(monday), "from": p["monday"], "to": p["sunday"]},
         extras={
             key: ("money" if key in _MONEY_METRICS else "int", metrics[key]) for key in METRICS
