@@ -225,6 +225,7 @@ class CrmApp(Localized, App):
             from crm_tui.screens.dialogs.confirm import MessageDialog
 
             text = self._damage_text(problem)
+            self.backup_refused = True  # the header says so too
 
             def stop(_result: None = None) -> None:
                 self.exit(return_code=1, message=f"error: {text}")
@@ -240,9 +241,9 @@ class CrmApp(Localized, App):
         return str(error) if problem is None else self._damage_text(problem)
 
     def _damage_text(self, problem: BaseException) -> str:
+        """(Any thread: a worker's failed save quotes it too.)"""
         from crm_tui.store.backups import damage_message
 
-        self.backup_refused = True  # the header says so too
         return damage_message(self.db.path, problem)
 
     def _handle_exception(self, error: Exception) -> None:
