@@ -126,13 +126,18 @@ async def test_search_narrows_the_list(filled):
         assert len(names(app)) == 4
 
 
+async def new_customer_form(pilot, name: str) -> None:
+    """`n` on the list, then the name typed into the new customer's form."""
+    await pilot.pause()
+    await pilot.press("n")
+    await pilot.pause()
+    await pilot.press(*name)
+
+
 async def test_add_a_customer_through_the_form(filled):
     app = app_on(filled)
     async with app.run_test(size=(120, 50)) as pilot:
-        await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"深圳腾达贸易有限公司")
+        await new_customer_form(pilot, "深圳腾达贸易有限公司")
         app.screen.query_one("#field-first_contact", Input).value = "11-20"
         app.screen.query_one("#field-budget_cents", Input).value = "50,000"
         await pilot.press("ctrl+s")
@@ -150,10 +155,7 @@ async def test_add_a_customer_through_the_form(filled):
 async def test_bad_date_shows_an_error_and_saves_nothing(filled):
     app = app_on(filled)
     async with app.run_test(size=(120, 50)) as pilot:
-        await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"New Co")
+        await new_customer_form(pilot, "New Co")
         app.screen.query_one("#field-first_contact", Input).value = "someday"
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -173,10 +175,7 @@ async def test_every_bad_field_is_shown_at_once(filled):
     field focused, nothing saved; mending one puts away its error only."""
     app = app_on(filled)
     async with app.run_test(size=(120, 50)) as pilot:
-        await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"Three Co")
+        await new_customer_form(pilot, "Three Co")
         form = app.screen
         form.query_one("#field-region", Input).value = "11010519491231002X"
         form.query_one("#field-first_contact", Input).value = "someday"
@@ -203,10 +202,7 @@ async def test_every_bad_field_is_shown_at_once(filled):
 async def test_id_number_in_a_form_is_refused_inline(filled):
     app = app_on(filled)
     async with app.run_test(size=(120, 50)) as pilot:
-        await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"ID Co")
+        await new_customer_form(pilot, "ID Co")
         app.screen.query_one("#field-region", Input).value = "11010519491231002X"
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -84,6 +84,17 @@ async def _settle(pilot):
     await pilot.pause()
 
 
+async def _log_from_due_list(pilot) -> LogInteractionDialog:
+    """The tasks screen, then `l`: the log form for the selected (oldest overdue) task."""
+    await pilot.press("4")
+    await _settle(pilot)
+    await pilot.press("l")
+    await pilot.pause()
+    dialog = pilot.app.screen
+    assert isinstance(dialog, LogInteractionDialog)
+    return dialog
+
+
 async def _start_review(pilot):
     """The tasks screen, then `r`: the daily review, its queue loaded."""
     await pilot.press("4")
@@ -299,12 +310,7 @@ async def test_editing_an_interaction_changes_only_what_was_typed(loop_db):
 async def test_bad_date_shows_error_and_saves_nothing(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.press("4")
-        await _settle(pilot)
-        await pilot.press("l")  # log for the selected task's customer
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, LogInteractionDialog)
+        dialog = await _log_from_due_list(pilot)  # for the selected task's customer
         dialog.query_one("#field-next_step_due").focus()
         await pilot.press(*"someday")
         await pilot.press("ctrl+s")
@@ -694,12 +700,7 @@ async def test_logging_from_a_task_takes_its_channel_from_the_task_type(loop_db)
 
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.press("4")
-        await _settle(pilot)
-        await pilot.press("l")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, LogInteractionDialog)
+        dialog = await _log_from_due_list(pilot)
         assert dialog.query_one("#field-subject").value == "Send contract draft"
         channel = dialog.query_one("#field-channel", Select)
         assert channel.value == "email"
@@ -742,11 +743,7 @@ async def test_a_two_line_field_error_is_shown_whole_at_80_by_24(loop_db):
     just the field (its second line hid below the field list at 80x24)."""
     app = app_on(loop_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("4")
-        await _settle(pilot)
-        await pilot.press("l")
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await _log_from_due_list(pilot)
         dialog.query_one("#field-next_step_due").value = "yesterdayy"
         await pilot.press("ctrl+s")
         await pilot.pause()

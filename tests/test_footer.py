@@ -31,14 +31,19 @@ async def test_help_and_palette_keys_stay_whole_when_the_keys_do_not_fit(db, mod
         assert line.rstrip().endswith("▏? 帮助 ^p 命令面板")
 
 
+async def click_key(pilot, label: str) -> None:
+    """Press the mouse on the key bar where ``label`` is written."""
+    await pilot.pause()
+    line = bottom_line(pilot.app)
+    x = cell_len(line[: line.index(label)]) + 1
+    await pilot.mouse_down(Footer, offset=(x, 0))
+    await pilot.pause()
+
+
 async def test_a_key_pressed_with_the_mouse_acts(db):
     app = make_app(db.path, lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        line = bottom_line(app)
-        x = cell_len(line[: line.index(" n 新建")]) + 1
-        await pilot.mouse_down(Footer, offset=(x, 0))
-        await pilot.pause()
+        await click_key(pilot, " n 新建")
         assert isinstance(app.screen, CustomerForm)
 
 
@@ -161,9 +166,5 @@ async def test_the_pinned_help_key_acts_when_clicked(db):
 
     app = make_app(db.path, lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        line = bottom_line(app)
-        x = cell_len(line[: line.index("? 帮助")]) + 1
-        await pilot.mouse_down(Footer, offset=(x, 0))
-        await pilot.pause()
+        await click_key(pilot, "? 帮助")
         assert isinstance(app.screen, HelpScreen)
