@@ -231,6 +231,7 @@ class CrmApp(Localized, App):
                 self.exit(return_code=1, message=f"error: {text}")
 
             title = _("The database file is damaged")
+            self.clear_notifications()  # the backup's refusal, the same news, would cover it
             self.push_screen(MessageDialog(title, text, _("Quit")), stop)
         return True
 

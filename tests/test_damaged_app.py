@@ -104,11 +104,15 @@ async def test_a_damaged_page_met_by_a_report_is_shown_then_the_app_ends(db, cap
     _damaged_deals(db)
     app = make_app(db.path, lang="en")
     async with app.run_test() as pilot:
+        await pilot.pause()  # the first frame, then the daily backup (refused) …
         await app.workers.wait_for_complete()
+        await pilot.pause()  # … and its notice
+        assert any("is damaged" in n.message for n in app._notifications)
         await pilot.press("5")  # the funnel is built in a worker, which catches the error
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, MessageDialog)
+        assert list(app._notifications) == []  # the same news would cover the dialog
         message = str(app.screen.query_one("#message").render())
         assert "is damaged" in message and "restore FILE" in message
         assert app.return_code is None or app.return_code == 0  # still running: read first
