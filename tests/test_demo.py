@@ -438,3 +438,23 @@ def test_a_failure_in_the_second_process_is_reported():
     rows = demo_module._rows_from_child(10, 1, AS_OF, {}, [1, 2, 3, 4, 5], "me", {})  # no ids
     with pytest.raises(RuntimeError, match="KeyError"):
         list(rows)
+
+
+def test_a_new_customer_has_its_share_of_a_year_of_interactions(tmp_path):
+    """Interactions come at a steady pace: a customer known for a few weeks has a few
+    weeks' worth (a whole year's squeezed into its first days made the latest weeks
+    four times a usual one). The busiest level averages 31 a year: at most 2 × 31 ×
+    29 / 364, rounded, for a customer created in the last 29 days."""
+    path = tmp_path / "crm.db"
+    generate(path, customers=600, seed=3, as_of=AS_OF)
+    conn = sqlite3.connect(path)
+    try:
+        young = conn.execute(
+            "SELECT c.id, count(i.id) FROM customer c LEFT JOIN interaction i"
+            " ON i.customer_id = c.id WHERE c.created_at >= ? GROUP BY c.id",
+            ((AS_OF - dt.timedelta(days=29)).isoformat(),),
+        ).fetchall()
+    finally:
+        conn.close()
+    assert len(young) >= 10  # about 6 % of the customers are new
+    assert max(n for _id, n in young) <= 5
