@@ -707,6 +707,27 @@ async def test_logging_from_a_task_takes_its_channel_from_the_task_type(loop_db)
         assert Select.NULL not in [value for _label, value in channel._options]  # required
 
 
+async def test_logging_from_a_task_starts_in_content_with_the_title_as_subject(loop_db):
+    """The task's title is the subject: what the rep types first is what happened. (Typed
+    into Subject, it ran on after the title: "Send contract draftSent it, …".)"""
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("l", *"Sent it")
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        assert app.focused.id == "field-content"
+        values = dialog.values()
+        assert values["subject"] == "Send contract draft" and values["content"] == "Sent it"
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert not isinstance(app.screen, LogInteractionDialog)
+    with loop_db.reading() as conn:
+        saved = "SELECT subject, content FROM interaction ORDER BY id DESC LIMIT 1"
+        assert tuple(conn.execute(saved).fetchone()) == ("Send contract draft", "Sent it")
+
+
 async def test_slash_searches_the_due_list_by_task_and_customer(loop_db):
     """CLI.md: `/` searches the current list; on the due list, task titles and customer
     names, every word; escape clears it."""

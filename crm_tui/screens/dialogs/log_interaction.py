@@ -115,6 +115,9 @@ class LogInteractionDialog(FormScreen[int]):
         self.query_one("#field-occurred_at").value = when  # type: ignore[attr-defined]
         if links.get("title"):
             self.query_one("#field-subject").value = links["title"]  # type: ignore[attr-defined]
+            # the task's title is the subject already: what to type is what happened
+            # (FormScreen.on_mount, which runs next, focuses it)
+            self.first_field = "content"
         if self.customer_id:
             self._load_customer(links)
         else:
