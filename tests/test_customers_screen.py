@@ -226,6 +226,43 @@ async def test_enter_opens_detail_with_contacts_and_escape_returns(filled):
         assert app.screen.__class__.__name__ == "CustomersScreen"
 
 
+async def test_an_empty_customer_says_what_to_do_and_o_opens_a_deal_for_it(filled):
+    """A customer with nothing yet: each empty section says which key fills it; `o` opens
+    a deal for this customer (no picker), and the sections it fills stop saying so."""
+    from textual.widgets import DataTable
+
+    with filled.session() as s:
+        cs.create_customer(s, {"name": "Initech"})
+
+    def hints(detail) -> dict[str, str]:
+        return {
+            name: str(widget.render())
+            for name in ("contacts", "deals", "timeline")
+            if (widget := detail.query_one(f"#{name}-empty", Label)).display
+        }
+
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_detail(pilot, "Initech")
+        assert hints(detail) == {
+            "contacts": "No contacts yet: c adds one",
+            "deals": "No opportunities yet: o opens one",
+            "timeline": "Nothing yet: l logs an interaction, t plans a task",
+        }
+        await pilot.press("o")
+        await pilot.pause()
+        assert "New opportunity for Initech" in str(app.screen.query_one(".dialog-title").render())
+        await pilot.press(*"Pilot project", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+        assert detail.query_one("#deals", DataTable).row_count == 1
+        assert list(hints(detail)) == ["contacts"]  # the deal's first stage is on the timeline
+    with filled.reading() as conn:
+        owner = "SELECT c.name FROM opportunity o JOIN customer c ON c.id = o.customer_id"
+        found = conn.execute(owner + " WHERE o.name = 'Pilot project'").fetchall()
+        assert [tuple(r) for r in found] == [("Initech",)]
+
+
 async def test_contact_columns_fit_their_cells_as_soon_as_the_detail_refills(filled):
     """After a contact is edited the detail refills its tables while the form closes: the
     widths are measured with the rows, not later (they stayed at the headers' widths,

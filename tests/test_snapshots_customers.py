@@ -1,4 +1,5 @@
-"""Snapshot tests of the customers screen: the empty state and a list, in English and Chinese."""
+"""Snapshot tests of the customers screen (the empty state, a list) and of a customer's
+detail, in English and Chinese."""
 
 from __future__ import annotations
 
@@ -59,3 +60,53 @@ def test_empty_state(snap_compare, db, lang):
 def test_customer_list(snap_compare, accounts_db, lang):
     app = make_app(accounts_db.path, lang=lang, clock=lambda: FROZEN)
     assert snap_compare(app, terminal_size=(130, 34), run_before=settle)
+
+
+async def open_customer(pilot, name: str) -> None:
+    await settle(pilot)
+    await pilot.press("/", *name, "enter", "enter")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_customer_detail(snap_compare, accounts_db, lang):
+    """A customer with a contact, a deal, an interaction and a task."""
+    from crm_tui.store.interactions import log_interaction
+    from crm_tui.store.opportunities import create_opportunity
+    from crm_tui.store.tasks import create_task
+
+    at = dt.datetime(2026, 11, 20, 16, 0)
+    with accounts_db.session() as s:
+        acme = cs.find_customer(s, "Acme Robotics Ltd.")
+        contact = cs.create_contact(
+            s, acme.id, {"name": "Emily Chen", "title": "CTO", "mobile": "13800138000",
+                         "email": "emily@acme-robotics.cn"},
+        )  # fmt: skip
+        deal = create_opportunity(
+            s, acme.id, {"name": "Robotic arm X200", "amount_cents": 4_800_000,
+                         "expected_close": dt.date(2026, 12, 15), "contact_id": contact.id},
+            when=at,
+        )  # fmt: skip
+        log_interaction(
+            s, acme.id, {"subject": "Quote walkthrough", "channel": "visit",
+                         "occurred_at": dt.datetime(2026, 11, 21, 10, 30),
+                         "opportunity_id": deal.id},
+            at=FROZEN,
+        )  # fmt: skip
+        create_task(
+            s, {"title": "Send the revised quote", "due": dt.date(2026, 11, 25),
+                "customer_id": acme.id, "type": "email"},
+            at=FROZEN,
+        )  # fmt: skip
+    app = make_app(accounts_db.path, lang=lang, clock=lambda: FROZEN)
+    assert snap_compare(
+        app, terminal_size=(130, 34), run_before=lambda pilot: open_customer(pilot, "Acme")
+    )
+
+
+def test_customer_detail_empty_at_80_columns(snap_compare, accounts_db):
+    """Nothing yet: each section says which key fills it; the profile narrows."""
+    app = make_app(accounts_db.path, lang="zh", clock=lambda: FROZEN)
+    assert snap_compare(
+        app, terminal_size=(80, 24), run_before=lambda pilot: open_customer(pilot, "Initech")
+    )

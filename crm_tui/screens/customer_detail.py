@@ -52,6 +52,11 @@ class _ReadableTimeline:
         ]
 
 
+def _hint(widget_id: str, text: str) -> Label:
+    """What to do next under an empty section (shown only while it is empty)."""
+    return Label(text, id=widget_id, classes="section-empty", markup=False)
+
+
 class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
     """Opened with enter on a customer; escape goes back to the list."""
 
@@ -59,6 +64,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         Binding("escape", "back", "Back"),
         Binding("e", "edit", "Edit"),
         Binding("c", "new_contact", "New contact"),
+        Binding("o", "new_deal", "New deal"),
         Binding("delete", "delete", "Delete"),
         Binding("l", "log", "Log"),
         Binding("t", "task", "Task"),
@@ -80,10 +86,15 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 yield Static("", id="profile")
             with Vertical(id="detail-right"):
                 yield Label(_("Contacts"), classes="section-title")
+                yield _hint("contacts-empty", _("No contacts yet: c adds one"))
                 yield DataTable(id="contacts", cursor_type="row", zebra_stripes=True)
                 yield Label(_("Opportunities"), classes="section-title")
+                yield _hint("deals-empty", _("No opportunities yet: o opens one"))
                 yield DataTable(id="deals", cursor_type="row", zebra_stripes=True)
                 yield Label(_("Timeline"), classes="section-title")
+                yield _hint(
+                    "timeline-empty", _("Nothing yet: l logs an interaction, t plans a task")
+                )
                 yield VirtualTable(
                     [
                         ColumnDef(_("When"), 16, lambda v: (v or "")[:16], keep=True),
@@ -160,6 +171,12 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             _ReadableTimeline(CustomerTimeline(self.conn, self.customer_id), self._timeline_detail),
             keep_cursor=True,
         )
+        for name, rows in (
+            ("contacts", self.query_one("#contacts", DataTable).row_count),
+            ("deals", self.query_one("#deals", DataTable).row_count),
+            ("timeline", timeline.row_count),
+        ):
+            self.query_one(f"#{name}-empty").display = not rows
 
     def _profile(self, c: dict) -> Table:
         """Label and value side by side; a long value wraps under itself, not the labels."""
@@ -260,6 +277,24 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         from crm_tui.screens.dialogs.contact_form import ContactForm
 
         self.app.push_screen(ContactForm(self.customer_id), lambda _r: self.refresh_data())
+
+    def action_new_deal(self) -> None:
+        from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
+
+        def saved(opp_id: int | None) -> None:
+            self.refresh_data()
+            if opp_id:
+                self.notify(_("Opportunity saved"))
+                self.app.data_changed()  # type: ignore[attr-defined]
+
+        self.app.push_screen(
+            OpportunityForm(
+                self.app.db,  # type: ignore[attr-defined]
+                customer_id=self.customer_id,
+                customer_name=self.customer["name"],
+            ),
+            saved,
+        )
 
     @on(DataTable.RowSelected, "#contacts")
     def _edit_contact(self, event: DataTable.RowSelected) -> None:
