@@ -286,6 +286,19 @@ def test_nothing_happens_after_as_of_or_before_the_customer_existed(demo_db):
     assert paid_too_much == 0
 
 
+def test_an_open_deal_was_never_due_to_close_before_it_was_opened(demo_db):
+    """Some open deals have slipped past their expected close (the forecast's "overdue"),
+    but none was to close within a week of being opened (the board showed deals opened
+    on the 20th that were to close on the 4th)."""
+    conn, _counts, _path = demo_db
+    early, slipped = conn.execute(
+        "SELECT sum(expected_close < date(created_at, '+7 days')), sum(expected_close < ?)"
+        " FROM opportunity WHERE stage NOT IN ('won', 'lost', 'after_sales')",
+        (AS_OF.isoformat(),),
+    ).fetchone()
+    assert early == 0 and slipped > 0
+
+
 def test_cancelling_from_progress_leaves_the_database_as_it_was(tmp_path):
     path = tmp_path / "crm.db"
 

@@ -1193,7 +1193,11 @@ def _rows(
                     prob = max(5, min(95, prob + pick((-15, -10, 10, 15))))
                     overridden = 1
                 if is_open:
-                    exp_close = days[min(today + _FUTURE_DAYS - 1, today - 20 + floor(rnd() * 140))]
+                    # some have slipped past their close date, but none was to close
+                    # within a week of being opened
+                    close_day = today - 20 + floor(rnd() * 140)
+                    earliest = times[0] // D + 7
+                    exp_close = days[close_day if close_day > earliest else earliest]
                     next_action = next_actions[floor(rnd() * len(next_actions))]
                     nad = days[today - 5 + floor(rnd() * 25)] if rnd() < 0.8 else None
                     actual = None
