@@ -811,7 +811,9 @@ async def test_new_deal_without_customers_says_where_to_add_them(tmp_path):
         assert "No customers yet: press 1" in messages(app)
 
 
-async def test_detail_opens_at_its_top(board):
+async def test_detail_opens_at_its_top_and_the_checklist_comes_into_view(board):
+    """The deal opens at its top though the checklist, which takes the keys, is below the
+    fold; a tick or a move in it brings it into view (they acted unseen at 80x24)."""
     path, ids = board
     db = Database(path)
     with db.session() as s:  # long texts push the checklist below the fold
@@ -829,10 +831,19 @@ async def test_detail_opens_at_its_top(board):
         body = app.screen.query_one("#detail-body")
         assert body.max_scroll_y > 0  # the body does scroll
         assert body.scroll_offset.y == 0
-        assert app.screen.focused.id == "criteria"
-        await pilot.press("space")  # the checklist still takes the keys
+        checklist = app.screen.focused
+        assert checklist.id == "criteria"
+        assert not body.region.contains_region(checklist.region)  # below the fold
+        await pilot.press("space")  # the checklist still takes the keys, and shows the tick
         await settle(pilot)
         assert read(path, Opportunity, ids["fresh"]).criteria_done == "1"
+        assert body.region.contains_region(checklist.region)
+        body.scroll_home(animate=False)
+        await pilot.pause()
+        assert not body.region.contains_region(checklist.region)
+        await pilot.press("down")  # a move shows where it went
+        await pilot.pause()
+        assert checklist.highlighted == 1 and body.region.contains_region(checklist.region)
 
 
 def card_text(cards, index: int) -> list[str]:

@@ -28,6 +28,38 @@ def _text(value) -> str:
     return str(value)
 
 
+class _Checklist(OptionList):
+    """The exit criteria. The deal opens at its top, so on a small terminal the list
+    starts below the fold: a move in it brings it into view (the key acted unseen)."""
+
+    def _into_view(self) -> None:
+        self.scroll_visible(animate=False)
+
+    def action_cursor_up(self) -> None:
+        super().action_cursor_up()
+        self._into_view()
+
+    def action_cursor_down(self) -> None:
+        super().action_cursor_down()
+        self._into_view()
+
+    def action_first(self) -> None:
+        super().action_first()
+        self._into_view()
+
+    def action_last(self) -> None:
+        super().action_last()
+        self._into_view()
+
+    def action_page_up(self) -> None:
+        super().action_page_up()
+        self._into_view()
+
+    def action_page_down(self) -> None:
+        super().action_page_down()
+        self._into_view()
+
+
 class OpportunityDetailScreen(Localized, ModalScreen[bool]):
     """Dismisses with True when something was changed (the board then reloads)."""
 
@@ -52,7 +84,7 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
             with VerticalScroll(id="detail-body"):
                 yield Static("", id="detail-fields")
                 yield Label("", id="criteria-title", classes="detail-section")
-                yield OptionList(id="criteria")
+                yield _Checklist(id="criteria")
                 yield Label(_("Stage history"), classes="detail-section")
                 yield Static("", id="detail-history")
                 yield Label(_("Interactions"), classes="detail-section")
@@ -173,8 +205,9 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
             )
 
     def action_toggle(self) -> None:
-        options = self.query_one("#criteria", OptionList)
+        options = self.query_one("#criteria", _Checklist)
         if options.display and options.highlighted is not None:
+            options._into_view()  # the tick is seen
             self._toggle(options.highlighted)
 
     @on(OptionList.OptionSelected, "#criteria")
