@@ -701,7 +701,8 @@ def test_sensitive_numbers_in_any_text_column_rejected_with_line(db, tmp_path, c
         f"Code Co,{VALID_ID},,,,,,,\n"  # line 7
         "Phone Co,,,,,,,110105491231002,\n"  # line 8: a 15-digit (old) ID number
         "Digits Co,,order 1234567890123 ok,,,,,,\n"  # line 9: 13 digits, neither rule
-        f"{VALID_ID},,,,,,,,\n",  # line 10
+        f"{VALID_ID},,,,,,,,\n"  # line 10
+        f"Phone X Co,,,,,,,{VALID_ID},\n",  # line 11: no phone number either, but an ID
         encoding="utf-8",
     )
     assert crm(db, "import", "customers", str(f)) == 3
@@ -716,9 +717,10 @@ def test_sensitive_numbers_in_any_text_column_rejected_with_line(db, tmp_path, c
         7: f"code: {id_msg}",
         8: f"contact_phone: {id_msg}",
         10: f"name: {id_msg}",
+        11: f"contact_phone: {id_msg}",
     }.items():
         assert f"line {line}: {reason}" in err
-    assert "rejected 7" in err
+    assert "rejected 8" in err
     got = rows(db.path, "SELECT name, needs FROM customer ORDER BY id")
     assert got == [("Fine Co", None), ("Digits Co", "order 1234567890123 ok")]
 

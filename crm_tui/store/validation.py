@@ -206,12 +206,13 @@ def check_phone(field: str, value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
+    # an ID number (…X) is no phone number either, but the rep must hear why it is refused
+    check_no_sensitive_numbers(field, value)
     digits = re.sub(r"\D", "", value)
     if not _PHONE.match(value) or not 5 <= len(digits) <= 20:
         raise ValidationError(field, _("Not a phone number: “{text}”").format(text=value))
     if CONTROL_CHARACTER.search(value):
         raise ValidationError(field, _("A control character (such as NUL) in the value"))
-    check_no_sensitive_numbers(field, value)
     return value
 
 
