@@ -19,7 +19,7 @@ from textual.screen import Screen
 from crm_tui.i18n import _, set_language
 from crm_tui.settings import Settings
 from crm_tui.store.database import Database
-from crm_tui.store.sqlite import damage_in
+from crm_tui.store.sqlite import damage_in, plain_problem
 from crm_tui.widgets.localized import Localized
 
 SCREEN_CLASSES = {
@@ -236,10 +236,11 @@ class CrmApp(Localized, App):
         return True
 
     def problem_text(self, error: BaseException) -> str:
-        """``error`` as a message quotes it: for a damaged file, what it is and how to
-        restore it (a failed save keeps its form open, so the rep reads this there)."""
+        """``error`` in words for the rep, never SQLAlchemy's statement and values: for a
+        damaged file, what it is and how to restore it (a failed save keeps its form
+        open, so the rep reads this there); a busy or full disk says so."""
         problem = damage_in(error)
-        return str(error) if problem is None else self._damage_text(problem)
+        return plain_problem(error) if problem is None else self._damage_text(problem)
 
     def _damage_text(self, problem: BaseException) -> str:
         """(Any thread: a worker's failed save quotes it too.)"""

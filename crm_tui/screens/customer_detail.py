@@ -368,31 +368,24 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         )
 
     def _delete_contact(self, contact_id: int) -> None:
-        from crm_tui.store.common import NotFoundError
+        from crm_tui.screens.tasks import run_write
         from crm_tui.store.customers import delete_contact
 
-        try:
-            with self.app.db.session() as session:  # type: ignore[attr-defined]
-                delete_contact(session, contact_id)
-        except NotFoundError as exc:  # removed meanwhile (another window, an import)
-            self.app.show_error(str(exc))  # type: ignore[attr-defined]
-        else:
+        # a failure (removed meanwhile, a locked file) is shown, never a crash
+        ok, _none = run_write(self.app, lambda session: delete_contact(session, contact_id))
+        if ok:
             self.notify(_("Contact deleted"))
         self.refresh_data()
 
     def _delete_deal(self, opp_id: int) -> None:
+        from crm_tui.screens.tasks import run_write
         from crm_tui.store import opportunities as ops
-        from crm_tui.store.common import NotFoundError
 
-        try:
-            with self.app.db.session() as session:  # type: ignore[attr-defined]
-                ops.delete_opportunity(session, opp_id)
-        except NotFoundError as exc:  # removed meanwhile
-            self.app.show_error(str(exc))  # type: ignore[attr-defined]
-        else:
+        ok, _none = run_write(self.app, lambda session: ops.delete_opportunity(session, opp_id))
+        if ok:
             self.notify(_("Opportunity deleted"))
+            self.app.data_changed()  # type: ignore[attr-defined]
         self.refresh_data()
-        self.app.data_changed()  # type: ignore[attr-defined]
 
     def _delete_customer(self) -> None:
         from crm_tui.store.common import NotFoundError
@@ -403,6 +396,11 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 delete_customer(session, self.customer_id)
         except NotFoundError as exc:  # removed meanwhile: nothing left to show here either
             self.app.show_error(str(exc))  # type: ignore[attr-defined]
+        except Exception as exc:  # a locked or damaged file: the customer is still here
+            self.app.show_error(  # type: ignore[attr-defined]
+                _("Could not save: {error}").format(error=self.app.problem_text(exc))  # type: ignore[attr-defined]
+            )
+            return
         else:
             self.notify(_("Customer deleted"))
         self.dismiss()

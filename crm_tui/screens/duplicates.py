@@ -146,6 +146,11 @@ class DuplicatesScreen(Localized, Screen):
         except MergeError as exc:
             self.notify(str(exc), severity="warning")
             return
+        except Exception as exc:  # a locked or damaged file: said, never a crash
+            self.app.show_error(  # type: ignore[attr-defined]
+                _("Could not save: {error}").format(error=self.app.problem_text(exc))  # type: ignore[attr-defined]
+            )
+            return
         self.notify(_("Merge undone"))
         self.app.data_changed()  # type: ignore[attr-defined]
         self.load_pairs()

@@ -45,19 +45,53 @@ FROM customer c
 """
 
 
-def damage_in(exc: BaseException | None) -> BaseException | None:
-    """The SQLite error in ``exc`` that says the database file itself is damaged
-    (SQLITE_CORRUPT or SQLITE_NOTADB), or None. Looks through the wrappers it may come
-    in: SQLAlchemy's ``orig``, a failed worker's ``error``, a chained cause."""
+def sqlite_error_in(exc: BaseException | None) -> sqlite3.Error | None:
+    """The SQLite error ``exc`` is or wraps, or None. Looks through the wrappers it may
+    come in: SQLAlchemy's ``orig``, a failed worker's ``error``, a chained cause."""
     for _depth in range(5):
         if exc is None:
             return None
-        code = getattr(exc, "sqlite_errorcode", None)
-        if code is not None:  # the primary code of an extended one
-            return exc if code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) else None
+        if getattr(exc, "sqlite_errorcode", None) is not None:
+            return exc  # type: ignore[return-value]
         inner = getattr(exc, "orig", None) or getattr(exc, "error", None) or exc.__cause__
         exc = inner if isinstance(inner, BaseException) else None
     return None
+
+
+def damage_in(exc: BaseException | None) -> BaseException | None:
+    """The SQLite error in ``exc`` that says the database file itself is damaged
+    (SQLITE_CORRUPT or SQLITE_NOTADB), or None."""
+    error = sqlite_error_in(exc)
+    if error is not None and error.sqlite_errorcode & 0xFF in (  # an extended code's primary
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_NOTADB,
+    ):
+        return error
+    return None
+
+
+def plain_problem(exc: BaseException) -> str:
+    """Why a write failed, in words for the rep. SQLAlchemy's text of an error quotes the
+    statement and its values (the rep's data, in SQL): only SQLite's own message is kept,
+    and a busy, full, read-only or failing disk says what it means."""
+    from crm_tui.i18n import _
+
+    error = sqlite_error_in(exc)
+    if error is None:
+        return str(exc)
+    code = error.sqlite_errorcode & 0xFF
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return _(
+            "another program is writing to the database (an import or a restore from the"
+            " command line?); nothing was saved: try again in a moment"
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return _("the disk is full; nothing was saved: free some space and try again")
+    if code == sqlite3.SQLITE_READONLY:
+        return _("the database file cannot be written (read-only?); nothing was saved")
+    if code == sqlite3.SQLITE_IOERR:
+        return _("the disk failed to write ({problem}); nothing was saved").format(problem=error)
+    return str(error)
 
 
 def escape_like(text: str) -> str:
