@@ -295,7 +295,7 @@ def make_app(
     clock: Callable[[], dt.datetime] | None = None,
 ) -> CrmApp:
     """Build the app on a database file (created and migrated if needed)."""
-    return CrmApp(Database(db_path), settings or Settings(), lang, clock)
+    return CrmApp(Database(db_path, hold_open=True), settings or Settings(), lang, clock)
 
 
 def run_app(ctx) -> int:

@@ -136,6 +136,28 @@ def test_restore_replaces_after_backing_up_current(db, tmp_path, capsys):
     assert main(["--db", str(db.path), "check"]) == 0
 
 
+def test_restore_waits_for_the_app_to_close_the_file(db, tmp_path, capsys):
+    """Replaced under a running app the file would keep its connections on the old one,
+    and every later save would go with it: refused while the app has it open."""
+    from crm_tui.app import make_app
+
+    add_customers(db.path, 5)
+    saved = make_backup(db.path, tmp_path / "five.db")
+    add_customers(db.path, 7, 100)
+    db.close()
+    app = make_app(db.path)  # what `crm` opens: the file stays marked open until it quits
+    assert main(["--db", str(db.path), "restore", str(saved)]) == 1
+    err = capsys.readouterr().err
+    assert f"crm is open on {db.path}: quit it first, then restore" in err
+    assert count(db.path) == 12  # untouched, and no safety copy of it was made
+    assert not [p for p in list_backups(backup_dir(db.path)) if "before-restore" in p.name]
+    other = make_app(db.path)  # a second window on the same file is fine
+    other.db.close()
+    app.db.close()
+    assert main(["--db", str(db.path), "restore", str(saved)]) == 0
+    assert count(db.path) == 5
+
+
 @pytest.mark.parametrize("damage", ["random", "truncated", "not_crm", "newer"])
 def test_restore_refuses_bad_files(db, tmp_path, capsys, damage):
     add_customers(db.path, 4)

@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from crm_tui.i18n import _
+from crm_tui.store import in_use
 from crm_tui.store import sqlite as sq
 
 BACKUP_PREFIX = "crm-"
@@ -292,12 +293,27 @@ def restore(db_path: Path | str, source: Path | str, *, folder: Path | None = No
 
     The current database is backed up first (if it exists); the new file is written
     beside it and moved into place atomically, so a crash leaves one or the other.
+    Refused while the app has the file open (store.in_use).
     """
     db_path = Path(db_path)
     source = Path(source).expanduser()
     verify(source)
     if db_path.exists() and source.resolve() == db_path.resolve():
         raise BackupError(_("{path} is the database itself").format(path=source))
+    try:
+        with in_use.alone(db_path):
+            return _replace(db_path, source, folder)
+    except in_use.InUse:
+        raise BackupError(
+            _(
+                "crm is open on {path}: quit it first, then restore (replaced under it, the"
+                " file would take what it saves next with it)"
+            ).format(path=db_path)
+        ) from None
+
+
+def _replace(db_path: Path, source: Path, folder: Path | None) -> Path | None:
+    """restore() with the database held: the safety backup, then the verified copy."""
     safety = None
     folder = folder or backup_dir(db_path)
     if db_path.exists():

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crm_tui.i18n import _
+from crm_tui.store import in_use
 from crm_tui.store import sqlite as sq
 
 if TYPE_CHECKING:
@@ -138,10 +139,12 @@ def prepare(path: Path | str) -> Path:
 class Database:
     """One database file: a lazily created stdlib connection and ORM engine."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, hold_open: bool = False) -> None:
+        """``hold_open``: mark the file open until close() (the app: see store.in_use)."""
         self.path = prepare(path)
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        self._in_use = in_use.hold(self.path) if hold_open else None
 
     def connect(self, *, readonly: bool = False) -> sqlite3.Connection:
         """A new standard-library connection (the caller closes it)."""
@@ -177,6 +180,8 @@ class Database:
                 raise
 
     def close(self) -> None:
+        in_use.release(self._in_use)
+        self._in_use = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
