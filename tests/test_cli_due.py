@@ -107,7 +107,7 @@ def test_due_table_states_and_alignment(db, capsys):
         create_task(s, {"title": "季度回顾", "due": today + dt.timedelta(days=9)})
     assert main(["--db", str(db.path), "due", "--days", "10"]) == 0
     header, *rows, total = capsys.readouterr().out.splitlines()
-    assert header.split() == ["Due", "When", "Task", "Type", "Customer"]
+    assert header.split() == ["Due", "Status", "Task", "Type", "Customer"]
     states = [re.split(r"\s{2,}", row)[1] for row in rows]
     assert states == ["2d overdue", "Today", "Next 7 days", "Later"]
     assert rows[1].startswith(f"{today.isoformat()} 23:59")
@@ -120,3 +120,6 @@ def test_due_table_states_and_alignment(db, capsys):
         )
     }
     assert len(starts) == 1, starts
+    assert main(["--db", str(db.path), "--lang", "zh", "due", "--days", "10"]) == 0
+    header, *_rows = capsys.readouterr().out.splitlines()
+    assert header.split() == ["截止", "状态", "任务", "类型", "客户"]  # (not 时间, a time)

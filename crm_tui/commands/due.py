@@ -82,7 +82,8 @@ def _table(rows: list[tuple[str, int, str, str, str]], today: dt.date) -> None:
     # Thousands of rows share a few lateness values and types: translate those once.
     states = {late: state_of(late) for late in {r[1] for r in rows}}
     types = {kind: label(enums.TASK_TYPE, kind) for kind in {r[3] for r in rows}}
-    headers = (_("Due"), _("When"), _("Task"), _("Type"), _("Customer"))
+    # ("When" read 时间 in Chinese, a time of day; the column says how late a task is)
+    headers = (_("Due"), _("Status"), _("Task"), _("Type"), _("Customer"))
     columns = [
         [r[0] for r in rows],
         [states[r[1]] for r in rows],
