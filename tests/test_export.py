@@ -120,6 +120,39 @@ def test_single_kind_to_a_file_or_folder(tmp_path, demo_path, capsys):
     assert (tmp_path / "tasks.csv").exists()
 
 
+def test_progress_is_told_as_records_are_written(tmp_path, demo_path, monkeypatch):
+    monkeypatch.setattr(export, "PROGRESS_EVERY", 20)
+    conn = sqlite3.connect(demo_path)
+    (tasks,) = conn.execute("SELECT count(*) FROM task").fetchone()
+    told: list[tuple] = []
+    count = export.export_kind(conn, "tasks", tmp_path / "t.csv", lambda *a: told.append(a))
+    assert count == tasks > 40
+    assert told == [*((n, tasks) for n in range(20, tasks, 20)), (tasks, tasks)]
+    told.clear()
+    counts = export.export_all(conn, tmp_path / "all", lambda *a: told.append(a))
+    conn.close()
+    assert [t for t in told if t[1] == t[2]] == [(k, counts[k], counts[k]) for k in export.KINDS]
+
+
+@pytest.mark.parametrize("on_terminal", [True, False])
+def test_a_long_export_shows_progress_on_a_terminal_only(
+    tmp_path, demo_path, capsys, monkeypatch, on_terminal
+):
+    """A terminal sees a line per file that ends before the summary; a pipe or a log
+    file gets no carriage returns."""
+    monkeypatch.setattr(export, "PROGRESS_EVERY", 100)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: on_terminal)
+    assert main(["--db", str(demo_path), "export", "all", "--out", str(tmp_path / "a")]) == 0
+    assert main(["--db", str(demo_path), "export", "tasks", "--out", str(tmp_path / "t.csv")]) == 0
+    out, err = capsys.readouterr()
+    if on_terminal:
+        assert "\rExporting interactions.csv 100%\n" in err
+        assert "\rExporting t.csv 100%\nExported " in err
+    else:
+        assert "\r" not in err and "Exporting" not in err
+    assert out.startswith("Exported ")  # the summary of all, on a line of its own
+
+
 def test_exit_codes(tmp_path, demo_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--db", str(demo_path), "export", "nonsense"])

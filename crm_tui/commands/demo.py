@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 HELP = "fill the database with realistic, reproducible sample data (mixed Chinese and English)"
@@ -47,37 +46,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class _Progress:
-    """A one-line percentage on stderr, redrawn at most ten times a second."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.shown = -1
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        pct = 100 * done // max(1, total)
-        now = time.monotonic()
-        if pct != self.shown and (now - self.last >= 0.1 or pct == 100):
-            self.shown, self.last = pct, now
-            sys.stderr.write(f"\r{self.label} {pct:3d}%")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.shown >= 0:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
 def run(args: argparse.Namespace, ctx) -> int:
     import sqlite3
 
     from crm_tui.cli import CommandError
     from crm_tui.i18n import _
+    from crm_tui.progress import on_terminal
     from crm_tui.store.demo import DemoError, generate
 
     db = ctx.database()
-    progress = _Progress(_("Generating sample data")) if sys.stderr.isatty() else None
+    progress = on_terminal(_("Generating sample data"))
     started = time.perf_counter()
     try:
         counts = generate(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 HELP = "export CSV; `all` writes one file per kind into a folder"
 KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "orders")
@@ -19,8 +20,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _ProgressLines:
+    """A progress line per file written, on a terminal (none for standard output)."""
+
+    def __init__(self) -> None:
+        self.shown = sys.stderr.isatty()
+        self.file: str | None = None
+        self.line: Any = None
+
+    def of_file(self, file: str, done: int, total: int) -> None:
+        from crm_tui.i18n import _
+        from crm_tui.progress import PercentLine
+
+        if file != self.file:
+            self.close()
+            self.file, self.line = file, PercentLine(_("Exporting {file}").format(file=file))
+        self.line(done, total)
+
+    def of_kind(self, kind: str, done: int, total: int) -> None:
+        """(export all: a file per kind)"""
+        self.of_file(f"{kind}.csv", done, total)
+
+    def close(self) -> None:
+        if self.line is not None:
+            self.line.close()
+            self.line = None
+
+
 def run(args: argparse.Namespace, ctx) -> int:
     import sqlite3
+    from contextlib import closing
+    from functools import partial
     from pathlib import Path
 
     from crm_tui.cli import CommandError
@@ -30,14 +60,16 @@ def run(args: argparse.Namespace, ctx) -> int:
 
     db = ctx.database()
     target = args.out
-    with db.reading() as conn:
+    lines = _ProgressLines()
+    with db.reading() as conn, closing(lines):
         try:
             if args.kind == "all":
                 folder = Path(args.out).expanduser() if args.out else export.default_folder()
                 target = folder
                 if folder.exists() and not folder.is_dir():
                     raise CommandError(_("{path} exists and is not a folder").format(path=folder))
-                counts = export.export_all(conn, folder)
+                counts = export.export_all(conn, folder, lines.of_kind if lines.shown else None)
+                lines.close()  # (before the summary, on its own line)
                 summary = _(", ").join(f"{counts[k]} {_(k)}" for k in export.KINDS)
                 print(_("Exported {summary} to {path}").format(summary=summary, path=folder))
                 return 0
@@ -49,7 +81,8 @@ def run(args: argparse.Namespace, ctx) -> int:
             if path.is_dir():
                 path = path / f"{args.kind}.csv"
             target = path
-            count = export.export_kind(conn, args.kind, path)
+            told = partial(lines.of_file, path.name) if lines.shown else None
+            count = export.export_kind(conn, args.kind, path, told)
         except BrokenPipeError:
             raise
         except sqlite3.Error as exc:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -207,21 +208,54 @@ def rows(conn: sqlite3.Connection, kind: str) -> Iterator[Sequence[Any]]:
         yield cells
 
 
-def export_kind(conn: sqlite3.Connection, kind: str, out: Any) -> int:
-    """Write one kind as CSV to a path or a UTF-8 text stream; returns the number of records."""
+#: The table each kind has a record per row of (what a progress line counts against).
+_TABLES = {
+    "customers": "customer", "contacts": "contact", "opportunities": "opportunity",
+    "interactions": "interaction", "tasks": "task", "orders": "sales_order",
+}  # fmt: skip
+#: Records written between two progress reports.
+PROGRESS_EVERY = 10_000
+
+
+def export_kind(
+    conn: sqlite3.Connection, kind: str, out: Any,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:  # fmt: skip
+    """Write one kind as CSV to a path or a UTF-8 text stream; returns the number of records.
+
+    ``progress(done, total)`` is told every PROGRESS_EVERY records and at the end.
+    """
     if kind not in _QUERIES:
         raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
     saved, conn.row_factory = conn.row_factory, None
     records = rows(conn, kind)
     try:
-        return write_csv(records, header(kind), out)
+        if progress is None:
+            return write_csv(records, header(kind), out)
+        (total,) = conn.execute(f"SELECT count(*) FROM {_TABLES[kind]}").fetchone()
+        return write_csv(_told(records, progress, total), header(kind), out)
     finally:
         records.close()  # release the cursor now, even when the reader went away
         conn.row_factory = saved
 
 
-def export_all(conn: sqlite3.Connection, folder: Path | str) -> dict[str, int]:
-    """Write ``<kind>.csv`` for every kind into ``folder`` (created if needed), from one snapshot."""
+def _told(
+    records: Iterator[Sequence[Any]], progress: Callable[[int, int], None], total: int
+) -> Iterator[Sequence[Any]]:
+    done = 0
+    for done, record in enumerate(records, 1):
+        yield record
+        if not done % PROGRESS_EVERY and done < total:
+            progress(done, total)
+    progress(done, done)  # the end (the count was read a moment before the rows)
+
+
+def export_all(
+    conn: sqlite3.Connection, folder: Path | str,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, int]:  # fmt: skip
+    """Write ``<kind>.csv`` for every kind into ``folder`` (created if needed), from one
+    snapshot. ``progress(kind, done, total)``: as export_kind's, for each kind in turn."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
@@ -230,7 +264,8 @@ def export_all(conn: sqlite3.Connection, folder: Path | str) -> dict[str, int]:
     conn.execute("BEGIN")  # one read transaction: every file shows the same moment
     try:
         for kind in KINDS:
-            counts[kind] = export_kind(conn, kind, folder / f"{kind}.csv")
+            told = partial(progress, kind) if progress else None
+            counts[kind] = export_kind(conn, kind, folder / f"{kind}.csv", told)
     finally:
         conn.execute("COMMIT")
         conn.isolation_level = saved
