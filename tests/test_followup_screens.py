@@ -671,7 +671,11 @@ async def test_ctrl_e_on_a_list_writes_its_records_as_crm_export_does(
         await pilot.press("ctrl+e")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        said = [n.message for n in app._notifications]
     written = tmp_path / f"crm-{kind}-2026-11-23.csv"
+    # it says that it started (a big export takes seconds), then where it wrote
+    start = said.index(f"Exporting {written.name}…")
+    assert said[start + 1].startswith("Exported ") and said[start + 1].endswith(str(written))
     text = written.read_text(encoding="utf-8-sig")
     assert text.startswith(header)
     with loop_db.reading() as conn:

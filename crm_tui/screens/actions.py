@@ -96,9 +96,15 @@ def export_records(app: App, kind: str) -> None:
             message = _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
             app.call_from_thread(app.notify, message, severity="error", timeout=8, markup=False)
             return
+        except Exception as exc:  # a damaged page: said, not lost in a failed worker
+            message = app.problem_text(exc)  # type: ignore[attr-defined]
+            app.call_from_thread(app.notify, message, severity="error", timeout=8, markup=False)
+            return
         message = _("Exported {count} {kind} to {path}").format(
             count=count, kind=_(kind), path=path
         )
         app.call_from_thread(app.notify, message, title=_("Exported"), timeout=10, markup=False)
 
+    # a million interactions take seconds: say it started
+    app.notify(_("Exporting {file}").format(file=path.name) + "…", timeout=3, markup=False)
     app.run_worker(write, thread=True, group="export", exit_on_error=False)
