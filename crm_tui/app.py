@@ -104,6 +104,9 @@ class CrmApp(Localized, App):
         self.lang = lang
         self._clock = clock
         self._damage_reported = False
+        #: tasks an interaction was logged from in this session (`l` on a task): marked
+        #: done later, their follow-up offer starts at scheduling, not at logging again
+        self.logged_tasks: set[int] = set()
 
     # --- clock ---------------------------------------------------------------
 

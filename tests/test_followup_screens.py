@@ -198,6 +198,34 @@ async def test_done_then_schedule_next_follow_up(loop_db):
     assert customer == "上海华东制造有限公司"
 
 
+async def test_logged_then_done_offers_scheduling_first(loop_db):
+    """`l` then `x` on a review card (call, log it, tick it off): the offer after done
+    starts at scheduling; enter opened a second log form for what was just logged."""
+    from textual.widgets import Button
+
+    from crm_tui.screens.dialogs.task_form import TaskFormDialog
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _start_review(pilot)
+        await pilot.press("x")  # not logged: logging comes first, as before
+        await pilot.pause()
+        offer = app.screen
+        assert isinstance(offer, NextFollowUp) and app.focused.id == "log"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("l", *"Called, sent it", "ctrl+s")  # the next card's task
+        await _settle(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        offer = app.screen
+        assert isinstance(offer, NextFollowUp) and app.focused.id == "task"
+        assert str(offer.query_one("#log", Button).label) == "Log another interaction (l)"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TaskFormDialog)
+
+
 async def test_review_visits_in_priority_order_and_sums_up(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

@@ -21,6 +21,8 @@ def log_interaction(
 
     def done(result) -> None:
         if result:
+            if task_id is not None:
+                app.logged_tasks.add(task_id)  # type: ignore[attr-defined]
             app.data_changed()  # type: ignore[attr-defined]
             if on_done:
                 on_done()
@@ -55,7 +57,8 @@ def offer_next_follow_up(
     scheduled: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
     """After a task is done (`x`): log what happened, or schedule the next step due
-    tomorrow, or nothing. The loop never drops a customer (the due list and the review)."""
+    tomorrow, or nothing. The loop never drops a customer (the due list and the review).
+    When what happened was logged from the task already, scheduling comes first."""
     import datetime as dt
 
     from crm_tui.screens.dialogs.task_form import NextFollowUp
@@ -73,7 +76,8 @@ def offer_next_follow_up(
                 due=tomorrow.isoformat(), on_done=scheduled,
             )  # fmt: skip
 
-    app.push_screen(NextFollowUp(task["title"]), chosen)
+    logged_already = task["id"] in app.logged_tasks  # type: ignore[attr-defined]
+    app.push_screen(NextFollowUp(task["title"], logged=logged_already), chosen)
 
 
 def export_records(app: App, kind: str) -> None:

@@ -180,9 +180,12 @@ class NextFollowUp(Localized, ModalScreen[str | None]):
         Binding("escape,n", "pick(None)", "Nothing"),
     ]
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, *, logged: bool = False) -> None:
+        """``logged``: an interaction was logged from this task already (the log key
+        then offers another one, and scheduling is what enter does)."""
         super().__init__()
         self.task_title = title
+        self.logged = logged
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -193,12 +196,22 @@ class NextFollowUp(Localized, ModalScreen[str | None]):
             )
             yield Label(_("Keep the customer in the loop — what next?"))
             with Horizontal(classes="buttons"):
-                yield Button(_("Log an interaction (l)"), id="log", variant="primary")
-                yield Button(_("Schedule next follow-up (t)"), id="task")
+                yield Button(
+                    _("Log another interaction (l)")
+                    if self.logged
+                    else _("Log an interaction (l)"),
+                    id="log",
+                    variant="default" if self.logged else "primary",
+                )
+                yield Button(
+                    _("Schedule next follow-up (t)"),
+                    id="task",
+                    variant="primary" if self.logged else "default",
+                )
                 yield Button(_("Nothing (esc)"), id="nothing")
 
     def on_mount(self) -> None:
-        self.query_one("#log", Button).focus()
+        self.query_one("#task" if self.logged else "#log", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "nothing" else event.button.id)
