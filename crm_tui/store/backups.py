@@ -306,8 +306,8 @@ def restore(db_path: Path | str, source: Path | str, *, folder: Path | None = No
     except in_use.InUse:
         raise BackupError(
             _(
-                "crm is open on {path}: quit it first, then restore (replaced under it, the"
-                " file would take what it saves next with it)"
+                "crm is open on {path}: quit it first, then restore (what a running crm saves"
+                " into a file replaced under it is lost)"
             ).format(path=db_path)
         ) from None
 
