@@ -211,6 +211,25 @@ async def test_id_number_in_a_form_is_refused_inline(filled):
         assert cs.find_customer(s, "ID Co") is None
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_at_80_columns_the_search_keeps_room_and_every_pick_fits(filled, lang):
+    """The pick lists narrow under 100 columns: the search box had 8 columns left (its
+    placeholder showed "/"), and "Last interaction" or "All statuses" wrapped onto the
+    pick list's border."""
+    from rich.cells import cell_len
+    from textual.widgets import Select
+
+    app = app_on(filled, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.query_one("#search", Input).size.width >= 14
+        for select in app.screen.query(Select):
+            room = select.query_one("SelectCurrent #label").size.width
+            texts = [str(prompt) for prompt, _value in select._options]
+            assert max(cell_len(t) for t in texts) <= room, (select.id, texts, room)
+
+
 async def test_enter_opens_detail_with_contacts_and_escape_returns(filled):
     app = app_on(filled)
     async with app.run_test(size=(120, 40)) as pilot:

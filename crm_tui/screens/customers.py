@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,7 +23,7 @@ from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 SORT_KEYS = ("name", "last_interaction", "total_amount")
 SORT_LABELS = {
     "name": "Name",
-    "last_interaction": "Last interaction",
+    "last_interaction": "Last contact",  # (the column's name; "Last interaction" wrapped)
     "total_amount": "Total amount",
 }
 DEMO_CUSTOMERS = 200
@@ -77,6 +77,12 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         yield Label("", id="customer-count", classes="status-line")
         yield Footer()
 
+    #: Narrower than this, the pick lists narrow and the search box keeps its room.
+    NARROW = 100
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one("#customer-toolbar").set_class(event.size.width < self.NARROW, "-narrow")
+
     def on_mount(self) -> None:
         # The list is read in reload_on_resume, which also runs on the first visit.
         self.conn = self.app.db.connect()
@@ -91,12 +97,12 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         self.query_one("#customer-toolbar").mount(
             Select(
                 [(label(enums.LEVEL, k), k) for k in enums.LEVEL.keys],
-                prompt=_("All levels"),
+                prompt=_("Any level"),
                 id="level-filter",
             ),
             Select(
                 [(label(enums.STATUS, k), k) for k in enums.STATUS.keys],
-                prompt=_("All statuses"),
+                prompt=_("Any status"),
                 id="status-filter",
             ),
             Select(

@@ -152,12 +152,12 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
             yield Input(placeholder=_("/ search subject, content, feedback"), id="log-search")
             yield Select(
                 [(label(enums.CHANNEL, k), k) for k in enums.CHANNEL.keys],
-                prompt=_("All channels"),
+                prompt=_("Any channel"),
                 id="channel-filter",
             )
             yield Select(
                 [(label(enums.ATTITUDE, k), k) for k in enums.ATTITUDE.keys],
-                prompt=_("All attitudes"),
+                prompt=_("Any attitude"),
                 id="attitude-filter",
             )
             yield Input(placeholder=_("from"), id="date-from")
