@@ -563,3 +563,26 @@ async def test_forecast_quarters_follow_the_months_on_any_height(demo_db, size):
         assert months.outer_size.height <= months.row_count + 2
         assert title.region.y - months.region.bottom <= 2  # the title's top margin
         assert title.region.bottom <= app.screen.size.height - 1  # above the key bar
+
+
+async def test_at_80_columns_the_rfm_segment_and_abc_class_stay_on_screen(demo_db):
+    """Under 110 columns the tables leave the code and the last order's date to the
+    export and cut names shorter: at 80 the RFM segment and the ABC class were past the
+    right edge. Wider again, the columns come back."""
+    from textual.widgets import DataTable
+
+    app = app_on(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_reports(pilot)
+        for name, key in (("rfm", "segment"), ("abc", "abc")):
+            await show_tab(pilot, name)
+            table = app.screen.query_one(f"#table-{name}", DataTable)
+            keys = [column.key.value for column in table.columns.values()]
+            assert "code" not in keys and "last_order" not in keys and key in keys
+            width = sum(c.get_render_width(table) for c in table.columns.values())
+            assert width <= 80, (name, width)
+        await pilot.resize_terminal(130, 40)
+        await settle(pilot)
+        table = app.screen.query_one("#table-rfm", DataTable)
+        keys = [column.key.value for column in table.columns.values()]
+        assert keys[:3] == ["code", "customer", "last_order"]

@@ -261,6 +261,12 @@ class _Tail(Sequence[dict[str, Any]]):
 #: after them -- the RFM segment, the amounts -- stay on screen; the export has it all.
 TEXT_WIDTH = 30
 _CLIPPED = ("customer", "opportunity", "item")
+#: On a narrow terminal (see ReportsScreen.NARROW) free text is cut shorter and these
+#: columns are left to the export, so that the RFM scores and segment, the ABC class
+#: and level stay on an 80-column screen: the customer's name says who it is, the days
+#: since the last order say when, and R, F and M are the score's three digits.
+NARROW_TEXT_WIDTH = 18
+NARROW_DROPPED = frozenset({"code", "last_order", "score"})
 
 
 def clip(text: str, width: int = TEXT_WIDTH) -> str:
@@ -282,6 +288,7 @@ def cell(
     row: dict[str, Any],
     names: dict[str, str],
     money: Callable[[Any], str] | None = None,
+    width: int = TEXT_WIDTH,
 ) -> Text:
     """A report value as people read it (labels in the UI language, numbers right-aligned).
 
@@ -297,23 +304,28 @@ def cell(
     else:
         text = table_value(kind, value, col.vocabulary)
     if col.key in _CLIPPED:
-        text = clip(text)
+        text = clip(text, width)
     return Text(text, justify="right" if kind in _NUMERIC else "left")
 
 
-def fill_table(table: DataTable, report: Report, limit: int | None = None) -> None:
-    """Replace the table's columns and rows with the report's first ``limit`` shown rows."""
+def fill_table(
+    table: DataTable, report: Report, limit: int | None = None, *, narrow: bool = False
+) -> None:
+    """Replace the table's columns and rows with the report's first ``limit`` shown rows
+    (``narrow``: fewer columns and shorter text, see NARROW_DROPPED)."""
     titles = headers()
     names = weekly_labels()
+    columns = [c for c in report.columns if not (narrow and c.key in NARROW_DROPPED)]
+    width = NARROW_TEXT_WIDTH if narrow else TEXT_WIDTH
     table.clear(columns=True)
-    for col in report.columns:
+    for col in columns:
         table.add_column(titles.get(col.key, col.key), key=col.key)
     rows = shown_rows(report)[: limit or ROW_LIMIT]
     formats = {
         col.key: money_format(row.get(col.key) for row in rows)
-        for col in report.columns
+        for col in columns
         if col.kind == "money"
     }
     table.add_rows(
-        [[cell(c, row, names, formats.get(c.key)) for c in report.columns] for row in rows]
+        [[cell(c, row, names, formats.get(c.key), width) for c in columns] for row in rows]
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -94,6 +94,22 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         self._shown: dict[str, Report] = {}
         #: (report, as-of) of the build in progress; one at a time (exclusive worker).
         self._pending: tuple[str, dt.date | None] | None = None
+        #: Whether the tables shown were filled for a narrow terminal.
+        self._filled_narrow: bool | None = None
+
+    #: Narrower than this, the tables leave the customer code and the last order's date
+    #: to the export and cut names shorter (report_view.NARROW_DROPPED): at 80 columns
+    #: the RFM segment and the ABC class were off the screen's right edge.
+    NARROW = 110
+
+    @property
+    def narrow(self) -> bool:
+        return self.app.size.width < self.NARROW
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._filled_narrow is not None and self.narrow != self._filled_narrow:
+            for name, report in list(self._shown.items()):
+                self._show_report(name, self.as_of, report)
 
     def compose(self) -> ComposeResult:
         yield AppHeader("reports")
@@ -267,7 +283,8 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
             metrics.set_items(weekly_metrics(report))
             metrics.display = not empty
         table = self.query_one(f"#table-{name}", DataTable)
-        fill_table(table, report)
+        self._filled_narrow = self.narrow
+        fill_table(table, report, narrow=self._filled_narrow)
         # no taller than its rows (and header, and a horizontal scroll bar): on a tall
         # terminal the space left goes below it all, not into blank rows above the
         # forecast's quarters; on a short one the table still shrinks to fit (1fr)
@@ -294,7 +311,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
             table = DataTable(cursor_type="row", classes="report-subtable")
             extra.mount(Label(titles.get(key, key), classes="section-title"))
             extra.mount(table)
-            fill_table(table, sub)
+            fill_table(table, sub, narrow=self.narrow)
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
