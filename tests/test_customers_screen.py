@@ -282,6 +282,31 @@ async def test_an_empty_customer_says_what_to_do_and_o_opens_a_deal_for_it(fille
         assert [tuple(r) for r in found] == [("Initech",)]
 
 
+async def test_at_80_columns_the_detail_title_keeps_the_level_and_status(filled):
+    """The completeness bar took the room of the title's level and status (a Chinese
+    company name, its code and the bar left none): under 100 columns the percentage
+    goes alone, and the code comes last, so a cut takes it first."""
+    from rich.cells import cell_len
+
+    with filled.session() as s:
+        cs.create_customer(
+            s, {"name": "北京宏品保险经纪有限公司", "level": "A", "status": "active"}
+        )
+    app = app_on(filled, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await open_detail(pilot, "北京宏品")
+        await pilot.pause()
+        title = detail.query_one("#customer-title", Label)
+        text = str(title.render())
+        assert text.startswith("北京宏品保险经纪有限公司  A 战略客户  活跃  C")
+        assert cell_len(text) <= title.size.width  # nothing cut
+        assert not detail.query_one("#completeness").display
+        assert str(detail.query_one("#completeness-label", Label).render()).startswith("档案完整率")
+        await pilot.resize_terminal(130, 40)
+        await pilot.pause()
+        assert detail.query_one("#completeness").display
+
+
 async def test_contact_columns_fit_their_cells_as_soon_as_the_detail_refills(filled):
     """After a contact is edited the detail refills its tables while the form closes: the
     widths are measured with the rows, not later (they stayed at the headers' widths,

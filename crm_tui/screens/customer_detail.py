@@ -110,7 +110,9 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
     NARROW = 100
 
     def on_resize(self) -> None:
-        self.query_one("#detail-body").set_class(self.size.width < self.NARROW, "-narrow")
+        narrow = self.size.width < self.NARROW
+        self.query_one("#detail-body").set_class(narrow, "-narrow")
+        self.query_one("#detail-title").set_class(narrow, "-narrow")
 
     def on_mount(self) -> None:
         self.conn = self.app.db.connect()  # read in reload_on_resume (first visit too)
@@ -154,9 +156,9 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         self.customer = c
         pct = profile_completeness(c)
         self.query_one("#customer-title", Label).update(
-            Text.assemble(
-                c["name"], "  ", (c["code"], "dim"),
-                f"  {label(enums.LEVEL, c['level'])}  {label(enums.STATUS, c['status'])}",
+            Text.assemble(  # the code last: on a narrow terminal the end is cut first
+                c["name"], f"  {label(enums.LEVEL, c['level'])}  {label(enums.STATUS, c['status'])}",
+                "  ", (c["code"], "dim"),
             )
         )  # fmt: skip
         self.query_one("#completeness-label", Label).update(
