@@ -713,6 +713,23 @@ async def test_ctrl_e_on_a_list_writes_its_records_as_crm_export_does(
     assert len(text.strip().splitlines()) == count + 1
 
 
+async def test_at_80_columns_every_channel_fits_its_pick_list(loop_db):
+    """Under 110 columns the log's filters share a row of their own; the pick lists
+    take what the dates leave ("Online meeting" wrapped onto the border at 20)."""
+    from rich.cells import cell_len
+    from textual.widgets import Select
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        for select in app.screen.query(Select):
+            room = select.query_one("SelectCurrent #label").size.width
+            texts = [str(prompt) for prompt, _value in select._options]
+            assert max(cell_len(t) for t in texts) <= room, (select.id, texts, room)
+        assert app.screen.query_one("#date-from").size.width >= len("2026-11-20")
+
+
 async def test_t_on_the_interaction_log_plans_a_task_for_that_customer(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
