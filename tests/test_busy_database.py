@@ -8,7 +8,8 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy.exc
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Label
+from ui_steps import new_customer_form
 
 from crm_tui.app import make_app
 from crm_tui.store import customers as cs
@@ -82,9 +83,7 @@ async def test_a_save_into_a_busy_database_keeps_the_form_and_says_why(db, short
     app = make_app(db.path, lang="en")
     async with app.run_test(size=(120, 50)) as pilot:
         await app.workers.wait_for_complete()
-        await pilot.press("n")
-        await pilot.pause()
-        app.screen.query_one("#field-name", Input).value = "Globex Corp"
+        await new_customer_form(pilot, "Globex Corp")
         with write_lock(db.path):
             await pilot.press("ctrl+s")
             await pilot.pause()

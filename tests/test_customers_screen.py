@@ -7,6 +7,7 @@ import gc
 
 import pytest
 from textual.widgets import Input, Label
+from ui_steps import new_customer_form
 
 from crm_tui.app import make_app
 from crm_tui.store import customers as cs
@@ -124,14 +125,6 @@ async def test_search_narrows_the_list(filled):
         await pilot.press("escape")
         await pilot.pause()
         assert len(names(app)) == 4
-
-
-async def new_customer_form(pilot, name: str) -> None:
-    """`n` on the list, then the name typed into the new customer's form."""
-    await pilot.pause()
-    await pilot.press("n")
-    await pilot.pause()
-    await pilot.press(*name)
 
 
 async def test_add_a_customer_through_the_form(filled):

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 
 from damaged_db import damage_page
+from ui_steps import new_customer_form
 
 from crm_tui.app import make_app
 from crm_tui.store import customers as cs
@@ -167,9 +168,7 @@ async def test_a_save_that_meets_a_damaged_page_keeps_the_form_and_says_how_to_r
     app = make_app(db.path, lang="en")
     async with app.run_test(size=(120, 50)) as pilot:
         await app.workers.wait_for_complete()
-        await pilot.press("n")
-        await pilot.pause()
-        app.screen.query_one("#field-name", Input).value = "Globex Corp"
+        await new_customer_form(pilot, "Globex Corp")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, FormScreen)

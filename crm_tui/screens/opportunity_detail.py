@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -32,32 +32,14 @@ class _Checklist(OptionList):
     """The exit criteria. The deal opens at its top, so on a small terminal the list
     starts below the fold: a move in it brings it into view (the key acted unseen)."""
 
-    def _into_view(self) -> None:
+    MOVES = frozenset({"up", "down", "home", "end", "pageup", "pagedown"})
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in self.MOVES:  # (the binding moves the highlight; then show it)
+            self.call_after_refresh(self.into_view)
+
+    def into_view(self) -> None:
         self.scroll_visible(animate=False)
-
-    def action_cursor_up(self) -> None:
-        super().action_cursor_up()
-        self._into_view()
-
-    def action_cursor_down(self) -> None:
-        super().action_cursor_down()
-        self._into_view()
-
-    def action_first(self) -> None:
-        super().action_first()
-        self._into_view()
-
-    def action_last(self) -> None:
-        super().action_last()
-        self._into_view()
-
-    def action_page_up(self) -> None:
-        super().action_page_up()
-        self._into_view()
-
-    def action_page_down(self) -> None:
-        super().action_page_down()
-        self._into_view()
 
 
 class OpportunityDetailScreen(Localized, ModalScreen[bool]):
@@ -207,7 +189,7 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
     def action_toggle(self) -> None:
         options = self.query_one("#criteria", _Checklist)
         if options.display and options.highlighted is not None:
-            options._into_view()  # the tick is seen
+            options.into_view()  # the tick is seen
             self._toggle(options.highlighted)
 
     @on(OptionList.OptionSelected, "#criteria")
