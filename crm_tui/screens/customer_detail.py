@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
@@ -17,8 +19,10 @@ from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import enums
 from crm_tui.store.lists import (
     CustomerTimeline,
+    customer_collection,
     customer_contacts,
     customer_deals,
+    customer_orders,
     customer_summary,
 )
 from crm_tui.store.validation import display_amount
@@ -32,6 +36,7 @@ TIMELINE_KINDS = {
     "task": "Task",
     "stage_change": "Stage",
     "order": "Order",
+    "payment": "Paid",
 }
 
 
@@ -65,6 +70,8 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         Binding("e", "edit", "Edit"),
         Binding("c", "new_contact", "New contact"),
         Binding("o", "new_deal", "New deal"),
+        Binding("n", "new_order", "New order"),
+        Binding("p", "payment", "Payment"),
         Binding("delete", "delete", "Delete"),
         Binding("l", "log", "Log"),
         Binding("t", "task", "Task"),
@@ -84,6 +91,9 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         with Horizontal(id="detail-body"):
             with VerticalScroll(id="profile-pane"):
                 yield Static("", id="profile")
+                yield Label(_("Orders"), classes="section-title")
+                yield _hint("orders-empty", _("No orders yet: n records one"))
+                yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
             with Vertical(id="detail-right"):
                 yield Label(_("Contacts"), classes="section-title")
                 yield _hint("contacts-empty", _("No contacts yet: c adds one"))
@@ -136,7 +146,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             name = self.app.settings.stage_name  # type: ignore[attr-defined]
             lang = self.app.lang  # type: ignore[attr-defined]
             return f"{name(old, lang) if old else '·'} → {name(new, lang)}"
-        if kind == "order":
+        if kind in ("order", "payment"):
             return display_amount(detail)
         if kind == "interaction":
             return label(enums.CHANNEL, detail)
@@ -168,12 +178,14 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         self.query_one("#profile", Static).update(self._profile(c))
         self._fill_contacts()
         self._fill_deals()
+        self._fill_orders()
         timeline = self.query_one("#timeline", VirtualTable)
         timeline.set_source(
             _ReadableTimeline(CustomerTimeline(self.conn, self.customer_id), self._timeline_detail),
             keep_cursor=True,
         )
         for name, rows in (
+            ("orders", self.query_one("#orders", DataTable).row_count),
             ("contacts", self.query_one("#contacts", DataTable).row_count),
             ("deals", self.query_one("#deals", DataTable).row_count),
             ("timeline", timeline.row_count),
@@ -198,6 +210,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             (_("Tags"), ", ".join(c["tags"])),
             (_("Owner"), c["owner"]),
             (_("Total amount"), display_amount(c["total_amount_cents"])),
+            *self._collection_rows(),
             (_("Last order"), c["last_order"]),
             (_("Last interaction"), (c["last_interaction_at"] or "")[:16]),
             (_("Created"), (c["created_at"] or "")[:16]),
@@ -210,16 +223,37 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             grid.add_row(name, Text(str(value)) if value not in (None, "") else missing)
         return grid
 
+    def _collection_rows(self) -> list[tuple[str, str]]:
+        """What the orders' payments came to: collected (with the rate) and outstanding."""
+        ordered, paid = customer_collection(self.conn, self.customer_id)
+        if not ordered:
+            return [(_("Collected"), "—")]
+        rate = (paid * 100 + ordered // 2) // ordered  # whole percent, half up, exact
+        return [
+            (_("Collected"), f"{display_amount(paid)} ({rate}%)"),
+            (_("Outstanding"), display_amount(ordered - paid)),
+        ]
+
     @staticmethod
     def _fill_table(table: DataTable, headers: list[str], rows: list[tuple[str, list]]) -> None:
         """Columns as wide as their widest cell, measured here: left to the table (on
-        idle), a refill made while a form closed kept only the headers' widths."""
+        idle), a refill made while a form closed kept only the headers' widths.
+        The cursor keeps its row."""
+        at = table.cursor_row if table.row_count else 0
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if at else None
         table.clear(columns=True)
         for i, header in enumerate(headers):
             width = max([cell_len(header), *(cell_len(str(cells[i])) for _k, cells in rows)])
             table.add_column(header, width=width)
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
+        for row_key, cells in rows:
+            table.add_row(*cells, key=row_key)
+        # the cursor stays on its row (on the one now in its place if it went): a refill
+        # after a form or a question closed put it back on the first row
+        keys = [k for k, _cells in rows]
+        if key in keys:
+            at = keys.index(key)
+        if rows and at:
+            table.move_cursor(row=min(at, len(rows) - 1))
 
     def _fill_contacts(self) -> None:
         primary = self.customer.get("primary_contact_id")
@@ -253,8 +287,29 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             )
             for r in customer_deals(self.conn, self.customer_id)
         ]
-        headers = [_("Opportunity"), _("Stage"), _("Amount"), _("Close")]
+        headers = [_("Opportunity"), _("Stage"), _("Amount"), _("Close date")]
         self._fill_table(self.query_one("#deals", DataTable), headers, rows)
+
+    def _fill_orders(self) -> None:
+        self._orders = {r["id"]: r for r in customer_orders(self.conn, self.customer_id)}
+        rows = [
+            (
+                str(oid),
+                [
+                    r["order_date"],
+                    Text(display_amount(r["amount_cents"]), justify="right"),
+                    Text(
+                        display_amount(r["amount_cents"] - r["paid_cents"])
+                        if r["paid_cents"] < r["amount_cents"]
+                        else "✓",
+                        justify="right",
+                    ),
+                ],
+            )
+            for oid, r in self._orders.items()
+        ]
+        headers = [_("Date"), _("Amount"), _("Owed")]
+        self._fill_table(self.query_one("#orders", DataTable), headers, rows)
 
     # --- actions ------------------------------------------------------------------
 
@@ -297,6 +352,102 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             ),
             saved,
         )
+
+    def _order_saved(self, message: str):
+        def saved(saved_id: int | None) -> None:
+            self.refresh_data()
+            if saved_id:
+                self.notify(message)
+                self.app.data_changed()  # type: ignore[attr-defined]
+
+        return saved
+
+    def action_new_order(self) -> None:
+        from crm_tui.screens.dialogs.order_form import OrderForm
+
+        self.app.push_screen(OrderForm(self.customer_id), self._order_saved(_("Order saved")))
+
+    def _timeline_pick(self) -> tuple[str, int] | None:
+        """(kind, id) of the timeline's selected row while the timeline has the focus."""
+        timeline = self.query_one("#timeline", VirtualTable)
+        key = timeline.cursor_id if timeline.has_focus else None
+        if not key:
+            return None
+        kind, _sep, rid = str(key).partition(":")
+        return kind, int(rid)
+
+    def _selected_order(self) -> Any | None:
+        """The order a key acts on: the timeline's selected order while the timeline has
+        the focus, else the orders list's selected one (the newest, until moved)."""
+        picked = self._timeline_pick()
+        if picked and picked[0] == "order":
+            return self._orders.get(picked[1])
+        table = self.query_one("#orders", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return self._orders.get(int(key.value)) if key and key.value else None
+
+    def action_payment(self) -> None:
+        from crm_tui.screens.dialogs.order_form import PaymentForm
+
+        order = self._selected_order()
+        if order is None:
+            self.notify(_("No order to record a payment against: n records an order first"))
+            return
+        if order["paid_cents"] >= order["amount_cents"]:
+            self.notify(_("This order is paid in full"))
+            return
+        self.app.push_screen(PaymentForm(order), self._order_saved(_("Payment recorded")))
+
+    @on(DataTable.RowSelected, "#orders")
+    def _edit_order(self, event: DataTable.RowSelected) -> None:
+        from crm_tui.screens.dialogs.order_form import OrderForm
+
+        order = self._orders.get(int(event.row_key.value))  # type: ignore[arg-type]
+        if order is not None:
+            self.app.push_screen(
+                OrderForm(self.customer_id, order), self._order_saved(_("Order saved"))
+            )
+
+    def _confirm_order_delete(self, order: Any) -> None:
+        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+
+        name = order["order_no"] or order["product"] or order["order_date"]
+        if order["paid_cents"]:
+            message = _("Delete the order “{name}” ({amount}) and its payments ({paid})?")
+        else:
+            message = _("Delete the order “{name}” ({amount})?")
+        message = message.format(
+            name=name,
+            amount=display_amount(order["amount_cents"]),
+            paid=display_amount(order["paid_cents"]),
+        )
+        self.app.push_screen(
+            ConfirmDialog(message, yes=_("Delete"), danger=True),
+            lambda yes: yes and self._delete_order(order["id"]),
+        )
+
+    def _delete_order(self, order_id: int) -> None:
+        from crm_tui.store.orders import delete_order
+
+        self._delete(lambda session: delete_order(session, order_id), _("Order deleted"))
+
+    def _delete_payment(self, payment_id: int) -> None:
+        from crm_tui.store.orders import delete_payment
+
+        self._delete(lambda session: delete_payment(session, payment_id), _("Payment deleted"))
+
+    def _delete(self, write, done: str) -> None:
+        """Run a delete that changes what other screens show (deals, orders, payments):
+        a failure (removed meanwhile, a locked file) is shown, never a crash."""
+        from crm_tui.screens.tasks import run_write
+
+        ok, _none = run_write(self.app, write)
+        if ok:
+            self.notify(done)
+            self.app.data_changed()  # type: ignore[attr-defined]
+        self.refresh_data()
 
     @on(DataTable.RowSelected, "#contacts")
     def _edit_contact(self, event: DataTable.RowSelected) -> None:
@@ -351,12 +502,33 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 lambda yes: yes and self._delete_deal(int(key.value)),  # type: ignore[arg-type]
             )
             return
+        picked = self._timeline_pick()
+        order = self._selected_order()
+        if order is not None and (
+            self.query_one("#orders", DataTable).has_focus or (picked and picked[0] == "order")
+        ):
+            self._confirm_order_delete(order)
+            return
+        if picked and picked[0] == "payment":
+            row = self.query_one("#timeline", VirtualTable).cursor_row
+            self.app.push_screen(
+                ConfirmDialog(
+                    _("Delete the payment of {amount} ({date})?").format(
+                        amount=row[4],  # type: ignore[index]
+                        date=row[1],  # type: ignore[index]
+                    ),
+                    yes=_("Delete"),
+                    danger=True,
+                ),
+                lambda yes: yes and self._delete_payment(picked[1]),
+            )
+            return
         if self.query_one("#timeline", VirtualTable).has_focus:
             self.notify(
                 _(
                     "Interactions and tasks are deleted on their screens (3, 4); here delete"
-                    " removes a contact (in Contacts), a deal (in Opportunities) or the customer"
-                    " (from the profile)"
+                    " removes a contact (in Contacts), a deal (in Opportunities), an order or"
+                    " a payment, or the customer (from the profile)"
                 ),
                 timeout=8,
             )
@@ -380,14 +552,11 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         self.refresh_data()
 
     def _delete_deal(self, opp_id: int) -> None:
-        from crm_tui.screens.tasks import run_write
         from crm_tui.store import opportunities as ops
 
-        ok, _none = run_write(self.app, lambda session: ops.delete_opportunity(session, opp_id))
-        if ok:
-            self.notify(_("Opportunity deleted"))
-            self.app.data_changed()  # type: ignore[attr-defined]
-        self.refresh_data()
+        self._delete(
+            lambda session: ops.delete_opportunity(session, opp_id), _("Opportunity deleted")
+        )
 
     def _delete_customer(self) -> None:
         from crm_tui.store.common import NotFoundError

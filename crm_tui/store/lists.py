@@ -157,17 +157,22 @@ SELECT 'stage_change', s.id, s.changed_at, o.name, coalesce(s.from_stage, '') ||
 UNION ALL
 SELECT 'order', id, order_date, coalesce(order_no, product, ''), amount_cents
   FROM sales_order WHERE customer_id = :c
+UNION ALL
+SELECT 'payment', p.id, p.paid_on, coalesce(o.order_no, o.product, ''), p.amount_cents
+  FROM payment p JOIN sales_order o ON o.id = p.order_id WHERE o.customer_id = :c
 """
 
 
 @dataclass
 class CustomerTimeline:
-    """A customer's interactions, tasks, stage changes and orders, newest first (a RowSource).
+    """A customer's interactions, tasks, stage changes, orders and payments, newest first
+    (a RowSource).
 
     Rows: (key, when, kind, title, detail) where key is ``kind:id``; ``detail`` is the
-    channel (interaction), status (task), ``from>to`` stages, or the amount in cents (order).
-    ``when`` is a timestamp, or a bare ``YYYY-MM-DD`` for what has a day and no time (an
-    order, an open task without a time of day): no made-up midnight. A bare day sorts
+    channel (interaction), status (task), ``from>to`` stages, or the amount in cents (order,
+    payment: its title is the order's number or product). ``when`` is a timestamp, or a
+    bare ``YYYY-MM-DD`` for what has a day and no time (an order, a payment, an open task
+    without a time of day): no made-up midnight. A bare day sorts
     as the start of that day.
     """
 
@@ -226,3 +231,28 @@ def customer_deals(
         "LIMIT ?",
         (customer_id, limit),
     ).fetchall()
+
+
+def customer_orders(
+    conn: sqlite3.Connection, customer_id: int, limit: int = 200
+) -> list[sqlite3.Row]:
+    """A customer's orders, newest first: id, order_date, order_no, product, amount_cents
+    and paid_cents (the payments against it so far)."""
+    return conn.execute(
+        "SELECT o.id, o.order_date, o.order_no, o.product, o.amount_cents, "
+        "(SELECT coalesce(sum(p.amount_cents), 0) FROM payment p WHERE p.order_id = o.id)"
+        " AS paid_cents FROM sales_order o WHERE o.customer_id = ? "
+        "ORDER BY o.order_date DESC, o.id DESC LIMIT ?",
+        (customer_id, limit),
+    ).fetchall()
+
+
+def customer_collection(conn: sqlite3.Connection, customer_id: int) -> tuple[int, int]:
+    """(ordered, paid) cents over all of a customer's orders: the collection rate's parts."""
+    ordered, paid = conn.execute(
+        "SELECT coalesce(sum(o.amount_cents), 0), (SELECT coalesce(sum(p.amount_cents), 0) "
+        "FROM payment p JOIN sales_order q ON q.id = p.order_id WHERE q.customer_id = :c) "
+        "FROM sales_order o WHERE o.customer_id = :c",
+        {"c": customer_id},
+    ).fetchone()
+    return ordered, paid

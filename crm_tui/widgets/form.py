@@ -79,6 +79,8 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             self.AUTO_FOCUS = f"#field-{self.first_field or fields[0].name}"
         self.title_text = title or self.form_title
         self._initial: dict[str, Any] = {}
+        #: a save waits for the keys typed before it (action_save)
+        self._save_waits = False
         #: the value each shown field error was about
         self._error_values: dict[str, Any] = {}
 
@@ -260,6 +262,34 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         raise NotImplementedError
 
     def action_save(self) -> None:
+        """Save once the keys typed before ctrl+s are in their field.
+
+        ctrl+s is a priority binding, handled as soon as it arrives, while keys that came
+        with it in one read of the terminal (a fast typist, a paste, a script) may still
+        be waiting in a field's queue (the focused one's, or the one a tab just left): the
+        save waits its turn in every field's queue, so it reads what those keys typed.
+        A second ctrl+s meanwhile is the same save.
+        """
+        if self._save_waits:
+            return
+        fields = [self.query_one(f"#field-{f.name}") for f in self.fields]
+        waiting = {id(w) for w in fields}
+
+        def reached(widget) -> None:
+            waiting.discard(id(widget))
+            if not waiting:
+                self._save_waits = False
+                self._save_now()
+
+        self._save_waits = True
+        for widget in fields:
+            if not widget.call_later(reached, widget):  # closing: it has nothing queued
+                waiting.discard(id(widget))
+        if not waiting:
+            self._save_waits = False
+            self._save_now()
+
+    def _save_now(self) -> None:
         try:
             result = self.save(self.values())
         except ValidationError as exc:

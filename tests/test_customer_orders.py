@@ -1,0 +1,308 @@
+"""A customer's orders and payments: the store's lists, and the detail's keys (n, p, enter,
+delete) driven with the pilot, checked in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual import events
+from textual.widgets import DataTable, Input, Label, Static
+
+from crm_tui.app import make_app
+from crm_tui.store import customers as cs
+from crm_tui.store import orders
+from crm_tui.store.lists import (
+    CustomerTimeline,
+    customer_collection,
+    customer_orders,
+)
+
+FROZEN = dt.datetime(2026, 11, 23, 9, 30)
+TODAY = dt.date.today().isoformat()  # forms take today's date (the clock is not theirs)
+
+
+@pytest.fixture
+def billed(db):
+    """Initech: an order of 1,000 (400 paid in two payments) and a later one of 250.50;
+    Globex: an order of 99 (so that sums stay per customer)."""
+    with db.session() as s:
+        initech = cs.create_customer(s, {"name": "Initech"})
+        globex = cs.create_customer(s, {"name": "Globex"})
+        first = orders.create_order(
+            s,
+            initech.id,
+            {"order_date": "2026-10-02", "amount_cents": "1000", "order_no": "SO-1"},
+        )
+        orders.add_payment(s, first.id, {"paid_on": "2026-10-10", "amount_cents": "150"})
+        orders.add_payment(s, first.id, {"paid_on": "2026-10-20", "amount_cents": "250"})
+        orders.create_order(
+            s, initech.id, {"order_date": "2026-11-05", "amount_cents": "250.50", "product": "Kit"}
+        )
+        orders.create_order(s, globex.id, {"order_date": "2026-11-01", "amount_cents": "99"})
+        db.ids = {"initech": initech.id, "globex": globex.id, "first": first.id}
+    return db
+
+
+def app_on(db):
+    return make_app(db.path, lang="en", clock=lambda: FROZEN)
+
+
+def rows(db, sql: str, *args) -> list[tuple]:
+    with db.reading() as conn:
+        return [tuple(r) for r in conn.execute(sql, args)]
+
+
+# --- the store's lists ------------------------------------------------------------
+
+
+def test_orders_list_newest_first_with_what_was_paid_on_each(billed):
+    with billed.reading() as conn:
+        got = [tuple(r) for r in customer_orders(conn, billed.ids["initech"])]
+    assert [(day, no, product, cents, paid) for _id, day, no, product, cents, paid in got] == [
+        ("2026-11-05", None, "Kit", 25050, 0),
+        ("2026-10-02", "SO-1", None, 100000, 40000),
+    ]
+
+
+def test_collection_sums_one_customers_orders_and_payments_exactly(billed):
+    with billed.reading() as conn:
+        assert customer_collection(conn, billed.ids["initech"]) == (125050, 40000)
+        assert customer_collection(conn, billed.ids["globex"]) == (9900, 0)
+        nobody = cs_id = 999
+        assert customer_collection(conn, nobody) == (0, 0), cs_id
+
+
+def test_the_timeline_lists_payments_under_their_orders_name(billed):
+    with billed.reading() as conn:
+        timeline = CustomerTimeline(conn, billed.ids["initech"])
+        got = [(when, kind, title, detail) for _k, when, kind, title, detail in
+               timeline.fetch(0, 10)]  # fmt: skip
+    assert got == [
+        ("2026-11-05", "order", "Kit", 25050),
+        ("2026-10-20", "payment", "SO-1", 25000),
+        ("2026-10-10", "payment", "SO-1", 15000),
+        ("2026-10-02", "order", "SO-1", 100000),
+    ]
+
+
+# --- the customer detail -------------------------------------------------------------
+
+
+async def open_initech(pilot):
+    await pilot.pause()
+    await pilot.press("/", *"Initech", "enter")
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    detail = pilot.app.screen
+    assert detail.__class__.__name__ == "CustomerDetailScreen"
+    return detail
+
+
+def table_rows(table: DataTable) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def profile_text(detail) -> str:
+    """The profile as shown, line by line."""
+    profile = detail.query_one("#profile", Static)
+    strips = profile.render_lines(profile.content_region.reset_offset)
+    return "\n".join(strip.text for strip in strips)
+
+
+async def test_the_detail_shows_orders_what_is_owed_and_the_collection_rate(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        assert table_rows(detail.query_one("#orders", DataTable)) == [
+            ["2026-11-05", "250.50", "250.50"],
+            ["2026-10-02", "1,000", "600"],
+        ]
+        text = profile_text(detail)
+        assert "Collected          400 (32%)" in text  # 400 / 1,250.50 = 31.99 %
+        assert "Outstanding        850.50" in text
+        assert not detail.query_one("#orders-empty", Label).display
+
+
+async def test_n_records_an_order_and_the_customers_total_follows(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        detail = await open_initech(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert str(app.screen.query_one(".dialog-title").render()) == "New order"
+        assert app.screen.query_one("#field-order_date", Input).value == TODAY
+        await pilot.press("tab", *"1,500.50", "tab", *"Support plan", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+        assert any(n.message == "Order saved" for n in app._notifications)
+        assert table_rows(detail.query_one("#orders", DataTable))[0] == [
+            TODAY, "1,500.50", "1,500.50",
+        ]  # fmt: skip
+    cid = billed.ids["initech"]
+    assert rows(billed, "SELECT amount_cents, product FROM sales_order WHERE customer_id = ?"
+                " AND order_date = ?", cid, TODAY) == [(150050, "Support plan")]  # fmt: skip
+    assert rows(billed, "SELECT total_amount_cents FROM customer WHERE id = ?", cid) == [(275100,)]
+
+
+async def test_an_order_form_refuses_a_date_after_today_and_a_missing_amount(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_initech(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        await pilot.press("ctrl+u", *"2099-01-01", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        error = str(form.query_one("#error-order_date", Label).render())
+        assert error.startswith("This date is after today")
+        await pilot.press("ctrl+u", *"2026-11-01", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert str(form.query_one("#error-amount_cents", Label).render()) == "Required"
+    assert rows(billed, "SELECT count(*) FROM sales_order") == [(3,)]
+
+
+async def test_p_records_a_payment_starting_at_what_is_owed_and_refuses_more(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        detail = await open_initech(pilot)
+        orders_table = detail.query_one("#orders", DataTable)
+        orders_table.focus()
+        await pilot.press("down", "p")  # the order of 1,000 with 600 still owed
+        await pilot.pause()
+        form = app.screen
+        assert str(form.query_one(".dialog-title").render()) == (
+            "Payment for SO-1: 600 of 1,000 outstanding"
+        )
+        amount = form.query_one("#field-amount_cents", Input)
+        assert amount.value == "600.00"
+        await pilot.press("tab", "ctrl+u", *"600.01", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        error = str(form.query_one("#error-amount_cents", Label).render())
+        assert error == "More than the order's outstanding amount"
+        await pilot.press("ctrl+u", *"100", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+        assert any(n.message == "Payment recorded" for n in app._notifications)
+        assert table_rows(orders_table)[1] == ["2026-10-02", "1,000", "500"]
+        assert "Collected          500 (40%)" in profile_text(detail)
+    assert rows(billed, "SELECT paid_on, amount_cents FROM payment ORDER BY id") == [
+        ("2026-10-10", 15000), ("2026-10-20", 25000), (TODAY, 10000),
+    ]  # fmt: skip
+
+
+async def test_a_paid_order_and_no_order_say_why_p_does_nothing(billed):
+    with billed.session() as s:
+        orders.add_payment(s, billed.ids["first"], {"paid_on": "2026-11-01", "amount_cents": "600"})
+        cs.create_customer(s, {"name": "Hooli"})
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        detail = await open_initech(pilot)
+        detail.query_one("#orders", DataTable).focus()
+        await pilot.press("down")
+        assert table_rows(detail.query_one("#orders", DataTable))[1][2] == "✓"
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen is detail
+        assert app._notifications and list(app._notifications)[-1].message == (
+            "This order is paid in full"
+        )
+        await pilot.press("escape", "/", "ctrl+u", *"Hooli", "enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        hooli = app.screen
+        hint = hooli.query_one("#orders-empty", Label)
+        assert hint.display and str(hint.render()) == "No orders yet: n records one"
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen is hooli
+        assert list(app._notifications)[-1].message == (
+            "No order to record a payment against: n records an order first"
+        )
+
+
+async def test_enter_edits_an_order_and_an_amount_under_what_was_paid_is_refused(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        detail.query_one("#orders", DataTable).focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        form = app.screen
+        assert str(form.query_one(".dialog-title").render()) == "Edit order  (400 paid)"
+        await pilot.press("tab", "ctrl+u", *"300", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        error = str(form.query_one("#error-amount_cents", Label).render())
+        assert error == "Less than what has already been paid"
+        await pilot.press("ctrl+u", *"1200", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+    assert rows(
+        billed, "SELECT amount_cents FROM sales_order WHERE id = ?", billed.ids["first"]
+    ) == [(120000,)]
+
+
+async def test_delete_on_an_order_asks_and_takes_its_payments_with_it(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        detail.query_one("#orders", DataTable).focus()
+        await pilot.press("down", "delete")
+        await pilot.pause()
+        question = str(app.screen.query_one("#question").render())
+        assert question == "Delete the order “SO-1” (1,000) and its payments (400)?"
+        await pilot.press("escape")  # no: nothing goes
+        await pilot.pause()
+        assert rows(billed, "SELECT count(*) FROM payment") == [(2,)]
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is detail
+        assert len(table_rows(detail.query_one("#orders", DataTable))) == 1
+    assert rows(billed, "SELECT count(*) FROM payment") == [(0,)]
+    cid = billed.ids["initech"]
+    assert rows(billed, "SELECT total_amount_cents FROM customer WHERE id = ?", cid) == [(25050,)]
+
+
+async def test_delete_on_a_payment_in_the_timeline_removes_only_that_payment(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        timeline = detail.query_one("#timeline")
+        timeline.focus()
+        await pilot.press("down")  # the newest payment (under the newest order)
+        assert timeline.cursor_row[2] == "payment"
+        await pilot.press("delete")
+        await pilot.pause()
+        question = str(app.screen.query_one("#question").render())
+        assert question == "Delete the payment of 250 (2026-10-20)?"
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is detail
+    assert rows(billed, "SELECT paid_on FROM payment") == [("2026-10-10",)]
+
+
+async def test_keys_typed_in_a_burst_before_ctrl_s_are_saved(billed):
+    """ctrl+s is handled as it arrives, while the keys typed just before it may still wait
+    in the field's queue (a fast typist, a paste, a script): the form saves after them,
+    and once (ctrl+s twice)."""
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        await pilot.press("n", "tab")
+        await pilot.pause()
+        for key in [*"777", "ctrl+s", "ctrl+s"]:  # one read of the terminal: no pause between them
+            app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is detail
+    assert rows(billed, "SELECT amount_cents FROM sales_order WHERE order_date = ?", TODAY) == [
+        (77700,)
+    ]
