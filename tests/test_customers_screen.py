@@ -408,6 +408,20 @@ async def test_empty_database_says_what_to_do_and_loads_sample_data(db):
         assert app.screen.query_one(VirtualTable).row_count > 0
 
 
+async def test_d_on_a_database_with_customers_says_why_it_loads_nothing(filled):
+    app = app_on(filled)
+    async with app.run_test(notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == [
+            "Sample data loads only into an empty database; to look around, open one:"
+            " crm --db sample.db"
+        ]
+    with filled.reading() as conn:
+        assert conn.execute("SELECT count(*) FROM customer").fetchone()[0] == 4
+
+
 async def test_sort_and_level_filter(filled):
     app = app_on(filled)
     async with app.run_test() as pilot:

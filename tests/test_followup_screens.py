@@ -584,7 +584,7 @@ async def test_the_customer_picker_says_what_to_do_when_there_are_none(db):
     from crm_tui.screens.dialogs.customer_picker import CustomerPicker
 
     app = app_on(db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await _settle(pilot)
         await pilot.press("n")
@@ -593,6 +593,8 @@ async def test_the_customer_picker_says_what_to_do_when_there_are_none(db):
         assert isinstance(picker, CustomerPicker)
         hint = picker.query_one("#picker-empty", Label)
         assert hint.display and "No customers yet" in str(hint.render())
+        # in sight: under an empty list's twelve rows the dialog cut it off at 80x24
+        assert picker.query_one("#dialog").region.contains_region(hint.region)
 
 
 async def test_the_log_search_keeps_a_usable_width_at_80_columns(loop_db):

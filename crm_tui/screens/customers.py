@@ -312,7 +312,13 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         self.app.push_screen(DuplicatesScreen())
 
     def action_load_demo(self) -> None:
-        if customer_count(self.conn) > 0:
+        if customer_count(self.conn) > 0:  # never mixed into a rep's own customers
+            self.notify(
+                _(
+                    "Sample data loads only into an empty database; to look around, open one:"
+                    " crm --db sample.db"
+                )
+            )
             return
         self.query_one("#customer-body").mount(LoadingIndicator(id="demo-loading"))
         self.query_one("#customers-empty").display = False

@@ -24,6 +24,7 @@ class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
 
     DEFAULT_CSS = """
     CustomerPicker #picker-results { height: 12; border: none; }
+    CustomerPicker #picker-empty { width: 100%; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -64,6 +65,8 @@ class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
             level = f"  [{r['level']}]" if r["level"] else ""
             options.append(Option(Text(f"{r['name']}  {r['code']}{level}"), id=str(r["id"])))
         results.add_options(options)
+        # an empty list gives its room to the hint (under twelve blank rows it was cut off)
+        results.display = bool(options)
         if options:
             results.highlighted = 0
         hint = ""
