@@ -559,6 +559,49 @@ async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path):
         assert "杭州新客户有限公司" in names(app)
 
 
+async def test_import_dialog_says_a_folder_is_one_and_asks_before_importing_a_file_again(
+    filled, tmp_path
+):
+    from textual.widgets import Button, Static
+
+    csv_file = tmp_path / "accounts.csv"
+    csv_file.write_text("客户名称\n杭州新客户有限公司\n", encoding="utf-8-sig")
+    app = app_on(filled)
+
+    async def check(path) -> str:
+        """Type the path and check the file (enter in the path field)."""
+        field = app.screen.query_one("#path", Input)
+        field.value = str(path)
+        field.focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return str(app.screen.query_one("#summary", Static).render())
+
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        assert await check(tmp_path) == (
+            f"{tmp_path} is a folder: type the path of a .csv file in it"
+        )
+        assert "would import 1" in await check(csv_file)
+        await pilot.click("#import")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("i")  # the same file once more: told, then asked
+        await pilot.pause()
+        told = await check(csv_file)
+        assert told.startswith("accounts.csv was already imported (customers, ")
+        assert told.endswith(").\nCheck the file again to import it once more.")
+        assert "--again" not in told
+        assert app.screen.query_one("#import", Button).disabled
+        assert "would import 0" in await check(csv_file)  # a duplicate of the first time
+    with filled.reading() as conn:
+        count = "SELECT count(*) FROM import_log"
+        assert conn.execute(count).fetchone()[0] == 1
+
+
 async def test_duplicates_merge_and_undo(filled):
     with filled.session() as s:
         dup = cs.create_customer(s, {"name": "上海华为技术 有限公司"})

@@ -32,6 +32,16 @@ class ImportRefused(Exception):
     """The import cannot start (same file imported before, unreadable file); message for the user."""
 
 
+class AlreadyImported(ImportRefused):
+    """The file (or the same rows under another name) was imported before. ``what`` says
+    when; ``str()`` adds how the command line imports it once more (``--again``), where
+    the app asks instead."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(_("{what}; use --again to import it once more").format(what=what))
+
+
 @dataclass
 class RowNote:
     """Something said about one line of the file (a rejection reason or a duplicate decision)."""

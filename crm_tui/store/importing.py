@@ -25,6 +25,7 @@ from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
 from crm_tui.store.import_apart import batches
 from crm_tui.store.import_common import (
+    AlreadyImported,
     Importer,
     ImportRefused,
     ImportResult,
@@ -47,7 +48,7 @@ from crm_tui.store.import_records import (
 
 __all__ = [
     "CHUNK", "DUPLICATE_ACTIONS", "INTERACTION_FIELDS", "KINDS", "OPPORTUNITY_FIELDS",
-    "ORDER_FIELDS", "TASK_FIELDS", "ImportRefused", "ImportResult", "RowNote", "import_file",
+    "ORDER_FIELDS", "TASK_FIELDS", "AlreadyImported", "ImportRefused", "ImportResult", "RowNote", "import_file",
     "previous_import", "refresh_order_totals", "rejected_path_for", "spreadsheet_date",
     "summary_lines", "write_rejected",
 ]  # fmt: skip
@@ -178,16 +179,13 @@ def import_file(
                 if before and not again:
                     earlier = Path(before[1]).name
                     if earlier == path.name:
-                        message = _(
-                            "{file} was already imported ({kind}, {when}); "
-                            "use --again to import it once more"
-                        )
+                        message = _("{file} was already imported ({kind}, {when})")
                     else:  # the same content under another name
                         message = _(
                             "{file} holds the same rows as {earlier}, already imported"
-                            " ({kind}, {when}); use --again to import it once more"
+                            " ({kind}, {when})"
                         )
-                    raise ImportRefused(
+                    raise AlreadyImported(
                         message.format(
                             file=path.name, earlier=earlier, kind=before[0], when=before[2][:16]
                         )

@@ -39,6 +39,9 @@ class ImportDialog(Localized, ModalScreen[str | None]):
         super().__init__()
         self.kind = kind
         self.checked_path: Path | None = None
+        #: the file was imported before and the rep was told: the next check or import
+        #: takes it once more (the command line's --again)
+        self.again = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog import"):
@@ -88,9 +91,11 @@ class ImportDialog(Localized, ModalScreen[str | None]):
 
     def on_input_changed(self) -> None:
         self.query_one("#import", Button).disabled = True
+        self.again = False  # another file: asked again if it was imported before
 
     def on_select_changed(self) -> None:
         self.query_one("#import", Button).disabled = True
+        self.again = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "check":
@@ -108,11 +113,20 @@ class ImportDialog(Localized, ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_import(self, dry_run: bool) -> None:
-        from crm_tui.store.importing import ImportRefused, import_file, summary_lines
+        from crm_tui.store.importing import (
+            AlreadyImported,
+            ImportRefused,
+            import_file,
+            summary_lines,
+        )
 
         kind, path, on_dup = self._options()
         if not path.name:
             self.app.call_from_thread(self._show, _("Type the path of a .csv file first"), False)
+            return
+        if path.is_dir():
+            message = _("{path} is a folder: type the path of a .csv file in it")
+            self.app.call_from_thread(self._show, message.format(path=path), False)
             return
         if not path.is_file():
             self.app.call_from_thread(
@@ -130,10 +144,17 @@ class ImportDialog(Localized, ModalScreen[str | None]):
                 kind,
                 path,
                 dry_run=dry_run,
+                again=self.again,
                 on_duplicate=on_dup,
                 owner=self.app.settings.user_name,  # type: ignore[attr-defined]
                 progress=progress,
             )
+        except AlreadyImported as exc:
+            self.app.call_from_thread(self._busy, False)
+            self.again = True
+            hint = _("Check the file again to import it once more.")
+            self.app.call_from_thread(self._show, f"{exc.what}.\n{hint}", False)
+            return
         except ImportRefused as exc:
             self.app.call_from_thread(self._busy, False)
             self.app.call_from_thread(self._show, str(exc), False)
