@@ -9,7 +9,9 @@ ends with a summary of what was done.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -19,7 +21,6 @@ from textual.screen import Screen
 from textual.widgets import Label, LoadingIndicator, Static
 
 from crm_tui.i18n import _, label
-from crm_tui.screens.tasks import run_write
 from crm_tui.store import due as q
 from crm_tui.store import enums
 from crm_tui.store.validation import display_amount
@@ -249,17 +250,35 @@ class ReviewScreen(Localized, Screen):
 
     # --- actions -----------------------------------------------------------------
 
+    def _write_card(self, write: Callable[[Any], Any]) -> bool:
+        """Save ``write(session)`` for the task card shown, as ``run_write`` does; True when
+        saved. The queue was read when the review started: a task done, cancelled or
+        deleted elsewhere since then is not written again. That is said, and the review
+        goes on to the next card without counting this one."""
+        from crm_tui.store.common import NotFoundError
+        from crm_tui.store.tasks import TaskClosedError
+
+        try:
+            with self.app.db.session() as session:  # type: ignore[attr-defined]
+                write(session)
+        except (TaskClosedError, NotFoundError) as exc:
+            self.app.show_error(str(exc))  # type: ignore[attr-defined]
+            self.app.data_changed()  # type: ignore[attr-defined]
+            self.advance()
+            return False
+        except Exception as exc:  # a locked file, a full disk ...: said, the card stays
+            problem = self.app.problem_text(exc)  # type: ignore[attr-defined]
+            self.app.show_error(_("Could not save: {error}").format(error=problem))  # type: ignore[attr-defined]
+            return False
+        return True
+
     def action_done(self) -> None:
         item = self.current
         if item is None or item["kind"] != "task":
             return
         from crm_tui.store.tasks import complete_task
 
-        ok, _done = run_write(
-            self.app,
-            lambda s: complete_task(s, item["id"], at=self.app.now()),  # type: ignore[attr-defined]
-        )
-        if not ok:
+        if not self._write_card(lambda s: complete_task(s, item["id"], at=self.app.now())):  # type: ignore[attr-defined]
             return
         self.tally.done += 1
         self.app.data_changed()  # type: ignore[attr-defined]
@@ -286,11 +305,9 @@ class ReviewScreen(Localized, Screen):
             return
         from crm_tui.store.tasks import snooze_task
 
-        ok, _moved = run_write(
-            self.app,
-            lambda s: snooze_task(s, item["id"], days, today=self.app.today()),  # type: ignore[attr-defined]
-        )
-        if not ok:
+        if not self._write_card(
+            lambda s: snooze_task(s, item["id"], days, today=self.app.today())  # type: ignore[attr-defined]
+        ):
             return
         self.tally.snoozed += 1
         self.app.data_changed()  # type: ignore[attr-defined]

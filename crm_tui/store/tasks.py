@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from crm_tui.i18n import _
 from crm_tui.store import enums
-from crm_tui.store.common import NotFoundError, apply_update
+from crm_tui.store.common import ConflictError, NotFoundError, apply_update
 from crm_tui.store.due import (  # noqa: F401  (re-exported)
     GROUPS,
     PRIORITY_HELP,
@@ -117,38 +117,78 @@ def delete_task(session: Session, task_id: int) -> None:
     session.flush()
 
 
+class TaskClosedError(ConflictError):
+    """The task is no longer open (done or cancelled, elsewhere since it was read): it is
+    not completed, snoozed or moved again. ``status`` is what it is now."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            _("This task was already done elsewhere")
+            if status == "done"
+            else _("This task was cancelled elsewhere")
+        )
+        self.status = status
+
+
+def _open_task(session: Session, task_id: int) -> Task:
+    """The task as it is in the database now, if it is still open (else TaskClosedError)."""
+    task = get_task(session, task_id)
+    session.refresh(task)  # (not the session's copy: the latest, whoever wrote it)
+    if task.status not in enums.OPEN_TASK_STATUSES:
+        raise TaskClosedError(task.status)
+    return task
+
+
 def complete_task(
     session: Session, task_id: int, *, result: str | None = None, at: dt.datetime | None = None
 ) -> Task:
-    """Mark a task done and record when (``at``, default now)."""
+    """Mark an open task done and record when (``at``, default now).
+
+    A task already done or cancelled (elsewhere, since the caller read it) raises
+    TaskClosedError: its completion time and version stay as they are.
+    """
     stamp = (at or now()).replace(microsecond=0)
     data: dict[str, Any] = {"status": "done"}
     if result:
         data["result"] = result
     values = clean(TASK_FIELDS, data)
     values["completed_at"] = stamp
+    _open_task(session, task_id)
     return apply_update(session, Task, task_id, values, None)  # type: ignore[return-value]
 
 
 def reschedule_task(
     session: Session, task_id: int, due: dt.date | str, due_time: str | None = None
 ) -> Task:
-    """Move a task to another due date (keeps its time unless one is given)."""
+    """Move an open task to another due date (keeps its time unless one is given).
+
+    A task already done or cancelled raises TaskClosedError (edit it to reopen it).
+    """
     data: dict[str, Any] = {"due": due}
     if due_time is not None:
         data["due_time"] = due_time
     values = clean(TASK_FIELDS, data)
     if values["due"] is None:
         raise ValidationError("due", _("Required"))
+    _open_task(session, task_id)
     return apply_update(session, Task, task_id, values, None)  # type: ignore[return-value]
 
 
 def snooze_task(session: Session, task_id: int, days: int = 1, *, today: dt.date) -> Task:
-    """Push a task ``days`` days later — from today when it is overdue, else from its due date.
+    """Push an open task ``days`` days later — from today when it is overdue, else from its
+    due date.
 
     Snoozing an overdue task by one day makes it due tomorrow (not yesterday + 1,
-    which would leave it overdue).
+    which would leave it overdue). A task already done or cancelled raises
+    TaskClosedError; one that would pass the last date there is, ValidationError.
     """
-    task = get_task(session, task_id)
+    task = _open_task(session, task_id)
     base = max(task.due, today)
+    if (dt.date.max - base).days < days:
+        raise ValidationError(
+            "due",
+            _("This task is due {due}: it cannot be snoozed any later").format(
+                due=base.isoformat()
+            ),
+        )
     return reschedule_task(session, task_id, base + dt.timedelta(days=days))

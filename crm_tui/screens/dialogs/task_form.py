@@ -38,7 +38,7 @@ class TaskFormDialog(FormScreen[int]):
         self.preset_title = title
         fields = [
             FieldDef("title", _("Task title"), required=True),
-            FieldDef("type", _("Type"), "choice", vocabulary=enums.TASK_TYPE),
+            FieldDef("type", _("Type"), "choice", required=True, vocabulary=enums.TASK_TYPE),
             FieldDef("due", _("Due"), "date", required=True),
             FieldDef("due_time", _("Time"), placeholder="HH:MM"),
             FieldDef("contact_id", _("Contact"), "choice", options=[]),
@@ -48,7 +48,10 @@ class TaskFormDialog(FormScreen[int]):
         ]
         if task_id is not None:
             fields += [
-                FieldDef("status", _("Status"), "choice", vocabulary=enums.TASK_STATUS),
+                # (required: no blank "—" to pick, which saved as "planned" unseen)
+                FieldDef(
+                    "status", _("Status"), "choice", required=True, vocabulary=enums.TASK_STATUS
+                ),
                 FieldDef("result", _("Result"), "textarea"),
             ]
         super().__init__(fields, title=_("Edit task") if task_id else _("New task"))
