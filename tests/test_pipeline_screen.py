@@ -935,11 +935,13 @@ async def test_the_columns_share_a_150_cell_screen(board, width, fixed):
             assert lost.header_text().splitlines()[0] == "Lost · 30 days 0"
 
 
-async def test_closed_cards_show_their_close_day_and_marks_are_never_cut(board):
+async def test_closed_cards_show_their_close_day_no_next_step_and_whole_marks(board):
     path, ids = board
     db = Database(path)
     with db.session() as s:
-        s.get(Opportunity, ids["won_new"]).actual_close = dt.date(2026, 11, 12)
+        won_deal = s.get(Opportunity, ids["won_new"])
+        won_deal.actual_close = dt.date(2026, 11, 12)
+        won_deal.next_action, won_deal.next_action_due = "Meet the decision maker", None
         ops.update_opportunity(s, ids["old"], {"risk_flag": "yes", "next_action_due": "2026-11-01"})
     db.close()
     app = app_for(path)
@@ -947,6 +949,7 @@ async def test_closed_cards_show_their_close_day_and_marks_are_never_cut(board):
         screen = await open_pipeline(pilot)
         won = card_text(screen.column("won").cards, 0)
         assert won[2].split() == ["3,000", "11-12"]  # closed on, not expected (11-10)
+        assert won[3].strip() == ""  # its last next step was before it was won
         cards = screen.column("initial_contact").cards
         marks = card_text(cards, 1)[4].strip()
         # all three marks do not fit in 17 cells: those that do are whole, never "overd"

@@ -348,3 +348,14 @@ def test_a_month_day_as_of_reads_backwards(dbfile, capsys):
     today = dt.date.today()
     year = today.year if (today.month, today.day) >= (1, 5) else today.year - 1
     assert json.loads(capsys.readouterr().out)["as_of"] == f"{year}-01-05"
+
+
+def test_a_figure_with_no_value_yet_reads_as_a_dash(tmp_path, capsys):
+    """No deal closed yet: the funnel has no win rate nor sales cycle ("Win rate: " ended
+    the line), as the reports screen shows it."""
+    path = tmp_path / "empty.db"
+    Database(path).close()
+    assert main(["--db", str(path), "report", "funnel", "--as-of", "2026-11-30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Win rate: —" in lines
+    assert "Average sales cycle (days): —" in lines

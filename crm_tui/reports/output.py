@@ -404,7 +404,9 @@ def render_table(report: Report) -> str:
         lines.append("")
         names = extra_titles()
         for key, (kind, value) in report.extras.items():
-            lines.append(f"{names.get(key, key)}: {table_value(kind, value)}")
+            text = table_value(kind, value) if value is not None else ""
+            # (no deal closed yet: no win rate; the screen shows a dash too)
+            lines.append(f"{names.get(key, key)}: {text or '—'}")
     for key, table in report.tables.items():
         lines.append("")
         lines.append(_(_TABLE_TITLES.get(key, key)))

@@ -346,6 +346,8 @@ class CardList(ScrollView, can_focus=False):
         if line == 3:
             action = card.next_action or ""
             due = _short_date(card.next_action_due, _today(self))
+            if card.stage in ("won", "lost"):  # decided: its last next step is history
+                action = due = ""
             if not action and not due:
                 return [pad, Segment(set_cell_size("", width), base)]
             left, right = _fit("→ " + action, due, width)
