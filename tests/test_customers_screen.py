@@ -458,6 +458,8 @@ async def test_help_lists_the_keys(filled):
         assert app.screen.__class__.__name__ == "HelpScreen"
         text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "ctrl+p" in text and "Snooze" in text
+        assert "Sort" in text  # the screen's own keys, not Textual's built-in ones:
+        assert "Focus Next" not in text and "Copy selected text" not in text
         await pilot.press("escape")
 
 

@@ -57,13 +57,24 @@ class HelpScreen(Localized, ModalScreen[None]):
                     yield Static(_(extra), classes="help-note")
 
     def _screen_keys(self) -> list[tuple[str, str]]:
+        """The keys the screen's own classes bind (Textual's own, such as tab "Focus
+        Next" or ctrl+c "Copy selected text", say nothing about this app)."""
         if self.origin is None:
             return []
+        ours = {
+            (key, b.description)
+            for cls in type(self.origin).__mro__
+            if cls.__module__.startswith("crm_tui.") and "BINDINGS" in cls.__dict__
+            for b in Binding.make_bindings(cls.__dict__["BINDINGS"])
+            for key in b.key.split(",")
+        }
         seen: list[tuple[str, str]] = []
         for key, bindings in self.origin._bindings.key_to_bindings.items():
             for b in bindings:
-                if b.description and (key, b.description) not in seen:
-                    seen.append((b.key_display or key, b.description))
+                if b.description and (key, b.description) in ours:
+                    shown = (b.key_display or key, b.description)
+                    if shown not in seen:
+                        seen.append(shown)
         return seen
 
     @staticmethod
