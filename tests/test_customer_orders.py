@@ -306,3 +306,26 @@ async def test_keys_typed_in_a_burst_before_ctrl_s_are_saved(billed):
     assert rows(billed, "SELECT amount_cents FROM sales_order WHERE order_date = ?", TODAY) == [
         (77700,)
     ]
+
+
+async def test_saving_the_customer_or_a_contact_from_the_detail_says_so(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        detail = await open_initech(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"Peter Gibbons", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("escape")  # nothing changed: closed without a word
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("end", *" Inc", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+        assert [n.message for n in app._notifications] == ["Contact saved", "Customer saved"]
+    assert rows(billed, "SELECT name FROM customer WHERE id = ?", billed.ids["initech"]) == [
+        ("Initech Inc",)
+    ]

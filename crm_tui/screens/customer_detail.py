@@ -327,22 +327,16 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         from crm_tui.screens.dialogs.customer_form import CustomerForm
 
         self.app.push_screen(
-            CustomerForm(self.app.db, self.customer_id), lambda _r: self.refresh_data()
+            CustomerForm(self.app.db, self.customer_id), self._saved(_("Customer saved"))
         )
 
     def action_new_contact(self) -> None:
         from crm_tui.screens.dialogs.contact_form import ContactForm
 
-        self.app.push_screen(ContactForm(self.customer_id), lambda _r: self.refresh_data())
+        self.app.push_screen(ContactForm(self.customer_id), self._saved(_("Contact saved")))
 
     def action_new_deal(self) -> None:
         from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
-
-        def saved(opp_id: int | None) -> None:
-            self.refresh_data()
-            if opp_id:
-                self.notify(_("Opportunity saved"))
-                self.app.data_changed()  # type: ignore[attr-defined]
 
         self.app.push_screen(
             OpportunityForm(
@@ -350,10 +344,13 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 customer_id=self.customer_id,
                 customer_name=self.customer["name"],
             ),
-            saved,
+            self._saved(_("Opportunity saved")),
         )
 
-    def _order_saved(self, message: str):
+    def _saved(self, message: str):
+        """What a form opened here does when it closes: the detail shows what it saved,
+        says so, and tells the other screens (a cancelled form says nothing)."""
+
         def saved(saved_id: int | None) -> None:
             self.refresh_data()
             if saved_id:
@@ -365,7 +362,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
     def action_new_order(self) -> None:
         from crm_tui.screens.dialogs.order_form import OrderForm
 
-        self.app.push_screen(OrderForm(self.customer_id), self._order_saved(_("Order saved")))
+        self.app.push_screen(OrderForm(self.customer_id), self._saved(_("Order saved")))
 
     def _timeline_pick(self) -> tuple[str, int] | None:
         """(kind, id) of the timeline's selected row while the timeline has the focus."""
@@ -398,7 +395,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         if order["paid_cents"] >= order["amount_cents"]:
             self.notify(_("This order is paid in full"))
             return
-        self.app.push_screen(PaymentForm(order), self._order_saved(_("Payment recorded")))
+        self.app.push_screen(PaymentForm(order), self._saved(_("Payment recorded")))
 
     @on(DataTable.RowSelected, "#orders")
     def _edit_order(self, event: DataTable.RowSelected) -> None:
@@ -406,9 +403,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
 
         order = self._orders.get(int(event.row_key.value))  # type: ignore[arg-type]
         if order is not None:
-            self.app.push_screen(
-                OrderForm(self.customer_id, order), self._order_saved(_("Order saved"))
-            )
+            self.app.push_screen(OrderForm(self.customer_id, order), self._saved(_("Order saved")))
 
     def _confirm_order_delete(self, order: Any) -> None:
         from crm_tui.screens.dialogs.confirm import ConfirmDialog
@@ -458,7 +453,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             contact = session.get(Contact, int(event.row_key.value))
         if contact is not None:
             self.app.push_screen(
-                ContactForm(self.customer_id, contact), lambda _r: self.refresh_data()
+                ContactForm(self.customer_id, contact), self._saved(_("Contact saved"))
             )
 
     @on(DataTable.RowSelected, "#deals")
