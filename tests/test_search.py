@@ -43,6 +43,12 @@ def people(db):
         ("c2", ["Acme Robotics Ltd.", "上海华为技术有限公司", "北京明远科技"]),
         ("acme C2", ["Acme Robotics Ltd."]),
         ("c3", []),
+        # a number read off a card with separators finds it by its digits; punctuation
+        # pasted around a word does not count
+        ("138-0013-8000", ["上海华为技术有限公司"]),
+        ("(138)0013.8000", ["上海华为技术有限公司"]),
+        ("acme,", ["Acme Robotics Ltd."]),
+        ("华为，", ["上海华为技术有限公司"]),
     ],
 )
 def test_search_finds_by_substring(people, query, expected):

@@ -8,6 +8,7 @@ first frame and headless commands do not pay for the ORM.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -250,7 +251,7 @@ def search_match_expression(query: str) -> str | None:
     the query syntax. Trigrams need three characters: the caller checks the
     :func:`short_words` its own way, so that every word of a query narrows it.
     """
-    words = [w for w in query.split() if len(w) >= 3]
+    words = [w for w in search_words(query) if len(w) >= 3]
     if not words:
         return None
     return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
@@ -258,7 +259,27 @@ def search_match_expression(query: str) -> str | None:
 
 def short_words(query: str) -> list[str]:
     """The query's words that are too short for the trigram index (one or two characters)."""
-    return [w for w in query.split() if len(w) < 3]
+    return [w for w in search_words(query) if len(w) < 3]
+
+
+#: Punctuation a word typed or pasted into a search may end or start with ("acme,").
+_WORD_EDGES = ",;:，；：、。"
+#: A phone number written with separators (135-2492-6014, (021)6234.5678, +86-135…).
+_PHONE_LIKE = re.compile(r"\+?\(?\d[\d()+.-]*\d\)?")
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search as the index holds them: without punctuation around them,
+    and a phone number written with separators as its digits (the index keeps each
+    number's digits as well as how it was typed)."""
+    words = []
+    for word in query.split():
+        word = word.strip(_WORD_EDGES)
+        if _PHONE_LIKE.fullmatch(word) and not word.isdigit():
+            word = word.translate(_SEPARATORS)
+        if word:
+            words.append(word)
+    return words
 
 
 # --- bulk loads ---------------------------------------------------------------
