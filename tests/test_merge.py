@@ -258,3 +258,37 @@ def test_undo_gives_each_customer_back_its_own_key_contacts(conn):
     assert owned[keep] == (None, None)  # no contact of its own left
     assert owned[drop][0] == dan
     assert sq.check(conn) == []
+
+
+def test_a_new_customer_never_takes_the_code_an_undoable_merge_holds(db, tmp_path):
+    """Merging the day's latest customer, then adding one (by hand or by import), gave the
+    newcomer the dropped customer's code, and undo then refused: "Code … is used"."""
+    import datetime as dt
+
+    from crm_tui.store import customers as cs
+    from crm_tui.store.importing import import_file
+
+    day = dt.date.today()
+    with db.session() as s:
+        first = cs.create_customer(s, {"name": "Dup Test Co"})
+        second = cs.create_customer(s, {"name": "Dup Test Ltd"})
+        held = second.code  # the day's latest code
+        assert cs.next_customer_code(s, day) > held
+        keep_id, drop_id = first.id, second.id
+    with db.reading() as conn:
+        merge_customers(conn, keep_id, drop_id)
+        conn.commit()
+    with db.session() as s:
+        newcomer = cs.create_customer(s, {"name": "Zeta Newcomer"})
+        assert newcomer.code != held
+        assert int(newcomer.code[-3:]) == int(held[-3:]) + 1
+    csv_file = tmp_path / "more.csv"
+    csv_file.write_text("name\nImported Newcomer\n", encoding="utf-8")
+    assert import_file(db.path, "customers", csv_file).committed
+    with db.reading() as conn:
+        codes = {n: c for n, c in conn.execute("SELECT name, code FROM customer")}
+        assert held not in codes.values()
+        restored = undo_last_merge(conn)
+        conn.commit()
+        back = conn.execute("SELECT code FROM customer WHERE id = ?", (restored,)).fetchone()
+        assert tuple(back) == (held,)

@@ -40,12 +40,20 @@ def profile_completeness(customer: Customer | Mapping[str, Any]) -> int:
 
 
 def next_customer_code(session: Session, day: dt.date | None = None) -> str:
-    """``C`` + date + a three-digit (or longer) sequence for that day: ``C20261123001``."""
+    """``C`` + date + a three-digit (or longer) sequence for that day: ``C20261123001``.
+
+    The code of a customer dropped by a merge that can still be undone counts as taken.
+    """
+    from crm_tui.store.merging import code_held_for_undo
+
     day = day or dt.date.today()
     prefix = f"C{day:%Y%m%d}"
     codes = session.exec(
         select(Customer.code).where(Customer.code.like(prefix + "%"))  # type: ignore[attr-defined]
     ).all()
+    held = code_held_for_undo(session)
+    if held and held.startswith(prefix):
+        codes = [*codes, held]
     seq = max((int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()), default=0)
     return f"{prefix}{seq + 1:03d}"
 

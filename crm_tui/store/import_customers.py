@@ -31,6 +31,7 @@ from crm_tui.store.import_common import (
     restore_search_hash,
     stamp,
 )
+from crm_tui.store.merging import code_held_for_undo
 from crm_tui.store.validation import ValidationError, normalise_name
 
 #: Customer files at least this long (and longer than the table) load without secondary indexes.
@@ -120,6 +121,8 @@ class CustomerImporter(Importer):
             self.check_apart = True  # a bulk load's checks never read the database
         prefix = f"C{self.now:%Y%m%d}"
         self.prefix = prefix
+        #: the code of the customer an undoable merge dropped: not given out (merging)
+        self.held_code = code_held_for_undo(conn)
         self.seq = max(
             (
                 int(code[len(prefix) :])
@@ -205,7 +208,7 @@ class CustomerImporter(Importer):
         while True:
             self.seq += 1
             code = f"{self.prefix}{self.seq:03d}"
-            if code not in self.by_code:
+            if code not in self.by_code and code != self.held_code:
                 return code
 
     def find_duplicate(
