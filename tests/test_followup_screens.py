@@ -150,6 +150,25 @@ async def test_log_next_step_lands_in_next_7_days(loop_db):
         assert group_of_title(screen, "Demo for Acme") == "today"
 
 
+async def test_the_follow_up_offer_shows_each_choice_whole_at_80_columns(loop_db):
+    from textual.widgets import Button
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("x")
+        await _settle(pilot)
+        offer = app.screen
+        assert isinstance(offer, NextFollowUp)
+        dialog = offer.query_one("#dialog").content_region
+        for button in offer.query(Button):  # side by side, "Nothing (esc)" was cut
+            assert dialog.contains_region(button.region), str(button.label)
+        await pilot.resize_terminal(140, 40)
+        await pilot.pause()
+        assert len({button.region.y for button in offer.query(Button)}) == 1  # one row
+
+
 async def test_done_on_overdue_task_drops_badge(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
@@ -265,6 +284,19 @@ async def test_review_visits_in_priority_order_and_sums_up(loop_db):
         await _settle(pilot)
         assert isinstance(app.screen, TasksScreen)
         assert app.due_count == 1
+
+
+async def test_on_a_small_terminal_the_review_card_keeps_the_room_of_the_order_note(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start_review(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        assert not review.query_one("#review-help").display  # (it is in ? help)
+        assert review.query_one("#review-body").size.height >= 16
+        await pilot.resize_terminal(140, 45)
+        await pilot.pause()
+        assert review.query_one("#review-help").display
 
 
 async def test_review_offers_only_the_keys_that_act_on_the_card(loop_db):

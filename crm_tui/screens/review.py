@@ -179,9 +179,17 @@ class ReviewScreen(Localized, Screen):
         yield Static(_(q.PRIORITY_HELP), id="review-help", classes="help-note")
         yield Footer()
 
+    #: Below this many rows the review order's note (also in `?` help) gives the card
+    #: its room: at 24 rows its six lines pushed the contacts and phones out of sight.
+    HELP_ROWS = 32
+
     def on_mount(self) -> None:
         self.query_one("#review-body").display = False
+        self.on_resize()
         self.load_queue()
+
+    def on_resize(self) -> None:
+        self.query_one("#review-help").display = self.app.size.height >= self.HELP_ROWS
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
     def load_queue(self) -> None:

@@ -177,6 +177,14 @@ class TaskCard(Localized, ModalScreen[str | None]):
 class NextFollowUp(Localized, ModalScreen[str | None]):
     """After `x`: log what happened, schedule the next follow-up, or nothing."""
 
+    DEFAULT_CSS = """
+    NextFollowUp .buttons.-stacked { layout: vertical; }
+    NextFollowUp .buttons.-stacked Button { width: 100%; margin: 0; }
+    """
+    #: Under this many columns the three choices stand one under the other: side by
+    #: side the last one was cut ("Nothing (e").
+    STACK_BELOW = 100
+
     BINDINGS = [
         Binding("l", "pick('log')", "Log an interaction"),
         Binding("t", "pick('task')", "Schedule next follow-up"),
@@ -215,6 +223,10 @@ class NextFollowUp(Localized, ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#task" if self.logged else "#log", Button).focus()
+        self.on_resize()
+
+    def on_resize(self) -> None:
+        self.query_one(".buttons").set_class(self.app.size.width < self.STACK_BELOW, "-stacked")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "nothing" else event.button.id)
