@@ -329,3 +329,28 @@ async def test_saving_the_customer_or_a_contact_from_the_detail_says_so(billed):
     assert rows(billed, "SELECT name FROM customer WHERE id = ?", billed.ids["initech"]) == [
         ("Initech Inc",)
     ]
+
+
+async def test_deleting_a_customer_says_how_much_goes_with_it(billed):
+    with billed.session() as s:
+        cs.create_contact(s, billed.ids["initech"], {"name": "Bill Lumbergh"})
+        cs.create_customer(s, {"name": "Hooli"})
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        detail.query_one("#profile-pane").focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert str(app.screen.query_one("#question").render()) == (
+            "Delete customer “Initech” and all it holds: 1 contact, 2 orders?"
+        )
+        await pilot.press("n", "escape", "/", "ctrl+u", *"Hooli", "enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("#profile-pane").focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert str(app.screen.query_one("#question").render()) == (
+            "Delete customer “Hooli”? It holds no records."
+        )

@@ -15,14 +15,24 @@ from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 REASONS = {"name": "same name", "phone": "same phone", "email": "same email"}
+#: Each kind of record a customer has, counted: (one, several).
 PREVIEW_KINDS = {
-    "contact": "contacts",
-    "opportunity": "opportunities",
-    "interaction": "interactions",
-    "task": "tasks",
-    "sales_order": "orders",
-    "customer_tag": "tags",
+    "contact": ("contact", "contacts"),
+    "opportunity": ("opportunity", "opportunities"),
+    "interaction": ("interaction", "interactions"),
+    "task": ("task", "tasks"),
+    "sales_order": ("order", "orders"),
+    "customer_tag": ("tag", "tags"),
 }
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """``3 contacts, 1 order`` for the kinds a customer has (store.merging.record_counts)."""
+    return _(", ").join(
+        f"{n} {_(PREVIEW_KINDS[k][0] if n == 1 else PREVIEW_KINDS[k][1])}"
+        for k, n in counts.items()
+        if n
+    )
 
 
 #: Widest a name is shown in the pairs table, so the reasons stay on a 130-column screen.
@@ -111,12 +121,12 @@ class DuplicatesScreen(Localized, Screen):
         )
         with self.app.db.reading() as conn:  # type: ignore[attr-defined]
             counts = merge_preview(conn, keep, drop)
-        moves = _(", ").join(f"{n} {_(PREVIEW_KINDS.get(k, k))}" for k, n in counts.items() if n)
+        moves = counts_text(counts)
         message = _(
             "Merge “{drop}” into “{keep}”?\n\nMoves: {moves}.\n"
             "Empty fields of “{keep}” are filled from “{drop}”, which is then removed.\n"
             "You can undo this with u until the next merge."
-        ).format(drop=drop_name, keep=keep_name, moves=moves or _("nothing but the name"))
+        ).format(drop=drop_name, keep=keep_name, moves=moves or _("no records (it has none)"))
         self.app.push_screen(
             ConfirmDialog(message, yes=_("Merge")),
             lambda yes: yes and self._merge(keep, drop),

@@ -100,15 +100,21 @@ def find_duplicate_pairs(conn_or_session: Any, limit: int = 200) -> list[Duplica
 
 def merge_preview(conn_or_session: Any, keep_id: int, drop_id: int) -> dict[str, int]:
     """How many records of each kind would move from ``drop_id`` to ``keep_id`` (plus tags)."""
+    return record_counts(conn_or_session, drop_id)
+
+
+def record_counts(conn_or_session: Any, customer_id: int) -> dict[str, int]:
+    """How many records of each kind belong to a customer (contacts, deals, interactions,
+    tasks, orders, tags), each counted over its customer_id index."""
     conn = _dbapi(conn_or_session)
     counts = {
         table: conn.execute(
-            f"SELECT count(*) FROM {table} WHERE customer_id = ?", (drop_id,)
+            f"SELECT count(*) FROM {table} WHERE customer_id = ?", (customer_id,)
         ).fetchone()[0]
         for table in CHILD_TABLES
     }
     counts["customer_tag"] = conn.execute(
-        "SELECT count(*) FROM customer_tag WHERE customer_id = ?", (drop_id,)
+        "SELECT count(*) FROM customer_tag WHERE customer_id = ?", (customer_id,)
     ).fetchone()[0]
     return counts
 
