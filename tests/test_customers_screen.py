@@ -617,6 +617,8 @@ async def test_duplicates_merge_and_undo(filled):
         from textual.widgets import DataTable
 
         assert app.screen.query_one("#pairs", DataTable).row_count == 1
+        keys = app.screen._compositor.render_strips()[-1].text
+        assert "⏎ Merge 2nd into 1st" in keys  # the table's own enter hid it
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("y")

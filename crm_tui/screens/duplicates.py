@@ -51,7 +51,8 @@ class DuplicatesScreen(Localized, Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("enter", "merge(False)", "Merge 2nd into 1st"),
+        # (priority: the pairs table's own, hidden enter kept it out of the key bar)
+        Binding("enter", "merge(False)", "Merge 2nd into 1st", priority=True),
         Binding("m", "merge(True)", "Merge 1st into 2nd"),
         Binding("u", "undo", "Undo last merge"),
     ]
