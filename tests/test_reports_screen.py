@@ -565,6 +565,35 @@ async def test_forecast_quarters_follow_the_months_on_any_height(demo_db, size):
         assert title.region.bottom <= app.screen.size.height - 1  # above the key bar
 
 
+async def test_at_80_columns_the_forecast_shows_the_attainment(demo_db):
+    """Narrow, the forecast's tables leave the plain amount and the deal count to the
+    export: with a business's amounts (millions a month) the attainment was past the
+    right edge."""
+    from textual.widgets import DataTable
+
+    from crm_tui.store.targets import set_target
+
+    with demo_db.reading() as conn:
+        conn.execute("UPDATE opportunity SET amount_cents = amount_cents * 1000")
+        set_target(conn, AS_OF.strftime("%Y-%m"), "28800000")
+        conn.commit()
+    app = app_on(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "forecast")
+        tables = list(app.screen.query("#tab-forecast DataTable").results(DataTable))
+        assert len(tables) >= 3  # the months, the quarters, the overdue deals
+        for table in tables:
+            keys = [column.key.value for column in table.columns.values()]
+            if "expected_close" in keys:  # the overdue deals: their amounts
+                assert "amount" in keys
+                continue
+            assert "attainment" in keys and "weighted_amount" in keys
+            assert "amount" not in keys and "count" not in keys
+            width = sum(c.get_render_width(table) for c in table.columns.values())
+            assert width <= table.scrollable_content_region.width, (keys, width)
+
+
 async def test_at_80_columns_the_rfm_segment_and_abc_class_stay_on_screen(demo_db):
     """Under 110 columns the tables leave the code and the last order's date to the
     export and cut names shorter: at 80 the RFM segment and the ABC class were past the
@@ -580,7 +609,7 @@ async def test_at_80_columns_the_rfm_segment_and_abc_class_stay_on_screen(demo_d
             keys = [column.key.value for column in table.columns.values()]
             assert "code" not in keys and "last_order" not in keys and key in keys
             width = sum(c.get_render_width(table) for c in table.columns.values())
-            assert width <= 80, (name, width)
+            assert width <= table.scrollable_content_region.width, (name, width)
         await pilot.resize_terminal(130, 40)
         await settle(pilot)
         table = app.screen.query_one("#table-rfm", DataTable)

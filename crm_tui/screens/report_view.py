@@ -267,6 +267,11 @@ _CLIPPED = ("customer", "opportunity", "item")
 #: since the last order say when, and R, F and M are the score's three digits.
 NARROW_TEXT_WIDTH = 18
 NARROW_DROPPED = frozenset({"code", "last_order", "score"})
+#: Narrow, a table with an attainment (the forecast's months and quarters) leaves the
+#: plain amount and the deal count to the export, for the weighted one: with a
+#: business's amounts (tens of millions a month) the attainment was off an 80-column
+#: screen.
+NARROW_WEIGHTED_DROPS = frozenset({"amount", "count"})
 
 
 def clip(text: str, width: int = TEXT_WIDTH) -> str:
@@ -315,7 +320,10 @@ def fill_table(
     (``narrow``: fewer columns and shorter text, see NARROW_DROPPED)."""
     titles = headers()
     names = weekly_labels()
-    columns = [c for c in report.columns if not (narrow and c.key in NARROW_DROPPED)]
+    dropped: set[str] = set(NARROW_DROPPED) if narrow else set()
+    if narrow and any(c.key == "attainment" for c in report.columns):
+        dropped |= NARROW_WEIGHTED_DROPS
+    columns = [c for c in report.columns if c.key not in dropped]
     width = NARROW_TEXT_WIDTH if narrow else TEXT_WIDTH
     table.clear(columns=True)
     for col in columns:
