@@ -1,7 +1,8 @@
 """Reading the dates people type: `2026-11-30`, `11-30`, `today`, `tomorrow`, `+3d`, `+2w`, `mon`…`sun`.
 
 Also the Chinese forms 今天, 明天, 周一…周日. Anything else is a ValueError whose
-message can be shown to the user as it is.
+message can be shown to the user as it is, and so is a planned date outside the sane
+range (:data:`FIRST_DAY` … :data:`LAST_DAY`; see :func:`parse_date`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ _RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy])$")
 _FULL = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _SHORT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+#: The dates a plan can have (a task's due date, an expected close, a next step): ``+9999w``
+#: or ``9999-12-31`` typed in a form or a CSV file is a slip (and a task due then cannot be
+#: snoozed). Dates of what has happened (``past``) are not limited here: where it matters
+#: their callers check them against today (a close within the last year, a birthday or an
+#: interaction not in the future, a report's day within crm_tui.reports' own range).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
 
 #: The accepted forms in English (the message id of date_help()).
 DATE_HELP = "2026-11-30, 11-30, today, tomorrow, +3d, +2w, mon…sun"
@@ -54,12 +63,34 @@ def parse_date(text: str, today: dt.date | None = None, *, past: bool = False) -
     read backwards: the latest such day, today included.
 
     A form that lands outside the calendar (``+9999y``, ``tomorrow`` of 9999-12-31)
-    is unreadable like any other bad date, never Python's own range error.
+    is unreadable like any other bad date, never Python's own range error. A planned
+    date the calendar has but outside :data:`FIRST_DAY` … :data:`LAST_DAY` (``+9999w``,
+    ``9999-12-31``) is refused with a message that says the range; a ``past`` one is
+    left to the caller's own check (see :data:`FIRST_DAY`).
     """
     try:
-        return _parse_date(text, today or dt.date.today(), past)
+        day = _parse_date(text, today or dt.date.today(), past)
     except (ValueError, OverflowError):
         raise _error(text) from None
+    if not past and not FIRST_DAY <= day <= LAST_DAY:
+        raise _out_of_range(text, day)
+    return day
+
+
+def _out_of_range(text: str, day: dt.date) -> ValueError:
+    shown = text.strip()
+    if shown == day.isoformat():
+        message = _("Date {date} is out of range: use a date from {first} to {last}")
+    else:  # and what the typed form came to: "+9999w" of 2026-11-23 is 2218-07-13
+        message = _("Date “{text}” is {date}, out of range: use a date from {first} to {last}")
+    return ValueError(
+        message.format(
+            text=shown,
+            date=day.isoformat(),
+            first=FIRST_DAY.isoformat(),
+            last=LAST_DAY.isoformat(),
+        )
+    )
 
 
 def _parse_date(text: str, today: dt.date, past: bool = False) -> dt.date:

@@ -6,7 +6,11 @@ behave the same everywhere.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable, Mapping
+from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -37,9 +41,11 @@ def log_interaction(
 
 def new_task(
     app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
-    due: str | None = None, on_done: Callable[[], None] | None = None,
+    due: str | None = None, title: str | None = None, contact_id: int | None = None,
+    on_done: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
-    """Open the task form for the record (``due`` filled in, when given)."""
+    """Open the task form for the record (``due``, ``title`` and ``contact_id`` filled
+    in, when given; otherwise the deal's contact or the customer's only one)."""
     from crm_tui.screens.dialogs.task_form import TaskFormDialog
 
     def done(result) -> None:
@@ -48,7 +54,10 @@ def new_task(
             if on_done:
                 on_done()
 
-    form = TaskFormDialog(customer_id=customer_id, opportunity_id=opportunity_id, due=due)
+    form = TaskFormDialog(
+        customer_id=customer_id, opportunity_id=opportunity_id, due=due, title=title,
+        contact_id=contact_id,
+    )  # fmt: skip
     app.push_screen(form, done)
 
 
@@ -70,10 +79,13 @@ def offer_next_follow_up(
                 task_id=task["id"], on_done=logged,
             )  # fmt: skip
         elif what == "task":
+            # the next step of the same thread: the finished task's customer, contact,
+            # deal and title, due tomorrow
             tomorrow = app.today() + dt.timedelta(days=1)  # type: ignore[attr-defined]
             new_task(
-                app, customer_id=task["customer_id"], opportunity_id=task.get("opportunity_id"),
-                due=tomorrow.isoformat(), on_done=scheduled,
+                app, customer_id=task.get("customer_id"),
+                opportunity_id=task.get("opportunity_id"), due=tomorrow.isoformat(),
+                title=task.get("title"), contact_id=task.get("contact_id"), on_done=scheduled,
             )  # fmt: skip
 
     logged_already = task["id"] in app.logged_tasks  # type: ignore[attr-defined]
@@ -82,20 +94,31 @@ def offer_next_follow_up(
 
 def export_records(app: App, kind: str) -> None:
     """``ctrl+e`` on a list: every record of ``kind`` as ``crm export KIND`` writes it
-    (the same CSV, for the same scripts), into the export folder, off the UI thread."""
-    from pathlib import Path
+    (the same CSV, for the same scripts), into the export folder, off the UI thread.
 
+    The file is ``crm-{kind}-{date}.csv``, or ``-2``, ``-3``… when that name is taken:
+    an earlier export (of another database, say) is never overwritten. The search and
+    filters of the list do not apply, and the message says so."""
     from crm_tui.i18n import _
     from crm_tui.settings import default_export_dir
     from crm_tui.store import export
 
-    folder = app.settings.export_dir or default_export_dir()  # type: ignore[attr-defined]
-    path = Path(folder) / f"crm-{kind}-{app.today():%Y-%m-%d}.csv"  # type: ignore[attr-defined]
+    folder = Path(app.settings.export_dir or default_export_dir())  # type: ignore[attr-defined]
+    stem = f"crm-{kind}-{app.today():%Y-%m-%d}"  # type: ignore[attr-defined]
+    path = folder / f"{stem}.csv"
+    try:
+        path = claim_free_name(folder, stem)
+    except OSError as exc:
+        message = _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
+        app.notify(message, severity="error", timeout=8, markup=False)
+        return
 
     def write() -> None:
+        written = False
         try:
             with app.db.reading() as conn:  # type: ignore[attr-defined]
                 count = export.export_kind(conn, kind, path)
+            written = True
         except OSError as exc:
             message = _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
             app.call_from_thread(app.notify, message, severity="error", timeout=8, markup=False)
@@ -104,11 +127,31 @@ def export_records(app: App, kind: str) -> None:
             message = app.problem_text(exc)  # type: ignore[attr-defined]
             app.call_from_thread(app.notify, message, severity="error", timeout=8, markup=False)
             return
-        message = _("Exported {count} {kind} to {path}").format(
-            count=count, kind=_(kind), path=path
-        )
+        finally:
+            if not written:  # the name claimed is free again
+                with suppress(OSError):
+                    path.unlink(missing_ok=True)
+        message = _(
+            "Exported all {count} {kind} (the search and filters do not apply) to {path}"
+        ).format(count=count, kind=_(kind), path=path)
         app.call_from_thread(app.notify, message, title=_("Exported"), timeout=10, markup=False)
 
     # a million interactions take seconds: say it started
     app.notify(_("Exporting {file}").format(file=path.name) + "…", timeout=3, markup=False)
     app.run_worker(write, thread=True, group="export", exit_on_error=False)
+
+
+def claim_free_name(folder: Path | str, stem: str, suffix: str = ".csv") -> Path:
+    """The first of ``stem.csv``, ``stem-2.csv``, ``stem-3.csv``… that does not exist in
+    ``folder``, created there empty (readable by its owner only) so that no other export
+    takes it meanwhile; the export then replaces it. OSError when the folder cannot be
+    written (or, absurdly, ten thousand names are taken)."""
+    folder = Path(folder)
+    for n in range(1, 10_000):
+        path = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        return path
+    raise OSError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder / f"{stem}{suffix}"))

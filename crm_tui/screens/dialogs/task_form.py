@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from crm_tui.i18n import _, label
 from crm_tui.screens.dialogs.log_interaction import choice_options, typed_dates
@@ -29,13 +29,17 @@ class TaskFormDialog(FormScreen[int]):
     def __init__(
         self, customer_id: int | None = None, opportunity_id: int | None = None,
         task_id: int | None = None, *, due: str | None = None, title: str | None = None,
+        contact_id: int | None = None,
     ) -> None:  # fmt: skip
+        """A new task (``due``, ``title`` and ``contact_id`` filled in when given: the
+        contact when it is one of the customer's) or, with ``task_id``, that task."""
         self.customer_id = customer_id
         self.opportunity_id = opportunity_id
         self.task_id = task_id
         self.version: int | None = None
         self.preset_due = due
         self.preset_title = title
+        self.preset_contact = contact_id
         fields = [
             FieldDef("title", _("Task title"), required=True),
             FieldDef("type", _("Type"), "choice", required=True, vocabulary=enums.TASK_TYPE),
@@ -97,10 +101,14 @@ class TaskFormDialog(FormScreen[int]):
         else:
             self._set("type", "call")
             self._set("title", self.preset_title)
+            if self.preset_title:  # selected: typing replaces it, ctrl+s keeps it
+                self.query_one("#field-title", Input).select_all()
             self._set("due", self.preset_due or self.app.today().isoformat())  # type: ignore[attr-defined]
             self._set("opportunity_id", links.get("opportunity_id"))
             ids = {c["id"] for c in choices["contacts"]}
-            if links.get("contact_id") in ids:  # the deal's contact
+            if self.preset_contact in ids:  # (the task this one follows up, say)
+                self._set("contact_id", self.preset_contact)
+            elif links.get("contact_id") in ids:  # the deal's contact
                 self._set("contact_id", links["contact_id"])
             elif len(ids) == 1:  # the customer's only contact, as the log form does
                 self._set("contact_id", next(iter(ids)))
