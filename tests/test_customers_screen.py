@@ -350,6 +350,9 @@ async def test_delete_asks_first_then_deletes(filled):
         first = names(app)[0]
         await pilot.press("delete")
         await pilot.pause()
+        assert str(app.screen.query_one("#question").render()) == (
+            f"Delete customer “{first}” and all it holds: 1 contact?"
+        )
         await pilot.press("n")  # no: nothing happens
         await pilot.pause()
         assert first in names(app)

@@ -528,15 +528,9 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 timeout=8,
             )
             return
-        from crm_tui.screens.duplicates import counts_text
-        from crm_tui.store.merging import record_counts
+        from crm_tui.screens.record_counts import delete_customer_question
 
-        held = counts_text(record_counts(self.conn, self.customer_id))
-        if held:
-            message = _("Delete customer “{name}” and all it holds: {counts}?")
-        else:
-            message = _("Delete customer “{name}”? It holds no records.")
-        message = message.format(name=self.customer["name"], counts=held)
+        message = delete_customer_question(self.conn, self.customer_id, self.customer["name"])
         self.app.push_screen(
             ConfirmDialog(message, yes=_("Delete"), danger=True),
             lambda yes: yes and self._delete_customer(),

@@ -263,9 +263,9 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
             if yes:
                 self._delete(customer_id)
 
-        message = _(
-            "Delete customer “{name}” and all its contacts, deals, interactions, tasks and orders?"
-        ).format(name=row[2])
+        from crm_tui.screens.record_counts import delete_customer_question
+
+        message = delete_customer_question(self.conn, customer_id, row[2])
         self.app.push_screen(ConfirmDialog(message, yes=_("Delete"), danger=True), answered)
 
     def _delete(self, customer_id: int) -> None:

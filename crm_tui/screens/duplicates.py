@@ -10,29 +10,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from crm_tui.i18n import _
+from crm_tui.screens.record_counts import counts_text
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 REASONS = {"name": "same name", "phone": "same phone", "email": "same email"}
-#: Each kind of record a customer has, counted: (one, several).
-PREVIEW_KINDS = {
-    "contact": ("contact", "contacts"),
-    "opportunity": ("opportunity", "opportunities"),
-    "interaction": ("interaction", "interactions"),
-    "task": ("task", "tasks"),
-    "sales_order": ("order", "orders"),
-    "customer_tag": ("tag", "tags"),
-}
-
-
-def counts_text(counts: dict[str, int]) -> str:
-    """``3 contacts, 1 order`` for the kinds a customer has (store.merging.record_counts)."""
-    return _(", ").join(
-        f"{n} {_(PREVIEW_KINDS[k][0] if n == 1 else PREVIEW_KINDS[k][1])}"
-        for k, n in counts.items()
-        if n
-    )
 
 
 #: Widest a name is shown in the pairs table, so the reasons stay on a 130-column screen.
