@@ -419,10 +419,10 @@ async def test_funnel_report_and_pipeline_screen_have_different_names_in_chinese
     async with app.run_test(size=(140, 40)) as pilot:
         await open_reports(pilot)
         titles = report_view.tab_titles()
-        assert titles["funnel"] == "阶段漏斗"
-        assert titles["funnel"] != _("Pipeline")
+        assert titles["funnel"] == "销售漏斗"  # DOMAIN.md's name of the report
+        assert _("Pipeline") == "商机看板"  # the board of opportunities (销售机会)
         tabs = app.screen.query_one(TabbedContent)
-        assert "阶段漏斗" in str(tabs.get_tab("tab-funnel").label)
+        assert "销售漏斗" in str(tabs.get_tab("tab-funnel").label)
 
 
 def test_metric_grid_fills_the_width_column_by_column():
