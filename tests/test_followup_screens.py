@@ -764,6 +764,36 @@ async def test_at_80_columns_every_channel_fits_its_pick_list(loop_db):
         assert app.screen.query_one("#date-from").size.width >= len("2026-11-20")
 
 
+async def test_logging_and_planning_say_so(loop_db):
+    """A log saved from the due list left the row as it was, in silence (the task stays
+    open: logging does not finish it); a new task was saved in silence too."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45), notifications=True) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press(*"Called about it", "ctrl+s")
+        await _settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press(*"Send the brochure", "ctrl+s")
+        await _settle(pilot)
+        await pilot.press("3")
+        await _settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("enter")  # the picker's first customer
+        await pilot.pause()
+        await pilot.press(*"Quick call", "ctrl+s")
+        await _settle(pilot)
+        assert [n.message for n in app._notifications] == [
+            "Interaction logged; x marks the task done",
+            "Task saved",
+            "Interaction logged",
+        ]
+
+
 async def test_t_on_the_interaction_log_plans_a_task_for_that_customer(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

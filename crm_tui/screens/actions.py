@@ -15,6 +15,8 @@ from typing import Any
 
 from textual.app import App
 
+from crm_tui.i18n import _
+
 
 def log_interaction(
     app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
@@ -27,6 +29,10 @@ def log_interaction(
         if result:
             if task_id is not None:
                 app.logged_tasks.add(task_id)  # type: ignore[attr-defined]
+                # (the task stays open: logging what was said does not finish it)
+                app.notify(_("Interaction logged; x marks the task done"))
+            else:
+                app.notify(_("Interaction logged"))
             app.data_changed()  # type: ignore[attr-defined]
             if on_done:
                 on_done()
@@ -50,6 +56,7 @@ def new_task(
 
     def done(result) -> None:
         if result:
+            app.notify(_("Task saved"))
             app.data_changed()  # type: ignore[attr-defined]
             if on_done:
                 on_done()
@@ -99,7 +106,6 @@ def export_records(app: App, kind: str) -> None:
     The file is ``crm-{kind}-{date}.csv``, or ``-2``, ``-3``… when that name is taken:
     an earlier export (of another database, say) is never overwritten. The search and
     filters of the list do not apply, and the message says so."""
-    from crm_tui.i18n import _
     from crm_tui.settings import default_export_dir
     from crm_tui.store import export
 
