@@ -113,6 +113,31 @@ def test_phones_amounts_and_codes_still_pass(session, text):
     assert cs.create_customer(session, {"name": "A", "needs": text}).needs == text
 
 
+def test_a_first_contact_cannot_be_in_the_future(session):
+    """明天 (tomorrow) saved as the first contact of a customer met months ago."""
+    today = dt.date.today()
+    for text in ("明天", "tomorrow", (today + dt.timedelta(days=1)).isoformat()):
+        with pytest.raises(ValidationError) as err:
+            cs.create_customer(session, {"name": "A", "first_contact": text})
+        assert err.value.field == "first_contact"
+        assert err.value.message.startswith("The first contact cannot be in the future")
+    assert cs.create_customer(session, {"name": "A", "first_contact": "today"}).first_contact == (
+        today
+    )
+
+
+def test_an_import_rejects_a_first_contact_in_the_future(db, tmp_path):
+    from crm_tui.store.importing import import_file
+
+    today = dt.date.today()
+    csv_file = tmp_path / "c.csv"
+    tomorrow = today + dt.timedelta(days=1)
+    csv_file.write_text(f"name,first_contact\nLater Co,{tomorrow}\nEarlier Co,2026-01-05\n")
+    result = import_file(db.path, "customers", csv_file)
+    assert result.imported == 1 and [n.line for n in result.rejected] == [2]
+    assert "first contact cannot be in the future" in result.rejected[0].message
+
+
 def test_a_birthday_cannot_be_in_the_future(session):
     c = cs.create_customer(session, {"name": "A"})
     today = dt.date.today()

@@ -73,20 +73,23 @@ def date_field(required: bool = False, *, past: bool = False) -> FieldSpec:
     return spec
 
 
-def birthday_field() -> FieldSpec:
-    """A date that is not after today (a birthday in the future is a typing mistake)."""
+def happened_date_field(message: Callable[[], str]) -> FieldSpec:
+    """A date of something that has happened: not after today (a later one is a typing
+    mistake, ``明天`` for ``昨天``); ``message()`` says so, with ``{date}``."""
     date_spec = date_field(past=True)
 
     def spec(name: str, v: Any) -> dt.date | None:
         day = date_spec(name, v)
         if day is not None and day > dt.date.today():
-            raise ValidationError(
-                name,
-                _("A birthday cannot be in the future ({date})").format(date=day.isoformat()),
-            )
+            raise ValidationError(name, message().format(date=day.isoformat()))
         return day
 
     return spec
+
+
+def birthday_field() -> FieldSpec:
+    """A date that is not after today (a birthday in the future is a typing mistake)."""
+    return happened_date_field(lambda: _("A birthday cannot be in the future ({date})"))
 
 
 def datetime_field(required: bool = False, *, past: bool = False) -> FieldSpec:
@@ -185,7 +188,9 @@ CUSTOMER_FIELDS = {
     "business_address": text_field(),
     "region": text_field(max_len=100),
     "source": choice_field(enums.SOURCE),
-    "first_contact": date_field(past=True),
+    "first_contact": happened_date_field(
+        lambda: _("The first contact cannot be in the future ({date})")
+    ),
     "level": choice_field(enums.LEVEL),
     "status": choice_field(enums.STATUS),
     "needs": text_field(),
