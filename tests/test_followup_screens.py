@@ -794,6 +794,20 @@ async def test_logging_and_planning_say_so(loop_db):
         ]
 
 
+async def test_the_log_counts_one_interaction_in_the_singular(loop_db):
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        status = app.screen.query_one("#log-status", Label)
+        assert str(status.render()).startswith("3 interactions")
+        await pilot.press("slash", *"Kick-off", "enter")
+        await pilot.pause()
+        assert str(status.render()).startswith("1 interaction") and "interactions" not in str(
+            status.render()
+        )
+
+
 async def test_t_on_the_interaction_log_plans_a_task_for_that_customer(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

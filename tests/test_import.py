@@ -1246,7 +1246,7 @@ def test_a_western_file_is_read_as_windows_1252_and_the_guess_is_said(db, tmp_pa
     f.write_bytes(b"name,needs\nCaf\xe9 M\xfcller GmbH,cr\xe8me\n")
     assert crm(db, "import", "customers", str(f)) == 0
     err = capsys.readouterr().err
-    assert "latin1.csv: 1 data rows (cp1252, “,”)" in err
+    assert "latin1.csv: 1 data row (cp1252, “,”)" in err
     assert "its encoding cp1252 is a guess" in err
     assert rows(db.path, "SELECT name, needs FROM customer") == [("Café Müller GmbH", "crème")]
     g = tmp_path / "utf8.csv"

@@ -219,7 +219,8 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
             )
         empty.display = table.row_count == 0
         table.display = table.row_count > 0
-        status = _("{n} interactions").format(n=table.row_count)
+        n = table.row_count
+        status = (_("{n} interaction") if n == 1 else _("{n} interactions")).format(n=n)
         if self.customer_filter:
             status += "  ·  " + _("customer: {name}").format(name=self.customer_filter[1])
         for wid in ("#date-from", "#date-to"):

@@ -254,7 +254,11 @@ def import_file(
 
 def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
     """The human summary of an import: counts, unknown columns, then line-numbered notes."""
-    head = _("{file}: {rows} data rows ({encoding}, “{delimiter}”)").format(
+    head = (
+        _("{file}: {rows} data row ({encoding}, “{delimiter}”)")
+        if result.rows_in == 1
+        else _("{file}: {rows} data rows ({encoding}, “{delimiter}”)")
+    ).format(
         file=result.file.name,
         rows=result.rows_in,
         encoding={"utf-8-sig": "UTF-8", "gb18030": "GB18030"}.get(result.encoding, result.encoding),
