@@ -286,6 +286,26 @@ def test_nothing_happens_after_as_of_or_before_the_customer_existed(demo_db):
     assert paid_too_much == 0
 
 
+def test_a_task_that_names_a_contact_is_that_contacts(demo_db):
+    """ "Email the quote to David Lin" was linked to another contact, so logging it
+    filled in Daniel Lim."""
+    conn, _counts, _path = demo_db
+    named = conn.execute(
+        "SELECT t.title, c.name FROM task t JOIN contact c ON c.customer_id = t.customer_id"
+        " WHERE t.type IN ('visit', 'call', 'email') AND instr(t.title, c.name) > 0"
+        " AND length(c.name) > 3"
+    ).fetchall()
+    assert len(named) > 10
+    wrong = conn.execute(
+        "SELECT count(*) FROM task t JOIN contact c ON c.customer_id = t.customer_id"
+        " WHERE t.type IN ('visit', 'call', 'email') AND instr(t.title, c.name) > 0"
+        " AND length(c.name) > 3 AND t.contact_id IS NOT c.id"
+        " AND NOT EXISTS (SELECT 1 FROM contact o WHERE o.id = t.contact_id"
+        "  AND instr(t.title, o.name) > 0)"
+    ).fetchone()[0]
+    assert wrong == 0
+
+
 def test_an_open_deal_was_never_due_to_close_before_it_was_opened(demo_db):
     """Some open deals have slipped past their expected close (the forecast's "overdue"),
     but none was to close within a week of being opened (the board showed deals opened

@@ -1309,7 +1309,10 @@ def _rows(
             open_tasks = []  # (id, title, due day)
             for _n in range(n_tasks):
                 ttype, t_zh, t_en = _TASK_TITLES[floor(rnd() * _N_TASK_TITLES)]
-                who = pick(contact_names) if ttype in ("visit", "call", "email") else short
+                named = None  # the contact a visit, call or e-mail names in its title
+                if ttype in ("visit", "call", "email"):
+                    named = floor(rnd() * len(contact_names))  # (as pick() draws it)
+                who = contact_names[named] if named is not None else short
                 before, after = t_zh if zh else t_en
                 title = before + who + after
                 r = rnd()
@@ -1350,10 +1353,12 @@ def _rows(
                     planned_start, planned_end = ts(start), ts(start + 2 * 3600)
                 made = max(c_t + 600, min(due, today - 1) * D - floor(rnd() * 10) * D + 9 * 3600)
                 made_s = ts(min(made, (today - 1) * D + 18 * 3600))
+                task_contact = pick(contact_ids) if rnd() < 0.6 else None
+                if named is not None:  # "Email the quote to David Lin" is David Lin's
+                    task_contact = contact_ids[named]
                 r_task.append(
                     (
-                        task_id, title, ttype, cust_id,
-                        pick(contact_ids) if rnd() < 0.6 else None, deal,
+                        task_id, title, ttype, cust_id, task_contact, deal,
                         pick(_NEXT_ACTIONS_CN if zh else _NEXT_ACTIONS_EN) if rnd() < 0.3 else None,
                         days[due], due_time, planned_start, planned_end, st, result, completed,
                         made_s, completed or made_s,
