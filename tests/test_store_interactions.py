@@ -366,3 +366,28 @@ def test_an_interaction_cannot_happen_after_today(session, acme):
         )
     last = session.get(Customer, customer.id).last_interaction_at
     assert last == dt.datetime(2026, 11, 23, 10, 30)
+
+
+def test_every_problem_of_a_log_is_said_at_once(session, acme):
+    """A subject too long and a time in the future: the second was said only once the
+    first was mended, one save later."""
+    customer, _, _ = acme
+    now = NOW
+    with pytest.raises(ValidationError) as err:
+        log_interaction(
+            session, customer.id, {"subject": "x" * 1500, "occurred_at": "2027-06-01 10:00"}, at=now
+        )
+    assert [field for field, _message in err.value.errors] == ["subject", "occurred_at"]
+    record = log_interaction(session, customer.id, {"subject": "Call"}, at=now)
+    with pytest.raises(ValidationError) as err:
+        update_interaction(
+            session, record.id, {"subject": "", "occurred_at": "2027-06-01 10:00"}, at=now
+        )
+    assert err.value.errors == [
+        ("subject", "Required"),
+        ("occurred_at", "2027-06-01 10:00 is in the future: only what has happened can be"
+         " recorded. Plan what comes next as a next step"),
+    ]  # fmt: skip
+    assert update_interaction(session, record.id, {"content": "Spoke to Bob"}, at=now).subject == (
+        "Call"
+    )

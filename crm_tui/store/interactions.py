@@ -68,6 +68,38 @@ def _check_not_future(occurred_at: dt.datetime, stamp: dt.datetime) -> None:
     check_happened("occurred_at", occurred_at, stamp, _("Plan what comes next as a next step"))
 
 
+def _checked(
+    data: Mapping[str, Any], stamp: dt.datetime, *, always: tuple[str, ...] = (),
+    if_given: tuple[str, ...] = (),
+) -> dict:  # fmt: skip
+    """The interaction's fields checked, every problem found in one round: a missing
+    field (``always`` required, or ``if_given`` when ``data`` has it) and a time after
+    ``stamp`` are reported with the others (a too-long subject was shown first, and
+    the date in the future only on the second save)."""
+    errors: list[ValidationError] = []
+    try:
+        values = clean(INTERACTION_FIELDS, data)
+    except ValidationError as exc:
+        errors.append(exc)
+        values = {}
+        bad = {field for field, _message in exc.errors}
+        for name in ("subject", "occurred_at"):  # read alone, to check them below
+            if name in data and name not in bad:
+                values[name] = INTERACTION_FIELDS[name](name, data[name])
+    reported = {field for e in errors for field, _message in e.errors}
+    for name in (*always, *(n for n in if_given if n in data)):
+        if values.get(name) is None and name not in reported:
+            errors.append(ValidationError(name, _("Required")))
+    if values.get("occurred_at") is not None:
+        try:
+            _check_not_future(values["occurred_at"], stamp)
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationError.of(errors)
+    return values
+
+
 def _follow_next_step(
     session: Session, record: Interaction, task: Task, old_step: str | None,
     old_due: dt.date | None, stamp: dt.datetime,
@@ -126,15 +158,12 @@ def log_interaction(
     clock's now (tests freeze it).
     """
     stamp = (at or now()).replace(microsecond=0)
-    values = clean(INTERACTION_FIELDS, data)
-    if values.get("subject") is None:
-        raise ValidationError("subject", _("Required"))
+    values = _checked(data, stamp, always=("subject",))
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFoundError(_("This customer no longer exists"))
     _check_links(session, customer_id, values)
     values["occurred_at"] = values.get("occurred_at") or stamp
-    _check_not_future(values["occurred_at"], stamp)
     values["channel"] = values.get("channel") or "phone"
     interaction = Interaction(
         customer_id=customer_id,
@@ -163,20 +192,14 @@ def update_interaction(
     creates and links a new planned task, as logging does. An unchanged step touches no
     task (an imported step without a task stays so; a deleted task is not brought back).
     """
-    values = clean(INTERACTION_FIELDS, data)
-    if "subject" in values and values["subject"] is None:
-        raise ValidationError("subject", _("Required"))
-    if "occurred_at" in values and values["occurred_at"] is None:
-        raise ValidationError("occurred_at", _("Required"))
+    stamp = (at or now()).replace(microsecond=0)
+    values = _checked(data, stamp, if_given=("subject", "occurred_at"))
     if "channel" in values and values["channel"] is None:
         values["channel"] = "phone"
     current = session.get(Interaction, interaction_id)
     if current is None:
         raise NotFoundError(_("This record no longer exists (deleted elsewhere)"))
     _check_links(session, current.customer_id, values)
-    stamp = (at or now()).replace(microsecond=0)
-    if values.get("occurred_at") is not None:
-        _check_not_future(values["occurred_at"], stamp)
     old_opportunity = current.opportunity_id
     old_step, old_due = current.next_step, current.next_step_due
     record: Interaction = apply_update(  # type: ignore[assignment]
