@@ -411,6 +411,28 @@ async def test_empty_database_says_what_to_do_and_loads_sample_data(db):
         assert app.screen.query_one(VirtualTable).row_count > 0
 
 
+async def test_a_new_customer_is_selected_wherever_the_list_puts_it(filled):
+    """Sorted by total amount, a new customer (nothing ordered yet) lands at the bottom,
+    out of sight: the cursor goes to it."""
+    from textual.widgets import Select
+
+    with filled.session() as s:
+        for n in range(40):
+            cs.create_customer(s, {"name": f"Filler {n:02d}"})
+    app = app_on(filled)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#sort", Select).value = "total_amount"
+        await pilot.pause()
+        await new_customer_form(pilot, "Aardvark Trading")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        table = app.screen.query_one(VirtualTable)
+        assert table.cursor_row[2] == "Aardvark Trading"
+        assert table.cursor == table.row_count - 1
+        assert table.scroll_offset.y > 0  # scrolled to it
+
+
 async def test_d_on_a_database_with_customers_says_why_it_loads_nothing(filled):
     app = app_on(filled)
     async with app.run_test(notifications=True) as pilot:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from crm_tui.store import customers as cs
@@ -90,3 +92,30 @@ def test_a_phone_typed_with_separators_is_found_by_its_digits(db):
         conn.commit()
         after = conn.execute("SELECT rowid, phones FROM customer_search ORDER BY rowid").fetchall()
     assert after == before
+
+
+_NOV_1 = dt.datetime(2026, 11, 1, 10, 0)
+
+
+@pytest.mark.parametrize("sort", ["name", "last_interaction", "total_amount"])
+@pytest.mark.parametrize("search", ["", "acme", "c2"])
+def test_a_customers_position_is_its_row_in_the_view(db, sort, search):
+    """Where a new customer lands in the list (the cursor goes there): the row the view's
+    own order gives it, ties, NULLs and case included; None when the view leaves it out."""
+    with db.session() as s:
+        for name, last, cents in [
+            ("acme b", _NOV_1, 500), ("Acme A", None, 0), ("ACME a", None, 500),
+            ("Beta", _NOV_1 + dt.timedelta(days=1), 0), ("acme c", _NOV_1, 0),
+        ]:  # fmt: skip
+            c = cs.create_customer(s, {"name": name})
+            c.last_interaction_at, c.total_amount_cents = last, cents
+            s.add(c)
+    with db.reading() as conn:
+        view = CustomerQuery(conn, search=search, sort=sort)
+        rows = [r[0] for r in view.fetch(0, 100)]
+        assert rows, "the view shows someone"
+        for index, cid in enumerate(rows):
+            assert view.position(cid) == index
+        others = {r[0] for r in conn.execute("SELECT id FROM customer")} - set(rows)
+        for cid in others:
+            assert view.position(cid) is None

@@ -219,6 +219,10 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
             if not customer_id:
                 return
             self.reload()
+            table = self.query_one(VirtualTable)
+            row = table.source.position(customer_id) if table.source else None
+            if row is not None:  # on the new customer (it may sort far down the list)
+                table.cursor = row
             twins = same_name_customers(self.conn, customer_id)
             if twins:
                 self.notify(

@@ -107,6 +107,34 @@ class CustomerQuery:
         where, params = self._where()
         return self.conn.execute(f"SELECT count(*) FROM customer c{where}", params).fetchone()[0]
 
+    def position(self, customer_id: int) -> int | None:
+        """The row a customer has in this view (counted in SQL over the sort's index), or
+        None when the search or the filters leave it out."""
+        where, params = self._where()
+        found = self.conn.execute(
+            f"SELECT c.name, c.last_interaction_at, c.total_amount_cents FROM customer c{where}"
+            + (" AND" if where else " WHERE")
+            + " c.id = ?",
+            [*params, customer_id],
+        ).fetchone()
+        if found is None:
+            return None
+        name, last, total = found
+        if self.sort == "last_interaction" and last is None:  # NULLS LAST, then by id
+            before = "(c.last_interaction_at IS NOT NULL OR c.id < ?)"
+            args: list[Any] = [customer_id]
+        elif self.sort == "last_interaction":
+            before = "(c.last_interaction_at > ? OR (c.last_interaction_at = ? AND c.id < ?))"
+            args = [last, last, customer_id]
+        elif self.sort == "total_amount":
+            before = "(c.total_amount_cents > ? OR (c.total_amount_cents = ? AND c.id < ?))"
+            args = [total, total, customer_id]
+        else:
+            before = "(c.name < ? COLLATE NOCASE OR (c.name = ? COLLATE NOCASE AND c.id < ?))"
+            args = [name, name, customer_id]
+        sql = f"SELECT count(*) FROM customer c{where}" + (" AND " if where else " WHERE ") + before
+        return self.conn.execute(sql, [*params, *args]).fetchone()[0]
+
     def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]:
         """Rows: (id, code, name, level, status, industry, last_interaction_at, total_amount_cents)."""
         where, params = self._where()
