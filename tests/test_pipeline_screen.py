@@ -253,6 +253,31 @@ async def test_won_asks_amount_and_creates_the_order(board):
     assert read(path, Customer, opp.customer_id).total_amount_cents == 4850050
 
 
+async def test_a_won_deals_detail_lists_its_order_and_what_is_owed(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        assert not app.screen.query_one("#detail-orders").display  # open: no order yet
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: isinstance(app.screen, WonDialog))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        orders = app.screen.query_one("#detail-orders")
+        assert orders.display
+        lines = orders.render_lines(orders.content_region.reset_offset)
+        text = " ".join(" ".join(strip.text for strip in lines).split())
+        assert text == "2026-11-23 50,000 50,000 owed"
+
+
 async def test_lost_records_the_reason_and_undo_restores(board):
     path, ids = board
     app = app_for(path)

@@ -67,6 +67,8 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
                 yield Static("", id="detail-fields")
                 yield Label("", id="criteria-title", classes="detail-section")
                 yield _Checklist(id="criteria")
+                yield Label(_("Orders"), id="orders-title", classes="detail-section")
+                yield Static("", id="detail-orders")
                 yield Label(_("Stage history"), classes="detail-section")
                 yield Static("", id="detail-history")
                 yield Label(_("Interactions"), classes="detail-section")
@@ -167,6 +169,7 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         if criteria:
             options.highlighted = min(highlighted or 0, len(criteria) - 1)
 
+        self._show_orders(opp.customer_id, opp.id)
         hist = Table.grid(padding=(0, 2))
         for h in history:
             frm = settings.stage_name(h.from_stage, lang) if h.from_stage else "—"
@@ -185,6 +188,25 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
             self.query_one("#detail-interactions", Static).update(
                 _("No interactions logged for this deal yet (l logs one)")
             )
+
+    def _show_orders(self, customer_id: int, opp_id: int) -> None:
+        """The orders the deal became (winning it makes one), with what was paid; the
+        section is left out while there are none."""
+        from crm_tui.store.board import deal_orders
+
+        with self.app.db.reading() as conn:  # type: ignore[attr-defined]
+            orders = deal_orders(conn, customer_id, opp_id)
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column()
+        grid.add_column(justify="right")
+        grid.add_column()
+        for _oid, day, cents, paid in orders:
+            owed = cents - paid
+            state = _("paid") if owed <= 0 else _("{owed} owed").format(owed=display_amount(owed))
+            grid.add_row(_text(day), display_amount(cents), state)
+        self.query_one("#detail-orders", Static).update(grid)
+        for wid in ("#orders-title", "#detail-orders"):
+            self.query_one(wid).display = bool(orders)
 
     def action_toggle(self) -> None:
         options = self.query_one("#criteria", _Checklist)
