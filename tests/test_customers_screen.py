@@ -433,6 +433,18 @@ async def test_a_new_customer_is_selected_wherever_the_list_puts_it(filled):
         assert table.scroll_offset.y > 0  # scrolled to it
 
 
+async def test_at_80_columns_a_status_is_shown_whole(filled):
+    with filled.session() as s:
+        cs.create_customer(s, {"name": "Aardvark Sleepers", "status": "dormant"})
+        for n in range(40):  # a scroll bar takes two of the 80 columns
+            cs.create_customer(s, {"name": f"Filler {n:02d}"})
+    app = app_on(filled)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert "Dormant" in text  # was "Dorma…"
+
+
 async def test_d_on_a_database_with_customers_says_why_it_loads_nothing(filled):
     app = app_on(filled)
     async with app.run_test(notifications=True) as pilot:

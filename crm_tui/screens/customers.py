@@ -33,8 +33,17 @@ def customer_columns() -> list[ColumnDef]:
     return [
         ColumnDef(_("Code"), 13, keep=True),
         ColumnDef(_("Name")),
-        ColumnDef(_("Level"), 6, lambda v: v or ""),
-        ColumnDef(_("Status"), 8, lambda v: label(enums.STATUS, v)),
+        ColumnDef(_("Level"), max(cell_len(_("Level")), 2), lambda v: v or ""),
+        # never narrowed: at 80 columns "Dormant" read "Dorma…"
+        ColumnDef(
+            _("Status"),
+            max(
+                cell_len(t)
+                for t in (_("Status"), *(label(enums.STATUS, k) for k in enums.STATUS.keys))
+            ),
+            lambda v: label(enums.STATUS, v),
+            keep=True,
+        ),
         ColumnDef(
             _("Industry"),
             max(cell_len(label(enums.INDUSTRY, k)) for k in enums.INDUSTRY.keys),
