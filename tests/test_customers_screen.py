@@ -500,6 +500,17 @@ async def test_help_lists_the_keys(filled):
         await pilot.press("escape")
 
 
+async def test_help_lists_the_screens_own_keys_in_chinese_too(filled):
+    app = app_on(filled, lang="zh")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert "本页面" in text
+        assert "排序" in text  # o: the sort, in Chinese
+
+
 async def test_help_descriptions_wrap_in_their_own_column(filled):
     """At 80 columns a long description continues under itself, not under the keys."""
     app = app_on(filled)

@@ -61,8 +61,9 @@ class HelpScreen(Localized, ModalScreen[None]):
         Next" or ctrl+c "Copy selected text", say nothing about this app)."""
         if self.origin is None:
             return []
+        # (by key and action: the descriptions shown are translated, Localized)
         ours = {
-            (key, b.description)
+            (key, b.action)
             for cls in type(self.origin).__mro__
             if cls.__module__.startswith("crm_tui.") and "BINDINGS" in cls.__dict__
             for b in Binding.make_bindings(cls.__dict__["BINDINGS"])
@@ -71,7 +72,7 @@ class HelpScreen(Localized, ModalScreen[None]):
         seen: list[tuple[str, str]] = []
         for key, bindings in self.origin._bindings.key_to_bindings.items():
             for b in bindings:
-                if b.description and (key, b.description) in ours:
+                if b.description and (key, b.action) in ours:
                     shown = (b.key_display or key, b.description)
                     if shown not in seen:
                         seen.append(shown)
