@@ -55,6 +55,10 @@ def test_totals_follow_orders_exactly(session, customer):
         ({"order_date": "2026-11-01", "amount_cents": "0"}, "amount_cents"),
         ({"order_date": "2026-11-01", "amount_cents": "1.234"}, "amount_cents"),
         ({"order_date": "2026-11-01", "amount_cents": "-5"}, "amount_cents"),
+        # Decimal() reads these as numbers; a person did not mean 1,000 / 10 / 100
+        ({"order_date": "2026-11-01", "amount_cents": "1e3"}, "amount_cents"),
+        ({"order_date": "2026-11-01", "amount_cents": "1_0"}, "amount_cents"),
+        ({"order_date": "2026-11-01", "amount_cents": "1,00"}, "amount_cents"),
         ({"order_date": "someday", "amount_cents": "5"}, "order_date"),
         (
             {"order_date": "2026-11-01", "amount_cents": "5", "product": "11010519491231002X"},
@@ -138,3 +142,14 @@ def test_set_order_amount_returns_the_old_amount_and_totals_follow(session, cust
         orders.set_order_amount(session, o.id, 4000)  # less than paid
     assert err.value.field == "amount_cents"
     assert _fresh(session, customer.id).total_amount_cents == 10100
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [("1,234.50", 123450), ("¥1,200", 120000), ("1 234", 123400), (".5", 50), ("5.", 500),
+     ("12,345,678", 1234567800), ("+7", 700)],
+)  # fmt: skip
+def test_amounts_as_people_write_them(text, cents):
+    from crm_tui.store.validation import parse_money
+
+    assert parse_money("amount_cents", text) == cents

@@ -140,6 +140,10 @@ def check_no_sensitive_numbers(field: str, value: str | None) -> None:
             )
 
 
+#: An amount as typed (currency signs and blanks taken out): 1234.5, 1,234.50, .5, -3.
+_AMOUNT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+")
+
+
 def parse_money(field: str, text: str | int | Decimal | None) -> int | None:
     """Amount text (``12,345.60``, ``¥100``) → integer cents; blank → None. No floats anywhere."""
     if text is None:
@@ -149,11 +153,15 @@ def parse_money(field: str, text: str | int | Decimal | None) -> int | None:
     if isinstance(text, Decimal):
         value = text
     else:
-        cleaned = re.sub(r"[\s,¥￥$元]", "", str(text))
+        cleaned = re.sub(r"[\s¥￥$元]", "", str(text))
         if not cleaned:
             return None
+        # digits, commas only between thousands, a decimal point: Decimal() alone also
+        # took 1e3 (1,000), 1_0 (10) and 1,00 (100) as amounts
+        if not _AMOUNT.fullmatch(cleaned):
+            raise ValidationError(field, _("Not an amount: “{text}”").format(text=text))
         try:
-            value = Decimal(cleaned)
+            value = Decimal(cleaned.replace(",", ""))
         except InvalidOperation:
             raise ValidationError(field, _("Not an amount: “{text}”").format(text=text)) from None
     if not value.is_finite():
