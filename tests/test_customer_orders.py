@@ -354,3 +354,32 @@ async def test_deleting_a_customer_says_how_much_goes_with_it(billed):
         assert str(app.screen.query_one("#question").render()) == (
             "Delete customer “Hooli”? It holds no records."
         )
+
+
+async def test_p_on_a_payment_in_the_timeline_pays_against_that_payments_order(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        timeline = detail.query_one("#timeline")
+        timeline.focus()
+        await pilot.press("down")  # a payment of SO-1 (the orders list is on Kit)
+        assert timeline.cursor_row[2] == "payment"
+        await pilot.press("p")
+        await pilot.pause()
+        assert str(app.screen.query_one(".dialog-title").render()).startswith("Payment for SO-1:")
+
+
+async def test_an_order_dated_before_1900_is_refused(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_initech(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        await pilot.press("ctrl+u", *"0001-01-01", "tab", *"100", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert str(form.query_one("#error-order_date", Label).render()) == (
+            "This date is before 1900-01-01: check the year"
+        )
+    assert rows(billed, "SELECT count(*) FROM sales_order") == [(3,)]

@@ -153,3 +153,14 @@ def test_amounts_as_people_write_them(text, cents):
     from crm_tui.store.validation import parse_money
 
     assert parse_money("amount_cents", text) == cents
+
+
+def test_a_payment_cannot_be_before_its_order(session, customer):
+    o = orders.create_order(
+        session, customer.id, {"order_date": "2026-11-02", "amount_cents": "100.00"}
+    )
+    with pytest.raises(ValidationError) as err:
+        orders.add_payment(session, o.id, {"paid_on": "2026-11-01", "amount_cents": "10"})
+    assert err.value.field == "paid_on"
+    assert err.value.message == "A payment cannot be before its order (2026-11-02)"
+    assert orders.add_payment(session, o.id, {"paid_on": "2026-11-02", "amount_cents": "10"}).id

@@ -379,6 +379,10 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         picked = self._timeline_pick()
         if picked and picked[0] == "order":
             return self._orders.get(picked[1])
+        if picked and picked[0] == "payment":  # the order it was paid against
+            from crm_tui.store.lists import payment_order
+
+            return self._orders.get(payment_order(self.conn, picked[1]))
         table = self.query_one("#orders", DataTable)
         if not table.row_count:
             return None

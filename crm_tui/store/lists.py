@@ -284,3 +284,9 @@ def customer_collection(conn: sqlite3.Connection, customer_id: int) -> tuple[int
         {"c": customer_id},
     ).fetchone()
     return ordered, paid
+
+
+def payment_order(conn: sqlite3.Connection, payment_id: int) -> int | None:
+    """The order a payment was made against (None once it is gone)."""
+    row = conn.execute("SELECT order_id FROM payment WHERE id = ?", (payment_id,)).fetchone()
+    return row[0] if row else None

@@ -149,6 +149,13 @@ def add_payment(session: Session, order_id: int, data: Mapping[str, Any]) -> Pay
     values = clean(PAYMENT_FIELDS, data)
     if values.get("paid_on") is None:
         raise ValidationError("paid_on", _("Required"))
+    if values["paid_on"] < order.order_date:
+        raise ValidationError(
+            "paid_on",
+            _("A payment cannot be before its order ({date})").format(
+                date=order.order_date.isoformat()
+            ),
+        )
     cents = _check_amount("amount_cents", values.get("amount_cents"))
     if paid_cents(session, order_id) + cents > order.amount_cents:
         raise ValidationError("amount_cents", _("More than the order's outstanding amount"))

@@ -11,12 +11,20 @@ from crm_tui.widgets.form import FieldDef, FormScreen
 
 
 def _not_after_today(field: str, day: dt.date | None) -> None:
-    """An order or a payment has happened: a date after today is a typing mistake."""
+    """An order or a payment has happened: a date after today is a typing mistake, and
+    so is one before the dates a plan may have (0001-01-01)."""
+    from crm_tui.dates import FIRST_DAY
+
     today = dt.date.today()
     if day is not None and day > today:
         raise ValidationError(
             field,
             _("This date is after today ({today})").format(today=today.isoformat()),
+        )
+    if day is not None and day < FIRST_DAY:
+        raise ValidationError(
+            field,
+            _("This date is before {first}: check the year").format(first=FIRST_DAY.isoformat()),
         )
 
 
