@@ -273,6 +273,13 @@ async def test_a_won_deals_detail_lists_its_order_and_what_is_owed(board):
         await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
         orders = app.screen.query_one("#detail-orders")
         assert orders.display
+        body = app.screen.query_one("#detail-body")
+        assert app.focused is body  # no checklist to take the keys: they scroll the detail
+        await pilot.resize_terminal(100, 24)
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause()
+        assert body.scroll_offset.y > 0
         lines = orders.render_lines(orders.content_region.reset_offset)
         text = " ".join(" ".join(strip.text for strip in lines).split())
         assert text == "2026-11-23 50,000 50,000 owed"

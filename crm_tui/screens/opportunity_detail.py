@@ -79,8 +79,13 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         self.load()
         # The checklist takes the keys, but the deal opens at its top (name, amount,
         # stage, next action): focusing would scroll the list into view, below them.
-        self.query_one("#criteria", OptionList).focus(scroll_visible=False)
-        self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+        checklist = self.query_one("#criteria", OptionList)
+        body = self.query_one("#detail-body", VerticalScroll)
+        if checklist.display:
+            checklist.focus(scroll_visible=False)
+        else:  # a won or lost deal has no checklist: the keys scroll the detail
+            body.focus()
+        body.scroll_home(animate=False)
 
     def load(self) -> None:
         from crm_tui.store.models import Contact, Customer
