@@ -153,7 +153,8 @@ def follow_up_db(db):
         create_task(
             s,
             {"title": "Send Bob the revised quote", "due": TODAY - dt.timedelta(days=1),
-             "customer_id": acme.id, "contact_id": bob.id, "opportunity_id": deal.id},
+             "customer_id": acme.id, "contact_id": bob.id, "opportunity_id": deal.id,
+             "type": "email"},
         )  # fmt: skip
         ids = {"customer": acme.id, "bob": bob.id, "deal": deal.id}
     return db, ids
@@ -184,6 +185,7 @@ async def test_the_next_follow_up_starts_from_the_finished_task(follow_up_db, tm
         assert form.query_one("#field-contact_id", Select).value == ids["bob"]
         assert form.query_one("#field-opportunity_id", Select).value == ids["deal"]
         assert form.query_one("#field-due", Input).value == "2026-11-24"
+        assert form.query_one("#field-type", Select).value == "email"  # not Call
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -48,7 +48,7 @@ def log_interaction(
 def new_task(
     app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
     due: str | None = None, title: str | None = None, contact_id: int | None = None,
-    on_done: Callable[[], None] | None = None,
+    kind: str | None = None, on_done: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
     """Open the task form for the record (``due``, ``title`` and ``contact_id`` filled
     in, when given; otherwise the deal's contact or the customer's only one)."""
@@ -63,7 +63,7 @@ def new_task(
 
     form = TaskFormDialog(
         customer_id=customer_id, opportunity_id=opportunity_id, due=due, title=title,
-        contact_id=contact_id,
+        contact_id=contact_id, kind=kind,
     )  # fmt: skip
     app.push_screen(form, done)
 
@@ -92,7 +92,8 @@ def offer_next_follow_up(
             new_task(
                 app, customer_id=task.get("customer_id"),
                 opportunity_id=task.get("opportunity_id"), due=tomorrow.isoformat(),
-                title=task.get("title"), contact_id=task.get("contact_id"), on_done=scheduled,
+                title=task.get("title"), contact_id=task.get("contact_id"),
+                kind=task.get("type"), on_done=scheduled,
             )  # fmt: skip
 
     logged_already = task["id"] in app.logged_tasks  # type: ignore[attr-defined]

@@ -29,10 +29,11 @@ class TaskFormDialog(FormScreen[int]):
     def __init__(
         self, customer_id: int | None = None, opportunity_id: int | None = None,
         task_id: int | None = None, *, due: str | None = None, title: str | None = None,
-        contact_id: int | None = None,
+        contact_id: int | None = None, kind: str | None = None,
     ) -> None:  # fmt: skip
-        """A new task (``due``, ``title`` and ``contact_id`` filled in when given: the
-        contact when it is one of the customer's) or, with ``task_id``, that task."""
+        """A new task (``due``, ``title``, ``contact_id`` and ``kind``, its type, filled in
+        when given: the contact when it is one of the customer's) or, with ``task_id``,
+        that task."""
         self.customer_id = customer_id
         self.opportunity_id = opportunity_id
         self.task_id = task_id
@@ -40,6 +41,7 @@ class TaskFormDialog(FormScreen[int]):
         self.preset_due = due
         self.preset_title = title
         self.preset_contact = contact_id
+        self.preset_kind = kind if kind in enums.TASK_TYPE.keys else "call"
         fields = [
             FieldDef("title", _("Task title"), required=True),
             FieldDef("type", _("Type"), "choice", required=True, vocabulary=enums.TASK_TYPE),
@@ -99,7 +101,7 @@ class TaskFormDialog(FormScreen[int]):
                         "goal", "notes", "status", "result"):  # fmt: skip
                 self._set(key, current[key])
         else:
-            self._set("type", "call")
+            self._set("type", self.preset_kind)
             self._set("title", self.preset_title)
             if self.preset_title:  # selected: typing replaces it, ctrl+s keeps it
                 self.query_one("#field-title", Input).select_all()
