@@ -342,7 +342,7 @@ async def test_deleting_a_customer_says_how_much_goes_with_it(billed):
         await pilot.press("delete")
         await pilot.pause()
         assert str(app.screen.query_one("#question").render()) == (
-            "Delete customer “Initech” and all it holds: 1 contact, 2 orders?"
+            "Delete customer “Initech” and all it holds: 1 contact, 2 orders, 2 payments?"
         )
         await pilot.press("n", "escape", "/", "ctrl+u", *"Hooli", "enter")
         await pilot.pause()

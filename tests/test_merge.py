@@ -141,6 +141,7 @@ def test_merge_moves_everything_and_undo_restores(conn):
         "interaction": 1,
         "task": 1,
         "sales_order": 1,
+        "payment": 1,  # (goes with its order)
         "customer_tag": 2,
     }
     merge_id = merge_customers(conn, keep, drop)

@@ -13,6 +13,7 @@ PREVIEW_KINDS = {
     "interaction": ("interaction", "interactions"),
     "task": ("task", "tasks"),
     "sales_order": ("order", "orders"),
+    "payment": ("payment", "payments"),
     "customer_tag": ("tag", "tags"),
 }
 

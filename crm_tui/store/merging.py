@@ -105,7 +105,7 @@ def merge_preview(conn_or_session: Any, keep_id: int, drop_id: int) -> dict[str,
 
 def record_counts(conn_or_session: Any, customer_id: int) -> dict[str, int]:
     """How many records of each kind belong to a customer (contacts, deals, interactions,
-    tasks, orders, tags), each counted over its customer_id index."""
+    tasks, orders and their payments, tags), each counted over an index."""
     conn = _dbapi(conn_or_session)
     counts = {
         table: conn.execute(
@@ -113,6 +113,11 @@ def record_counts(conn_or_session: Any, customer_id: int) -> dict[str, int]:
         ).fetchone()[0]
         for table in CHILD_TABLES
     }
+    counts["payment"] = conn.execute(  # (they go with their orders)
+        "SELECT count(*) FROM payment p JOIN sales_order o ON o.id = p.order_id"
+        " WHERE o.customer_id = ?",
+        (customer_id,),
+    ).fetchone()[0]
     counts["customer_tag"] = conn.execute(
         "SELECT count(*) FROM customer_tag WHERE customer_id = ?", (customer_id,)
     ).fetchone()[0]
