@@ -383,3 +383,16 @@ async def test_an_order_dated_before_1900_is_refused(billed):
             "This date is before 1900-01-01: check the year"
         )
     assert rows(billed, "SELECT count(*) FROM sales_order") == [(3,)]
+
+
+async def test_the_profile_shows_when_it_has_the_focus(billed):
+    """Tab from the timeline lands on the profile, where delete means the customer: it
+    looked the same focused or not."""
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        pane = detail.query_one("#profile-pane")
+        before = pane.styles.border_right
+        pane.focus()
+        await pilot.pause()
+        assert pane.has_focus and pane.styles.border_right != before
