@@ -396,3 +396,26 @@ async def test_the_profile_shows_when_it_has_the_focus(billed):
         pane.focus()
         await pilot.pause()
         assert pane.has_focus and pane.styles.border_right != before
+
+
+async def test_an_order_form_says_a_bad_date_and_a_bad_amount_in_one_save(billed):
+    """A date after today was said alone; the amount under what was paid only one save
+    later. Nothing is saved while either stands."""
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        detail.query_one("#orders", DataTable).focus()
+        await pilot.press("down", "enter")  # SO-1: 1,000, 400 paid
+        await pilot.pause()
+        form = app.screen
+        await pilot.press("ctrl+u", *"2099-01-01", "tab", "ctrl+u", *"300", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        errors = {
+            name: str(form.query_one(f"#error-{name}", Label).render())
+            for name in ("order_date", "amount_cents")
+        }
+        assert errors["order_date"].startswith("This date is after today")
+        assert errors["amount_cents"] == "Less than what has already been paid"
+    assert rows(billed, "SELECT order_date, amount_cents FROM sales_order WHERE id = ?",
+                billed.ids["first"]) == [("2026-10-02", 100000)]  # fmt: skip

@@ -10,6 +10,29 @@ from crm_tui.store.validation import ValidationError, display_amount, format_amo
 from crm_tui.widgets.form import FieldDef, FormScreen
 
 
+def _saved_with_the_date_checked(
+    app: Any, field: str, spec: Any, values: dict[str, Any], write: Any
+) -> int:
+    """``write(session)``'s record id, saved only when the date in ``field`` is not after
+    today nor before 1900 either; the date's problem and the store's are said together
+    (the date's alone were said first, the amount's one save later)."""
+    problem: ValidationError | None = None
+    try:
+        _not_after_today(field, spec(field, values.get(field)))
+    except ValidationError as exc:
+        problem = exc
+    with app.db.session() as session:
+        try:
+            record = write(session)
+        except ValidationError as exc:
+            if problem is None or field in {f for f, _m in exc.errors}:
+                raise
+            raise ValidationError.of([problem, exc]) from None
+        if problem is not None:
+            raise problem  # (leaving the session rolls the write back)
+        return int(record.id)
+
+
 def _not_after_today(field: str, day: dt.date | None) -> None:
     """An order or a payment has happened: a date after today is a typing mistake, and
     so is one before the dates a plan may have (0001-01-01)."""
@@ -56,15 +79,13 @@ class OrderForm(FormScreen[int]):
         from crm_tui.store.fields import ORDER_FIELDS
         from crm_tui.store.orders import create_order, update_order
 
-        # checked here first, so that a date after today is reported with the other fields
-        day = ORDER_FIELDS["order_date"]("order_date", values.get("order_date"))
-        _not_after_today("order_date", day)
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
+        def write(session):
             if self.order_id is None:
-                order = create_order(session, self.customer_id, values)
-            else:
-                order = update_order(session, self.order_id, values)
-            return int(order.id)  # type: ignore[arg-type]
+                return create_order(session, self.customer_id, values)
+            return update_order(session, self.order_id, values)
+
+        spec = ORDER_FIELDS["order_date"]
+        return _saved_with_the_date_checked(self.app, "order_date", spec, values, write)
 
 
 class PaymentForm(FormScreen[int]):
@@ -90,7 +111,7 @@ class PaymentForm(FormScreen[int]):
         from crm_tui.store.fields import PAYMENT_FIELDS
         from crm_tui.store.orders import add_payment
 
-        day = PAYMENT_FIELDS["paid_on"]("paid_on", values.get("paid_on"))
-        _not_after_today("paid_on", day)
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
-            return int(add_payment(session, self.order_id, values).id)  # type: ignore[arg-type]
+        return _saved_with_the_date_checked(
+            self.app, "paid_on", PAYMENT_FIELDS["paid_on"], values,
+            lambda session: add_payment(session, self.order_id, values),
+        )  # fmt: skip
