@@ -164,3 +164,21 @@ def test_a_payment_cannot_be_before_its_order(session, customer):
     assert err.value.field == "paid_on"
     assert err.value.message == "A payment cannot be before its order (2026-11-02)"
     assert orders.add_payment(session, o.id, {"paid_on": "2026-11-02", "amount_cents": "10"}).id
+
+
+def test_the_order_number_has_one_name_in_chinese(session, customer):
+    """The form's label is 订单号; its error said 订单编号."""
+    from crm_tui.i18n import _, set_language
+
+    orders.create_order(
+        session, customer.id, {"order_date": "2026-11-02", "amount_cents": "1", "order_no": "A1"}
+    )
+    set_language("zh")  # (conftest sets English back)
+    with pytest.raises(ValidationError) as err:
+        orders.create_order(
+            session,
+            customer.id,
+            {"order_date": "2026-11-02", "amount_cents": "1", "order_no": "A1"},
+        )
+    assert _("Order number") == "订单号"
+    assert err.value.message == "订单号已被使用：A1"
