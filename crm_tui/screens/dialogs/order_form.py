@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from crm_tui.i18n import _
@@ -11,14 +12,18 @@ from crm_tui.widgets.form import FieldDef, FormScreen
 
 
 def _saved_with_the_date_checked(
-    app: Any, field: str, spec: Any, values: dict[str, Any], write: Any
+    app: Any,
+    field: str,
+    spec: Callable[[str, Any], dt.date | None],
+    values: dict[str, Any],
+    write: Callable[[Any], Any],
 ) -> int:
     """``write(session)``'s record id, saved only when the date in ``field`` is not after
     today nor before 1900 either; the date's problem and the store's are said together
     (the date's alone were said first, the amount's one save later)."""
     problem: ValidationError | None = None
     try:
-        _not_after_today(field, spec(field, values.get(field)))
+        _check_day(field, spec(field, values.get(field)))
     except ValidationError as exc:
         problem = exc
     with app.db.session() as session:
@@ -33,9 +38,9 @@ def _saved_with_the_date_checked(
         return int(record.id)
 
 
-def _not_after_today(field: str, day: dt.date | None) -> None:
+def _check_day(field: str, day: dt.date | None) -> None:
     """An order or a payment has happened: a date after today is a typing mistake, and
-    so is one before the dates a plan may have (0001-01-01)."""
+    so is one before 1900 (0001-01-01: the year)."""
     from crm_tui.dates import FIRST_DAY
 
     today = dt.date.today()
