@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 
 from crm_tui.store import orders
+from crm_tui.store.common import raw
 from crm_tui.store.customers import create_customer
+from crm_tui.store.lists import customer_collection
 from crm_tui.store.models import Customer, Payment
 from crm_tui.store.opportunities import create_opportunity
 from crm_tui.store.validation import ValidationError
@@ -116,7 +118,7 @@ def test_payments(session, customer):
     with pytest.raises(ValidationError):
         orders.add_payment(session, o.id, {"paid_on": "2026-11-04", "amount_cents": "33.35"})
     assert orders.paid_cents(session, o.id) == 6666
-    assert orders.collection(session, customer.id) == (10000, 6666)
+    assert customer_collection(raw(session), customer.id) == (10000, 6666)
     with pytest.raises(ValidationError):
         orders.update_order(session, o.id, {"amount_cents": "50"})
     p = orders.list_payments(session, o.id)[0]

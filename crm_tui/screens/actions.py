@@ -116,8 +116,7 @@ def export_records(app: App, kind: str) -> None:
     try:
         path = claim_free_name(folder, stem)
     except OSError as exc:
-        message = _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
-        app.notify(message, severity="error", timeout=8, markup=False)
+        app.notify(_cannot_write(path, exc), severity="error", timeout=8, markup=False)
         return
 
     def write() -> None:
@@ -127,7 +126,7 @@ def export_records(app: App, kind: str) -> None:
                 count = export.export_kind(conn, kind, path)
             written = True
         except OSError as exc:
-            message = _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
+            message = _cannot_write(path, exc)
             app.call_from_thread(app.notify, message, severity="error", timeout=8, markup=False)
             return
         except Exception as exc:  # a damaged page: said, not lost in a failed worker
@@ -146,6 +145,10 @@ def export_records(app: App, kind: str) -> None:
     # a million interactions take seconds: say it started
     app.notify(_("Exporting {file}").format(file=path.name) + "…", timeout=3, markup=False)
     app.run_worker(write, thread=True, group="export", exit_on_error=False)
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    return _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
 
 
 def claim_free_name(folder: Path | str, stem: str, suffix: str = ".csv") -> Path:

@@ -88,6 +88,8 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         body.scroll_home(animate=False)
 
     def load(self) -> None:
+        from crm_tui.store.board import deal_orders
+        from crm_tui.store.common import raw
         from crm_tui.store.models import Contact, Customer
         from crm_tui.store.opportunities import (
             criteria_indexes,
@@ -106,6 +108,7 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
                 contact = s.get(Contact, opp.contact_id) if opp.contact_id else None
                 history = stage_history(s, opp.id)
                 interactions = opportunity_interactions(s, opp.id, limit=50)
+                orders = deal_orders(raw(s), opp.customer_id, opp.id)
         except Exception as exc:
             app.notify(app.problem_text(exc), severity="error")  # type: ignore[attr-defined]
             self.dismiss(self.changed)
@@ -174,7 +177,7 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         if criteria:
             options.highlighted = min(highlighted or 0, len(criteria) - 1)
 
-        self._show_orders(opp.customer_id, opp.id)
+        self._show_orders(orders)
         hist = Table.grid(padding=(0, 2))
         for h in history:
             frm = settings.stage_name(h.from_stage, lang) if h.from_stage else "—"
@@ -194,13 +197,9 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
                 _("No interactions logged for this deal yet (l logs one)")
             )
 
-    def _show_orders(self, customer_id: int, opp_id: int) -> None:
-        """The orders the deal became (winning it makes one), with what was paid; the
-        section is left out while there are none."""
-        from crm_tui.store.board import deal_orders
-
-        with self.app.db.reading() as conn:  # type: ignore[attr-defined]
-            orders = deal_orders(conn, customer_id, opp_id)
+    def _show_orders(self, orders: list[tuple[int, str, int, int]]) -> None:
+        """The orders the deal became (winning it makes one, board.deal_orders), with what
+        was paid; the section is left out while there are none."""
         grid = Table.grid(padding=(0, 2))
         grid.add_column()
         grid.add_column(justify="right")

@@ -228,14 +228,18 @@ def last_merge(conn_or_session: Any) -> dict[str, Any] | None:
 def code_held_for_undo(conn_or_session: Any) -> str | None:
     """The code of the customer the latest merge dropped, while that merge can still be
     undone: a new customer must not get it, or the undo finds it taken."""
+    # (the record lists every moved id: SQLite picks the code out, nothing is parsed here)
     row = (
         _dbapi(conn_or_session)
-        .execute("SELECT data, undone_at FROM merge_log ORDER BY id DESC LIMIT 1")
+        .execute(
+            "SELECT json_extract(data, '$.dropped.code'), undone_at FROM merge_log"
+            " ORDER BY id DESC LIMIT 1"
+        )
         .fetchone()
     )
     if row is None or row[1] is not None:
         return None
-    return json.loads(row[0])["dropped"]["code"]
+    return row[0]
 
 
 def undo_last_merge(conn_or_session: Any) -> int:

@@ -181,15 +181,3 @@ def list_payments(session: Session, order_id: int) -> list[Payment]:
             .order_by(col(Payment.paid_on), col(Payment.id))
         ).all()
     )
-
-
-def collection(session: Session, customer_id: int | None = None) -> tuple[int, int]:
-    """(ordered cents, paid cents) over a customer's orders or all orders: the collection rate's parts."""
-    ordered = select(func.coalesce(func.sum(SalesOrder.amount_cents), 0))
-    paid = select(func.coalesce(func.sum(Payment.amount_cents), 0)).join(
-        SalesOrder, SalesOrder.id == Payment.order_id
-    )
-    if customer_id is not None:
-        ordered = ordered.where(SalesOrder.customer_id == customer_id)
-        paid = paid.where(SalesOrder.customer_id == customer_id)
-    return session.exec(ordered).one(), session.exec(paid).one()
