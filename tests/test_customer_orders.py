@@ -86,6 +86,21 @@ def test_the_timeline_lists_payments_under_their_orders_name(billed):
     ]
 
 
+def test_a_payment_made_the_day_of_its_order_is_listed_above_the_order(billed):
+    """Newest first: paid on the day it was ordered, the payment came after the order."""
+    with billed.session() as s:
+        same_day = orders.create_order(
+            s,
+            billed.ids["globex"],
+            {"order_date": "2026-11-12", "amount_cents": "60", "order_no": "G-2"},
+        )
+        orders.add_payment(s, same_day.id, {"paid_on": "2026-11-12", "amount_cents": "60"})
+    with billed.reading() as conn:
+        got = [(when, kind) for _k, when, kind, _t, _d in
+               CustomerTimeline(conn, billed.ids["globex"]).fetch(0, 10)]  # fmt: skip
+    assert got == [("2026-11-12", "payment"), ("2026-11-12", "order"), ("2026-11-01", "order")]
+
+
 # --- the customer detail -------------------------------------------------------------
 
 

@@ -175,7 +175,8 @@ def search_customers(conn: sqlite3.Connection, text: str, limit: int = 20) -> li
 
 #: Everything that happened to one customer, newest first: (kind, id, when, title, detail).
 _TIMELINE_SQL = """
-SELECT 'interaction', id, occurred_at, subject, channel FROM interaction WHERE customer_id = :c
+SELECT 'interaction' AS kind, id, occurred_at AS at, subject, channel FROM interaction
+ WHERE customer_id = :c
 UNION ALL
 SELECT 'task', id, coalesce(completed_at, due || coalesce(' ' || due_time || ':00', '')),
        title, status FROM task WHERE customer_id = :c
@@ -189,6 +190,9 @@ UNION ALL
 SELECT 'payment', p.id, p.paid_on, coalesce(o.order_no, o.product, ''), p.amount_cents
   FROM payment p JOIN sales_order o ON o.id = p.order_id WHERE o.customer_id = :c
 """
+#: Newest first; on one day a payment above the order it pays (it came after it), then
+#: by kind and id, so a page boundary never shuffles rows.
+_TIMELINE_ORDER = "at DESC, kind = 'order', kind, id DESC"
 
 
 @dataclass
@@ -214,7 +218,7 @@ class CustomerTimeline:
 
     def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]:
         rows = self.conn.execute(
-            f"SELECT * FROM ({_TIMELINE_SQL}) ORDER BY 3 DESC, 1, 2 DESC LIMIT :l OFFSET :o",
+            f"SELECT * FROM ({_TIMELINE_SQL}) ORDER BY {_TIMELINE_ORDER} LIMIT :l OFFSET :o",
             {"c": self.customer_id, "l": limit, "o": offset},
         )
         return [(f"{k}:{i}", when, k, title, detail) for k, i, when, title, detail in rows]
