@@ -92,6 +92,29 @@ def test_order_number_unique(session, customer):
     assert err.value.field == "order_no"
 
 
+def test_a_used_order_number_is_said_in_the_same_save_as_a_bad_amount(session, customer):
+    """One save lists every problem: the number was said only once the amount was mended."""
+    first = orders.create_order(
+        session, customer.id, {"order_date": "2026-11-01", "amount_cents": "9", "order_no": "SO-1"}
+    )
+    second = orders.create_order(
+        session, customer.id, {"order_date": "2026-11-02", "amount_cents": "5"}
+    )
+    with pytest.raises(ValidationError) as err:
+        orders.create_order(
+            session, customer.id, {"order_date": "", "amount_cents": "abc", "order_no": "SO-1"}
+        )
+    assert [field for field, _m in err.value.errors] == ["order_date", "amount_cents", "order_no"]
+    orders.add_payment(session, second.id, {"paid_on": "2026-11-03", "amount_cents": "4"})
+    with pytest.raises(ValidationError) as err:
+        orders.update_order(session, second.id, {"amount_cents": "3", "order_no": "SO-1"})
+    assert err.value.errors == [
+        ("amount_cents", "Less than what has already been paid"),
+        ("order_no", "Order number already used: SO-1"),
+    ]
+    orders.update_order(session, first.id, {"order_no": "SO-1", "amount_cents": "8"})  # its own
+
+
 def test_order_from_opportunity_of_same_customer(session, customer):
     other = create_customer(session, {"name": "Other"})
     opp = create_opportunity(session, other.id, {"name": "deal"})

@@ -162,6 +162,18 @@ def phone_field() -> FieldSpec:
 
 def clean(specs: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate the fields present in ``data``; unknown keys are a programming error."""
+    values, errors = clean_partly(specs, data)
+    if errors:  # all of them, so that a form shows every bad field at once
+        raise ValidationError.of(errors)
+    return values
+
+
+def clean_partly(
+    specs: Mapping[str, FieldSpec], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[ValidationError]]:
+    """The fields of ``data`` that are valid, and the problems of the others: for a
+    command that goes on to check the valid ones against the database, so that one save
+    says every problem."""
     unknown = set(data) - set(specs)
     if unknown:
         raise KeyError(f"unknown fields: {sorted(unknown)}")
@@ -172,9 +184,7 @@ def clean(specs: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> dict[str, 
             values[name] = specs[name](name, value)
         except ValidationError as exc:
             errors.append(exc)
-    if errors:  # all of them, so that a form shows every bad field at once
-        raise ValidationError.of(errors)
-    return values
+    return values, errors
 
 
 # --- the record kinds ---------------------------------------------------------

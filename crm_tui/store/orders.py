@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from crm_tui.i18n import _
 from crm_tui.store.common import NotFoundError
-from crm_tui.store.fields import ORDER_FIELDS, PAYMENT_FIELDS, clean
+from crm_tui.store.fields import ORDER_FIELDS, PAYMENT_FIELDS, clean, clean_partly
 from crm_tui.store.models import Customer, Opportunity, Payment, SalesOrder, now
 from crm_tui.store.validation import ValidationError
 
@@ -35,31 +35,52 @@ def refresh_customer_totals(session: Session, customer_ids: list[int]) -> None:
             session.expire(obj, ["total_amount_cents", "last_order"])
 
 
-def _check_amount(field: str, cents: int | None) -> int:
+def _amount_problem(cents: int | None) -> str | None:
     if cents is None:
-        raise ValidationError(field, _("Required"))
+        return _("Required")
     if cents <= 0:
-        raise ValidationError(field, _("The amount must be more than zero"))
-    return cents
+        return _("The amount must be more than zero")
+    return None
 
 
-def _check_order_no(session: Session, order_no: str | None, own_id: int | None = None) -> None:
-    if not order_no:
-        return
-    other = session.exec(select(SalesOrder.id).where(SalesOrder.order_no == order_no)).first()
-    if other is not None and other != own_id:
-        raise ValidationError("order_no", _("Order number already used: {no}").format(no=order_no))
+def _check_amount(field: str, cents: int | None) -> int:
+    problem = _amount_problem(cents)
+    if problem is not None:
+        raise ValidationError(field, problem)
+    return cents  # type: ignore[return-value]
+
+
+def _checked_order(
+    session: Session, data: Mapping[str, Any], order_id: int | None = None
+) -> dict[str, Any]:
+    """The order fields in ``data``, checked; every problem is said at once (a number
+    already used beside a bad amount too). ``order_id``: the order being edited."""
+    values, problems = clean_partly(ORDER_FIELDS, data)
+    if "amount_cents" in values:
+        cents = values["amount_cents"]
+        problem = _amount_problem(cents)
+        if problem is None and order_id is not None and cents < paid_cents(session, order_id):
+            problem = _("Less than what has already been paid")
+        if problem is not None:
+            problems.append(ValidationError("amount_cents", problem))
+    if "order_date" in values and values["order_date"] is None:
+        problems.append(ValidationError("order_date", _("Required")))
+    order_no = values.get("order_no")
+    if order_no:
+        other = session.exec(select(SalesOrder.id).where(SalesOrder.order_no == order_no)).first()
+        if other is not None and other != order_id:
+            message = _("Order number already used: {no}").format(no=order_no)
+            problems.append(ValidationError("order_no", message))
+    if problems:
+        raise ValidationError.of(problems)
+    return values
 
 
 def create_order(session: Session, customer_id: int, data: Mapping[str, Any]) -> SalesOrder:
     """Validate and add an order (customer, date and amount required)."""
     if session.get(Customer, customer_id) is None:
         raise ValidationError("customer_id", _("Pick a customer"))
-    values = clean(ORDER_FIELDS, data)
-    values["amount_cents"] = _check_amount("amount_cents", values.get("amount_cents"))
-    if values.get("order_date") is None:
-        raise ValidationError("order_date", _("Required"))
-    _check_order_no(session, values.get("order_no"))
+    values = _checked_order(session, {"order_date": None, "amount_cents": None, **data})
     opp_id = values.get("opportunity_id")
     if opp_id is not None:
         opp = session.get(Opportunity, opp_id)
@@ -88,15 +109,7 @@ def get_order(session: Session, order_id: int) -> SalesOrder:
 def update_order(session: Session, order_id: int, data: Mapping[str, Any]) -> SalesOrder:
     """Change an order's date, amount, product or number (totals follow)."""
     order = get_order(session, order_id)
-    values = clean(ORDER_FIELDS, data)
-    if "amount_cents" in values:
-        values["amount_cents"] = _check_amount("amount_cents", values["amount_cents"])
-        if values["amount_cents"] < paid_cents(session, order_id):
-            raise ValidationError("amount_cents", _("Less than what has already been paid"))
-    if "order_date" in values and values["order_date"] is None:
-        raise ValidationError("order_date", _("Required"))
-    if "order_no" in values:
-        _check_order_no(session, values["order_no"], order_id)
+    values = _checked_order(session, data, order_id)
     for key, value in values.items():
         setattr(order, key, value)
     session.add(order)
