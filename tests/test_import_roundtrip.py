@@ -224,8 +224,10 @@ def test_closed_deals_take_their_stage_probability_and_a_close_date(tmp_path):
         ("Deal G", 100, 0, "2026-11-01"),
         ("Deal H", 50, 0, None),  # the stage's default: follows the stage, as in the form
         ("Deal I", 35, 1, None),
-        ("Deal J", 100, 0, "2026-11-23"),  # never closed before it was created (imported)
+        ("Deal J", 100, 0, "2026-11-02"),  # a past deal: closed when expected, not today
     ]
+    created = query(db, "SELECT created_at FROM opportunity WHERE name = 'Deal J'")
+    assert created == [("2026-11-02 00:00:00",)]  # made then: no cycle of -21 days
 
 
 def test_an_interaction_in_the_future_is_rejected_with_its_line(db, tmp_path, capsys):

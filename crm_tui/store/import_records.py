@@ -130,6 +130,12 @@ class OpportunityImporter(Importer):
         overridden = given is not None and given != default
         made: dt.datetime = o.get("created") or self.now
         actual_close = o.get("actual_close")
+        if actual_close is None and stage in CLOSED_STAGES and o.get("created") is None:
+            # a past deal from a spreadsheet: it closed on its expected close date, not
+            # on the day of the import (the week's report would list every old win)
+            expected = o.get("expected_close")
+            if expected is not None and expected <= made.date():
+                actual_close = expected
         if actual_close is not None and actual_close < made.date():
             if o.get("created") is not None:
                 try:
@@ -183,12 +189,13 @@ class OpportunityImporter(Importer):
         return history
 
     def close_date(self, expected: dt.date | None, created: dt.date) -> dt.date:
-        """A closed deal's actual close date when the file gives none: its expected close
-        date when that lies between the deal's creation (``created``, else the import)
-        and the import's day, else the import's day. A deal never closes after today,
-        nor before it was created (the funnel's sales cycle would go negative): without
-        ``created`` it closes the day it is imported, as one the form creates won or
-        lost closes the day it is saved."""
+        """A closed deal's actual close date when the file gives neither that nor a past
+        expected close date without a creation (row() takes that one): its expected
+        close date when that lies between the deal's creation and the import's day,
+        else the import's day. A deal never closes after today, nor before it was
+        created (the funnel's sales cycle would go negative); one with no dates at all
+        closes the day it is imported, as one the form creates won or lost closes the
+        day it is saved."""
         today = self.now.date()
         if expected is not None and created <= expected <= today:
             return expected
