@@ -1,4 +1,4 @@
-"""Distribution: counts, shares summing to exactly 1 per dimension, order amounts up to the as-of date."""
+"""Distribution: counts, shares (each rounded on its own), order amounts up to the as-of date."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 import test_reports_data as d
 
 from crm_tui.reports import output
-from crm_tui.reports.distribution import DIMENSIONS, distribution, largest_remainder_shares
+from crm_tui.reports.distribution import distribution, rounded_shares
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -30,8 +30,8 @@ def test_distribution(db):
            for r in report.rows]  # fmt: skip
     third, two_thirds = Decimal("0.3333"), Decimal("0.6667")
     assert got == [
-        # 1/3 each: largest remainder gives the extra 0.0001 to the first -> sums to 1.0000
-        ("industry", "manufacturing", 1, Decimal("0.3334"), 1000),
+        # 1/3 each: equal counts, equal shares (they add up to 0.9999)
+        ("industry", "manufacturing", 1, third, 1000),
         ("industry", "finance", 1, third, 2000),
         ("industry", "internet", 1, third, 0),
         ("region", "上海", 2, two_thirds, 3000),
@@ -43,16 +43,19 @@ def test_distribution(db):
         ("source", "referral", 2, two_thirds, 1000),
         ("source", "website", 1, third, 2000),
     ]
-    for dim in DIMENSIONS:
-        assert sum(r["share"] for r in report.rows if r["dimension"] == dim) == Decimal("1.0000")
     lines = output.render_csv(report).splitlines()
     assert lines[0] == "\ufeffdimension,value,customers,share,total_amount"
     assert lines[4] == "region,上海,2,0.6667,30.00"
     conn.close()
 
 
-def test_largest_remainder_shares():
-    shares = largest_remainder_shares([1] * 7)
-    assert sum(shares) == 1 and set(shares) == {Decimal("0.1428"), Decimal("0.1429")}
-    assert largest_remainder_shares([0, 0]) == [Decimal("0.0000")] * 2
-    assert largest_remainder_shares([3, 1]) == [Decimal("0.7500"), Decimal("0.2500")]
+def test_each_share_is_its_own_count_over_the_total_rounded_half_up():
+    assert rounded_shares([1] * 7) == [Decimal("0.1429")] * 7
+    assert rounded_shares([0, 0]) == [Decimal("0.0000")] * 2
+    assert rounded_shares([3, 1]) == [Decimal("0.7500"), Decimal("0.2500")]
+    # 300 customers: 20 are 6.67 %, 40 are 13.33 % (0.0666 and 0.1334 before)
+    counts = [85, 35, 14, 41, 47, 28, 20, 30]
+    assert rounded_shares(counts)[6] == Decimal("0.0667")
+    assert rounded_shares([45, 40, 39, 35, 35, 106])[1] == Decimal("0.1333")
+    assert rounded_shares([1, 7])[0] == Decimal("0.1250")  # half up: exact here
+    assert rounded_shares([1, 15999])[0] == Decimal("0.0001")  # 0.0000625 rounds up

@@ -3,9 +3,11 @@
 Customers created on or before the as-of date (or with no creation time) count;
 ``total_amount`` sums their orders dated on or before it. SQL groups by the five
 dimensions together (once for counts, once for amounts); the small results are folded
-per dimension here. Empty values are the value ``""`` (unknown), listed last. Shares are rounded to four
-places by the largest-remainder method, so each dimension's shares add up to
-exactly 1.0000. Enumerated dimensions list values in vocabulary order, region by
+per dimension here. Empty values are the value ``""`` (unknown), listed last. Each share is
+customers / all customers rounded half up to four places on its own: equal counts
+show equal shares, and 20 of 300 reads 0.0667 (making a dimension add up to exactly
+1.0000 took 0.0001 from one of two equal counts), so a dimension may add up to 0.9999
+or 1.0001. Enumerated dimensions list values in vocabulary order, region by
 customers (most first) then name.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from crm_tui.reports import Column, Report, day_after
 from crm_tui.store import enums
@@ -58,18 +60,13 @@ GROUP BY c.industry, c.region, c.level, c.status, c.source
 _UNIT = Decimal("0.0001")
 
 
-def largest_remainder_shares(counts: list[int], places: int = 4) -> list[Decimal]:
-    """Shares of ``counts`` rounded to ``places`` so that they sum to exactly 1 (when total > 0)."""
+def rounded_shares(counts: list[int]) -> list[Decimal]:
+    """Each of ``counts`` over their total, rounded half up to four places (0 when the
+    total is 0)."""
     total = sum(counts)
     if not total:
         return [Decimal(0).quantize(_UNIT) for _ in counts]
-    units = 10**places
-    floors = [c * units // total for c in counts]
-    remainders = [c * units % total for c in counts]
-    missing = units - sum(floors)
-    for i in sorted(range(len(counts)), key=lambda i: (-remainders[i], i))[:missing]:
-        floors[i] += 1
-    return [(Decimal(f) / units).quantize(_UNIT) for f in floors]
+    return [(Decimal(c) / total).quantize(_UNIT, rounding=ROUND_HALF_UP) for c in counts]
 
 
 def _order(dimension: str, buckets: dict[str, list[int]]) -> list[str]:
@@ -94,7 +91,7 @@ def distribution(conn: sqlite3.Connection, as_of: dt.date) -> Report:
     for dimension in DIMENSIONS:
         buckets = folded[dimension]
         keys = _order(dimension, buckets)
-        shares = largest_remainder_shares([buckets[k][0] for k in keys])
+        shares = rounded_shares([buckets[k][0] for k in keys])
         for key, share in zip(keys, shares, strict=True):
             rows.append(
                 {
