@@ -220,6 +220,17 @@ def test_refuses_a_database_with_customers_unless_replace(tmp_path):
     assert dump(path) == before
 
 
+def test_replace_forgets_the_files_imported_into_what_it_deleted(tmp_path, capsys):
+    db = str(tmp_path / "crm.db")
+    csv = tmp_path / "mine.csv"
+    csv.write_text("name\nAcme\n", encoding="utf-8")
+    assert main(["--db", db, "import", "customers", str(csv)]) == 0
+    assert main(["--db", db, "demo", "--customers", "5", "--replace", "--as-of", "2026-11-23"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "import", "customers", str(csv)]) == 0  # not "already imported"
+    assert "imported 1" in capsys.readouterr().err
+
+
 def test_progress_is_reported(tmp_path):
     calls = []
     generate(

@@ -40,10 +40,12 @@ from crm_tui.store.validation import normalise_name
 
 ProgressFn = Callable[[int, int], None]
 
-#: Tables emptied by ``replace=True``, children first.
+#: Tables emptied by ``replace=True``, children first; with them the record of files
+#: imported (their records are gone: importing one again is not a repeat) and of merges
+#: (nothing left to undo).
 DATA_TABLES = (
     "payment", "sales_order", "interaction", "stage_change", "task", "customer_tag",
-    "opportunity", "contact", "customer", "tag", "sales_target",
+    "opportunity", "contact", "customer", "tag", "sales_target", "import_log", "merge_log",
 )  # fmt: skip
 
 TAGS = ("高预算", "决策链复杂", "竞品对比中", "高潜力", "风险客户")
