@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import test_reports_data as d
 
 from crm_tui.reports.activity import activity
+from crm_tui.reports.output import render_json
 
 AS_OF = dt.date(2026, 12, 2)  # Wednesday of 2026-W49 (Nov 30 - Dec 6)
 
@@ -55,6 +57,8 @@ def test_activity_default_twelve_weeks(db):
     assert len(report.rows) == 12
     assert report.rows[0]["week"] == "2026-W38" and report.rows[-1]["week"] == "2026-W49"
     assert all(r["completion_rate"] is None for r in report.rows)
+    head = json.loads(render_json(report))
+    assert (head["as_of"], head["weeks"]) == (AS_OF.isoformat(), 12)  # a number, as the rows'
 
 
 def test_a_task_due_on_the_as_of_day_is_not_overdue(db):

@@ -151,7 +151,7 @@ class Report:
     name: str
     columns: tuple[Column, ...]
     rows: Sequence[dict[str, Any]]
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str | int] = field(default_factory=dict)
     extras: dict[str, tuple[str, Any]] = field(default_factory=dict)
     tables: dict[str, Report] = field(default_factory=dict)
     csv_cells: Callable[[], Iterable[Sequence[str]]] | None = field(

@@ -125,6 +125,4 @@ def activity(conn: sqlite3.Connection, as_of: dt.date, weeks: int = 12) -> Repor
     for row, waiting in zip(rows, pending, strict=True):
         rated = row["tasks_due"] - waiting
         row["completion_rate"] = ratio(rated - row["tasks_overdue"], rated)
-    return Report(
-        "activity", COLUMNS, rows, params={"as_of": as_of.isoformat(), "weeks": str(weeks)}
-    )
+    return Report("activity", COLUMNS, rows, params={"as_of": as_of.isoformat(), "weeks": weeks})
