@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -103,6 +104,17 @@ def test_cli_backup_out_file(db, tmp_path, capsys):
     assert main(["--db", str(db.path), "backup", "--out", str(out)]) == 0
     assert capsys.readouterr().out.strip() == str(out)
     assert count(out) == 3
+
+
+def test_cli_backup_out_a_folder_writes_a_dated_copy_in_it(db, tmp_path, capsys):
+    add_customers(db.path, 2)
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    assert main(["--db", str(db.path), "backup", "--out", str(folder)]) == 0
+    written = Path(capsys.readouterr().out.strip())
+    assert written.parent == folder and written.name.startswith("crm-")
+    assert written.suffix == ".db" and count(written) == 2
+    assert [p.name for p in folder.iterdir()] == [written.name]  # no partial file left
 
 
 def test_auto_backup_only_when_due(db, tmp_path):

@@ -11,7 +11,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
         metavar="FILE",
-        help="where to write (default: crm-YYYYMMDD-HHMMSS.db in the user data folder's backups)",
+        help="where to write: a file, or a folder to put crm-YYYYMMDD-HHMMSS.db in (default: the user data folder's backups)",
     )
 
 

@@ -172,7 +172,8 @@ def make_backup(
 
     Without ``out`` the copy goes to ``folder`` (default: this database's folder under the user's backups) as
     ``crm-YYYYMMDD-HHMMSS.db`` and only the newest ``keep`` backups are kept there.
-    The copy has mode 0600. ``out``'s folder must exist.
+    The copy has mode 0600. ``out``'s folder must exist; ``out`` may be a folder
+    (the copy is named as above, nothing is pruned).
 
     The copy is written beside its target, checked with ``PRAGMA quick_check`` and only
     then renamed into place. A damaged database (the backup API copies pages as they are)
@@ -192,6 +193,8 @@ def make_backup(
         target = _default_target(folder, dt.datetime.now(), tag)
     else:
         target = Path(out).expanduser()
+        if target.is_dir():  # a folder: the copy goes in it, named as the daily ones
+            target = _default_target(target, dt.datetime.now(), tag)
         if target.resolve() == db_path.resolve():
             raise BackupError(_("The backup cannot overwrite the database itself"))
         if not target.parent.is_dir():  # a mistyped path is not silently created
