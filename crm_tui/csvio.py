@@ -28,7 +28,10 @@ def private_file(path: Path | str) -> Iterator[TextIO]:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:  # named as the user gave it, not as the hidden temporary
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         with open(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
         os.replace(tmp, path)

@@ -511,7 +511,10 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
             ) from None
     if csv.field_size_limit() < FIELD_LIMIT:
         csv.field_size_limit(FIELD_LIMIT)
-    text, encoding = decode(data)
+    try:
+        text, encoding = decode(data)
+    except CsvError as exc:  # (which file: an import names several)
+        raise CsvError(_("{file}: {problem}").format(file=path.name, problem=exc)) from None
     text = text.lstrip("\ufeff")
     if not text or text.isspace():
         raise CsvError(_("{file} is empty").format(file=path.name))

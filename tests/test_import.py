@@ -207,6 +207,16 @@ def test_dry_run_changes_nothing_and_reports(base, tmp_path, capsys):
     ]
 
 
+def test_a_file_that_is_not_text_is_named_in_the_refusal(base, tmp_path, capsys):
+    f = tmp_path / "photo.csv"
+    f.write_bytes(bytes(range(256)) * 8)  # no text encoding reads every byte
+    before = snapshot(base.path)
+    assert crm(base, "import", "customers", str(f)) == 1
+    err = capsys.readouterr().err
+    assert err == "error: photo.csv: Cannot tell the text encoding (save the file as UTF-8 CSV)\n"
+    assert snapshot(base.path) == before
+
+
 def test_same_file_refused_unless_again(base, tmp_path, capsys):
     f = tmp_path / "orders.csv"
     f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,2026-01-02,100\n", "utf-8")
