@@ -205,6 +205,35 @@ async def test_move_next_records_change_and_probability(board):
     )
 
 
+async def test_a_save_that_fails_unexpectedly_never_leaves_the_board_saving(board, monkeypatch):
+    """An error past the save's own handling (here: recording the undo entry) is said,
+    and the next move goes through instead of "Still saving the last move…" for good."""
+    import crm_tui.screens.pipeline_moves as moves
+
+    path, ids = board
+    app = app_for(path)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("undo entry went wrong")
+
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["fresh"])
+        monkeypatch.setattr(moves, "UndoEntry", broken)
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any("undo entry went wrong" in m for m in said), said
+        assert not screen.saving
+        monkeypatch.undo()
+        select(screen, ids["fresh"])
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))  # criteria
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.current_card().stage == "proposal")
+    assert read(path, Opportunity, ids["fresh"]).stage == "proposal"
+
+
 async def test_unticked_criteria_ask_first_and_name_them(board):
     path, ids = board
     app = app_for(path)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.binding import Binding
+from textual.worker import Worker
 
 from crm_tui.i18n import _, language
 from crm_tui.screens.dialogs.confirm import ConfirmDialog
@@ -75,12 +76,32 @@ class PipelineMoves:
 
     #: A move or undo is being saved; further moves wait so they never act on a stale card.
     saving = False
+    #: The worker saving it: should it end without its callback (an unexpected error
+    #: outside the save's own handling), the board is not left "saving" for good.
+    _writer: Worker | None = None
     undo_stack: list[UndoEntry]
 
     def _wait_for_save(self) -> bool:
+        if self.saving and self._writer is not None and self._writer.is_finished:
+            self._writer_ended(self._writer)
         if self.saving:
             self.notify(_("Still saving the last move…"), severity="warning", timeout=2)
         return self.saving
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._writer and event.worker.is_finished:
+            self._writer_ended(event.worker)
+
+    def _writer_ended(self, worker: Worker) -> None:
+        """A save's worker is done; if its callback did not run (it clears ``saving``),
+        say what went wrong and show the board as saved."""
+        self._writer = None
+        if not self.saving:
+            return
+        self.saving = False
+        problem = worker.error or RuntimeError(_("the save was interrupted"))
+        self.app.notify(error_text(problem, self.app), severity="error", timeout=8)
+        self.reload(select=self.current_id())
 
     def _movable_card(self):
         """The selected card, unless there is none or the last move is still being saved."""
@@ -193,7 +214,7 @@ class PipelineMoves:
                     remove = tuple(o[0] for o in removable)
                     kept -= len(remove)
         self.saving = True
-        self.save_move(
+        self._writer = self.save_move(
             card, target, extra, create_order, remove, kept,
             update_order=update_order, order_kept=order_kept,
         )  # fmt: skip
@@ -301,7 +322,7 @@ class PipelineMoves:
         if self._wait_for_save():
             return
         self.saving = True
-        self.save_undo(self.undo_stack[-1])
+        self._writer = self.save_undo(self.undo_stack[-1])
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
     def save_undo(self, entry: UndoEntry) -> None:
