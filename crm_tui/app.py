@@ -176,22 +176,30 @@ class CrmApp(Localized, App):
         """Back up when the last backup is over a day old (or now, when asked)."""
         from crm_tui.store import backups
 
+        failed: Exception | None = None
         try:
             if force:
                 backups.make_backup(self.db.path, keep=self.settings.backup_keep)
             else:
                 backups.auto_backup_if_due(self.db.path, self.settings)
-        except Exception as exc:  # a failed backup must not stop the rep working
-            self.call_from_thread(self.show_error, _("Backup failed: {error}").format(error=exc))
+        except Exception as exc:  # a failed backup must not stop the rep working …
+            failed = exc
         folder = backups.backup_dir(self.db.path)
-        refused = backups.backup_problem(folder) is not None
-        self.call_from_thread(self._backup_state, backups.last_backup_time(folder), refused)
-        if force:
+        damage = backups.backup_problem(folder)
+        if failed is not None and damage is None:
+            self.call_from_thread(self.show_error, _("Backup failed: {error}").format(error=failed))
+        self.call_from_thread(self._backup_state, backups.last_backup_time(folder), damage)
+        if force and failed is None:
             self.call_from_thread(self.notify, _("Backup made"))
 
-    def _backup_state(self, newest: dt.datetime | None, refused: bool) -> None:
-        self.backup_refused = refused
+    def _backup_state(self, newest: dt.datetime | None, damage: str | None) -> None:
+        """… but a damaged file must: what is saved into it now may be lost when a backup
+        is restored, so the rep is told how to restore before working on (the refusal
+        was only a header note and a notice that went by)."""
+        self.backup_refused = damage is not None
         self.last_backup = newest
+        if damage is not None:
+            self._show_damage(damage)
 
     def action_backup_now(self) -> None:
         self._backup(force=True)
@@ -223,20 +231,26 @@ class CrmApp(Localized, App):
         problem = damage_in(error)
         if problem is None:
             return False
-        if not self._damage_reported:
-            self._damage_reported = True
-            from crm_tui.screens.dialogs.confirm import MessageDialog
-
-            text = self._damage_text(problem)
-            self.backup_refused = True  # the header says so too
-
-            def stop(_result: None = None) -> None:
-                self.exit(return_code=1, message=f"error: {text}")
-
-            title = _("The database file is damaged")
-            self.clear_notifications()  # the backup's refusal, the same news, would cover it
-            self.push_screen(MessageDialog(title, text, _("Quit")), stop)
+        self._show_damage(problem)
         return True
+
+    def _show_damage(self, problem: object) -> None:
+        """The damaged-file dialog (once): what is damaged and how to restore; closing
+        it ends the app."""
+        if self._damage_reported:
+            return
+        self._damage_reported = True
+        from crm_tui.screens.dialogs.confirm import MessageDialog
+
+        text = self._damage_text(problem)
+        self.backup_refused = True  # the header says so too
+
+        def stop(_result: None = None) -> None:
+            self.exit(return_code=1, message=f"error: {text}")
+
+        title = _("The database file is damaged")
+        self.clear_notifications()  # other news of it would cover the dialog
+        self.push_screen(MessageDialog(title, text, _("Quit")), stop)
 
     def problem_text(self, error: BaseException) -> str:
         """``error`` in words for the rep, never SQLAlchemy's statement and values: for a
@@ -245,7 +259,7 @@ class CrmApp(Localized, App):
         problem = damage_in(error)
         return plain_problem(error) if problem is None else self._damage_text(problem)
 
-    def _damage_text(self, problem: BaseException) -> str:
+    def _damage_text(self, problem: object) -> str:
         """(Any thread: a worker's failed save quotes it too.)"""
         from crm_tui.store.backups import damage_message
 

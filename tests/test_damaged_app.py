@@ -1,4 +1,5 @@
-"""The app on a damaged database: its daily backup is refused and the header says so."""
+"""The app on a damaged database: its daily backup is refused, and the app says how to
+restore before the rep works on (the header keeps the news)."""
 
 from __future__ import annotations
 
@@ -27,18 +28,36 @@ def _damaged_with_an_old_backup(db):
     return good
 
 
-async def test_the_daily_backup_of_a_damaged_database_is_refused_and_shown(db):
+def _header(app) -> AppHeader:
+    """The header of the screen under the damage dialog."""
+    return app.screen_stack[-2].query_one(AppHeader)
+
+
+async def _damage_dialog(app, pilot) -> str:
+    from crm_tui.screens.dialogs.confirm import MessageDialog
+
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert isinstance(app.screen, MessageDialog)
+    assert list(app._notifications) == []  # the same news would cover the dialog
+    return str(app.screen.query_one("#message").render())
+
+
+async def test_the_daily_backup_of_a_damaged_database_is_refused_and_says_how_to_restore(
+    db, capsys
+):
     good = _damaged_with_an_old_backup(db)
     app = make_app(db.path, lang="en")
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        message = await _damage_dialog(app, pilot)
         assert list_backups(backup_dir(db.path)) == [good]  # nothing written, nothing rotated
         assert verify(good) == HEAD_REVISION
-        header = app.screen.query_one(AppHeader)
-        assert " backup refused: database damaged " in header.text
-        errors = [n.message for n in app._notifications if n.severity == "error"]
-        assert errors and "is damaged" in errors[0] and str(good) in errors[0]
+        assert " backup refused: database damaged " in _header(app).text
+        assert f"{db.path} is damaged (" in message and str(good) in message
+        await pilot.press("enter")  # Quit: nothing is saved into the damaged file
+        await pilot.pause()
+    assert app.return_code == 1
+    assert f"error: {db.path} is damaged" in " ".join(capsys.readouterr().err.split())
     app.db.close()
 
 
@@ -46,27 +65,25 @@ async def test_the_warning_is_in_chinese(db):
     _damaged_with_an_old_backup(db)
     app = make_app(db.path, lang="zh")
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert " 未备份：数据库已损坏 " in app.screen.query_one(AppHeader).text
-        errors = [n.message for n in app._notifications if n.severity == "error"]
-        assert errors and "已损坏" in errors[0]
+        message = await _damage_dialog(app, pilot)
+        assert " 未备份：数据库已损坏 " in _header(app).text
+        assert "已损坏" in message
     app.db.close()
 
 
 async def test_a_damaged_database_never_backed_up_says_so_too(db):
     """With no backup at all, the newest backup's time never changes: the refusal must
-    reach the header on its own."""
+    reach the rep on its own."""
     with db.session() as s:
         cs.create_customer(s, {"name": "Acme Robotics Ltd."})
     db.close()
     damage_page(db.path)
     app = make_app(db.path, lang="en")
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        message = await _damage_dialog(app, pilot)
         assert list_backups(backup_dir(db.path)) == []
-        assert " backup refused: database damaged " in app.screen.query_one(AppHeader).text
+        assert " backup refused: database damaged " in _header(app).text
+        assert "is damaged" in message
     app.db.close()
 
 
@@ -78,6 +95,7 @@ def _damaged_deals(db) -> None:
     with db.session() as s:
         c = cs.create_customer(s, {"name": "Acme Robotics Ltd."})
         ops.create_opportunity(s, c.id, {"name": "Robot arms", "amount_cents": "1200"})
+    make_backup(db.path)  # today's, before the damage: the start checks nothing
     db.close()
     damage_page(db.path, "opportunity")
 
@@ -105,15 +123,12 @@ async def test_a_damaged_page_met_by_a_report_is_shown_then_the_app_ends(db, cap
     _damaged_deals(db)
     app = make_app(db.path, lang="en")
     async with app.run_test() as pilot:
-        await pilot.pause()  # the first frame, then the daily backup (refused) …
         await app.workers.wait_for_complete()
-        await pilot.pause()  # … and its notice
-        assert any("is damaged" in n.message for n in app._notifications)
+        await pilot.pause()
         await pilot.press("5")  # the funnel is built in a worker, which catches the error
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, MessageDialog)
-        assert list(app._notifications) == []  # the same news would cover the dialog
         message = str(app.screen.query_one("#message").render())
         assert "is damaged" in message and "restore FILE" in message
         assert app.return_code is None or app.return_code == 0  # still running: read first
@@ -163,6 +178,7 @@ async def test_a_save_that_meets_a_damaged_page_keeps_the_form_and_says_how_to_r
 
     with db.session() as s:
         cs.create_customer(s, {"name": "Acme Robotics Ltd."})
+    make_backup(db.path)  # today's, before the damage: the start checks nothing
     db.close()
     damage_page(db.path, "customer_search_data")  # written by every save of a customer
     app = make_app(db.path, lang="en")
