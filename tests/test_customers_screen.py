@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 
 import pytest
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
 from ui_steps import new_customer_form
 
 from crm_tui.app import make_app
@@ -125,6 +125,21 @@ async def test_search_narrows_the_list(filled):
         await pilot.press("escape")
         await pilot.pause()
         assert len(names(app)) == 4
+
+
+async def test_one_character_inside_a_name_says_a_second_one_searches_inside(filled):
+    """One character finds names starting with it; finding none must not read as "no
+    such customer" when a second character would find it inside a name."""
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("slash", "为")
+        await pilot.pause()
+        empty = str(app.screen.query_one("#customers-empty", Static).render())
+        assert "start with “为”: type a second to search inside names" in empty
+        await pilot.press("技")
+        await pilot.pause()
+        assert names(app) == ["上海华为技术有限公司"]
 
 
 async def test_add_a_customer_through_the_form(filled):

@@ -29,6 +29,15 @@ SORT_LABELS = {
 DEMO_CUSTOMERS = 200
 
 
+def one_character_hint(text: str) -> str:
+    """Why one typed character found nothing: it finds only names and codes starting with
+    it (searching inside every name takes too long for each key); a second one searches
+    inside names, contacts and tags."""
+    return _(
+        "One character finds names and codes that start with “{text}”: type a second to search inside names"
+    ).format(text=text)
+
+
 def customer_columns() -> list[ColumnDef]:
     return [
         ColumnDef(_("Code"), 13, keep=True),
@@ -167,7 +176,12 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
                 )
             )
         elif table.row_count == 0:
-            empty.update(_("No customer matches. Press escape to clear the search and filters."))
+            text = self.query_one("#search", Input).value.strip()
+            hint = one_character_hint(text) if len(text) == 1 else ""
+            empty.update(
+                _("No customer matches. Press escape to clear the search and filters.")
+                + (f"\n\n{hint}" if hint else "")
+            )
         empty.display = table.row_count == 0
         table.display = table.row_count > 0
         self.query_one("#customer-count", Label).update(

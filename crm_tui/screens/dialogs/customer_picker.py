@@ -80,6 +80,10 @@ class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
                 if none_yet
                 else _("No customer matches “{text}”").format(text=text.strip())
             )
+            if not none_yet and len(text.strip()) == 1:
+                from crm_tui.screens.customers import one_character_hint
+
+                hint += "\n" + one_character_hint(text.strip())
         empty = self.query_one("#picker-empty", Label)
         empty.update(hint)
         empty.display = bool(hint)
