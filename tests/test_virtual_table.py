@@ -64,3 +64,42 @@ def test_fixed_text_columns_narrow_before_two_flexible_ones_are_cramped():
                ColumnDef("Due", 24, keep=True)]  # fmt: skip
     task, customer, kind, due = VirtualTable(columns)._widths(78)
     assert (task, customer, due) == (20, 20, 24) and 6 <= kind < 19
+
+
+class _Numbers:
+    """Rows 0…n-1 as a RowSource."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def count(self) -> int:
+        return self.n
+
+    def fetch(self, offset: int, limit: int):
+        return [(i, f"row {i}") for i in range(offset, min(offset + limit, self.n))]
+
+
+async def test_the_selected_row_is_always_drawn_end_and_down_to_the_last_line():
+    """End (or Down past the last line) must bring the cursor's row into view: a scroll
+    bar along the bottom took the last line, and the row acted on was not shown."""
+    from textual.app import App
+
+    class One(App):
+        def compose(self):
+            yield VirtualTable([ColumnDef("Name")], id="t")
+
+    app = One()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(VirtualTable)
+        table.set_source(_Numbers(200))
+        table.focus()
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause()
+        shown = [table.render_line(y).text for y in range(table.scrollable_content_region.height)]
+        assert "row 199" in shown[-1]
+        assert table.show_horizontal_scrollbar is False
+        await pilot.press("home", *["down"] * 10)
+        await pilot.pause()
+        shown = [table.render_line(y).text for y in range(table.scrollable_content_region.height)]
+        assert any("row 10" in line for line in shown)

@@ -74,7 +74,7 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"virtual-table--header", "virtual-table--cursor", "virtual-table--dim"}
 
     DEFAULT_CSS = """
-    VirtualTable { height: 1fr; }
+    VirtualTable { height: 1fr; overflow-x: hidden; }
     VirtualTable > .virtual-table--header { text-style: bold; background: $panel; color: $text; }
     VirtualTable > .virtual-table--cursor { background: $block-cursor-blurred-background; }
     VirtualTable:focus > .virtual-table--cursor {
@@ -252,8 +252,12 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
 
     # --- cursor ------------------------------------------------------------
 
+    def _rows_shown(self) -> int:
+        """Rows that fit under the header (inside any scroll bar)."""
+        return max(self.scrollable_content_region.height - 1, 1)
+
     def watch_cursor(self, old: int, new: int) -> None:
-        height = max(self.size.height - 1, 1)
+        height = self._rows_shown()
         top = int(self.scroll_offset.y)
         if new < top:
             self.scroll_to(y=new, animate=False)
@@ -267,7 +271,7 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
             self.cursor = max(0, min(self.row_count - 1, self.cursor + delta))
 
     def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(self.size.height - 2, 1))
+        self.action_cursor(direction * max(self._rows_shown() - 1, 1))
 
     def action_jump(self, where: int) -> None:
         if self.row_count:
