@@ -166,8 +166,10 @@ def parse_datetime(text: str, now: dt.datetime | None = None, *, past: bool = Fa
         if hh > 23 or mm > 59:
             raise _error(text)
         return dt.datetime.combine(now.date(), dt.time(hh, mm))
-    when = dt.datetime.combine(parse_date(t, now.date(), past=past), dt.time(9, 0))
-    return min(when, now) if past else when
+    day = parse_date(t, now.date(), past=past)
+    when = dt.datetime.combine(day, dt.time(9, 0))
+    # (only today's 09:00 becomes now: a later day stays, for the caller to refuse)
+    return min(when, now) if past and day == now.date() else when
 
 
 def parse_iso_week(text: str) -> tuple[dt.date, dt.date]:

@@ -533,6 +533,27 @@ async def test_when_reads_weekdays_and_short_dates_backwards(loop_db, typed, exp
     assert when is not None and when[0] == expected
 
 
+@pytest.mark.parametrize("typed", ["tomorrow", "+3d", "+2w"])
+async def test_a_when_still_to_come_is_refused_not_made_now(loop_db, typed):
+    """It was saved as the current time, with "Interaction logged"."""
+    from textual.widgets import Label
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("l", *"Site visit")
+        dialog = app.screen
+        dialog.query_one("#field-occurred_at").value = ""
+        await pilot.press("shift+tab", *typed, "ctrl+s")
+        await _settle(pilot)
+        assert app.screen is dialog
+        error = str(dialog.query_one("#error-occurred_at", Label).render())
+        assert "is in the future: only what has happened can be recorded" in error
+    with loop_db.reading() as conn:
+        saved = conn.execute("SELECT count(*) FROM interaction WHERE subject = 'Site visit'")
+        assert saved.fetchone()[0] == 0
+
+
 async def test_next_step_due_still_reads_forwards(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

@@ -83,6 +83,9 @@ def test_past_datetimes_read_backwards():
     early = dt.datetime(2026, 11, 23, 8, 5)
     assert parse_datetime("today", early, past=True) == early
     assert parse_datetime("today", early) == dt.datetime(2026, 11, 23, 9, 0)  # a plan
+    # a day still to come is not quietly made now: the form says it is in the future
+    assert parse_datetime("tomorrow", early, past=True) == dt.datetime(2026, 11, 24, 9, 0)
+    assert parse_datetime("+3d", now, past=True) == dt.datetime(2026, 11, 26, 9, 0)
 
 
 @pytest.mark.parametrize("text", ["someday", "2026-02-30", "13-01", "+3x", "", "31/31"])
