@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -270,6 +271,10 @@ class CrmApp(Localized, App):
         loop that raised has stopped). A damaged page leaves with how to restore the file
         on the terminal, not a traceback with the rep's data in its locals."""
         problem = damage_in(error)
+        if problem is None and self._exit and isinstance(error, NoMatches):
+            # quitting: a screen a key typed right after `q` began to open (`q e`: the
+            # task form) met its parts already taken down; nothing to tell the rep
+            return
         if problem is None:
             super()._handle_exception(error)
             return

@@ -554,6 +554,23 @@ async def test_a_when_still_to_come_is_refused_not_made_now(loop_db, typed):
         assert saved.fetchone()[0] == 0
 
 
+async def test_a_key_typed_right_after_q_ends_in_no_traceback(loop_db):
+    """`q e` on the due list: the task form began to open while the app closed, and the
+    half-made form ended the app with a traceback."""
+    import asyncio
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("4")
+        await _settle(pilot)
+        assert app.screen.__class__.__name__ == "TasksScreen"
+        for key in ("down", "q", "e"):
+            app.simulate_key(key)
+        await asyncio.wait_for(asyncio.shield(app._task), timeout=30)
+    assert app.return_code == 0 and app._exception is None
+
+
 async def test_next_step_due_still_reads_forwards(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
