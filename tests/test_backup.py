@@ -36,6 +36,7 @@ def add_customers(path, n: int, start: int = 0) -> None:
             " VALUES (?, ?, ?, 'company', 'active', 0, 1)",
             [(f"T{i}", f"Name {i}", f"name{i}") for i in range(start, start + n)],
         )
+        sq.rebuild_search_index(conn)  # every customer has its search row (crm check)
         conn.commit()
     finally:
         conn.close()
