@@ -670,7 +670,8 @@ async def test_import_dialog_says_a_folder_is_one_and_asks_before_importing_a_fi
 async def test_duplicates_merge_and_undo(filled):
     with filled.session() as s:
         dup = cs.create_customer(s, {"name": "上海华为技术 有限公司"})
-        dup_id = dup.id
+        dup_id, dup_code = dup.id, dup.code
+        first_code = cs.find_customer(s, "上海华为技术有限公司").code
     app = app_on(filled)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -684,6 +685,11 @@ async def test_duplicates_merge_and_undo(filled):
         assert "⏎ Merge 2nd into 1st" in keys  # the table's own enter hid it
         await pilot.press("enter")
         await pilot.pause()
+        question = str(app.screen.query_one("#question", Label).render())
+        # the codes tell the two apart (same-looking names read "Merge “X” into “X”?")
+        assert question.startswith(
+            f"Merge “上海华为技术 有限公司 ({dup_code})” into “上海华为技术有限公司 ({first_code})”?"
+        )
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -100,9 +100,9 @@ class DuplicatesScreen(Localized, Screen):
         from crm_tui.store.merging import merge_preview
 
         keep, drop = (pair.second_id, pair.first_id) if reverse else (pair.first_id, pair.second_id)
-        keep_name, drop_name = (
-            (pair.second_name, pair.first_name) if reverse else (pair.first_name, pair.second_name)
-        )
+        first = f"{pair.first_name} ({pair.first_code})"  # names may read the same
+        second = f"{pair.second_name} ({pair.second_code})"
+        keep_name, drop_name = (second, first) if reverse else (first, second)
         with self.app.db.reading() as conn:  # type: ignore[attr-defined]
             counts = merge_preview(conn, keep, drop)
         moves = counts_text(counts)
