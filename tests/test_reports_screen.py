@@ -235,6 +235,25 @@ async def test_the_target_dialog_shows_the_target_of_the_month_typed(demo_db):
         assert amount.value == "1,000"
 
 
+async def test_a_cleared_target_is_said_to_be_cleared(demo_db):
+    with demo_db.reading() as conn:
+        set_target(conn, "2026-11", "28,840,000")
+        conn.commit()
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "forecast")
+        await pilot.press("T")
+        await pilot.pause()
+        app.screen.query_one("#field-target", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert "Target for 2026-11 cleared" in said and "Target for 2026-11 saved" not in said
+    with demo_db.reading() as conn:
+        assert "2026-11" not in get_targets(conn)
+
+
 async def test_empty_database_says_how_to_get_data(db):
     app = app_on(db)
     async with app.run_test(size=(140, 40)) as pilot:

@@ -394,10 +394,12 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         if report is not None:
             existing = next((r["target"] for r in report.rows if r["month"] == month), None)
 
-        def saved(result: str | None) -> None:
+        def saved(result: tuple[str, bool] | None) -> None:
             if result:
+                month, cleared = result
                 self._cache.pop("forecast", None)
-                self.notify(_("Target for {month} saved").format(month=result))
+                said = _("Target for {month} cleared") if cleared else _("Target for {month} saved")
+                self.notify(said.format(month=month))
                 self.load()
                 self.app.data_changed()
 

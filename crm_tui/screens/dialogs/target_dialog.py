@@ -14,8 +14,9 @@ from crm_tui.store.validation import ValidationError, format_amount
 from crm_tui.widgets.form import FieldDef, FormScreen
 
 
-class TargetDialog(FormScreen[str]):
-    """Saves through ``store.targets.set_target``; dismisses with the month (``YYYY-MM``) or None.
+class TargetDialog(FormScreen[tuple[str, bool]]):
+    """Saves through ``store.targets.set_target``; dismisses with (the month ``YYYY-MM``,
+    whether its target was cleared), or None.
 
     A blank amount removes the month's target (config.toml's value, if any, applies again).
     """
@@ -53,7 +54,7 @@ class TargetDialog(FormScreen[str]):
         self._shown_amount = format_amount(stored) if stored else None
         amount.value = self._shown_amount or ""
 
-    def save(self, values: dict[str, Any]) -> str:
+    def save(self, values: dict[str, Any]) -> tuple[str, bool]:
         month = parse_month(values.get("month") or "")
         conn = self.db.connect()
         try:
@@ -61,4 +62,4 @@ class TargetDialog(FormScreen[str]):
                 set_target(conn, month, values.get("target"))
         finally:
             conn.close()
-        return month
+        return month, not (values.get("target") or "").strip()
