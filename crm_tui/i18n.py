@@ -11,6 +11,7 @@ from __future__ import annotations
 import locale
 import os
 import tomllib
+from collections.abc import Iterable
 from importlib import resources
 
 LANGUAGES = ("en", "zh")
@@ -45,6 +46,12 @@ def _(message: str) -> str:
     if not catalog:
         return message
     return catalog.get(message, message)  # type: ignore[union-attr]
+
+
+def clauses(parts: Iterable[str]) -> str:
+    """Clauses of one sentence ("imported 5, rejected 1"): joined by a comma, "，" in
+    Chinese (``_(", ")`` is the list separator 、, for the items of a list)."""
+    return ("，" if language() == "zh" else ", ").join(parts)
 
 
 def label(vocabulary, key: str | None) -> str:

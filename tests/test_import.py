@@ -522,8 +522,20 @@ def test_summary_in_chinese(base, tmp_path, capsys):
     f.write_text("客户,成交日期,金额\nACME,2026-01-02,100\nNobody,2026-01-02,1\n", "utf-8")
     assert main(["--db", str(base.path), "--lang", "zh", "import", "orders", str(f)]) == 3
     err = capsys.readouterr().err
-    assert "已导入 1 行" in err and "拒绝 1 行" in err
+    assert "已导入 1 行，拒绝 1 行" in err  # one sentence: a Chinese comma, not ", "
     assert "第 3 行：客户: 未知客户“Nobody”" in err
+
+
+def test_on_duplicate_for_another_kind_is_said_to_be_ignored(base, tmp_path, capsys):
+    f = tmp_path / "o.csv"
+    f.write_text("customer,date,amount\nACME,2026-01-02,100\n", "utf-8")
+    assert crm(base, "import", "orders", str(f), "--on-duplicate", "merge") == 0
+    err = capsys.readouterr().err
+    assert "warning: --on-duplicate applies to customers imports only; ignored for orders" in err
+    g = tmp_path / "c.csv"
+    g.write_text("name\nGlobex\n", "utf-8")
+    assert crm(base, "import", "customers", str(g)) == 0
+    assert "warning" not in capsys.readouterr().err  # the default: nothing to say
 
 
 def test_search_rows_match_a_full_rebuild(db, tmp_path):

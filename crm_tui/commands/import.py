@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--on-duplicate",
         choices=("skip", "merge", "create"),
-        default="skip",
-        help="customers matching an existing one by name, phone or email (default: skip)",
+        help="customers matching an existing one by name, phone or email (default: skip;"
+        " customers imports only)",
     )
     parser.add_argument(
         "--again", action="store_true", help="import a file even if it was imported before"
@@ -66,6 +66,13 @@ def run(args: argparse.Namespace, ctx) -> int:
         raise CommandError(_("{path} is a folder, not a CSV file").format(path=path))
     if not path.is_file():
         raise CommandError(_("no such file: {path}").format(path=path))
+    if args.on_duplicate and args.kind != "customers":
+        print(
+            _(
+                "warning: --on-duplicate applies to customers imports only; ignored for {kind}"
+            ).format(kind=_(args.kind)),
+            file=sys.stderr,
+        )
     db = ctx.database()
     settings = ctx.settings
     try:
@@ -75,7 +82,7 @@ def run(args: argparse.Namespace, ctx) -> int:
             path,
             dry_run=args.dry_run,
             strict=args.strict,
-            on_duplicate=args.on_duplicate,
+            on_duplicate=args.on_duplicate or "skip",
             again=args.again,
             owner=settings.user_name,
             probabilities={k: s.probability for k, s in settings.stages.items()},

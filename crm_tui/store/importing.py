@@ -21,7 +21,7 @@ from pathlib import Path
 
 from crm_tui.csvio import write_csv
 from crm_tui.csvread import SURE_ENCODINGS, Unreadable, read_table
-from crm_tui.i18n import _
+from crm_tui.i18n import _, clauses
 from crm_tui.store import sqlite as sq
 from crm_tui.store.import_apart import batches
 from crm_tui.store.import_common import (
@@ -292,7 +292,7 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
     if result.skipped:
         counts.append(_("skipped {n} duplicates").format(n=result.skipped))
     counts.append(_("rejected {n}").format(n=len(result.rejected)))
-    lines.append(", ".join(counts))
+    lines.append(clauses(counts))
     notes = sorted(
         [(n.line, n.message) for n in result.rejected]
         + [(n.line, n.message) for n in result.duplicates]
