@@ -74,8 +74,11 @@ def test_new_file_is_private_and_in_wal_mode(db):
 def test_not_a_database_is_a_clear_error(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("hello, this is not sqlite")
-    with pytest.raises(DatabaseError, match="not a crm database"):
+    with pytest.raises(DatabaseError) as err:
         Database(path)
+    # the wrong --db first: restoring over it would replace the file (a CSV, say)
+    assert str(err.value).startswith(f"{path} is not a database file: check --db (or CRM_DB)")
+    assert path.read_text() == "hello, this is not sqlite"
 
 
 def test_newer_schema_is_refused(tmp_path, db):

@@ -108,10 +108,13 @@ def prepare(path: Path | str) -> Path:
             conn.close()
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc):
+            # not SQLite at all: most often --db names the wrong file (a CSV, say), and
+            # restoring a backup over it would replace that file: the path comes first
             raise DatabaseError(
-                _("{path} is not a crm database; {hint}").format(
-                    path=path, hint=_restore_hint(path)
-                )
+                _(
+                    "{path} is not a database file: check --db (or CRM_DB) names your crm"
+                    " database; if it is the crm database, it is damaged: {hint}"
+                ).format(path=path, hint=_restore_hint(path))
             ) from None
         raise DatabaseError(
             _("{path} is damaged ({problem}); {hint}").format(
