@@ -571,6 +571,30 @@ async def test_a_key_typed_right_after_q_ends_in_no_traceback(loop_db):
     assert app.return_code == 0 and app._exception is None
 
 
+async def test_completed_tasks_say_done_or_cancelled_and_x_on_one_says_it_is_closed(loop_db):
+    from crm_tui.store.tasks import complete_task, update_task
+
+    with loop_db.session() as s:
+        tasks = {t.title: t for t in s.exec(select(Task)).all()}
+        complete_task(s, tasks["Plan Q1"].id, at=FROZEN)
+        update_task(s, tasks["Renewal check"].id, {"status": "cancelled"}, at=FROZEN)
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("4", "c")
+        await _settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        due = {row[1]: row[4] for i in range(table.row_count) if (row := table.row(i))}
+        assert due["Plan Q1"] == "done 2026-11-23 09:30"
+        assert due["Renewal check"] == "cancelled 2026-11-23 09:30"  # it read blank
+        table.cursor = next(i for i in range(table.row_count) if table.row(i)[1] == "Plan Q1")
+        await pilot.press("x")
+        await _settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert "This task is closed (Done)" in said
+        assert not isinstance(app.screen, NextFollowUp)
+
+
 async def test_next_step_due_still_reads_forwards(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

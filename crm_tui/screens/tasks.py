@@ -48,8 +48,10 @@ def due_text(task: dict, today=None) -> str:
         text += f" {task['due_time']}"
     if task.get("group") == "overdue":
         text += "  " + _("{n}d overdue").format(n=task["days_overdue"])
-    elif task.get("group") == "completed":
-        text = (task.get("completed_at") or "")[:16]
+    elif task.get("group") == "completed":  # which way it closed, and when
+        when = (task.get("completed_at") or "")[:16]
+        text = _("done {when}") if task.get("status") == "done" else _("cancelled {when}")
+        text = text.format(when=when).strip()
     return text
 
 
@@ -279,9 +281,18 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
 
     # --- actions -----------------------------------------------------------------
 
-    def action_done(self) -> None:
+    def _open_task(self) -> dict | None:
+        """The selected task if it is open; a closed one (the completed list) is said."""
         task = self.selected_task()
-        if task is None or task["status"] not in enums.OPEN_TASK_STATUSES:
+        if task is not None and task["status"] not in enums.OPEN_TASK_STATUSES:
+            status = label(enums.TASK_STATUS, task["status"])
+            self.notify(_("This task is closed ({status})").format(status=status), timeout=3)
+            return None
+        return task
+
+    def action_done(self) -> None:
+        task = self._open_task()
+        if task is None:
             return
         from crm_tui.store.tasks import complete_task
 
@@ -299,8 +310,8 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         actions.offer_next_follow_up(self.app, task, logged=self._changed, scheduled=self._changed)
 
     def action_snooze(self, days: int) -> None:
-        task = self.selected_task()
-        if task is None or task["status"] not in enums.OPEN_TASK_STATUSES:
+        task = self._open_task()
+        if task is None:
             return
         from crm_tui.store.tasks import snooze_task
 
