@@ -595,6 +595,18 @@ async def test_completed_tasks_say_done_or_cancelled_and_x_on_one_says_it_is_clo
         assert not isinstance(app.screen, NextFollowUp)
 
 
+async def test_a_review_with_nothing_due_says_so(db):
+    app = app_on(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(pilot)
+        await pilot.press("4", "r")
+        await _settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        card = str(app.screen.query_one("#review-card").render())
+        assert card.startswith("Nothing to review today")
+        assert "Reviewed 0 of 0" not in card
+
+
 async def test_next_step_due_still_reads_forwards(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

@@ -119,6 +119,17 @@ def _escape(text: str | None) -> str:
 
 def summary_text(tally: ReviewTally, reviewed: int, total: int) -> str:
     t = tally
+    if total == 0:  # (not "Reviewed 0 of 0")
+        return "\n".join(
+            [
+                f"[b]{_('Nothing to review today')}[/]",
+                "",
+                _("No task is overdue or due today, and no A or B account has gone quiet."),
+                _("n on the due list plans a task; 1 opens the customers."),
+                "",
+                f"[dim]{_('Press escape or enter to go back')}[/]",
+            ]
+        )
     return "\n".join(
         [
             f"[b]{_('Review finished')}[/]"
