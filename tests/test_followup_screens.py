@@ -838,6 +838,21 @@ async def test_at_80_columns_every_channel_fits_its_pick_list(loop_db):
         assert app.screen.query_one("#date-from").size.width >= len("2026-11-20")
 
 
+async def test_a_date_range_given_backwards_says_so(loop_db):
+    from textual.widgets import Input, Static
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        app.screen.query_one("#date-from", Input).value = "2026-11-20"
+        app.screen.query_one("#date-to", Input).value = "2026-11-01"
+        app.screen.reload()  # (what the pause in typing starts)
+        await _settle(pilot)
+        empty = str(app.screen.query_one("#log-empty", Static).render())
+        assert empty == "The from date (2026-11-20) is after the to date (2026-11-01): swap them."
+
+
 async def test_logging_and_planning_say_so(loop_db):
     """A log saved from the due list left the row as it was, in silence (the task stays
     open: logging does not finish it); a new task was saved in silence too."""

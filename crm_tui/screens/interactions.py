@@ -209,7 +209,13 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         f = self.current_filter()
         table.set_source(LogSource(self.conn, f), keep_cursor=keep_cursor)
         empty = self.query_one("#log-empty", Static)
-        if f.active:
+        if f.date_from and f.date_to and f.date_from > f.date_to:
+            empty.update(
+                _("The from date ({start}) is after the to date ({end}): swap them.").format(
+                    start=f.date_from.isoformat(), end=f.date_to.isoformat()
+                )
+            )
+        elif f.active:
             empty.update(_("No interaction matches. Press escape to clear the filters."))
         else:
             empty.update(
