@@ -247,3 +247,26 @@ async def test_the_task_forms_status_offers_no_blank_choice(review_db):
     with review_db.session() as s:
         task = s.exec(select(Task).where(Task.title == "Send contract draft")).one()
         assert task.status == "cancelled" and task.completed_at == FROZEN
+
+
+async def test_the_task_form_says_a_bad_due_date_and_a_bad_time_in_one_save(review_db):
+    """The time's problem was said only once the date was mended (one more save)."""
+    from textual.widgets import Input, Label
+
+    app = app_on(review_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#field-due", Input).value = "+9999w"
+        form.query_one("#field-due_time", Input).value = "25:99"
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert app.screen is form
+        assert str(form.query_one("#error-due", Label).render())
+        assert str(form.query_one("#error-due_time", Label).render())
+    with review_db.session() as s:
+        task = s.exec(select(Task).where(Task.title == "Send contract draft")).one()
+        assert task.due_time is None  # nothing saved

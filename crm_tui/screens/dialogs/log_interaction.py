@@ -12,8 +12,8 @@ from typing import Any
 
 from textual.widgets import Label, Select
 
-from crm_tui.dates import parse_date, parse_datetime
 from crm_tui.i18n import _, label
+from crm_tui.screens.dialogs.typed_dates import saved_with_date_problems, typed_dates_partly
 from crm_tui.store import enums
 from crm_tui.store.interaction_log import (
     customer_choices,
@@ -24,28 +24,6 @@ from crm_tui.store.interaction_log import (
 )
 from crm_tui.store.validation import ValidationError
 from crm_tui.widgets.form import FieldDef, FormScreen
-
-
-def typed_dates(app, values: dict[str, Any], *, datetimes=(), dates=(), past=()) -> dict[str, Any]:
-    """Replace typed date text by values read against the app's clock (ValidationError if bad).
-
-    The fields named in ``past`` hold when something happened: their weekday names and
-    ``MM-DD`` dates mean the latest such day (today included), not the next one."""
-    out = dict(values)
-    errors: list[ValidationError] = []
-    for name, parse, now in (
-        *((n, parse_datetime, app.now()) for n in datetimes),
-        *((n, parse_date, app.today()) for n in dates),
-    ):
-        text = out.get(name)
-        if text:
-            try:
-                out[name] = parse(text, now, past=name in past)
-            except ValueError as exc:
-                errors.append(ValidationError(name, str(exc)))
-    if errors:
-        raise ValidationError.of(errors)
-    return out
 
 
 def choice_options(items: list[dict], vocabulary=None, key: str = "") -> list[tuple[str, int]]:
@@ -187,20 +165,21 @@ class LogInteractionDialog(FormScreen[int]):
             raise ValidationError("subject", _("Choose a customer first"))
         if self.interaction_id and values.get("occurred_at") == self._initial.get("occurred_at"):
             values = {k: v for k, v in values.items() if k != "occurred_at"}  # keep its seconds
-        data = typed_dates(
+        data, date_problem = typed_dates_partly(
             self.app, values, datetimes=("occurred_at",), dates=("next_step_due",),
             past=("occurred_at",),  # it happened: "fri" is last Friday, not the next one
         )  # fmt: skip
-        if self.interaction_id:
-            from crm_tui.store.interactions import update_interaction
+        now = self.app.now()  # type: ignore[attr-defined]
 
-            with self.app.db.session() as session:  # type: ignore[attr-defined]
-                record = update_interaction(
-                    session, self.interaction_id, data, expected_version=self.version,
-                    at=self.app.now(),  # type: ignore[attr-defined]
-                )  # fmt: skip
-                return int(record.id)
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
-            record = log_interaction(session, self.customer_id, data, at=self.app.now())  # type: ignore[attr-defined]
+        def write(session):
+            if self.interaction_id:
+                from crm_tui.store.interactions import update_interaction
+
+                return update_interaction(
+                    session, self.interaction_id, data, expected_version=self.version, at=now
+                )
+            record = log_interaction(session, self.customer_id, data, at=now)
             remember_channel(raw(session), record.channel)
-            return int(record.id)
+            return record
+
+        return saved_with_date_problems(self.app, date_problem, write)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crm_tui.i18n import _
+from crm_tui.screens.dialogs.typed_dates import saved_with_date_problems
 from crm_tui.store.validation import ValidationError, display_amount, format_amount
 from crm_tui.widgets.form import FieldDef, FormScreen
 
@@ -26,16 +27,7 @@ def _saved_with_the_date_checked(
         _check_day(field, spec(field, values.get(field)))
     except ValidationError as exc:
         problem = exc
-    with app.db.session() as session:
-        try:
-            record = write(session)
-        except ValidationError as exc:
-            if problem is None or field in {f for f, _m in exc.errors}:
-                raise
-            raise ValidationError.of([problem, exc]) from None
-        if problem is not None:
-            raise problem  # (leaving the session rolls the write back)
-        return int(record.id)
+    return saved_with_date_problems(app, problem, write)
 
 
 def _check_day(field: str, day: dt.date | None) -> None:

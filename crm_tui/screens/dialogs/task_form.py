@@ -15,7 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from crm_tui.i18n import _, label
-from crm_tui.screens.dialogs.log_interaction import choice_options, typed_dates
+from crm_tui.screens.dialogs.log_interaction import choice_options
+from crm_tui.screens.dialogs.typed_dates import saved_with_date_problems, typed_dates_partly
 from crm_tui.store import enums
 from crm_tui.store.due import task_detail
 from crm_tui.store.interaction_log import customer_choices, customer_name, record_links
@@ -118,17 +119,15 @@ class TaskFormDialog(FormScreen[int]):
     def save(self, values: dict[str, Any]) -> int:
         from crm_tui.store.tasks import create_task, update_task
 
-        data = typed_dates(self.app, values, dates=("due",))
+        data, date_problem = typed_dates_partly(self.app, values, dates=("due",))
         at = self.app.now()  # type: ignore[attr-defined]
-        with self.app.db.session() as session:  # type: ignore[attr-defined]
+
+        def write(session):
             if self.task_id is None:
-                data["customer_id"] = self.customer_id
-                task = create_task(session, data, at=at)
-            else:
-                task = update_task(
-                    session, self.task_id, data, expected_version=self.version, at=at
-                )
-            return int(task.id)
+                return create_task(session, {**data, "customer_id": self.customer_id}, at=at)
+            return update_task(session, self.task_id, data, expected_version=self.version, at=at)
+
+        return saved_with_date_problems(self.app, date_problem, write)
 
 
 def task_card_text(task: dict) -> str:
