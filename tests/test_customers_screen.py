@@ -806,6 +806,51 @@ async def test_palette_commands_work_over_a_customer_detail(filled):
         assert s.exec(cs.select(Customer).where(Customer.name == "Palette Co")).first()
 
 
+@pytest.mark.parametrize(
+    ("typed", "screen"),
+    [
+        ("merge", "DuplicatesScreen"),  # "merge" found nothing
+        ("target", "TargetDialog"),
+        ("review", "ReviewScreen"),
+    ],
+)
+async def test_the_palette_finds_merge_target_and_review_by_their_words(filled, typed, screen):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*typed)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        for _ in range(5):
+            await pilot.pause()
+        assert app.screen.__class__.__name__ == screen
+
+
+async def test_the_palette_exports_the_screen_under_it(filled, tmp_path):
+    from crm_tui.settings import Settings
+
+    tmp_path = tmp_path / "exports"
+    tmp_path.mkdir()
+    app = make_app(
+        filled.path, lang="en", clock=lambda: FROZEN, settings=Settings(export_dir=tmp_path)
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"export")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert [p.name for p in tmp_path.iterdir()] == [f"crm-customers-{FROZEN.date()}.csv"]
+
+
 async def test_tab_moves_between_the_detail_panes(filled):
     app = app_on(filled)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -24,10 +24,43 @@ class CrmCommands(Provider):
         items.append((_("Add a customer"), partial(self._on_customers, "new"), "n"))
         items.append((_("Import a CSV file"), partial(self._on_customers, "import_file"), "i"))
         items.append(
-            (_("Find possible duplicates"), partial(self._on_customers, "duplicates"), "D")
+            (
+                _("Find and merge duplicate customers"),
+                partial(self._on_customers, "duplicates"),
+                "D",
+            )
         )
+        items.append(
+            (_("Start the daily review"), partial(self._on_screen, "tasks", "review"), "r")
+        )
+        items.append((_("Set a monthly sales target"), self._set_target, "T"))
+        items.append((_("Export this list or report to CSV"), self._export, "ctrl+e"))
         items.append((_("Back up now"), app.action_backup_now, ""))  # type: ignore[attr-defined]
         return items
+
+    def _on_screen(self, mode: str, action: str) -> None:
+        """Switch to a screen, then run one of its actions."""
+        self.app.switch_mode(mode)
+        self.app.call_later(lambda: getattr(self.app.screen, f"action_{action}")())
+
+    def _set_target(self) -> None:
+        """The reports' forecast tab, and its target dialog over it."""
+        from textual.widgets import TabbedContent
+
+        def run() -> None:
+            self.app.screen.query_one(TabbedContent).active = "tab-forecast"
+            self.app.call_later(self.app.screen.action_set_target)  # type: ignore[attr-defined]
+
+        self.app.switch_mode("reports")
+        self.app.call_later(run)
+
+    def _export(self) -> None:
+        """ctrl+e of the screen under the palette."""
+        export = getattr(self.app.screen, "action_export", None)
+        if export is None:
+            self.app.notify(_("Nothing to export here: open a list or a report first"))
+            return
+        export()
 
     def _on_customers(self, action: str) -> None:
         """Run a customers-list action; the list may be under a customer's detail or the
