@@ -134,6 +134,56 @@ def test_progress_is_told_as_records_are_written(tmp_path, demo_path, monkeypatc
     assert [t for t in told if t[1] == t[2]] == [(k, counts[k], counts[k]) for k in export.KINDS]
 
 
+#: kind → (a SELECT of some records' ids, its parameters, the CSV column and the value
+#: that tells those records in the whole export)
+ONLY = {
+    "customers": ("SELECT c.id FROM customer c WHERE c.level = ?", ["A"], "level", "A"),
+    "contacts": ("SELECT p.id FROM contact p WHERE p.role = ?", ["decision_maker"], "role",
+                 "decision_maker"),
+    "opportunities": ("SELECT o.id FROM opportunity o WHERE o.stage = ?", ["won"], "stage", "won"),
+    "interactions": ("SELECT i.id FROM interaction i WHERE i.channel = ?", ["visit"], "channel",
+                     "visit"),
+    "tasks": ("SELECT t.id FROM task t WHERE t.status = ?", ["done"], "status", "done"),
+    "orders": ("SELECT o.id FROM sales_order o WHERE o.product = ?", ["年度维保"], "product",
+               "年度维保"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", export.KINDS)
+def test_only_writes_those_records_as_crm_export_writes_them(
+    capfd, tmp_path, demo_path, monkeypatch, kind
+):
+    """``only`` (a list screen's search and filters): the header and the rows of `crm export
+    KIND` (in its order, every cell the same), less the records it leaves out; the progress
+    counts those records only."""
+    whole = export_stdout(capfd, demo_path, kind)
+    sql, params, column, value = ONLY[kind]
+    at = whole[0].index(column)
+    expected = [r for r in whole[1:] if r[at] == value]
+    assert 0 < len(expected) < len(whole) - 1
+    monkeypatch.setattr(export, "PROGRESS_EVERY", 5)
+    told: list[tuple[int, int]] = []
+    conn = sqlite3.connect(demo_path)
+    count = export.export_kind(
+        conn, kind, tmp_path / "some.csv", lambda *a: told.append(a), only=(sql, params)
+    )
+    conn.close()
+    table = read((tmp_path / "some.csv").read_bytes())
+    assert table[0] == whole[0]
+    assert table[1:] == expected
+    assert count == len(expected)
+    assert {total for _done, total in told} == {len(expected)}
+    assert told[-1] == (len(expected), len(expected))
+
+
+def test_only_selecting_nothing_writes_the_header_alone(tmp_path, demo_path):
+    conn = sqlite3.connect(demo_path)
+    only = ("SELECT c.id FROM customer c WHERE c.name = ?", ["no such customer"])
+    assert export.export_kind(conn, "customers", tmp_path / "none.csv", only=only) == 0
+    conn.close()
+    assert read((tmp_path / "none.csv").read_bytes()) == [list(export.header("customers"))]
+
+
 @pytest.mark.parametrize("on_terminal", [True, False])
 def test_a_long_export_shows_progress_on_a_terminal_only(
     tmp_path, demo_path, capsys, monkeypatch, on_terminal

@@ -307,3 +307,67 @@ def test_closed_columns_read_only_the_last_30_days(conn, stage, name) -> None:
     assert any("ix_opportunity_closed_recent (stage=? AND actual_close>?)" in x for x in page), page
     headers = plans(spy)[-2:]  # the two closed windows of the headers
     assert all(any("closed_recent" in line for line in lines) for lines in headers), headers
+
+
+# --- ctrl+e on a list: the records it shows --------------------------------------------
+
+
+def _export_views():
+    from crm_tui.store import board
+    from crm_tui.store import interaction_log as log
+
+    return {
+        "customers, level A": ("customers", lambda c: CustomerQuery(c, level="A").id_query()),
+        "customers, searched and active": (
+            "customers",
+            lambda c: CustomerQuery(c, search="科技有限", status="active").id_query(),
+        ),
+        "customers, short word": (
+            "customers",
+            lambda c: CustomerQuery(c, search="科技").id_query(),
+        ),
+        "interactions, a date range": (
+            "interactions",
+            lambda c: log.interaction_id_query(
+                log.LogFilter(date_from=AS_OF - dt.timedelta(days=7), date_to=AS_OF)
+            ),
+        ),
+        "interactions, searched": (
+            "interactions",
+            lambda c: log.interaction_id_query(log.LogFilter(text="报价单")),
+        ),  # fmt: skip
+        "board": ("opportunities", lambda c: board.shown_id_query(board.BoardFilter(), AS_OF)),
+        "board, level A": (
+            "opportunities",
+            lambda c: board.shown_id_query(board.BoardFilter(level="A"), AS_OF),
+        ),
+        "due list": ("tasks", lambda c: due.shown_task_id_query()),
+        "due list, completed too, searched": (
+            "tasks",
+            lambda c: due.shown_task_id_query(SEARCHED, completed=True),
+        ),  # fmt: skip
+    }
+
+
+class _ExportSpy(Spy):
+    row_factory = None
+
+
+@pytest.mark.parametrize("name", list(_export_views()))
+def test_a_list_export_reads_only_the_records_shown(conn, name) -> None:
+    """The ids come from the list's own indexes; the export then looks each record up by
+    its id, in id order, never reading the whole table."""
+    import io
+
+    from crm_tui.store import export
+
+    kind, id_query = _export_views()[name]
+    only = id_query(conn)
+    assert only is not None
+    spy = _ExportSpy(conn)
+    export.export_kind(spy, kind, io.StringIO(), only=only)  # type: ignore[arg-type]
+    (lines,) = plans(spy)
+    scans = [line for line in lines if re.search(r"^SCAN (c|i|o|t)\b(?!.*USING)", line)]
+    assert not scans, lines
+    alias = {"customers": "c", "interactions": "i", "opportunities": "o", "tasks": "t"}[kind]
+    assert lines[0] == f"SEARCH {alias} USING INTEGER PRIMARY KEY (rowid=?)", lines

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -100,16 +100,40 @@ def offer_next_follow_up(
     app.push_screen(NextFollowUp(task["title"], logged=logged_already), chosen)
 
 
-def export_records(app: App, kind: str) -> None:
-    """``ctrl+e`` on a list: every record of ``kind`` as ``crm export KIND`` writes it
-    (the same CSV, for the same scripts), into the export folder, off the UI thread.
+def after_typing(app: App, then: Callable[[], None]) -> None:
+    """Run ``then`` once the keys typed before a priority key (ctrl+e) are in the focused
+    text field: a priority binding is handled as soon as its key arrives, while keys that
+    came with it in one read of the terminal (a paste, a fast typist) may still wait in
+    the field's queue."""
+    from textual.widgets import Input
+
+    focused = app.focused
+    if isinstance(focused, Input) and focused.call_later(then):
+        return
+    then()
+
+
+def export_records(
+    app: App, kind: str, only: tuple[str, Sequence[Any]] | None = None, shown: int | None = None
+) -> None:
+    """``ctrl+e`` on a list: the records it shows as ``crm export KIND`` writes them (the
+    same CSV, for the same scripts, less the records the list leaves out), into the export
+    folder, off the UI thread.
+
+    ``only``: ``(sql, params)`` selecting the ids of the records the list shows (its search
+    and filters), None when it shows every record of ``kind``; the message says which.
+    ``shown``: how many the list shows. A list that a search or filter leaves empty writes
+    no file and says there is nothing to export.
 
     The file is ``crm-{kind}-{date}.csv``, or ``-2``, ``-3``… when that name is taken:
-    an earlier export (of another database, say) is never overwritten. The search and
-    filters of the list do not apply, and the message says so."""
+    an earlier export (of another database, say) is never overwritten."""
     from crm_tui.settings import default_export_dir
     from crm_tui.store import export
 
+    nothing = _("Nothing to export: 0 {kind} shown").format(kind=_(kind))
+    if only is not None and shown == 0:
+        app.notify(nothing, severity="warning", markup=False)
+        return
     folder = Path(app.settings.export_dir or default_export_dir())  # type: ignore[attr-defined]
     stem = f"crm-{kind}-{app.today():%Y-%m-%d}"  # type: ignore[attr-defined]
     path = folder / f"{stem}.csv"
@@ -120,11 +144,11 @@ def export_records(app: App, kind: str) -> None:
         return
 
     def write() -> None:
-        written = False
+        kept = False
         try:
             with app.db.reading() as conn:  # type: ignore[attr-defined]
-                count = export.export_kind(conn, kind, path)
-            written = True
+                count = export.export_kind(conn, kind, path, only=only)
+            kept = count > 0 or only is None  # (gone meanwhile: no file of a header alone)
         except OSError as exc:
             message = _cannot_write(path, exc)
             app.call_from_thread(app.notify, message, severity="error", timeout=8, markup=False)
@@ -134,12 +158,17 @@ def export_records(app: App, kind: str) -> None:
             app.call_from_thread(app.notify, message, severity="error", timeout=8, markup=False)
             return
         finally:
-            if not written:  # the name claimed is free again
+            if not kept:  # the name claimed is free again
                 with suppress(OSError):
                     path.unlink(missing_ok=True)
-        message = _(
-            "Exported all {count} {kind} (the search and filters do not apply) to {path}"
-        ).format(count=count, kind=_(kind), path=path)
+        if not kept:
+            app.call_from_thread(app.notify, nothing, severity="warning", markup=False)
+            return
+        if only is None:
+            text = _("Exported all {count} {kind} to {path}")
+        else:
+            text = _("Exported the {count} {kind} shown to {path}")
+        message = text.format(count=count, kind=_(kind), path=path)
         app.call_from_thread(app.notify, message, title=_("Exported"), timeout=10, markup=False)
 
     # a million interactions take seconds: say it started

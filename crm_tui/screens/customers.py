@@ -80,7 +80,8 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         Binding("D", "duplicates", "Duplicates"),
         Binding("d", "load_demo", "Sample data", show=False),
         Binding("escape", "clear_search", "Clear", show=False),
-        Binding("ctrl+e", "export", "Export CSV", show=False),
+        # priority: also typed in the search box (whose own ctrl+e is end of line; End is too)
+        Binding("ctrl+e", "export", "Export CSV", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -274,10 +275,21 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
         self.app.push_screen(CustomerForm(self.app.db, customer_id), saved)
 
     def action_export(self) -> None:
-        """ctrl+e: the list's records as `crm export customers` writes them."""
+        """ctrl+e: the customers the list shows (its search and filters), as `crm export
+        customers` writes them."""
         from crm_tui.screens import actions
 
-        actions.export_records(self.app, "customers")
+        actions.after_typing(self.app, self._export)
+
+    def _export(self) -> None:
+        from crm_tui.screens import actions
+
+        table = self.query_one(VirtualTable)
+        if self.current_query() != table.source:  # typed just before ctrl+e: show it first
+            self.reload()
+        query = table.source
+        only = query.id_query() if isinstance(query, CustomerQuery) else None
+        actions.export_records(self.app, "customers", only, shown=table.row_count)
 
     def action_delete(self) -> None:
         customer_id = self.selected_id()

@@ -132,7 +132,8 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         Binding("delete", "delete", "Delete"),
         Binding("u", "pick_customer", "Customer filter"),
         Binding("escape", "clear", "Clear", show=False),
-        Binding("ctrl+e", "export", "Export CSV", show=False),
+        # priority: also typed in the search box (whose own ctrl+e is end of line; End is too)
+        Binding("ctrl+e", "export", "Export CSV", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -346,10 +347,26 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         self.app.push_screen(LogInteractionDialog(interaction_id=record_id), saved)
 
     def action_export(self) -> None:
-        """ctrl+e: the list's records as `crm export interactions` writes them."""
+        """ctrl+e: the interactions the log shows (its search and filters), as `crm export
+        interactions` writes them."""
         from crm_tui.screens import actions
 
-        actions.export_records(self.app, "interactions")
+        actions.after_typing(self.app, self._export)
+
+    def _export(self) -> None:
+        from crm_tui.screens import actions
+
+        table = self.query_one(VirtualTable)
+        source = table.source
+        f = self.current_filter()
+        if not isinstance(source, LogSource) or source.filter != f:
+            # typed within the pause the log waits for: show what is exported first
+            if self._pending is not None:
+                self._pending.stop()
+                self._pending = None
+            self.reload()
+        only = log.interaction_id_query(f)
+        actions.export_records(self.app, "interactions", only, shown=table.row_count)
 
     def action_delete(self) -> None:
         record_id = self.selected_id()

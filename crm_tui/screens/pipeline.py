@@ -7,6 +7,7 @@ reloads from the database afterwards, so a failed save leaves the card where it 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from textual import on, work
@@ -62,7 +63,8 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         Binding("a", "toggle_closed", "All won/lost"),
         Binding("delete", "delete", "Delete", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("ctrl+e", "export", "Export CSV", show=False),
+        # priority: also typed in the search box (whose own ctrl+e is end of line; End is too)
+        Binding("ctrl+e", "export", "Export CSV", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -71,6 +73,9 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         self.column_index = 0
         self.undo_stack: list[UndoEntry] = []
         self.total_deals = 0
+        #: The day the board was read for (its 30-day window) and how many cards it shows.
+        self.shown_day = dt.date.today()
+        self.shown_count = 0
         #: A move or undo is being saved; further moves wait so they never act on a stale card.
         self.saving = False
 
@@ -130,6 +135,7 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         flt = self.filter
         self.total_deals = board.count_opportunities(self.conn)
         summaries = board.column_summaries(self.conn, flt, today)
+        self.shown_day, self.shown_count = today, sum(s.count for s in summaries.values())
         position = board.card_position(self.conn, select, flt, today) if select else None
         if position:
             self.column_index = BOARD_STAGES.index(position[0])
@@ -305,10 +311,21 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         self.app.push_screen(OpportunityForm(self.app.db, opportunity_id=opp_id), saved)  # type: ignore[attr-defined]
 
     def action_export(self) -> None:
-        """ctrl+e: the list's records as `crm export opportunities` writes them."""
+        """ctrl+e: the deals the board shows (its filter, and won / lost of the last 30
+        days unless `a` shows all), as `crm export opportunities` writes them."""
         from crm_tui.screens import actions
 
-        actions.export_records(self.app, "opportunities")
+        actions.after_typing(self.app, self._export)
+
+    def _export(self) -> None:
+        from crm_tui.screens import actions
+
+        text = self.query_one("#pipeline-search", Input).value
+        if text != self.filter.text:  # typed just before ctrl+e: show it first
+            self.filter = replace(self.filter, text=text)
+            self.reload(select=self.current_id())
+        only = board.shown_id_query(self.filter, self.shown_day)
+        actions.export_records(self.app, "opportunities", only, shown=self.shown_count)
 
     def action_delete(self) -> None:
         card = self.current_card()

@@ -64,6 +64,8 @@ class DueListSource:
     def __init__(self, conn, today, *, show_completed: bool = False, search: str = "") -> None:
         self.conn = conn
         self.today = today
+        self.search = search
+        self.show_completed = show_completed
         self.match = q.task_match(conn, search)  # (the customers it names: read once)
         self.counts = q.due_counts(conn, today, self.match)
         self.groups = list(q.GROUPS)
@@ -169,7 +171,8 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         Binding("r", "review", "Review"),
         Binding("c", "toggle_completed", "Completed"),
         Binding("delete", "delete", "Delete", show=False),
-        Binding("ctrl+e", "export", "Export CSV", show=False),
+        # priority: also typed in the search box (whose own ctrl+e is end of line; End is too)
+        Binding("ctrl+e", "export", "Export CSV", show=False, priority=True),
         Binding("slash", "search", "Search", key_display="/", show=False),
         Binding("escape", "clear_search", "Clear", show=False),
     ]
@@ -380,10 +383,23 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         self.reload(keep_cursor=True)
 
     def action_export(self) -> None:
-        """ctrl+e: the list's records as `crm export tasks` writes them."""
+        """ctrl+e: the tasks the list shows (the open ones, the completed too when `c`
+        shows them, of those the search finds), as `crm export tasks` writes them."""
         from crm_tui.screens import actions
 
-        actions.export_records(self.app, "tasks")
+        actions.after_typing(self.app, self._export)
+
+    def _export(self) -> None:
+        from crm_tui.screens import actions
+
+        search = self.query_one("#task-search", Input).value
+        if self.source is None or self.source.search != search:  # typed just before ctrl+e
+            self.reload()
+        source = self.source
+        assert source is not None
+        only = q.shown_task_id_query(source.match, completed=source.show_completed)
+        shown = sum(source.counts[group] for group in source.groups)
+        actions.export_records(self.app, "tasks", only, shown=shown)
 
     def action_delete(self) -> None:
         task = self.selected_task()

@@ -306,6 +306,22 @@ def _segments(flt: BoardFilter, today: dt.date, stage: str) -> list[tuple[str, l
     return segments
 
 
+def shown_id_query(flt: BoardFilter, today: dt.date) -> tuple[str, list[Any]] | None:
+    """``(sql, params)`` selecting the ids of every deal the board shows under ``flt``:
+    its filter and, unless ``all_closed``, only the won and lost deals of the last
+    RECENT_DAYS (the windows of column_summaries, on the same indexes). For
+    ``export.export_kind``'s ``only``; None when the board shows every deal."""
+    if flt.all_closed and not flt.active:
+        return None
+    parts: list[str] = []
+    params: list[Any] = []
+    for extra, args in _windows(flt, today, None):
+        where, window_params, joined = _where(flt, None, extra, args)
+        parts.append(f"SELECT o.id FROM opportunity o{_join(joined)}{where}")
+        params += window_params
+    return " UNION ALL ".join(parts), params
+
+
 def _count(conn, where: str, params: list[Any], joined: bool = True) -> int:
     sql = f"SELECT count(*) FROM opportunity o{_join(joined)}{where}"
     return conn.execute(sql, params).fetchone()[0]

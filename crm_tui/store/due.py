@@ -231,6 +231,27 @@ def count_completed(conn, match: TaskMatch = NO_MATCH) -> int:
     ).fetchone()[0]
 
 
+def shown_task_id_query(
+    match: TaskMatch = NO_MATCH, *, completed: bool = False
+) -> tuple[str, list[Any]] | None:
+    """``(sql, params)`` selecting the ids of the tasks the due list shows: every open task
+    (all four groups) and, with the completed toggle, the done and cancelled ones, of
+    those ``match`` finds (on the indexes of the list's own pages). For
+    ``export.export_kind``'s ``only``; None when the list shows every task."""
+    if completed and not match.words:
+        return None
+    fragment, words = match.sql()
+    sql = f"SELECT t.id FROM task t {BY_OPEN_DUE} WHERE t.{OPEN}{fragment}"
+    params = list(words)
+    if completed:
+        sql += (
+            " UNION ALL SELECT t.id FROM task t INDEXED BY ix_task_closed_completed"
+            f" WHERE t.status IN ('done', 'cancelled'){fragment}"
+        )
+        params += words
+    return sql, params
+
+
 def task_detail(conn, task_id: int) -> dict[str, Any] | None:
     cur = conn.execute(
         f"SELECT {_TASK_COLUMNS}, (SELECT name FROM contact WHERE id = t.contact_id) AS contact"

@@ -39,8 +39,9 @@ def _minutes(column: str) -> str:
     return f"substr({column}, 1, 16)"
 
 
-#: kind → (header, SELECT producing the cells in header order, indexes of cents columns)
-_QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
+#: kind → (header, SELECT … FROM … producing the cells in header order (no WHERE, no ORDER
+#: BY), the alias of the kind's own table in it, indexes of cents columns)
+_QUERIES: dict[str, tuple[tuple[str, ...], str, str, tuple[int, ...]]] = {
     "customers": (
         (
             "code",
@@ -66,7 +67,8 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
                    c.business_address, c.region, c.source, c.first_contact, c.level, c.status,
                    c.needs, c.budget_cents, c.purchase_date, {_TAGS}, c.owner,
                    {_minutes("c.created_at")}
-              FROM customer c ORDER BY c.id""",
+              FROM customer c""",
+        "c",
         (13,),
     ),
     "contacts": (
@@ -91,7 +93,8 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
         """SELECT c.name, c.code, p.name, p.title, p.department, p.role, p.gender, p.phone,
                   p.mobile, p.email, p.wechat, p.birthday, p.preferred_channel, p.relationship,
                   p.notes, p.owner
-             FROM contact p JOIN customer c ON c.id = p.customer_id ORDER BY p.id""",
+             FROM contact p JOIN customer c ON c.id = p.customer_id""",
+        "p",
         (),
     ),
     "opportunities": (
@@ -123,7 +126,8 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
                    CASE WHEN o.risk_flag THEN 'yes' ELSE 'no' END, o.next_action,
                    o.next_action_due, o.actual_close, o.lost_reason, {_minutes("o.created_at")}
               FROM opportunity o JOIN customer c ON c.id = o.customer_id
-              LEFT JOIN contact p ON p.id = o.contact_id ORDER BY o.id""",
+              LEFT JOIN contact p ON p.id = o.contact_id""",
+        "o",
         (5,),
     ),
     "interactions": (
@@ -151,7 +155,8 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
                    i.key_facts, i.next_step, i.next_step_due, o.name, {_minutes("o.created_at")}
               FROM interaction i JOIN customer c ON c.id = i.customer_id
               LEFT JOIN contact p ON p.id = i.contact_id
-              LEFT JOIN opportunity o ON o.id = i.opportunity_id ORDER BY i.id""",
+              LEFT JOIN opportunity o ON o.id = i.opportunity_id""",
+        "i",
         (),
     ),
     "tasks": (
@@ -176,13 +181,15 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str, tuple[int, ...]]] = {
                   {_minutes("t.completed_at")}
              FROM task t LEFT JOIN customer c ON c.id = t.customer_id
              LEFT JOIN contact p ON p.id = t.contact_id
-             LEFT JOIN opportunity o ON o.id = t.opportunity_id ORDER BY t.id""",
+             LEFT JOIN opportunity o ON o.id = t.opportunity_id""",
+        "t",
         (),
     ),
     "orders": (
         ("customer", "customer_code", "date", "amount", "product", "order_no"),
         """SELECT c.name, c.code, o.order_date, o.amount_cents, o.product, o.order_no
-             FROM sales_order o JOIN customer c ON c.id = o.customer_id ORDER BY o.id""",
+             FROM sales_order o JOIN customer c ON c.id = o.customer_id""",
+        "o",
         (3,),
     ),
 }
@@ -193,10 +200,26 @@ def header(kind: str) -> tuple[str, ...]:
     return _QUERIES[kind][0]
 
 
-def rows(conn: sqlite3.Connection, kind: str) -> Iterator[Sequence[Any]]:
-    """The cells of every record of ``kind``, formatted for CSV, streamed from a cursor."""
-    _header, sql, money = _QUERIES[kind]
-    cursor = conn.execute(sql)
+#: ``(sql, params)``: a SELECT of the ids of the records to write (one column), such as
+#: ``("SELECT c.id FROM customer c WHERE c.level = ?", ["A"])``.
+Only = tuple[str, Sequence[Any]]
+
+
+def _select(kind: str, only: Only | None) -> tuple[str, list[Any]]:
+    """The statement writing ``kind`` (every record, or those ``only`` selects) by id."""
+    _header, select, alias, _money = _QUERIES[kind]
+    if only is None:
+        return f"{select} ORDER BY {alias}.id", []
+    ids, params = only
+    return f"{select} WHERE {alias}.id IN ({ids}) ORDER BY {alias}.id", list(params)
+
+
+def rows(conn: sqlite3.Connection, kind: str, only: Only | None = None) -> Iterator[Sequence[Any]]:
+    """The cells of every record of ``kind`` (or of those ``only`` selects), formatted for
+    CSV, streamed from a cursor."""
+    sql, params = _select(kind, only)
+    money = _QUERIES[kind][3]
+    cursor = conn.execute(sql, params)
     cursor.arraysize = 1000
     if not money:
         yield from cursor
@@ -219,20 +242,26 @@ PROGRESS_EVERY = 10_000
 
 def export_kind(
     conn: sqlite3.Connection, kind: str, out: Any,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, *, only: Only | None = None,
 ) -> int:  # fmt: skip
     """Write one kind as CSV to a path or a UTF-8 text stream; returns the number of records.
 
-    ``progress(done, total)`` is told every PROGRESS_EVERY records and at the end.
+    ``only``: ``(sql, params)`` of a SELECT of the ids of the records to write (a list
+    screen's search and filters); the file is then what ``crm export KIND`` writes, less
+    the other records. ``progress(done, total)`` is told every PROGRESS_EVERY records and
+    at the end.
     """
     if kind not in _QUERIES:
         raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
     saved, conn.row_factory = conn.row_factory, None
-    records = rows(conn, kind)
+    records = rows(conn, kind, only)
     try:
         if progress is None:
             return write_csv(records, header(kind), out)
-        (total,) = conn.execute(f"SELECT count(*) FROM {_TABLES[kind]}").fetchone()
+        if only is None:
+            (total,) = conn.execute(f"SELECT count(*) FROM {_TABLES[kind]}").fetchone()
+        else:
+            (total,) = conn.execute(f"SELECT count(*) FROM ({only[0]})", list(only[1])).fetchone()
         return write_csv(_told(records, progress, total), header(kind), out)
     finally:
         records.close()  # release the cursor now, even when the reader went away

@@ -90,6 +90,14 @@ def _where(f: LogFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def interaction_id_query(f: LogFilter) -> tuple[str, list[Any]] | None:
+    """``(sql, params)`` selecting the ids of the interactions the log lists under ``f``
+    (the same indexes as its pages), for ``export.export_kind``'s ``only``. None when
+    nothing narrows the log: it lists every interaction."""
+    where, params = _where(f)
+    return (f"SELECT i.id FROM interaction i{where}", params) if where else None
+
+
 def count_interactions(conn, f: LogFilter | None = None) -> int:
     where, params = _where(f or LogFilter())
     return conn.execute(f"SELECT count(*) FROM interaction i {where}", params).fetchone()[0]

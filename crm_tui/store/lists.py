@@ -107,6 +107,13 @@ class CustomerQuery:
         where, params = self._where()
         return self.conn.execute(f"SELECT count(*) FROM customer c{where}", params).fetchone()[0]
 
+    def id_query(self) -> tuple[str, list[Any]] | None:
+        """``(sql, params)`` selecting the ids of the customers this view lists (the
+        search and filters; the same indexes as its pages), for ``export.export_kind``'s
+        ``only``. None when nothing narrows the list: it lists every customer."""
+        where, params = self._where()
+        return (f"SELECT c.id FROM customer c{where}", params) if where else None
+
     def position(self, customer_id: int) -> int | None:
         """The row a customer has in this view (counted in SQL over the sort's index), or
         None when the search or the filters leave it out."""
