@@ -33,8 +33,10 @@ def conn(db):
            expected_close="2026-11-30")  # fmt: skip
     d.deal(conn, c, "F3", stage="initial_contact", probability=10, cents=55555,
            expected_close="2027-01-10")  # fmt: skip
-    d.deal(conn, c, "F4 overdue", stage="needs_confirmed", probability=25, cents=40000,
+    d.deal(conn, c, "F4 passed", stage="needs_confirmed", probability=25, cents=40000,
            expected_close="2026-11-01")  # fmt: skip
+    d.deal(conn, c, "F6 overdue", stage="proposal", probability=50, cents=8000,
+           expected_close="2026-10-28")  # fmt: skip
     d.deal(conn, c, "F5 undated", stage="proposal", probability=50, cents=7000)
     d.deal(conn, c, "W1", stage="won", probability=100, cents=60000, actual_close="2026-11-03")
     d.deal(conn, c, "W2", stage="after_sales", probability=100, cents=20000,
@@ -62,11 +64,12 @@ def test_month_rows(conn):
         -10000,
     )
     assert oct_["attainment"] == Decimal("2.0000")
-    # November: F1 + F2; weighted = (100000*50 + 33333*75) / 100 = 74999.75 -> 75000 cents;
-    # won W1 600.00 (W3 closes after the as-of date); target from the db (2000.00, not 0.01);
-    # gap = 200000 - 60000 - 75000 = 65000.
-    assert (nov["count"], nov["amount"], nov["weighted_amount"]) == (2, 133333, 75000)
-    assert (nov["won_amount"], nov["target"], nov["gap"]) == (60000, 200000, 65000)
+    # November: F1 + F2 + F4 (its date has passed, but November is not over: it counts
+    # here, not as overdue); weighted = (100000*50 + 33333*75 + 40000*25) / 100
+    # = 84999.75 -> 85000 cents; won W1 600.00 (W3 closes after the as-of date); target
+    # from the db (2000.00, not 0.01); gap = 200000 - 60000 - 85000 = 55000.
+    assert (nov["count"], nov["amount"], nov["weighted_amount"]) == (3, 173333, 85000)
+    assert (nov["won_amount"], nov["target"], nov["gap"]) == (60000, 200000, 55000)
     assert nov["attainment"] == Decimal("0.3000")
     # December: only a config target -> the whole target is the gap.
     assert (dec["count"], dec["target"], dec["gap"]) == (0, 50000, 50000)
@@ -83,12 +86,14 @@ def test_quarters_overdue_undated(conn):
     report = forecast(conn, AS_OF, CONFIG_TARGETS)
     q = {r["quarter"]: r for r in report.tables["quarters"].rows}
     assert list(q) == ["2026-Q4", "2027-Q1"]
-    assert (q["2026-Q4"]["count"], q["2026-Q4"]["weighted_amount"]) == (2, 75000)
+    assert (q["2026-Q4"]["count"], q["2026-Q4"]["weighted_amount"]) == (3, 85000)
     assert (q["2026-Q4"]["won_amount"], q["2026-Q4"]["target"]) == (80000, 260000)
-    assert q["2026-Q4"]["gap"] == 260000 - 80000 - 75000
+    assert q["2026-Q4"]["gap"] == 260000 - 80000 - 85000
     assert q["2027-Q1"]["target"] is None and q["2027-Q1"]["gap"] is None
     overdue = report.tables["overdue"].rows
-    assert [(r["opportunity"], r["weighted_amount"]) for r in overdue] == [("F4 overdue", 10000)]
+    # only F6, expected in October: F4's date passed this month (in November's row)
+    assert [(r["opportunity"], r["weighted_amount"]) for r in overdue] == [("F6 overdue", 4000)]
+    assert report.extras["overdue_count"] == ("int", 1)
     assert report.extras["undated_count"] == ("int", 1)
     assert report.extras["undated_amount"] == ("money", 7000)
 
@@ -98,7 +103,7 @@ def test_csv_columns_and_empty_target(conn):
     lines = text.splitlines()
     assert lines[0] == "\ufeffmonth,count,amount,weighted_amount,won_amount,target,gap"
     assert lines[1] == "2026-10,0,0.00,0.00,200.00,100.00,-100.00"
-    assert lines[2] == "2026-11,2,1333.33,750.00,600.00,2000.00,650.00"
+    assert lines[2] == "2026-11,3,1733.33,850.00,600.00,2000.00,550.00"
     assert lines[4] == "2027-01,1,555.55,55.56,0.00,,"
 
 

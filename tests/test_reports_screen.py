@@ -594,6 +594,10 @@ async def test_at_80_columns_the_forecast_shows_the_attainment(demo_db):
 
     with demo_db.reading() as conn:
         conn.execute("UPDATE opportunity SET amount_cents = amount_cents * 1000")
+        conn.execute(  # one deal overdue from an earlier month: the third table
+            "UPDATE opportunity SET expected_close = '2026-09-30' WHERE id ="
+            " (SELECT min(id) FROM opportunity WHERE stage = 'proposal')"
+        )
         set_target(conn, AS_OF.strftime("%Y-%m"), "28800000")
         conn.commit()
     app = app_on(demo_db)

@@ -2,11 +2,14 @@
 
 Rules:
 
-- The pipeline is the open deals as they stand (stages initial contact … negotiation).
-  The as-of date decides which months lie ahead: deals whose expected close date is
-  before it are *overdue*: totalled in ``extras['overdue_*']`` and listed separately
-  (``tables['overdue']``, the latest :data:`OVERDUE_LIMIT` by close date), deals without
-  a date are counted in ``extras['undated_*']``; neither is in the month rows.
+- The pipeline is the open deals as they stand (stages initial contact … negotiation),
+  each in the month of its expected close date from the as-of month on: the as-of
+  month's row counts its deals whose date has passed as well (the month is not over;
+  leaving them out made its gap too big and the CSV's pipeline too small). Deals
+  expected in an earlier month are *overdue*: totalled in ``extras['overdue_*']`` and
+  listed separately (``tables['overdue']``, the latest :data:`OVERDUE_LIMIT` by close
+  date); deals without a date are counted in ``extras['undated_*']``. Every open deal is
+  in exactly one of the month rows, the overdue and the undated.
 - Months run from the first month of the as-of date's quarter to the end of the
   quarter of the last month holding an open deal (at least the as-of quarter).
 - ``weighted_amount`` = Σ amount_cents × probability / 100 summed exactly in integers
@@ -57,7 +60,7 @@ PIPELINE_SQL = f"""
 SELECT substr(expected_close, 1, 7) AS month, count(*), coalesce(sum(amount_cents), 0),
        coalesce(sum(amount_cents * probability), 0)
 FROM opportunity
-WHERE stage IN {_OPEN} AND expected_close >= :as_of
+WHERE stage IN {_OPEN} AND expected_close >= :month_start
 GROUP BY month
 """
 WON_SQL = """
@@ -70,7 +73,7 @@ OVERDUE_SQL = f"""
 SELECT o.expected_close, c.name, o.name, o.stage, o.amount_cents, o.probability
 FROM (
     SELECT id FROM opportunity
-    WHERE stage IN {_OPEN} AND expected_close < :as_of
+    WHERE stage IN {_OPEN} AND expected_close < :month_start
     ORDER BY expected_close DESC, id DESC
     LIMIT :limit
 ) AS pick
@@ -81,7 +84,7 @@ ORDER BY o.expected_close DESC, o.id DESC
 OVERDUE_TOTAL_SQL = f"""
 SELECT count(*), coalesce(sum(amount_cents), 0)
 FROM opportunity
-WHERE stage IN {_OPEN} AND expected_close < :as_of
+WHERE stage IN {_OPEN} AND expected_close < :month_start
 """
 #: How many overdue deals ``tables['overdue']`` lists (most recently passed first).
 OVERDUE_LIMIT = 200
@@ -143,9 +146,10 @@ def forecast(
     ``extras['overdue_*']`` total all of them.
     """
     q_first = _month_key(as_of.year, 3 * ((as_of.month - 1) // 3) + 1)
+    month_start = as_of.replace(day=1).isoformat()
     pipeline = {
         month: (n, amount, raw)
-        for month, n, amount, raw in conn.execute(PIPELINE_SQL, {"as_of": as_of.isoformat()})
+        for month, n, amount, raw in conn.execute(PIPELINE_SQL, {"month_start": month_start})
     }
     won = dict(
         conn.execute(WON_SQL, {"first": q_first + "-01", "as_of": as_of.isoformat()}).fetchall()
@@ -182,11 +186,11 @@ def forecast(
             "weighted_amount": round_cents(amount * prob),
         }
         for close, customer, name, stage, amount, prob in conn.execute(
-            OVERDUE_SQL, {"as_of": as_of.isoformat(), "limit": overdue_limit}
+            OVERDUE_SQL, {"month_start": month_start, "limit": overdue_limit}
         )
     ]
     overdue_n, overdue_amount = conn.execute(
-        OVERDUE_TOTAL_SQL, {"as_of": as_of.isoformat()}
+        OVERDUE_TOTAL_SQL, {"month_start": month_start}
     ).fetchone()
     undated_n, undated_amount = conn.execute(UNDATED_SQL).fetchone()
     return Report(

@@ -391,7 +391,7 @@ def table_lines(
 _TABLE_TITLES = {
     "segments": "Segments",
     "quarters": "Quarters",
-    "overdue": "Overdue deals (expected close date has passed)",
+    "overdue": "Overdue deals (expected to close before this month)",
 }
 
 

@@ -48,7 +48,7 @@ def tab_titles() -> dict[str, str]:
 def table_titles() -> dict[str, str]:
     return {
         "quarters": _("Quarters"),
-        "overdue": _("Overdue deals (expected close date has passed)"),
+        "overdue": _("Overdue deals (expected to close before this month)"),
     }
 
 
