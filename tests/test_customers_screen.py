@@ -896,7 +896,16 @@ async def test_textual_built_ins_speak_chinese_too(filled):
         assert palette.query_one(Input).placeholder == "搜索命令、客户或商机…"
 
 
-async def test_adding_a_customer_with_a_known_name_warns(filled):
+async def test_adding_a_customer_with_a_known_name_asks_first(filled):
+    """It was added at once, with a notice after the fact; now the form says who has the
+    name, and a second ctrl+s adds it anyway."""
+    from crm_tui.screens.dialogs.customer_form import CustomerForm
+
+    def count() -> int:
+        with filled.reading() as conn:
+            return conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+
+    before = count()
     app = app_on(filled)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
@@ -904,8 +913,18 @@ async def test_adding_a_customer_with_a_known_name_warns(filled):
         await pilot.pause()
         await pilot.press(*"ACME Robotics Ltd", "ctrl+s")  # the same once normalised
         await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CustomerForm)
+        told = str(form.query_one("#error-name", Label).render())
+        assert told.startswith("Same name as C") and "Acme Robotics Ltd." in told
+        assert told.endswith(": ctrl+s again adds it anyway")
+        assert count() == before  # nothing added yet
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, CustomerForm)
         notes = [n.message for n in app._notifications]
         assert any("Same name as" in m and "Acme Robotics Ltd." in m for m in notes), notes
+    assert count() == before + 1
 
 
 async def test_an_edit_conflict_names_the_fields_changed_on_both_sides(filled):

@@ -171,6 +171,22 @@ def same_name_customers(conn: sqlite3.Connection, customer_id: int) -> list[tupl
     ]
 
 
+def customers_named(conn: sqlite3.Connection, name: str) -> list[tuple[str, str]]:
+    """(code, name) of up to three customers whose name normalises to ``name``'s, for the
+    question before adding one more (on the name_norm index)."""
+    from crm_tui.store.validation import normalise_name
+
+    norm = normalise_name(name or "")
+    if not norm:
+        return []
+    return [
+        (code, found)
+        for code, found in conn.execute(
+            "SELECT code, name FROM customer WHERE name_norm = ? ORDER BY id LIMIT 3", (norm,)
+        )
+    ]
+
+
 def search_customers(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:
     """Customers matching ``text`` for pickers and the palette: id, code, name, level.
 

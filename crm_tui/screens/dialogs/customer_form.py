@@ -64,9 +64,31 @@ class CustomerForm(FormScreen[int]):
         with self.app.db.session() as session:  # type: ignore[attr-defined]
             return {"tags": "; ".join(customer_tags(session, record.id)) or None}
 
+    #: The name the rep was told is already taken and saved anyway with a second ctrl+s.
+    _same_name_told: str | None = None
+
+    def _check_not_a_twin(self, name: str) -> None:
+        """A new customer named as an existing one is asked about before it is added (the
+        second ctrl+s adds it): it was saved at once, with a notice after the fact."""
+        from crm_tui.store.lists import customers_named
+        from crm_tui.store.validation import ValidationError
+
+        if self.customer_id is not None or not name or name == self._same_name_told:
+            return
+        with self.app.db.reading() as conn:  # type: ignore[attr-defined]
+            twins = customers_named(conn, name)
+        if twins:
+            self._same_name_told = name
+            others = _(", ").join(f"{code} {found}" for code, found in twins)
+            raise ValidationError(
+                "name",
+                _("Same name as {others}: ctrl+s again adds it anyway").format(others=others),
+            )
+
     def save(self, values: dict[str, Any]) -> int:
         from crm_tui.store.customers import create_customer, update_customer
 
+        self._check_not_a_twin((values.get("name") or "").strip())
         tags = values.pop("tags")
         with self.app.db.session() as session:  # type: ignore[attr-defined]
             if self.customer_id is None:
