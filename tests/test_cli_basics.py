@@ -84,6 +84,13 @@ def test_check_reports_a_broken_foreign_key(tmp_path, capsys):
         "contact row 1 points to a missing customer",
         "contact row 2 points to a missing customer",
     ]  # the list is the check's output, in order
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM contact WHERE name = 'stray'")
+    conn.commit()
+    conn.close()
+    assert main(["--db", str(db), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "has 1 reference to a record that does not exist (listed above): contact row 1" in err
 
 
 def test_not_a_database_is_one_error_line(tmp_path, capsys):

@@ -57,10 +57,19 @@ def run(args: argparse.Namespace, ctx) -> int:
             )
         )
     if dangling:
-        raise CommandError(
+        text = (
             _(
+                "{path} has 1 reference to a record that does not exist (listed above): {first}; {hint}"
+            )
+            if len(dangling) == 1
+            else _(
                 "{path} has {n} references to records that do not exist (listed above), e.g. {first}; {hint}"
-            ).format(path=db.path, n=len(dangling), first=dangling[0], hint=restore_hint(db.path))
+            )
+        )
+        raise CommandError(
+            text.format(
+                path=db.path, n=len(dangling), first=dangling[0], hint=restore_hint(db.path)
+            )
         )
     mode = file_mode_problems(db.path)
     for problem in [*findings, *mode]:
