@@ -107,8 +107,12 @@ def test_all_writes_every_kind_into_a_folder(tmp_path, demo_path, capsys, monkey
         assert tuple(read(data)[0]) == export.header(kind)
         assert (folder / f"{kind}.csv").stat().st_mode & 0o077 == 0
     out = tmp_path / "mine"
+    capsys.readouterr()
     assert main(["--db", str(demo_path), "export", "all", "--out", str(out)]) == 0
     assert len(list(out.glob("*.csv"))) == len(export.KINDS)
+    assert "Not in the CSV files: payments, sales targets and stage history" in (
+        capsys.readouterr().err
+    )  # the round trip loses them: said, so the folder is not taken for a backup
 
 
 def test_single_kind_to_a_file_or_folder(tmp_path, demo_path, capsys):

@@ -72,6 +72,13 @@ def run(args: argparse.Namespace, ctx) -> int:
                 lines.close()  # (before the summary, on its own line)
                 summary = _(", ").join(f"{counts[k]} {_(k)}" for k in export.KINDS)
                 print(_("Exported {summary} to {path}").format(summary=summary, path=folder))
+                print(  # (so that nobody takes the folder for a backup)
+                    _(
+                        "Not in the CSV files: payments, sales targets and stage history;"
+                        " `crm backup` keeps everything"
+                    ),
+                    file=sys.stderr,
+                )
                 return 0
             if not args.out or args.out == "-":
                 with utf8_stdout() as out:
