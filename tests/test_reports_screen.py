@@ -617,6 +617,29 @@ async def test_at_80_columns_the_forecast_shows_the_attainment(demo_db):
             assert width <= table.scrollable_content_region.width, (keys, width)
 
 
+async def test_at_24_rows_the_forecast_gives_its_chart_room_to_the_quarters(demo_db):
+    """At 80x24 the quarters' last row was cut off under the chart, out of reach."""
+    from textual.widgets import DataTable
+
+    from crm_tui.widgets.charts import BarChart
+
+    app = app_on(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "forecast")
+        assert not app.screen.query_one("#chart-forecast", BarChart).display
+        [quarters] = [
+            t
+            for t in app.screen.query("#tab-forecast DataTable").results(DataTable)
+            if "quarter" in [c.key.value for c in t.columns.values()]
+        ]
+        assert quarters.row_count >= 2
+        assert quarters.size.height >= quarters.row_count + 1  # every row and the header
+        await pilot.resize_terminal(80, 40)
+        await pilot.pause()
+        assert app.screen.query_one("#chart-forecast", BarChart).display  # room again
+
+
 async def test_at_80_columns_the_rfm_segment_and_abc_class_stay_on_screen(demo_db):
     """Under 110 columns the tables leave the code and the last order's date to the
     export and cut names shorter: at 80 the RFM segment and the ABC class were past the

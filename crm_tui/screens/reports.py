@@ -102,14 +102,28 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     #: the RFM segment and the ABC class were off the screen's right edge.
     NARROW = 110
 
+    #: Fewer rows than this, the charts give their room to the tables, which hold the
+    #: same numbers: at 24 rows the forecast's quarters were cut off under its chart.
+    SHORT = 30
+
     @property
     def narrow(self) -> bool:
         return self.app.size.width < self.NARROW
+
+    @property
+    def short(self) -> bool:
+        return self.app.size.height < self.SHORT
 
     def on_resize(self, event: events.Resize) -> None:
         if self._filled_narrow is not None and self.narrow != self._filled_narrow:
             for name, report in list(self._shown.items()):
                 self._show_report(name, self.as_of, report)
+        for name, report in self._shown.items():
+            chart = self.query_one(f"#chart-{name}", BarChart)
+            chart.display = self._chart_shown(chart, report)
+
+    def _chart_shown(self, chart: BarChart, report: Report) -> bool:
+        return bool(chart.bars) and not is_empty(report) and not self.short
 
     def compose(self) -> ComposeResult:
         yield AppHeader("reports")
@@ -277,7 +291,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         chart = self.query_one(f"#chart-{name}", BarChart)
         bars, legend = chart_for(report)
         chart.set_bars(bars, legend)
-        chart.display = bool(bars) and not empty
+        chart.display = self._chart_shown(chart, report)
         if name == "weekly":
             metrics = self.query_one(f"#metrics-{name}", MetricGrid)
             metrics.set_items(weekly_metrics(report))
