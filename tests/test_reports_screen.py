@@ -638,6 +638,9 @@ async def test_at_24_rows_the_forecast_gives_its_chart_room_to_the_quarters(demo
         await pilot.resize_terminal(80, 40)
         await pilot.pause()
         assert app.screen.query_one("#chart-forecast", BarChart).display  # room again
+        await pilot.resize_terminal(80, 24)
+        await show_tab(pilot, "funnel")  # one table, which scrolls: its chart stays
+        assert app.screen.query_one("#chart-funnel", BarChart).display
 
 
 async def test_at_80_columns_the_rfm_segment_and_abc_class_stay_on_screen(demo_db):

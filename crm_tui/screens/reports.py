@@ -102,8 +102,10 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     #: the RFM segment and the ABC class were off the screen's right edge.
     NARROW = 110
 
-    #: Fewer rows than this, the charts give their room to the tables, which hold the
-    #: same numbers: at 24 rows the forecast's quarters were cut off under its chart.
+    #: Fewer rows than this, the forecast's chart gives its room to the tables under it
+    #: (quarters, overdue deals), which hold the same numbers: at 24 rows the quarters
+    #: were cut off under the chart, out of reach. The other reports have one table,
+    #: which scrolls, and keep their charts.
     SHORT = 30
 
     @property
@@ -123,7 +125,8 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
             chart.display = self._chart_shown(chart, report)
 
     def _chart_shown(self, chart: BarChart, report: Report) -> bool:
-        return bool(chart.bars) and not is_empty(report) and not self.short
+        crowded = self.short and report.name == "forecast"
+        return bool(chart.bars) and not is_empty(report) and not crowded
 
     def compose(self) -> ComposeResult:
         yield AppHeader("reports")
