@@ -210,17 +210,27 @@ async def test_target_dialog_sets_a_month_and_reloads_the_forecast(demo_db):
         assert next(r for r in rows if r["month"] == "2026-12")["target"] == 12_000_000
 
 
-async def test_the_target_dialog_shows_the_target_of_the_month_typed(demo_db):
+async def _target_dialog_over_a_set_target(pilot):
+    """The forecast's target dialog (T), November's target of 28,840,000 set beforehand."""
+    await open_reports(pilot)
+    await show_tab(pilot, "forecast")
+    await pilot.press("T")
+    await pilot.pause()
+    return pilot.app.screen
+
+
+@pytest.fixture
+def november_target(demo_db):
     with demo_db.reading() as conn:
         set_target(conn, "2026-11", "28,840,000")
         conn.commit()
-    app = app_on(demo_db)
+    return demo_db
+
+
+async def test_the_target_dialog_shows_the_target_of_the_month_typed(november_target):
+    app = app_on(november_target)
     async with app.run_test(size=(140, 40)) as pilot:
-        await open_reports(pilot)
-        await show_tab(pilot, "forecast")
-        await pilot.press("T")
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await _target_dialog_over_a_set_target(pilot)
         amount = dialog.query_one("#field-target", Input)
         assert amount.value == "28840000.00"
         dialog.query_one("#field-month", Input).value = "2027-03"  # has no target
@@ -235,17 +245,12 @@ async def test_the_target_dialog_shows_the_target_of_the_month_typed(demo_db):
         assert amount.value == "1,000"
 
 
-async def test_a_cleared_target_is_said_to_be_cleared(demo_db):
-    with demo_db.reading() as conn:
-        set_target(conn, "2026-11", "28,840,000")
-        conn.commit()
+async def test_a_cleared_target_is_said_to_be_cleared(november_target):
+    demo_db = november_target
     app = app_on(demo_db)
     async with app.run_test(size=(140, 40)) as pilot:
-        await open_reports(pilot)
-        await show_tab(pilot, "forecast")
-        await pilot.press("T")
-        await pilot.pause()
-        app.screen.query_one("#field-target", Input).value = ""
+        dialog = await _target_dialog_over_a_set_target(pilot)
+        dialog.query_one("#field-target", Input).value = ""
         await pilot.press("ctrl+s")
         await settle(pilot)
         said = [str(n.message) for n in app._notifications]
