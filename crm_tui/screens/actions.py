@@ -113,6 +113,13 @@ def after_typing(app: App, then: Callable[[], None]) -> None:
     then()
 
 
+#: One record of each kind the lists export ("Exported the 1 customer shown").
+_ONE = {
+    "customers": "customer", "contacts": "contact", "opportunities": "opportunity",
+    "interactions": "interaction", "tasks": "task", "orders": "order",
+}  # fmt: skip
+
+
 def export_records(
     app: App, kind: str, only: tuple[str, Sequence[Any]] | None = None, shown: int | None = None
 ) -> None:
@@ -168,7 +175,8 @@ def export_records(
             text = _("Exported all {count} {kind} to {path}")
         else:
             text = _("Exported the {count} {kind} shown to {path}")
-        message = text.format(count=count, kind=_(kind), path=path)
+        noun = _(_ONE.get(kind, kind) if count == 1 else kind)
+        message = text.format(count=count, kind=noun, path=path)
         app.call_from_thread(app.notify, message, title=_("Exported"), timeout=10, markup=False)
 
     # a million interactions take seconds: say it started
