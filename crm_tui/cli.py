@@ -59,24 +59,31 @@ def _available(name: str) -> bool:
 
 
 def _global_options(parser: argparse.ArgumentParser, default) -> None:
+    from crm_tui.i18n import _
+
     parser.add_argument(
         "--db",
         metavar="PATH",
         default=default,
-        help="database file (default: $CRM_DB or crm.db in the user data folder)",
+        help=_("database file (default: $CRM_DB or crm.db in the user data folder)"),
     )
     parser.add_argument(
         "--lang",
         choices=("en", "zh"),
         default=default,
-        help="interface language (default: $CRM_LANG, config, locale)",
+        help=_("interface language (default: $CRM_LANG, config, locale)"),
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; help texts in the language set before it is built."""
+    from crm_tui.i18n import _
+
     parser = argparse.ArgumentParser(
         prog="crm",
-        description="A keyboard-driven terminal CRM. Without a command it opens the terminal UI.",
+        description=_(
+            "A keyboard-driven terminal CRM. Without a command it opens the terminal UI."
+        ),
     )
     _global_options(parser, None)
     # --db and --lang are accepted after the subcommand too ("any command").
@@ -87,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         if not _available(name):
             continue
         module = _command_module(name)
-        sp = sub.add_parser(name, help=module.HELP, description=module.HELP, parents=[common])
+        text = _(module.HELP)
+        sp = sub.add_parser(name, help=text, description=text, parents=[common])
         module.add_arguments(sp)
     return parser
 

@@ -219,3 +219,19 @@ def test_usage_errors_speak_the_chosen_language(tmp_path, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main(["--db", db, "due", "--days", "-1"])
     assert "0 到 1000000" in capsys.readouterr().err
+
+
+def test_help_is_in_chinese_with_lang_zh(capsys):
+    """Every message exists in both languages (CLI.md): the commands' help was English."""
+    with pytest.raises(SystemExit) as done:
+        main(["--lang", "zh", "import", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "导入 CSV 文件" in out and "只要有一行有误就什么都不导入" in out
+    with pytest.raises(SystemExit):
+        main(["--lang", "zh", "--help"])
+    out = capsys.readouterr().out
+    assert "键盘操作的终端 CRM" in out and "完整性与一致性检查" in out
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "import", "--help"])
+    assert "import nothing when any row is bad" in capsys.readouterr().out

@@ -8,10 +8,14 @@ HELP = "consistent online backup (SQLite backup API)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from crm_tui.i18n import _
+
     parser.add_argument(
         "--out",
         metavar="FILE",
-        help="where to write: a file, or a folder to put crm-YYYYMMDD-HHMMSS.db in (default: the user data folder's backups)",
+        help=_(
+            "where to write: a file, or a folder to put crm-YYYYMMDD-HHMMSS.db in (default: the user data folder's backups)"
+        ),
     )
 
 

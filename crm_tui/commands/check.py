@@ -9,11 +9,15 @@ HELP = "integrity and consistency check; exit 1 if anything is wrong"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from crm_tui.i18n import _
+
     parser.add_argument(
         "--repair",
         action="store_true",
-        help="recompute stale customer totals and last orders and rebuild the search index"
-        " (in one transaction), then check again; other problems are only reported",
+        help=_(
+            "recompute stale customer totals and last orders and rebuild the search index"
+            " (in one transaction), then check again; other problems are only reported"
+        ),
     )
 
 

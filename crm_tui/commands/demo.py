@@ -28,21 +28,23 @@ def _date(text: str):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from crm_tui.i18n import _
+
     parser.add_argument(
-        "--customers", type=_count, default=200, metavar="N", help="number of customers (200)"
+        "--customers", type=_count, default=200, metavar="N", help=_("number of customers (200)")
     )
-    parser.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (1)")
+    parser.add_argument("--seed", type=int, default=1, metavar="S", help=_("random seed (1)"))
     parser.add_argument(
         "--as-of",
         type=_date,
         default=None,
         metavar="DATE",
-        help="the day the data leads up to (default: today)",
+        help=_("the day the data leads up to (default: today)"),
     )
     parser.add_argument(
         "--replace",
         action="store_true",
-        help="delete every record in the database first (default: refuse a non-empty database)",
+        help=_("delete every record in the database first (default: refuse a non-empty database)"),
     )
 
 

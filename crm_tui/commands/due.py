@@ -42,12 +42,14 @@ def _days(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from crm_tui.i18n import _
+
     parser.add_argument(
         "--days",
         type=_days,
         default=0,
         metavar="N",
-        help="also list tasks due in the next N days (default 0: overdue and today)",
+        help=_("also list tasks due in the next N days (default 0: overdue and today)"),
     )
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
 

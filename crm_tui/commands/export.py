@@ -11,12 +11,16 @@ KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "ord
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from crm_tui.i18n import _
+
     parser.add_argument("kind", choices=(*KINDS, "all"), metavar="KIND|all", help=", ".join(KINDS))
     parser.add_argument(
         "--out",
         metavar="PATH",
-        help="file to write (default: standard output); for `all` a folder "
-        "(default: crm-export-YYYYMMDD in the current folder)",
+        help=_(
+            "file to write (default: standard output); for `all` a folder "
+            "(default: crm-export-YYYYMMDD in the current folder)"
+        ),
     )
 
 

@@ -13,20 +13,26 @@ PROGRESS_MIN_LINES = 5000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from crm_tui.i18n import _
+
     parser.add_argument("kind", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
-    parser.add_argument("file", metavar="FILE", help="CSV file (UTF-8 or GBK; , ; or tab)")
+    parser.add_argument("file", metavar="FILE", help=_("CSV file (UTF-8 or GBK; , ; or tab)"))
     parser.add_argument(
-        "--dry-run", action="store_true", help="report what would happen; change nothing"
+        "--dry-run", action="store_true", help=_("report what would happen; change nothing")
     )
-    parser.add_argument("--strict", action="store_true", help="import nothing when any row is bad")
+    parser.add_argument(
+        "--strict", action="store_true", help=_("import nothing when any row is bad")
+    )
     parser.add_argument(
         "--on-duplicate",
         choices=("skip", "merge", "create"),
-        help="customers matching an existing one by name, phone or email (default: skip;"
-        " customers imports only)",
+        help=_(
+            "customers matching an existing one by name, phone or email (default: skip;"
+            " customers imports only)"
+        ),
     )
     parser.add_argument(
-        "--again", action="store_true", help="import a file even if it was imported before"
+        "--again", action="store_true", help=_("import a file even if it was imported before")
     )
 
 

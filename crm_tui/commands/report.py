@@ -63,22 +63,26 @@ def _week(text: str) -> dt.date:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from crm_tui.i18n import _
+
     parser.add_argument("name", choices=NAMES, metavar="NAME", help=" | ".join(NAMES))
     parser.add_argument(
         "--as-of",
         type=_date,
         metavar="DATE",
-        help="report as of this date (default today; 2026-11-30, 11-30, yesterday, --as-of=-1w)",
+        help=_("report as of this date (default today; 2026-11-30, 11-30, yesterday, --as-of=-1w)"),
     )
     parser.add_argument(
         "--week",
         type=_week,
         metavar="YYYY-Www",
-        help="ISO week of the weekly report (default: the week of --as-of); "
-        "for the other reports without --as-of: as of that week's Sunday",
+        help=_(
+            "ISO week of the weekly report (default: the week of --as-of); "
+            "for the other reports without --as-of: as of that week's Sunday"
+        ),
     )
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument("--out", metavar="FILE", help=_("write to FILE instead of standard output"))
 
 
 #: Reports that read thousands of scattered rows (the week's records, each joined to its

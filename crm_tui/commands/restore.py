@@ -9,7 +9,9 @@ HELP = "verify FILE, back up the current db, then replace it"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="a backup made by `crm backup`")
+    from crm_tui.i18n import _
+
+    parser.add_argument("file", metavar="FILE", help=_("a backup made by `crm backup`"))
 
 
 def run(args: argparse.Namespace, ctx) -> int:
