@@ -607,6 +607,27 @@ async def test_a_review_with_nothing_due_says_so(db):
         assert "Reviewed 0 of 0" not in card
 
 
+async def test_two_problems_in_one_save_focus_the_first_in_the_form(loop_db):
+    """A bad next-step date and no subject: both said, and the focus on the subject, the
+    higher of the two (it went to the date, the subject's message out of sight)."""
+    from textual.widgets import Input
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("l")
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        dialog.query_one("#field-subject", Input).value = ""
+        dialog.query_one("#field-next_step_due", Input).value = "Send quote"
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert app.screen is dialog
+        assert str(dialog.query_one("#error-subject", Label).render()) == "Required"
+        assert "Send quote" in str(dialog.query_one("#error-next_step_due", Label).render())
+        assert app.focused is dialog.query_one("#field-subject")
+
+
 async def test_next_step_due_still_reads_forwards(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

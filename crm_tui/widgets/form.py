@@ -224,12 +224,14 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         self.show_errors([(field, message)])
 
     def show_errors(self, errors: list[tuple[str | None, str]]) -> None:
-        """Each message under its field (the first such field focused); a message about
-        no field, or one this form does not show, goes under the form."""
+        """Each message under its field (the first such field in the form focused, so the
+        rep reads down from it); a message about no field, or one this form does not
+        show, goes under the form."""
         self.clear_errors()
         general: list[str] = []
         focused = False
-        for field, message in errors:
+        place = {f.name: i for i, f in enumerate(self.fields)}
+        for field, message in sorted(errors, key=lambda e: place.get(e[0] or "", len(place))):
             if not (field and self.query(f"#error-{field}")):
                 general.append(message)
                 continue
