@@ -185,7 +185,11 @@ def test_bad_orders_are_named_with_the_totals_they_make_stale(demo, capsys):
         f"customer: 1 row whose last_order is not the date of the customer's latest order"
         f' (id {customer}: "{last}", latest order "not-a-date")',
     ]
-    assert "4 problems" in err and "check --repair" in err and "fix the records" in err
+    assert (
+        "4 problems" in err
+        and "check --repair" in err
+        and "the other values are none the app writes: restore a backup" in err
+    )
 
 
 def test_stale_totals_and_a_missing_search_row(demo, capsys):
@@ -288,7 +292,7 @@ def test_problems_in_chinese(demo, capsys):
     assert err.startswith(
         f"error: {demo}：发现 {len(lines)} 个问题（见上）：运行 `crm --db {demo} check --repair`"
     )
-    assert "请在应用中修正上面列出的记录" in err
+    assert "其余取值不是应用会写入的：" in err
 
 
 def test_what_the_store_commands_write_passes(db):

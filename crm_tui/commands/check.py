@@ -102,7 +102,8 @@ def _advice(path, findings, mode) -> str:
         )
     if not all(f.repairable for f in findings):
         todo.append(
-            _("fix the records named above in the app, or {hint}").format(hint=restore_hint(path))
+            # (values the app never writes: its screens cannot show or change them)
+            _("the other values are none the app writes: {hint}").format(hint=restore_hint(path))
         )
     if mode:
         todo.append(
