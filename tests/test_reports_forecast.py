@@ -98,6 +98,21 @@ def test_quarters_overdue_undated(conn):
     assert report.extras["undated_amount"] == ("money", 7000)
 
 
+def test_a_quarter_with_a_month_without_target_has_no_target(conn):
+    """January and February set, March not: the quarter's 2 months of target against 3
+    months of deals read as more than met; it has no target, and no gap."""
+    set_target(conn, "2027-01", 1000)
+    set_target(conn, "2027-02", 1000)
+    report = forecast(conn, AS_OF)
+    q = {r["quarter"]: r for r in report.tables["quarters"].rows}
+    assert (q["2027-Q1"]["target"], q["2027-Q1"]["gap"], q["2027-Q1"]["attainment"]) == (
+        None, None, None,
+    )  # fmt: skip
+    set_target(conn, "2027-03", 1000)
+    q = {r["quarter"]: r for r in forecast(conn, AS_OF).tables["quarters"].rows}
+    assert q["2027-Q1"]["target"] == 3000
+
+
 def test_csv_columns_and_empty_target(conn):
     text = output.render_csv(forecast(conn, AS_OF, CONFIG_TARGETS))
     lines = text.splitlines()
@@ -125,7 +140,9 @@ def test_target_store(db):
         "2026-04": 200,
         "2026-05": 5,
     }
-    assert quarter_target({"2026-04": 200, "2026-06": 5}, 2026, 2) == 205
+    assert quarter_target({"2026-04": 200, "2026-05": 0, "2026-06": 5}, 2026, 2) == 205
+    # a month without one: no quarter target (two months' against three months' results)
+    assert quarter_target({"2026-04": 200, "2026-06": 5}, 2026, 2) is None
     assert quarter_target({}, 2026, 2) is None
     assert parse_month("202611") == "2026-11"
     with pytest.raises(ValidationError):

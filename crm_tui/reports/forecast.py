@@ -20,7 +20,9 @@ Rules:
   ``[targets]``; ``gap`` = target − won − weighted wherever a target is set (below
   zero: the month is ahead of its target; CLI.md leaves it empty only without one);
   ``attainment`` = won / target (JSON and table only). A quarter's target is the sum
-  of its months' targets (``tables['quarters']``).
+  of its months' targets when each of its three months has one (``tables['quarters']``);
+  with a month missing it has none (and no gap): two months' target against a whole
+  quarter's deals and wins read as more than attained.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from collections.abc import Mapping
 
 from crm_tui.reports import Column, Report, ratio, round_cents
 from crm_tui.store import enums
-from crm_tui.store.targets import effective_targets
+from crm_tui.store.targets import effective_targets, quarter_target
 
 _OPEN = "('initial_contact', 'needs_confirmed', 'proposal', 'negotiation')"
 
@@ -166,14 +168,15 @@ def forecast(
         w = won.get(month, 0)
         target = targets.get(month)
         rows.append(_row("month", month, n, amount, raw, w, target))
-        q = quarters.setdefault(_quarter_of(month), [0, 0, 0, 0, None])
+        q = quarters.setdefault(_quarter_of(month), [0, 0, 0, 0])
         q[0] += n
         q[1] += amount
         q[2] += raw
         q[3] += w
-        if target is not None:
-            q[4] = (q[4] or 0) + target
-    quarter_rows = [_row("quarter", key, *vals) for key, vals in quarters.items()]
+    quarter_rows = [
+        _row("quarter", key, *vals, quarter_target(targets, int(key[:4]), int(key[-1])))
+        for key, vals in quarters.items()
+    ]
 
     overdue_rows = [
         {

@@ -1,4 +1,4 @@
-"""Monthly sales targets in ``sales_target`` ("YYYY-MM" → cents); a quarter's target is its months' sum.
+"""Monthly sales targets in ``sales_target`` ("YYYY-MM" → cents); a quarter's target is its months' sum (all three set).
 
 Functions take a DB-API connection (stdlib ``sqlite3`` or ``raw(session)``) and do not
 commit: the caller owns the transaction (``with db.connect() as conn: set_target(...)``).
@@ -61,7 +61,9 @@ def effective_targets(conn, fallback: Mapping[str, int] | None = None) -> dict[s
 
 
 def quarter_target(targets: Mapping[str, int], year: int, quarter: int) -> int | None:
-    """Sum of the quarter's monthly targets; None when none of its months has one."""
+    """Sum of the quarter's monthly targets; None unless each of its three months has one
+    (two months' target against a whole quarter's results would read as more than met)."""
     months = [f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
-    found = [targets[m] for m in months if m in targets]
-    return sum(found) if found else None
+    if not all(m in targets for m in months):
+        return None
+    return sum(targets[m] for m in months)
