@@ -10,23 +10,16 @@ from crm_tui.dates import parse_date, parse_datetime
 from crm_tui.store.validation import ValidationError
 
 
-def typed_dates(app, values: dict[str, Any], *, datetimes=(), dates=(), past=()) -> dict[str, Any]:
-    """Replace typed date text by values read against the app's clock (ValidationError if bad).
-
-    The fields named in ``past`` hold when something happened: their weekday names and
-    ``MM-DD`` dates mean the latest such day (today included), not the next one."""
-    out, problem = typed_dates_partly(app, values, datetimes=datetimes, dates=dates, past=past)
-    if problem is not None:
-        raise problem
-    return out
-
-
 def typed_dates_partly(
     app, values: dict[str, Any], *, datetimes=(), dates=(), past=()
 ) -> tuple[dict[str, Any], ValidationError | None]:
-    """As :func:`typed_dates`, but the unreadable dates are left out of the values and
-    returned as one error, so that the store can still check the other fields and a save
-    says every problem at once (:func:`with_date_problems`)."""
+    """The typed date text of ``datetimes`` and ``dates`` read against the app's clock;
+    the unreadable ones are left out of the values and returned as one error, so that the
+    store can still check the other fields and a save says every problem at once
+    (:func:`saved_with_date_problems`).
+
+    The fields named in ``past`` hold when something happened: their weekday names and
+    ``MM-DD`` dates mean the latest such day (today included), not the next one."""
     out = dict(values)
     errors: list[ValidationError] = []
     for name, parse, now in (
