@@ -133,6 +133,19 @@ def test_auto_backup_only_when_due(db, tmp_path):
     )
 
 
+def test_a_refusal_is_checked_again_at_the_next_start_even_with_a_recent_backup(db, tmp_path):
+    """The app stops on a noted refusal: once the file is whole again (mended by other
+    means than `crm restore`), the next start must find that out, not stop again."""
+    from crm_tui.store.backups import backup_problem
+
+    folder = tmp_path / "bk"
+    assert auto_backup_if_due(db.path, Settings(backup_keep=3), folder) is not None
+    (folder / "backup-refused.txt").write_text("page 12 is damaged\n")  # as `crm backup` noted
+    again = auto_backup_if_due(db.path, Settings(backup_keep=3), folder)
+    assert again is not None  # tried again although the newest backup is minutes old
+    assert backup_problem(folder) is None  # healthy: the note is gone
+
+
 def test_restore_replaces_after_backing_up_current(db, tmp_path, capsys):
     add_customers(db.path, 5)
     saved = make_backup(db.path, tmp_path / "five.db")

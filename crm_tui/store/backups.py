@@ -236,15 +236,19 @@ def make_backup(
 
 
 def auto_backup_if_due(db_path: Path | str, settings, folder: Path | None = None) -> Path | None:
-    """Make a backup when the newest one is older than a day (or none exists); else None.
+    """Make a backup when the newest one is older than a day (or none exists), or when
+    the last attempt was refused (a damaged file); else None.
 
     Raises BackupError when the database is damaged (see :func:`make_backup`); no backup
     is then made, so the next start tries again.
     """
     folder = folder or backup_dir(db_path)
     last = last_backup_time(folder)
-    if last is not None and dt.datetime.now() - last < AUTO_BACKUP_AGE:
+    recent = last is not None and dt.datetime.now() - last < AUTO_BACKUP_AGE
+    if recent and backup_problem(folder) is None:
         return None
+    # (a noted refusal is checked again: the app stops on it, and the file may have been
+    # mended since, by other means than `crm restore`, which clears the note itself)
     if not Path(db_path).is_file():
         return None
     return make_backup(db_path, keep=getattr(settings, "backup_keep", 7), folder=folder)
