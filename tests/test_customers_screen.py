@@ -624,6 +624,41 @@ async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path):
         assert "杭州新客户有限公司" in names(app)
 
 
+async def test_at_80x24_the_import_buttons_stay_reachable_under_a_long_check(filled, tmp_path):
+    """A check with several bad rows pushed the buttons below the dialog: tab then reached
+    a hidden Cancel, and enter closed the dialog with nothing imported."""
+    from textual.widgets import Button
+
+    bad = "".join(f"Bad {i},Z\n" for i in range(6))
+    csv_file = tmp_path / "some.csv"
+    csv_file.write_text(f"name,level\nGood Co,A\n{bad}", encoding="utf-8")
+    app = app_on(filled)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        field = app.screen.query_one("#path", Input)
+        field.value = str(csv_file)
+        field.focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for button_id in ("import", "cancel"):  # the check focuses Import; tab goes on
+            button = app.screen.query_one(f"#{button_id}", Button)
+            assert app.focused is button
+            top = button.region.y
+            dialog = app.screen.query_one("#dialog")
+            assert top >= 0 and button.region.bottom <= 24, (
+                button_id,
+                button.region,
+                dialog.region,
+                dialog.scroll_offset,
+                dialog.max_scroll_y,
+            )
+            await pilot.press("tab")
+            await pilot.pause()
+
+
 async def test_import_dialog_says_a_folder_is_one_and_asks_before_importing_a_file_again(
     filled, tmp_path
 ):

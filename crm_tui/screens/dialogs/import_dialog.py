@@ -178,6 +178,14 @@ class ImportDialog(Localized, ModalScreen[str | None]):
 
     def _show(self, text: str, can_import: bool) -> None:
         self.query_one("#summary", Static).update(text)
-        self.query_one("#import", Button).disabled = not can_import
+        button = self.query_one("#import", Button)
+        button.disabled = not can_import
         if can_import:
-            self.query_one("#import", Button).focus()
+            button.focus()
+        # the summary may push the buttons below what the terminal leaves: the dialog
+        # scrolls (app.tcss), down to them once the summary is laid out
+        self.call_after_refresh(self.query_one("#dialog").scroll_end, animate=False)
+
+    def on_descendant_focus(self, event) -> None:
+        """A button tabbed to is brought into view (the dialog may be scrolled)."""
+        self.call_after_refresh(event.widget.scroll_visible, animate=False)
