@@ -356,8 +356,8 @@ def _table_problems(conn: sqlite3.Connection, table: str, counts: list[list]) ->
 
 #: A customer's total and last order as its orders say (orders.refresh_customer_totals);
 #: each a range of the covering index ix_order_customer_date_amount.
-_ORDERS_TOTAL = "(SELECT coalesce(sum(amount_cents), 0) FROM sales_order WHERE customer_id = c.id)"
-_ORDERS_LAST = "(SELECT max(order_date) FROM sales_order WHERE customer_id = c.id)"
+_ORDERS_TOTAL = sq.ORDERS_TOTAL_SQL.format(customer="c")
+_ORDERS_LAST = sq.LAST_ORDER_SQL.format(customer="c")
 
 
 def _stale_totals(conn: sqlite3.Connection) -> list[Problem]:

@@ -13,6 +13,7 @@ from typing import Any
 from crm_tui.csvread import CsvTable, Unreadable, column_header, row_values
 from crm_tui.i18n import _
 from crm_tui.store.fields import FieldSpec
+from crm_tui.store.sqlite import LAST_ORDER_SQL, ORDERS_TOTAL_SQL
 from crm_tui.store.validation import (
     _EMAIL,
     SCREEN_LENGTH,
@@ -548,16 +549,16 @@ def chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
+_TOTAL = ORDERS_TOTAL_SQL.format(customer="customer")
+_LAST = LAST_ORDER_SQL.format(customer="customer")
+
+
 def refresh_order_totals(conn, customer_ids: Iterable[int]) -> None:
     """Recompute the derived total_amount_cents / last_order of some customers from their orders."""
     for chunk in chunks(sorted({int(i) for i in customer_ids if i is not None})):
         marks = ",".join("?" * len(chunk))
         conn.execute(
-            "UPDATE customer SET"
-            " total_amount_cents = (SELECT coalesce(sum(amount_cents), 0) FROM sales_order"
-            "  WHERE customer_id = customer.id),"
-            " last_order = (SELECT max(order_date) FROM sales_order"
-            "  WHERE customer_id = customer.id)"
+            f"UPDATE customer SET total_amount_cents = {_TOTAL}, last_order = {_LAST}"
             f" WHERE id IN ({marks})",
             chunk,
         )

@@ -128,10 +128,8 @@ def _refresh_derived(conn, customer_ids: list[int]) -> None:
     for cid in customer_ids:
         conn.execute(
             "UPDATE customer SET"
-            " total_amount_cents = (SELECT coalesce(sum(amount_cents), 0) FROM sales_order"
-            "  WHERE customer_id = customer.id),"
-            " last_order = (SELECT max(order_date) FROM sales_order"
-            "  WHERE customer_id = customer.id),"
+            f" total_amount_cents = {sq.ORDERS_TOTAL_SQL.format(customer='customer')},"
+            f" last_order = {sq.LAST_ORDER_SQL.format(customer='customer')},"
             " last_interaction_at = (SELECT max(occurred_at) FROM interaction"
             "  WHERE customer_id = customer.id)"
             " WHERE id = ?",

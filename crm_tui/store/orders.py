@@ -12,7 +12,11 @@ from crm_tui.i18n import _
 from crm_tui.store.common import NotFoundError
 from crm_tui.store.fields import ORDER_FIELDS, PAYMENT_FIELDS, clean, clean_partly
 from crm_tui.store.models import Customer, Opportunity, Payment, SalesOrder, now
+from crm_tui.store.sqlite import LAST_ORDER_SQL, ORDERS_TOTAL_SQL
 from crm_tui.store.validation import ValidationError
+
+_TOTAL = ORDERS_TOTAL_SQL.format(customer="customer")
+_LAST = LAST_ORDER_SQL.format(customer="customer")
 
 
 def refresh_customer_totals(session: Session, customer_ids: list[int]) -> None:
@@ -20,11 +24,8 @@ def refresh_customer_totals(session: Session, customer_ids: list[int]) -> None:
     for cid in sorted(set(customer_ids)):
         session.execute(
             text(
-                "UPDATE customer SET "
-                "total_amount_cents = (SELECT coalesce(sum(amount_cents), 0) FROM sales_order "
-                "WHERE customer_id = :cid), "
-                "last_order = (SELECT max(order_date) FROM sales_order WHERE customer_id = :cid) "
-                "WHERE id = :cid"
+                f"UPDATE customer SET total_amount_cents = {_TOTAL}, last_order = {_LAST}"
+                " WHERE id = :cid"
             ),
             {"cid": cid},
         )

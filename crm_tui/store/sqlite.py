@@ -32,6 +32,13 @@ _ALSO_DIGITS = (
 )
 
 #: One search row per customer: its own fields plus its contacts' names, phones and emails.
+#: A customer's figures derived from its orders (``{customer}``: the customer row's name
+#: in the statement): every refresh of them and `crm check` read the same rule.
+ORDERS_TOTAL_SQL = (
+    "(SELECT coalesce(sum(amount_cents), 0) FROM sales_order WHERE customer_id = {customer}.id)"
+)
+LAST_ORDER_SQL = "(SELECT max(order_date) FROM sales_order WHERE customer_id = {customer}.id)"
+
 SEARCH_ROWS_SQL = f"""
 SELECT c.id, c.name, c.code,
        (SELECT group_concat(name, ' ') FROM contact WHERE customer_id = c.id),
