@@ -434,3 +434,48 @@ async def test_an_order_form_says_a_bad_date_and_a_bad_amount_in_one_save(billed
         assert errors["amount_cents"] == "Less than what has already been paid"
     assert rows(billed, "SELECT order_date, amount_cents FROM sales_order WHERE id = ?",
                 billed.ids["first"]) == [("2026-10-02", 100000)]  # fmt: skip
+
+
+async def test_enter_on_the_timeline_opens_what_each_row_is_about(billed):
+    """Enter on a timeline row opens its record, as enter does in the other panes: an
+    interaction, a task or an order in its form, a payment's order, a stage change's deal."""
+    from crm_tui.store.interactions import log_interaction
+    from crm_tui.store.opportunities import create_opportunity
+    from crm_tui.store.tasks import create_task
+
+    cid = billed.ids["initech"]
+    with billed.session() as s:
+        log_interaction(
+            s, cid, {"subject": "Call about the kit", "occurred_at": "2026-11-20 10:00"}
+        )
+        create_task(s, {"customer_id": cid, "title": "Send the quote", "due": "2026-11-25"})
+        create_opportunity(s, cid, {"name": "Second line"})
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        timeline = detail.query_one("#timeline")
+        timeline.focus()
+        seen = {}
+        for i in range(timeline.row_count):
+            await pilot.press("home", *["down"] * i, "enter")
+            await pilot.pause()
+            screen = app.screen
+            kind = timeline.cursor_row[2]
+            if kind == "stage_change":
+                seen[kind] = (
+                    type(screen).__name__,
+                    str(screen.query_one("#detail-title").render()),
+                )
+            else:
+                values = [w.value for w in screen.query(Input) if w.value]
+                seen.setdefault(kind, (type(screen).__name__, values))
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is detail
+    assert seen["interaction"][0] == "LogInteractionDialog"
+    assert "Call about the kit" in seen["interaction"][1]
+    assert seen["task"][0] == "TaskFormDialog" and "Send the quote" in seen["task"][1]
+    assert seen["order"][0] == "OrderForm"
+    assert seen["payment"][0] == "OrderForm" and "SO-1" in seen["payment"][1]  # its order
+    assert seen["stage_change"][0] == "OpportunityDetailScreen"
+    assert "Second line" in seen["stage_change"][1]

@@ -462,11 +462,40 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
 
     @on(DataTable.RowSelected, "#deals")
     def _open_deal(self, event: DataTable.RowSelected) -> None:
+        self._show_deal(int(event.row_key.value))  # type: ignore[arg-type]
+
+    def _show_deal(self, opp_id: int) -> None:
         from crm_tui.screens.opportunity_detail import OpportunityDetailScreen
 
-        self.app.push_screen(
-            OpportunityDetailScreen(int(event.row_key.value)), lambda _r: self.refresh_data()
-        )
+        self.app.push_screen(OpportunityDetailScreen(opp_id), lambda _r: self.refresh_data())
+
+    @on(VirtualTable.Selected, "#timeline")
+    def _open_timeline_row(self, event: VirtualTable.Selected) -> None:
+        """enter on the timeline opens what the row is about, as enter does in the other
+        panes: an interaction, a task or an order in its form, a payment's order, a stage
+        change's deal."""
+        from crm_tui.screens.dialogs.log_interaction import LogInteractionDialog
+        from crm_tui.screens.dialogs.order_form import OrderForm
+        from crm_tui.screens.dialogs.task_form import TaskFormDialog
+        from crm_tui.store.lists import stage_change_opportunity
+
+        kind, _sep, rid = str(event.row_id).partition(":")
+        record_id = int(rid)
+        if kind == "interaction":
+            form = LogInteractionDialog(interaction_id=record_id)
+            self.app.push_screen(form, self._saved(_("Interaction saved")))
+        elif kind == "task":
+            form = TaskFormDialog(task_id=record_id)
+            self.app.push_screen(form, self._saved(_("Task saved")))
+        elif kind in ("order", "payment"):
+            order = self._selected_order()
+            if order is not None:
+                form = OrderForm(self.customer_id, order)
+                self.app.push_screen(form, self._saved(_("Order saved")))
+        elif kind == "stage_change":
+            opp_id = stage_change_opportunity(self.conn, record_id)
+            if opp_id is not None:
+                self._show_deal(opp_id)
 
     def action_delete(self) -> None:
         from crm_tui.screens.dialogs.confirm import ConfirmDialog

@@ -317,3 +317,11 @@ def payment_order(conn: sqlite3.Connection, payment_id: int) -> int | None:
     """The order a payment was made against (None once it is gone)."""
     row = conn.execute("SELECT order_id FROM payment WHERE id = ?", (payment_id,)).fetchone()
     return row[0] if row else None
+
+
+def stage_change_opportunity(conn: sqlite3.Connection, change_id: int) -> int | None:
+    """The opportunity a stage change moved (None once it is gone)."""
+    row = conn.execute(
+        "SELECT opportunity_id FROM stage_change WHERE id = ?", (change_id,)
+    ).fetchone()
+    return row[0] if row else None
