@@ -692,7 +692,7 @@ async def test_import_dialog_says_a_folder_is_one_and_asks_before_importing_a_fi
         await pilot.press("i")  # the same file once more: told, then asked
         await pilot.pause()
         told = await check(csv_file)
-        assert told.startswith("accounts.csv was already imported (customers, ")
+        assert told.startswith("accounts.csv was already imported (Customers, ")
         assert told.endswith(").\nCheck the file again to import it once more.")
         assert "--again" not in told
         assert app.screen.query_one("#import", Button).disabled

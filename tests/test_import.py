@@ -217,6 +217,16 @@ def test_a_file_that_is_not_text_is_named_in_the_refusal(base, tmp_path, capsys)
     assert snapshot(base.path) == before
 
 
+def test_same_file_refusal_names_the_kind_in_chinese(base, tmp_path, capsys):
+    f = tmp_path / "orders.csv"
+    f.write_text("customer,date,amount\nACME,2026-01-02,100\n", "utf-8")
+    assert crm(base, "import", "orders", str(f)) == 0
+    capsys.readouterr()
+    assert crm(base, "--lang", "zh", "import", "orders", str(f)) == 1
+    err = capsys.readouterr().err
+    assert "orders.csv 已经导入过（订单，" in err, err
+
+
 def test_same_file_refused_unless_again(base, tmp_path, capsys):
     f = tmp_path / "orders.csv"
     f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,2026-01-02,100\n", "utf-8")

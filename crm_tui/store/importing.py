@@ -187,7 +187,10 @@ def import_file(
                         )
                     raise AlreadyImported(
                         message.format(
-                            file=path.name, earlier=earlier, kind=before[0], when=before[2][:16]
+                            file=path.name,
+                            earlier=earlier,
+                            kind=_(before[0].capitalize()),  # the import dialog's name of it
+                            when=before[2][:16],
                         )
                     )
                 opts = {

@@ -153,7 +153,8 @@ class ImportDialog(Localized, ModalScreen[str | None]):
             self.app.call_from_thread(self._busy, False)
             self.again = True
             hint = _("Check the file again to import it once more.")
-            self.app.call_from_thread(self._show, f"{exc.what}.\n{hint}", False)
+            told = _("{what}.").format(what=exc.what)  # a full stop of the language
+            self.app.call_from_thread(self._show, f"{told}\n{hint}", False)
             return
         except ImportRefused as exc:
             self.app.call_from_thread(self._busy, False)
