@@ -75,12 +75,38 @@ def _global_options(parser: argparse.ArgumentParser, default) -> None:
     )
 
 
+def _argparse_speaks_the_language() -> None:
+    """argparse's own words ("usage:", "options", its messages on a usage error) through
+    the program's catalog: argparse looks its module's ``_`` and ``ngettext`` up at each
+    use. ``error:`` stays as it is (CLI.md: scripts read it)."""
+    from crm_tui.i18n import _
+
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = lambda one, many, n: _(one if n == 1 else many)  # type: ignore[attr-defined]
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, with a usage line wrapped under itself when the word before it is
+    wider than its length ("用法：" takes six columns, not three)."""
+
+    def _format_usage(self, usage, actions, groups, prefix):  # type: ignore[override]
+        from crm_tui.textwidth import cell_width
+
+        text = super()._format_usage(usage, actions, groups, prefix)
+        word = argparse._("usage: ") if prefix is None else prefix  # type: ignore[attr-defined]
+        extra = " " * (cell_width(word) - len(word))
+        first, *rest = text.split("\n")
+        return "\n".join([first, *(extra + line if line[:1] == " " else line for line in rest)])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; help texts in the language set before it is built."""
     from crm_tui.i18n import _
 
+    _argparse_speaks_the_language()
     parser = argparse.ArgumentParser(
         prog="crm",
+        formatter_class=_HelpFormatter,
         description=_(
             "A keyboard-driven terminal CRM. Without a command it opens the terminal UI."
         ),
@@ -95,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module = _command_module(name)
         text = _(module.HELP)
-        sp = sub.add_parser(name, help=text, description=text, parents=[common])
+        sp = sub.add_parser(
+            name, help=text, description=text, parents=[common], formatter_class=_HelpFormatter
+        )
         module.add_arguments(sp)
     return parser
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from crm_tui.cli import build_parser, main, parse_args
+from crm_tui.textwidth import cell_width
 
 
 def test_help_lists_only_real_commands(capsys):
@@ -219,6 +220,10 @@ def test_usage_errors_speak_the_chosen_language(tmp_path, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main(["--db", db, "due", "--days", "-1"])
     assert "0 到 1000000" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--db", db, "report", "nosuch"])
+    err = capsys.readouterr().err  # argparse's own message; "error:" stays for scripts
+    assert "crm report: error: 参数 NAME：无效的选择：'nosuch'" in err
 
 
 def test_help_is_in_chinese_with_lang_zh(capsys):
@@ -228,6 +233,9 @@ def test_help_is_in_chinese_with_lang_zh(capsys):
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert "导入 CSV 文件" in out and "只要有一行有误就什么都不导入" in out
+    usage = out.splitlines()[:2]  # argparse's own words too, its wrap under the wide word
+    assert usage[0].startswith("用法：crm import [-h]") and "选项:" in out
+    assert usage[1].index("[") == 17 == cell_width("用法：crm import ")  # under "[-h]"
     with pytest.raises(SystemExit):
         main(["--lang", "zh", "--help"])
     out = capsys.readouterr().out
