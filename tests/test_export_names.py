@@ -82,6 +82,20 @@ async def test_an_earlier_export_of_the_day_is_never_overwritten(three_customers
     ]  # fmt: skip
 
 
+async def test_ctrl_e_on_an_empty_database_writes_a_template_and_says_so(db, tmp_path):
+    app = app_on(db, tmp_path)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("1")
+        await pilot.pause()
+        said = await _export(pilot)
+    path = tmp_path / f"{NAME}.csv"
+    assert said[-1] == (
+        f"Nothing here yet: wrote {path} with the column headings, to fill in and import"
+    )
+    assert path.read_text(encoding="utf-8-sig").startswith("code,name,")
+    assert _records(path) == []
+
+
 # --- what the list shows is what is written ------------------------------------------
 
 

@@ -171,7 +171,11 @@ def export_records(
         if not kept:
             app.call_from_thread(app.notify, nothing, severity="warning", markup=False)
             return
-        if only is None:
+        if count == 0:  # an empty database: the file is a template to fill in and import
+            text = _(
+                "Nothing here yet: wrote {path} with the column headings, to fill in and import"
+            )
+        elif only is None:
             text = _("Exported all {count} {kind} to {path}")
         else:
             text = _("Exported the {count} {kind} shown to {path}")
