@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_tui.cli import main
+from crm_tui.store import customers as cs
 from crm_tui.store import sqlite as sq
 from crm_tui.store.importing import ImportRefused, import_file
 from crm_tui.store.validation import _SUFFIXES, normalise_name
@@ -260,6 +261,51 @@ def test_orders_matched_on_order_no_never_double(base, tmp_path):
     assert rows(base.path, "SELECT count(*), sum(amount_cents) FROM sales_order") == [(2, 35050)]
     assert rows(base.path, "SELECT total_amount_cents, last_order FROM customer") == [
         (35050, "2026-02-03")
+    ]
+
+
+def test_orders_import_keeps_the_order_forms_rules(base, tmp_path, capsys):
+    """An order number is brought up to date only for its own customer and never below
+    what was paid on it; a number twice in one file, an amount of zero and a date after
+    today are refused with their lines; the good rows go in."""
+    from crm_tui.store import orders
+
+    with base.session() as s:
+        other = cs.create_customer(s, {"name": "Globex"})
+        paid = orders.create_order(
+            s, other.id, {"order_date": "2026-01-05", "amount_cents": "500", "order_no": "G-1"}
+        )
+        orders.add_payment(s, paid.id, {"paid_on": "2026-01-06", "amount_cents": "300"})
+        code = other.code
+    f = tmp_path / "orders.csv"
+    f.write_text(
+        "customer,date,amount,order_no\n"
+        "ACME,2026-01-02,100,SO-1\n"  # 2: new
+        "ACME,2026-01-03,120,SO-1\n"  # 3: the same number again
+        "ACME,2026-01-04,0,\n"  # 4: nothing ordered
+        "ACME,2099-01-04,5,\n"  # 5: not yet
+        "ACME,2026-01-05,1,G-1\n"  # 6: Globex's order
+        "Globex,2026-01-05,250,G-1\n"  # 7: below the 300 paid
+        "Globex,2026-01-05,600,G-1\n",  # 8: its own order, brought up to date
+        "utf-8",
+    )
+    capsys.readouterr()
+    assert crm(base, "import", "orders", str(f)) == 3
+    err = capsys.readouterr().err
+    assert "line 3: order_no: the order number SO-1 is on line 2 already" in err
+    assert "line 4: amount: The amount must be more than zero" in err
+    assert "line 5: date: This date is after today (" in err
+    assert f"line 6: order_no: the order number G-1 is an order of Globex ({code})" in err
+    assert "line 7: amount: Less than what has already been paid" in err
+    assert "imported 1, updated 1" in err
+    assert rows(
+        base.path,
+        "SELECT c.name, o.order_no, o.amount_cents FROM sales_order o"
+        " JOIN customer c ON c.id = o.customer_id ORDER BY o.id",
+    ) == [("Globex", "G-1", 60000), ("ACME Co., Ltd.", "SO-1", 10000)]
+    assert rows(base.path, "SELECT name, total_amount_cents FROM customer ORDER BY id") == [
+        ("ACME Co., Ltd.", 10000),
+        ("Globex", 60000),
     ]
 
 
@@ -647,7 +693,7 @@ def test_fixed_rejected_file_imports_cleanly(base, tmp_path, capsys):
     f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,2026-13-02,5\n", "utf-8")
     assert crm(base, "import", "orders", str(f)) == 3
     rejected = tmp_path / "o.csv.rejected.csv"
-    fixed = rejected.read_text("utf-8-sig").replace("2026-13-02", "2026-12-02")
+    fixed = rejected.read_text("utf-8-sig").replace("2026-13-02", "2026-11-02")
     rejected.write_text(fixed, "utf-8-sig")
     capsys.readouterr()
     assert crm(base, "import", "orders", str(rejected)) == 0

@@ -347,42 +347,81 @@ class OrderImporter(Importer):
                 "SELECT id, customer_id, order_no FROM sales_order WHERE order_no IS NOT NULL"
             )
         }
-        self.pending: dict[int, tuple] = {}
+        self.pending: list[tuple] = []
+        #: order number → the line of this file that has it
+        self.lines: dict[str, int] = {}
 
     def row(self, line: int, values: dict[str, str]) -> None:
+        """A new order, or the order of that number brought up to date (a re-exported
+        order list), by the order form's rules: an amount above zero and not below what
+        was paid on it, a date not after today, a number that is not another customer's
+        order. A number twice in one file is refused on its second line."""
         cid, _contact, o = _common_row(self, values)
         order_no = o.get("order_no")
+        problems = self.problems(line, cid, o)  # type: ignore[arg-type]
+        if problems:
+            raise RowError(problems)
         record = (cid, iso(o["date"]), o["amount"], o.get("product"), order_no)
         self.touched.add(cid)  # type: ignore[arg-type]
+        if order_no:
+            self.lines[order_no] = line
         if order_no and order_no in self.by_no:
-            oid, old_customer = self.by_no[order_no]
-            self.touched.add(old_customer)
-            self.by_no[order_no] = (oid, cid)  # type: ignore[assignment]
-            if oid in self.pending:
-                self.pending[oid] = (oid, *record, self.pending[oid][-1])
-            else:
-                self.conn.execute(
-                    "UPDATE sales_order SET customer_id = ?, order_date = ?, amount_cents = ?,"
-                    " product = ?, order_no = ? WHERE id = ?",
-                    (*record, oid),
-                )
+            oid, _owner = self.by_no[order_no]
+            self.conn.execute(
+                "UPDATE sales_order SET customer_id = ?, order_date = ?, amount_cents = ?,"
+                " product = ?, order_no = ? WHERE id = ?",
+                (*record, oid),
+            )
             self.result.updated += 1
             return
         oid = self.next_order
         self.next_order += 1
-        if order_no:
-            self.by_no[order_no] = (oid, cid)  # type: ignore[assignment]
-        self.pending[oid] = (oid, *record, self.now_text)
+        self.pending.append((oid, *record, self.now_text))
         self.result.imported += 1
+
+    def problems(self, line: int, cid: int, o: Mapping[str, Any]) -> list[str]:
+        def said(column: str, message: str) -> str:
+            return f"{self.headers.get(column, column)}: {message}"
+
+        problems = []
+        if o["amount"] <= 0:
+            problems.append(said("amount", _("The amount must be more than zero")))
+        today = self.now.date()
+        if o["date"] > today:
+            message = _("This date is after today ({today})").format(today=today.isoformat())
+            problems.append(said("date", message))
+        order_no = o.get("order_no")
+        if order_no in self.lines:
+            message = _("the order number {no} is on line {line} already")
+            problems.append(
+                said("order_no", message.format(no=order_no, line=self.lines[order_no]))
+            )
+        elif order_no in self.by_no:
+            oid, owner = self.by_no[order_no]
+            if owner != cid:
+                code, name = self.customers.info.get(owner, ("", ""))
+                message = _("the order number {no} is an order of {customer} ({code})")
+                problems.append(
+                    said("order_no", message.format(no=order_no, customer=name, code=code))
+                )
+            elif o["amount"] < self.paid(oid):
+                problems.append(said("amount", _("Less than what has already been paid")))
+        return problems
+
+    def paid(self, order_id: int) -> int:
+        (cents,) = self.conn.execute(
+            "SELECT coalesce(sum(amount_cents), 0) FROM payment WHERE order_id = ?", (order_id,)
+        ).fetchone()
+        return cents
 
     def flush(self) -> None:
         if self.pending:
             self.conn.executemany(
                 "INSERT INTO sales_order (id, customer_id, order_date, amount_cents, product,"
                 " order_no, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                list(self.pending.values()),
+                self.pending,
             )
-            self.pending = {}
+            self.pending = []
 
     def finish(self) -> None:
         refresh_order_totals(self.conn, self.touched)
