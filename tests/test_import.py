@@ -309,6 +309,37 @@ def test_orders_import_keeps_the_order_forms_rules(base, tmp_path, capsys):
     ]
 
 
+def test_creation_and_close_dates_to_come_are_refused(base, tmp_path, capsys):
+    """A deal created or closed, a customer created, after today: a typing mistake (the
+    forms refuse them; a 2030 customer was "new" in a week to come)."""
+    deals = tmp_path / "deals.csv"
+    deals.write_text(
+        "customer,name,stage,created,actual_close\n"
+        "ACME,Later,proposal,2099-01-01,\n"
+        "ACME,Closing,won,2026-01-01,2099-02-01\n"
+        "ACME,Fine,won,2026-01-01,2026-02-01\n",
+        "utf-8",
+    )
+    capsys.readouterr()
+    assert crm(base, "import", "opportunities", str(deals)) == 3
+    err = capsys.readouterr().err
+    assert "line 2: created: 2099-01-01 09:00 is in the future" in err
+    assert "line 3: actual_close: The actual close date cannot be after today (" in err
+    assert rows(base.path, "SELECT name, actual_close FROM opportunity") == [("Fine", "2026-02-01")]
+    people = tmp_path / "customers.csv"
+    today = dt.date.today().isoformat()
+    people.write_text(
+        f"name,created_at\nLate Co,2099-03-01 10:00\nToday Co,{today}\nOld Co,2025-03-01\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "customers", str(people)) == 3
+    assert "line 2: created_at: 2099-03-01 10:00 is in the future" in capsys.readouterr().err
+    assert rows(base.path, "SELECT name FROM customer WHERE name LIKE '% Co' ORDER BY name") == [
+        ("Old Co",),
+        ("Today Co",),
+    ]
+
+
 def test_opportunity_stage_history_is_recorded_as_the_form_does(base, tmp_path):
     """One creation row at the deal's stage (the funnel counts the stages before it), no
     made-up moves on the day of the import."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -32,7 +32,7 @@ from crm_tui.store.import_common import (
     stamp,
 )
 from crm_tui.store.merging import code_held_for_undo
-from crm_tui.store.validation import ValidationError, normalise_name
+from crm_tui.store.validation import ValidationError, check_happened, normalise_name
 
 #: Customer files at least this long (and longer than the table) load without secondary indexes.
 BULK_INDEX_ROWS = 20_000
@@ -41,7 +41,23 @@ BULK_INDEX_ROWS = 20_000
 _OPTIONAL_CONTACT_NAME: dict[str, FieldSpec] = {"name": text_field(max_len=100)}
 #: When the customer was created (an export writes it, so that a re-import does not make
 #: every customer "new this week"); without the column, the import's time.
-_CREATED_FIELD: dict[str, FieldSpec] = {"created_at": datetime_field()}
+_ANY_TIME = datetime_field()
+
+
+def _created_at(name: str, v: Any) -> datetime | None:
+    """A creation time not after now (a later one is a typing mistake, and would make
+    the customer "new" in a week to come); a day without a time, today's, is now at
+    the latest."""
+    when = _ANY_TIME(name, v)
+    if when is not None:
+        now = datetime.now().replace(microsecond=0)
+        if ":" not in str(v) and when.date() == now.date():
+            when = min(when, now)
+        check_happened(name, when, now)
+    return when
+
+
+_CREATED_FIELD: dict[str, FieldSpec] = {"created_at": _created_at}
 
 _CUSTOMER_COLUMNS: dict[str, Column] = {
     **{k: ("customer", CUSTOMER_FIELDS, k) for k in CUSTOMER_FIELDS if not k.endswith("_id")},

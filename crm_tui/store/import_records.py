@@ -123,6 +123,13 @@ class OpportunityImporter(Importer):
         default overrides it, except at won, after-sales (100 %) and lost (0 %), which
         also get an actual close date when the file has none (close_date)."""
         cid, contact_id, o = _common_row(self, values)
+        if o.get("created") is not None:  # a deal is created when it is recorded
+            o["created"] = _not_future(self, "created", o["created"], values.get("created", ""))
+        today = self.now.date()
+        if o.get("actual_close") is not None and o["actual_close"] > today:
+            header = self.headers.get("actual_close", "actual_close")
+            message = _("The actual close date cannot be after today ({today})")
+            raise RowError([f"{header}: {message.format(today=today.isoformat())}"])
         stage = o.get("stage") or "initial_contact"
         default = self.probability.get(stage, enums.DEFAULT_PROBABILITY[stage])
         given = None if stage in CLOSED_STAGES else o.get("probability")
