@@ -340,6 +340,32 @@ def test_creation_and_close_dates_to_come_are_refused(base, tmp_path, capsys):
     ]
 
 
+def test_a_name_two_customers_have_is_refused_with_their_codes(base, tmp_path, capsys):
+    """Which of two customers of one name a row means is not known: the row is refused
+    (it went to the first of them without a word); a code still finds either."""
+    with base.session() as s:
+        first = cs.create_customer(s, {"name": "Twin Trading"})
+        second = cs.create_customer(s, {"name": "Twin Trading"})
+        codes, second_id = (first.code, second.code), second.id
+    f = tmp_path / "orders.csv"
+    f.write_text(
+        "customer,date,amount\n"
+        "Twin Trading,2026-01-02,100\n"
+        "twin trading ltd,2026-01-02,100\n"  # the same name key
+        f"{codes[1]},2026-01-03,7\n",
+        "utf-8",
+    )
+    capsys.readouterr()
+    assert crm(base, "import", "orders", str(f)) == 3
+    err = capsys.readouterr().err
+    said = f"more than one customer is named “{{}}” ({codes[0]}, {codes[1]}): give its code instead"
+    assert f"line 2: customer: {said.format('Twin Trading')}" in err
+    assert f"line 3: customer: {said.format('twin trading ltd')}" in err
+    assert rows(base.path, "SELECT customer_id, amount_cents FROM sales_order") == [
+        (second_id, 700)
+    ]
+
+
 def test_opportunity_stage_history_is_recorded_as_the_form_does(base, tmp_path):
     """One creation row at the deal's stage (the funnel counts the stages before it), no
     made-up moves on the day of the import."""

@@ -351,6 +351,14 @@ class _Validator:
         return out
 
 
+class AmbiguousCustomer(LookupError):
+    """A name that more than one customer has: which one a row means is not known."""
+
+    def __init__(self, codes: list[str]) -> None:
+        super().__init__(", ".join(codes))
+        self.codes = codes
+
+
 class CustomerRefs:
     """Customer references by code, exact name or normalised name (existing and just imported)."""
 
@@ -359,9 +367,17 @@ class CustomerRefs:
         self.by_name: dict[str, int] = {}
         self.by_norm: dict[str, int] = {}
         self.info: dict[int, tuple[str, str]] = {}
+        #: names, and name keys, that more than one existing customer has
+        self.names_twice: set[str] = set()
+        self.norms_twice: set[str] = set()
+        self.conn = conn
         for cid, code, name, norm in conn.execute(
             "SELECT id, code, name, name_norm FROM customer ORDER BY id DESC"
         ):
+            if name in self.by_name:
+                self.names_twice.add(name)
+            if norm and norm in self.by_norm:
+                self.norms_twice.add(norm)
             self.add(cid, code, name, norm)
 
     def add(self, cid: int, code: str, name: str, norm: str) -> None:
@@ -372,10 +388,30 @@ class CustomerRefs:
         self.info[cid] = (code, name)
 
     def find(self, text: str) -> int | None:
+        """The customer ``text`` names: a code, else an exact name, else a name key;
+        raises AmbiguousCustomer when customers share that name (or key)."""
         t = text.strip()
         if not t:
             return None
-        return self.by_code.get(t) or self.by_name.get(t) or self.by_norm.get(normalise_name(t))
+        cid = self.by_code.get(t)
+        if cid is not None:
+            return cid
+        if t in self.by_name:
+            if t in self.names_twice:
+                raise AmbiguousCustomer(self._codes("name = ?", t))
+            return self.by_name[t]
+        norm = normalise_name(t)
+        if norm in self.norms_twice:
+            raise AmbiguousCustomer(self._codes("name_norm = ?", norm))
+        return self.by_norm.get(norm)
+
+    def _codes(self, where: str, value: str) -> list[str]:
+        return [
+            code
+            for (code,) in self.conn.execute(
+                f"SELECT code FROM customer WHERE {where} ORDER BY id LIMIT 4", (value,)
+            )
+        ]
 
 
 class Importer:
@@ -452,7 +488,14 @@ class Importer:
             if required:
                 raise RowError([f"{header}: {_('Required')}"])
             return None
-        cid = self.customers.find(text)
+        try:
+            cid = self.customers.find(text)
+        except AmbiguousCustomer as exc:
+            codes = _(", ").join(exc.codes[:3]) + ("…" if len(exc.codes) > 3 else "")
+            message = _(
+                "more than one customer is named “{name}” ({codes}): give its code instead"
+            ).format(name=text.strip(), codes=codes)
+            raise RowError([f"{header}: {message}"]) from None
         if cid is None:
             raise RowError(
                 [f"{header}: " + _("unknown customer “{name}”").format(name=text.strip())]
