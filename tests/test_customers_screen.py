@@ -178,6 +178,25 @@ async def test_bad_date_shows_an_error_and_saves_nothing(filled):
         assert cs.find_customer(s, "New Co") is None
 
 
+async def test_a_paste_of_several_lines_into_a_field_of_one_line_is_kept_whole(filled):
+    """A name copied from a letterhead (two lines): its lines joined, not all but the
+    first dropped unsaid; saved as shown."""
+    from textual import events
+
+    app = app_on(filled)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await new_customer_form(pilot, "")
+        name = app.screen.query_one("#field-name", Input)
+        name.focus()
+        name.post_message(events.Paste("Shenzhen Bright\r\n  Trading Co.\n"))
+        await pilot.pause()
+        assert name.value == "Shenzhen Bright Trading Co."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    with filled.session() as s:
+        assert cs.find_customer(s, "Shenzhen Bright Trading Co.") is not None
+
+
 async def test_every_bad_field_is_shown_at_once(filled):
     """Three bad fields: three errors from one ctrl+s (not one per save), the first bad
     field focused, nothing saved; mending one puts away its error only."""

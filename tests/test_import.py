@@ -176,7 +176,7 @@ def test_bad_rows_rejected_with_exact_lines_and_reasons(base, tmp_path, capsys):
     assert [r[-1] for r in table[1:]] == list(expected.values())
     assert table[1][:2] == ["ACME", "Bad date"]
     names = rows(db.path, "SELECT name, stage, amount_cents FROM opportunity ORDER BY id")
-    assert names == [("Good deal", "proposal", 100000), ("Two\nline name", "won", 500)]
+    assert names == [("Good deal", "proposal", 100000), ("Two line name", "won", 500)]  # one line
 
 
 def test_strict_imports_nothing_when_a_row_is_bad(base, tmp_path, capsys):
@@ -364,6 +364,29 @@ def test_a_name_two_customers_have_is_refused_with_their_codes(base, tmp_path, c
     assert rows(base.path, "SELECT customer_id, amount_cents FROM sales_order") == [
         (second_id, 700)
     ]
+
+
+def test_a_line_break_in_a_field_of_one_line_becomes_a_space(db, tmp_path):
+    """A spreadsheet cell of two lines: a name of two lines broke the customers list's
+    row; notes and needs keep their lines."""
+    f = tmp_path / "c.csv"
+    f.write_bytes(
+        b"name,needs,contact_name,contact_title\r\n"
+        b'"Multi\r\nLine Co","first\nsecond","Ann \n Lee",Buyer\r\n'
+        b'"Plain Co",,"Bob","Head of\rSales"\r\n'
+    )
+    assert crm(db, "import", "customers", str(f)) == 0
+    assert rows(db.path, "SELECT name, needs FROM customer ORDER BY id") == [
+        ("Multi Line Co", "first\nsecond"),
+        ("Plain Co", None),
+    ]
+    assert rows(db.path, "SELECT name, title FROM contact ORDER BY id") == [
+        ("Ann Lee", "Buyer"),
+        ("Bob", "Head of Sales"),
+    ]
+    with db.session() as s:  # the store's commands: the same rule
+        made = cs.create_customer(s, {"name": "Two\nLines", "needs": "a\nb"})
+        assert (made.name, made.needs) == ("Two Lines", "a\nb")
 
 
 def test_opportunity_stage_history_is_recorded_as_the_form_does(base, tmp_path):

@@ -10,6 +10,7 @@ their kind's specs.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,13 +30,24 @@ from crm_tui.store.validation import (
 FieldSpec = Callable[[str, Any], Any]
 
 
-def text_field(required: bool = False, max_len: int = 2000) -> FieldSpec:
+#: A line break, with the spaces around it: one space in a field of one line.
+_LINE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+
+
+def text_field(required: bool = False, max_len: int = 2000, *, lines: bool = False) -> FieldSpec:
+    """Text; ``lines``: a field of several lines (notes, content …). Any other field is
+    one line, where a line break (a cell of a spreadsheet, a paste) becomes a space: a
+    name or a title with one broke the lists' rows."""
+
     def spec(name: str, v: Any) -> str | None:
-        return check_text(name, v, required=required, max_len=max_len)
+        text = check_text(name, v, required=required, max_len=max_len)
+        if not lines and text and ("\n" in text or "\r" in text):
+            text = _LINE_BREAK.sub(" ", text)
+        return text
 
     # The rule's parameters, for bulk imports: a row screened once for long digit runs
     # can trim and length-check its plain text cells inline (import_common.RowValidator).
-    spec.text_rule = (required, max_len)  # type: ignore[attr-defined]
+    spec.text_rule = (required, max_len, lines)  # type: ignore[attr-defined]
     return spec
 
 
@@ -203,7 +215,7 @@ CUSTOMER_FIELDS = {
     ),
     "level": choice_field(enums.LEVEL),
     "status": choice_field(enums.STATUS),
-    "needs": text_field(),
+    "needs": text_field(lines=True),
     "budget_cents": money_field(),
     "purchase_date": date_field(),
     "owner": text_field(max_len=100),
@@ -224,7 +236,7 @@ CONTACT_FIELDS = {
     "birthday": birthday_field(),
     "preferred_channel": choice_field(enums.PREFERRED_CHANNEL),
     "relationship": choice_field(enums.RELATIONSHIP),
-    "notes": text_field(),
+    "notes": text_field(lines=True),
     "owner": text_field(max_len=100),
 }
 
@@ -250,15 +262,15 @@ INTERACTION_FIELDS = {
     "channel": choice_field(enums.CHANNEL),
     "occurred_at": datetime_field(past=True),
     "subject": text_field(required=True, max_len=200),
-    "content": text_field(max_len=10_000),
-    "feedback": text_field(max_len=10_000),
+    "content": text_field(max_len=10_000, lines=True),
+    "feedback": text_field(max_len=10_000, lines=True),
     "attitude": choice_field(enums.ATTITUDE),
     "contact_id": id_field(),
     "opportunity_id": id_field(),
     "location": text_field(max_len=200),
     "our_people": text_field(max_len=200),
     "their_people": text_field(max_len=200),
-    "key_facts": text_field(max_len=5_000),
+    "key_facts": text_field(max_len=5_000, lines=True),
     "next_step": text_field(max_len=200),
     "next_step_due": date_field(),
 }
@@ -271,10 +283,10 @@ OPPORTUNITY_FIELDS = {
     "expected_close": date_field(),
     "probability": int_field(0, 100),
     "competitor": text_field(max_len=200),
-    "strengths": text_field(),
-    "weaknesses": text_field(),
-    "key_success_factors": text_field(),
-    "risks": text_field(),
+    "strengths": text_field(lines=True),
+    "weaknesses": text_field(lines=True),
+    "key_success_factors": text_field(lines=True),
+    "risks": text_field(lines=True),
     "risk_flag": bool_field(),
     "next_action": text_field(max_len=500),
     "next_action_due": date_field(),
@@ -317,12 +329,12 @@ TASK_FIELDS = {
     "customer_id": id_field(),
     "contact_id": id_field(),
     "opportunity_id": id_field(),
-    "goal": text_field(max_len=2000),
-    "notes": text_field(max_len=10_000),
+    "goal": text_field(max_len=2000, lines=True),
+    "notes": text_field(max_len=10_000, lines=True),
     "due": date_field(required=True),
     "due_time": time_field,
     "planned_start": datetime_field(),
     "planned_end": datetime_field(),
     "status": choice_field(enums.TASK_STATUS),
-    "result": text_field(max_len=5000),
+    "result": text_field(max_len=5000, lines=True),
 }

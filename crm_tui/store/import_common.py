@@ -172,7 +172,8 @@ class RowValidator:
 
     - an empty cell takes the result the spec gave ``""`` when the file was opened;
     - plain text (``fields.text_field``) is trimmed and length-checked inline when the
-      text has no run of digits long enough to be an ID or bank card number;
+      text has no run of digits long enough to be an ID or bank card number (nor, in a
+      field of one line, a line break);
     - a phone of 5 to 12 plain digits is what ``check_phone`` would return, and so is
       a (trimmed) email address that ``check_email``'s own pattern matches.
 
@@ -265,9 +266,12 @@ class RowValidator:
                 continue
             lines.append(f"    v = {cell}.strip()")
             if mode == _TEXT:  # texts shorter than the screen cannot hold a digit run
+                one_line = not entry[4].text_rule[2]  # (a line break: the spec makes it a space)
                 lines.append(
                     f"    if v and (n := len(v)) <= {entry[9]}"
-                    f" and (n < {_SCREEN_LENGTH} or screen(v) is None): {x} = v"
+                    f" and (n < {_SCREEN_LENGTH} or screen(v) is None)"
+                    + (" and '\\n' not in v and '\\r' not in v" if one_line else "")
+                    + f": {x} = v"
                 )
             elif mode == _PHONE:
                 lines.append(f"    if plain_phone(v): {x} = v")

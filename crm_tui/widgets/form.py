@@ -60,6 +60,16 @@ def _error_label(wid: str) -> Label:
 _CHROME_ROWS = 12
 
 
+class LineInput(Input):
+    """A form's field of one line: a paste of several lines is kept whole, its lines
+    joined by spaces (Textual's Input keeps the first line and drops the rest unsaid)."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual then runs Input's own handler (each class's in turn) on the joined text
+        lines = [line.strip() for line in event.text.splitlines()]
+        event.text = " ".join(line for line in lines if line)
+
+
 class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
     """Base for record forms."""
 
@@ -122,7 +132,7 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             placeholder = date_placeholder()
         if f.kind == "datetime" and not placeholder:
             placeholder = _("now, or e.g. today 14:30, 2026-11-30 09:00")
-        return Input(_as_text(f.value), id=wid, placeholder=placeholder, compact=True)
+        return LineInput(_as_text(f.value), id=wid, placeholder=placeholder, compact=True)
 
     def on_mount(self) -> None:
         self._initial = self.values()
