@@ -27,8 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--on-duplicate",
         choices=("skip", "merge", "create"),
         help=_(
-            "customers matching an existing one by name, phone or email (default: skip;"
-            " customers imports only)"
+            "a customer matching an existing one by name, phone or email: skip it (default),"
+            " merge it (fill the existing one's empty fields, add its contact and tags; values"
+            " already there are kept) or create it anyway; customers imports only"
         ),
     )
     parser.add_argument(
