@@ -20,7 +20,7 @@ from crm_tui.cli import main
 from crm_tui.store import customers as cs
 from crm_tui.store import sqlite as sq
 from crm_tui.store.importing import ImportRefused, import_file
-from crm_tui.store.validation import _SUFFIXES, normalise_name
+from crm_tui.store.validation import _SUFFIXES, ValidationError, normalise_name
 
 TABLES = (
     "customer", "contact", "tag", "customer_tag", "opportunity", "stage_change", "interaction",
@@ -387,6 +387,25 @@ def test_a_line_break_in_a_field_of_one_line_becomes_a_space(db, tmp_path):
     with db.session() as s:  # the store's commands: the same rule
         made = cs.create_customer(s, {"name": "Two\nLines", "needs": "a\nb"})
         assert (made.name, made.needs) == ("Two Lines", "a\nb")
+
+
+def test_an_id_number_as_a_mailbox_name_is_refused(base, tmp_path, capsys):
+    """A QQ mailbox named by its owner's ID number still stores the ID number."""
+    f = tmp_path / "contacts.csv"
+    f.write_text(
+        "customer,name,email\nACME,Li,110101199003077571@qq.com\nACME,Wang,12345678@qq.com\n",
+        "utf-8",
+    )
+    capsys.readouterr()
+    assert crm(base, "import", "contacts", str(f)) == 3
+    err = capsys.readouterr().err
+    assert "line 2: email: Looks like a national ID number" in err
+    assert rows(base.path, "SELECT name, email FROM contact WHERE name IN ('Li', 'Wang')") == [
+        ("Wang", "12345678@qq.com")
+    ]
+    with base.session() as s, pytest.raises(ValidationError, match="national ID"):
+        customer = cs.find_customer(s, "ACME Co., Ltd.")
+        cs.create_contact(s, customer.id, {"name": "Li", "email": "110101199003077571@qq.com"})
 
 
 def test_opportunity_stage_history_is_recorded_as_the_form_does(base, tmp_path):

@@ -175,7 +175,8 @@ class RowValidator:
       text has no run of digits long enough to be an ID or bank card number (nor, in a
       field of one line, a line break);
     - a phone of 5 to 12 plain digits is what ``check_phone`` would return, and so is
-      a (trimmed) email address that ``check_email``'s own pattern matches.
+      a (trimmed) email address that ``check_email``'s own pattern matches, without a
+      long run of digits.
 
     Anything else (blank, too long, long digit runs, dates, choices …) goes through
     the spec itself.
@@ -276,7 +277,10 @@ class RowValidator:
             elif mode == _PHONE:
                 lines.append(f"    if plain_phone(v): {x} = v")
             else:
-                lines.append(f"    if v and plain_mail(v): {x} = v")
+                lines.append(
+                    f"    if v and plain_mail(v) and (len(v) < {_SCREEN_LENGTH}"
+                    f" or screen(v) is None): {x} = v"
+                )
             if entry[8][0]:  # an empty cell is fine: its value, inline
                 env[f"E{k}"] = entry[8][1]
                 lines.append(f"    elif not {cell}: {x} = E{k}")

@@ -207,6 +207,7 @@ def check_email(field: str, value: str | None) -> str | None:
     value = value.strip()
     if not _EMAIL.match(value):
         raise ValidationError(field, _("Not an email address: “{text}”").format(text=value))
+    check_no_sensitive_numbers(field, value)  # an ID number as a QQ mailbox's name
     return value
 
 
