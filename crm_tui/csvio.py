@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,8 +25,21 @@ def private_file(path: Path | str) -> Iterator[TextIO]:
 
     Written to a temporary file and renamed, so a reader never sees half a file and a
     failed write leaves any earlier file untouched. Customer data is confidential: 0600.
+    A symbolic link's target is written (the link stays); a device or a pipe
+    (``--out /dev/stdout``, a FIFO) is written into, never replaced by a file: run as
+    root, ``--out /dev/null`` replaced the system's /dev/null.
     """
     path = Path(path)
+    try:
+        mode = os.stat(path).st_mode  # (through a link)
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        return
+    if path.is_symlink():
+        path = path.resolve()
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         try:

@@ -162,6 +162,28 @@ def test_restore_replaces_after_backing_up_current(db, tmp_path, capsys):
     assert main(["--db", str(db.path), "check"]) == 0
 
 
+def test_backup_and_restore_through_a_link_keep_the_link_and_never_replace_a_pipe(db, tmp_path):
+    """A link given as the backup or as the database: the file it points to is written
+    or replaced, the link stays; a pipe or a device is refused, never replaced."""
+    add_customers(db.path, 3)
+    saved = tmp_path / "saved.db"
+    out = tmp_path / "out-link.db"
+    out.symlink_to(saved)
+    make_backup(db.path, out)
+    assert out.is_symlink() and count(saved) == 3
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(BackupError, match="is not a file"):
+        make_backup(db.path, pipe)
+    assert pipe.is_fifo()
+    add_customers(db.path, 4, 100)
+    db.close()
+    link = tmp_path / "db-link.db"
+    link.symlink_to(db.path)
+    assert main(["--db", str(link), "restore", str(saved)]) == 0
+    assert link.is_symlink() and count(db.path) == 3
+
+
 def test_restore_waits_for_the_app_to_close_the_file(db, tmp_path, capsys):
     """Replaced under a running app the file would keep its connections on the old one,
     and every later save would go with it: refused while the app has it open."""

@@ -263,3 +263,27 @@ def test_write_csv_streams_rows_with_bom_and_empty_none(tmp_path):
     assert write_csv(iter([]), ["a"], path) == 0
     assert path.read_bytes() == b"\xef\xbb\xbfa\r\n"
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_a_file_written_through_a_link_or_into_a_pipe_keeps_what_is_there(tmp_path):
+    """`--out` a symbolic link writes its target (the link stays); a device or a pipe
+    is written into, never replaced by a file (run as root, `--out /dev/null` replaced
+    the system's /dev/null with a file of the report)."""
+    import os
+    import threading
+
+    target = tmp_path / "target.csv"
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert write_csv([("a",)], ["x"], link) == 1
+    assert link.is_symlink() and target.read_bytes() == "\ufeffx\r\na\r\n".encode()
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    write_csv([("b",)], ["y"], pipe)
+    reader.join(10)
+    assert got == ["\ufeffy\r\nb\r\n".encode()]
+    assert pipe.is_fifo() and not list(tmp_path.glob(".pipe*"))

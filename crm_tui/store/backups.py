@@ -195,6 +195,14 @@ def make_backup(
         target = Path(out).expanduser()
         if target.is_dir():  # a folder: the copy goes in it, named as the daily ones
             target = _default_target(target, dt.datetime.now(), tag)
+        if target.is_symlink():  # its target is written; the link stays
+            target = target.resolve()
+        if target.exists() and not target.is_file():  # a device: never replaced by a file
+            raise BackupError(
+                _("{path} is not a file: a backup is written to a file or a folder").format(
+                    path=target
+                )
+            )
         if target.resolve() == db_path.resolve():
             raise BackupError(_("The backup cannot overwrite the database itself"))
         if not target.parent.is_dir():  # a mistyped path is not silently created
@@ -303,6 +311,8 @@ def restore(db_path: Path | str, source: Path | str, *, folder: Path | None = No
     Refused while the app has the file open (store.in_use).
     """
     db_path = Path(db_path)
+    if db_path.is_symlink():  # the file it points to is replaced; the link stays
+        db_path = db_path.resolve()
     source = Path(source).expanduser()
     verify(source)
     if db_path.exists() and source.resolve() == db_path.resolve():
