@@ -132,7 +132,7 @@ async def test_the_detail_shows_orders_what_is_owed_and_the_collection_rate(bill
         detail = await open_initech(pilot)
         assert table_rows(detail.query_one("#orders", DataTable)) == [
             ["2026-11-05", "250.50", "250.50"],
-            ["2026-10-02", "1,000", "600"],
+            ["2026-10-02", "1,000.00", "600.00"],  # two decimals: the column lines up
         ]
         text = profile_text(detail)
         assert "Collected          400 (32%)" in text  # 400 / 1,250.50 = 31.99 %
@@ -203,7 +203,7 @@ async def test_p_records_a_payment_starting_at_what_is_owed_and_refuses_more(bil
         await pilot.pause()
         assert app.screen is detail
         assert any(n.message == "Payment recorded" for n in app._notifications)
-        assert table_rows(orders_table)[1] == ["2026-10-02", "1,000", "500"]
+        assert table_rows(orders_table)[1] == ["2026-10-02", "1,000.00", "500.00"]
         assert "Collected          500 (40%)" in profile_text(detail)
     assert rows(billed, "SELECT paid_on, amount_cents FROM payment ORDER BY id") == [
         ("2026-10-10", 15000), ("2026-10-20", 25000), (TODAY, 10000),

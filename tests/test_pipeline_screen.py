@@ -311,7 +311,7 @@ async def test_a_won_deals_detail_lists_its_order_and_what_is_owed(board):
         assert body.scroll_offset.y > 0
         lines = orders.render_lines(orders.content_region.reset_offset)
         text = " ".join(" ".join(strip.text for strip in lines).split())
-        assert text == "2026-11-23 50,000 50,000 owed"
+        assert text == "2026-11-23 50,000.00 50,000 owed"
 
 
 async def test_lost_records_the_reason_and_undo_restores(board):

@@ -281,7 +281,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 [
                     Text(r["name"]),
                     settings.stage_name(r["stage"], self.app.lang),  # type: ignore[attr-defined]
-                    display_amount(r["amount_cents"]),
+                    Text(display_amount(r["amount_cents"], fixed=True), justify="right"),
                     r["expected_close"] or "",
                 ],
             )
@@ -297,9 +297,9 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 str(oid),
                 [
                     r["order_date"],
-                    Text(display_amount(r["amount_cents"]), justify="right"),
+                    Text(display_amount(r["amount_cents"], fixed=True), justify="right"),
                     Text(
-                        display_amount(r["amount_cents"] - r["paid_cents"])
+                        display_amount(r["amount_cents"] - r["paid_cents"], fixed=True)
                         if r["paid_cents"] < r["amount_cents"]
                         else "✓",
                         justify="right",

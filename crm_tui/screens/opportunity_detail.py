@@ -207,7 +207,7 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         for _oid, day, cents, paid in orders:
             owed = cents - paid
             state = _("paid") if owed <= 0 else _("{owed} owed").format(owed=display_amount(owed))
-            grid.add_row(_text(day), display_amount(cents), state)
+            grid.add_row(_text(day), display_amount(cents, fixed=True), state)
         self.query_one("#detail-orders", Static).update(grid)
         for wid in ("#orders-title", "#detail-orders"):
             self.query_one(wid).display = bool(orders)
