@@ -157,13 +157,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def _sqlite_problem(db_path: Path, exc: Exception) -> str:
     """The ``error:`` text of a SQLite error no command caught: a damaged page that the
-    opening checks did not read (SQLITE_CORRUPT, SQLITE_NOTADB) says how to restore."""
-    from crm_tui.store.sqlite import damage_in
+    opening checks did not read (SQLITE_CORRUPT, SQLITE_NOTADB) says how to restore, a
+    file or journal that cannot be opened or written to check the permissions."""
+    from crm_tui.store.sqlite import cannot_open_in, damage_in
 
     if damage_in(exc) is not None:
         from crm_tui.store.backups import damage_message
 
         return damage_message(db_path, exc)
+    if cannot_open_in(exc) is not None:
+        from crm_tui.store.database import open_problem
+
+        return open_problem(Path(db_path), exc)
     return f"{db_path}: {exc}"
 
 

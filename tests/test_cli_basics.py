@@ -243,3 +243,47 @@ def test_help_is_in_chinese_with_lang_zh(capsys):
     with pytest.raises(SystemExit):
         main(["--lang", "en", "import", "--help"])
     assert "import nothing when any row is bad" in capsys.readouterr().out
+
+
+def test_a_database_that_cannot_be_opened_is_not_called_damaged(tmp_path, capsys):
+    """SQLITE_CANTOPEN ("unable to open database file": a folder the rep may not write,
+    where SQLite cannot make the journal beside the file) is a matter of permissions;
+    restoring a backup over the file would fail the same way. (Root writes to any
+    folder, so here the journal's name is taken by a folder instead.)"""
+    db = tmp_path / "ro.db"
+    assert main(["--db", str(db), "check"]) == 0
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    (tmp_path / "ro.db-wal").mkdir()
+    capsys.readouterr()
+    assert main(["--db", str(db), "check"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"error: {db} cannot be opened or written (unable to open database")
+    assert "damaged" not in err[0] and "restore" not in err[0] and str(tmp_path) in err[0]
+
+
+def test_cannot_open_and_read_only_are_told_apart_from_damage(tmp_path):
+    from crm_tui.i18n import set_language
+    from crm_tui.store.database import open_problem
+    from crm_tui.store.sqlite import cannot_open_in, damage_in, plain_problem
+
+    path = tmp_path / "rodir" / "ro.db"
+    for code, text in [
+        (sqlite3.SQLITE_CANTOPEN, "unable to open database file"),
+        (sqlite3.SQLITE_READONLY, "attempt to write a readonly database"),
+    ]:
+        error = sqlite3.OperationalError(text)
+        error.sqlite_errorcode = code
+        assert damage_in(error) is None and cannot_open_in(error) is error
+        told = open_problem(path, error)
+        assert told.startswith(f"{path} cannot be opened or written ({text}): check")
+        assert str(path.parent) in told and "damaged" not in told
+        assert "cannot be written" in plain_problem(error)  # a save in the app
+        set_language("zh")
+        assert "无法打开或写入" in open_problem(path, error)
+        set_language("en")
+    corrupt = sqlite3.DatabaseError("database disk image is malformed")
+    corrupt.sqlite_errorcode = sqlite3.SQLITE_CORRUPT
+    assert cannot_open_in(corrupt) is None and "is damaged" in open_problem(path, corrupt)

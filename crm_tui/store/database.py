@@ -86,6 +86,32 @@ def _migrate(path: Path, direction: str, revision: str) -> None:
         engine.dispose()
 
 
+def open_problem(path: Path, exc: BaseException) -> str:
+    """Why ``path`` cannot be used, from the SQLite error met opening, migrating or reading
+    it. Only a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) is told to restore a backup: a
+    file or folder that cannot be opened or written needs its permissions changed, and a
+    backup restored over it would fail the same way."""
+    damage = sq.damage_in(exc)
+    if damage is not None and damage.sqlite_errorcode & 0xFF == sqlite3.SQLITE_NOTADB:
+        # not SQLite at all: most often --db names the wrong file (a CSV, say), and
+        # restoring a backup over it would replace that file: the path comes first
+        return _(
+            "{path} is not a database file: check --db (or CRM_DB) names your crm"
+            " database; if it is the crm database, it is damaged: {hint}"
+        ).format(path=path, hint=_restore_hint(path))
+    if damage is not None:
+        return _("{path} is damaged ({problem}); {hint}").format(
+            path=path, problem=damage, hint=_restore_hint(path)
+        )
+    error = sq.cannot_open_in(exc)
+    if error is not None:
+        return _(
+            "{path} cannot be opened or written ({problem}): check that you may write to the"
+            " file and to its folder {folder}, where SQLite also keeps its journal"
+        ).format(path=path, problem=error, folder=path.absolute().parent)
+    return _("cannot open {path}: {problem}").format(path=path, problem=sq.plain_problem(exc))
+
+
 def prepare(path: Path | str) -> Path:
     """Create the file if needed, refuse unusable files, migrate older schemas in place."""
     path = Path(path).expanduser()
@@ -107,20 +133,7 @@ def prepare(path: Path | str) -> Path:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        if "not a database" in str(exc):
-            # not SQLite at all: most often --db names the wrong file (a CSV, say), and
-            # restoring a backup over it would replace that file: the path comes first
-            raise DatabaseError(
-                _(
-                    "{path} is not a database file: check --db (or CRM_DB) names your crm"
-                    " database; if it is the crm database, it is damaged: {hint}"
-                ).format(path=path, hint=_restore_hint(path))
-            ) from None
-        raise DatabaseError(
-            _("{path} is damaged ({problem}); {hint}").format(
-                path=path, problem=exc, hint=_restore_hint(path)
-            )
-        ) from None
+        raise DatabaseError(open_problem(path, exc)) from None
     if revision == HEAD_REVISION:
         return path
     if revision is not None and revision not in KNOWN_REVISIONS:

@@ -78,6 +78,21 @@ def damage_in(exc: BaseException | None) -> BaseException | None:
     return None
 
 
+#: Primary codes that say the file, or the journal SQLite keeps beside it, could not be
+#: opened or written: the permissions of the file or its folder, not damage.
+_CANNOT_OPEN = (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM)
+
+
+def cannot_open_in(exc: BaseException | None) -> BaseException | None:
+    """The SQLite error in ``exc`` that says the file or its journal could not be opened or
+    written (SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_PERM), or None. Restoring a backup
+    over such a file would not help: its folder's permissions would."""
+    error = sqlite_error_in(exc)
+    if error is not None and error.sqlite_errorcode & 0xFF in _CANNOT_OPEN:
+        return error
+    return None
+
+
 def plain_problem(exc: BaseException) -> str:
     """Why a write failed, in words for the rep. SQLAlchemy's text of an error quotes the
     statement and its values (the rep's data, in SQL): only SQLite's own message is kept,
@@ -95,7 +110,7 @@ def plain_problem(exc: BaseException) -> str:
         )
     if code == sqlite3.SQLITE_FULL:
         return _("the disk is full; nothing was saved: free some space and try again")
-    if code == sqlite3.SQLITE_READONLY:
+    if code in _CANNOT_OPEN:  # (a folder it may not write: the journal cannot be made)
         return _("the database file cannot be written (read-only?); nothing was saved")
     if code == sqlite3.SQLITE_IOERR:
         return _("the disk failed to write ({problem}); nothing was saved").format(problem=error)
