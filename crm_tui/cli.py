@@ -156,20 +156,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _sqlite_problem(db_path: Path, exc: Exception) -> str:
-    """The ``error:`` text of a SQLite error no command caught: a damaged page that the
-    opening checks did not read (SQLITE_CORRUPT, SQLITE_NOTADB) says how to restore, a
-    file or journal that cannot be opened or written to check the permissions."""
-    from crm_tui.store.sqlite import cannot_open_in, damage_in
+    """The ``error:`` text of a SQLite error no command caught (bare, or wrapped by
+    SQLAlchemy): a damaged page that the opening checks did not read (SQLITE_CORRUPT,
+    SQLITE_NOTADB) says how to restore, a file or journal that cannot be opened or
+    written to check the permissions; SQLAlchemy's text (the statement, the rep's
+    values) is never shown."""
+    from crm_tui.store.sqlite import cannot_open_in, damage_in, plain_problem
 
-    if damage_in(exc) is not None:
+    damage = damage_in(exc)
+    if damage is not None:
         from crm_tui.store.backups import damage_message
 
-        return damage_message(db_path, exc)
+        return damage_message(db_path, damage)
     if cannot_open_in(exc) is not None:
         from crm_tui.store.database import open_problem
 
         return open_problem(Path(db_path), exc)
-    return f"{db_path}: {exc}"
+    return f"{db_path}: {plain_problem(exc)}"
 
 
 def _language_option(argv: list[str]) -> str | None:
@@ -238,6 +241,13 @@ def main(argv: list[str] | None = None) -> int:
         reason = exc.strerror or str(exc)
         print(f"error: {_('cannot use {path}: {reason}').format(path=where, reason=reason)}",
               file=sys.stderr)  # fmt: skip
+        return 1
+    except Exception as exc:  # a SQLite error SQLAlchemy wraps (its own class): one line
+        from crm_tui.store.sqlite import sqlite_error_in
+
+        if sqlite_error_in(exc) is None:
+            raise
+        print(f"error: {_sqlite_problem(ctx.db_path, exc)}", file=sys.stderr)
         return 1
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 
@@ -287,3 +289,48 @@ def test_cannot_open_and_read_only_are_told_apart_from_damage(tmp_path):
     corrupt = sqlite3.DatabaseError("database disk image is malformed")
     corrupt.sqlite_errorcode = sqlite3.SQLITE_CORRUPT
     assert cannot_open_in(corrupt) is None and "is damaged" in open_problem(path, corrupt)
+
+
+@pytest.mark.skipif(
+    not (os.path.exists(os.devnull) and stat.S_ISCHR(os.stat(os.devnull).st_mode)),
+    reason="needs /dev/null as the device it should be",
+)
+def test_a_device_as_the_database_is_one_error_line(capsys):
+    """`--db /dev/null` met "disk I/O error" writing the schema, in a SQLAlchemy wrapper
+    no handler caught: a traceback. The path is refused before SQLite writes beside it."""
+    assert main(["--db", os.devnull, "check"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"error: {os.devnull} is not a regular file (a device or a pipe?): check --db (or"
+        " CRM_DB) names your crm database"
+    ]
+    assert not os.path.exists(os.devnull + "-journal")
+
+
+def test_a_sqlite_error_in_a_sqlalchemy_wrapper_is_one_error_line(tmp_path, capsys, monkeypatch):
+    """Opening (the schema's migration) or a command may meet a SQLite error SQLAlchemy
+    wraps in its own class: one `error:` line with SQLite's words, not the statement."""
+    import sqlalchemy.exc
+
+    from crm_tui.store import database
+
+    def failing_disk(*args, **kwargs):
+        error = sqlite3.OperationalError("disk I/O error")
+        error.sqlite_errorcode = sqlite3.SQLITE_IOERR
+        raise sqlalchemy.exc.OperationalError("COMMIT", (), error)
+
+    monkeypatch.setattr(database, "upgrade", failing_disk)
+    db = tmp_path / "new.db"
+    assert main(["--db", str(db), "check"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: cannot open {db}: the disk failed")
+    assert "COMMIT" not in err[0] and "damaged" not in err[0]
+    monkeypatch.undo()
+    assert main(["--db", str(db), "check"]) == 0
+    capsys.readouterr()
+    from crm_tui.commands import check
+
+    monkeypatch.setattr(check, "run", failing_disk)
+    assert main(["--db", str(db), "check"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {db}: the disk failed to write (disk I/O error); nothing was saved"]

@@ -117,6 +117,13 @@ def prepare(path: Path | str) -> Path:
     path = Path(path).expanduser()
     if path.is_dir():  # not "damaged": there is nothing to restore
         raise DatabaseError(_("{path} is a folder, not a database file").format(path=path))
+    if path.exists() and not path.is_file():  # /dev/null, a pipe: SQLite fails on its writes
+        raise DatabaseError(
+            _(
+                "{path} is not a regular file (a device or a pipe?): check --db (or CRM_DB)"
+                " names your crm database"
+            ).format(path=path)
+        )
     try:
         sq.ensure_file(path)
     except OSError as exc:
@@ -148,7 +155,12 @@ def prepare(path: Path | str) -> Path:
                 path=path, hint=_restore_hint(path)
             )
         )
-    upgrade(path)
+    try:
+        upgrade(path)
+    except Exception as exc:  # SQLAlchemy's or Alembic's wrapping of a SQLite error
+        if sq.sqlite_error_in(exc) is None:
+            raise
+        raise DatabaseError(open_problem(path, exc)) from None
     return path
 
 
