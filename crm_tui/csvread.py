@@ -149,6 +149,18 @@ SNIFF_CHARS = 64 * 1024
 FIELD_LIMIT = 16 * 1024 * 1024
 
 
+#: How a spreadsheet workbook starts: .xlsx (a zip archive) and the older .xls (OLE2).
+WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+#: Characters a message never shows as they are: C0 controls (tab and line ends too), DEL
+#: and C1 controls. A binary file's "header" is full of them; a terminal obeys some.
+_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(cell: str) -> str:
+    """A header cell as a message quotes it: stripped, each control character as U+FFFD."""
+    return _UNSHOWABLE.sub("\ufffd", cell.strip())
+
+
 class CsvError(Exception):
     """The file cannot be read as CSV at all; the message says why (and where)."""
 
@@ -236,7 +248,7 @@ class CsvTable:
             if bad is not None and cells[-1].__class__ is not Unreadable:
                 padded = cells + [""] * (len(self.header) - len(cells))
                 reason = _("{column}: a control character (such as NUL) in the value").format(
-                    column=self.header[bad].strip()
+                    column=shown(self.header[bad])
                 )
                 cells = [*padded, Unreadable(reason)]
             yield line, cells
@@ -509,6 +521,13 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
             raise CsvError(
                 _("Cannot read {file}: {problem}").format(file=path, problem=exc.strerror)
             ) from None
+    if data.startswith(WORKBOOK_SIGNATURES):  # read as text, its "header" is binary noise
+        raise CsvError(
+            _(
+                "{file} is an Excel workbook (.xlsx or .xls), not a CSV file: in Excel, save it"
+                " with File › Save As › “CSV UTF-8 (Comma delimited)” and import the saved file"
+            ).format(file=path.name)
+        )
     if csv.field_size_limit() < FIELD_LIMIT:
         csv.field_size_limit(FIELD_LIMIT)
     try:
@@ -544,12 +563,12 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
             # `reason` is what FILE.rejected.csv adds: a fixed rejected file imports quietly
             if cell.strip() and _key(cell) != "reason":
                 if name is None:
-                    unknown.append(cell.strip())
+                    unknown.append(shown(cell))
                 else:  # a second column for a field: only the first one is read
-                    first = header[next(i for i, n in columns.items() if n == name)].strip()
+                    first = header[next(i for i, n in columns.items() if n == name)]
                     unknown.append(
                         _("{column} (a second {first} column)").format(
-                            column=cell.strip(), first=first
+                            column=shown(cell), first=shown(first)
                         )
                     )
             continue
@@ -562,7 +581,7 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
             _("{file}: missing required column(s) {columns} (found: {found})").format(
                 file=path.name,
                 columns=", ".join(c.replace("|", " or ") for c in missing),
-                found=", ".join(h.strip() for h in header if h.strip()) or "-",
+                found=", ".join(shown(h) for h in header if h.strip()) or "-",
             )
         )
     lines = None
@@ -589,4 +608,4 @@ def row_values(table: CsvTable, cells: list[str]) -> dict[str, str]:
 
 def column_header(table: CsvTable) -> Mapping[str, str]:
     """Column name → the header text the file used (for messages in the user's words)."""
-    return {name: table.header[i].strip() for i, name in table.columns.items()}
+    return {name: shown(table.header[i]) for i, name in table.columns.items()}

@@ -721,6 +721,29 @@ async def test_import_dialog_says_a_folder_is_one_and_asks_before_importing_a_fi
         assert conn.execute(count).fetchone()[0] == 1
 
 
+async def test_import_dialog_says_an_excel_workbook_is_to_be_saved_as_csv(filled, tmp_path):
+    """It showed the binary "header" with its control characters, as the command line did."""
+    from textual.widgets import Button, Static
+
+    book = tmp_path / "accounts.xlsx"
+    book.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\x1b[2J")
+    app = app_on(filled)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        field = app.screen.query_one("#path", Input)
+        field.value = str(book)
+        field.focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = str(app.screen.query_one("#summary", Static).render())
+        assert summary.startswith("accounts.xlsx is an Excel workbook (.xlsx or .xls), not a CSV")
+        assert "“CSV UTF-8 (Comma delimited)”" in summary and "\x1b" not in summary
+        assert app.screen.query_one("#import", Button).disabled
+
+
 async def test_duplicates_merge_and_undo(filled):
     with filled.session() as s:
         dup = cs.create_customer(s, {"name": "上海华为技术 有限公司"})

@@ -218,6 +218,54 @@ def test_a_file_that_is_not_text_is_named_in_the_refusal(base, tmp_path, capsys)
     assert snapshot(base.path) == before
 
 
+def _workbook(path: Path, kind: str) -> Path:
+    """A file as Excel saves it: .xlsx is a zip archive, the older .xls an OLE2 file."""
+    import zipfile
+
+    if kind == "xlsx":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+            book.writestr("[Content_Types].xml", "<Types/>" * 50)
+            book.writestr("xl/worksheets/sheet1.xml", "<sheetData>,name,\x1b[2J</sheetData>")
+    else:
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_an_excel_workbook_is_told_to_be_saved_as_csv(base, tmp_path, capsys, kind):
+    """Read as text, a workbook's "header" was binary noise, echoed with its control
+    characters in "missing required column(s) name (found: PK^C^D…)"."""
+    f = _workbook(tmp_path / f"accounts.{kind}", kind)
+    before = snapshot(base.path)
+    assert crm(base, "import", "customers", str(f)) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: accounts.{kind} is an Excel workbook (.xlsx or .xls), not a CSV file: in"
+        " Excel, save it with File › Save As › “CSV UTF-8 (Comma delimited)” and import the"
+        " saved file\n"
+    )
+    assert snapshot(base.path) == before
+    assert crm(base, "--lang", "zh", "import", "customers", str(f)) == 1
+    assert "是 Excel 工作簿" in capsys.readouterr().err
+
+
+def test_control_characters_of_a_header_are_never_echoed(db, tmp_path, capsys):
+    """A terminal obeys some (an escape clears the screen): a message shows U+FFFD."""
+    f = tmp_path / "odd.csv"
+    f.write_bytes("\x1b[2Jcompany,lev\x07el\x9b\nAcme,A\n".encode())  # (\x9b: CSI)
+    assert crm(db, "import", "customers", str(f)) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "error: odd.csv: missing required column(s) name (found: \ufffd[2Jcompany,"
+        " lev\ufffdel\ufffd)\n"
+    )
+    f.write_bytes(b"name,note\x01s\r\nAcme,x\r\n")
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "unknown columns ignored: note\ufffds\n" in err
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", err)
+
+
 def test_same_file_refusal_names_the_kind_in_chinese(base, tmp_path, capsys):
     f = tmp_path / "orders.csv"
     f.write_text("customer,date,amount\nACME,2026-01-02,100\n", "utf-8")
