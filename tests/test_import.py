@@ -297,6 +297,31 @@ def test_same_file_refused_unless_again(base, tmp_path, capsys):
     assert err.startswith("error: orders-copy.csv holds the same rows as orders.csv, already")
 
 
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ("ACME,someday,100\nNobody Ltd,2026-01-02,5\n", 3),  # every row rejected
+        ("", 0),  # the header alone
+        ("ACME,2026-01-02,100\n", 0),  # (imported, then refused: the control)
+    ],
+)
+def test_only_an_import_that_changed_something_is_refused_next_time(
+    base, tmp_path, capsys, body, status
+):
+    """A file whose rows were all rejected was recorded as imported: fixed or not, it was
+    then refused as imported before ("use --again")."""
+    f = tmp_path / "orders.csv"
+    f.write_text(f"customer,date,amount\n{body}", "utf-8")
+    assert crm(base, "import", "orders", str(f)) == status
+    changed = rows(base.path, "SELECT count(*) FROM sales_order") == [(1,)]
+    assert rows(base.path, "SELECT count(*) FROM import_log WHERE kind = 'orders'") == [
+        (int(changed),)
+    ]
+    capsys.readouterr()
+    assert crm(base, "import", "orders", str(f)) == (1 if changed else status)
+    assert ("already imported" in capsys.readouterr().err) == changed
+
+
 def test_orders_matched_on_order_no_never_double(base, tmp_path):
     f = tmp_path / "orders.csv"
     f.write_text(

@@ -214,13 +214,16 @@ def import_file(
                 if progress and done != total:  # (blank lines at the end)
                     progress(total, total)
                 commit = not dry_run and not (strict and result.rejected)
-                if commit:
+                # only a file that changed something is refused next time: one whose rows
+                # were all rejected (or skipped), or a header alone, may be brought again
+                if commit and (result.imported or result.updated):
                     conn.execute(
                         "INSERT INTO import_log (kind, file_name, sha256, imported_at, rows_in,"
                         " rows_rejected) VALUES (?, ?, ?, ?, ?, ?)",
                         (kind, str(path.resolve()), table.sha256, stamp(started_at), result.rows_in,
                          len(result.rejected)),
                     )  # fmt: skip
+                if commit:
                     conn.execute("COMMIT")
                     result.committed = True
                 else:
