@@ -192,6 +192,25 @@ def test_strict_imports_nothing_when_a_row_is_bad(base, tmp_path, capsys):
     assert snapshot(base.path) == before
 
 
+def test_a_strict_dry_run_says_nothing_would_be_imported(base, tmp_path, capsys):
+    """It said "would import 1" where the real --strict run imports nothing."""
+    f = tmp_path / "orders.csv"
+    f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,someday,100\n", "utf-8")
+    before = snapshot(base.path)
+    assert crm(base, "import", "orders", str(f), "--strict", "--dry-run") == 3
+    err = capsys.readouterr().err
+    assert (
+        "dry run, nothing changed: nothing would be imported (--strict and some rows are bad);"
+        " 1 rows were good, rejected 1\n" in err
+    )
+    assert "would import 1" not in err and "line 3: date: Unreadable date" in err
+    assert crm(base, "--lang", "zh", "import", "orders", str(f), "--strict", "--dry-run") == 3
+    assert "试运行" in capsys.readouterr().err
+    assert snapshot(base.path) == before
+    assert crm(base, "import", "orders", str(f), "--dry-run") == 3  # not strict: the good row
+    assert "dry run, nothing changed: would import 1, rejected 1" in capsys.readouterr().err
+
+
 def test_dry_run_changes_nothing_and_reports(base, tmp_path, capsys):
     f = tmp_path / "orders.csv"
     f.write_text("customer,date,amount\nACME,2026-01-02,100\nacme,2026-01-03,50\n", "utf-8")

@@ -286,12 +286,17 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
         )
     if result.committed:
         verb = _("imported {n}").format(n=result.imported)
-    elif result.dry_run:
-        verb = _("dry run, nothing changed: would import {n}").format(n=result.imported)
+    elif result.strict and result.rejected:  # a dry run says what the real run would do
+        verb = (
+            _(
+                "dry run, nothing changed: nothing would be imported (--strict and some rows"
+                " are bad); {n} rows were good"
+            )
+            if result.dry_run
+            else _("nothing imported (--strict and some rows are bad); {n} rows were good")
+        ).format(n=result.imported)
     else:
-        verb = _("nothing imported (--strict and some rows are bad); {n} rows were good").format(
-            n=result.imported
-        )
+        verb = _("dry run, nothing changed: would import {n}").format(n=result.imported)
     counts = [verb]
     if result.updated:
         counts.append(_("updated {n}").format(n=result.updated))
