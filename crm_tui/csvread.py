@@ -354,6 +354,13 @@ def _key(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", t)
 
 
+def is_reason(cell: str) -> bool:
+    """Whether a header cell is the ``reason`` column FILE.rejected.csv ends with: a fixed
+    rejected file imports without it being reported, and its rows rejected once more get
+    a new reason in its place (importing.write_rejected)."""
+    return _key(cell) == "reason"
+
+
 def header_aliases(kind: str) -> dict[str, str]:
     """Normalised header spelling → column name for one kind."""
     mapping: dict[str, str] = {}
@@ -560,8 +567,7 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
     for index, cell in enumerate(header):
         name = aliases.get(_key(cell))
         if name is None or name in columns.values():
-            # `reason` is what FILE.rejected.csv adds: a fixed rejected file imports quietly
-            if cell.strip() and _key(cell) != "reason":
+            if cell.strip() and not is_reason(cell):
                 if name is None:
                     unknown.append(shown(cell))
                 else:  # a second column for a field: only the first one is read

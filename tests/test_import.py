@@ -892,6 +892,30 @@ def test_fixed_rejected_file_imports_cleanly(base, tmp_path, capsys):
     assert rows(base.path, "SELECT sum(amount_cents) FROM sales_order") == [(10500,)]
 
 
+def test_a_rejected_file_imported_again_gets_a_new_reason_in_place_of_the_old(
+    base, tmp_path, capsys
+):
+    """Its rejected rows' file ended with `reason,reason`, the old reason kept as a value."""
+    f = tmp_path / "o.csv"
+    f.write_text(
+        "customer,date,amount\nACME,2026-01-02,100\nACME,2026-13-02,5\nACME,2026-01-03,x\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "orders", str(f)) == 3
+    rejected = tmp_path / "o.csv.rejected.csv"
+    first = rejected.read_text("utf-8-sig").splitlines()
+    assert first[0] == "customer,date,amount,reason" and len(first) == 3
+    fixed = rejected.read_text("utf-8-sig").replace("2026-13-02", "2026-12-02")
+    rejected.write_text(fixed, "utf-8-sig")  # the amount is still bad
+    capsys.readouterr()
+    assert crm(base, "import", "orders", str(rejected)) == 3
+    err = capsys.readouterr().err
+    assert "unknown columns" not in err and "imported 1" in err
+    again = (tmp_path / "o.csv.rejected.csv.rejected.csv").read_text("utf-8-sig").splitlines()
+    assert again[0] == "customer,date,amount,reason"
+    assert again[1] == first[2]  # the same row, the same (new) reason, once
+
+
 def test_huge_cell_rejects_its_row_only(base, tmp_path, capsys):
     f = tmp_path / "o.csv"
     f.write_text(

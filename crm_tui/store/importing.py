@@ -20,7 +20,7 @@ from contextlib import closing
 from pathlib import Path
 
 from crm_tui.csvio import write_csv
-from crm_tui.csvread import SURE_ENCODINGS, Unreadable, read_table
+from crm_tui.csvread import SURE_ENCODINGS, Unreadable, is_reason, read_table
 from crm_tui.i18n import _, clauses
 from crm_tui.store import sqlite as sq
 from crm_tui.store.import_apart import batches
@@ -88,12 +88,18 @@ def write_rejected(result: ImportResult, path: Path | None = None) -> Path:
 
     A row with more values than the header keeps them all, under columns named
     ``extra_1``, ``extra_2`` … (an import of the fixed file reports any left there as
-    unknown columns), so that ``reason`` stays the last column and nothing is lost."""
+    unknown columns), so that ``reason`` stays the last column and nothing is lost. A
+    ``reason`` column of the file (a rejected file imported again) is replaced, not repeated."""
     target = path or rejected_path_for(result.file)
-    cells = [_original_cells(note.cells) for note in result.rejected]
-    width = len(result.header)
+    old = {i for i, cell in enumerate(result.header) if is_reason(cell)}
+    cells = [
+        [c for i, c in enumerate(_original_cells(note.cells)) if i not in old]
+        for note in result.rejected
+    ]
+    kept = [cell for i, cell in enumerate(result.header) if i not in old]
+    width = len(kept)
     extra = max([width, *map(len, cells)]) - width
-    header = [*result.header, *(f"extra_{n}" for n in range(1, extra + 1)), "reason"]
+    header = [*kept, *(f"extra_{n}" for n in range(1, extra + 1)), "reason"]
     rows = (
         [*row, *[""] * (width + extra - len(row)), note.message]
         for row, note in zip(cells, result.rejected, strict=True)
