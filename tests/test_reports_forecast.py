@@ -96,6 +96,11 @@ def test_quarters_overdue_undated(conn):
     assert report.extras["overdue_count"] == ("int", 1)
     assert report.extras["undated_count"] == ("int", 1)
     assert report.extras["undated_amount"] == ("money", 7000)
+    # the line under the screen's title says from before which month (the board calls
+    # F4 overdue too: its day has passed)
+    from crm_tui.screens.report_view import summary_line
+
+    assert summary_line(report).startswith(f"Overdue from before {AS_OF:%Y-%m}: 1 deals, ")
 
 
 def test_a_quarter_with_a_month_without_target_has_no_target(conn):

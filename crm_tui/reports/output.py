@@ -310,8 +310,8 @@ def extra_titles() -> dict[str, str]:
         "b": _("B customers"),
         "c": _("C customers"),
         "total_amount": _("Total amount"),
-        "overdue_count": _("Overdue deals"),
-        "overdue_amount": _("Overdue amount"),
+        "overdue_count": _("Overdue deals (expected before this month)"),
+        "overdue_amount": _("Overdue amount (expected before this month)"),
         "undated_count": _("Deals without a close date"),
         "undated_amount": _("Amount without a close date"),
     }

@@ -148,8 +148,13 @@ def _summary(report: Report) -> str:
             total=_money(extras.get("total_amount")),
         )  # fmt: skip
     if report.name == "forecast":
-        text = _("Overdue {n} deals, {amount} · without a close date {u} deals, {u_amount}")
+        # (a deal of the as-of month whose day has passed is in that month's row)
+        text = _(
+            "Overdue from before {month}: {n} deals, {amount} · without a close date {u} deals,"
+            " {u_amount}"
+        )
         return text.format(
+            month=str(report.params.get("as_of", ""))[:7],
             n=extras.get("overdue_count", 0), amount=_money(extras.get("overdue_amount")),
             u=extras.get("undated_count", 0), u_amount=_money(extras.get("undated_amount")),
         )  # fmt: skip
