@@ -295,6 +295,13 @@ def test_table_headers_and_figures_are_for_people_csv_keeps_keys(dbfile, capsys)
     assert out.splitlines()[0].split() == ["部分", "日期", "客户", "项目", "详情", "金额"]
     # the sections and enumerated details read as on the screen (the CSV keeps the keys)
     assert "拜访" in out and "visit" not in out and "汇总" in out
+    # two different "overdue" figures, two names: the weekly's is every task overdue at the
+    # week's end, the activity's those due in the week and not done
+    assert "全部逾期任务" in out
+    assert (
+        main(["--db", dbfile, "--lang", "zh", "report", "activity", "--as-of", "2026-12-06"]) == 0
+    )
+    assert "未完成" in capsys.readouterr().out.splitlines()[0]
 
 
 def test_stage_names_from_config_label_the_reports(dbfile, tmp_path, monkeypatch, capsys):

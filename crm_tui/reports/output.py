@@ -210,7 +210,7 @@ def column_titles() -> dict[str, str]:
         "interactions": _("Interactions"),
         "tasks_due": _("Tasks due"),
         "tasks_done": _("Tasks done"),
-        "tasks_overdue": _("Overdue"),
+        "tasks_overdue": _("Not done"),  # of the week's due tasks (the weekly report: all)
         "completion_rate": _("Completion"),
         "new_customers": _("New customers"),
         "new_deals": _("New deals"),
@@ -232,7 +232,7 @@ def weekly_labels() -> dict[str, str]:
         "summary": _("Summary"),
         "interactions": _("Interactions"),
         "tasks_done": _("Tasks done"),
-        "tasks_overdue": _("Overdue tasks"),
+        "tasks_overdue": _("All overdue tasks"),  # at the week's end, whenever due
         "stage_changes": _("Stage changes"),
         "won": _("Won"),
         "lost": _("Lost"),
