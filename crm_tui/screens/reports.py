@@ -133,7 +133,8 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         with Horizontal(id="report-bar"):
             yield Label("", id="report-status", classes="status-line", markup=False)
             yield Input(placeholder=date_help(), id="as-of-input", compact=True)
-            yield Label("", id="as-of-error", classes="field-error", markup=False)
+        # on a line of its own: beside the field, 80 columns left it a dozen
+        yield Label("", id="as-of-error", classes="field-error", markup=False)
         titles = tab_titles()
         with TabbedContent(id="report-tabs"):
             for name in REPORTS:
