@@ -1,6 +1,7 @@
 """Reading the dates people type: `2026-11-30`, `11-30`, `today`, `tomorrow`, `+3d`, `+2w`, `mon`…`sun`.
 
-Also the Chinese forms 今天, 明天, 周一…周日. Anything else is a ValueError whose
+Also the Chinese forms 今天, 明天, 后天, 周一…周日, 下周三, 本周五, 3天后, 2周后, 11月30日,
+2026年11月30日. Anything else is a ValueError whose
 message can be shown to the user as it is, and so is a planned date outside the sane
 range (:data:`FIRST_DAY` … :data:`LAST_DAY`; see :func:`parse_date`).
 """
@@ -21,7 +22,19 @@ _WEEKDAYS = {
     "周天": 6, "星期一": 0, "星期二": 1, "星期三": 2, "星期四": 3, "星期五": 4, "星期六": 5,
     "星期日": 6, "星期天": 6,
 }  # fmt: skip
-_WORDS = {"today": 0, "tomorrow": 1, "yesterday": -1, "今天": 0, "明天": 1, "后天": 2, "昨天": -1}
+_WORDS = {
+    "today": 0, "tomorrow": 1, "yesterday": -1, "今天": 0, "明天": 1, "后天": 2, "大后天": 3,
+    "昨天": -1, "前天": -2,
+}  # fmt: skip
+#: 下周三 (next week's Wednesday), 本周五 / 这周五 (this week's), 上星期一, 下礼拜天.
+_CN_WEEK = re.compile(r"^(上|下|本|这)个?(?:周|星期|礼拜)([一二三四五六日天])$")
+_CN_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_CN_WEEK_SHIFT = {"上": -1, "下": 1, "本": 0, "这": 0}
+#: 3天后, 2周后, 1个月后, 5天前: the relative forms +3d, +2w, +1m, -5d.
+_CN_RELATIVE = re.compile(r"^(\d{1,4})\s*(天|周|星期|个月|月|年)(?:以|之)?(后|前)$")
+_CN_UNIT = {"天": "d", "周": "w", "星期": "w", "个月": "m", "月": "m", "年": "y"}
+#: 11月30日, 11月30号, 2026年11月30日.
+_CN_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]?$")
 _RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy])$")
 _FULL = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _SHORT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})$")
@@ -102,6 +115,19 @@ def _parse_date(text: str, today: dt.date, past: bool = False) -> dt.date:
             return today - dt.timedelta(days=(today.weekday() - _WEEKDAYS[t]) % 7)
         ahead = (_WEEKDAYS[t] - today.weekday()) % 7 or 7
         return today + dt.timedelta(days=ahead)
+    m = _CN_WEEK.match(t)
+    if m:
+        monday = today - dt.timedelta(days=today.weekday())
+        week = _CN_WEEK_SHIFT[m.group(1)]
+        return monday + dt.timedelta(weeks=week, days=_CN_WEEKDAY[m.group(2)])
+    m = _CN_DATE.match(t)
+    if m:
+        if m.group(1):
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return _month_day(int(m.group(2)), int(m.group(3)), today, past)
+    m = _CN_RELATIVE.match(t)
+    if m:  # as the +/- form
+        t = f"{'+' if m.group(3) == '后' else '-'}{m.group(1)}{_CN_UNIT[m.group(2)]}"
     m = _RELATIVE.match(t)
     if m:
         sign = 1 if m.group(1) == "+" else -1

@@ -28,6 +28,23 @@ MONDAY = dt.date(2026, 11, 23)
         ("mon", dt.date(2026, 11, 30)),  # the next Monday, not today
         ("fri", dt.date(2026, 11, 27)),
         ("周五", dt.date(2026, 11, 27)),
+        # as a Chinese rep says them
+        ("后天", dt.date(2026, 11, 25)),
+        ("大后天", dt.date(2026, 11, 26)),
+        ("前天", dt.date(2026, 11, 21)),
+        ("下周三", dt.date(2026, 12, 2)),  # next week's, not the coming Wednesday
+        ("下星期一", dt.date(2026, 11, 30)),
+        ("下礼拜天", dt.date(2026, 12, 6)),
+        ("本周五", dt.date(2026, 11, 27)),
+        ("这周一", MONDAY),
+        ("上周五", dt.date(2026, 11, 20)),
+        ("3天后", dt.date(2026, 11, 26)),
+        ("2周以后", dt.date(2026, 12, 7)),
+        ("1个月后", dt.date(2026, 12, 23)),
+        ("5天前", dt.date(2026, 11, 18)),
+        ("11月30日", dt.date(2026, 11, 30)),
+        ("1月5号", dt.date(2027, 1, 5)),
+        ("2026年12月1日", dt.date(2026, 12, 1)),
     ],
 )
 def test_accepted_date_forms(text, expected):
@@ -88,7 +105,9 @@ def test_past_datetimes_read_backwards():
     assert parse_datetime("+3d", now, past=True) == dt.datetime(2026, 11, 26, 9, 0)
 
 
-@pytest.mark.parametrize("text", ["someday", "2026-02-30", "13-01", "+3x", "", "31/31"])
+@pytest.mark.parametrize(
+    "text", ["someday", "2026-02-30", "13-01", "+3x", "", "31/31", "下周八", "13月1日", "天后"]
+)
 def test_unreadable_dates(text):
     with pytest.raises(ValueError, match="Unreadable date"):
         parse_date(text, MONDAY)
@@ -123,7 +142,7 @@ def test_date_hints_name_the_chinese_forms_in_chinese():
         with pytest.raises(ValueError) as err:
             parse_date("+9999y", MONDAY)
         assert str(err.value) == (
-            "无法识别的日期“+9999y”（可用：2026-11-30、11-30、今天、明天、+3d、+2w、周一…周日）"
+            "无法识别的日期“+9999y”（可用：2026-11-30、11-30、今天、明天、+3d、3天后、周一…周日、下周三）"
         )
         assert "今天" in date_placeholder() and "周五" in date_placeholder()
         assert "明天" in date_help()

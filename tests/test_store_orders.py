@@ -172,12 +172,22 @@ def test_set_order_amount_returns_the_old_amount_and_totals_follow(session, cust
 @pytest.mark.parametrize(
     ("text", "cents"),
     [("1,234.50", 123450), ("¥1,200", 120000), ("1 234", 123400), (".5", 50), ("5.", 500),
-     ("12,345,678", 1234567800), ("+7", 700)],
+     ("12,345,678", 1234567800), ("+7", 700), ("50万", 50_000_000), ("50万元", 50_000_000),
+     ("1.5万", 1_500_000), ("50w", 50_000_000), ("1.2亿", 12_000_000_000), ("30k", 3_000_000),
+     ("1.23456万", 1_234_560)],
 )  # fmt: skip
 def test_amounts_as_people_write_them(text, cents):
     from crm_tui.store.validation import parse_money
 
     assert parse_money("amount_cents", text) == cents
+
+
+@pytest.mark.parametrize("text", ["万", "5万万", "1.2345678万", "-5万", "5m"])
+def test_a_multiplier_alone_or_twice_is_not_an_amount(text):
+    from crm_tui.store.validation import parse_money
+
+    with pytest.raises(ValidationError):
+        parse_money("amount_cents", text)
 
 
 def test_a_payment_cannot_be_before_its_order(session, customer):

@@ -144,8 +144,14 @@ def check_no_sensitive_numbers(field: str, value: str | None) -> None:
 _AMOUNT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+")
 
 
+#: What a rep writes after a number for thousands and ten thousands: 50万 (or 50w, as
+#: typed without switching the input method), 1.2亿, 30k.
+_MULTIPLIERS = {"万": 10_000, "w": 10_000, "亿": 100_000_000, "k": 1_000}
+
+
 def parse_money(field: str, text: str | int | Decimal | None) -> int | None:
-    """Amount text (``12,345.60``, ``¥100``) → integer cents; blank → None. No floats anywhere."""
+    """Amount text (``12,345.60``, ``¥100``, ``50万``, ``30k``) → integer cents; blank →
+    None. No floats anywhere."""
     if text is None:
         return None
     if isinstance(text, int):
@@ -156,12 +162,15 @@ def parse_money(field: str, text: str | int | Decimal | None) -> int | None:
         cleaned = re.sub(r"[\s¥￥$元]", "", str(text))
         if not cleaned:
             return None
+        times = _MULTIPLIERS.get(cleaned[-1].lower(), 1)
+        if times != 1:
+            cleaned = cleaned[:-1]
         # digits, commas only between thousands, a decimal point: Decimal() alone also
         # took 1e3 (1,000), 1_0 (10) and 1,00 (100) as amounts
         if not _AMOUNT.fullmatch(cleaned):
             raise ValidationError(field, _("Not an amount: “{text}”").format(text=text))
         try:
-            value = Decimal(cleaned.replace(",", ""))
+            value = Decimal(cleaned.replace(",", "")) * times
         except InvalidOperation:
             raise ValidationError(field, _("Not an amount: “{text}”").format(text=text)) from None
     if not value.is_finite():
