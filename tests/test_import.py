@@ -905,7 +905,7 @@ def test_a_rejected_file_imported_again_gets_a_new_reason_in_place_of_the_old(
     rejected = tmp_path / "o.csv.rejected.csv"
     first = rejected.read_text("utf-8-sig").splitlines()
     assert first[0] == "customer,date,amount,reason" and len(first) == 3
-    fixed = rejected.read_text("utf-8-sig").replace("2026-13-02", "2026-12-02")
+    fixed = rejected.read_text("utf-8-sig").replace("2026-13-02", "2026-11-02")
     rejected.write_text(fixed, "utf-8-sig")  # the amount is still bad
     capsys.readouterr()
     assert crm(base, "import", "orders", str(rejected)) == 3
