@@ -1038,3 +1038,15 @@ async def test_the_task_card_shows_its_keys_and_contact(loop_db):
         await pilot.click("#edit")
         await pilot.pause()
         assert isinstance(app.screen, TaskFormDialog)
+
+
+async def test_the_empty_log_names_its_keys_without_markdown(db):
+    """The empty log showed "按 `l`": backticks are not drawn as code in a terminal."""
+    from textual.widgets import Static
+
+    app = app_on(db, lang="zh")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        empty = str(app.screen.query_one("#log-empty", Static).render())
+    assert "在任何客户、商机、任务上按 l）" in empty and "`" not in empty

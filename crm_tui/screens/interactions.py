@@ -221,7 +221,7 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         else:
             empty.update(
                 _(
-                    "No interactions logged yet.\n\n  n   log one (or `l` on any customer, deal or task)"
+                    "No interactions logged yet.\n\n  n   log one (or l on any customer, deal or task)"
                 )
             )
         empty.display = table.row_count == 0
