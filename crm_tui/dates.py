@@ -39,6 +39,7 @@ _RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy])$")
 _FULL = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _SHORT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_ISO_T = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})[Tt](\d{1,2}:\d{2})(?::\d{2}(?:\.\d+)?)?$")
 
 #: The dates a plan can have (a task's due date, an expected close, a next step): ``+9999w``
 #: or ``9999-12-31`` typed in a form or a CSV file is a slip (and a task due then cannot be
@@ -177,7 +178,7 @@ def parse_datetime(text: str, now: dt.datetime | None = None, *, past: bool = Fa
     without a time is taken at 09:00 unless that is still to come (``today`` typed at
     8 am is now, not a future 9 o'clock)."""
     now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
-    t = text.strip()
+    t = _ISO_T.sub(r"\1 \2", text.strip())  # 2026-11-20T10:30(:00), as programs write it
     if not t or t.lower() in ("now", "现在"):
         return now
     parts = t.rsplit(" ", 1)

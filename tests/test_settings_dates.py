@@ -156,6 +156,9 @@ def test_datetimes_and_weeks():
     assert parse_datetime("", now) == now
     assert parse_datetime("tomorrow 14:30", now) == dt.datetime(2026, 11, 24, 14, 30)
     assert parse_datetime("09:05", now) == dt.datetime(2026, 11, 23, 9, 5)
+    # as programs write them (an export of another system): ISO 8601 with a "T"
+    assert parse_datetime("2026-11-20T10:30", now) == dt.datetime(2026, 11, 20, 10, 30)
+    assert parse_datetime("2026-11-20T10:30:59", now) == dt.datetime(2026, 11, 20, 10, 30)
     assert parse_iso_week("2026-W49") == (dt.date(2026, 11, 30), dt.date(2026, 12, 6))
     assert iso_week(MONDAY) == "2026-W48"
     with pytest.raises(ValueError):
