@@ -191,6 +191,11 @@ async def test_a_paste_of_several_lines_into_a_field_of_one_line_is_kept_whole(f
         name.post_message(events.Paste("Shenzhen Bright\r\n  Trading Co.\n"))
         await pilot.pause()
         assert name.value == "Shenzhen Bright Trading Co."
+        name.value = ""
+        name.post_message(events.Paste("深圳明亮\n贸易有限公司 (Shenzhen)"))
+        await pilot.pause()
+        assert name.value == "深圳明亮贸易有限公司 (Shenzhen)"  # no space inside Chinese
+        name.value = "Shenzhen Bright Trading Co."
         await pilot.press("ctrl+s")
         await pilot.pause()
     with filled.session() as s:

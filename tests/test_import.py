@@ -466,11 +466,13 @@ def test_a_line_break_in_a_field_of_one_line_becomes_a_space(db, tmp_path):
         b"name,needs,contact_name,contact_title\r\n"
         b'"Multi\r\nLine Co","first\nsecond","Ann \n Lee",Buyer\r\n'
         b'"Plain Co",,"Bob","Head of\rSales"\r\n'
+        + '"深圳明亮\n贸易有限公司",,,\r\n'.encode()  # Chinese: joined with no space
     )
     assert crm(db, "import", "customers", str(f)) == 0
     assert rows(db.path, "SELECT name, needs FROM customer ORDER BY id") == [
         ("Multi Line Co", "first\nsecond"),
         ("Plain Co", None),
+        ("深圳明亮贸易有限公司", None),
     ]
     assert rows(db.path, "SELECT name, title FROM contact ORDER BY id") == [
         ("Ann Lee", "Buyer"),

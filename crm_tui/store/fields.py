@@ -10,7 +10,6 @@ their kind's specs.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ from crm_tui.store.validation import (
     check_email,
     check_phone,
     check_text,
+    one_line,
     parse_money,
 )
 
@@ -30,19 +30,15 @@ from crm_tui.store.validation import (
 FieldSpec = Callable[[str, Any], Any]
 
 
-#: A line break, with the spaces around it: one space in a field of one line.
-_LINE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")
-
-
 def text_field(required: bool = False, max_len: int = 2000, *, lines: bool = False) -> FieldSpec:
     """Text; ``lines``: a field of several lines (notes, content …). Any other field is
-    one line, where a line break (a cell of a spreadsheet, a paste) becomes a space: a
-    name or a title with one broke the lists' rows."""
+    one line, where the lines of a text with line breaks (a spreadsheet's cell, a paste)
+    are joined (validation.one_line): a name or a title of two lines broke the lists' rows."""
 
     def spec(name: str, v: Any) -> str | None:
         text = check_text(name, v, required=required, max_len=max_len)
         if not lines and text and ("\n" in text or "\r" in text):
-            text = _LINE_BREAK.sub(" ", text)
+            text = one_line(text)
         return text
 
     # The rule's parameters, for bulk imports: a row screened once for long digit runs

@@ -140,6 +140,21 @@ def check_no_sensitive_numbers(field: str, value: str | None) -> None:
             )
 
 
+def one_line(text: str) -> str:
+    """Text of several lines as one: its lines joined by a space, or by nothing between
+    two Chinese characters (深圳明亮 / 贸易有限公司 is one name, not two words)."""
+    lines = [line.strip() for line in text.splitlines()]
+    out = ""
+    for line in filter(None, lines):
+        wide = out and _is_wide(out[-1]) and _is_wide(line[0])
+        out += line if not out or wide else " " + line
+    return out
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
 #: An amount as typed (currency signs and blanks taken out): 1234.5, 1,234.50, .5, -3.
 _AMOUNT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+")
 

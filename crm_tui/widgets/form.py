@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Label, Select, TextArea
 
 from crm_tui.dates import date_placeholder
 from crm_tui.i18n import _, label
-from crm_tui.store.validation import ValidationError
+from crm_tui.store.validation import ValidationError, one_line
 from crm_tui.widgets.localized import Localized
 
 ResultT = TypeVar("ResultT")
@@ -62,12 +62,12 @@ _CHROME_ROWS = 12
 
 class LineInput(Input):
     """A form's field of one line: a paste of several lines is kept whole, its lines
-    joined by spaces (Textual's Input keeps the first line and drops the rest unsaid)."""
+    joined as the store joins them (validation.one_line; Textual's Input keeps the first
+    line and drops the rest unsaid)."""
 
     def _on_paste(self, event: events.Paste) -> None:
         # Textual then runs Input's own handler (each class's in turn) on the joined text
-        lines = [line.strip() for line in event.text.splitlines()]
-        event.text = " ".join(line for line in lines if line)
+        event.text = one_line(event.text)
 
 
 class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
