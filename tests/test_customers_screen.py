@@ -648,6 +648,21 @@ async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path):
         assert "杭州新客户有限公司" in names(app)
 
 
+async def check_in_import_dialog(pilot, path) -> str:
+    """Type a path into the open import dialog and check the file (enter in the path
+    field); the summary it shows."""
+    from textual.widgets import Static
+
+    app = pilot.app
+    field = app.screen.query_one("#path", Input)
+    field.value = str(path)
+    field.focus()
+    await pilot.press("enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return str(app.screen.query_one("#summary", Static).render())
+
+
 async def test_at_80x24_the_import_buttons_stay_reachable_under_a_long_check(filled, tmp_path):
     """A check with several bad rows pushed the buttons below the dialog: tab then reached
     a hidden Cancel, and enter closed the dialog with nothing imported."""
@@ -661,12 +676,7 @@ async def test_at_80x24_the_import_buttons_stay_reachable_under_a_long_check(fil
         await pilot.pause()
         await pilot.press("i")
         await pilot.pause()
-        field = app.screen.query_one("#path", Input)
-        field.value = str(csv_file)
-        field.focus()
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await check_in_import_dialog(pilot, csv_file)
         for button_id in ("import", "cancel"):  # the check focuses Import; tab goes on
             button = app.screen.query_one(f"#{button_id}", Button)
             assert app.focused is button
@@ -686,21 +696,14 @@ async def test_at_80x24_the_import_buttons_stay_reachable_under_a_long_check(fil
 async def test_import_dialog_says_a_folder_is_one_and_asks_before_importing_a_file_again(
     filled, tmp_path
 ):
-    from textual.widgets import Button, Static
+    from textual.widgets import Button
 
     csv_file = tmp_path / "accounts.csv"
     csv_file.write_text("客户名称\n杭州新客户有限公司\n", encoding="utf-8-sig")
     app = app_on(filled)
 
     async def check(path) -> str:
-        """Type the path and check the file (enter in the path field)."""
-        field = app.screen.query_one("#path", Input)
-        field.value = str(path)
-        field.focus()
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        return str(app.screen.query_one("#summary", Static).render())
+        return await check_in_import_dialog(pilot, path)
 
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot.pause()
@@ -728,7 +731,7 @@ async def test_import_dialog_says_a_folder_is_one_and_asks_before_importing_a_fi
 
 async def test_import_dialog_says_an_excel_workbook_is_to_be_saved_as_csv(filled, tmp_path):
     """It showed the binary "header" with its control characters, as the command line did."""
-    from textual.widgets import Button, Static
+    from textual.widgets import Button
 
     book = tmp_path / "accounts.xlsx"
     book.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\x1b[2J")
@@ -737,13 +740,7 @@ async def test_import_dialog_says_an_excel_workbook_is_to_be_saved_as_csv(filled
         await pilot.pause()
         await pilot.press("i")
         await pilot.pause()
-        field = app.screen.query_one("#path", Input)
-        field.value = str(book)
-        field.focus()
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        summary = str(app.screen.query_one("#summary", Static).render())
+        summary = await check_in_import_dialog(pilot, book)
         assert summary.startswith("accounts.xlsx is an Excel workbook (.xlsx or .xls), not a CSV")
         assert "“CSV UTF-8 (Comma delimited)”" in summary and "\x1b" not in summary
         assert app.screen.query_one("#import", Button).disabled
