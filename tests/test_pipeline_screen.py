@@ -344,6 +344,69 @@ async def test_lost_records_the_reason_and_undo_restores(board):
     assert [c[1] for c in changes(path, ids["gone"])] == ["needs_confirmed"]
 
 
+def _task_statuses(path, opp_id) -> list[tuple[str, str, bool]]:
+    conn = sqlite3.connect(path)
+    try:
+        return [
+            (title, status, completed is not None)
+            for title, status, completed in conn.execute(
+                "SELECT title, status, completed_at FROM task WHERE opportunity_id = ? ORDER BY id",
+                (opp_id,),
+            )
+        ]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("answer", ["cancel", "keep"])
+async def test_losing_a_deal_asks_about_its_open_tasks_and_undo_reopens_them(board, answer):
+    """A lost deal's follow-ups stayed on the due list: the lost dialog offers to cancel
+    them (the default); `u` gives them back their status."""
+    from crm_tui.store.tasks import create_task
+
+    path, ids = board
+    db = Database(path)
+    with db.session() as s:
+        for title, status in [("Call", "planned"), ("Quote", "in_progress"), ("Met", "done")]:
+            create_task(
+                s, {"title": title, "due": "2026-11-25", "status": status,
+                    "opportunity_id": ids["gone"]},
+            )  # fmt: skip
+    db.close()
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["gone"])
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, LostDialog))
+        dialog = app.screen
+        assert str(dialog.query_one("#label-cancel_tasks").render()).startswith(
+            "Its open tasks (2)"
+        )
+        assert dialog.query_one("#field-cancel_tasks").value == "cancel"
+        dialog.query_one("#field-cancel_tasks").value = answer
+        dialog.query_one("#field-lost_reason").value = "Budget cut"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.current_card().stage == "lost")
+        await settle(pilot)
+        cancelled = answer == "cancel"
+        assert _task_statuses(path, ids["gone"]) == [
+            ("Call", "cancelled" if cancelled else "planned", cancelled),
+            ("Quote", "cancelled" if cancelled else "in_progress", cancelled),
+            ("Met", "done", True),
+        ]
+        told = [n.message for n in app._notifications][-1]
+        assert ("Its 2 open tasks cancelled" in told) is cancelled
+        await pilot.press("u")
+        await wait_until(pilot, lambda: screen.current_card().stage == "needs_confirmed")
+        await settle(pilot)
+    assert _task_statuses(path, ids["gone"]) == [
+        ("Call", "planned", False),
+        ("Quote", "in_progress", False),
+        ("Met", "done", True),
+    ]
+
+
 async def test_undo_of_won_removes_the_order(board):
     path, ids = board
     app = app_for(path)

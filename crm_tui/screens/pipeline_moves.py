@@ -40,6 +40,8 @@ class UndoEntry:
     updated_order: tuple[int, int, int] | None = None
     #: the deal's one order kept its amount although the final amount differs: that amount
     order_kept_cents: int | None = None
+    #: (task id, status before) of the open tasks cancelled with a lost deal
+    cancelled_tasks: tuple[tuple[int, str], ...] = ()
 
 
 class OrderQuestion(ConfirmDialog):
@@ -167,6 +169,7 @@ class PipelineMoves:
                 if not await app.push_screen_wait(ConfirmDialog(message, yes=_("Move anyway"))):
                     return
         extra: dict = {}
+        cancel_tasks = False
         create_order = False
         update_order: int | None = None
         order_kept: int | None = None
@@ -193,10 +196,12 @@ class PipelineMoves:
         elif target == "lost":
             from crm_tui.screens.dialogs.lost_dialog import LostDialog
 
-            lost = await app.push_screen_wait(LostDialog(card.name, app.today()))  # type: ignore[attr-defined]
+            tasks = board.open_task_count(self.conn, card.id)
+            lost = await app.push_screen_wait(LostDialog(card.name, app.today(), tasks))  # type: ignore[attr-defined]
             if not lost:
                 return
             extra = {"lost_reason": lost["lost_reason"], "actual_close": lost["actual_close"]}
+            cancel_tasks = lost["cancel_tasks"]
         remove: tuple[int, ...] = ()
         kept = 0
         if card.stage in WON_STAGES and target not in WON_STAGES:
@@ -216,7 +221,7 @@ class PipelineMoves:
         self.saving = True
         self._writer = self.save_move(
             card, target, extra, create_order, remove, kept,
-            update_order=update_order, order_kept=order_kept,
+            update_order=update_order, order_kept=order_kept, cancel_tasks=cancel_tasks,
         )  # fmt: skip
 
     @work(thread=True, exit_on_error=False, group="pipeline-write")
@@ -224,10 +229,12 @@ class PipelineMoves:
         self, card: board.Card, target: str, extra: dict, create_order: bool,
         remove_orders: tuple[int, ...] = (), kept_orders: int = 0, *,
         update_order: int | None = None, order_kept: int | None = None,
+        cancel_tasks: bool = False,
     ) -> None:  # fmt: skip
         from crm_tui.store import opportunities as ops
         from crm_tui.store.orders import create_order as add_order
         from crm_tui.store.orders import delete_order, get_order, set_order_amount
+        from crm_tui.store.tasks import cancel_deal_tasks
 
         app = self.app
         try:
@@ -259,12 +266,13 @@ class PipelineMoves:
                           "opportunity_id")}
                     )  # fmt: skip
                     delete_order(s, oid)
+                cancelled = cancel_deal_tasks(s, card.id, at=app.now()) if cancel_tasks else ()  # type: ignore[attr-defined]
         except Exception as exc:
             app.call_from_thread(self._write_failed, exc, card.id)
             return
         entry = UndoEntry(
             move, order_id, tuple(removed), kept_orders, name=card.name,
-            updated_order=updated, order_kept_cents=order_kept,
+            updated_order=updated, order_kept_cents=order_kept, cancelled_tasks=cancelled,
         )  # fmt: skip
         app.call_from_thread(self._moved, entry)
 
@@ -293,6 +301,13 @@ class PipelineMoves:
             lines.append(_("Order removed"))
         if entry.kept_orders:
             lines.append(_("Orders from this deal stay in the customer's revenue"))
+        if entry.cancelled_tasks:
+            n = len(entry.cancelled_tasks)
+            lines.append(
+                _("Its open task cancelled")
+                if n == 1
+                else _("Its {n} open tasks cancelled").format(n=n)
+            )
         if not shown:
             lines.append(self.hidden_reason(opp_id))
         self.notify("\n".join(lines), timeout=8 if not shown else 5)
@@ -328,6 +343,7 @@ class PipelineMoves:
     def save_undo(self, entry: UndoEntry) -> None:
         from crm_tui.store import opportunities as ops
         from crm_tui.store.orders import create_order, delete_order, set_order_amount
+        from crm_tui.store.tasks import reopen_tasks
 
         app = self.app
         try:
@@ -351,6 +367,7 @@ class PipelineMoves:
                 for data in entry.removed_orders:
                     values = dict(data)
                     create_order(s, values.pop("customer_id"), values)
+                reopen_tasks(s, entry.cancelled_tasks)
         except Exception as exc:
             app.call_from_thread(self._undo_failed, exc, entry)
             return
@@ -395,6 +412,8 @@ class PipelineMoves:
             )
         if entry.removed_orders:
             lines.append(_("Order restored"))
+        if entry.cancelled_tasks:
+            lines.append(_("Its tasks are open again"))
         if not shown:
             lines.append(self.hidden_reason(opp_id))
         self.notify("\n".join(lines))

@@ -462,6 +462,15 @@ def reopen_stage(conn, opp_id: int) -> str:
     return stage if stage in enums.OPEN_STAGES else enums.OPEN_STAGES[0]
 
 
+def open_task_count(conn, opp_id: int) -> int:
+    """How many open tasks a deal has (asked before it is marked lost: cancel them?)."""
+    (n,) = conn.execute(
+        "SELECT count(*) FROM task WHERE opportunity_id = ? AND status IN ('planned', 'in_progress')",
+        (opp_id,),
+    ).fetchone()
+    return n
+
+
 def deal_orders(conn, customer_id: int, opp_id: int) -> list[tuple[int, str, int, int]]:
     """(id, order date, amount, paid) of the orders created from a deal, oldest first.
 

@@ -9,10 +9,10 @@ DB-API connection: ``Database.reading()`` or ``common.raw(session)``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from crm_tui.i18n import _
 from crm_tui.store import enums
@@ -155,6 +155,37 @@ def complete_task(
     values["completed_at"] = stamp
     _open_task(session, task_id)
     return apply_update(session, Task, task_id, values, None)  # type: ignore[return-value]
+
+
+def cancel_deal_tasks(
+    session: Session, opp_id: int, *, at: dt.datetime | None = None
+) -> tuple[tuple[int, str], ...]:
+    """Cancel the open tasks of a deal that was lost (its follow-ups are moot); returns
+    (task id, status before) of each, for reopen_tasks to undo."""
+    stamp = (at or now()).replace(microsecond=0)
+    tasks = session.exec(
+        select(Task).where(
+            Task.opportunity_id == opp_id, col(Task.status).in_(enums.OPEN_TASK_STATUSES)
+        )
+    ).all()
+    cancelled = tuple((task.id, task.status) for task in tasks)
+    for task_id, _status in cancelled:
+        values = {"status": "cancelled", "completed_at": stamp}
+        apply_update(session, Task, task_id, values, None)  # type: ignore[arg-type]
+    return cancelled  # type: ignore[return-value]
+
+
+def reopen_tasks(session: Session, cancelled: Iterable[tuple[int, str]]) -> int:
+    """Undo cancel_deal_tasks: each task still cancelled gets its status back (one closed
+    or deleted since is left as it is); returns how many were reopened."""
+    reopened = 0
+    for task_id, status in cancelled:
+        task = session.get(Task, task_id)
+        if task is None or task.status != "cancelled":
+            continue
+        apply_update(session, Task, task_id, {"status": status, "completed_at": None}, None)
+        reopened += 1
+    return reopened
 
 
 def reschedule_task(

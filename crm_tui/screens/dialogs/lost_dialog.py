@@ -11,9 +11,12 @@ from crm_tui.widgets.form import FieldDef, FormScreen
 
 
 class LostDialog(FormScreen[dict]):
-    """Dismisses with ``{"lost_reason", "actual_close"}``, or None (cancelled)."""
+    """Dismisses with ``{"lost_reason", "actual_close", "cancel_tasks"}``, or None
+    (cancelled). ``open_tasks``: the deal's open tasks; when it has any, the dialog asks
+    whether they go too (cancelled, the default: a lost deal's follow-ups stayed on the
+    due list) or stay."""
 
-    def __init__(self, deal_name: str, today: dt.date) -> None:
+    def __init__(self, deal_name: str, today: dt.date, open_tasks: int = 0) -> None:
         self.today = today
         fields = [
             FieldDef(
@@ -24,6 +27,14 @@ class LostDialog(FormScreen[dict]):
             FieldDef("actual_close", _("Lost on"), "date", required=True,
                      value=today.isoformat()),
         ]  # fmt: skip
+        if open_tasks:
+            fields.append(
+                FieldDef(
+                    "cancel_tasks", _("Its open tasks ({n})").format(n=open_tasks), "choice",
+                    required=True, value="cancel",
+                    options=[(_("Cancel them"), "cancel"), (_("Keep them"), "keep")],
+                )
+            )  # fmt: skip
         super().__init__(fields, title=_("Lost: {name}").format(name=deal_name))
 
     def save(self, values: dict[str, Any]) -> dict:
@@ -44,4 +55,5 @@ class LostDialog(FormScreen[dict]):
             errors.append(exc)
         if errors:
             raise ValidationError.of(errors)
-        return {"lost_reason": reason, "actual_close": close}
+        cancel_tasks = values.get("cancel_tasks") == "cancel"
+        return {"lost_reason": reason, "actual_close": close, "cancel_tasks": cancel_tasks}
