@@ -29,6 +29,12 @@ async def test_help_and_palette_keys_stay_whole_when_the_keys_do_not_fit(db, mod
         line = bottom_line(app)
         assert cell_len(line) == 80
         assert line.rstrip().endswith("▏? 帮助 ^p 命令面板")
+        # the keys before them end with the last one that fits whole, then "…" (it cut
+        # "o 排序" to "o 排")
+        keys = line.split("▏")[0].rstrip()
+        assert keys.endswith(" …")
+        shown = keys[:-1].split()
+        assert len(shown) % 2 == 0  # key, description, key, description …
 
 
 async def click_key(pilot, label: str) -> None:

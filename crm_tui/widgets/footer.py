@@ -9,8 +9,8 @@ lays anything out again.
 
 What Textual's footer does that is kept: a key pressed with the mouse acts as if
 typed (a disabled one rings the bell); the command palette's key stays at the right
-while the other keys are cut before it; the wheel shifts the keys sideways when they
-do not fit. Keys sharing an action show once, as in Textual.
+while the other keys end before it at the last one that fits whole, then "…"; the
+wheel shifts the keys sideways when they do not fit. Keys sharing an action show once, as in Textual.
 """
 
 from __future__ import annotations
@@ -145,17 +145,23 @@ class Footer(OneLineBar, can_focus=False):
             x += size
         # the wheel may have shifted the keys further than there is to see now
         offset = self._offset = max(0, min(self._offset, x - room))
+        shown_to = offset + room
+        more = ""
+        if offset == 0 and x > room:  # unshifted: whole keys only, then "…" (not "o 排")
+            whole = [end for _start, end, _key in starts if end <= room - 1]
+            shown_to, more = (whole[-1] if whole else 0), "…"
         spans = [
             _Span(start - offset, end - offset, key)
             for start, end, key in starts
-            if end > offset and start - offset < room
+            if end > offset and start - offset < shown_to - offset
         ]
         at = room + 1  # after the rule
         for size, key in right_spans:
             spans.append(_Span(at, at + size, key))
             at += size
         self._spans = spans
-        strip = Strip(left).crop(offset, offset + room).extend_cell_length(room, base)
+        strip = Strip([*Strip(left).crop(offset, shown_to), Segment(more, base)])
+        strip = strip.extend_cell_length(room, base)
         return Strip([*strip, *right], width).crop_extend(0, width, base)
 
     def _key_segments(self, key: _Key, base: Style, *, compact: bool) -> list[Segment]:
