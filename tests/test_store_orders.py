@@ -182,7 +182,9 @@ def test_amounts_as_people_write_them(text, cents):
     assert parse_money("amount_cents", text) == cents
 
 
-@pytest.mark.parametrize("text", ["万", "5万万", "1.2345678万", "-5万", "5m"])
+@pytest.mark.parametrize(
+    "text", ["万", "5万万", "1.2345678万", "-5万", "5m", "1" + "0" * 26, "9" * 19 + "亿"]
+)
 def test_a_multiplier_alone_or_twice_is_not_an_amount(text):
     from crm_tui.store.validation import parse_money
 

@@ -192,6 +192,8 @@ def parse_money(field: str, text: str | int | Decimal | None) -> int | None:
         raise ValidationError(field, _("Not an amount: “{text}”").format(text=text))
     if value < 0:
         raise ValidationError(field, _("An amount cannot be negative"))
+    if value > 10**13:  # (before quantize: 28 digits and more overflow Decimal's context)
+        raise ValidationError(field, _("Amount too large"))
     if value != value.quantize(Decimal("0.01")):
         raise ValidationError(field, _("At most two decimal places"))
     cents = int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
