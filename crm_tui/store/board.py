@@ -464,9 +464,10 @@ def reopen_stage(conn, opp_id: int) -> str:
 
 def open_task_count(conn, opp_id: int) -> int:
     """How many open tasks a deal has (asked before it is marked lost: cancel them?)."""
+    marks = ", ".join("?" * len(enums.OPEN_TASK_STATUSES))
     (n,) = conn.execute(
-        "SELECT count(*) FROM task WHERE opportunity_id = ? AND status IN ('planned', 'in_progress')",
-        (opp_id,),
+        f"SELECT count(*) FROM task WHERE opportunity_id = ? AND status IN ({marks})",
+        (opp_id, *enums.OPEN_TASK_STATUSES),
     ).fetchone()
     return n
 

@@ -267,7 +267,9 @@ class RowValidator:
                 continue
             lines.append(f"    v = {cell}.strip()")
             if mode == _TEXT:  # texts shorter than the screen cannot hold a digit run
-                one_line = not entry[4].text_rule[2]  # (a line break: the spec makes it a space)
+                one_line = not entry[4].text_rule[
+                    2
+                ]  # (its line breaks are joined: validation.one_line)
                 lines.append(
                     f"    if v and (n := len(v)) <= {entry[9]}"
                     f" and (n < {_SCREEN_LENGTH} or screen(v) is None)"
