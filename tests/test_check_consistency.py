@@ -56,6 +56,10 @@ BAD_VALUES = [
         "opportunity: 1 row whose probability is outside 0–100 (id 3: 250)",
     ),
     (
+        "UPDATE payment SET paid_on = '2000-01-01' WHERE id = 1",
+        'payment: 1 row whose paid_on is before the date of its order (id 1: "2000-01-01")',
+    ),
+    (
         "UPDATE customer SET status = 'zombie' WHERE id IN (4, 9)",
         'customer: 2 rows with an unknown status (id 4: "zombie")',
     ),

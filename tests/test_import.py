@@ -357,8 +357,8 @@ def test_orders_matched_on_order_no_never_double(base, tmp_path):
 
 
 def test_orders_import_keeps_the_order_forms_rules(base, tmp_path, capsys):
-    """An order number is brought up to date only for its own customer and never below
-    what was paid on it; a number twice in one file, an amount of zero and a date after
+    """An order number is brought up to date only for its own customer, never below what
+    was paid on it nor after its first payment; a number twice in one file, an amount of zero and a date after
     today are refused with their lines; the good rows go in."""
     from crm_tui.store import orders
 
@@ -377,7 +377,7 @@ def test_orders_import_keeps_the_order_forms_rules(base, tmp_path, capsys):
         "ACME,2026-01-04,0,\n"  # 4: nothing ordered
         "ACME,2099-01-04,5,\n"  # 5: not yet
         "ACME,2026-01-05,1,G-1\n"  # 6: Globex's order
-        "Globex,2026-01-05,250,G-1\n"  # 7: below the 300 paid
+        "Globex,2026-01-07,250,G-1\n"  # 7: below the 300 paid, after its payment
         "Globex,2026-01-05,600,G-1\n",  # 8: its own order, brought up to date
         "utf-8",
     )
@@ -389,6 +389,7 @@ def test_orders_import_keeps_the_order_forms_rules(base, tmp_path, capsys):
     assert "line 5: date: This date is after today (" in err
     assert f"line 6: order_no: the order number G-1 is an order of Globex ({code})" in err
     assert "line 7: amount: Less than what has already been paid" in err
+    assert "date: After this order's first payment (2026-01-06)" in err.split("line 7:")[1]
     assert "imported 1, updated 1" in err
     assert rows(
         base.path,

@@ -203,6 +203,23 @@ def test_a_payment_cannot_be_before_its_order(session, customer):
     assert orders.add_payment(session, o.id, {"paid_on": "2026-11-02", "amount_cents": "10"}).id
 
 
+def test_an_order_cannot_be_redated_after_its_first_payment(session, customer):
+    """A payment before its order makes no sense either way round."""
+    o = orders.create_order(
+        session, customer.id, {"order_date": "2026-11-02", "amount_cents": "100.00"}
+    )
+    orders.add_payment(session, o.id, {"paid_on": "2026-11-05", "amount_cents": "10"})
+    orders.add_payment(session, o.id, {"paid_on": "2026-11-04", "amount_cents": "10"})
+    with pytest.raises(ValidationError) as err:
+        orders.update_order(session, o.id, {"order_date": "2026-11-06", "amount_cents": "-1"})
+    assert err.value.errors == [
+        ("amount_cents", "An amount cannot be negative"),
+        ("order_date", "After this order's first payment (2026-11-04)"),
+    ]
+    assert orders.get_order(session, o.id).order_date.isoformat() == "2026-11-02"
+    assert orders.update_order(session, o.id, {"order_date": "2026-11-04"}).order_date.day == 4
+
+
 def test_the_order_number_has_one_name_in_chinese(session, customer):
     """The form's label is 订单号; its error said 订单编号."""
     from crm_tui.i18n import _, set_language

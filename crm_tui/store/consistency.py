@@ -145,7 +145,8 @@ class _Check:
 
     table: str
     column: str
-    kind: str  # enum, date, datetime, time, month, positive, not_negative, probability
+    kind: str  # enum, date, datetime, time, month, positive, not_negative, probability,
+    # before_order
     condition: str
 
 
@@ -180,6 +181,15 @@ def _checks() -> list[_Check]:
             "probability",
             "CASE WHEN typeof(probability) <> 'integer' THEN 1"
             " ELSE probability NOT BETWEEN 0 AND 100 END",
+        )
+    )
+    found.append(
+        _Check(
+            "payment",
+            "paid_on",
+            "before_order",
+            "coalesce(paid_on < (SELECT o.order_date FROM sales_order o"
+            " WHERE o.id = payment.order_id), 0)",
         )
     )
     return found
@@ -289,6 +299,9 @@ def _problem_text(check: _Check, n: int, key: object, value: object) -> str:
         "positive": _("{rows} whose {field} is not above zero ({example}: {value})"),
         "not_negative": _("{rows} whose {field} is negative ({example}: {value})"),
         "probability": _("{rows} whose {field} is outside 0–100 ({example}: {value})"),
+        "before_order": _(
+            "{rows} whose {field} is before the date of its order ({example}: {value})"
+        ),
     }
     if _KEYS.get(check.table) == check.column:  # the key itself is wrong: say it once
         example = _field(check.column)
@@ -545,7 +558,8 @@ def consistency_problems(conn: sqlite3.Connection) -> list[str]:
     """What the app's rules forbid but SQLite's checks let through, one line per table,
     column and kind of problem (how many rows, the first one's key and value): unknown
     enumerated values, dates and times not in the app's format, amounts below (or, for
-    orders and payments, at) zero, probabilities outside 0–100, customers' totals and
+    orders and payments, at) zero, probabilities outside 0–100, payments before their
+    order, customers' totals and
     last orders that are not what their orders say, and customers missing from (or
     extra in) the search index. Empty when all is well. Run after integrity and foreign
     key checks: a damaged file may not be readable this far."""

@@ -361,7 +361,7 @@ class OrderImporter(Importer):
     def row(self, line: int, values: dict[str, str]) -> None:
         """A new order, or the order of that number brought up to date (a re-exported
         order list), by the order form's rules: an amount above zero and not below what
-        was paid on it, a date not after today, a number that is not another customer's
+        was paid on it, a date not after today nor after its first payment, a number that is not another customer's
         order. A number twice in one file is refused on its second line."""
         cid, _contact, o = _common_row(self, values)
         order_no = o.get("order_no")
@@ -411,15 +411,21 @@ class OrderImporter(Importer):
                 problems.append(
                     said("order_no", message.format(no=order_no, customer=name, code=code))
                 )
-            elif o["amount"] < self.paid(oid):
-                problems.append(said("amount", _("Less than what has already been paid")))
+            else:
+                paid, first = self.payments(oid)
+                if o["amount"] < paid:
+                    problems.append(said("amount", _("Less than what has already been paid")))
+                if first is not None and iso(o["date"]) > first:
+                    message = _("After this order's first payment ({date})").format(date=first)
+                    problems.append(said("date", message))
         return problems
 
-    def paid(self, order_id: int) -> int:
-        (cents,) = self.conn.execute(
-            "SELECT coalesce(sum(amount_cents), 0) FROM payment WHERE order_id = ?", (order_id,)
+    def payments(self, order_id: int) -> tuple[int, str | None]:
+        """What was paid on an order and the date of its first payment (or None)."""
+        return self.conn.execute(
+            "SELECT coalesce(sum(amount_cents), 0), min(paid_on) FROM payment WHERE order_id = ?",
+            (order_id,),
         ).fetchone()
-        return cents
 
     def flush(self) -> None:
         if self.pending:

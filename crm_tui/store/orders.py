@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,6 +67,11 @@ def _checked_order(
             problems.append(ValidationError("amount_cents", problem))
     if "order_date" in values and values["order_date"] is None:
         problems.append(ValidationError("order_date", _("Required")))
+    elif values.get("order_date") and order_id is not None:
+        first = first_payment_on(session, order_id)
+        if first is not None and values["order_date"] > first:
+            message = _("After this order's first payment ({date})").format(date=first.isoformat())
+            problems.append(ValidationError("order_date", message))
     order_no = values.get("order_no")
     if order_no:
         other = session.exec(select(SalesOrder.id).where(SalesOrder.order_no == order_no)).first()
@@ -155,6 +161,11 @@ def paid_cents(session: Session, order_id: int) -> int:
     return session.exec(
         select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(Payment.order_id == order_id)
     ).one()
+
+
+def first_payment_on(session: Session, order_id: int) -> dt.date | None:
+    """The date of an order's earliest payment (its date may not move past it)."""
+    return session.exec(select(func.min(Payment.paid_on)).where(Payment.order_id == order_id)).one()
 
 
 def add_payment(session: Session, order_id: int, data: Mapping[str, Any]) -> Payment:
