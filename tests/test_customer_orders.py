@@ -297,7 +297,7 @@ async def test_delete_on_a_payment_in_the_timeline_removes_only_that_payment(bil
         await pilot.press("delete")
         await pilot.pause()
         question = str(app.screen.query_one("#question").render())
-        assert question == "Delete the payment of 250 (2026-10-20)?"
+        assert question == "Delete the payment of 250.00 (2026-10-20)?"
         await pilot.press("y")
         await pilot.pause()
         assert app.screen is detail

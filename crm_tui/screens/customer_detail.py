@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -27,6 +26,7 @@ from crm_tui.store.lists import (
 )
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.fitted_table import FittedTable
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
@@ -93,14 +93,14 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 yield Static("", id="profile")
                 yield Label(_("Orders"), classes="section-title")
                 yield _hint("orders-empty", _("No orders yet: n records one"))
-                yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="orders")
             with Vertical(id="detail-right"):
                 yield Label(_("Contacts"), classes="section-title")
                 yield _hint("contacts-empty", _("No contacts yet: c adds one"))
-                yield DataTable(id="contacts", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="contacts")
                 yield Label(_("Opportunities"), classes="section-title")
                 yield _hint("deals-empty", _("No opportunities yet: o opens one"))
-                yield DataTable(id="deals", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="deals")
                 yield Label(_("Timeline"), classes="section-title")
                 yield _hint(
                     "timeline-empty", _("Nothing yet: l logs an interaction, t plans a task")
@@ -110,7 +110,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                         ColumnDef(_("When"), 16, lambda v: (v or "")[:16], keep=True),
                         ColumnDef(_("What"), 12, lambda v: _(TIMELINE_KINDS.get(v, v))),
                         ColumnDef(_("Subject")),
-                        ColumnDef(_("Detail"), 30, optional=True),
+                        ColumnDef(_("Detail"), 30, optional=True, fold_into=2),
                     ],
                     id="timeline",
                 )
@@ -145,9 +145,9 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             old, _sep, new = str(detail).partition(">")
             name = self.app.settings.stage_name  # type: ignore[attr-defined]
             lang = self.app.lang  # type: ignore[attr-defined]
-            return f"{name(old, lang) if old else '·'} → {name(new, lang)}"
+            return f"{name(old, lang)} → {name(new, lang)}" if old else f"→ {name(new, lang)}"
         if kind in ("order", "payment"):
-            return display_amount(detail)
+            return display_amount(detail, fixed=True)
         if kind == "interaction":
             return label(enums.CHANNEL, detail)
         if kind == "task":
@@ -234,27 +234,6 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             (_("Outstanding"), display_amount(ordered - paid)),
         ]
 
-    @staticmethod
-    def _fill_table(table: DataTable, headers: list[str], rows: list[tuple[str, list]]) -> None:
-        """Columns as wide as their widest cell, measured here: left to the table (on
-        idle), a refill made while a form closed kept only the headers' widths.
-        The cursor keeps its row."""
-        at = table.cursor_row if table.row_count else 0
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if at else None
-        table.clear(columns=True)
-        for i, header in enumerate(headers):
-            width = max([cell_len(header), *(cell_len(str(cells[i])) for _k, cells in rows)])
-            table.add_column(header, width=width)
-        for row_key, cells in rows:
-            table.add_row(*cells, key=row_key)
-        # the cursor stays on its row (on the one now in its place if it went): a refill
-        # after a form or a question closed put it back on the first row
-        keys = [k for k, _cells in rows]
-        if key in keys:
-            at = keys.index(key)
-        if rows and at:
-            table.move_cursor(row=min(at, len(rows) - 1))
-
     def _fill_contacts(self) -> None:
         primary = self.customer.get("primary_contact_id")
         rows = [
@@ -271,7 +250,9 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             for ct in customer_contacts(self.conn, self.customer_id)
         ]
         headers = [_("Name"), _("Title"), _("Role"), _("Mobile"), _("Email")]
-        self._fill_table(self.query_one("#contacts", DataTable), headers, rows)
+        self.query_one("#contacts", FittedTable).fill(
+            headers, rows, shrink=(0, 1, 4), optional=(2, 4)
+        )
 
     def _fill_deals(self) -> None:
         settings = self.app.settings  # type: ignore[attr-defined]
@@ -288,7 +269,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             for r in customer_deals(self.conn, self.customer_id)
         ]
         headers = [_("Opportunity"), _("Stage"), _("Amount"), _("Close date")]
-        self._fill_table(self.query_one("#deals", DataTable), headers, rows)
+        self.query_one("#deals", FittedTable).fill(headers, rows, shrink=(0, 1), optional=(3,))
 
     def _fill_orders(self) -> None:
         self._orders = {r["id"]: r for r in customer_orders(self.conn, self.customer_id)}
@@ -309,7 +290,8 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             for oid, r in self._orders.items()
         ]
         headers = [_("Date"), _("Amount"), _("Owed")]
-        self._fill_table(self.query_one("#orders", DataTable), headers, rows)
+        # what is owed makes way for amounts of millions (the profile says the total owed)
+        self.query_one("#orders", FittedTable).fill(headers, rows, last_resort=(2,))
 
     # --- actions ------------------------------------------------------------------
 

@@ -56,6 +56,9 @@ class ColumnDef:
     keep: bool = False
     #: left out on a narrow terminal when the flexible columns would be cramped
     optional: bool = False
+    #: an optional column left out still says its text, before that of this column
+    #: (index), "detail · subject": a timeline's amounts and stages stay on screen
+    fold_into: int | None = None
 
 
 class VirtualTable(Localized, ScrollView, can_focus=True):
@@ -240,6 +243,10 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
         if row is None:
             return Strip([Segment(" " * width, base)])
         values = [c.format(v) for c, v in zip(self.columns, row[1:], strict=False)]
+        for i, column in enumerate(self.columns):
+            if column.fold_into is not None and not widths[i] and values[i]:
+                into = column.fold_into
+                values[into] = f"{values[i]} · {values[into]}" if values[into] else values[i]
         style = base
         if index == self.cursor:
             style = base + self.get_component_rich_style("virtual-table--cursor")

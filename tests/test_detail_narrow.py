@@ -1,0 +1,107 @@
+"""The customer detail at 80 columns: names give way, amounts and dates stay whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm_tui.app import make_app
+from crm_tui.store import customers as cs
+from crm_tui.store import orders
+from crm_tui.store.opportunities import create_opportunity
+from crm_tui.widgets.fitted_table import FittedTable
+
+FROZEN = dt.datetime(2026, 11, 23, 9, 30)
+
+
+@pytest.fixture
+def big(db):
+    """Initech: a long-named contact and deal, and an order of 1,234,567.89 (1,000 paid)."""
+    with db.session() as s:
+        c = cs.create_customer(s, {"name": "Initech"})
+        cs.create_contact(
+            s,
+            c.id,
+            {
+                "name": "Alexandra Konstantinopoulou",
+                "title": "Vice President of Procurement",
+                "role": "decision_maker",
+                "mobile": "13800138000",
+                "email": "alexandra.konstantinopoulou@initech.example",
+            },
+        )
+        create_opportunity(
+            s,
+            c.id,
+            {
+                "name": "Initech enterprise platform renewal",
+                "amount_cents": "1234567.89",
+                "expected_close": "2026-12-20",
+            },
+            stage="proposal",
+        )
+        order = orders.create_order(
+            s, c.id, {"order_date": "2026-10-02", "amount_cents": "1234567.89"}
+        )
+        orders.add_payment(s, order.id, {"paid_on": "2026-10-10", "amount_cents": "1000"})
+    return db
+
+
+def shown(table: FittedTable) -> tuple[list[str], list[list[str]]]:
+    headers = [str(c.label).strip() for c in table.columns.values()]
+    rows = [[str(cell).strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return headers, rows
+
+
+async def open_detail(pilot):
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert pilot.app.screen.__class__.__name__ == "CustomerDetailScreen"
+    return pilot.app.screen
+
+
+async def test_at_80_columns_amounts_stay_whole_and_names_are_cut(big):
+    app = make_app(big.path, lang="en", clock=lambda: FROZEN)
+    async with app.run_test(size=(80, 30)) as pilot:
+        detail = await open_detail(pilot)
+        for table_id in ("contacts", "deals", "orders"):  # nothing wider than its table
+            table = detail.query_one(f"#{table_id}", FittedTable)
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+        headers, rows = shown(detail.query_one("#deals", FittedTable))
+        assert headers == ["Opportunity", "Stage", "Amount"]  # the close date made way
+        assert rows[0][1:] == ["Proposal", "1,234,567.89"]
+        assert rows[0][0].startswith("Initech") and rows[0][0].endswith("…")
+        headers, rows = shown(detail.query_one("#contacts", FittedTable))
+        assert headers == ["Name", "Title", "Mobile"]  # role and e-mail made way
+        name, title, mobile = rows[0]
+        assert name.endswith("…") and title.endswith("…") and mobile == "13800138000"
+        assert shown(detail.query_one("#orders", FittedTable)) == (
+            ["Date", "Amount"],  # what is owed made way for amounts of millions
+            [["2026-10-02", "1,234,567.89"]],
+        )
+        timeline = detail.query_one("#timeline")
+        lines = [timeline.render_line(y).text for y in range(1, 4)]
+        assert any("Order  1,234,567.89 " in line for line in lines), lines  # folded in
+        assert any("Stage  → Proposal · Init" in line for line in lines), lines
+
+
+async def test_wide_enough_every_column_is_whole(big):
+    app = make_app(big.path, lang="en", clock=lambda: FROZEN)
+    async with app.run_test(size=(200, 30)) as pilot:
+        detail = await open_detail(pilot)
+        headers, rows = shown(detail.query_one("#deals", FittedTable))
+        assert headers == ["Opportunity", "Stage", "Amount", "Close date"]
+        assert rows[0] == [
+            "Initech enterprise platform renewal",
+            "Proposal",
+            "1,234,567.89",
+            "2026-12-20",
+        ]
+        headers, rows = shown(detail.query_one("#contacts", FittedTable))
+        assert rows[0][0] == "★ Alexandra Konstantinopoulou"
+        assert rows[0][4] == "alexandra.konstantinopoulou@initech.example"
+        assert shown(detail.query_one("#orders", FittedTable))[1] == [
+            ["2026-10-02", "1,234,567.89", "1,233,567.89"]
+        ]
