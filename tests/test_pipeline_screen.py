@@ -344,6 +344,25 @@ async def test_lost_records_the_reason_and_undo_restores(board):
     assert [c[1] for c in changes(path, ids["gone"])] == ["needs_confirmed"]
 
 
+async def test_lost_dialog_in_chinese_says_the_date_without_naming_a_close(board):
+    """Under 输单日期 the error said 实际成交日期 (the won dialog's word)."""
+    path, ids = board
+    app = app_for(path, lang="zh")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["gone"])
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, LostDialog))
+        app.screen.query_one("#field-lost_reason").value = "价格"
+        app.screen.query_one("#field-actual_close").value = "2099-01-01"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, LostDialog)
+        error = str(app.screen.query_one("#error-actual_close").render())
+        assert error == "该日期晚于今天（2026-11-23）"
+    assert read(path, Opportunity, ids["gone"]).stage == "needs_confirmed"
+
+
 def _task_statuses(path, opp_id) -> list[tuple[str, str, bool]]:
     conn = sqlite3.connect(path)
     try:
@@ -816,8 +835,8 @@ async def test_moving_a_won_deal_back_can_remove_its_order_and_undo_restores_it(
 
 @pytest.mark.parametrize(
     ("close", "error"),
-    [("0001-01-01", "More than a year ago"), ("2099-01-01", "cannot be after today"),
-     ("2025-11-01", "More than a year ago"), ("tomorrow", "cannot be after today")],
+    [("0001-01-01", "More than a year ago"), ("2099-01-01", "This date is after today"),
+     ("2025-11-01", "More than a year ago"), ("tomorrow", "This date is after today")],
 )  # fmt: skip
 async def test_won_dialog_refuses_absurd_close_dates(board, close, error):
     path, ids = board
@@ -1155,9 +1174,9 @@ async def test_escape_in_the_order_question_cancels_the_move(board):
 
 @pytest.mark.parametrize(
     ("close", "error"),
-    [("2099-01-01", "cannot be after today (2026-11-23)"),
+    [("2099-01-01", "This date is after today (2026-11-23)"),
      ("1900-01-01", "More than a year ago: check the year (1900-01-01)"),
-     ("tomorrow", "cannot be after today")],
+     ("tomorrow", "This date is after today")],
 )  # fmt: skip
 async def test_edit_form_applies_the_won_close_date_limits(board, close, error):
     path, ids = board

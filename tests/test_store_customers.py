@@ -138,6 +138,24 @@ def test_an_import_rejects_a_first_contact_in_the_future(db, tmp_path):
     assert "first contact cannot be in the future" in result.rejected[0].message
 
 
+def test_in_chinese_a_future_date_is_not_called_today(session):
+    """ "不能晚于今天（2026-12-01）" read as if today were the date typed."""
+    from crm_tui.i18n import set_language
+
+    later = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    set_language("zh")
+    try:
+        with pytest.raises(ValidationError) as err:
+            cs.create_customer(session, {"name": "A", "first_contact": later})
+        assert err.value.message == f"首次接触日期不能是将来的日期（{later}）"
+        c = cs.create_customer(session, {"name": "A"})
+        with pytest.raises(ValidationError) as err:
+            cs.create_contact(session, c.id, {"name": "B", "birthday": later})
+        assert err.value.message == f"生日不能是将来的日期（{later}）"
+    finally:
+        set_language("en")
+
+
 def test_a_birthday_cannot_be_in_the_future(session):
     c = cs.create_customer(session, {"name": "A"})
     today = dt.date.today()

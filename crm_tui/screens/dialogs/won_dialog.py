@@ -32,12 +32,9 @@ def check_close_date(text: str | None, today: dt.date, field: str = "actual_clos
     except ValueError as exc:
         raise ValidationError(field, str(exc)) from None
     if close > today:
-        raise ValidationError(
-            field,
-            _("The actual close date cannot be after today ({today})").format(
-                today=today.isoformat()
-            ),
-        )
+        # said under the field, whose label names it (成交日期 or 输单日期)
+        message = _("This date is after today ({today})").format(today=today.isoformat())
+        raise ValidationError(field, message)
     if close < today - dt.timedelta(days=MAX_DAYS_BACK):
         raise ValidationError(
             field, _("More than a year ago: check the year ({date})").format(date=close.isoformat())
