@@ -402,6 +402,28 @@ def test_orders_import_keeps_the_order_forms_rules(base, tmp_path, capsys):
     ]
 
 
+def test_an_order_brought_again_as_it_is_is_unchanged_not_updated(base, tmp_path, capsys):
+    f = tmp_path / "orders.csv"
+    f.write_text("customer,date,amount,product,order_no\nACME,2026-01-02,100,Kit,SO-1\n", "utf-8")
+    assert crm(base, "import", "orders", str(f)) == 0
+    f.write_text(
+        "customer,date,amount,product,order_no\n"
+        "ACME,2026-01-02,100.00,Kit,SO-1\n"  # as it is
+        "ACME,2026-01-03,50,,SO-2\n",
+        "utf-8",
+    )
+    capsys.readouterr()
+    assert crm(base, "import", "orders", str(f)) == 0
+    assert "imported 1, 1 unchanged, rejected 0" in capsys.readouterr().err
+    f.write_text("customer,date,amount,product,order_no\nACME,2026-01-02,100,Kits,SO-1\n", "utf-8")
+    assert crm(base, "import", "orders", str(f)) == 0
+    assert "imported 0, updated 1, rejected 0" in capsys.readouterr().err
+    assert rows(base.path, "SELECT order_no, product FROM sales_order ORDER BY id") == [
+        ("SO-1", "Kits"),
+        ("SO-2", None),
+    ]
+
+
 def test_creation_and_close_dates_to_come_are_refused(base, tmp_path, capsys):
     """A deal created or closed, a customer created, after today: a typing mistake (the
     forms refuse them; a 2030 customer was "new" in a week to come)."""
@@ -654,6 +676,33 @@ def test_duplicates_merged(base, tmp_path):
     assert rows(base.path, "SELECT count(*), industry FROM customer") == [(1, "retail")]
     names = [r[0] for r in rows(base.path, "SELECT name FROM contact ORDER BY id")]
     assert names == ["Ann", "Carl"]  # Dora and Eve match Ann's phone / email
+
+
+def test_a_merge_with_nothing_new_changes_nothing_and_says_so(base, tmp_path, capsys):
+    """The base file again, with a different name: each row matches a customer that has
+    all it says. Nothing is written, nothing counted as updated, nothing recorded (the
+    file may be brought again once it says more)."""
+    before = snapshot(base.path)
+    f = tmp_path / "again.csv"
+    f.write_text(
+        "name,contact_name,contact_phone,contact_email\n"
+        '"ACME Co., Ltd.",Ann,138 0013 8000,ann@acme.com\n'
+        "ACME CO LTD,ANN,,\n",
+        "utf-8",
+    )
+    capsys.readouterr()
+    status = crm(base, "import", "customers", str(f), "--on-duplicate", "merge")
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "imported 0, 2 unchanged, rejected 0" in err
+    assert "line 2: duplicate of " in err and "(same name); nothing new to merge" in err
+    assert "updated" not in err
+    assert snapshot(base.path) == before
+    assert rows(base.path, "SELECT count(*) FROM import_log") == [(1,)]  # the base file's
+    f.write_text(f.read_text("utf-8").replace("ANN,,", "ANN,,\nACME CO LTD,Bob,,"), "utf-8")
+    assert crm(base, "import", "customers", str(f), "--on-duplicate", "merge") == 0
+    assert "imported 0, updated 1, 2 unchanged, rejected 0" in capsys.readouterr().err
+    assert rows(base.path, "SELECT name FROM contact ORDER BY id") == [("Ann",), ("Bob",)]
 
 
 def test_duplicates_created(base, tmp_path, capsys):
@@ -1490,8 +1539,8 @@ def test_rows_with_distinct_codes_of_one_file_are_distinct_whatever_the_action(d
     notes = {n.line: n.message for n in result.duplicates}
     assert notes[3].startswith("possible duplicate of K1 Look Alike Ltd (same name); created")
     # a row without a code, and one with a known code, are duplicates as ever
-    assert notes[4] == "duplicate of K2 Look Alike LLC (same name); merged"
-    assert notes[5] == "duplicate of K1 Look Alike Ltd (same code); merged"
+    assert notes[4] == "duplicate of K2 Look Alike LLC (same name); nothing new to merge"
+    assert notes[5] == "duplicate of K1 Look Alike Ltd (same code); nothing new to merge"
 
 
 # --- vocabularies ----------------------------------------------------------------------

@@ -64,6 +64,8 @@ class ImportResult:
     rows_in: int = 0
     imported: int = 0
     updated: int = 0
+    #: rows matching a record that already says all they say (nothing written)
+    unchanged: int = 0
     skipped: int = 0
     rejected: list[RowNote] = field(default_factory=list)
     duplicates: list[RowNote] = field(default_factory=list)

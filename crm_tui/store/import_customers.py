@@ -416,15 +416,24 @@ class CustomerImporter(Importer):
             for (bucket, f), slot in zip(_FIXED_SLOTS, self.fixed_slots, strict=True):
                 if bucket == "customer":
                     cust[f] = v[slot]
-            self.merge_into(existing, cust, contact, tags)
-            self.result.updated += 1
-            if own:
-                note = _(
-                    "duplicate of {code} {name} (same {what}); merged: records naming its"
-                    " code {own} will find no customer"
-                )
+            if not self.merge_into(existing, cust, contact, tags):
+                self.result.unchanged += 1
+                if own:
+                    note = _(
+                        "duplicate of {code} {name} (same {what}); nothing new to merge:"
+                        " records naming its code {own} will find no customer"
+                    )
+                else:
+                    note = _("duplicate of {code} {name} (same {what}); nothing new to merge")
             else:
-                note = _("duplicate of {code} {name} (same {what}); merged")
+                self.result.updated += 1
+                if own:
+                    note = _(
+                        "duplicate of {code} {name} (same {what}); merged: records naming its"
+                        " code {own} will find no customer"
+                    )
+                else:
+                    note = _("duplicate of {code} {name} (same {what}); merged")
         else:
             note = _("duplicate of {code} {name} (same {what}); created anyway")
         self.result.duplicates.append(RowNote(line, note.format(**found)))
@@ -432,14 +441,19 @@ class CustomerImporter(Importer):
 
     def merge_into(
         self, cid: int, cust: dict, contact: dict | None, tags: list[str]
-    ) -> None:  # fmt: skip
+    ) -> bool:  # fmt: skip
+        """Fill the customer's empty fields from the row, add its contact unless the
+        customer has it, add its tags; False when the customer had all of it already."""
         self.flush()  # the target may still be waiting in this chunk
+        changes = self.conn.total_changes
         # dates are ISO text already (row_cells)
         fill = {k: cust.get(k) for k in _FILLABLE if cust.get(k) is not None}
         if fill:
             sets = ", ".join(f"{k} = coalesce({k}, ?)" for k in fill)
+            empty = " OR ".join(f"{k} IS NULL" for k in fill)
             self.conn.execute(
-                f"UPDATE customer SET {sets}, updated_at = ?, version = version + 1 WHERE id = ?",
+                f"UPDATE customer SET {sets}, updated_at = ?, version = version + 1"
+                f" WHERE id = ? AND ({empty})",
                 (*fill.values(), self.now_text, cid),
             )
         if contact is not None:
@@ -470,7 +484,10 @@ class CustomerImporter(Importer):
         if tags:
             self.pending_tags.extend((cid, t) for t in tags)
             self.flush_tags()
+        if self.conn.total_changes == changes:
+            return False
         self.touched.add(cid)
+        return True
 
     def flush_tags(self) -> None:
         if not self.pending_tags:

@@ -374,12 +374,16 @@ class OrderImporter(Importer):
             self.lines[order_no] = line
         if order_no and order_no in self.by_no:
             oid, _owner = self.by_no[order_no]
-            self.conn.execute(
+            changed = self.conn.execute(
                 "UPDATE sales_order SET customer_id = ?, order_date = ?, amount_cents = ?,"
-                " product = ?, order_no = ? WHERE id = ?",
-                (*record, oid),
-            )
-            self.result.updated += 1
+                " product = ?, order_no = ? WHERE id = ?"
+                " AND (order_date, amount_cents, product) IS NOT (?, ?, ?)",
+                (*record, oid, *record[1:4]),
+            ).rowcount
+            if changed:
+                self.result.updated += 1
+            else:  # a re-exported order as it is
+                self.result.unchanged += 1
             return
         oid = self.next_order
         self.next_order += 1

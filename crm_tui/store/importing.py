@@ -306,6 +306,8 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
     counts = [verb]
     if result.updated:
         counts.append(_("updated {n}").format(n=result.updated))
+    if result.unchanged:
+        counts.append(_("{n} unchanged").format(n=result.unchanged))
     if result.skipped:
         counts.append(_("skipped {n} duplicates").format(n=result.skipped))
     counts.append(_("rejected {n}").format(n=len(result.rejected)))
