@@ -436,6 +436,29 @@ async def test_an_order_form_says_a_bad_date_and_a_bad_amount_in_one_save(billed
                 billed.ids["first"]) == [("2026-10-02", 100000)]  # fmt: skip
 
 
+async def test_a_payment_form_says_a_bad_date_and_a_bad_amount_in_one_save(billed):
+    """Before its order and more than is owed: the amount was said one save later."""
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        detail.query_one("#orders", DataTable).focus()
+        await pilot.press("down", "p")  # SO-1 of 2026-10-02: 600 owed
+        await pilot.pause()
+        form = app.screen
+        await pilot.press("ctrl+u", *"2026-10-01", "tab", "ctrl+u", *"700", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        errors = {
+            name: str(form.query_one(f"#error-{name}", Label).render())
+            for name in ("paid_on", "amount_cents")
+        }
+        assert errors == {
+            "paid_on": "A payment cannot be before its order (2026-10-02)",
+            "amount_cents": "More than the order's outstanding amount",
+        }
+    assert rows(billed, "SELECT count(*) FROM payment") == [(2,)]
+
+
 async def test_enter_on_the_timeline_opens_what_each_row_is_about(billed):
     """Enter on a timeline row opens its record, as enter does in the other panes: an
     interaction, a task or an order in its form, a payment's order, a stage change's deal."""

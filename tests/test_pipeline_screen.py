@@ -852,6 +852,24 @@ async def test_won_dialog_refuses_absurd_close_dates(board, close, error):
     assert orders_of(path, ids["big"]) == []
 
 
+async def test_won_dialog_says_a_bad_date_and_a_missing_amount_in_one_save(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        dialog = await win(pilot, screen, close="2099-01-01", amount="")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert str(dialog.query_one("#error-actual_close").render()).startswith(
+            "This date is after today"
+        )
+        assert str(dialog.query_one("#error-amount_cents").render()) == (
+            "Enter the amount the deal was won for"
+        )
+    assert read(path, Opportunity, ids["big"]).stage == "negotiation"
+
+
 async def test_won_dialog_asks_twice_for_an_amount_far_above_the_expected(board):
     path, ids = board
     app = app_for(path)

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from crm_tui.i18n import _
 from crm_tui.store.common import NotFoundError
-from crm_tui.store.fields import ORDER_FIELDS, PAYMENT_FIELDS, clean, clean_partly
+from crm_tui.store.fields import ORDER_FIELDS, PAYMENT_FIELDS, clean_partly
 from crm_tui.store.models import Customer, Opportunity, Payment, SalesOrder, now
 from crm_tui.store.sqlite import LAST_ORDER_SQL, ORDERS_TOTAL_SQL
 from crm_tui.store.validation import ValidationError
@@ -43,13 +43,6 @@ def _amount_problem(cents: int | None) -> str | None:
     if cents <= 0:
         return _("The amount must be more than zero")
     return None
-
-
-def _check_amount(field: str, cents: int | None) -> int:
-    problem = _amount_problem(cents)
-    if problem is not None:
-        raise ValidationError(field, problem)
-    return cents  # type: ignore[return-value]
 
 
 def _checked_order(
@@ -171,19 +164,24 @@ def first_payment_on(session: Session, order_id: int) -> dt.date | None:
 def add_payment(session: Session, order_id: int, data: Mapping[str, Any]) -> Payment:
     """Record a payment against an order; more than the order's outstanding amount is refused."""
     order = get_order(session, order_id)
-    values = clean(PAYMENT_FIELDS, data)
-    if values.get("paid_on") is None:
-        raise ValidationError("paid_on", _("Required"))
-    if values["paid_on"] < order.order_date:
-        raise ValidationError(
-            "paid_on",
-            _("A payment cannot be before its order ({date})").format(
-                date=order.order_date.isoformat()
-            ),
+    values, problems = clean_partly(PAYMENT_FIELDS, {"paid_on": None, "amount_cents": None, **data})
+    day = values.get("paid_on", False)
+    if day is None:
+        problems.append(ValidationError("paid_on", _("Required")))
+    elif day and day < order.order_date:
+        message = _("A payment cannot be before its order ({date})")
+        problems.append(
+            ValidationError("paid_on", message.format(date=order.order_date.isoformat()))
         )
-    cents = _check_amount("amount_cents", values.get("amount_cents"))
-    if paid_cents(session, order_id) + cents > order.amount_cents:
-        raise ValidationError("amount_cents", _("More than the order's outstanding amount"))
+    if "amount_cents" in values:  # (else said by clean_partly)
+        cents = values["amount_cents"]
+        problem = _amount_problem(cents)
+        if problem is None and paid_cents(session, order_id) + cents > order.amount_cents:
+            problem = _("More than the order's outstanding amount")
+        if problem is not None:
+            problems.append(ValidationError("amount_cents", problem))
+    if problems:  # every problem at once (the amount's was said only once the date was right)
+        raise ValidationError.of(sorted(problems, key=lambda e: e.field != "paid_on"))
     payment = Payment(order_id=order_id, paid_on=values["paid_on"], amount_cents=cents)
     session.add(payment)
     session.flush()

@@ -160,8 +160,33 @@ class WonDialog(FormScreen[dict]):
     # --- saving ----------------------------------------------------------------
 
     def save(self, values: dict[str, Any]) -> dict:
-        close = check_close_date(values.get("actual_close"), self.today)
-        cents = parse_money("amount_cents", values.get("amount_cents"))
+        """The close date and amount, or every problem with them at once."""
+        problems: list[ValidationError] = []
+        close = cents = None
+        try:
+            close = check_close_date(values.get("actual_close"), self.today)
+        except ValidationError as exc:
+            problems.append(exc)
+        try:
+            cents = self._checked_amount(values.get("amount_cents"), values.get("create_order"))
+        except ValidationError as exc:
+            problems.append(exc)
+        if problems:
+            raise ValidationError.of(problems)
+        choice = values.get("create_order")
+        order = self.single_order
+        update = choice == "update" and order is not None and cents != order[2]
+        return {
+            "actual_close": close,
+            "amount_cents": cents,
+            "create_order": choice == "yes",
+            "update_order": order[0] if update else None,  # type: ignore[index]
+        }
+
+    def _checked_amount(self, text: str | None, choice: str | None) -> int:
+        """The final amount: given, asked twice when ten times the expected, not below
+        what was paid on the order it updates."""
+        cents = parse_money("amount_cents", text)
         if not cents:
             raise ValidationError("amount_cents", _("Enter the amount the deal was won for"))
         expected = self.expected_cents
@@ -177,17 +202,7 @@ class WonDialog(FormScreen[dict]):
                     amount=display_amount(expected)
                 ),
             )
-        choice = values.get("create_order")
-        update_order = None
         order = self.single_order
-        if choice == "update" and order is not None and cents != order[2]:
-            oid, _day, _cents, paid, *_rest = order
-            if cents < paid:
-                raise ValidationError("create_order", _("Less than what has already been paid"))
-            update_order = oid
-        return {
-            "actual_close": close,
-            "amount_cents": cents,
-            "create_order": choice == "yes",
-            "update_order": update_order,
-        }
+        if choice == "update" and order is not None and cents != order[2] and cents < order[3]:
+            raise ValidationError("create_order", _("Less than what has already been paid"))
+        return cents
