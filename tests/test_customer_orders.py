@@ -135,8 +135,9 @@ async def test_the_detail_shows_orders_what_is_owed_and_the_collection_rate(bill
             ["2026-10-02", "1,000.00", "600.00"],  # two decimals: the column lines up
         ]
         text = profile_text(detail)
-        assert "Collected          400 (32%)" in text  # 400 / 1,250.50 = 31.99 %
-        assert "Outstanding        850.50" in text
+        assert "Total amount       1,250.50" in text
+        assert "Collected          400.00 (32%)" in text  # 400 / 1,250.50 = 31.99 %
+        assert "Outstanding        850.50" in text  # one rule for all: not "400" above
         assert not detail.query_one("#orders-empty", Label).display
 
 
@@ -204,7 +205,7 @@ async def test_p_records_a_payment_starting_at_what_is_owed_and_refuses_more(bil
         assert app.screen is detail
         assert any(n.message == "Payment recorded" for n in app._notifications)
         assert table_rows(orders_table)[1] == ["2026-10-02", "1,000.00", "500.00"]
-        assert "Collected          500 (40%)" in profile_text(detail)
+        assert "Collected          500.00 (40%)" in profile_text(detail)
     assert rows(billed, "SELECT paid_on, amount_cents FROM payment ORDER BY id") == [
         ("2026-10-10", 15000), ("2026-10-20", 25000), (TODAY, 10000),
     ]  # fmt: skip

@@ -236,3 +236,17 @@ def test_the_order_number_has_one_name_in_chinese(session, customer):
         )
     assert _("Order number") == "订单号"
     assert err.value.message == "订单号已被使用：A1"
+
+
+@pytest.mark.parametrize(
+    ("amounts", "shown"),
+    [
+        ((922000, 1614150, None), ["9,220.00", "16,141.50", ""]),  # one has cents: all do
+        ((922000, 1614100), ["9,220", "16,141"]),
+        ((-50, 100), ["-0.50", "1.00"]),
+    ],
+)
+def test_amounts_shown_together_follow_one_rule(amounts, shown):
+    from crm_tui.store.validation import display_amounts
+
+    assert display_amounts(*amounts) == shown

@@ -24,7 +24,7 @@ from crm_tui.store.lists import (
     customer_orders,
     customer_summary,
 )
-from crm_tui.store.validation import display_amount
+from crm_tui.store.validation import display_amount, display_amounts
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.fitted_table import FittedTable
 from crm_tui.widgets.footer import Footer
@@ -195,6 +195,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
     def _profile(self, c: dict) -> Table:
         """Label and value side by side; a long value wraps under itself, not the labels."""
         lang = self.app.lang  # type: ignore[attr-defined]
+        budget, total, collection = self._money_rows(c)
         rows = [
             (_("Kind"), enums.CUSTOMER_KIND.label(c["kind"], lang)),
             (_("Industry"), enums.INDUSTRY.label(c["industry"], lang)),
@@ -205,12 +206,12 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             (_("Registered address"), c["registered_address"]),
             (_("First contact"), c["first_contact"]),
             (_("Main needs"), c["needs"]),
-            (_("Budget"), display_amount(c["budget_cents"])),
+            (_("Budget"), budget),
             (_("Planned purchase"), c["purchase_date"]),
             (_("Tags"), ", ".join(c["tags"])),
             (_("Owner"), c["owner"]),
-            (_("Total amount"), display_amount(c["total_amount_cents"])),
-            *self._collection_rows(),
+            (_("Total amount"), total),
+            *collection,
             (_("Last order"), c["last_order"]),
             (_("Last interaction"), (c["last_interaction_at"] or "")[:16]),
             (_("Created"), (c["created_at"] or "")[:16]),
@@ -223,16 +224,25 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             grid.add_row(name, Text(str(value)) if value not in (None, "") else missing)
         return grid
 
-    def _collection_rows(self) -> list[tuple[str, str]]:
-        """What the orders' payments came to: collected (with the rate) and outstanding."""
+    def _money_rows(self, c: dict) -> tuple[str, str, list[tuple[str, str]]]:
+        """The profile's budget, total and what the orders' payments came to (collected,
+        with the rate, and outstanding), all with two decimals or none."""
         ordered, paid = customer_collection(self.conn, self.customer_id)
+        budget, total, paid_text, owed = display_amounts(
+            c["budget_cents"], c["total_amount_cents"], paid if ordered else None,
+            ordered - paid if ordered else None,
+        )  # fmt: skip
         if not ordered:
-            return [(_("Collected"), "—")]
+            return budget, total, [(_("Collected"), "—")]
         rate = (paid * 100 + ordered // 2) // ordered  # whole percent, half up, exact
-        return [
-            (_("Collected"), f"{display_amount(paid)} ({rate}%)"),
-            (_("Outstanding"), display_amount(ordered - paid)),
-        ]
+        return (
+            budget,
+            total,
+            [
+                (_("Collected"), f"{paid_text} ({rate}%)"),
+                (_("Outstanding"), owed),
+            ],
+        )
 
     def _fill_contacts(self) -> None:
         primary = self.customer.get("primary_contact_id")
@@ -399,11 +409,8 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             message = _("Delete the order “{name}” ({amount}) and its payments ({paid})?")
         else:
             message = _("Delete the order “{name}” ({amount})?")
-        message = message.format(
-            name=name,
-            amount=display_amount(order["amount_cents"]),
-            paid=display_amount(order["paid_cents"]),
-        )
+        amount, paid = display_amounts(order["amount_cents"], order["paid_cents"])
+        message = message.format(name=name, amount=amount, paid=paid)
         self.app.push_screen(
             ConfirmDialog(message, yes=_("Delete"), danger=True),
             lambda yes: yes and self._delete_order(order["id"]),

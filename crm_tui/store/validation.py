@@ -227,6 +227,13 @@ def display_amount(cents: int | None, *, fixed: bool = False) -> str:
     return f"{sign}{whole:,}" + (f".{frac:02d}" if frac or fixed else "")
 
 
+def display_amounts(*amounts: int | None) -> list[str]:
+    """Amounts shown together, by one rule: two decimals for all when one of them has
+    cents (``9,220.00`` beside ``16,141.50``, not ``9,220``), else none."""
+    fixed = any(cents is not None and cents % 100 for cents in amounts)
+    return [display_amount(cents, fixed=fixed) for cents in amounts]
+
+
 def check_email(field: str, value: str | None) -> str | None:
     if value is None or not value.strip():
         return None

@@ -8,7 +8,12 @@ from typing import Any
 
 from crm_tui.i18n import _
 from crm_tui.screens.dialogs.typed_dates import saved_with_date_problems
-from crm_tui.store.validation import ValidationError, display_amount, format_amount
+from crm_tui.store.validation import (
+    ValidationError,
+    display_amount,
+    display_amounts,
+    format_amount,
+)
 from crm_tui.widgets.form import FieldDef, FormScreen
 
 
@@ -99,8 +104,9 @@ class PaymentForm(FormScreen[int]):
                      value=format_amount(owed) if owed > 0 else None),
         ]  # fmt: skip
         name = order["order_no"] or order["product"] or str(order["order_date"])
+        owed_text, amount = display_amounts(owed, order["amount_cents"])
         title = _("Payment for {order}: {owed} of {amount} outstanding").format(
-            order=name, owed=display_amount(owed), amount=display_amount(order["amount_cents"])
+            order=name, owed=owed_text, amount=amount
         )
         super().__init__(fields, title=title)
 
