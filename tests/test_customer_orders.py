@@ -503,3 +503,23 @@ async def test_enter_on_the_timeline_opens_what_each_row_is_about(billed):
     assert seen["payment"][0] == "OrderForm" and "SO-1" in seen["payment"][1]  # its order
     assert seen["stage_change"][0] == "OpportunityDetailScreen"
     assert "Second line" in seen["stage_change"][1]
+
+
+async def test_the_timeline_cursor_follows_a_re_dated_order(billed):
+    """The cursor stayed at its place (on another record) when the order it was on
+    moved down the timeline with its new date."""
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        timeline = detail.query_one("#timeline")
+        timeline.focus()
+        await pilot.press("home")
+        key = timeline.cursor_id
+        assert key.startswith("order:") and timeline.cursor_row[3] == "Kit"  # 2026-11-05
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"2026-09-01", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+        assert timeline.cursor == 3  # last: below SO-1 (10-02) and its payments
+        assert timeline.cursor_id == key

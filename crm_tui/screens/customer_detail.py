@@ -50,6 +50,9 @@ class _ReadableTimeline:
     def count(self) -> int:
         return self.source.count()
 
+    def position(self, key: str) -> int | None:
+        return self.source.position(key)
+
     def fetch(self, offset: int, limit: int):
         return [
             (key, when, kind, title, self.detail(kind, detail))

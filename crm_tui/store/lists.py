@@ -246,6 +246,16 @@ class CustomerTimeline:
         )
         return [(f"{k}:{i}", when, k, title, detail) for k, i, when, title, detail in rows]
 
+    def position(self, key: str) -> int | None:
+        """Where the row of ``key`` (``kind:id``) is now, or None when it is gone."""
+        kind, _sep, row_id = key.partition(":")
+        row = self.conn.execute(
+            f"SELECT n FROM (SELECT kind, id, row_number() OVER (ORDER BY {_TIMELINE_ORDER})"
+            f" - 1 AS n FROM ({_TIMELINE_SQL})) WHERE kind = :k AND id = :i",
+            {"c": self.customer_id, "k": kind, "i": int(row_id)},
+        ).fetchone()
+        return row[0] if row else None
+
 
 def customer_summary(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any] | None:
     """The customer row as a dict, with its tags — for the detail view's fast first paint."""

@@ -126,15 +126,25 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
     # --- data --------------------------------------------------------------
 
     def set_source(self, source: RowSource, *, keep_cursor: bool = False) -> None:
+        key = self.cursor_id if keep_cursor else None
         self.source = source
-        self.reload(keep_cursor=keep_cursor)
+        self.reload(keep_cursor=keep_cursor, key=key)
 
-    def reload(self, *, keep_cursor: bool = False) -> None:
-        """Drop cached pages and re-count (after a filter, sort or edit)."""
+    def reload(self, *, keep_cursor: bool = False, key: Any = None) -> None:
+        """Drop cached pages and re-count (after a filter, sort or edit). ``keep_cursor``:
+        the cursor stays on its row wherever that row went (a re-dated record moves in a
+        timeline), when the source can say where (a ``position(key)`` method), else on
+        its place; ``key``: the row's key, when the source was replaced already."""
+        if keep_cursor and key is None:
+            key = self.cursor_id
         self._pages.clear()
         self.row_count = self.source.count() if self.source else 0
         self.virtual_size = Size(self.size.width, self.row_count + 1)
         cursor = min(self.cursor, max(self.row_count - 1, 0)) if keep_cursor else 0
+        position = getattr(self.source, "position", None)
+        if keep_cursor and key is not None and position is not None:
+            found = position(key)
+            cursor = cursor if found is None else found
         if not keep_cursor:
             self.scroll_to(y=0, animate=False)
         self.cursor = cursor
