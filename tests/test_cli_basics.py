@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import pytest
 
 from crm_tui.cli import build_parser, main, parse_args
+from crm_tui.i18n import set_language
 from crm_tui.textwidth import cell_width
 
 
@@ -226,6 +228,37 @@ def test_usage_errors_speak_the_chosen_language(tmp_path, capsys, monkeypatch):
         main(["--db", db, "report", "nosuch"])
     err = capsys.readouterr().err  # argparse's own message; "error:" stays for scripts
     assert "crm report: error: 参数 NAME：无效的选择：'nosuch'" in err
+
+
+#: What each command needs before its options parse (its positional arguments).
+POSITIONALS = {"import": ["customers", "x.csv"], "export": ["customers"], "report": ["funnel"],
+               "restore": ["x.db"]}  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "99999999", "9999-12-31", "2026-W99"])
+def test_every_option_value_error_is_in_chinese(capsys, value):
+    """Each option's own check (its argparse ``type=``) says what is wrong in the chosen
+    language: demo's --customers spoke English, and ``type=int`` named Python's "int"."""
+    set_language("zh")  # (as main() does before parsing)
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    checked = 0
+    for name, parser in sub.choices.items():
+        for action in parser._actions:
+            if action.type is None or not action.option_strings:
+                continue
+            assert action.type not in (int, float), f"crm {name} {action.option_strings[0]}"
+            argv = [name, *POSITIONALS.get(name, []), action.option_strings[0], value]
+            try:
+                parse_args(argv)
+            except SystemExit as exit_:
+                assert exit_.code == 2
+                checked += 1
+                err = capsys.readouterr().err.splitlines()[-1]
+                message = err.split("：", 1)[1]  # after "crm demo: error: 参数 --customers："
+                words = {"invalid", "must", "not", "whole", "number", "int", "value", "from"}
+                assert not words & set(re.findall("[a-z]+", message)), err
+            capsys.readouterr()
+    assert checked >= 4
 
 
 def test_help_is_in_chinese_with_lang_zh(capsys):

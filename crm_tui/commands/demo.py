@@ -9,13 +9,15 @@ HELP = "fill the database with realistic, reproducible sample data (mixed Chines
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 10_000_000:
-        raise argparse.ArgumentTypeError("must be from 1 to 10000000")
-    return value
+    from crm_tui.commands import whole_number
+
+    return whole_number(text, 1, 10_000_000)
+
+
+def _seed(text: str) -> int:
+    from crm_tui.commands import whole_number
+
+    return whole_number(text)
 
 
 def _date(text: str):
@@ -33,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--customers", type=_count, default=200, metavar="N", help=_("number of customers (200)")
     )
-    parser.add_argument("--seed", type=int, default=1, metavar="S", help=_("random seed (1)"))
+    parser.add_argument("--seed", type=_seed, default=1, metavar="S", help=_("random seed (1)"))
     parser.add_argument(
         "--as-of",
         type=_date,

@@ -26,19 +26,9 @@ MAX_DAYS = 1_000_000
 
 def _days(text: str) -> int:
     """A whole number of days from 0 to MAX_DAYS; anything else is a usage error (exit 2)."""
-    from crm_tui.i18n import _
+    from crm_tui.commands import whole_number
 
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(
-            _("must be a whole number from 0 to {high}, not {text}").format(
-                high=MAX_DAYS, text=text
-            )
-        )
-    return value
+    return whole_number(text, 0, MAX_DAYS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
