@@ -86,17 +86,33 @@ def _argparse_speaks_the_language() -> None:
 
 
 class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's help, with a usage line wrapped under itself when the word before it is
-    wider than its length ("用法：" takes six columns, not three)."""
+    """argparse's help wrapped to the terminal by display columns, not characters (a
+    Chinese character takes two): help texts and descriptions break between Chinese
+    characters too, and a usage line wraps under itself when the word before it is wider
+    than its length ("用法：" takes six columns, not three)."""
 
     def _format_usage(self, usage, actions, groups, prefix):  # type: ignore[override]
         from crm_tui.textwidth import cell_width
 
-        text = super()._format_usage(usage, actions, groups, prefix)
         word = argparse._("usage: ") if prefix is None else prefix  # type: ignore[attr-defined]
         extra = " " * (cell_width(word) - len(word))
+        self._width -= len(extra)  # argparse counts the word's characters: the rest is less
+        try:
+            text = super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += len(extra)
         first, *rest = text.split("\n")
         return "\n".join([first, *(extra + line if line[:1] == " " else line for line in rest)])
+
+    def _split_lines(self, text, width):  # type: ignore[override]
+        from crm_tui.textwidth import wrap
+
+        return wrap(text, width)
+
+    def _fill_text(self, text, width, indent):  # type: ignore[override]
+        from crm_tui.textwidth import wrap
+
+        return "\n".join(indent + line for line in wrap(text, width - len(indent)))
 
 
 def build_parser() -> argparse.ArgumentParser:

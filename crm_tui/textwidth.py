@@ -63,3 +63,71 @@ def aligned_lines(
         else:
             padded.append([c + " " * (width - n) for c, n in zip(cells, sizes, strict=True)])
     return ["  ".join(parts).rstrip() for parts in zip(*padded, strict=True)]
+
+
+#: Punctuation a line does not start with (closing brackets, commas, stops) and punctuation
+#: it does not end with (opening brackets and quotes): they stay with their neighbour.
+_NO_LINE_START = frozenset("，。、；：！？）》」』】〉…,.;:!?)]}%”’")
+_NO_LINE_END = frozenset("（《「『【〈“‘([{")
+
+
+def _pieces(text: str) -> list[list[str]]:
+    """``text``'s unbreakable pieces, each ``[piece, separator before it]``: the words
+    between spaces, and in them each wide (Chinese) character apart from what surrounds
+    it, punctuation kept with the character it belongs to."""
+    pieces: list[list[str]] = []
+    for i, word in enumerate(text.split()):
+        sep = " " if i else ""
+        run = ""
+        parts = []
+        for ch in word:
+            if _WIDTHS[ch] == 2:
+                if run:
+                    parts.append(run)
+                    run = ""
+                parts.append(ch)
+            else:
+                run += ch
+        if run:
+            parts.append(run)
+        for part in parts:
+            joined = (
+                not sep
+                and pieces
+                and (part[0] in _NO_LINE_START or pieces[-1][0][-1] in _NO_LINE_END)
+            )
+            if joined:
+                pieces[-1][0] += part
+            else:
+                pieces.append([part, sep])
+            sep = ""
+    return pieces
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` (every run of whitespace one space) in lines of at most ``width``
+    :func:`cell_width` columns, as :func:`textwrap.wrap` does by characters: broken at
+    spaces and between Chinese characters, never before a comma or closing bracket nor
+    after an opening one; a word wider than the line is cut."""
+    lines: list[str] = []
+    line, used = "", 0
+    for piece, sep in _pieces(text):
+        size = cell_width(piece)
+        if line and used + len(sep) + size <= width:
+            line, used = line + sep + piece, used + len(sep) + size
+            continue
+        if line:
+            lines.append(line)
+        while size > width:  # a path or URL longer than the line
+            cut, taken = "", 0
+            for ch in piece:
+                if taken + _WIDTHS[ch] > width and cut:
+                    break
+                cut, taken = cut + ch, taken + _WIDTHS[ch]
+            lines.append(cut)
+            piece = piece[len(cut) :]
+            size = cell_width(piece)
+        line, used = piece, size
+    if line:
+        lines.append(line)
+    return lines

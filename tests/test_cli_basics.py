@@ -280,6 +280,22 @@ def test_help_is_in_chinese_with_lang_zh(capsys):
     assert "import nothing when any row is bad" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("columns", [80, 74, 60])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_help_fits_the_terminal_counting_wide_characters(capsys, monkeypatch, lang, columns):
+    """argparse wraps by characters: `crm import --help` in Chinese had lines of 86 to 103
+    columns at COLUMNS=80 (a Chinese character takes two), and a usage line one more
+    than the terminal at 74 ("用法：" is six columns)."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for command in ([], *([c] for c in ("demo", "import", "export", "report", "due", "backup",
+                                        "restore", "check"))):  # fmt: skip
+        with pytest.raises(SystemExit):
+            main(["--lang", lang, *command, "--help"])
+        lines = capsys.readouterr().out.splitlines()
+        too_wide = [line for line in lines if cell_width(line) > columns]
+        assert not too_wide, (command, too_wide)
+
+
 def test_a_database_that_cannot_be_opened_is_not_called_damaged(tmp_path, capsys):
     """SQLITE_CANTOPEN ("unable to open database file": a folder the rep may not write,
     where SQLite cannot make the journal beside the file) is a matter of permissions;

@@ -48,3 +48,23 @@ def test_aligned_lines_pad_to_the_widest_cell_in_terminal_columns():
         "上海云杉  1,234.50",
         "Acme          5.00  x",
     ]
+
+
+def test_wrap_counts_columns_and_breaks_between_chinese_characters() -> None:
+    import textwrap
+
+    from crm_tui.textwidth import wrap
+
+    english = "a customer matching an existing one by name, phone or email: skip it (default)"
+    assert wrap(english, 30) == textwrap.wrap(english, 30)  # as argparse wrapped English
+    chinese = "名称、电话或邮箱与已有客户相同的客户：skip 跳过（默认），merge 合并"
+    lines = wrap(chinese, 20)
+    assert "".join(lines).replace(" ", "") == chinese.replace(" ", "")
+    assert all(cell_width(line) <= 20 for line in lines)
+    assert max(cell_width(line) for line in lines) >= 19  # filled, not cut at spaces only
+    # a comma or closing bracket never starts a line, an opening bracket never ends one
+    for width in range(8, 30):
+        for line in wrap(chinese, width):
+            assert line[0] not in "，、：）" and line[-1] != "（", (width, line)
+    assert wrap("  ", 10) == []
+    assert wrap("abcdefghijkl xy", 5) == ["abcde", "fghij", "kl xy"]  # a word wider: cut
