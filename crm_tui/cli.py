@@ -50,6 +50,14 @@ class CliContext:
         return self._database
 
 
+def today():
+    """The day it is for the commands (``datetime.date``; tests freeze it, as they do the
+    app's clock)."""
+    import datetime as dt
+
+    return dt.date.today()
+
+
 def _command_module(name: str):
     return importlib.import_module(f"crm_tui.commands.{name}")
 

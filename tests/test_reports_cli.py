@@ -21,6 +21,14 @@ from crm_tui.store.database import Database
 from crm_tui.store.validation import format_amount
 from crm_tui.textwidth import cell_width
 
+#: The day the tests run on: after the data's last day (2026-11-30) and its week's end.
+TODAY = dt.date(2026, 12, 31)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today(monkeypatch):
+    monkeypatch.setattr("crm_tui.cli.today", lambda: TODAY)
+
 
 @pytest.fixture
 def dbfile(tmp_path):
@@ -349,12 +357,47 @@ def test_the_configured_currency_names_the_amounts(dbfile, tmp_path, monkeypatch
     assert "USD" not in capsys.readouterr().out  # CSV: plain decimals, as CLI.md says
 
 
-def test_a_month_day_as_of_reads_backwards(dbfile, capsys):
+def test_a_month_day_as_of_reads_backwards(dbfile, capsys, monkeypatch):
     """Reports look back: --as-of 01-05 is the latest 5 January, not the next one."""
     assert main(["--db", dbfile, "report", "funnel", "--as-of", "01-05", "--format", "json"]) == 0
-    today = dt.date.today()
-    year = today.year if (today.month, today.day) >= (1, 5) else today.year - 1
-    assert json.loads(capsys.readouterr().out)["as_of"] == f"{year}-01-05"
+    assert json.loads(capsys.readouterr().out)["as_of"] == "2026-01-05"
+    monkeypatch.setattr("crm_tui.cli.today", lambda: dt.date(2026, 1, 4))
+    assert main(["--db", dbfile, "report", "funnel", "--as-of", "01-05", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["as_of"] == "2025-01-05"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", REPORTS)
+@pytest.mark.parametrize("when", ["2027-01-01", "tomorrow", "2030-01-01"])
+def test_an_as_of_date_after_today_is_a_usage_error(dbfile, capsys, lang, name, when):
+    """Reports look back, as the reports screen says when a later date is typed: as of a
+    day to come every task not yet due would count as overdue."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", dbfile, "--lang", lang, "report", name, "--as-of", when])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    said = {
+        "en": "crm report: error: argument --as-of: "
+        "Reports look back: the latest as-of date is today (2026-12-31)",
+        "zh": "crm report: error: 参数 --as-of：报表只回看过去：截止日期最晚为今天（2026-12-31）",
+    }
+    assert err.splitlines()[-1] == said[lang] and "Traceback" not in err
+
+
+def test_today_and_a_week_to_come(dbfile, capsys):
+    assert main(["--db", dbfile, "report", "funnel", "--as-of", "2026-12-31"]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:  # (the reports screen goes no further either)
+        main(["--db", dbfile, "report", "weekly", "--week", "2027-W01"])
+    assert exit_.value.code == 2
+    assert "latest as-of date is today (2026-12-31)" in capsys.readouterr().err.splitlines()[-1]
+    # the current week (2026-W53, to Sunday 2027-01-03): the other reports as of today
+    args = ["--db", dbfile, "report", "funnel", "--week", "2026-W53", "--format", "json"]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["as_of"] == "2026-12-31"
+    args = ["--db", dbfile, "report", "weekly", "--week", "2026-W53", "--format", "json"]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["to"] == "2027-01-03"
 
 
 def test_a_figure_with_no_value_yet_reads_as_a_dash(tmp_path, capsys):

@@ -1,9 +1,10 @@
 """`crm report NAME`: any report of the reports screen, headless, as a table, CSV or JSON.
 
 Reads through the standard-library connection only (no SQLAlchemy, SQLModel or
-Textual). ``--as-of`` defaults to today; ``--week`` picks the weekly report's ISO week
-(default: the week of the as-of date) and, for the other reports without ``--as-of``,
-sets the as-of date to that week's Sunday (activity: the last week shown).
+Textual). ``--as-of`` defaults to today and, as on the reports screen, may not be later;
+``--week`` picks the weekly report's ISO week (default: the week of the as-of date; not
+one yet to begin) and, for the other reports without ``--as-of``, sets the as-of date to
+that week's Sunday, or today in the current week (activity: the last week shown).
 """
 
 from __future__ import annotations
@@ -19,33 +20,37 @@ HELP = "print a report: funnel rfm abc forecast activity distribution weekly"
 NAMES = ("funnel", "rfm", "abc", "forecast", "activity", "distribution", "weekly")
 
 
-def _reportable(day: dt.date) -> dt.date:
+def _reportable(day: dt.date, today: dt.date) -> dt.date:
     """``day`` if the reports can run as of it (see ``crm_tui.reports.check_day``: 9999-12-31
-    has no next day), else a usage error that names the range."""
-    from crm_tui.reports import check_day
+    has no next day) and it has come (as on the reports screen: reports look back), else
+    a usage error that says why."""
+    from crm_tui.reports import check_day, not_after_today
 
     try:
-        return check_day(day)
+        return not_after_today(check_day(day), today)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _date(text: str) -> dt.date:
+    from crm_tui.cli import today
     from crm_tui.dates import parse_date
 
+    now = today()
     try:
-        day = parse_date(text, past=True)  # reports look back: 11-20, fri read backwards
+        day = parse_date(text, now, past=True)  # reports look back: 11-20, fri read backwards
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return _reportable(day)
+    return _reportable(day, now)
 
 
 def _week(text: str) -> dt.date:
     """The Monday of an ISO week whose days are all reportable (its Sunday is the other
-    reports' as-of date)."""
+    reports' as-of date, today's date in the current week) and that has begun."""
+    from crm_tui.cli import today
     from crm_tui.dates import parse_iso_week
     from crm_tui.i18n import _
-    from crm_tui.reports import FIRST_DAY, LAST_DAY
+    from crm_tui.reports import FIRST_DAY, LAST_DAY, not_after_today
 
     try:
         monday, sunday = parse_iso_week(text)
@@ -59,7 +64,10 @@ def _week(text: str) -> dt.date:
                 date=text, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()
             )
         )
-    return monday
+    try:
+        return not_after_today(monday, today())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +86,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-Www",
         help=_(
             "ISO week of the weekly report (default: the week of --as-of); "
-            "for the other reports without --as-of: as of that week's Sunday"
+            "for the other reports without --as-of: as of that week's Sunday (today in the "
+            "current week)"
         ),
     )
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -106,14 +115,15 @@ def run(args: argparse.Namespace, ctx) -> int:
 
 
 def _run(args: argparse.Namespace, ctx) -> int:
-    from crm_tui.cli import CommandError
+    from crm_tui.cli import CommandError, today
     from crm_tui.i18n import _
     from crm_tui.reports import build_report, output
 
     as_of = args.as_of
     if as_of is None:
-        as_of = args.week + dt.timedelta(days=6) if args.week and args.name != "weekly" else None
-        as_of = as_of or dt.date.today()
+        as_of = today()
+        if args.week and args.name != "weekly":  # (today in the current week, as on screen)
+            as_of = min(args.week + dt.timedelta(days=6), as_of)
     targets = ctx.settings.targets if args.name == "forecast" else None
     db = ctx.database()
     with db.reading(mmap=args.name in MAPPED) as conn:

@@ -59,6 +59,21 @@ def check_day(day: dt.date, shown: str | None = None) -> dt.date:
     return day
 
 
+def not_after_today(day: dt.date, today: dt.date) -> dt.date:
+    """``day`` if it has come, else a ValueError that says so. Reports look back: as of a
+    later day, every task not yet due would count as overdue and every open deal as
+    forecast for a past month (the reports screen and `crm report --as-of`)."""
+    if day > today:
+        from crm_tui.i18n import _
+
+        raise ValueError(
+            _("Reports look back: the latest as-of date is today ({today})").format(
+                today=today.isoformat()
+            )
+        )
+    return day
+
+
 @dataclass(frozen=True)
 class Column:
     """One output column: its CSV/JSON key, the kind of its values, and where it appears.

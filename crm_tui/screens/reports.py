@@ -28,7 +28,7 @@ from textual.worker import get_current_worker
 
 from crm_tui.dates import date_help, iso_week, parse_date
 from crm_tui.i18n import _
-from crm_tui.reports import REPORTS, Report, check_day
+from crm_tui.reports import REPORTS, Report, check_day, not_after_today
 from crm_tui.screens import report_view
 from crm_tui.screens.report_view import (
     chart_for,
@@ -47,18 +47,6 @@ from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.charts import BarChart, MetricGrid
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
-
-
-def _not_after_today(day: dt.date, today: dt.date) -> dt.date:
-    """Reports look back: as of a later day, every task not yet due would count as
-    overdue and every open deal as forecast for a past month."""
-    if day > today:
-        raise ValueError(
-            _("Reports look back: the latest as-of date is today ({today})").format(
-                today=today.isoformat()
-            )
-        )
-    return day
 
 
 class ReportsScreen(ReloadOnResume, Localized, Screen):
@@ -359,7 +347,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         today = self.app.today()
         day = today if monday <= today <= sunday else sunday
         try:
-            _not_after_today(check_day(day), today)
+            not_after_today(check_day(day), today)
         except ValueError as exc:
             self.app.bell()
             self._date_error(str(exc))
@@ -390,7 +378,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     def _date_typed(self, event: Input.Submitted) -> None:
         try:
             today = self.app.today()
-            day = _not_after_today(check_day(parse_date(event.value, today, past=True)), today)
+            day = not_after_today(check_day(parse_date(event.value, today, past=True)), today)
         except (ValueError, OverflowError) as exc:
             self._date_error(str(exc))
             return
