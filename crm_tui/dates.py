@@ -178,25 +178,63 @@ def parse_datetime(text: str, now: dt.datetime | None = None, *, past: bool = Fa
     without a time is taken at 09:00 unless that is still to come (``today`` typed at
     8 am is now, not a future 9 o'clock)."""
     now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
-    t = _ISO_T.sub(r"\1 \2", text.strip())  # 2026-11-20T10:30(:00), as programs write it
-    if not t or t.lower() in ("now", "现在"):
+    if not text.strip():
         return now
-    parts = t.rsplit(" ", 1)
-    if len(parts) == 2 and _TIME.match(parts[1]):
-        day = parse_date(parts[0], now.date(), past=past)
-        hh, mm = (int(x) for x in parts[1].split(":"))
-        if hh > 23 or mm > 59:
-            raise _error(text)
-        return dt.datetime.combine(day, dt.time(hh, mm))
-    if _TIME.match(t):
-        hh, mm = (int(x) for x in t.split(":"))
-        if hh > 23 or mm > 59:
-            raise _error(text)
-        return dt.datetime.combine(now.date(), dt.time(hh, mm))
-    day = parse_date(t, now.date(), past=past)
+    day, time = parse_day_and_time(text, now, past=past)
+    if time is not None:
+        return dt.datetime.combine(day, time)
     when = dt.datetime.combine(day, dt.time(9, 0))
     # (only today's 09:00 becomes now: a later day stays, for the caller to refuse)
     return min(when, now) if past and day == now.date() else when
+
+
+def parse_day_and_time(
+    text: str, now: dt.datetime | None = None, *, past: bool = False
+) -> tuple[dt.date, dt.time | None]:
+    """A date form optionally followed by a time: the day, and the time or None when the
+    text gives none (a time alone is today's). What forms and imports both read for a
+    date that may carry a time (a task's due ``下周三 14:30``, an interaction's when),
+    spreadsheets' own forms included (``2026/1/5 14:30:00``, ``2026年1月5日14:30``,
+    ``2026-01-05T14:30``); ``now`` is this minute; ``past`` as in :func:`parse_date`."""
+    now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
+    t = spreadsheet_date(_ISO_T.sub(r"\1 \2", text.strip()), keep_time=True)
+    if t.lower() in ("now", "现在"):
+        return now.date(), now.time()
+    parts = t.rsplit(" ", 1)
+    if len(parts) == 2 and _TIME.match(parts[1]):
+        return parse_date(parts[0], now.date(), past=past), _time(parts[1], text)
+    if _TIME.match(t):
+        return now.date(), _time(t, text)
+    return parse_date(t, now.date(), past=past), None
+
+
+def _time(hh_mm: str, text: str) -> dt.time:
+    hh, mm = (int(x) for x in hh_mm.split(":"))
+    if hh > 23 or mm > 59:
+        raise _error(text)
+    return dt.time(hh, mm)
+
+
+_CN_DATE_TIME = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*(.*)$")
+_SECONDS = re.compile(r"^(.+?\s\d{1,2}:\d{2}):\d{2}(?:\.\d+)?$")
+
+
+def spreadsheet_date(text: str, keep_time: bool) -> str:
+    """What spreadsheets write for dates, in the forms this module reads.
+
+    ``2026年1月5日`` → ``2026-1-5``; ``2026/1/5 14:30:00`` → ``2026/1/5 14:30``; in a date
+    column a time part is dropped (``2026-01-05 00:00:00`` → ``2026-01-05``).
+    """
+    t = text.strip()
+    m = _CN_DATE_TIME.match(t)
+    if m:
+        t = f"{m.group(1)}-{m.group(2)}-{m.group(3)} {m.group(4)}".strip()
+    m = _SECONDS.match(t)
+    if m:
+        t = m.group(1)
+    if not keep_time and " " in t and ":" in t:
+        t = t.split(" ", 1)[0]
+    return t
 
 
 def parse_iso_week(text: str) -> tuple[dt.date, dt.date]:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from crm_tui.dates import parse_date, parse_datetime
+from crm_tui.dates import parse_date, parse_datetime, parse_day_and_time
 from crm_tui.i18n import _
 from crm_tui.store import enums
 from crm_tui.store.validation import (
@@ -114,6 +114,24 @@ def datetime_field(required: bool = False, *, past: bool = False) -> FieldSpec:
             return None
         try:
             return parse_datetime(str(v), past=past)
+        except ValueError as exc:
+            raise ValidationError(name, str(exc)) from None
+
+    return spec
+
+
+def day_and_time_field(required: bool = False) -> FieldSpec:
+    """A day and, when the text gives one, its time: (date, time or None), as
+    dates.parse_day_and_time reads them (a task's due ``下周三 14:30``: the task form
+    reads its due field with that function too)."""
+
+    def spec(name: str, v: Any) -> tuple[dt.date, dt.time | None] | None:
+        if v is None or not str(v).strip():
+            if required:
+                raise ValidationError(name, _("Required"))
+            return None
+        try:
+            return parse_day_and_time(str(v))
         except ValueError as exc:
             raise ValidationError(name, str(exc)) from None
 

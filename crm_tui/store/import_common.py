@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.csvread import CsvTable, Unreadable, column_header, row_values
+from crm_tui.dates import spreadsheet_date
 from crm_tui.i18n import _
 from crm_tui.store.fields import FieldSpec
 from crm_tui.store.sqlite import LAST_ORDER_SQL, ORDERS_TOTAL_SQL
@@ -132,28 +133,6 @@ _DATE_FIELDS = frozenset(
 _DATETIME_FIELDS = frozenset(
     ("created", "when", "due", "completed_at", "created_at", "opportunity_created")
 )
-_CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*(.*)$")
-_SECONDS = re.compile(r"^(.+?\s\d{1,2}:\d{2}):\d{2}(?:\.\d+)?$")
-
-
-def spreadsheet_date(text: str, keep_time: bool) -> str:
-    """What spreadsheets write for dates, in the forms crm_tui.dates reads.
-
-    ``2026年1月5日`` → ``2026-1-5``; ``2026/1/5 14:30:00`` → ``2026/1/5 14:30``; in a date
-    column a time part is dropped (``2026-01-05 00:00:00`` → ``2026-01-05``).
-    """
-    t = text.strip()
-    m = _CN_DATE.match(t)
-    if m:
-        t = f"{m.group(1)}-{m.group(2)}-{m.group(3)} {m.group(4)}".strip()
-    m = _SECONDS.match(t)
-    if m:
-        t = m.group(1)
-    if not keep_time and " " in t and ":" in t:
-        t = t.split(" ", 1)[0]
-    return t
-
-
 #: The ID / bank card rule's own screen: validation.check_no_sensitive_numbers refuses
 #: nothing in a text where it finds no match, so such a text cannot hold such a number.
 _DIGIT_SCREEN = SENSITIVE_SCREEN

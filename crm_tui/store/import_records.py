@@ -8,7 +8,7 @@ from typing import Any
 
 from crm_tui.i18n import _
 from crm_tui.store import enums, fields
-from crm_tui.store.fields import FieldSpec, choice_field, datetime_field
+from crm_tui.store.fields import FieldSpec, choice_field, datetime_field, day_and_time_field
 from crm_tui.store.import_common import (
     Importer,
     RowError,
@@ -53,7 +53,7 @@ INTERACTION_FIELDS: dict[str, FieldSpec] = {
     "opportunity_created": datetime_field(),
 }  # fmt: skip
 TASK_FIELDS: dict[str, FieldSpec] = {
-    "due": datetime_field(required=True),
+    "due": day_and_time_field(required=True),  # (as the task form reads it)
     **{k: _TK[k] for k in ("title", "due_time", "type", "status", "goal", "notes", "result")},
     "completed_at": datetime_field(),
     "opportunity_created": datetime_field(),
@@ -288,11 +288,10 @@ class TaskImporter(Importer):
     def row(self, line: int, values: dict[str, str]) -> None:
         cid, contact_id, t = _common_row(self, values, customer_required=False)
         deal = self.opportunity_ref(cid, values, t.get("opportunity_created"))
-        due: dt.datetime = t["due"]
-        due_time = t.get("due_time")
-        raw_due = values.get("due", "")
-        if due_time is None and ":" in raw_due:
-            due_time = f"{due:%H:%M}"
+        due, time_in_due = t["due"]
+        due_time = t.get("due_time")  # (a due_time column says the time, else due's own)
+        if due_time is None and time_in_due is not None:
+            due_time = f"{time_in_due:%H:%M}"
         status = t.get("status") or "planned"
         completed = self.completed(
             status, due, t.get("completed_at"), values.get("completed_at", "")
@@ -302,14 +301,14 @@ class TaskImporter(Importer):
         self.pending.append(
             (
                 tid, t["title"], t.get("type") or "call", cid, contact_id, deal, t.get("goal"),
-                t.get("notes"), due.date().isoformat(), due_time, status, t.get("result"),
+                t.get("notes"), due.isoformat(), due_time, status, t.get("result"),
                 completed, self.now_text, self.now_text, 1,
             )
         )  # fmt: skip
         self.result.imported += 1
 
     def completed(
-        self, status: str, due: dt.datetime, given: dt.datetime | None, text: str = ""
+        self, status: str, due: dt.date, given: dt.datetime | None, text: str = ""
     ) -> str | None:
         """A task's completion time: the file's ``completed_at`` for a done or cancelled task
         (refused when after today; an open task has none, as in the store), else, never
@@ -328,7 +327,7 @@ class TaskImporter(Importer):
             return stamp(_not_future(self, "completed_at", given, text))
         if status == "cancelled":
             return None
-        end_of_due_day = dt.datetime.combine(due.date(), dt.time(23, 59))
+        end_of_due_day = dt.datetime.combine(due, dt.time(23, 59))
         return stamp(min(end_of_due_day, self.now))
 
     def flush(self) -> None:
