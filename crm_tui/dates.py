@@ -41,6 +41,17 @@ _SHORT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _ISO_T = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})[Tt](\d{1,2}:\d{2})(?::\d{2}(?:\.\d+)?)?$")
 
+#: The full-width forms a Chinese input method types (１４：３０, ２０２６－１１－３０, ＋３ｄ)
+#: and the ideographic space, as their ASCII characters (what NFKC makes of them).
+_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def half_width(text: str) -> str:
+    """``text`` with full-width ASCII forms and ideographic spaces as plain ASCII: a date or
+    time typed with the input method on (``14：30``, ``１４：３０``) reads as typed without."""
+    return text.translate(_HALF_WIDTH)
+
+
 #: The dates a plan can have (a task's due date, an expected close, a next step): ``+9999w``
 #: or ``9999-12-31`` typed in a form or a CSV file is a slip (and a task due then cannot be
 #: snoozed). Dates of what has happened (``past``) are not limited here: where it matters
@@ -108,7 +119,7 @@ def _out_of_range(text: str, day: dt.date) -> ValueError:
 
 
 def _parse_date(text: str, today: dt.date, past: bool = False) -> dt.date:
-    t = text.strip().lower()
+    t = half_width(text).strip().lower()
     if t in _WORDS:
         return today + dt.timedelta(days=_WORDS[t])
     if t in _WEEKDAYS:
@@ -197,7 +208,7 @@ def parse_day_and_time(
     spreadsheets' own forms included (``2026/1/5 14:30:00``, ``2026年1月5日14:30``,
     ``2026-01-05T14:30``); ``now`` is this minute; ``past`` as in :func:`parse_date`."""
     now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
-    t = spreadsheet_date(_ISO_T.sub(r"\1 \2", text.strip()), keep_time=True)
+    t = spreadsheet_date(_ISO_T.sub(r"\1 \2", half_width(text).strip()), keep_time=True)
     if t.lower() in ("now", "现在"):
         return now.date(), now.time()
     parts = t.rsplit(" ", 1)
@@ -223,9 +234,10 @@ def spreadsheet_date(text: str, keep_time: bool) -> str:
     """What spreadsheets write for dates, in the forms this module reads.
 
     ``2026年1月5日`` → ``2026-1-5``; ``2026/1/5 14:30:00`` → ``2026/1/5 14:30``; in a date
-    column a time part is dropped (``2026-01-05 00:00:00`` → ``2026-01-05``).
+    column a time part is dropped (``2026-01-05 00:00:00`` → ``2026-01-05``). Full-width
+    digits and colons are read as plain ones (half_width).
     """
-    t = text.strip()
+    t = half_width(text).strip()
     m = _CN_DATE_TIME.match(t)
     if m:
         t = f"{m.group(1)}-{m.group(2)}-{m.group(3)} {m.group(4)}".strip()

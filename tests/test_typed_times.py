@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from textual.widgets import Label
 
 from crm_tui.app import make_app
 from crm_tui.cli import main
+from crm_tui.dates import parse_datetime
 from crm_tui.store import customers as cs
+from crm_tui.store.fields import time_field
+from crm_tui.store.validation import ValidationError
 
 #: A due with a time, in the forms a tasks file may hold (a rep's, a spreadsheet's).
 DUE_WITH_TIME = [
@@ -85,3 +89,82 @@ async def test_a_second_time_typed_in_the_time_field_is_asked_about(db):
         error = str(form.query_one("#error-due_time", Label).render())
         assert error == "Two times: 14:30 in the due date and 16:00 here"
     assert _tasks(db, "") == [("2026-12-02", "14:30")]
+
+
+MONDAY_930 = dt.datetime(2026, 11, 23, 9, 30)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14：30", dt.datetime(2026, 11, 23, 14, 30)),
+        ("１４：３０", dt.datetime(2026, 11, 23, 14, 30)),
+        ("下周三 14：30", dt.datetime(2026, 12, 2, 14, 30)),
+        ("下周三　１４：３０", dt.datetime(2026, 12, 2, 14, 30)),  # (an ideographic space)
+        ("２０２６－１２－０２ ０９：０５", dt.datetime(2026, 12, 2, 9, 5)),
+        ("2026/12/2 14：30：00", dt.datetime(2026, 12, 2, 14, 30)),
+        ("＋３ｄ", dt.datetime(2026, 11, 26, 9, 0)),
+    ],
+)
+def test_a_time_typed_with_the_input_method_on_is_read(text, expected):
+    """A full-width colon (14：30, as a Chinese input method types it) was unreadable."""
+    assert parse_datetime(text, MONDAY_930) == expected
+
+
+@pytest.mark.parametrize("text", ["14：30", "１４：３０", " 14:30 "])
+def test_a_time_field_reads_full_width_forms(text):
+    assert time_field("due_time", text) == "14:30"
+
+
+@pytest.mark.parametrize("text", ["24：00", "²:30", "14：30：00"])
+def test_a_time_field_still_refuses_what_is_no_time(text):
+    with pytest.raises(ValidationError):
+        time_field("due_time", text)
+
+
+def test_imports_read_full_width_times(db, tmp_path, capsys):
+    with db.session() as s:
+        cs.create_customer(s, {"name": "Acme Robotics"})
+    f = tmp_path / "log.csv"
+    f.write_text("customer,when,subject\nAcme Robotics,2026-03-01 10：05,Call\n", "utf-8")
+    assert main(["--db", str(db.path), "import", "interactions", str(f)]) == 0, capsys.readouterr()
+    t = tmp_path / "tasks.csv"
+    t.write_text(
+        "title,due,due_time\nA,2026-12-02 １４：３０,\nB,2026-12-03,９：１５\n", encoding="utf-8"
+    )
+    assert main(["--db", str(db.path), "import", "tasks", str(t)]) == 0, capsys.readouterr()
+    with db.reading() as conn:
+        assert [tuple(r) for r in conn.execute("SELECT occurred_at FROM interaction")] == [
+            ("2026-03-01 10:05:00",)
+        ]
+    assert _tasks(db, "") == [("2026-12-02", "14:30"), ("2026-12-03", "09:15")]
+
+
+async def test_the_task_form_reads_a_full_width_time(db):
+    with db.session() as s:
+        cs.create_customer(s, {"name": "Acme Robotics"})
+    app = make_app(db.path, clock=lambda: MONDAY_930)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("1")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await _add_task_in_form(app, pilot, "A", "2026-12-02", "１４：３０")
+        await _add_task_in_form(app, pilot, "B", "下周三 16：00")
+        assert app.screen.__class__.__name__ != "TaskFormDialog"
+    assert _tasks(db, "") == [("2026-12-02", "14:30"), ("2026-12-02", "16:00")]
+
+
+def test_a_later_time_today_with_a_full_width_colon_is_refused_not_made_now(db, tmp_path, capsys):
+    """The import reads a day without a time (no colon) as now at the latest: a time of
+    later today written with a full-width colon was taken for no time and made now."""
+    now = dt.datetime.now()
+    if now.hour == 23:
+        pytest.skip("no later hour today")
+    later = f"{now.hour + 1:02d}：00"
+    with db.session() as s:
+        cs.create_customer(s, {"name": "Acme Robotics"})
+    f = tmp_path / "log.csv"
+    f.write_text(f"customer,when,subject\nAcme Robotics,today {later},Call\n", "utf-8")
+    capsys.readouterr()
+    assert main(["--db", str(db.path), "import", "interactions", str(f)]) == 3
+    assert "is in the future" in capsys.readouterr().err

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from crm_tui.dates import parse_date, parse_datetime, parse_day_and_time
+from crm_tui.dates import half_width, parse_date, parse_datetime, parse_day_and_time
 from crm_tui.i18n import _
 from crm_tui.store import enums
 from crm_tui.store.validation import (
@@ -323,14 +323,14 @@ PAYMENT_FIELDS = {
 
 
 def time_field(name: str, v: Any) -> str | None:
-    """``HH:MM`` (or ``H:MM``) or blank."""
+    """``HH:MM`` (or ``H:MM``, or typed full-width: ``14：30``, ``１４：３０``) or blank."""
     if isinstance(v, dt.time):
         return v.strftime("%H:%M")
-    text = str(v or "").strip()
+    text = half_width(str(v or "")).strip()
     if not text:
         return None
     parts = text.split(":")
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
+    if len(parts) == 2 and all(p.isascii() and p.isdigit() for p in parts):
         hh, mm = int(parts[0]), int(parts[1])
         if hh <= 23 and mm <= 59:
             return f"{hh:02d}:{mm:02d}"

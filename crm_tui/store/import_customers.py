@@ -7,6 +7,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
+from crm_tui.dates import half_width
 from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
 from crm_tui.store.fields import (
@@ -51,7 +52,7 @@ def _created_at(name: str, v: Any) -> datetime | None:
     when = _ANY_TIME(name, v)
     if when is not None:
         now = datetime.now().replace(microsecond=0)
-        if ":" not in str(v) and when.date() == now.date():
+        if ":" not in half_width(str(v)) and when.date() == now.date():
             when = min(when, now)
         check_happened(name, when, now)
     return when

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from crm_tui.dates import half_width
 from crm_tui.i18n import _
 from crm_tui.store import enums, fields
 from crm_tui.store.fields import FieldSpec, choice_field, datetime_field, day_and_time_field
@@ -81,7 +82,7 @@ def _not_future(importer: Importer, column: str, when: dt.datetime, text: str) -
     """The forms' rule (validation.check_happened) at the import's time, as a row error;
     returns ``when``. A day without a time (``text``, the cell) is read at 09:00: today's,
     in a file imported before nine, is the import's time, not a future hour."""
-    if ":" not in text and when.date() == importer.now.date():
+    if ":" not in half_width(text) and when.date() == importer.now.date():
         when = min(when, importer.now)
     try:
         check_happened(column, when, importer.now)
