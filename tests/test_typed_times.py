@@ -168,3 +168,56 @@ def test_a_later_time_today_with_a_full_width_colon_is_refused_not_made_now(db, 
     capsys.readouterr()
     assert main(["--db", str(db.path), "import", "interactions", str(f)]) == 3
     assert "is in the future" in capsys.readouterr().err
+
+
+_CN_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def test_imported_dates_of_what_happened_read_backwards_as_the_forms_do(db, tmp_path, capsys):
+    """An interaction's `周一` or `11-30` is the last such day, as the log form reads it:
+    the import read it forwards (the next Monday) and refused it as in the future. So
+    are the other columns of what has happened: a task's completed_at, a deal's created
+    and actual close, an order's date, a customer's created_at and first contact."""
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    weekday = yesterday.strftime("%a").lower()  # (C locale: mon … sun)
+    cn_weekday = _CN_WEEKDAYS[yesterday.weekday()]
+    month_day = f"{yesterday:%m-%d}"
+    forms = [weekday, cn_weekday, month_day, f"{cn_weekday} 10:00"]
+    crm = ["--db", str(db.path), "import"]
+
+    def load(kind: str, text: str) -> None:
+        f = tmp_path / f"{kind}.csv"
+        f.write_text(text, encoding="utf-8")
+        assert main([*crm, kind, str(f)]) == 0, capsys.readouterr().err
+
+    load(
+        "customers",
+        "name,created_at,first_contact\n"
+        + "".join(f"Co {i},{d},{d.split()[0]}\n" for i, d in enumerate(forms)),
+    )
+    load("interactions", "customer,when,subject\n" + "".join(f"Co 0,{d},Call\n" for d in forms))
+    load(
+        "tasks",
+        "title,due,status,completed_at\n"
+        + "".join(f"T {i},{d},done,{d}\n" for i, d in enumerate(forms)),
+    )
+    load(
+        "opportunities",
+        "customer,name,stage,created,actual_close\n"
+        + "".join(f"Co 0,D {i},won,{d},{d.split()[0]}\n" for i, d in enumerate(forms)),
+    )
+    load("orders", "customer,date,amount\n" + "".join(f"Co 0,{d},1\n" for d in forms[:3]))
+    day = yesterday.isoformat()
+    at_nine, at_ten = f"{day} 09:00:00", f"{day} 10:00:00"
+    with db.reading() as conn:
+
+        def column(sql: str) -> list[str]:
+            return [r[0] for r in conn.execute(sql)]
+
+        assert column("SELECT occurred_at FROM interaction ORDER BY id") == [at_nine] * 3 + [at_ten]
+        assert column("SELECT completed_at FROM task ORDER BY id") == [at_nine] * 3 + [at_ten]
+        assert column("SELECT created_at FROM opportunity ORDER BY id") == [at_nine] * 3 + [at_ten]
+        assert column("SELECT actual_close FROM opportunity") == [day] * 4
+        assert column("SELECT created_at FROM customer ORDER BY id") == [at_nine] * 3 + [at_ten]
+        assert column("SELECT first_contact FROM customer") == [day] * 4
+        assert column("SELECT order_date FROM sales_order") == [day] * 3

@@ -41,8 +41,9 @@ BULK_INDEX_ROWS = 20_000
 #: On a customers row the contact is optional, so its name is too.
 _OPTIONAL_CONTACT_NAME: dict[str, FieldSpec] = {"name": text_field(max_len=100)}
 #: When the customer was created (an export writes it, so that a re-import does not make
-#: every customer "new this week"); without the column, the import's time.
-_ANY_TIME = datetime_field()
+#: every customer "new this week"); without the column, the import's time. It has
+#: happened: ``周一`` is the last Monday (past=True).
+_ANY_TIME = datetime_field(past=True)
 
 
 def _created_at(name: str, v: Any) -> datetime | None:

@@ -28,7 +28,10 @@ from crm_tui.store.validation import (
 # CSV column → the store's own rule for that field (the forms use the same ones), plus
 # the few columns only an import has: ``stage`` and ``created`` of an opportunity, a
 # ``when`` / ``due`` that must be present and may carry a time, a task's ``completed_at``
-# and the ``opportunity_created`` that tells apart a customer's deals of one name.
+# and the ``opportunity_created`` that tells apart a customer's deals of one name. A
+# column of what has happened (when, created, completed_at, an order's date, an actual
+# close) reads ``周一`` and ``11-30`` backwards, as the forms do (past=True): the last
+# Monday, not the next one, which was then refused as "in the future".
 _OP, _IX = fields.OPPORTUNITY_FIELDS, fields.INTERACTION_FIELDS
 _TK, _OR = fields.TASK_FIELDS, fields.ORDER_FIELDS
 
@@ -43,21 +46,21 @@ OPPORTUNITY_FIELDS: dict[str, FieldSpec] = {
         "competitor", "strengths", "weaknesses", "key_success_factors", "risks", "risk_flag",
         "next_action", "next_action_due", "actual_close", "lost_reason",
     )},
-    "created": datetime_field(),
+    "created": datetime_field(past=True),
 }  # fmt: skip
 INTERACTION_FIELDS: dict[str, FieldSpec] = {
-    "when": datetime_field(required=True),
+    "when": datetime_field(required=True, past=True),
     **{k: _IX[k] for k in (
         "channel", "location", "our_people", "their_people", "subject", "content", "feedback",
         "attitude", "key_facts", "next_step", "next_step_due",
     )},
-    "opportunity_created": datetime_field(),
+    "opportunity_created": datetime_field(past=True),
 }  # fmt: skip
 TASK_FIELDS: dict[str, FieldSpec] = {
     "due": day_and_time_field(required=True),  # (as the task form reads it)
     **{k: _TK[k] for k in ("title", "due_time", "type", "status", "goal", "notes", "result")},
-    "completed_at": datetime_field(),
-    "opportunity_created": datetime_field(),
+    "completed_at": datetime_field(past=True),
+    "opportunity_created": datetime_field(past=True),
 }
 #: Stages that are an outcome: their probability is fixed and they have a close date.
 CLOSED_STAGES = ("won", "after_sales", "lost")
