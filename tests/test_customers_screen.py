@@ -1078,3 +1078,25 @@ async def test_a_confirmation_shows_its_keys(filled):
         await pilot.pause()
         labels = [str(b.label) for b in app.screen.query(Button)]
         assert labels == ["Delete (y)", "No (n)"]
+
+
+async def test_a_paste_of_two_lines_into_the_search_searches_for_both(filled):
+    """A name copied from two lines of a letterhead, pasted into `/`: its lines joined
+    (as a form field joins them), not all but the first dropped, which found both."""
+    from textual import events
+
+    with filled.session() as s:
+        cs.create_customer(s, {"name": "深圳明亮贸易有限公司"})
+        cs.create_customer(s, {"name": "深圳明亮科技有限公司"})
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        search = app.focused
+        assert isinstance(search, Input) and search.id == "search"
+        search.post_message(events.Paste("深圳明亮\n贸易有限公司\n"))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert search.value == "深圳明亮贸易有限公司"
+        assert names(app) == ["深圳明亮贸易有限公司"]

@@ -437,6 +437,32 @@ async def test_log_screen_search_open_and_delete(loop_db):
             assert conn.execute("SELECT count(*) FROM interaction").fetchone()[0] == 2
 
 
+async def test_a_paste_of_two_lines_into_the_log_search_searches_for_both(loop_db):
+    """Pasted lines are joined into one search (Textual's Input kept the first line only:
+    "Quote" found two interactions where "Quote walkthrough" was asked)."""
+    from textual import events
+    from textual.widgets import Input
+
+    with loop_db.session() as s:
+        cid = s.exec(select(Interaction)).first().customer_id
+        log_interaction(s, cid, {"subject": "Quote sent", "occurred_at": dt.datetime(2026, 10, 1)})
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        assert table.row_count == 4
+        await pilot.press("slash")
+        search = app.focused
+        assert isinstance(search, Input) and search.id == "log-search"
+        search.post_message(events.Paste("Quote\r\nwalkthrough"))
+        await pilot.pause()
+        assert search.value == "Quote walkthrough"
+        await pilot.press("enter")  # (the search then, not after a pause in typing)
+        await _settle(pilot)
+        assert [table.row(i)[4] for i in range(table.row_count)] == ["Quote walkthrough"]
+
+
 async def test_log_from_an_opportunity_prefills_customer_and_deal(loop_db):
     from textual.widgets import Select
 

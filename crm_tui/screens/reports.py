@@ -46,6 +46,7 @@ from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.charts import BarChart, MetricGrid
 from crm_tui.widgets.footer import Footer
+from crm_tui.widgets.form import LineInput
 from crm_tui.widgets.localized import Localized
 
 
@@ -120,7 +121,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         yield AppHeader("reports")
         with Horizontal(id="report-bar"):
             yield Label("", id="report-status", classes="status-line", markup=False)
-            yield Input(placeholder=date_help(), id="as-of-input", compact=True)
+            yield LineInput(placeholder=date_help(), id="as-of-input", compact=True)
         # on a line of its own: beside the field, 80 columns left it a dozen
         yield Label("", id="as-of-error", classes="field-error", markup=False)
         titles = tab_titles()

@@ -61,9 +61,10 @@ _CHROME_ROWS = 12
 
 
 class LineInput(Input):
-    """A form's field of one line: a paste of several lines is kept whole, its lines
-    joined as the store joins them (validation.one_line; Textual's Input keeps the first
-    line and drops the rest unsaid)."""
+    """A field of one line (a form's, a search or filter box): a paste of several lines
+    is kept whole, its lines joined as the store joins them (validation.one_line;
+    Textual's Input keeps the first line and drops the rest unsaid: a name copied from
+    two lines of a letterhead searched for its first half)."""
 
     def _on_paste(self, event: events.Paste) -> None:
         # Textual then runs Input's own handler (each class's in turn) on the joined text

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from crm_tui.i18n import _
 from crm_tui.store.lists import customer_count, search_customers
+from crm_tui.widgets.form import LineInput
 from crm_tui.widgets.localized import Localized
 
 #: What the picker dismisses with for "no customer" (when ``allow_none``).
@@ -40,7 +41,9 @@ class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield Input(placeholder=_("Type a name, code, contact or phone"), id="picker-search")
+            yield LineInput(
+                placeholder=_("Type a name, code, contact or phone"), id="picker-search"
+            )
             yield OptionList(id="picker-results")
             yield Label("", id="picker-empty", classes="help-note", markup=False)
 
