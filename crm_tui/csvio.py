@@ -6,8 +6,10 @@ import csv
 import io
 import os
 import re
+import shutil
 import stat
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import compress, count, islice, repeat
@@ -28,6 +30,12 @@ def private_file(path: Path | str) -> Iterator[TextIO]:
     A symbolic link's target is written (the link stays); a device or a pipe
     (``--out /dev/stdout``, a FIFO) is written into, never replaced by a file: run as
     root, ``--out /dev/null`` replaced the system's /dev/null.
+
+    A file that other names reach (the existing target of a symbolic link, or a file
+    with other hard links) is that one file, so it is written in place once the block
+    succeeds (from a temporary file, so a failed export still leaves it untouched): it
+    keeps its mode and its owner, and every name sees the new data. Replaced by a new
+    file, it became 0600 behind the link and its other hard links kept the old data.
     """
     path = Path(path)
     try:
@@ -40,6 +48,13 @@ def private_file(path: Path | str) -> Iterator[TextIO]:
         return
     if path.is_symlink():
         path = path.resolve()
+        shared = mode is not None and stat.S_ISREG(mode)
+    else:
+        shared = mode is not None and stat.S_ISREG(mode) and os.stat(path).st_nlink > 1
+    if shared:
+        with _written_in_place(path) as fh:
+            yield fh
+        return
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         try:
@@ -52,6 +67,23 @@ def private_file(path: Path | str) -> Iterator[TextIO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def _written_in_place(path: Path) -> Iterator[TextIO]:
+    """The block's text, gathered in an unnamed temporary file (the owner's only, gone
+    when closed), then written over the existing file ``path`` (its inode, mode and
+    other names kept): nothing of it is touched when the block fails."""
+    with tempfile.TemporaryFile() as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        try:
+            yield text
+            text.flush()
+            raw.seek(0)
+            with open(path, "wb") as out:  # (truncated, not replaced)
+                shutil.copyfileobj(raw, out)
+        finally:
+            text.detach()
 
 
 def write_csv(

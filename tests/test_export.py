@@ -287,3 +287,54 @@ def test_a_file_written_through_a_link_or_into_a_pipe_keeps_what_is_there(tmp_pa
     reader.join(10)
     assert got == ["\ufeffy\r\nb\r\n".encode()]
     assert pipe.is_fifo() and not list(tmp_path.glob(".pipe*"))
+
+
+@pytest.mark.parametrize("command", ["export", "report"])
+def test_out_through_a_link_writes_its_file_in_place(demo_path, tmp_path, capsys, command):
+    """`--out` a link to an existing file: that file gets the data in place, keeping its
+    mode and its other hard links (it was replaced by a new 0600 file: the link's file
+    changed mode, and a second name of it kept the old data)."""
+    import os
+    import stat
+
+    target = tmp_path / "shared" / "target.csv"
+    target.parent.mkdir()
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    other = tmp_path / "other-name.csv"
+    os.link(target, other)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    args = ["export", "orders"] if command == "export" else ["report", "abc", "--format", "csv"]
+    assert main(["--db", str(demo_path), *args, "--out", str(link)]) == 0, capsys.readouterr()
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and len(read(data)) > 1
+    assert link.is_symlink() and other.read_bytes() == data
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640 and target.stat().st_nlink == 2
+    assert sorted(p.name for p in target.parent.iterdir()) == ["target.csv"]  # no temporary
+
+
+def test_a_failed_write_through_a_link_leaves_its_file_untouched(tmp_path):
+    target = tmp_path / "target.csv"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+
+    def rows():
+        yield ("a",)
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        write_csv(rows(), ["x"], link)
+    assert target.read_bytes() == b"old" and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "target.csv"]
+
+
+def test_a_file_with_another_hard_link_is_written_in_place(tmp_path):
+    import os
+
+    target = tmp_path / "a.csv"
+    target.write_bytes(b"old")
+    os.link(target, tmp_path / "b.csv")
+    assert write_csv([("1",)], ["x"], target) == 1
+    assert (tmp_path / "b.csv").read_bytes() == "\ufeffx\r\n1\r\n".encode()
