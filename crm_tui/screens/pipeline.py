@@ -24,8 +24,8 @@ from crm_tui.store import board, enums
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
-from crm_tui.widgets.form import LineInput
 from crm_tui.widgets.kanban import CardList, KanbanColumn
+from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 
 #: Columns left to right: the open stages, then won, after-sales and lost.

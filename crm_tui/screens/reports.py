@@ -46,7 +46,7 @@ from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.charts import BarChart, MetricGrid
 from crm_tui.widgets.footer import Footer
-from crm_tui.widgets.form import LineInput
+from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 
 

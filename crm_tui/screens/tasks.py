@@ -24,7 +24,7 @@ from crm_tui.store import due as q
 from crm_tui.store import enums
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
-from crm_tui.widgets.form import LineInput
+from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 

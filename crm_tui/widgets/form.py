@@ -21,7 +21,8 @@ from textual.widgets import Button, Input, Label, Select, TextArea
 
 from crm_tui.dates import date_placeholder
 from crm_tui.i18n import _, label
-from crm_tui.store.validation import ValidationError, one_line
+from crm_tui.store.validation import ValidationError
+from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 
 ResultT = TypeVar("ResultT")
@@ -58,17 +59,6 @@ def _error_label(wid: str) -> Label:
 #: Dialog rows around the field list: border and padding (4), title (2), a two-line
 #: form error (2) and the buttons with their margin (4).
 _CHROME_ROWS = 12
-
-
-class LineInput(Input):
-    """A field of one line (a form's, a search or filter box): a paste of several lines
-    is kept whole, its lines joined as the store joins them (validation.one_line;
-    Textual's Input keeps the first line and drops the rest unsaid: a name copied from
-    two lines of a letterhead searched for its first half)."""
-
-    def _on_paste(self, event: events.Paste) -> None:
-        # Textual then runs Input's own handler (each class's in turn) on the joined text
-        event.text = one_line(event.text)
 
 
 class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):

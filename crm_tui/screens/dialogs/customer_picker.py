@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from crm_tui.i18n import _
 from crm_tui.store.lists import customer_count, search_customers
-from crm_tui.widgets.form import LineInput
+from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 
 #: What the picker dismisses with for "no customer" (when ``allow_none``).
