@@ -424,6 +424,25 @@ def test_an_order_brought_again_as_it_is_is_unchanged_not_updated(base, tmp_path
     ]
 
 
+def test_an_orders_file_without_products_keeps_the_orders_products(base, tmp_path, capsys):
+    """A file of the minimum columns (or an empty product cell) emptied the product of
+    every order it brought up to date."""
+    f = tmp_path / "orders.csv"
+    f.write_text("customer,date,amount,product,order_no\nACME,2026-01-02,100,Kit,SO-1\n", "utf-8")
+    assert crm(base, "import", "orders", str(f)) == 0
+    g = tmp_path / "minimal.csv"
+    g.write_text("customer,date,amount,order_no\nACME,2026-01-02,100,SO-1\n", "utf-8")
+    capsys.readouterr()
+    assert crm(base, "import", "orders", str(g)) == 0
+    assert "imported 0, 1 unchanged, rejected 0" in capsys.readouterr().err
+    g.write_text("customer,date,amount,product,order_no\nACME,2026-01-03,120,,SO-1\n", "utf-8")
+    assert crm(base, "import", "orders", str(g)) == 0
+    assert "imported 0, updated 1, rejected 0" in capsys.readouterr().err
+    assert rows(base.path, "SELECT order_date, amount_cents, product FROM sales_order") == [
+        ("2026-01-03", 12000, "Kit")
+    ]
+
+
 def test_creation_and_close_dates_to_come_are_refused(base, tmp_path, capsys):
     """A deal created or closed, a customer created, after today: a typing mistake (the
     forms refuse them; a 2030 customer was "new" in a week to come)."""

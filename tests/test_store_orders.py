@@ -220,6 +220,24 @@ def test_an_order_cannot_be_redated_after_its_first_payment(session, customer):
     assert orders.update_order(session, o.id, {"order_date": "2026-11-04"}).order_date.day == 4
 
 
+def test_an_order_whose_payment_came_before_it_can_still_be_edited(session, customer):
+    """A payment dated before its order (by hand, or an older version) blocked every
+    later edit of the order, its date untouched: only a changed date is checked."""
+    o = orders.create_order(
+        session, customer.id, {"order_date": "2026-11-02", "amount_cents": "100.00"}
+    )
+    pay = orders.add_payment(session, o.id, {"paid_on": "2026-11-05", "amount_cents": "10"})
+    session.flush()
+    raw(session).execute("UPDATE payment SET paid_on = '2000-01-01' WHERE id = ?", (pay.id,))
+    session.expire_all()
+    edited = orders.update_order(
+        session, o.id, {"order_date": "2026-11-02", "amount_cents": "100.00", "product": "Kit"}
+    )
+    assert edited.product == "Kit"
+    with pytest.raises(ValidationError):
+        orders.update_order(session, o.id, {"order_date": "2026-11-03"})
+
+
 def test_the_order_number_has_one_name_in_chinese(session, customer):
     """The form's label is 订单号; its error said 订单编号."""
     from crm_tui.i18n import _, set_language

@@ -364,8 +364,9 @@ class OrderImporter(Importer):
     def row(self, line: int, values: dict[str, str]) -> None:
         """A new order, or the order of that number brought up to date (a re-exported
         order list), by the order form's rules: an amount above zero and not below what
-        was paid on it, a date not after today nor after its first payment, a number that is not another customer's
-        order. A number twice in one file is refused on its second line."""
+        was paid on it, a date not after today nor (changed) after its first payment, a
+        number that is not another customer's order. A number twice in one file is
+        refused on its second line; a product left out keeps the order's."""
         cid, _contact, o = _common_row(self, values)
         order_no = o.get("order_no")
         problems = self.problems(line, cid, o)  # type: ignore[arg-type]
@@ -377,11 +378,13 @@ class OrderImporter(Importer):
             self.lines[order_no] = line
         if order_no and order_no in self.by_no:
             oid, _owner = self.by_no[order_no]
+            # a product the file leaves out (no column, an empty cell) stays as it was
+            _cid, day, amount, product, _no = record
             changed = self.conn.execute(
-                "UPDATE sales_order SET customer_id = ?, order_date = ?, amount_cents = ?,"
-                " product = ?, order_no = ? WHERE id = ?"
-                " AND (order_date, amount_cents, product) IS NOT (?, ?, ?)",
-                (*record, oid, *record[1:4]),
+                "UPDATE sales_order SET order_date = ?, amount_cents = ?,"
+                " product = coalesce(?, product) WHERE id = ?"
+                " AND (order_date, amount_cents, product) IS NOT (?, ?, coalesce(?, product))",
+                (day, amount, product, oid, day, amount, product),
             ).rowcount
             if changed:
                 self.result.updated += 1
@@ -419,18 +422,20 @@ class OrderImporter(Importer):
                     said("order_no", message.format(no=order_no, customer=name, code=code))
                 )
             else:
-                paid, first = self.payments(oid)
+                paid, first, day = self.payments(oid)
                 if o["amount"] < paid:
                     problems.append(said("amount", _("Less than what has already been paid")))
-                if first is not None and iso(o["date"]) > first:
+                if first is not None and iso(o["date"]) > first and iso(o["date"]) != day:
                     message = _("After this order's first payment ({date})").format(date=first)
                     problems.append(said("date", message))
         return problems
 
-    def payments(self, order_id: int) -> tuple[int, str | None]:
-        """What was paid on an order and the date of its first payment (or None)."""
+    def payments(self, order_id: int) -> tuple[int, str | None, str]:
+        """What was paid on an order, the date of its first payment (or None) and the
+        order's date (a date left as it is is never refused)."""
         return self.conn.execute(
-            "SELECT coalesce(sum(amount_cents), 0), min(paid_on) FROM payment WHERE order_id = ?",
+            "SELECT coalesce(sum(p.amount_cents), 0), min(p.paid_on), o.order_date"
+            " FROM sales_order o LEFT JOIN payment p ON p.order_id = o.id WHERE o.id = ?",
             (order_id,),
         ).fetchone()
 

@@ -61,8 +61,12 @@ def _checked_order(
     if "order_date" in values and values["order_date"] is None:
         problems.append(ValidationError("order_date", _("Required")))
     elif values.get("order_date") and order_id is not None:
+        # (a date left as it is never blocks editing the rest: a payment dated before
+        # its order by an older version or by hand is said by crm check)
         first = first_payment_on(session, order_id)
-        if first is not None and values["order_date"] > first:
+        stored = session.get(SalesOrder, order_id)
+        same = stored is not None and stored.order_date == values["order_date"]
+        if first is not None and values["order_date"] > first and not same:
             message = _("After this order's first payment ({date})").format(date=first.isoformat())
             problems.append(ValidationError("order_date", message))
     order_no = values.get("order_no")
