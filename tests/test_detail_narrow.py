@@ -105,3 +105,44 @@ async def test_wide_enough_every_column_is_whole(big):
         assert shown(detail.query_one("#orders", FittedTable))[1] == [
             ["2026-10-02", "1,234,567.89", "1,233,567.89"]
         ]
+
+
+async def test_at_80_by_24_what_is_owed_stays_for_amounts_below_a_million(db):
+    """At 24 rows the profile pane scrolls: its scroll bar took the room of Owed."""
+    with db.session() as s:
+        c = cs.create_customer(s, {"name": "Initech", "needs": "A long text " * 12})
+        order = orders.create_order(s, c.id, {"order_date": "2026-03-17", "amount_cents": "378800"})
+        orders.add_payment(s, order.id, {"paid_on": "2026-03-20", "amount_cents": "189400"})
+    app = make_app(db.path, lang="en", clock=lambda: FROZEN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await open_detail(pilot)
+        assert shown(detail.query_one("#orders", FittedTable)) == (
+            ["Date", "Amount", "Owed"],
+            [["2026-03-17", "378,800.00", "189,400.00"]],
+        )
+
+
+async def test_back_from_a_wide_terminal_the_tables_have_no_blank_rows(big):
+    app = make_app(big.path, lang="en", clock=lambda: FROZEN)
+    async with app.run_test(size=(80, 30)) as pilot:
+        detail = await open_detail(pilot)
+        heights = {t: detail.query_one(f"#{t}").size.height for t in ("contacts", "deals")}
+        await pilot.resize_terminal(160, 30)
+        await pilot.pause()
+        await pilot.resize_terminal(80, 30)
+        await pilot.pause()
+        await pilot.pause()
+        assert {t: detail.query_one(f"#{t}").size.height for t in heights} == heights
+
+
+async def test_the_delete_question_names_the_whole_deal(big):
+    """At 80 columns the question quoted the cut cell: "Initech enterpr…"."""
+    app = make_app(big.path, lang="en", clock=lambda: FROZEN)
+    async with app.run_test(size=(80, 30)) as pilot:
+        detail = await open_detail(pilot)
+        detail.query_one("#deals").focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert str(app.screen.query_one("#question").render()) == (
+            "Delete the opportunity “Initech enterprise platform renewal” and its stage history?"
+        )

@@ -509,10 +509,10 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                 lambda yes: yes and self._delete_contact(contact_id),
             )
             return
-        deals = self.query_one("#deals", DataTable)
+        deals = self.query_one("#deals", FittedTable)
         if deals.has_focus and deals.row_count:  # the selected deal, not the whole account
             key = deals.coordinate_to_cell_key(deals.cursor_coordinate).row_key
-            name = str(deals.get_row(key)[0])
+            name = str(deals.whole_row(key.value)[0])  # (not the cell: cut at 80 columns)
             self.app.push_screen(
                 ConfirmDialog(
                     _("Delete the opportunity “{name}” and its stage history?").format(name=name),

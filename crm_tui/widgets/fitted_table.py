@@ -25,6 +25,12 @@ Row = tuple[str, Sequence[Text | str]]
 class FittedTable(DataTable):
     """A DataTable filled whole by :meth:`fill` and laid out again when resized."""
 
+    # it fits its width: never a horizontal scroll bar (one shown while a wider layout
+    # was replaced stayed as a blank row under the table)
+    DEFAULT_CSS = """
+    FittedTable { overflow-x: hidden; }
+    """
+
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._headers: list[str] = []
@@ -50,6 +56,11 @@ class FittedTable(DataTable):
         self._shrink, self._optional = shrink, optional
         self._last_resort = last_resort
         self._lay_out()
+
+    def whole_row(self, key: str) -> Sequence[Text | str]:
+        """The row's cells as given to :meth:`fill`, none cut, none left out (what a
+        question about the row quotes)."""
+        return next(cells for row_key, cells in self._rows if row_key == key)
 
     def on_resize(self, event: Resize) -> None:
         if self._headers and self._room() != self._laid_out_at:
