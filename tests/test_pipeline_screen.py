@@ -870,6 +870,22 @@ async def test_won_dialog_says_a_bad_date_and_a_missing_amount_in_one_save(board
     assert read(path, Opportunity, ids["big"]).stage == "negotiation"
 
 
+async def test_won_dialog_says_an_amount_of_zero_is_not_above_zero(board):
+    """"0" typed was told "Enter the amount the deal was won for", as if nothing was."""
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        dialog = await win(pilot, screen, amount="0")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert str(dialog.query_one("#error-amount_cents").render()) == (
+            "The amount must be more than zero"
+        )
+    assert read(path, Opportunity, ids["big"]).stage == "negotiation"
+
+
 async def test_won_dialog_asks_twice_for_an_amount_far_above_the_expected(board):
     path, ids = board
     app = app_for(path)

@@ -187,8 +187,10 @@ class WonDialog(FormScreen[dict]):
         """The final amount: given, asked twice when ten times the expected, not below
         what was paid on the order it updates."""
         cents = parse_money("amount_cents", text)
-        if not cents:
+        if cents is None:
             raise ValidationError("amount_cents", _("Enter the amount the deal was won for"))
+        if cents <= 0:  # (typed: "0" is not "nothing typed")
+            raise ValidationError("amount_cents", _("The amount must be more than zero"))
         expected = self.expected_cents
         if (
             expected > 0
