@@ -112,6 +112,20 @@ class _HelpFormatter(argparse.HelpFormatter):
         first, *rest = text.split("\n")
         return "\n".join([first, *(extra + line if line[:1] == " " else line for line in rest)])
 
+    def start_section(self, heading):  # type: ignore[override]
+        if heading:
+            self.__dict__.setdefault("_headings", set()).add(heading)
+        super().start_section(heading)
+
+    def format_help(self) -> str:
+        # argparse puts an ASCII colon after a heading: a Chinese one takes the
+        # full-width colon, as "用法：" does ("选项：", not "选项:")
+        text = super().format_help()
+        for heading in self.__dict__.get("_headings", ()):
+            if not heading.isascii():
+                text = text.replace(f"\n{heading}:\n", f"\n{heading}：\n")
+        return text
+
     def _split_lines(self, text, width):  # type: ignore[override]
         from crm_tui.textwidth import wrap
 

@@ -271,7 +271,10 @@ def test_help_is_in_chinese_with_lang_zh(capsys):
     out = capsys.readouterr().out
     assert "导入 CSV 文件" in out and "只要有一行有误就什么都不导入" in out
     usage = out.splitlines()[:2]  # argparse's own words too, its wrap under the wide word
-    assert usage[0].startswith("用法：crm import [-h]") and "选项:" in out
+    assert (
+        usage[0].startswith("用法：crm import [-h]") and "\n选项：\n" in out
+    )  # (the full-width colon)
+    assert "\n位置参数：\n" in out and "参数:" not in out
     assert usage[1].index("[") == 17 == cell_width("用法：crm import ")  # under "[-h]"
     with pytest.raises(SystemExit):
         main(["--lang", "zh", "--help"])

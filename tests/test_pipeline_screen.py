@@ -871,7 +871,7 @@ async def test_won_dialog_says_a_bad_date_and_a_missing_amount_in_one_save(board
 
 
 async def test_won_dialog_says_an_amount_of_zero_is_not_above_zero(board):
-    """"0" typed was told "Enter the amount the deal was won for", as if nothing was."""
+    """ "0" typed was told "Enter the amount the deal was won for", as if nothing was."""
     path, ids = board
     app = app_for(path)
     async with app.run_test(size=(160, 45)) as pilot:

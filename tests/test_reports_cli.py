@@ -390,7 +390,9 @@ def test_today_and_a_week_to_come(dbfile, capsys):
     with pytest.raises(SystemExit) as exit_:  # (the reports screen goes no further either)
         main(["--db", dbfile, "report", "weekly", "--week", "2027-W01"])
     assert exit_.value.code == 2
-    assert "latest as-of date is today (2026-12-31)" in capsys.readouterr().err.splitlines()[-1]
+    assert capsys.readouterr().err.splitlines()[-1] == (  # no date was typed: the week's words
+        "crm report: error: argument --week: The week 2027-W01 has not begun yet: reports look back"
+    )
     # the current week (2026-W53, to Sunday 2027-01-03): the other reports as of today
     args = ["--db", dbfile, "report", "funnel", "--week", "2026-W53", "--format", "json"]
     assert main(args) == 0

@@ -50,7 +50,7 @@ def _week(text: str) -> dt.date:
     from crm_tui.cli import today
     from crm_tui.dates import parse_iso_week
     from crm_tui.i18n import _
-    from crm_tui.reports import FIRST_DAY, LAST_DAY, not_after_today
+    from crm_tui.reports import FIRST_DAY, LAST_DAY
 
     try:
         monday, sunday = parse_iso_week(text)
@@ -64,10 +64,11 @@ def _week(text: str) -> dt.date:
                 date=text, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()
             )
         )
-    try:
-        return not_after_today(monday, today())
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    if monday > today():  # (its own words: no date was typed)
+        raise argparse.ArgumentTypeError(
+            _("The week {week} has not begun yet: reports look back").format(week=text)
+        )
+    return monday
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
