@@ -45,6 +45,11 @@ def big(db):
             s, c.id, {"order_date": "2026-10-02", "amount_cents": "1234567.89"}
         )
         orders.add_payment(s, order.id, {"paid_on": "2026-10-10", "amount_cents": "1000"})
+        from crm_tui.store.interactions import log_interaction
+
+        log_interaction(
+            s, c.id, {"subject": "Check-in", "channel": "visit", "occurred_at": "2026-10-05 10:00"}
+        )
     return db
 
 
@@ -82,9 +87,10 @@ async def test_at_80_columns_amounts_stay_whole_and_names_are_cut(big):
             [["2026-10-02", "1,234,567.89"]],
         )
         timeline = detail.query_one("#timeline")
-        lines = [timeline.render_line(y).text for y in range(1, 4)]
+        lines = [timeline.render_line(y).text for y in range(1, 5)]
         assert any("Order  1,234,567.89 " in line for line in lines), lines  # folded in
         assert any("Stage  → Proposal · Init" in line for line in lines), lines
+        assert any("Check-in · Visit" in line for line in lines), lines  # the subject first
 
 
 async def test_wide_enough_every_column_is_whole(big):

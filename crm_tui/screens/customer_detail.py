@@ -40,6 +40,10 @@ TIMELINE_KINDS = {
 }
 
 
+#: Timeline rows whose detail comes before their subject on a narrow terminal.
+_FOLDED_FIRST = frozenset(("order", "payment", "stage_change"))
+
+
 class _ReadableTimeline:
     """Wraps the timeline source so each row's detail reads as words, not keys."""
 
@@ -113,7 +117,15 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
                         ColumnDef(_("When"), 16, lambda v: (v or "")[:16], keep=True),
                         ColumnDef(_("What"), 12, lambda v: _(TIMELINE_KINDS.get(v, v))),
                         ColumnDef(_("Subject")),
-                        ColumnDef(_("Detail"), 30, optional=True, fold_into=2),
+                        ColumnDef(
+                            _("Detail"),
+                            30,
+                            optional=True,
+                            fold_into=2,
+                            # an amount or a stage move first (an order's number, a deal
+                            # named again and again, say less); a status, a channel after
+                            fold_first=lambda row: row[2] in _FOLDED_FIRST,
+                        ),  # fmt: skip
                     ],
                     id="timeline",
                 )

@@ -56,9 +56,10 @@ class ColumnDef:
     keep: bool = False
     #: left out on a narrow terminal when the flexible columns would be cramped
     optional: bool = False
-    #: an optional column left out still says its text, before that of this column
-    #: (index), "detail · subject": a timeline's amounts and stages stay on screen
+    #: an optional column left out still says its text in this column (index): before
+    #: it ("13,600.00 · SO-1") when ``fold_first(row)``, else after it ("Check-in · Visit")
     fold_into: int | None = None
+    fold_first: Callable[[tuple[Any, ...]], bool] = lambda row: True
 
 
 class VirtualTable(Localized, ScrollView, can_focus=True):
@@ -256,7 +257,12 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
         for i, column in enumerate(self.columns):
             if column.fold_into is not None and not widths[i] and values[i]:
                 into = column.fold_into
-                values[into] = f"{values[i]} · {values[into]}" if values[into] else values[i]
+                pair = (
+                    (values[i], values[into])
+                    if column.fold_first(row)
+                    else (values[into], values[i])
+                )
+                values[into] = " · ".join(filter(None, pair))
         style = base
         if index == self.cursor:
             style = base + self.get_component_rich_style("virtual-table--cursor")
