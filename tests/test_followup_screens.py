@@ -671,6 +671,27 @@ async def test_next_step_due_still_reads_forwards(loop_db):
         assert task.due == day(4)
 
 
+async def test_a_next_step_due_with_a_time_gives_its_task_that_time(loop_db):
+    """`fri 14:30` was refused as no date, though the task form takes it."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("l", *"Call")
+        dialog = app.screen
+        dialog.query_one("#field-next_step").focus()
+        await pilot.press(*"Call back")
+        # (a full-width colon, as an input method types it: the pilot cannot press it)
+        dialog.query_one("#field-next_step_due").value = "fri 14：30"
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert not isinstance(app.screen, LogInteractionDialog)
+    with loop_db.session() as s:
+        task = s.exec(select(Task).where(Task.title == "Call back")).one()
+        assert (task.due, task.due_time) == (day(4), "14:30")
+        it = s.exec(select(Interaction).where(Interaction.subject == "Call")).one()
+        assert it.next_step_due == day(4)
+
+
 async def test_a_new_step_after_the_task_is_done_becomes_a_task(loop_db):
     """Edit (`3` `e`) the next step of an interaction whose follow-up task is done."""
     with loop_db.session() as s:

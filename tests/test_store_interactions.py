@@ -32,6 +32,18 @@ def acme(session):
     return customer, contact, deal
 
 
+def test_a_next_step_time_is_its_tasks_time_when_logged_and_when_edited(session, acme):
+    customer, _contact, _deal = acme
+    step = {"subject": "Call", "next_step": "Call back", "next_step_due": "2026-11-26"}
+    it = log_interaction(session, customer.id, step, at=NOW, next_step_time="9:05")
+    task = session.get(Task, it.task_id)
+    assert (task.due, task.due_time) == (dt.date(2026, 11, 26), "09:05")
+    update_interaction(session, it.id, {}, at=NOW, next_step_time="14:30")  # the time alone
+    assert session.get(Task, it.task_id).due_time == "14:30"
+    with pytest.raises(ValidationError):
+        log_interaction(session, customer.id, step, at=NOW, next_step_time="25:00")
+
+
 def test_next_step_creates_linked_task(session, acme):
     customer, contact, deal = acme
     it = log_interaction(

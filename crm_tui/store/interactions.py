@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from crm_tui.i18n import _
 from crm_tui.store.common import NotFoundError, apply_update
-from crm_tui.store.fields import INTERACTION_FIELDS, clean
+from crm_tui.store.fields import INTERACTION_FIELDS, clean, time_field
 from crm_tui.store.interaction_log import (  # noqa: F401  (re-exported)
     LogFilter,
     count_interactions,
@@ -100,9 +100,14 @@ def _checked(
     return values
 
 
+def _checked_time(text: str | None) -> str | None:
+    """A next step's time of day as HH:MM, or None (none given)."""
+    return time_field("next_step_due", text) if text else None
+
+
 def _follow_next_step(
     session: Session, record: Interaction, task: Task, old_step: str | None,
-    old_due: dt.date | None, stamp: dt.datetime,
+    old_due: dt.date | None, stamp: dt.datetime, time: str | None = None,
 ) -> None:  # fmt: skip
     """Carry a changed next step to its still open task: only what changed, so a new
     wording keeps a snoozed due date and a new date keeps a title edited on the task.
@@ -115,6 +120,8 @@ def _follow_next_step(
         task.title = record.next_step or _("Follow up: {subject}").format(subject=record.subject)
     if record.next_step_due != old_due:
         task.due = record.next_step_due
+    if time is not None:
+        task.due_time = time
     task.updated_at = stamp
     task.version += 1
     session.add(task)
@@ -123,7 +130,7 @@ def _follow_next_step(
 
 def _next_step_task(
     session: Session, interaction: Interaction, title: str | None, due: dt.date | None,
-    stamp: dt.datetime,
+    stamp: dt.datetime, time: str | None = None,
 ) -> Task | None:  # fmt: skip
     if not title and not due:
         return None
@@ -136,6 +143,7 @@ def _next_step_task(
         contact_id=interaction.contact_id,
         opportunity_id=interaction.opportunity_id,
         due=due,
+        due_time=time,
         status="planned",
         created_at=stamp,
         updated_at=stamp,
@@ -147,7 +155,7 @@ def _next_step_task(
 
 def log_interaction(
     session: Session, customer_id: int, data: Mapping[str, Any], *,
-    at: dt.datetime | None = None,
+    at: dt.datetime | None = None, next_step_time: str | None = None,
 ) -> Interaction:  # fmt: skip
     """Record an interaction (only ``subject`` is required; ``occurred_at`` defaults to now).
 
@@ -155,7 +163,8 @@ def log_interaction(
     customer, contact and opportunity, linked by ``interaction.task_id``; a due
     date alone creates a "Follow up: subject" task. The customer's and the
     opportunity's ``last_interaction_at`` are brought up to date. ``at`` is the
-    clock's now (tests freeze it).
+    clock's now (tests freeze it); ``next_step_time`` (HH:MM), the time of day of the
+    next step's task (typed with its due date: ``下周三 14:30``).
     """
     stamp = (at or now()).replace(microsecond=0)
     values = _checked(data, stamp, always=("subject",))
@@ -174,8 +183,9 @@ def log_interaction(
     session.add(interaction)
     session.flush()
     task = _next_step_task(
-        session, interaction, values.get("next_step"), values.get("next_step_due"), stamp
-    )
+        session, interaction, values.get("next_step"), values.get("next_step_due"), stamp,
+        _checked_time(next_step_time),
+    )  # fmt: skip
     if task is not None:
         interaction.task_id = task.id
         session.add(interaction)
@@ -186,6 +196,7 @@ def log_interaction(
 def update_interaction(
     session: Session, interaction_id: int, data: Mapping[str, Any], *,
     expected_version: int | None = None, at: dt.datetime | None = None,
+    next_step_time: str | None = None,
 ) -> Interaction:  # fmt: skip
     """Change an interaction. A changed next step moves its open task (only the title or
     the due date that changed); with no task, or one done, cancelled or deleted, it
@@ -205,12 +216,15 @@ def update_interaction(
     record: Interaction = apply_update(  # type: ignore[assignment]
         session, Interaction, interaction_id, values, expected_version
     )
-    if (record.next_step, record.next_step_due) != (old_step, old_due):
+    time = _checked_time(next_step_time)
+    if (record.next_step, record.next_step_due) != (old_step, old_due) or time is not None:
         task = session.get(Task, record.task_id) if record.task_id is not None else None
         if task is not None and task.status in ("planned", "in_progress"):
-            _follow_next_step(session, record, task, old_step, old_due, stamp)
+            _follow_next_step(session, record, task, old_step, old_due, stamp, time)
         else:  # no task yet, or it is done, cancelled or deleted (history): a new one
-            task = _next_step_task(session, record, record.next_step, record.next_step_due, stamp)
+            task = _next_step_task(
+                session, record, record.next_step, record.next_step_due, stamp, time
+            )
             if task is not None:
                 record.task_id = task.id
                 session.add(record)

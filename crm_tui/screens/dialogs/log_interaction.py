@@ -8,6 +8,7 @@ customer with incremental search. Dates are read against the app's clock, so
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from textual.widgets import Label, Select
@@ -165,21 +166,43 @@ class LogInteractionDialog(FormScreen[int]):
             raise ValidationError("subject", _("Choose a customer first"))
         if self.interaction_id and values.get("occurred_at") == self._initial.get("occurred_at"):
             values = {k: v for k, v in values.items() if k != "occurred_at"}  # keep its seconds
+        now = self.app.now()  # type: ignore[attr-defined]
+        values, step_time = _next_step_time(values, now)
         data, date_problem = typed_dates_partly(
             self.app, values, datetimes=("occurred_at",), dates=("next_step_due",),
             past=("occurred_at",),  # it happened: "fri" is last Friday, not the next one
         )  # fmt: skip
-        now = self.app.now()  # type: ignore[attr-defined]
 
         def write(session):
             if self.interaction_id:
                 from crm_tui.store.interactions import update_interaction
 
                 return update_interaction(
-                    session, self.interaction_id, data, expected_version=self.version, at=now
-                )
-            record = log_interaction(session, self.customer_id, data, at=now)
+                    session, self.interaction_id, data, expected_version=self.version, at=now,
+                    next_step_time=step_time,
+                )  # fmt: skip
+            record = log_interaction(
+                session, self.customer_id, data, at=now, next_step_time=step_time
+            )
             remember_channel(raw(session), record.channel)
             return record
 
         return saved_with_date_problems(self.app, date_problem, write)
+
+
+def _next_step_time(values: dict[str, Any], now: dt.datetime) -> tuple[dict[str, Any], str | None]:
+    """The next step's due read as the task form reads a due (``下周三 14:30``): its day
+    stays in the field, its time (HH:MM) is the task's time of day. A text that is not
+    a date and a time is left to the date check (which says what is wrong)."""
+    from crm_tui.dates import parse_day_and_time
+
+    text = values.get("next_step_due")
+    if not text:
+        return values, None
+    try:
+        day, time = parse_day_and_time(text, now)
+    except ValueError:
+        return values, None
+    if time is None:
+        return values, None
+    return {**values, "next_step_due": day.isoformat()}, f"{time:%H:%M}"
