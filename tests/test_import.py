@@ -724,6 +724,22 @@ def test_a_merge_with_nothing_new_changes_nothing_and_says_so(base, tmp_path, ca
     assert rows(base.path, "SELECT name FROM contact ORDER BY id") == [("Ann",), ("Bob",)]
 
 
+def test_a_merge_says_which_of_the_files_values_it_did_not_take(base, tmp_path, capsys):
+    """A merge fills empty fields only: the values the customer had were kept unsaid."""
+    g = tmp_path / "first.csv"
+    g.write_text("name,industry,budget\nACME Co. Ltd,other,8000\n", "utf-8")
+    assert crm(base, "import", "customers", str(g), "--on-duplicate", "merge") == 0
+    f = tmp_path / "again.csv"
+    f.write_text("name,industry,budget,region\nACME CO LTD,finance,9999,华东\n", "utf-8")
+    capsys.readouterr()
+    assert crm(base, "import", "customers", str(f), "--on-duplicate", "merge") == 0
+    err = capsys.readouterr().err
+    assert "(same name); merged (kept as they were: industry, budget)" in err
+    assert rows(base.path, "SELECT industry, budget_cents, region FROM customer") == [
+        ("other", 800000, "华东")
+    ]
+
+
 def test_duplicates_created(base, tmp_path, capsys):
     f = tmp_path / "d.csv"
     f.write_text(DUPES, "utf-8")

@@ -418,7 +418,8 @@ class CustomerImporter(Importer):
             for (bucket, f), slot in zip(_FIXED_SLOTS, self.fixed_slots, strict=True):
                 if bucket == "customer":
                     cust[f] = v[slot]
-            if not self.merge_into(existing, cust, contact, tags):
+            merged, kept = self.merge_into(existing, cust, contact, tags)
+            if not merged:
                 self.result.unchanged += 1
                 if own:
                     note = _(
@@ -436,6 +437,10 @@ class CustomerImporter(Importer):
                     )
                 else:
                     note = _("duplicate of {code} {name} (same {what}); merged")
+            if kept:  # the file said otherwise: say what was not taken
+                note += _(" (kept as they were: {columns})").format(
+                    columns=", ".join(kept).replace("{", "{{").replace("}", "}}")
+                )
         else:
             note = _("duplicate of {code} {name} (same {what}); created anyway")
         self.result.duplicates.append(RowNote(line, note.format(**found)))
@@ -443,14 +448,24 @@ class CustomerImporter(Importer):
 
     def merge_into(
         self, cid: int, cust: dict, contact: dict | None, tags: list[str]
-    ) -> bool:  # fmt: skip
+    ) -> tuple[bool, list[str]]:  # fmt: skip
         """Fill the customer's empty fields from the row, add its contact unless the
-        customer has it, add its tags; False when the customer had all of it already."""
+        customer has it, add its tags. Returns whether that changed anything, and the
+        columns (as the file heads them) whose value differs from the customer's, which
+        is kept."""
         self.flush()  # the target may still be waiting in this chunk
         changes = self.conn.total_changes
         # dates are ISO text already (row_cells)
         fill = {k: cust.get(k) for k in _FILLABLE if cust.get(k) is not None}
+        kept: list[str] = []
         if fill:
+            stored = self.conn.execute(
+                f"SELECT {', '.join(fill)} FROM customer WHERE id = ?", (cid,)
+            ).fetchone()
+            for (k, value), old in zip(fill.items(), stored, strict=True):
+                if old is not None and old != value:
+                    column = k.removesuffix("_cents")
+                    kept.append(self.headers.get(column, column))
             sets = ", ".join(f"{k} = coalesce({k}, ?)" for k in fill)
             empty = " OR ".join(f"{k} IS NULL" for k in fill)
             self.conn.execute(
@@ -487,9 +502,9 @@ class CustomerImporter(Importer):
             self.pending_tags.extend((cid, t) for t in tags)
             self.flush_tags()
         if self.conn.total_changes == changes:
-            return False
+            return False, kept
         self.touched.add(cid)
-        return True
+        return True, kept
 
     def flush_tags(self) -> None:
         if not self.pending_tags:
