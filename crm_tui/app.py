@@ -9,13 +9,14 @@ from importlib import import_module
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widgets import Input
 
 from crm_tui.i18n import _, set_language
 from crm_tui.settings import Settings
@@ -286,6 +287,17 @@ class CrmApp(Localized, App):
         """Textual's own palette commands (theme, quit, keys, screenshot), in the UI's language."""
         for command in super().get_system_commands(screen):
             yield command._replace(title=_(command.title), help=_(command.help))
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every Input is one line, and Textual's keeps a paste's first line and drops the
+        # rest unsaid: a name copied from two lines of a letterhead (深圳明亮 / 贸易有限公司)
+        # was searched for, or saved as, its first half. Its lines are joined as the
+        # store joins them (validation.one_line), for every Input, the palette's too.
+        if isinstance(event, events.Paste) and isinstance(self.focused, Input):
+            from crm_tui.store.validation import one_line
+
+            event.text = one_line(event.text)
+        await super().on_event(event)
 
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette

@@ -178,6 +178,22 @@ async def test_bad_date_shows_an_error_and_saves_nothing(filled):
         assert cs.find_customer(s, "New Co") is None
 
 
+async def test_a_paste_of_several_lines_into_the_palette_is_kept_whole(filled):
+    """ctrl+p, then a name copied from two lines: it searched for the first line."""
+    from textual import events
+    from textual.command import CommandInput
+
+    app = app_on(filled)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.focused, CommandInput)
+        app.post_message(events.Paste("Acme\nRobotics"))
+        await pilot.pause()
+        assert app.focused.value == "Acme Robotics"
+
+
 async def test_a_paste_of_several_lines_into_a_field_of_one_line_is_kept_whole(filled):
     """A name copied from a letterhead (two lines): its lines joined, not all but the
     first dropped unsaid; saved as shown."""
@@ -188,11 +204,11 @@ async def test_a_paste_of_several_lines_into_a_field_of_one_line_is_kept_whole(f
         await new_customer_form(pilot, "")
         name = app.screen.query_one("#field-name", Input)
         name.focus()
-        name.post_message(events.Paste("Shenzhen Bright\r\n  Trading Co.\n"))
+        app.post_message(events.Paste("Shenzhen Bright\r\n  Trading Co.\n"))
         await pilot.pause()
         assert name.value == "Shenzhen Bright Trading Co."
         name.value = ""
-        name.post_message(events.Paste("深圳明亮\n贸易有限公司 (Shenzhen)"))
+        app.post_message(events.Paste("深圳明亮\n贸易有限公司 (Shenzhen)"))
         await pilot.pause()
         assert name.value == "深圳明亮贸易有限公司 (Shenzhen)"  # no space inside Chinese
         name.value = "Shenzhen Bright Trading Co."
@@ -1094,7 +1110,7 @@ async def test_a_paste_of_two_lines_into_the_search_searches_for_both(filled):
         await pilot.press("slash")
         search = app.focused
         assert isinstance(search, Input) and search.id == "search"
-        search.post_message(events.Paste("深圳明亮\n贸易有限公司\n"))
+        app.post_message(events.Paste("深圳明亮\n贸易有限公司\n"))
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -455,7 +455,7 @@ async def test_a_paste_of_two_lines_into_the_log_search_searches_for_both(loop_d
         await pilot.press("slash")
         search = app.focused
         assert isinstance(search, Input) and search.id == "log-search"
-        search.post_message(events.Paste("Quote\r\nwalkthrough"))
+        app.post_message(events.Paste("Quote\r\nwalkthrough"))
         await pilot.pause()
         assert search.value == "Quote walkthrough"
         await pilot.press("enter")  # (the search then, not after a pause in typing)

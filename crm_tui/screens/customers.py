@@ -17,7 +17,6 @@ from crm_tui.store.lists import CustomerQuery, customer_count, same_name_custome
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
-from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
@@ -88,7 +87,7 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("customers")
         with Horizontal(id="customer-toolbar", classes="toolbar"):
-            yield LineInput(
+            yield Input(
                 placeholder=_("/ search name, code, contact, phone, email, tag"), id="search"
             )
         with Vertical(id="customer-body"):

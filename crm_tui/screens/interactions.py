@@ -25,7 +25,6 @@ from crm_tui.store import enums
 from crm_tui.store import interaction_log as log
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
-from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
@@ -151,7 +150,7 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("interactions")
         with Horizontal(id="log-toolbar", classes="toolbar"):
-            yield LineInput(placeholder=_("/ search subject, content, feedback"), id="log-search")
+            yield Input(placeholder=_("/ search subject, content, feedback"), id="log-search")
             yield Select(
                 [(label(enums.CHANNEL, k), k) for k in enums.CHANNEL.keys],
                 prompt=_("Any channel"),
@@ -162,8 +161,8 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
                 prompt=_("Any attitude"),
                 id="attitude-filter",
             )
-            yield LineInput(placeholder=_("from"), id="date-from")
-            yield LineInput(placeholder=_("to"), id="date-to")
+            yield Input(placeholder=_("from"), id="date-from")
+            yield Input(placeholder=_("to"), id="date-to")
         yield VirtualTable(log_columns(), id="log")
         yield Static("", id="log-empty", classes="empty-state")
         yield Label("", id="log-status", classes="status-line", markup=False)

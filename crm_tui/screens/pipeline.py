@@ -25,7 +25,6 @@ from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.kanban import CardList, KanbanColumn
-from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 
 #: Columns left to right: the open stages, then won, after-sales and lost.
@@ -87,7 +86,7 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         # after mounting, each would restyle a column and lay the board out again.
         narrow = self._narrow(self.app.size.width)
         yield AppHeader("pipeline")
-        yield LineInput(
+        yield Input(
             placeholder=_("Filter cards: deal, customer, product, next action"),
             id="pipeline-search",
         )

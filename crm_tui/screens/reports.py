@@ -46,7 +46,6 @@ from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.charts import BarChart, MetricGrid
 from crm_tui.widgets.footer import Footer
-from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 
 
@@ -121,7 +120,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         yield AppHeader("reports")
         with Horizontal(id="report-bar"):
             yield Label("", id="report-status", classes="status-line", markup=False)
-            yield LineInput(placeholder=date_help(), id="as-of-input", compact=True)
+            yield Input(placeholder=date_help(), id="as-of-input", compact=True)
         # on a line of its own: beside the field, 80 columns left it a dozen
         yield Label("", id="as-of-error", classes="field-error", markup=False)
         titles = tab_titles()

@@ -24,7 +24,6 @@ from crm_tui.store import due as q
 from crm_tui.store import enums
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
-from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
@@ -185,7 +184,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
 
     def compose(self) -> ComposeResult:
         yield AppHeader("tasks")
-        yield LineInput(placeholder=_("/ search task or customer"), id="task-search", compact=True)
+        yield Input(placeholder=_("/ search task or customer"), id="task-search", compact=True)
         yield VirtualTable(task_columns(), id="due-list")
         yield Static("", id="tasks-empty", classes="empty-state")
         yield Label("", id="tasks-status", classes="status-line", markup=False)

@@ -22,7 +22,6 @@ from textual.widgets import Button, Input, Label, Select, TextArea
 from crm_tui.dates import date_placeholder
 from crm_tui.i18n import _, label
 from crm_tui.store.validation import ValidationError
-from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 
 ResultT = TypeVar("ResultT")
@@ -123,7 +122,7 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             placeholder = date_placeholder()
         if f.kind == "datetime" and not placeholder:
             placeholder = _("now, or e.g. today 14:30, 2026-11-30 09:00")
-        return LineInput(_as_text(f.value), id=wid, placeholder=placeholder, compact=True)
+        return Input(_as_text(f.value), id=wid, placeholder=placeholder, compact=True)
 
     def on_mount(self) -> None:
         self._initial = self.values()

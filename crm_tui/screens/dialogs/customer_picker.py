@@ -13,7 +13,6 @@ from textual.widgets.option_list import Option
 
 from crm_tui.i18n import _
 from crm_tui.store.lists import customer_count, search_customers
-from crm_tui.widgets.line_input import LineInput
 from crm_tui.widgets.localized import Localized
 
 #: What the picker dismisses with for "no customer" (when ``allow_none``).
@@ -41,9 +40,7 @@ class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield LineInput(
-                placeholder=_("Type a name, code, contact or phone"), id="picker-search"
-            )
+            yield Input(placeholder=_("Type a name, code, contact or phone"), id="picker-search")
             yield OptionList(id="picker-results")
             yield Label("", id="picker-empty", classes="help-note", markup=False)
 
