@@ -56,10 +56,6 @@ BAD_VALUES = [
         "opportunity: 1 row whose probability is outside 0–100 (id 3: 250)",
     ),
     (
-        "UPDATE payment SET paid_on = '2000-01-01' WHERE id = 1",
-        'payment: 1 row whose paid_on is before the date of its order (id 1: "2000-01-01")',
-    ),
-    (
         "UPDATE customer SET status = 'zombie' WHERE id IN (4, 9)",
         'customer: 2 rows with an unknown status (id 4: "zombie")',
     ),
@@ -151,6 +147,27 @@ def test_each_kind_of_bad_value_is_one_line(demo, capsys, statement, line):
     assert status == 1
     assert out == [line]
     assert err.count("\n") == 1 and err.startswith(f"error: {demo}: 1 problem (listed above): ")
+
+
+def test_a_payment_before_its_order_is_named_by_its_order_and_customer(demo, capsys):
+    """The app shows no payment ids: the line says where to find it and what mends it."""
+    spoil(demo, "UPDATE payment SET paid_on = '2000-01-01' WHERE id = 1")
+    order_no, day, code, name = (
+        sqlite3.connect(demo)
+        .execute(
+            "SELECT o.order_no, o.order_date, c.code, c.name FROM payment p"
+            " JOIN sales_order o ON o.id = p.order_id JOIN customer c ON c.id = o.customer_id"
+            " WHERE p.id = 1"
+        )
+        .fetchone()
+    )
+    status, out, _err = check(demo, capsys)
+    assert status == 1
+    assert out == [
+        'payment: 1 row whose paid_on is before the date of its order (id 1: "2000-01-01");'
+        f" it pays the order {order_no} of {day} of {code} {name}: in the app delete the"
+        " payment (its customer's timeline) and record it again"
+    ]
 
 
 def test_one_line_per_kind_whichever_thread_scans_the_rows(demo):

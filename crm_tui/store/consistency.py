@@ -363,8 +363,29 @@ def _table_problems(conn: sqlite3.Connection, table: str, counts: list[list]) ->
             continue
         row = conn.execute(f"SELECT {check.column} FROM {table} WHERE {key} = ?", (first,))
         value = (row.fetchone() or (None,))[0]  # (None: deleted since, by the app)
-        problems.append(Problem(_problem_text(check, n, first, value)))
+        text = _problem_text(check, n, first, value)
+        if check.kind == "before_order":
+            text += _order_of_payment(conn, first)
+        problems.append(Problem(text))
     return problems
+
+
+def _order_of_payment(conn: sqlite3.Connection, payment_id: int) -> str:
+    """Where the app shows the payment (it has no id there): its order and customer,
+    and what mends it."""
+    found = conn.execute(
+        "SELECT coalesce(o.order_no, o.product, ''), o.order_date, c.code, c.name"
+        " FROM payment p JOIN sales_order o ON o.id = p.order_id"
+        " JOIN customer c ON c.id = o.customer_id WHERE p.id = ?",
+        (payment_id,),
+    ).fetchone()
+    if found is None:
+        return ""
+    order, day, code, name = found
+    return _(
+        "; it pays the order {order} of {date} of {code} {name}: in the app delete the"
+        " payment (its customer's timeline) and record it again"
+    ).format(order=order or "—", date=day, code=code, name=name)
 
 
 #: A customer's total and last order as its orders say (orders.refresh_customer_totals);
