@@ -852,6 +852,37 @@ async def test_won_dialog_refuses_absurd_close_dates(board, close, error):
     assert orders_of(path, ids["big"]) == []
 
 
+async def test_undo_of_a_win_keeps_an_order_paid_since(board):
+    """`u` after a payment was recorded on the won deal's new order removed the order and
+    the payment with it."""
+    from crm_tui.store.orders import add_payment
+
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["big"])
+        await win(pilot, screen)
+        await wait_until(pilot, lambda: screen.current_card().stage == "won")
+        await settle(pilot)
+        conn = sqlite3.connect(path)
+        (order_id,) = conn.execute(
+            "SELECT id FROM sales_order WHERE opportunity_id = ?", (ids["big"],)
+        ).fetchone()
+        conn.close()
+        with app.db.session() as s:  # recorded from the customer's detail, say
+            add_payment(s, order_id, {"paid_on": "2026-11-23", "amount_cents": "100"})
+        await pilot.press("u")
+        await wait_until(pilot, lambda: "payments recorded since" in messages(app))
+        await settle(pilot)
+        assert screen.current_card().stage == "won"
+    assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT amount_cents FROM payment").fetchall() == [(10000,)]
+    conn.close()
+    assert read(path, Opportunity, ids["big"]).stage == "won"
+
+
 async def test_won_dialog_says_a_bad_date_and_a_missing_amount_in_one_save(board):
     path, ids = board
     app = app_for(path)

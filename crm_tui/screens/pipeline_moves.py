@@ -342,12 +342,21 @@ class PipelineMoves:
     @work(thread=True, exit_on_error=False, group="pipeline-write")
     def save_undo(self, entry: UndoEntry) -> None:
         from crm_tui.store import opportunities as ops
-        from crm_tui.store.orders import create_order, delete_order, set_order_amount
+        from crm_tui.store.common import ConflictError
+        from crm_tui.store.orders import create_order, delete_order, paid_cents, set_order_amount
         from crm_tui.store.tasks import reopen_tasks
 
         app = self.app
         try:
             with app.db.session() as s:  # type: ignore[attr-defined]
+                if entry.order_id and paid_cents(s, entry.order_id):
+                    # removing the order the move made would remove them with it
+                    raise ConflictError(
+                        _(
+                            "Its order has payments recorded since: undo would delete them. "
+                            "Move the deal with < instead (it keeps an order with payments)"
+                        )
+                    )
                 # the deal first: an undo refused for later edits must leave the orders alone
                 ops.undo_move(
                     s, entry.move.change_id, previous=entry.move.previous,
