@@ -118,6 +118,24 @@ def group_of_title(screen: TasksScreen, title: str) -> str | None:
     return None
 
 
+async def test_the_log_form_opens_with_its_channel_in_view_at_80x24(loop_db):
+    """Textual centred the focused subject before the layout was known: the channel row
+    above it went off the top, and a call was saved with the last channel (a visit)."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LogInteractionDialog)
+        assert app.focused.id == "field-subject"
+        fields = dialog.query_one("#form-fields")
+        assert fields.scroll_y == 0
+        channel = dialog.query_one("#field-channel")
+        assert fields.region.contains_region(channel.region)
+
+
 async def test_log_next_step_lands_in_next_7_days(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

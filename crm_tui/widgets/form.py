@@ -128,7 +128,19 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         self._initial = self.values()
         self._fit_fields(self.app.size.height)
         if self.fields:
-            self.query_one(f"#field-{self.first_field or self.fields[0].name}").focus()
+            # Textual would centre it (the layout not done yet, it does not know it fits):
+            # the fields above it, the interaction's channel, went off the top unseen
+            self.query_one(f"#field-{self.first_field or self.fields[0].name}").focus(
+                scroll_visible=False
+            )
+            self.call_after_refresh(self._scroll_to_focused)
+
+    def _scroll_to_focused(self) -> None:
+        """The focused field in view, scrolling no more than that takes."""
+        fields = self.query_one("#form-fields")
+        fields.scroll_home(animate=False)
+        if self.focused is not None:
+            fields.scroll_to_widget(self.focused, animate=False)
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_fields(event.size.height)
