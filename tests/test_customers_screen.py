@@ -1116,3 +1116,19 @@ async def test_a_paste_of_two_lines_into_the_search_searches_for_both(filled):
         await pilot.pause()
         assert search.value == "深圳明亮贸易有限公司"
         assert names(app) == ["深圳明亮贸易有限公司"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["'{d}/客户 导入.csv'", '"{d}/客户 导入.csv"', "{d}/客户\\ 导入.csv", "  {d}/客户 导入.csv "],
+)
+def test_a_path_dropped_into_the_import_dialog_loses_its_quotes(tmp_path, typed):
+    """A file dragged into the terminal comes quoted or escaped: "No such file: '/tmp/…'"."""
+    from crm_tui.screens.dialogs.import_dialog import typed_path
+
+    wanted = tmp_path / "客户 导入.csv"
+    wanted.write_text("name\nAcme\n", "utf-8")
+    assert typed_path(typed.format(d=tmp_path)) == wanted
+    odd = tmp_path / "it's.csv"  # a quote that is part of the name stays
+    odd.write_text("name\n", "utf-8")
+    assert typed_path(str(odd)) == odd

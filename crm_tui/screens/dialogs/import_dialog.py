@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from textual import work
@@ -85,7 +86,7 @@ class ImportDialog(Localized, ModalScreen[str | None]):
 
     def _options(self) -> tuple[str, Path, str]:
         kind = str(self.query_one("#kind", Select).value)
-        path = Path(self.query_one("#path", Input).value.strip()).expanduser()
+        path = typed_path(self.query_one("#path", Input).value)
         on_dup = str(self.query_one("#on-duplicate", Select).value)
         return kind, path, on_dup
 
@@ -190,3 +191,18 @@ class ImportDialog(Localized, ModalScreen[str | None]):
     def on_descendant_focus(self, event) -> None:
         """A button tabbed to is brought into view (the dialog may be scrolled)."""
         self.call_after_refresh(event.widget.scroll_visible, animate=False)
+
+
+def typed_path(text: str) -> Path:
+    """A path as typed, or as dropped into the terminal by a file manager: its quotes
+    ('…', "…") and backslash escapes (a\\ b) are taken off, unless the text as it is
+    names a file; a bare path with spaces stays whole."""
+    text = text.strip()
+    path = Path(text).expanduser()
+    if not text or path.exists():
+        return path
+    try:
+        words = shlex.split(text)
+    except ValueError:  # an unmatched quote: a name of its own
+        return path
+    return Path(words[0]).expanduser() if len(words) == 1 else path
