@@ -660,8 +660,20 @@ async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path):
         await pilot.click("#import")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        # the whole summary stays, with its line numbers, until closed (a notice taller
+        # than the terminal lost its counts, then went)
+        summary = str(app.screen.query_one("#summary", Static).render())
+        assert "imported 1" in summary and "line 3" in summary
+        title = str(app.screen.query_one(".dialog-title", Label).render())
+        assert title.startswith("Import finished: imported 1,")  # the counts stay in view
+        assert str(app.screen.query_one("#cancel", Button).label) == "Close (esc)"
+        assert app.focused is app.screen.query_one("#cancel", Button)
+        assert not app.screen.query_one("#path", Input).parent.display  # the form made room
+        await pilot.press("enter")
+        await pilot.pause()
         assert app.screen.__class__.__name__ == "CustomersScreen"
         assert "杭州新客户有限公司" in names(app)
+        assert any("imported 1" in str(n.message) for n in app._notifications)
 
 
 async def check_in_import_dialog(pilot, path) -> str:
@@ -731,6 +743,8 @@ async def test_import_dialog_says_a_folder_is_one_and_asks_before_importing_a_fi
         assert "would import 1" in await check(csv_file)
         await pilot.click("#import")
         await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("escape")  # the summary read
         await pilot.pause()
         await pilot.press("i")  # the same file once more: told, then asked
         await pilot.pause()

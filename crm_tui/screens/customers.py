@@ -341,7 +341,7 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
             if summary:
                 self.reload()
                 self.app.data_changed()
-                self.notify(summary, title=_("Import finished"), timeout=10)
+                self.notify(summary, title=_("Import finished"), timeout=6)  # (the counts)
 
         self.app.push_screen(ImportDialog(), done)
 

@@ -264,6 +264,33 @@ def import_file(
     return result
 
 
+def summary_counts(result: ImportResult) -> str:
+    """The summary's line of counts: imported (or would be), updated, unchanged,
+    skipped, rejected."""
+    if result.committed:
+        verb = _("imported {n}").format(n=result.imported)
+    elif result.strict and result.rejected:  # a dry run says what the real run would do
+        verb = (
+            _(
+                "dry run, nothing changed: nothing would be imported (--strict and some rows"
+                " are bad); {n} rows were good"
+            )
+            if result.dry_run
+            else _("nothing imported (--strict and some rows are bad); {n} rows were good")
+        ).format(n=result.imported)
+    else:
+        verb = _("dry run, nothing changed: would import {n}").format(n=result.imported)
+    counts = [verb]
+    if result.updated:
+        counts.append(_("updated {n}").format(n=result.updated))
+    if result.unchanged:
+        counts.append(_("{n} unchanged").format(n=result.unchanged))
+    if result.skipped:
+        counts.append(_("skipped {n} duplicates").format(n=result.skipped))
+    counts.append(_("rejected {n}").format(n=len(result.rejected)))
+    return clauses(counts)
+
+
 def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
     """The human summary of an import: counts, unknown columns, then line-numbered notes."""
     head = (
@@ -290,28 +317,7 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
                 columns=", ".join(result.unknown_columns)
             )
         )
-    if result.committed:
-        verb = _("imported {n}").format(n=result.imported)
-    elif result.strict and result.rejected:  # a dry run says what the real run would do
-        verb = (
-            _(
-                "dry run, nothing changed: nothing would be imported (--strict and some rows"
-                " are bad); {n} rows were good"
-            )
-            if result.dry_run
-            else _("nothing imported (--strict and some rows are bad); {n} rows were good")
-        ).format(n=result.imported)
-    else:
-        verb = _("dry run, nothing changed: would import {n}").format(n=result.imported)
-    counts = [verb]
-    if result.updated:
-        counts.append(_("updated {n}").format(n=result.updated))
-    if result.unchanged:
-        counts.append(_("{n} unchanged").format(n=result.unchanged))
-    if result.skipped:
-        counts.append(_("skipped {n} duplicates").format(n=result.skipped))
-    counts.append(_("rejected {n}").format(n=len(result.rejected)))
-    lines.append(clauses(counts))
+    lines.append(summary_counts(result))
     notes = sorted(
         [(n.line, n.message) for n in result.rejected]
         + [(n.line, n.message) for n in result.duplicates]

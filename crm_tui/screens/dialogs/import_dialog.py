@@ -8,7 +8,7 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
@@ -31,6 +31,10 @@ DUPLICATE_LABELS = {
 }
 
 
+#: Rows of the finished dialog around its notes: border and padding, title, buttons.
+_FINISHED_CHROME = 11
+
+
 class ImportDialog(Localized, ModalScreen[str | None]):
     """Dismisses with the import summary once rows went in, None when cancelled."""
 
@@ -43,6 +47,8 @@ class ImportDialog(Localized, ModalScreen[str | None]):
         #: the file was imported before and the rep was told: the next check or import
         #: takes it once more (the command line's --again)
         self.again = False
+        #: the counts of the import once it is done (what the dialog dismisses with)
+        self.finished: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog import"):
@@ -74,7 +80,8 @@ class ImportDialog(Localized, ModalScreen[str | None]):
                 classes="help-note",
             )  # fmt: skip
             yield ProgressBar(id="import-progress", show_eta=False)
-            yield Static("", id="summary", markup=False)
+            with VerticalScroll(id="summary-box", can_focus=False):
+                yield Static("", id="summary", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(_("Check file"), id="check", variant="primary")
                 yield Button(_("Import"), id="import", variant="success", disabled=True)
@@ -110,7 +117,26 @@ class ImportDialog(Localized, ModalScreen[str | None]):
         self.run_import(dry_run=True)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.finished)
+
+    def _finished(self, text: str, counts: str) -> None:
+        """The import is done: its whole summary stays on screen, in the form's room,
+        until closed, its counts in the title (a notice taller than the terminal lost
+        them, then went); closing brings them back (the screen says them again)."""
+        self.finished = counts
+        for widget in self.query(".form-row, .help-note, #check, #import"):
+            widget.display = False
+        title = _("Import finished: {counts}").format(counts=counts)
+        self.query_one(".dialog-title", Label).update(title)
+        self.query_one("#summary", Static).update(text)
+        # the notes scroll in their own box: the title above and Close below stay in view
+        box = self.query_one("#summary-box", VerticalScroll)
+        box.styles.max_height = max(3, int(self.app.size.height * 0.9) - _FINISHED_CHROME)
+        box.can_focus = True  # (tab to it, then the arrow keys scroll the notes)
+        close = self.query_one("#cancel", Button)
+        close.label = _("Close (esc)")
+        close.focus()
+        self.call_after_refresh(self.query_one("#dialog").scroll_home, animate=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_import(self, dry_run: bool) -> None:
@@ -118,6 +144,7 @@ class ImportDialog(Localized, ModalScreen[str | None]):
             AlreadyImported,
             ImportRefused,
             import_file,
+            summary_counts,
             summary_lines,
         )
 
@@ -166,7 +193,7 @@ class ImportDialog(Localized, ModalScreen[str | None]):
         if dry_run:
             self.app.call_from_thread(self._show, text, result.imported > 0)
         else:
-            self.app.call_from_thread(self.dismiss, text)
+            self.app.call_from_thread(self._finished, text, summary_counts(result))
 
     def _busy(self, busy: bool) -> None:
         bar = self.query_one("#import-progress", ProgressBar)
