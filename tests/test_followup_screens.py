@@ -357,6 +357,29 @@ async def test_review_counts_a_card_acted_on_as_reviewed(loop_db):
         assert "Reviewed 2 of 5" in card and "Review stopped: 3 left for later" in card
 
 
+async def test_review_counts_a_next_step_logged_as_a_task_added(loop_db):
+    """`l` with a next step makes a task, as `t` does: the summary counted only `t`'s."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _start_review(pilot)
+        review = app.screen
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        await pilot.press(*"Called")
+        dialog.query_one("#field-next_step").focus()
+        await pilot.press(*"Send the contract")
+        dialog.query_one("#field-next_step_due").focus()
+        await pilot.press(*"fri", "ctrl+s")
+        await _settle(pilot)
+        assert (review.tally.logged, review.tally.tasks_added) == (1, 1)
+        await pilot.press("l")  # without a next step: no task
+        await pilot.pause()
+        await pilot.press(*"Called again", "ctrl+s")
+        await _settle(pilot)
+        assert (review.tally.logged, review.tally.tasks_added) == (2, 1)
+
+
 async def test_editing_an_interaction_changes_only_what_was_typed(loop_db):
     """No contact filled in for you on an edit, and the time keeps its seconds."""
     with loop_db.session() as s:

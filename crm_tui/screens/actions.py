@@ -21,8 +21,10 @@ from crm_tui.i18n import _
 def log_interaction(
     app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
     task_id: int | None = None, on_done: Callable[[], None] | None = None,
+    on_next_step: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
-    """Open the log form for the record (asks for the customer when none is given)."""
+    """Open the log form for the record (asks for the customer when none is given);
+    ``on_next_step`` is called (before ``on_done``) when its next step made a task."""
     from crm_tui.screens.dialogs.log_interaction import LogInteractionDialog
 
     def done(result) -> None:
@@ -34,6 +36,8 @@ def log_interaction(
             else:
                 app.notify(_("Interaction logged"))
             app.data_changed()  # type: ignore[attr-defined]
+            if on_next_step and _next_step_task(app, result) is not None:
+                on_next_step()
             if on_done:
                 on_done()
 
@@ -43,6 +47,15 @@ def log_interaction(
         ),
         done,
     )
+
+
+def _next_step_task(app: App, interaction_id: int) -> int | None:
+    """The task a just logged interaction's next step made (a new log makes a new one)."""
+    from crm_tui.store.interaction_log import interaction_detail
+
+    with app.db.reading() as conn:  # type: ignore[attr-defined]
+        found = interaction_detail(conn, interaction_id)
+    return found["task_id"] if found else None
 
 
 def new_task(

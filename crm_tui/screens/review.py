@@ -346,12 +346,16 @@ class ReviewScreen(Localized, Screen):
             else:
                 self.show_current()
 
+        def step_planned() -> None:  # its next step made a task: one added like `t`'s
+            self.tally.tasks_added += 1
+
         actions.log_interaction(
             self.app,
             customer_id=item["customer_id"],
             opportunity_id=item.get("opportunity_id"),
             task_id=item["id"] if item["kind"] == "task" else None,
             on_done=logged,
+            on_next_step=step_planned,
         )
 
     def action_task(self) -> None:
