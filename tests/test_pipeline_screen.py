@@ -883,37 +883,27 @@ async def test_undo_of_a_win_keeps_an_order_paid_since(board):
     assert read(path, Opportunity, ids["big"]).stage == "won"
 
 
-async def test_won_dialog_says_a_bad_date_and_a_missing_amount_in_one_save(board):
+@pytest.mark.parametrize(
+    ("close", "amount", "errors"),
+    [
+        ("2099-01-01", "", {  # both at once: the amount's came once the date was right
+            "actual_close": "This date is after today (2026-11-23)",
+            "amount_cents": "Enter the amount the deal was won for",
+        }),
+        (None, "0", {"amount_cents": "The amount must be more than zero"}),  # typed, not none
+    ],
+)  # fmt: skip
+async def test_won_dialog_says_every_problem_of_a_save(board, close, amount, errors):
     path, ids = board
     app = app_for(path)
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await open_pipeline(pilot)
         select(screen, ids["big"])
-        dialog = await win(pilot, screen, close="2099-01-01", amount="")
+        dialog = await win(pilot, screen, close=close, amount=amount)
         await pilot.pause()
         assert app.screen is dialog
-        assert str(dialog.query_one("#error-actual_close").render()).startswith(
-            "This date is after today"
-        )
-        assert str(dialog.query_one("#error-amount_cents").render()) == (
-            "Enter the amount the deal was won for"
-        )
-    assert read(path, Opportunity, ids["big"]).stage == "negotiation"
-
-
-async def test_won_dialog_says_an_amount_of_zero_is_not_above_zero(board):
-    """ "0" typed was told "Enter the amount the deal was won for", as if nothing was."""
-    path, ids = board
-    app = app_for(path)
-    async with app.run_test(size=(160, 45)) as pilot:
-        screen = await open_pipeline(pilot)
-        select(screen, ids["big"])
-        dialog = await win(pilot, screen, amount="0")
-        await pilot.pause()
-        assert app.screen is dialog
-        assert str(dialog.query_one("#error-amount_cents").render()) == (
-            "The amount must be more than zero"
-        )
+        for field, message in errors.items():
+            assert str(dialog.query_one(f"#error-{field}").render()) == message
     assert read(path, Opportunity, ids["big"]).stage == "negotiation"
 
 
