@@ -851,13 +851,24 @@ def test_header_spellings_and_unknown_columns(tmp_path):
     assert table.unknown == ["金额(元)", "区域 (a second Region column)", "Whatever"]
 
 
+def test_a_row_with_two_problems_in_chinese_takes_full_width_punctuation(db, tmp_path, capsys):
+    """ "客户等级: 未知取值“Z”…; 联系电话: …" mixed ASCII ": " and "; " into Chinese."""
+    f = tmp_path / "c.csv"
+    f.write_text("客户名称,客户等级,联系电话\n坏客户,Z,123\n", "utf-8")
+    assert main(["--db", str(db.path), "--lang", "zh", "import", "customers", str(f)]) == 3
+    err = capsys.readouterr().err
+    note = next(line for line in err.splitlines() if line.startswith("第 2 行："))
+    assert note.startswith("第 2 行：客户等级：未知取值“Z”") and "；联系电话：" in note
+    assert ": " not in note and "; " not in note
+
+
 def test_summary_in_chinese(base, tmp_path, capsys):
     f = tmp_path / "o.csv"
     f.write_text("客户,成交日期,金额\nACME,2026-01-02,100\nNobody,2026-01-02,1\n", "utf-8")
     assert main(["--db", str(base.path), "--lang", "zh", "import", "orders", str(f)]) == 3
     err = capsys.readouterr().err
     assert "已导入 1 行，拒绝 1 行" in err  # one sentence: a Chinese comma, not ", "
-    assert "第 3 行：客户: 未知客户“Nobody”" in err
+    assert "第 3 行：客户：未知客户“Nobody”" in err  # (full-width, as 第 3 行：)
 
 
 def test_on_duplicate_for_another_kind_is_said_to_be_ignored(base, tmp_path, capsys):

@@ -104,9 +104,20 @@ def phone_digits(text: str | None) -> str | None:
     return d if len(d) >= 7 else None
 
 
+def column_said(header: str, message: str) -> str:
+    """A row's problem in one of its columns, as the notes say it ("phone: Not a phone";
+    in Chinese with a full-width colon)."""
+    return _("{column}: {message}").format(column=header, message=message)
+
+
+def reasons_text(reasons: list[str]) -> str:
+    """A row's problems as one note ("; " between them; "；" in Chinese)."""
+    return _("; ").join(reasons)
+
+
 class RowError(Exception):
     def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
+        super().__init__(reasons_text(reasons))
         self.reasons = reasons
 
 
@@ -279,7 +290,7 @@ class RowValidator:
         hit = self._look(entry, text) if text else entry[8]
         if hit[0]:
             return hit[1], errors
-        return None, [*(errors or ()), (position, f"{entry[2]}: {hit[1]}")]
+        return None, [*(errors or ()), (position, column_said(entry[2], hit[1]))]
 
     @staticmethod
     def _compute(entry: list, text: str) -> tuple[bool, Any]:
@@ -439,7 +450,7 @@ class Importer:
                     refuse_surplus(cells, width)
                 self.row(line, row_values(self.table, cells))
             except RowError as exc:
-                self.result.rejected.append(RowNote(line, "; ".join(exc.reasons), cells))
+                self.result.rejected.append(RowNote(line, reasons_text(exc.reasons), cells))
 
     def validate(self, values: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         """The checked fields of a record, {bucket: {field: value}}; raises RowError."""
@@ -463,21 +474,17 @@ class Importer:
             cid = self.customers.by_code.get(code)
             if cid is None:
                 header = self.headers.get("customer_code", "customer_code")
-                raise RowError(
-                    [
-                        f"{header}: "
-                        + _(
-                            "no customer has the code “{code}” (a row with a customer code"
-                            " is never matched by name)"
-                        ).format(code=code)
-                    ]
-                )
+                message = _(
+                    "no customer has the code “{code}” (a row with a customer code"
+                    " is never matched by name)"
+                ).format(code=code)
+                raise RowError([column_said(header, message)])
             return cid
         text = values.get("customer", "")
         header = self.headers.get("customer", "customer")
         if not text.strip():
             if required:
-                raise RowError([f"{header}: {_('Required')}"])
+                raise RowError([column_said(header, _("Required"))])
             return None
         try:
             cid = self.customers.find(text)
@@ -486,10 +493,10 @@ class Importer:
             message = _(
                 "more than one customer is named “{name}” ({codes}): give its code instead"
             ).format(name=text.strip(), codes=codes)
-            raise RowError([f"{header}: {message}"]) from None
+            raise RowError([column_said(header, message)]) from None
         if cid is None:
             raise RowError(
-                [f"{header}: " + _("unknown customer “{name}”").format(name=text.strip())]
+                [column_said(header, _("unknown customer “{name}”").format(name=text.strip()))]
             )
         return cid
 
@@ -507,7 +514,7 @@ class Importer:
         found = self._contacts.get((customer_id, text.lower()))
         if found is None:
             header = self.headers.get("contact", "contact")
-            raise RowError([f"{header}: " + _("unknown contact “{name}”").format(name=text)])
+            raise RowError([column_said(header, _("unknown contact “{name}”").format(name=text))])
         return found
 
     def opportunity_ref(
@@ -530,12 +537,8 @@ class Importer:
         found = self._deals.get((customer_id, text.lower())) if customer_id is not None else None
         if not found:
             header = self.headers.get("opportunity", "opportunity")
-            raise RowError(
-                [
-                    f"{header}: "
-                    + _("the row's customer has no opportunity “{name}”").format(name=text)
-                ]
-            )
+            message = _("the row's customer has no opportunity “{name}”").format(name=text)
+            raise RowError([column_said(header, message)])
         if created is not None and len(found) > 1:
             minute = created.strftime("%Y-%m-%d %H:%M")
             for deal_id, made in found:

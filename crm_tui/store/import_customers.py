@@ -24,10 +24,12 @@ from crm_tui.store.import_common import (
     RowError,
     RowNote,
     RowValidator,
+    column_said,
     columns_for,
     grow_search_hash,
     iso,
     phone_digits,
+    reasons_text,
     refuse_surplus,
     restore_search_hash,
     stamp,
@@ -249,7 +251,7 @@ class CustomerImporter(Importer):
             try:
                 got = parse_tags(text)
             except ValidationError as exc:
-                got = f"{self.headers['tags']}: {exc.message}"
+                got = column_said(self.headers["tags"], exc.message)
             if len(self.tag_cache) < 4096:
                 self.tag_cache[text] = got
         return got
@@ -269,7 +271,7 @@ class CustomerImporter(Importer):
                 try:
                     refuse_surplus(cells, width)
                 except RowError as exc:
-                    rejected.append(RowNote(line, "; ".join(exc.reasons), cells))
+                    rejected.append(RowNote(line, reasons_text(exc.reasons), cells))
                     continue
             row = cells if n >= need else cells + [""] * (need - n)
             tags: Any = _NO_TAGS  # or the reason they are refused
@@ -285,7 +287,7 @@ class CustomerImporter(Importer):
             if tags.__class__ is str:  # the tags' reason comes after the other columns'
                 reasons = [*(reasons or ()), tags]
             if reasons:
-                rejected.append(RowNote(line, "; ".join(reasons), cells))
+                rejected.append(RowNote(line, reasons_text(reasons), cells))
                 continue
             code, name, kind, status, owner, cname, title, phone, email = fixed(v)
             has_contact = (

@@ -14,6 +14,7 @@ from crm_tui.store.import_common import (
     Importer,
     RowError,
     chunks,
+    column_said,
     columns_for,
     iso,
     refresh_order_totals,
@@ -90,7 +91,7 @@ def _not_future(importer: Importer, column: str, when: dt.datetime, text: str) -
     try:
         check_happened(column, when, importer.now)
     except ValidationError as exc:
-        raise RowError([f"{importer.headers.get(column, column)}: {exc.message}"]) from None
+        raise RowError([column_said(importer.headers.get(column, column), exc.message)]) from None
     return when
 
 
@@ -133,7 +134,7 @@ class OpportunityImporter(Importer):
         if o.get("actual_close") is not None and o["actual_close"] > today:
             header = self.headers.get("actual_close", "actual_close")
             message = _("The actual close date cannot be after today ({today})")
-            raise RowError([f"{header}: {message.format(today=today.isoformat())}"])
+            raise RowError([column_said(header, message.format(today=today.isoformat()))])
         stage = o.get("stage") or "initial_contact"
         default = self.probability.get(stage, enums.DEFAULT_PROBABILITY[stage])
         given = None if stage in CLOSED_STAGES else o.get("probability")
@@ -153,7 +154,7 @@ class OpportunityImporter(Importer):
                     check_closed_after_creation("actual_close", actual_close, made.date())
                 except ValidationError as exc:
                     header = self.headers.get("actual_close", "actual_close")
-                    raise RowError([f"{header}: {exc.message}"]) from None
+                    raise RowError([column_said(header, exc.message)]) from None
             # closed long ago, creation unknown: created the day it closed (a sales
             # cycle of 0 days, not a negative one from the day of the import)
             made = dt.datetime.combine(actual_close, dt.time())
@@ -398,7 +399,7 @@ class OrderImporter(Importer):
 
     def problems(self, line: int, cid: int, o: Mapping[str, Any]) -> list[str]:
         def said(column: str, message: str) -> str:
-            return f"{self.headers.get(column, column)}: {message}"
+            return column_said(self.headers.get(column, column), message)
 
         problems = []
         if o["amount"] <= 0:
