@@ -8,13 +8,16 @@ customer with incremental search. Dates are read against the app's clock, so
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from textual.widgets import Label, Select
 
 from crm_tui.i18n import _, label
-from crm_tui.screens.dialogs.typed_dates import saved_with_date_problems, typed_dates_partly
+from crm_tui.screens.dialogs.typed_dates import (
+    saved_with_date_problems,
+    time_taken_off,
+    typed_dates_partly,
+)
 from crm_tui.store import enums
 from crm_tui.store.interaction_log import (
     customer_choices,
@@ -167,7 +170,7 @@ class LogInteractionDialog(FormScreen[int]):
         if self.interaction_id and values.get("occurred_at") == self._initial.get("occurred_at"):
             values = {k: v for k, v in values.items() if k != "occurred_at"}  # keep its seconds
         now = self.app.now()  # type: ignore[attr-defined]
-        values, step_time = _next_step_time(values, now)
+        values, step_time = time_taken_off(values, "next_step_due", now)  # its task's time
         data, date_problem = typed_dates_partly(
             self.app, values, datetimes=("occurred_at",), dates=("next_step_due",),
             past=("occurred_at",),  # it happened: "fri" is last Friday, not the next one
@@ -188,21 +191,3 @@ class LogInteractionDialog(FormScreen[int]):
             return record
 
         return saved_with_date_problems(self.app, date_problem, write)
-
-
-def _next_step_time(values: dict[str, Any], now: dt.datetime) -> tuple[dict[str, Any], str | None]:
-    """The next step's due read as the task form reads a due (``下周三 14:30``): its day
-    stays in the field, its time (HH:MM) is the task's time of day. A text that is not
-    a date and a time is left to the date check (which says what is wrong)."""
-    from crm_tui.dates import parse_day_and_time
-
-    text = values.get("next_step_due")
-    if not text:
-        return values, None
-    try:
-        day, time = parse_day_and_time(text, now)
-    except ValueError:
-        return values, None
-    if time is None:
-        return values, None
-    return {**values, "next_step_due": day.isoformat()}, f"{time:%H:%M}"

@@ -15,10 +15,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from crm_tui.dates import parse_day_and_time
 from crm_tui.i18n import _, label
 from crm_tui.screens.dialogs.log_interaction import choice_options
-from crm_tui.screens.dialogs.typed_dates import saved_with_date_problems
+from crm_tui.screens.dialogs.typed_dates import (
+    saved_with_date_problems,
+    time_taken_off,
+    typed_dates_partly,
+)
 from crm_tui.store import enums
 from crm_tui.store.due import task_detail
 from crm_tui.store.fields import time_field
@@ -136,34 +139,26 @@ class TaskFormDialog(FormScreen[int]):
     def typed_due(
         self, values: dict[str, Any], now: dt.datetime
     ) -> tuple[dict[str, Any], ValidationError | None]:
-        """The due field read as a tasks import reads its due column (the same function,
-        dates.parse_day_and_time): a date with or without a time (``下周三 14:30``,
-        ``2026/12/2 14:30``); a time there is the task's time. The Time field, when
-        changed here to another time, would say a second one: that is asked, not guessed
-        (an import's due_time column wins, as an exported file has both alike)."""
-        data = dict(values)
-        text = data.get("due")
-        if not text:
-            return data, None
-        try:
-            day, time = parse_day_and_time(text, now)
-        except ValueError as exc:
-            del data["due"]
-            return data, ValidationError("due", str(exc))
-        data["due"] = day
+        """The due field read as a tasks import reads its due column: a date with or
+        without a time (``下周三 14:30``, ``2026/12/2 14:30``); a time there is the task's
+        time. The Time field, when changed here to another time, would say a second one:
+        that is asked, not guessed (an import's due_time column wins, as an exported file
+        has both alike)."""
+        values, time = time_taken_off(values, "due", now)
+        data, problem = typed_dates_partly(self.app, values, dates=("due",))
         if time is None:
-            return data, None
+            return data, problem
         typed = data.get("due_time")
         if typed is None or typed == self._initial.get("due_time"):
-            data["due_time"] = f"{time:%H:%M}"
+            data["due_time"] = time
             return data, None
         try:
             other = time_field("due_time", typed)
         except ValidationError:
             return data, None  # (the store says what is wrong with it)
-        if other != f"{time:%H:%M}":
+        if other != time:
             message = _("Two times: {due} in the due date and {time} here").format(
-                due=f"{time:%H:%M}", time=other
+                due=time, time=other
             )
             return data, ValidationError("due_time", message)
         return data, None

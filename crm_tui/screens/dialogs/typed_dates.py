@@ -3,10 +3,11 @@ problem at once: the unreadable or implausible dates' and the store's about the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from crm_tui.dates import parse_date, parse_datetime
+from crm_tui.dates import parse_date, parse_datetime, parse_day_and_time
 from crm_tui.store.validation import ValidationError
 
 
@@ -34,6 +35,25 @@ def typed_dates_partly(
                 errors.append(ValidationError(name, str(exc)))
                 del out[name]
     return out, (ValidationError.of(errors) if errors else None)
+
+
+def time_taken_off(
+    values: dict[str, Any], name: str, now: dt.datetime
+) -> tuple[dict[str, Any], str | None]:
+    """A date field typed with a time (``下周三 14:30``, read by dates.parse_day_and_time as
+    a tasks import reads its due): the values with the day alone in ``name`` (ISO), and
+    the time (HH:MM), or None. A text that is not a date and a time is left as typed, for
+    the date check to say what is wrong with it."""
+    text = values.get(name)
+    if not text:
+        return values, None
+    try:
+        day, time = parse_day_and_time(text, now)
+    except ValueError:
+        return values, None
+    if time is None:
+        return values, None
+    return {**values, name: day.isoformat()}, f"{time:%H:%M}"
 
 
 def with_date_problems(dates: ValidationError | None, store: ValidationError) -> ValidationError:
