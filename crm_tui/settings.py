@@ -101,6 +101,10 @@ class Settings:
     def stage(self, key: str) -> StageSetting:
         return self.stages[key]
 
+    def probabilities(self) -> dict[str, int]:
+        """Each stage's default probability (what a deal at that stage has unless set by hand)."""
+        return {key: stage.probability for key, stage in self.stages.items()}
+
     def stage_name(self, key: str, lang: str) -> str:
         s = self.stages.get(key)
         return s.name(lang) if s else key

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -411,3 +412,24 @@ def test_a_figure_with_no_value_yet_reads_as_a_dash(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert "Win rate: —" in lines
     assert "Average sales cycle (days): —" in lines
+
+
+def test_a_past_forecast_weighs_moved_deals_by_the_configured_probability(
+    dbfile, tmp_path, monkeypatch, capsys
+):
+    """The deal was at proposal on Nov 10 and moved to negotiation since: as of Nov 10 it
+    weighs at config.toml's proposal probability (40 %), not negotiation's 75 %."""
+    conn = sqlite3.connect(dbfile)
+    opp = conn.execute("SELECT id FROM opportunity").fetchone()[0]
+    conn.execute("UPDATE opportunity SET stage = 'negotiation', probability = 75")
+    d.change(conn, opp, "proposal", "negotiation", "2026-11-20 09:00:00")
+    conn.commit()
+    conn.close()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[stages.proposal]\nprobability = 40\n", encoding="utf-8")
+    monkeypatch.setenv("CRM_CONFIG", str(cfg))
+    args = ["--db", dbfile, "report", "forecast", "--format", "csv", "--as-of"]
+    assert main([*args, "2026-11-10"]) == 0
+    assert "\r\n2026-12,1,1000.00,400.00," in capsys.readouterr().out
+    assert main([*args, "2026-11-30"]) == 0
+    assert "\r\n2026-12,1,1000.00,750.00," in capsys.readouterr().out

@@ -155,3 +155,74 @@ def test_target_store(db):
     with pytest.raises(ValidationError):
         set_target(conn, "2026-05", "-3")
     conn.close()
+
+
+@pytest.fixture
+def moved(db):
+    """Deals that moved after 2026-10-31 (each stage change recorded, as the app does)."""
+    conn = db.connect()
+    c = d.customer(conn, "宁波金远")
+
+    def deal_moved(name, then, now, probability, cents, close, *, overridden=False, **kw):
+        opp = d.deal(conn, c, name, stage=now, probability=probability, cents=cents,
+                     expected_close=close, probability_overridden=int(overridden),
+                     created="2026-09-01 09:00:00", **kw)  # fmt: skip
+        d.change(conn, opp, None, then, "2026-09-01 09:00:00")
+        d.change(conn, opp, then, now, "2026-11-10 09:00:00")
+        return opp
+
+    # proposal then (50 %), negotiation now (75 %)
+    deal_moved("A", "proposal", "negotiation", 75, 100000, "2026-11-20")
+    # negotiation then, won since: open then at negotiation's 75 %, in its expected month
+    deal_moved("B", "negotiation", "won", 100, 40000, "2026-12-15", actual_close="2026-11-10")
+    # lost then, re-opened since: not open then
+    deal_moved("C", "lost", "initial_contact", 10, 70000, "2026-11-25")
+    # set by hand to 60 % (kept across the move): 60 % then too
+    deal_moved("D", "needs_confirmed", "proposal", 60, 10000, "2026-11-05", overridden=True)
+    # proposal then, overdue then (September), won since
+    deal_moved("E", "proposal", "won", 100, 8000, "2026-09-30", actual_close="2026-11-10")
+    # created after the as-of date: not there then
+    late = d.deal(conn, c, "F", stage="proposal", probability=50, cents=99999,
+                  expected_close="2026-11-30", created="2026-11-12 09:00:00")  # fmt: skip
+    d.change(conn, late, None, "proposal", "2026-11-12 09:00:00")
+    # not moved since: as it is
+    d.deal(conn, c, "G", stage="proposal", probability=50, cents=2000, expected_close="2026-12-01")
+    conn.commit()
+    yield conn
+    conn.close()
+
+
+def test_as_of_a_past_date_the_deals_stand_as_they_did(moved):
+    report = forecast(moved, dt.date(2026, 10, 31))
+    rows = {r["month"]: r for r in report.rows}
+    # November: A at proposal (100000 × 50 %) + D at its own 60 % (10000) = 56000
+    assert (rows["2026-11"]["count"], rows["2026-11"]["amount"]) == (2, 110000)
+    assert rows["2026-11"]["weighted_amount"] == 56000
+    # December: B open at negotiation (40000 × 75 %) + G (2000 × 50 %) = 31000
+    assert (rows["2026-12"]["count"], rows["2026-12"]["weighted_amount"]) == (2, 31000)
+    # nothing was won by then
+    assert sum(r["won_amount"] for r in report.rows) == 0
+    # E was overdue then, listed at its stage then
+    overdue = report.tables["overdue"].rows
+    assert [(r["opportunity"], r["stage"], r["probability"]) for r in overdue] == [
+        ("E", "proposal", 50)
+    ]
+    assert report.extras["overdue_count"] == ("int", 1)
+    assert report.extras["overdue_amount"] == ("money", 8000)
+
+
+def test_as_of_today_the_deals_stand_as_they_do(moved):
+    report = forecast(moved, dt.date(2026, 11, 15))
+    rows = {r["month"]: r for r in report.rows}
+    # November: A at negotiation 75000 + C 7000 + D 6000 + F 49999.5 = 137999.5 -> 138000
+    assert (rows["2026-11"]["count"], rows["2026-11"]["weighted_amount"]) == (4, 138000)
+    assert (rows["2026-11"]["won_amount"], rows["2026-12"]["count"]) == (48000, 1)
+    assert report.extras["overdue_count"] == ("int", 0)
+
+
+def test_as_of_a_past_date_moved_deals_take_the_configured_probability(moved):
+    report = forecast(moved, dt.date(2026, 10, 31), probabilities={"negotiation": 80})
+    rows = {r["month"]: r for r in report.rows}
+    assert rows["2026-12"]["weighted_amount"] == 40000 * 80 // 100 + 1000
+    # a deal that has not moved keeps its own probability
+    assert rows["2026-11"]["weighted_amount"] == 56000

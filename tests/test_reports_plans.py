@@ -42,13 +42,19 @@ def _plan(conn, sql: str) -> str:
         (distribution.AMOUNT_SQL, "COVERING INDEX ix_order_customer_date_amount"),
         (funnel.BASE_SQL.format(where=""), "COVERING INDEX ix_opportunity_stage"),
         (funnel.special_sql(), "ix_stage_change_to_from"),
-        (forecast.PIPELINE_SQL, "COVERING INDEX ix_opportunity_stage_close_prob"),
+        (
+            forecast.MONTHS_SQL.format(deals="opportunity"),
+            "COVERING INDEX ix_opportunity_stage_close_prob",
+        ),
         (forecast.WON_SQL, "INDEX ix_opportunity_actual_close"),
-        (forecast.OVERDUE_SQL, "COVERING INDEX ix_opportunity_stage_close"),
+        (
+            forecast.OVERDUE_SQL.format(deals="opportunity"),
+            "COVERING INDEX ix_opportunity_stage_close",
+        ),
         (activity.INTERACTIONS_SQL, "COVERING INDEX ix_interaction_when_channel"),
         (activity.TASKS_DONE_SQL, "INDEX ix_task_completed"),
         (weekly._CLOSED_SQL.format(stages="'won', 'after_sales'"), "ix_opportunity_actual_close"),
-        (weekly._PIPELINE_SQL.format(created=""), "COVERING INDEX ix_opportunity_stage"),
+        (weekly.PIPELINE_SQL.format(deals="opportunity"), "COVERING INDEX ix_opportunity_stage"),
         (weekly._SECTION_SQL["interactions"], "ix_interaction_when"),
         (weekly._SECTION_SQL["tasks_done"], "INDEX ix_task_completed"),
         (weekly._SECTION_SQL["tasks_overdue"], "INDEX ix_task_status_due (status=? AND due<?)"),
@@ -59,3 +65,22 @@ def test_query_uses_index(db, sql, expected):
     with db.reading() as conn:
         plan = _plan(conn, sql)
     assert expected in plan, plan
+
+
+@pytest.mark.parametrize("few_changes_since", [True, False])
+def test_deals_then_look_up_each_moved_deal_in_the_stage_change_index(db, few_changes_since):
+    """As of a past day the forecast reads each moved deal's first move since by seeking
+    (opportunity_id, changed_at), not every change since; the deals not moved since come
+    from the covering index of open deals by stage."""
+    from crm_tui.reports import deals_then
+
+    source = deals_then._THEN_SQL.format(
+        columns=deals_then._COLUMNS,
+        open=deals_then._OPEN,
+        not_moved=deals_then._LISTED if few_changes_since else deals_then._LOOKED_UP,
+        default_probability="0",
+    )
+    with db.reading() as conn:
+        plan = _plan(conn, forecast.MONTHS_SQL.format(deals=source))
+    assert "ix_stage_change_opportunity (opportunity_id=? AND changed_at>?)" in plan, plan
+    assert "COVERING INDEX ix_opportunity_stage_close_prob (stage=?)" in plan, plan

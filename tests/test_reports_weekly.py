@@ -149,3 +149,26 @@ def test_rows_read_one_at_a_time_are_the_rows_read_all_at_once(conn):
     singles = [one_by_one.rows[i] for i in range(len(one_by_one.rows))]
     assert singles == list(weekly(conn, "2026-W49", today=TODAY).rows)
     assert one_by_one.rows[-1] == singles[-1]
+
+
+def test_pipeline_weighted_is_the_pipeline_at_the_end_of_the_week(conn):
+    """Deals moved after the week count as they stood on its Sunday night."""
+    n = d.customer(conn, "N5", created="2026-10-01 09:00:00")
+    # negotiating through the week, won on Tuesday after it: open then at 75 %
+    won = d.deal(conn, n, "O5 won after", stage="won", probability=100, cents=20000,
+                 created="2026-10-01 09:00:00", actual_close="2026-12-08")  # fmt: skip
+    d.change(conn, won, None, "negotiation", "2026-10-01 09:00:00")
+    d.change(conn, won, "negotiation", "won", "2026-12-08 10:00:00")
+    # lost during the week, re-opened after it: not in the pipeline then
+    back = d.deal(conn, n, "O6 reopened", stage="initial_contact", probability=10,
+                  cents=30000, created="2026-10-01 09:00:00")  # fmt: skip
+    d.change(conn, back, "proposal", "lost", "2026-12-02 10:00:00")
+    d.change(conn, back, "lost", "initial_contact", "2026-12-09 10:00:00")
+    conn.commit()
+    summary = {
+        r["item"]: r["amount"]
+        for r in weekly(conn, "2026-W49", today=TODAY).rows
+        if r["section"] == "summary"
+    }
+    # O3 5000.5 + O5 20000 x 75 % = 15000 -> 20000.5 -> 20001
+    assert summary["pipeline_weighted"] == 20001

@@ -128,7 +128,9 @@ def _run(args: argparse.Namespace, ctx) -> int:
     targets = ctx.settings.targets if args.name == "forecast" else None
     db = ctx.database()
     with db.reading(mmap=args.name in MAPPED) as conn:
-        report = build_report(args.name, conn, as_of, args.week, targets)
+        report = build_report(
+            args.name, conn, as_of, args.week, targets, ctx.settings.probabilities()
+        )
     if args.out:
         from pathlib import Path
 

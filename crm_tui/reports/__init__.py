@@ -263,13 +263,16 @@ def build_report(
     as_of: dt.date,
     week: dt.date | str | None = None,
     targets: dict[str, int] | None = None,
+    probabilities: dict[str, int] | None = None,
 ) -> Report:
     """Run report ``name`` (one of :data:`REPORTS`) on a stdlib connection.
 
     The single entry point for the CLI and the reports screen. ``week`` (a date in the week
     or ``YYYY-Www``) is the weekly report's week, by default the week of ``as_of``, which
     is also the weekly report's "today". ``targets`` are config.toml's monthly targets
-    (``Settings.targets``), the forecast's fallback when the database has none.
+    (``Settings.targets``), the forecast's fallback when the database has none;
+    ``probabilities`` the stages' default probabilities (``Settings.probabilities()``),
+    which deals moved since the as-of date had then (forecast and weekly).
     Dates outside :data:`FIRST_DAY` … :data:`LAST_DAY` raise ValueError (:func:`check_day`).
     """
     if name not in REPORTS:
@@ -288,11 +291,11 @@ def build_report(
     if name == "weekly":
         from crm_tui.reports.weekly import weekly
 
-        return weekly(conn, week or as_of, today=as_of)
+        return weekly(conn, week or as_of, today=as_of, probabilities=probabilities)
     if name == "forecast":
         from crm_tui.reports.forecast import forecast
 
-        return forecast(conn, as_of, targets)
+        return forecast(conn, as_of, targets, probabilities=probabilities)
     module = importlib.import_module(f"crm_tui.reports.{name}")
     return getattr(module, name)(conn, as_of)
 

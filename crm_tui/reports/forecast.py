@@ -2,8 +2,10 @@
 
 Rules:
 
-- The pipeline is the open deals as they stand (stages initial contact … negotiation),
-  each in the month of its expected close date from the as-of month on: the as-of
+- The pipeline is the deals open at the end of the as-of day (stages initial contact …
+  negotiation; as of a past day at their stage and probability then, with today's
+  amounts and dates: :mod:`crm_tui.reports.deals_then`), each in the month of its
+  expected close date from the as-of month on: the as-of
   month's row counts its deals whose date has passed as well (the month is not over;
   leaving them out made its gap too big and the CSV's pipeline too small). Deals
   expected in an earlier month are *overdue*: totalled in ``extras['overdue_*']`` and
@@ -31,7 +33,8 @@ import datetime as dt
 import sqlite3
 from collections.abc import Mapping
 
-from crm_tui.reports import Column, Report, ratio, round_cents
+from crm_tui.reports import Column, Report, day_after, ratio, round_cents
+from crm_tui.reports.deals_then import open_deals_then
 from crm_tui.store import enums
 from crm_tui.store.targets import effective_targets, quarter_target
 
@@ -58,11 +61,13 @@ OVERDUE_COLUMNS = (
     Column("weighted_amount", "money"),
 )
 
-PIPELINE_SQL = f"""
+# Every open deal by its expected close month (NULL: undated): the month rows from the
+# as-of month on, the overdue totals before it. ``{deals}`` is :func:`open_deals_then`'s source.
+MONTHS_SQL = f"""
 SELECT substr(expected_close, 1, 7) AS month, count(*), coalesce(sum(amount_cents), 0),
        coalesce(sum(amount_cents * probability), 0)
-FROM opportunity
-WHERE stage IN {_OPEN} AND expected_close >= :month_start
+FROM {{deals}} AS o
+WHERE stage IN {_OPEN}
 GROUP BY month
 """
 WON_SQL = """
@@ -72,28 +77,19 @@ WHERE actual_close >= :first AND actual_close <= :as_of AND +stage IN ('won', 'a
 GROUP BY month
 """
 OVERDUE_SQL = f"""
-SELECT o.expected_close, c.name, o.name, o.stage, o.amount_cents, o.probability
+SELECT pick.expected_close, c.name, o.name, pick.stage, pick.amount_cents, pick.probability
 FROM (
-    SELECT id FROM opportunity
+    SELECT id, stage, expected_close, amount_cents, probability FROM {{deals}} AS o
     WHERE stage IN {_OPEN} AND expected_close < :month_start
     ORDER BY expected_close DESC, id DESC
     LIMIT :limit
 ) AS pick
 CROSS JOIN opportunity o ON o.id = pick.id
 CROSS JOIN customer c ON c.id = o.customer_id
-ORDER BY o.expected_close DESC, o.id DESC
-"""
-OVERDUE_TOTAL_SQL = f"""
-SELECT count(*), coalesce(sum(amount_cents), 0)
-FROM opportunity
-WHERE stage IN {_OPEN} AND expected_close < :month_start
+ORDER BY pick.expected_close DESC, pick.id DESC
 """
 #: How many overdue deals ``tables['overdue']`` lists (most recently passed first).
 OVERDUE_LIMIT = 200
-UNDATED_SQL = f"""
-SELECT count(*), coalesce(sum(amount_cents), 0) FROM opportunity
-WHERE stage IN {_OPEN} AND expected_close IS NULL
-"""
 
 
 def _month_key(year: int, month: int) -> str:
@@ -140,23 +136,34 @@ def forecast(
     as_of: dt.date,
     fallback_targets: Mapping[str, int] | None = None,
     overdue_limit: int = OVERDUE_LIMIT,
+    probabilities: Mapping[str, int] | None = None,
 ) -> Report:
     """Month rows from the as-of quarter on; ``tables`` ``quarters`` and ``overdue``.
 
     ``fallback_targets`` are config.toml's monthly targets (``Settings.targets``).
     ``tables['overdue']`` lists at most ``overdue_limit`` deals, latest close date first;
-    ``extras['overdue_*']`` total all of them.
+    ``extras['overdue_*']`` total all of them. ``probabilities`` are the stages' default
+    probabilities (config.toml's) for deals that have moved since the as-of date.
     """
     q_first = _month_key(as_of.year, 3 * ((as_of.month - 1) // 3) + 1)
-    month_start = as_of.replace(day=1).isoformat()
-    pipeline = {
-        month: (n, amount, raw)
-        for month, n, amount, raw in conn.execute(PIPELINE_SQL, {"month_start": month_start})
-    }
+    this_month = _month_key(as_of.year, as_of.month)
+    month_start = this_month + "-01"
+    params = {"end": day_after(as_of), "month_start": month_start, "limit": overdue_limit}
+    deals = open_deals_then(conn, params["end"], probabilities)
+    pipeline: dict[str, tuple[int, int, int]] = {}
+    overdue_n = overdue_amount = undated_n = undated_amount = 0
+    for month, n, amount, raw in conn.execute(MONTHS_SQL.format(deals=deals), params):
+        if month is None:
+            undated_n, undated_amount = n, amount
+        elif month < this_month:
+            overdue_n += n
+            overdue_amount += amount
+        else:
+            pipeline[month] = (n, amount, raw)
     won = dict(
         conn.execute(WON_SQL, {"first": q_first + "-01", "as_of": as_of.isoformat()}).fetchall()
     )
-    last = max([_month_key(as_of.year, as_of.month), *pipeline])
+    last = max([this_month, *pipeline])
     last_year, last_month = int(last[:4]), int(last[5:7])
     last = _month_key(last_year, 3 * ((last_month - 1) // 3) + 3)
     targets = effective_targets(conn, fallback_targets)
@@ -189,13 +196,9 @@ def forecast(
             "weighted_amount": round_cents(amount * prob),
         }
         for close, customer, name, stage, amount, prob in conn.execute(
-            OVERDUE_SQL, {"month_start": month_start, "limit": overdue_limit}
+            OVERDUE_SQL.format(deals=deals), params
         )
     ]
-    overdue_n, overdue_amount = conn.execute(
-        OVERDUE_TOTAL_SQL, {"month_start": month_start}
-    ).fetchone()
-    undated_n, undated_amount = conn.execute(UNDATED_SQL).fetchone()
     return Report(
         "forecast",
         COLUMNS,

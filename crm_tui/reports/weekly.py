@@ -14,8 +14,9 @@ Records count up to the as-of day (``today``) when it falls inside the week.
   Monday, or ``today`` when the week is not over yet (a task due today is not overdue);
 - ``opportunities_won`` / ``won_amount``: deals now won or after-sales whose actual
   close date is in the week; ``opportunities_lost``: deals now lost, closed in the week;
-- ``pipeline_weighted``: Σ amount × probability of the deals open now and created
-  before the week ended, rounded half up to cents once.
+- ``pipeline_weighted``: Σ amount × probability of the deals open at the end of the
+  week (or of today), at their stage and probability then
+  (:mod:`crm_tui.reports.deals_then`), rounded half up to cents once.
 
 Sections (in this order after ``summary``): ``interactions`` (item subject, detail
 channel), ``tasks_done`` (item title, detail result), ``tasks_overdue`` (date due, detail
@@ -30,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import accumulate
 
 from crm_tui.dates import as_date, iso_week, parse_iso_week
@@ -44,6 +45,7 @@ from crm_tui.reports import (
     fetch_tuples,
     round_cents,
 )
+from crm_tui.reports.deals_then import open_deals_then
 
 SECTIONS: tuple[str, ...] = (
     "summary",
@@ -100,11 +102,10 @@ _CLOSED_SQL = """
 SELECT count(*), coalesce(sum(amount_cents), 0) FROM opportunity
 WHERE actual_close >= :monday AND actual_close <= :until AND +stage IN ({stages})
 """
-_PIPELINE_SQL = f"""
-SELECT coalesce(sum(amount_cents * probability), 0) FROM opportunity
-WHERE stage IN {_OPEN} {{created}}
+# ``{deals}``: the deals as they stood at the end of the as-of day (:func:`open_deals_then`).
+PIPELINE_SQL = f"""
+SELECT coalesce(sum(amount_cents * probability), 0) FROM {{deals}} AS o WHERE stage IN {_OPEN}
 """
-_LATER_DEALS_SQL = "SELECT 1 FROM opportunity WHERE created_at >= :end LIMIT 1"
 
 _SECTION_SQL = {
     "interactions": """
@@ -174,8 +175,17 @@ def week_params(monday: dt.date, today: dt.date | None = None) -> dict[str, str]
     }
 
 
-def weekly(conn: sqlite3.Connection, week: str | dt.date, today: dt.date | None = None) -> Report:
-    """The weekly report of ``week`` (``YYYY-Www``, or any date inside the week)."""
+def weekly(
+    conn: sqlite3.Connection,
+    week: str | dt.date,
+    today: dt.date | None = None,
+    probabilities: Mapping[str, int] | None = None,
+) -> Report:
+    """The weekly report of ``week`` (``YYYY-Www``, or any date inside the week).
+
+    ``probabilities``: the stages' default probabilities (config.toml's), for the deals
+    that have moved since the week.
+    """
     if isinstance(week, str):
         monday, _sunday = parse_iso_week(week)
     else:
@@ -192,10 +202,8 @@ def weekly(conn: sqlite3.Connection, week: str | dt.date, today: dt.date | None 
     ).fetchone()
     lost_n, _lost_amount = conn.execute(_CLOSED_SQL.format(stages="'lost'"), p).fetchone()
     metrics.update(opportunities_won=won_n, won_amount=won_amount, opportunities_lost=lost_n)
-    # Without deals created after the week the covering index (stage, amount, probability) serves.
-    later = conn.execute(_LATER_DEALS_SQL, p).fetchone() is not None
-    created = "AND ifnull(created_at, '') < :end" if later else ""
-    pipeline_sql = _PIPELINE_SQL.format(created=created)
+    # (As of today the covering index (stage, amount, probability) serves.)
+    pipeline_sql = PIPELINE_SQL.format(deals=open_deals_then(conn, p["end"], probabilities))
     metrics["pipeline_weighted"] = round_cents(conn.execute(pipeline_sql, p).fetchone()[0])
 
     summary: list[dict] = []

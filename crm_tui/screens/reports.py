@@ -242,10 +242,19 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         worker = get_current_worker()
         try:
             with self.app.db.reading() as conn:
+                settings = self.app.settings
                 if name == "weekly":
-                    report = build_report(name, conn, weekly_today, week=as_of)
+                    report = build_report(
+                        name, conn, weekly_today, week=as_of, probabilities=settings.probabilities()
+                    )
                 else:
-                    report = build_report(name, conn, as_of, targets=self.app.settings.targets)
+                    report = build_report(
+                        name,
+                        conn,
+                        as_of,
+                        targets=settings.targets,
+                        probabilities=settings.probabilities(),
+                    )
         except Exception as exc:  # shown, never a crash
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._failed, name, exc)
