@@ -173,7 +173,8 @@ def test_bad_rows_rejected_with_exact_lines_and_reasons(base, tmp_path, capsys):
 
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert table[0] == ["customer", "name", "stage", "amount", "expected_close", "notes", "reason"]
-    assert [r[-1] for r in table[1:]] == list(expected.values())
+    # each reason says the row's line in the imported file, as the summary does
+    assert [r[-1] for r in table[1:]] == [f"line {n}: {why}" for n, why in expected.items()]
     assert table[1][:2] == ["ACME", "Bad date"]
     names = rows(db.path, "SELECT name, stage, amount_cents FROM opportunity ORDER BY id")
     assert names == [("Good deal", "proposal", 100000), ("Two line name", "won", 500)]  # one line
@@ -1011,7 +1012,9 @@ def test_a_rejected_file_imported_again_gets_a_new_reason_in_place_of_the_old(
     assert "unknown columns" not in err and "imported 1" in err
     again = (tmp_path / "o.csv.rejected.csv.rejected.csv").read_text("utf-8-sig").splitlines()
     assert again[0] == "customer,date,amount,reason"
-    assert again[1] == first[2]  # the same row, the same (new) reason, once
+    # the same row, the same reason, once: at its line in the file imported (line 3 there)
+    assert first[2].endswith(",line 4: amount: Not an amount: “x”")
+    assert again[1] == first[2].replace("line 4:", "line 3:")
 
 
 def test_huge_cell_rejects_its_row_only(base, tmp_path, capsys):
@@ -1682,9 +1685,15 @@ def test_unclosed_quote_and_extra_values_are_rejected_with_their_lines(db, tmp_p
     table = list(csv.reader(io.StringIO(data, newline="")))
     assert table == [
         ["name", "industry", "extra_1", "extra_2", "reason"],
-        ["Rag One Ltd", "finance", "extra", "more", "4 values but the header has 2 columns"],
-        ['"Stray quote Ltd', "finance", "", "", quote],
-        ['"unterminated quote Ltd', "finance", "", "", quote],
+        [
+            "Rag One Ltd",
+            "finance",
+            "extra",
+            "more",
+            "line 2: 4 values but the header has 2 columns",
+        ],
+        ['"Stray quote Ltd', "finance", "", "", f"line 4: {quote}"],
+        ['"unterminated quote Ltd', "finance", "", "", f"line 8: {quote}"],
     ]
     # the fixed file imports; values left in the extra columns would be reported
     fixed = data.replace('"""Stray', "Stray").replace('"""unterminated', "unterminated")

@@ -89,7 +89,9 @@ def write_rejected(result: ImportResult, path: Path | None = None) -> Path:
     A row with more values than the header keeps them all, under columns named
     ``extra_1``, ``extra_2`` … (an import of the fixed file reports any left there as
     unknown columns), so that ``reason`` stays the last column and nothing is lost. A
-    ``reason`` column of the file (a rejected file imported again) is replaced, not repeated."""
+    ``reason`` column of the file (a rejected file imported again) is replaced, not repeated.
+    Each reason starts with the row's line in the imported file ("line 12: …", as the
+    summary says it), to find it there too."""
     target = path or rejected_path_for(result.file)
     old = {i for i, cell in enumerate(result.header) if is_reason(cell)}
     cells = [
@@ -101,11 +103,15 @@ def write_rejected(result: ImportResult, path: Path | None = None) -> Path:
     extra = max([width, *map(len, cells)]) - width
     header = [*kept, *(f"extra_{n}" for n in range(1, extra + 1)), "reason"]
     rows = (
-        [*row, *[""] * (width + extra - len(row)), note.message]
+        [*row, *[""] * (width + extra - len(row)), _line_said(note.line, note.message)]
         for row, note in zip(cells, result.rejected, strict=True)
     )
     write_csv(rows, header, target)
     return target
+
+
+def _line_said(line: int, message: str) -> str:
+    return _("line {line}: {message}").format(line=line, message=message)
 
 
 def _original_cells(cells: list[str]) -> list[str]:
@@ -325,7 +331,7 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
     if result.rejected_error:  # the rejected rows are nowhere else: all of them
         max_lines = len(notes)
     for line, message in notes[:max_lines]:
-        lines.append(_("line {line}: {message}").format(line=line, message=message))
+        lines.append(_line_said(line, message))
     if len(notes) > max_lines:
         lines.append(_("… and {n} more").format(n=len(notes) - max_lines))
     if result.rejected_path:
