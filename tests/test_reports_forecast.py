@@ -177,7 +177,7 @@ def moved(db):
     deal_moved("B", "negotiation", "won", 100, 40000, "2026-12-15", actual_close="2026-11-10")
     # lost then, re-opened since: not open then
     deal_moved("C", "lost", "initial_contact", 10, 70000, "2026-11-25")
-    # set by hand to 60 % (kept across the move): 60 % then too
+    # set by hand to 60 % (perhaps after the move): at needs confirmed's 25 % then
     deal_moved("D", "needs_confirmed", "proposal", 60, 10000, "2026-11-05", overridden=True)
     # proposal then, overdue then (September), won since
     deal_moved("E", "proposal", "won", 100, 8000, "2026-09-30", actual_close="2026-11-10")
@@ -185,8 +185,9 @@ def moved(db):
     late = d.deal(conn, c, "F", stage="proposal", probability=50, cents=99999,
                   expected_close="2026-11-30", created="2026-11-12 09:00:00")  # fmt: skip
     d.change(conn, late, None, "proposal", "2026-11-12 09:00:00")
-    # not moved since: as it is
-    d.deal(conn, c, "G", stage="proposal", probability=50, cents=2000, expected_close="2026-12-01")
+    # not moved since: as it is, its probability set by hand included
+    d.deal(conn, c, "G", stage="proposal", probability=30, cents=2000,
+           expected_close="2026-12-01", probability_overridden=1)  # fmt: skip
     conn.commit()
     yield conn
     conn.close()
@@ -195,11 +196,11 @@ def moved(db):
 def test_as_of_a_past_date_the_deals_stand_as_they_did(moved):
     report = forecast(moved, dt.date(2026, 10, 31))
     rows = {r["month"]: r for r in report.rows}
-    # November: A at proposal (100000 × 50 %) + D at its own 60 % (10000) = 56000
+    # November: A at proposal (100000 × 50 %) + D at needs confirmed (10000 × 25 %) = 52500
     assert (rows["2026-11"]["count"], rows["2026-11"]["amount"]) == (2, 110000)
-    assert rows["2026-11"]["weighted_amount"] == 56000
-    # December: B open at negotiation (40000 × 75 %) + G (2000 × 50 %) = 31000
-    assert (rows["2026-12"]["count"], rows["2026-12"]["weighted_amount"]) == (2, 31000)
+    assert rows["2026-11"]["weighted_amount"] == 52500
+    # December: B open at negotiation (40000 × 75 %) + G at its own 30 % (600) = 30600
+    assert (rows["2026-12"]["count"], rows["2026-12"]["weighted_amount"]) == (2, 30600)
     # nothing was won by then
     assert sum(r["won_amount"] for r in report.rows) == 0
     # E was overdue then, listed at its stage then
@@ -223,6 +224,5 @@ def test_as_of_today_the_deals_stand_as_they_do(moved):
 def test_as_of_a_past_date_moved_deals_take_the_configured_probability(moved):
     report = forecast(moved, dt.date(2026, 10, 31), probabilities={"negotiation": 80})
     rows = {r["month"]: r for r in report.rows}
-    assert rows["2026-12"]["weighted_amount"] == 40000 * 80 // 100 + 1000
-    # a deal that has not moved keeps its own probability
-    assert rows["2026-11"]["weighted_amount"] == 56000
+    assert rows["2026-12"]["weighted_amount"] == 40000 * 80 // 100 + 600
+    assert rows["2026-11"]["weighted_amount"] == 52500

@@ -3,9 +3,9 @@
 A deal's stage then is the ``from_stage`` of its first stage change after that day, or
 its stage now when it has none (as the funnel reads it); deals created after the day
 (their first change since is their creation, from no stage) are left out. Amounts and expected close dates have no history: they are taken as they
-are now. A deal's probability then is its own while it stays in one stage (or when it
-was set by hand: an override survives moves between open stages), otherwise its stage
-then's default (winning or losing drops an override, so the one it had is not known).
+are now. A deal's probability then is its own when it has not moved since, otherwise
+the default of its stage then: a probability set by hand has no history either, and
+may well have been set after the day (at the stage the deal has now).
 
 :func:`open_deals_then` gives a FROM-clause source with the columns of ``opportunity``
 that the reports read. When nothing was created or moved after the day (every report as of
@@ -36,8 +36,7 @@ _THEN_SQL = """(
     WHERE stage IN {open} AND {not_moved}
       AND id NOT IN (SELECT id FROM opportunity WHERE created_at >= :end)
     UNION ALL
-    SELECT o.id, l.stage, o.expected_close, o.amount_cents,
-           CASE WHEN o.probability_overridden THEN o.probability ELSE {default_probability} END
+    SELECT o.id, l.stage, o.expected_close, o.amount_cents, {default_probability}
     FROM (
         SELECT id, (
             SELECT s.from_stage FROM stage_change s
