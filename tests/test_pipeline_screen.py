@@ -363,6 +363,29 @@ async def test_lost_dialog_in_chinese_says_the_date_without_naming_a_close(board
     assert read(path, Opportunity, ids["gone"]).stage == "needs_confirmed"
 
 
+async def test_a_close_date_before_the_deal_was_entered_takes_a_second_save(board):
+    """A deal entered on the 18th and lost on the 17th is more often a typo than a deal
+    entered after it was lost: the first ctrl+s asks, the second keeps the date."""
+    path, ids = board
+    app = app_for(path, lang="zh")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["gone"])
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, LostDialog))
+        app.screen.query_one("#field-lost_reason").value = "价格"
+        app.screen.query_one("#field-actual_close").value = "2026-11-17"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, LostDialog)
+        error = str(app.screen.query_one("#error-actual_close").render())
+        assert error == "早于商机的录入日期（2026-11-18）：再按 ctrl+s 保留"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.current_card().stage == "lost")
+        await settle(pilot)
+    assert read(path, Opportunity, ids["gone"]).actual_close == dt.date(2026, 11, 17)
+
+
 def _task_statuses(path, opp_id) -> list[tuple[str, str, bool]]:
     conn = sqlite3.connect(path)
     try:
@@ -836,7 +859,9 @@ async def test_moving_a_won_deal_back_can_remove_its_order_and_undo_restores_it(
 @pytest.mark.parametrize(
     ("close", "error"),
     [("0001-01-01", "More than a year ago"), ("2099-01-01", "This date is after today"),
-     ("2025-11-01", "More than a year ago"), ("tomorrow", "This date is after today")],
+     ("2025-11-01", "More than a year ago"), ("tomorrow", "This date is after today"),
+     # the deal was entered yesterday: a date before that is asked again
+     ("2026-11-21", "Before the deal was entered (2026-11-22): ctrl+s again to keep it")],
 )  # fmt: skip
 async def test_won_dialog_refuses_absurd_close_dates(board, close, error):
     path, ids = board
@@ -931,7 +956,12 @@ async def test_a_deal_won_long_ago_says_where_it_went(board):
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await open_pipeline(pilot)
         select(screen, ids["big"])
-        await win(pilot, screen, close="-31d")
+        dialog = await win(pilot, screen, close="-31d")  # entered yesterday: asked again
+        await pilot.pause()
+        assert "Before the deal was entered" in str(
+            dialog.query_one("#error-actual_close").render()
+        )
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "Moved to Won" in messages(app))
         await settle(pilot)
         assert "Closed on 2026-10-23, more than 30 days ago" in messages(app)
@@ -1251,6 +1281,8 @@ async def test_edit_form_applies_the_won_close_date_limits(board, close, error):
 
 
 async def test_edited_close_date_within_limits_saves_and_says_where_the_deal_went(board):
+    """won_new was entered at Won on 2026-11-10 after it closed: its close date may be
+    earlier than its creation (only a move from an open stage cannot close before it)."""
     path, ids = board
     app = app_for(path)
     async with app.run_test(size=(160, 45)) as pilot:

@@ -180,6 +180,7 @@ class PipelineMoves:
                 WonDialog(
                     card.name, card.amount_cents, app.today(),  # type: ignore[attr-defined]
                     orders=board.deal_orders(self.conn, card.customer_id, card.id),
+                    created=board.deal_created(self.conn, card.id),
                 )
             )  # fmt: skip
             if not won:
@@ -197,7 +198,8 @@ class PipelineMoves:
             from crm_tui.screens.dialogs.lost_dialog import LostDialog
 
             tasks = board.open_task_count(self.conn, card.id)
-            lost = await app.push_screen_wait(LostDialog(card.name, app.today(), tasks))  # type: ignore[attr-defined]
+            created = board.deal_created(self.conn, card.id)
+            lost = await app.push_screen_wait(LostDialog(card.name, app.today(), tasks, created))  # type: ignore[attr-defined]
             if not lost:
                 return
             extra = {"lost_reason": lost["lost_reason"], "actual_close": lost["actual_close"]}

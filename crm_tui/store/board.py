@@ -472,6 +472,12 @@ def open_task_count(conn, opp_id: int) -> int:
     return n
 
 
+def deal_created(conn, opp_id: int) -> dt.date | None:
+    """The day a deal was created (its close date may not be earlier), or None if unknown."""
+    row = conn.execute("SELECT created_at FROM opportunity WHERE id = ?", (opp_id,)).fetchone()
+    return dt.date.fromisoformat(str(row[0])[:10]) if row and row[0] else None
+
+
 def deal_orders(conn, customer_id: int, opp_id: int) -> list[tuple[int, str, int, int]]:
     """(id, order date, amount, paid) of the orders created from a deal, oldest first.
 

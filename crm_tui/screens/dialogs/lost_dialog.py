@@ -16,8 +16,13 @@ class LostDialog(FormScreen[dict]):
     whether they go too (cancelled, the default: a lost deal's follow-ups stayed on the
     due list) or stay."""
 
-    def __init__(self, deal_name: str, today: dt.date, open_tasks: int = 0) -> None:
+    def __init__(
+        self, deal_name: str, today: dt.date, open_tasks: int = 0, created: dt.date | None = None
+    ) -> None:
+        from crm_tui.screens.dialogs.won_dialog import EntryDayCheck
+
         self.today = today
+        self.entry_day = EntryDayCheck(created)
         fields = [
             FieldDef(
                 "lost_reason", _("Why was it lost?"), required=True,
@@ -50,7 +55,7 @@ class LostDialog(FormScreen[dict]):
         except ValidationError as exc:
             errors.append(exc)
         try:
-            close = check_close_date(values.get("actual_close"), self.today)
+            close = self.entry_day(check_close_date(values.get("actual_close"), self.today))
         except ValidationError as exc:
             errors.append(exc)
         if errors:

@@ -24,7 +24,7 @@ def check_close_date(text: str | None, today: dt.date, field: str = "actual_clos
     """The actual close date typed as ``text``, or ValidationError on ``field``: required,
     not after ``today``, not more than :data:`MAX_DAYS_BACK` days before it.
 
-    The won dialog and the opportunity form (editing a won or lost deal) both check it."""
+    The won and lost dialogs and the opportunity form (editing a won or lost deal) check it."""
     if not text:
         raise ValidationError(field, _("Required"))
     try:
@@ -40,6 +40,31 @@ def check_close_date(text: str | None, today: dt.date, field: str = "actual_clos
             field, _("More than a year ago: check the year ({date})").format(date=close.isoformat())
         )
     return close
+
+
+class EntryDayCheck:
+    """Asks a second ctrl+s for a close date before the day the deal was entered.
+
+    A deal entered in the CRM today may well have been won last week (the rep's first
+    days with the app), but more often such a date is a typo, and it would put the win
+    into a weekly report already sent. Called with the checked close date, it raises
+    ValidationError once per date, then lets that date through.
+    """
+
+    def __init__(self, created: dt.date | None) -> None:
+        self.created = created
+        self.asked: dt.date | None = None
+
+    def __call__(self, close: dt.date) -> dt.date:
+        if self.created is not None and close < self.created and close != self.asked:
+            self.asked = close
+            raise ValidationError(
+                "actual_close",
+                _("Before the deal was entered ({created}): ctrl+s again to keep it").format(
+                    created=self.created.isoformat()
+                ),
+            )
+        return close
 
 
 def order_options(
@@ -73,7 +98,8 @@ class WonDialog(FormScreen[dict]):
     or None (cancelled). ``update_order`` is the id of the order whose amount becomes the
     final amount, or None.
 
-    ``orders``: (id, date, amount, paid) of the orders the deal already has.
+    ``orders``: (id, date, amount, paid) of the orders the deal already has; ``created``
+    the day the deal was entered (None for a deal being entered: see EntryDayCheck).
     """
 
     DEFAULT_CSS = """
@@ -82,9 +108,16 @@ class WonDialog(FormScreen[dict]):
     """
 
     def __init__(
-        self, deal_name: str, amount_cents: int, today: dt.date, *, orders: Sequence[tuple] = ()
+        self,
+        deal_name: str,
+        amount_cents: int,
+        today: dt.date,
+        *,
+        orders: Sequence[tuple] = (),
+        created: dt.date | None = None,
     ) -> None:
         self.today = today
+        self.entry_day = EntryDayCheck(created)
         self.expected_cents = amount_cents
         self.orders = list(orders)
         self._confirmed_cents: int | None = None  # a large amount, confirmed by a 2nd ctrl+s
@@ -164,7 +197,7 @@ class WonDialog(FormScreen[dict]):
         problems: list[ValidationError] = []
         close = cents = None
         try:
-            close = check_close_date(values.get("actual_close"), self.today)
+            close = self.entry_day(check_close_date(values.get("actual_close"), self.today))
         except ValidationError as exc:
             problems.append(exc)
         try:
