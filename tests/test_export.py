@@ -338,3 +338,34 @@ def test_a_file_with_another_hard_link_is_written_in_place(tmp_path):
     os.link(target, tmp_path / "b.csv")
     assert write_csv([("1",)], ["x"], target) == 1
     assert (tmp_path / "b.csv").read_bytes() == "\ufeffx\r\n1\r\n".encode()
+
+
+def _database_copy(demo_path, folder, name: str = "crm.db"):
+    import shutil
+
+    db = folder / name
+    shutil.copy(demo_path, db)
+    return db, db.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "command", [["export", "customers", "--out"], ["report", "rfm", "--format", "csv", "--out"]]
+)
+@pytest.mark.parametrize("name", ["crm.db", "crm.db-wal", "link.db"])
+def test_out_never_overwrites_the_database(tmp_path, demo_path, capsys, command, name):
+    """`--out crm.db` (a slip of the shell's completion) replaced every record with a CSV."""
+    db, before = _database_copy(demo_path, tmp_path)
+    (tmp_path / "link.db").symlink_to(db)
+    assert main(["--db", str(db), *command, str(tmp_path / name)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "is a file of the database itself" in err
+    assert db.read_bytes() == before and not (tmp_path / "crm.db-wal").exists()
+    assert main(["--db", str(db), "check"]) == 0
+
+
+def test_export_all_never_overwrites_the_database(tmp_path, demo_path, capsys):
+    db, before = _database_copy(demo_path, tmp_path, "customers.csv")
+    assert main(["--db", str(db), "export", "all", "--out", str(tmp_path)]) == 1
+    assert "is a file of the database itself" in capsys.readouterr().err
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv"]

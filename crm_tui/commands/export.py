@@ -58,6 +58,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     from pathlib import Path
 
     from crm_tui.cli import CommandError
+    from crm_tui.commands import not_the_database
     from crm_tui.csvio import utf8_stdout
     from crm_tui.i18n import _
     from crm_tui.store import export
@@ -72,6 +73,8 @@ def run(args: argparse.Namespace, ctx) -> int:
                 target = folder
                 if folder.exists() and not folder.is_dir():
                     raise CommandError(_("{path} exists and is not a folder").format(path=folder))
+                for kind in export.KINDS:
+                    not_the_database(folder / f"{kind}.csv", db.path)
                 counts = export.export_all(conn, folder, lines.of_kind if lines.shown else None)
                 lines.close()  # (before the summary, on its own line)
                 summary = _(", ").join(f"{counts[k]} {_(k)}" for k in export.KINDS)
@@ -91,7 +94,7 @@ def run(args: argparse.Namespace, ctx) -> int:
             path = Path(args.out).expanduser()
             if path.is_dir():
                 path = path / f"{args.kind}.csv"
-            target = path
+            target = not_the_database(path, db.path)
             told = partial(lines.of_file, path.name) if lines.shown else None
             count = export.export_kind(conn, args.kind, path, told)
         except BrokenPipeError:

@@ -134,9 +134,10 @@ def _run(args: argparse.Namespace, ctx) -> int:
     if args.out:
         from pathlib import Path
 
+        from crm_tui.commands import not_the_database
         from crm_tui.csvio import private_file
 
-        path = Path(args.out).expanduser()
+        path = not_the_database(Path(args.out).expanduser(), db.path)
         try:  # (a missing folder is an error, as for export and backup: a typo there
             # must not create a tree of folders)
             with private_file(path) as fh:
