@@ -380,6 +380,32 @@ async def test_review_counts_a_next_step_logged_as_a_task_added(loop_db):
         assert (review.tally.logged, review.tally.tasks_added) == (2, 1)
 
 
+async def test_what_happened_logged_after_x_counts_its_next_step_and_offers_no_x(loop_db):
+    """`x`, then `l`: the task is done already, so the notice must not say "x marks the
+    task done" (the cursor is on the next task: x would finish that one); the log's
+    next step is a task added, as after `l` alone."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _start_review(pilot)
+        review = app.screen
+        await pilot.press("x")
+        await _settle(pilot)
+        assert isinstance(app.screen, NextFollowUp)
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        await pilot.press(*"Called")
+        dialog.query_one("#field-next_step").focus()
+        await pilot.press(*"Send the contract")
+        dialog.query_one("#field-next_step_due").focus()
+        await pilot.press(*"fri", "ctrl+s")
+        await _settle(pilot)
+        assert (review.tally.done, review.tally.logged, review.tally.tasks_added) == (1, 1, 1)
+        notices = [n.message for n in app._notifications]
+        assert "Interaction logged" in notices
+        assert not any("x marks" in n for n in notices)
+
+
 async def test_editing_an_interaction_changes_only_what_was_typed(loop_db):
     """No contact filled in for you on an edit, and the time keeps its seconds."""
     with loop_db.session() as s:

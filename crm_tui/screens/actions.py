@@ -21,15 +21,17 @@ from crm_tui.i18n import _
 def log_interaction(
     app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
     task_id: int | None = None, on_done: Callable[[], None] | None = None,
-    on_next_step: Callable[[], None] | None = None,
+    on_next_step: Callable[[], None] | None = None, task_done: bool = False,
 ) -> None:  # fmt: skip
     """Open the log form for the record (asks for the customer when none is given);
-    ``on_next_step`` is called (before ``on_done``) when its next step made a task."""
+    ``on_next_step`` is called (before ``on_done``) when its next step made a task.
+    ``task_done``: the task ``task_id`` was just marked done (what happened is logged
+    after `x`), so the notice does not offer to mark it done."""
     from crm_tui.screens.dialogs.log_interaction import LogInteractionDialog
 
     def done(result) -> None:
         if result:
-            if task_id is not None:
+            if task_id is not None and not task_done:
                 app.logged_tasks.add(task_id)  # type: ignore[attr-defined]
                 # (the task stays open: logging what was said does not finish it)
                 app.notify(_("Interaction logged; x marks the task done"))
@@ -83,11 +85,12 @@ def new_task(
 
 def offer_next_follow_up(
     app: App, task: Mapping[str, Any], *, logged: Callable[[], None] | None = None,
-    scheduled: Callable[[], None] | None = None,
+    scheduled: Callable[[], None] | None = None, next_step: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
     """After a task is done (`x`): log what happened, or schedule the next step due
     tomorrow, or nothing. The loop never drops a customer (the due list and the review).
-    When what happened was logged from the task already, scheduling comes first."""
+    When what happened was logged from the task already, scheduling comes first.
+    ``next_step`` is called when the log's next step made a task (before ``logged``)."""
     import datetime as dt
 
     from crm_tui.screens.dialogs.task_form import NextFollowUp
@@ -96,7 +99,7 @@ def offer_next_follow_up(
         if what == "log":
             log_interaction(
                 app, customer_id=task["customer_id"], opportunity_id=task.get("opportunity_id"),
-                task_id=task["id"], on_done=logged,
+                task_id=task["id"], on_done=logged, on_next_step=next_step, task_done=True,
             )  # fmt: skip
         elif what == "task":
             # the next step of the same thread: the finished task's customer, contact,

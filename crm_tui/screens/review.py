@@ -316,7 +316,12 @@ class ReviewScreen(Localized, Screen):
             if self.finished:
                 self.show_summary()
 
-        actions.offer_next_follow_up(self.app, item, logged=logged, scheduled=scheduled)
+        def next_step() -> None:  # the log's next step made a task (logged() follows)
+            self.tally.tasks_added += 1
+
+        actions.offer_next_follow_up(
+            self.app, item, logged=logged, scheduled=scheduled, next_step=next_step
+        )
 
     def action_snooze(self, days: int) -> None:
         item = self.current
