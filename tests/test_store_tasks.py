@@ -110,6 +110,16 @@ def test_complete_snooze_reschedule(session):
     assert reopened.completed_at is None
 
 
+def test_snooze_stops_at_the_last_date_a_plan_can_have(session):
+    """Snoozed to 2101-01-07, a task could no longer be edited (due dates end in 2100)."""
+    task = create_task(session, {"title": "far", "due": "2100-12-28"}, at=NOW)
+    assert snooze_task(session, task.id, 3, today=TODAY).due == dt.date(2100, 12, 31)
+    with pytest.raises(ValidationError) as err:
+        snooze_task(session, task.id, 1, today=TODAY)
+    assert err.value.message == "This task is due 2100-12-31: it cannot be snoozed past 2100-12-31"
+    assert update_task(session, task.id, {"title": "far away"}).due == dt.date(2100, 12, 31)
+
+
 def test_task_validation(session):
     with pytest.raises(ValidationError) as err:
         create_task(session, {"title": "x"})

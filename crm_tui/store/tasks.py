@@ -211,15 +211,18 @@ def snooze_task(session: Session, task_id: int, days: int = 1, *, today: dt.date
 
     Snoozing an overdue task by one day makes it due tomorrow (not yesterday + 1,
     which would leave it overdue). A task already done or cancelled raises
-    TaskClosedError; one that would pass the last date there is, ValidationError.
+    TaskClosedError; one that would pass the last date a plan can have (dates.LAST_DAY,
+    which the task form holds due dates to: it could no longer be edited), ValidationError.
     """
+    from crm_tui.dates import LAST_DAY
+
     task = _open_task(session, task_id)
     base = max(task.due, today)
-    if (dt.date.max - base).days < days:
+    if (max(LAST_DAY, base) - base).days < days:
         raise ValidationError(
             "due",
-            _("This task is due {due}: it cannot be snoozed any later").format(
-                due=base.isoformat()
+            _("This task is due {due}: it cannot be snoozed past {last}").format(
+                due=base.isoformat(), last=LAST_DAY.isoformat()
             ),
         )
     return reschedule_task(session, task_id, base + dt.timedelta(days=days))
