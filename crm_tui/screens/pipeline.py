@@ -178,7 +178,7 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
             if self.filter.all_closed
             else _("Won / lost: last 30 days (a: all)")
         )
-        marks = _("Marks: stalled, overdue, at risk; 2/3 = exit criteria ticked")
+        marks = _("Marks: at risk, overdue, stalled; 2/3 = exit criteria ticked")
         self.query_one("#pipeline-status", Label).update(
             "" if empty else "  ·  ".join(p for p in (status, closed, marks) if p)
         )

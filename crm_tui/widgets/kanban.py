@@ -367,19 +367,27 @@ class CardList(ScrollView, can_focus=False):
             style = self._style(base, "card--done" if done == total else "card--muted")
             segs.append(Segment(f"{done}/{total}", style))
         used = cell_len(segs[-1].text) if len(segs) > 1 else 0
-        for flag, text, cls in (
-            (card.stalled, _("stalled"), "card--stalled"),
-            (card.overdue, _("overdue"), "card--overdue"),
-            (card.risk_flag, _("at risk"), "card--risk"),
-        ):
-            if flag:
-                gap = 1 if used else 0
-                if used + gap + cell_len(text) > width:  # a mark is shown whole or not at all
-                    break
-                if gap:
-                    segs.append(Segment(" ", base))
-                segs.append(Segment(text, self._style(base, cls)))
-                used += gap + cell_len(text)
+        # Most telling first: the rep's own risk flag, then a passed close date, then
+        # time in the stage. A mark is shown whole or not at all; "…" says one was left out.
+        marks = [
+            (text, cls)
+            for flag, text, cls in (
+                (card.risk_flag, _("at risk"), "card--risk"),
+                (card.overdue, _("overdue"), "card--overdue"),
+                (card.stalled, _("stalled"), "card--stalled"),
+            )
+            if flag
+        ]
+        for n, (text, cls) in enumerate(marks):
+            gap = 1 if used else 0
+            if used + gap + cell_len(text) > width:
+                if used + gap + 1 <= width:
+                    segs.append(Segment(" " * gap + "…", self._style(base, marks[n][1])))
+                break
+            if gap:
+                segs.append(Segment(" ", base))
+            segs.append(Segment(text, self._style(base, cls)))
+            used += gap + cell_len(text)
         return segs
 
 
