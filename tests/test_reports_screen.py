@@ -322,8 +322,8 @@ async def test_out_of_range_dates_are_refused_inline_never_a_crash(demo_db, monk
         field = screen.query_one("#as-of-input", Input)
         error = screen.query_one("#as-of-error", Label)
         for typed, why in (
-            ("9999-12-31", "out of range"),
-            ("0001-01-02", "out of range"),
+            ("9999-12-31", "Reports look back"),  # never "run from 1900 to 9998" (QA)
+            ("0001-01-02", "out of range: reports start on 1900-01-01"),
             ("2099-01-01", "Reports look back"),  # every task not yet due would be overdue
         ):
             await pilot.press("d", *typed, "enter")
@@ -359,6 +359,23 @@ async def test_out_of_range_dates_are_refused_inline_never_a_crash(demo_db, monk
             assert screen.as_of != day
             assert not str(error.render())  # a good step clears the message
         assert not [n for n in app._notifications if n.severity == "error"]
+
+
+async def test_a_date_message_is_gone_after_leaving_the_screen(demo_db, monkeypatch):
+    app = app_on(demo_db)
+    monkeypatch.setattr(app, "bell", lambda: None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        screen = app.screen
+        error = screen.query_one("#as-of-error", Label)
+        await pilot.press("right_square_bracket")  # this week: the next one has not come
+        await settle(pilot)
+        assert "Reports look back" in str(error.render())
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert app.screen is screen and not str(error.render())
 
 
 async def test_weekly_tab_speaks_chinese_and_shows_its_summary_at_80_columns(demo_db):

@@ -172,3 +172,13 @@ def test_pipeline_weighted_is_the_pipeline_at_the_end_of_the_week(conn):
     }
     # O3 5000.5 + O5 20000 x 75 % = 15000 -> 20000.5 -> 20001
     assert summary["pipeline_weighted"] == 20001
+
+
+def test_a_week_not_over_on_the_as_of_day_says_up_to_when(conn):
+    """As of Wednesday the week's figures stop there: the screen's line said the whole week."""
+    from crm_tui.screens.report_view import summary_line
+
+    report = weekly(conn, "2026-W49", today=dt.date(2026, 12, 2))
+    assert report.params["through"] == "2026-12-02"
+    assert summary_line(report) == "Week 2026-W49: 2026-11-30 – 2026-12-06, up to 2026-12-02"
+    assert "through" not in weekly(conn, "2026-W49", today=TODAY).params

@@ -27,7 +27,7 @@ def _reportable(day: dt.date, today: dt.date) -> dt.date:
     from crm_tui.reports import check_day, not_after_today
 
     try:
-        return not_after_today(check_day(day), today)
+        return check_day(not_after_today(day, today))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

@@ -46,7 +46,15 @@ LAST_DAY = dt.date(9998, 12, 31)
 def check_day(day: dt.date, shown: str | None = None) -> dt.date:
     """``day`` if the reports can run as of it, else a ValueError that says the range
     (naming ``shown``, what the user typed, when given)."""
-    if not FIRST_DAY <= day <= LAST_DAY:
+    if day < FIRST_DAY:  # (the screen and the CLI refuse later days as not come yet)
+        from crm_tui.i18n import _
+
+        raise ValueError(
+            _("{date} is out of range: reports start on {first}").format(
+                date=shown or day.isoformat(), first=FIRST_DAY.isoformat()
+            )
+        )
+    if day > LAST_DAY:
         from crm_tui.i18n import _
 
         raise ValueError(

@@ -270,7 +270,13 @@ def weekly(
         "weekly",
         COLUMNS,
         LazyRows(size, build_rows, row_at),
-        params={"week": iso_week(monday), "from": p["monday"], "to": p["sunday"]},
+        params={
+            "week": iso_week(monday),
+            "from": p["monday"],
+            "to": p["sunday"],
+            # a week not over on the as-of day: its records and counts stop there
+            **({"through": p["until"]} if p["until"] < p["sunday"] else {}),
+        },
         extras={
             key: ("money" if key in _MONEY_METRICS else "int", metrics[key]) for key in METRICS
         },

@@ -104,6 +104,10 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     def short(self) -> bool:
         return self.app.size.height < self.SHORT
 
+    def on_screen_suspend(self) -> None:
+        """What was said about a date tried before leaving is stale on return."""
+        self._date_error("")
+
     def on_resize(self, event: events.Resize) -> None:
         if self._filled_narrow is not None and self.narrow != self._filled_narrow:
             for name, report in list(self._shown.items()):
@@ -356,7 +360,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         today = self.app.today()
         day = today if monday <= today <= sunday else sunday
         try:
-            not_after_today(check_day(day), today)
+            check_day(not_after_today(day, today))
         except ValueError as exc:
             self.app.bell()
             self._date_error(str(exc))
@@ -387,7 +391,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     def _date_typed(self, event: Input.Submitted) -> None:
         try:
             today = self.app.today()
-            day = not_after_today(check_day(parse_date(event.value, today, past=True)), today)
+            day = check_day(not_after_today(parse_date(event.value, today, past=True), today))
         except (ValueError, OverflowError) as exc:
             self._date_error(str(exc))
             return
