@@ -1742,3 +1742,39 @@ def test_a_second_column_for_one_field_is_reported_as_such(db, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "unknown columns ignored: 客户名称 (a second name column)" in err
     assert rows(db.path, "SELECT name FROM customer") == [("Acme",)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "column"),
+    [
+        (
+            "interactions",
+            "customer,when,subject\nACME,0001-01-01,old\nACME,1900-01-01,ok\n",
+            "when",
+        ),
+        (
+            "customers",
+            "name,first_contact\nOld Ltd,0500-01-01\nNew Ltd,1900-01-01\n",
+            "first_contact",
+        ),
+        ("customers", "name,created_at\nOld Ltd,0500-01-01\nNew Ltd,1999-01-01\n", "created_at"),
+        (
+            "tasks",
+            "title,due,status,completed_at\nold,2026-11-01,done,0500-01-01 10:00\n"
+            "ok,2026-11-01,done,2026-11-02 10:00\n",
+            "completed_at",
+        ),
+    ],
+)
+def test_a_happened_date_before_1900_is_rejected_not_stored_unreadable(
+    base, tmp_path, capsys, kind, text, column
+):
+    """0500-01-01 was stored as "500-01-01 …", which crm check called corrupt and an export
+    wrote back unreadable: the year is mistyped, the row is rejected like any bad date."""
+    f = tmp_path / "old.csv"
+    f.write_text(text, "utf-8")
+    assert crm(base, "import", kind, str(f)) == 3
+    err = capsys.readouterr().err
+    assert f"line 2: {column}: This date is before 1900-01-01: check the year" in err, err
+    assert "imported 1" in err
+    assert crm(base, "check") == 0

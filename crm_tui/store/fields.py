@@ -74,11 +74,25 @@ def date_field(required: bool = False, *, past: bool = False) -> FieldSpec:
                 raise ValidationError(name, _("Required"))
             return None
         try:
-            return parse_date(str(v), past=past)
+            day = parse_date(str(v), past=past)
         except ValueError as exc:
             raise ValidationError(name, str(exc)) from None
+        return _not_before_first_day(name, day) if past else day
 
     return spec
+
+
+def _not_before_first_day(name: str, day: dt.date) -> dt.date:
+    """Something that has happened happened after 1900: 0500-01-01 is the year mistyped
+    (and a year before 1000 was stored unpadded, which nothing could read back)."""
+    from crm_tui.dates import FIRST_DAY
+
+    if day < FIRST_DAY:
+        raise ValidationError(
+            name,
+            _("This date is before {first}: check the year").format(first=FIRST_DAY.isoformat()),
+        )
+    return day
 
 
 def happened_date_field(message: Callable[[], str]) -> FieldSpec:
@@ -113,9 +127,12 @@ def datetime_field(required: bool = False, *, past: bool = False) -> FieldSpec:
                 raise ValidationError(name, _("Required"))
             return None
         try:
-            return parse_datetime(str(v), past=past)
+            when = parse_datetime(str(v), past=past)
         except ValueError as exc:
             raise ValidationError(name, str(exc)) from None
+        if past:
+            _not_before_first_day(name, when.date())
+        return when
 
     return spec
 

@@ -86,7 +86,7 @@ class ImportResult:
 
 
 def stamp(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value.isoformat(" ", "seconds")  # (strftime's %Y wrote year 500 as "500")
 
 
 def iso(value: dt.date | None) -> str | None:
