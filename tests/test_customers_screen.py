@@ -614,6 +614,33 @@ async def test_edit_a_customer_and_a_contact(filled):
         assert app.screen.query_one("#contacts", DataTable).row_count == 2
 
 
+async def test_a_tall_form_names_every_field_to_fix_where_it_stays_in_view(filled):
+    """At 80x24 the contact form scrolls to the first bad field: the mobile's and the
+    e-mail's messages were out of view, found one save at a time."""
+    app = app_on(filled, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#field-mobile", Input).value = "abc"
+        form.query_one("#field-email", Input).value = "not-an-email"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        summary = form.query_one("#form-error", Label)
+        assert str(summary.render()) == "有 3 处需要修改：名称、手机、邮箱"
+        assert app.screen.region.contains_region(summary.region)
+        form.query_one("#field-name", Input).value = "李娜"
+        form.query_one("#field-mobile", Input).value = "13912345678"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not str(summary.render())  # one field left: said under it alone
+        assert "邮箱" not in str(summary.render())
+
+
 async def test_palette_jumps_to_a_customer(filled):
     app = app_on(filled)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -196,10 +196,11 @@ async def test_target_dialog_sets_a_month_and_reloads_the_forecast(demo_db):
         assert app.screen is dialog
         assert str(dialog.query_one("#error-target", Label).render())
         dialog.query_one("#field-month", Input).value = "2026-13"
-        dialog.query_one("#field-target", Input).value = "120,000"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await pilot.pause()  # both problems in one save (the amount's came one save later)
         assert "2026-13" in str(dialog.query_one("#error-month", Label).render())
+        assert str(dialog.query_one("#error-target", Label).render())
+        dialog.query_one("#field-target", Input).value = "120,000"
         dialog.query_one("#field-month", Input).value = "2026-12"
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -25,11 +25,23 @@ def parse_month(text: str) -> str:
 
 
 def set_target(conn, month: str, amount: int | str | None) -> None:
-    """Set a month's target (cents as int, or amount text like ``120,000``); None/blank removes it."""
-    key = parse_month(month)
-    cents = amount if isinstance(amount, int) else parse_money("target", amount)
-    if isinstance(amount, int) and amount < 0:
-        raise ValidationError("target", _("An amount cannot be negative"))
+    """Set a month's target (cents as int, or amount text like ``120,000``); None/blank removes it.
+
+    A bad month and a bad amount are said together (one ValidationError carrying both)."""
+    problems: list[ValidationError] = []
+    key = cents = None
+    try:
+        key = parse_month(month)
+    except ValidationError as exc:
+        problems.append(exc)
+    try:
+        cents = amount if isinstance(amount, int) else parse_money("target", amount)
+        if isinstance(amount, int) and amount < 0:
+            raise ValidationError("target", _("An amount cannot be negative"))
+    except ValidationError as exc:
+        problems.append(exc)
+    if problems:
+        raise ValidationError.of(problems)
     if cents is None:
         conn.execute("DELETE FROM sales_target WHERE month = ?", (key,))
         return

@@ -243,10 +243,14 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         general: list[str] = []
         focused = False
         place = {f.name: i for i, f in enumerate(self.fields)}
+        labels = {f.name: f.label for f in self.fields}
+        flagged: list[str] = []
         for field, message in sorted(errors, key=lambda e: place.get(e[0] or "", len(place))):
             if not (field and self.query(f"#error-{field}")):
                 general.append(message)
                 continue
+            if field not in flagged:
+                flagged.append(field)
             error = self.query_one(f"#error-{field}", Label)
             error.update(message)
             error.add_class("visible")
@@ -258,6 +262,15 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
                 # then its whole message (two lines for a date), once laid out
                 self.call_after_refresh(error.scroll_visible, animate=False)
                 focused = True
+        if len(flagged) > 1:
+            # said by the buttons, which stay in view: in a tall form on a small terminal
+            # only the first field's message shows, and the others were found one save later
+            general.insert(
+                0,
+                _("{n} fields to fix: {fields}").format(
+                    n=len(flagged), fields=_(", ").join(labels[f] for f in flagged)
+                ),
+            )
         if general:
             error = self.query_one("#form-error", Label)
             error.update("\n".join(general))

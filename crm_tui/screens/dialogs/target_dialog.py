@@ -55,11 +55,11 @@ class TargetDialog(FormScreen[tuple[str, bool]]):
         amount.value = self._shown_amount or ""
 
     def save(self, values: dict[str, Any]) -> tuple[str, bool]:
-        month = parse_month(values.get("month") or "")
         conn = self.db.connect()
         try:
             with conn:  # one transaction: committed on success, rolled back on error
-                set_target(conn, month, values.get("target"))
+                # (it checks the month and the amount together: both problems in one save)
+                set_target(conn, values.get("month") or "", values.get("target"))
         finally:
             conn.close()
-        return month, not (values.get("target") or "").strip()
+        return parse_month(values.get("month") or ""), not (values.get("target") or "").strip()
