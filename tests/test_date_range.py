@@ -35,6 +35,10 @@ RANGE = "use a date from 1900-01-01 to 2100-12-31"
         ("1899-12-31", f"Date 1899-12-31 is out of range: {RANGE}"),
         ("0001-01-01", f"Date 0001-01-01 is out of range: {RANGE}"),
         ("2101/1/1", f"Date “2101/1/1” is 2101-01-01, out of range: {RANGE}"),
+        # as many digits as the range takes: +10000d (2054) is a date, +100000d too far
+        ("+100000d", f"Date “+100000d” is 2300-09-08, out of range: {RANGE}"),
+        ("100000天后", f"Date “100000天后” is 2300-09-08, out of range: {RANGE}"),
+        ("in 100 years", f"Date “in 100 years” is 2126-11-23, out of range: {RANGE}"),
     ],
 )
 def test_dates_outside_the_range_are_refused_with_the_range(text, message):
@@ -47,14 +51,18 @@ def test_dates_outside_the_range_are_refused_with_the_range(text, message):
         parse_datetime(text, FROZEN)
 
 
-@pytest.mark.parametrize("text", ["2100-12-31", "1900-01-01", "+9999d", "+74y", "-126y"])
+@pytest.mark.parametrize(
+    "text", ["2100-12-31", "1900-01-01", "+9999d", "+10000d", "+27066d", "+74y", "-126y"]
+)
 def test_the_ends_of_the_range_are_dates_like_any_other(text):
     day = parse_date(text, TODAY)
     assert FIRST_DAY <= day <= LAST_DAY
     assert parse_date(text, TODAY, past=True) == day
 
 
-@pytest.mark.parametrize("text", ["+9999y", "-9999y", "+9999m"])
+@pytest.mark.parametrize(
+    "text", ["+9999y", "-9999y", "+9999m", "+99999999999d", "+" + "9" * 30 + "d"]
+)
 def test_offsets_beyond_the_calendar_are_a_value_error_not_an_overflow(text):
     """The relativedelta overflows Python's date: a message, never OverflowError."""
     for today in (TODAY, dt.date(2100, 12, 31), dt.date(9990, 1, 1)):

@@ -6,7 +6,13 @@ import datetime as dt
 
 import pytest
 
-from crm_tui.dates import iso_week, parse_date, parse_datetime, parse_iso_week
+from crm_tui.dates import (
+    iso_week,
+    parse_date,
+    parse_datetime,
+    parse_day_and_time,
+    parse_iso_week,
+)
 from crm_tui.i18n import _, detect_language, set_language
 from crm_tui.settings import SettingsError, load_settings, resolve_db_path
 
@@ -45,6 +51,28 @@ MONDAY = dt.date(2026, 11, 23)
         ("11月30日", dt.date(2026, 11, 30)),
         ("1月5号", dt.date(2027, 1, 5)),
         ("2026年12月1日", dt.date(2026, 12, 1)),
+        # (QA) as a rep says them too: 礼拜 for 周, numbers in words, English phrases
+        ("礼拜三", dt.date(2026, 11, 25)),
+        ("礼拜天", dt.date(2026, 11, 29)),
+        ("下个礼拜三", dt.date(2026, 12, 2)),
+        ("三天后", dt.date(2026, 11, 26)),
+        ("十天以后", dt.date(2026, 12, 3)),
+        ("两周后", dt.date(2026, 12, 7)),
+        ("两个星期后", dt.date(2026, 12, 7)),
+        ("一个礼拜后", dt.date(2026, 11, 30)),
+        ("一个月后", dt.date(2026, 12, 23)),
+        ("二十天后", dt.date(2026, 12, 13)),
+        ("三天前", dt.date(2026, 11, 20)),
+        ("3天前", dt.date(2026, 11, 20)),
+        ("next wed", dt.date(2026, 12, 2)),  # as 下周三: next week's
+        ("Next Wednesday", dt.date(2026, 12, 2)),
+        ("this fri", dt.date(2026, 11, 27)),  # as 本周五
+        ("last mon", dt.date(2026, 11, 16)),  # as 上周一
+        ("in 3 days", dt.date(2026, 11, 26)),
+        ("in a week", dt.date(2026, 11, 30)),
+        ("in 2 months", dt.date(2027, 1, 23)),
+        ("3 days ago", dt.date(2026, 11, 20)),
+        ("+10000d", dt.date(2054, 4, 10)),  # five digits: the date range is the limit
     ],
 )
 def test_accepted_date_forms(text, expected):
@@ -81,6 +109,12 @@ def test_a_month_and_day_is_the_next_such_day(text, today, expected):
         ("-3d", MONDAY, dt.date(2026, 11, 20)),
         ("tomorrow", MONDAY, dt.date(2026, 11, 24)),
         ("2026-12-01", MONDAY, dt.date(2026, 12, 1)),
+        ("礼拜五", MONDAY, dt.date(2026, 11, 20)),  # as 星期五
+        ("礼拜一", MONDAY, MONDAY),
+        ("三天前", MONDAY, dt.date(2026, 11, 20)),
+        ("3 days ago", MONDAY, dt.date(2026, 11, 20)),
+        ("next wed", MONDAY, dt.date(2026, 12, 2)),  # a named week is as 下周三 is
+        ("last fri", MONDAY, dt.date(2026, 11, 20)),
     ],
 )
 def test_past_dates_read_backwards(text, today, expected):
@@ -106,8 +140,11 @@ def test_past_datetimes_read_backwards():
 
 
 @pytest.mark.parametrize(
-    "text", ["someday", "2026-02-30", "13-01", "+3x", "", "31/31", "下周八", "13月1日", "天后"]
-)
+    "text",
+    ["someday", "2026-02-30", "13-01", "+3x", "", "31/31", "下周八", "13月1日", "天后",
+     "礼拜八", "三三天后", "十百天后", "next someday", "next", "in 3 fortnights", "in days",
+     "3 days", "ago"],
+)  # fmt: skip
 def test_unreadable_dates(text):
     with pytest.raises(ValueError, match="Unreadable date"):
         parse_date(text, MONDAY)
@@ -149,6 +186,95 @@ def test_date_hints_name_the_chinese_forms_in_chinese():
     finally:
         set_language("en")
     assert date_placeholder() == "2026-11-30, 11-30, today, +3d, mon"
+
+
+NOW = dt.datetime(2026, 11, 23, 10, 15)  # a Monday
+
+
+@pytest.mark.parametrize(
+    "text, day, time",
+    [
+        # (QA) no space between day and time, as a Chinese input method types them
+        ("明天14:30", dt.date(2026, 11, 24), dt.time(14, 30)),
+        ("12月1日14:30", dt.date(2026, 12, 1), dt.time(14, 30)),
+        ("下周三14:30", dt.date(2026, 12, 2), dt.time(14, 30)),
+        ("明天１４：３０", dt.date(2026, 11, 24), dt.time(14, 30)),
+        # the hour in words, with or without the part of the day
+        ("明天 9点", dt.date(2026, 11, 24), dt.time(9, 0)),
+        ("明天9点", dt.date(2026, 11, 24), dt.time(9, 0)),
+        ("周三 下午2点", dt.date(2026, 11, 25), dt.time(14, 0)),
+        ("周三下午2点", dt.date(2026, 11, 25), dt.time(14, 0)),
+        ("下午2点半", NOW.date(), dt.time(14, 30)),  # a time alone is today's
+        ("上午10点30分", NOW.date(), dt.time(10, 30)),
+        ("上午 10:30", NOW.date(), dt.time(10, 30)),
+        ("下午2:30", NOW.date(), dt.time(14, 30)),
+        ("下午13点", NOW.date(), dt.time(13, 0)),
+        ("明天9点一刻", dt.date(2026, 11, 24), dt.time(9, 15)),
+        ("明天9点05", dt.date(2026, 11, 24), dt.time(9, 5)),
+        ("明天晚上八点", dt.date(2026, 11, 24), dt.time(20, 0)),
+        ("明天 两点二十分", dt.date(2026, 11, 24), dt.time(2, 20)),
+        ("中午12点", NOW.date(), dt.time(12, 0)),
+        ("中午1点", NOW.date(), dt.time(13, 0)),
+        ("凌晨12点", NOW.date(), dt.time(0, 0)),
+        ("14时30分", NOW.date(), dt.time(14, 30)),
+        ("周二十点", dt.date(2026, 11, 24), dt.time(10, 0)),  # 周二 at 10, not 周 at 20
+        ("下周三三点", dt.date(2026, 12, 2), dt.time(3, 0)),
+        ("2026年12月1日下午2点半", dt.date(2026, 12, 1), dt.time(14, 30)),
+        ("三天后 10点", dt.date(2026, 11, 26), dt.time(10, 0)),
+        ("礼拜三 9:00", dt.date(2026, 11, 25), dt.time(9, 0)),
+        ("下礼拜三14:30", dt.date(2026, 12, 2), dt.time(14, 30)),
+        # and in English
+        ("tomorrow 2pm", dt.date(2026, 11, 24), dt.time(14, 0)),
+        ("next wed 2:30 pm", dt.date(2026, 12, 2), dt.time(14, 30)),
+        ("in 3 days 9am", dt.date(2026, 11, 26), dt.time(9, 0)),
+        ("fri 12am", dt.date(2026, 11, 27), dt.time(0, 0)),
+        ("12pm", NOW.date(), dt.time(12, 0)),
+        # as before
+        ("下周三 14:30", dt.date(2026, 12, 2), dt.time(14, 30)),
+        ("2026年12月1日14:30", dt.date(2026, 12, 1), dt.time(14, 30)),
+        ("12-02 9:05", dt.date(2026, 12, 2), dt.time(9, 5)),
+        ("09:05", NOW.date(), dt.time(9, 5)),
+        ("明天", dt.date(2026, 11, 24), None),
+    ],
+)
+def test_a_day_and_its_time_as_reps_type_them(text, day, time):
+    assert parse_day_and_time(text, NOW) == (day, time)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["明天14", "下午25点", "上午13点", "晚上12点", "明天 25:00", "明天 9:5", "11-3014:30",
+     "周三点", "14:30pm", "下午2pm", "2点下午", "明天 下午", "三三点", "明天x14:30"],
+)  # fmt: skip
+def test_times_that_are_none_are_unreadable(text):
+    with pytest.raises(ValueError) as err:
+        parse_day_and_time(text, NOW)
+    assert str(err.value).startswith(f"Unreadable date “{text}”")
+
+
+def test_a_date_and_time_that_are_apart_name_the_date():
+    with pytest.raises(ValueError, match="Unreadable date “xyz” "):
+        parse_day_and_time("xyz 14:30", NOW)
+    with pytest.raises(ValueError, match="“[+]100000d” is 2300-09-08, out of range"):
+        parse_day_and_time("+100000d14:30", NOW)  # touching, and the day is a date
+
+
+def test_past_times_in_words_read_the_day_backwards():
+    """The new forms of a 'when' field: the day as past=True reads it, the time as typed."""
+    assert parse_datetime("周一 下午2点", NOW, past=True) == dt.datetime(2026, 11, 23, 14, 0)
+    assert parse_datetime("礼拜五9点", NOW, past=True) == dt.datetime(2026, 11, 20, 9, 0)
+    assert parse_datetime("礼拜五9点", NOW) == dt.datetime(2026, 11, 27, 9, 0)
+    assert parse_datetime("三天前 上午10点", NOW, past=True) == dt.datetime(2026, 11, 20, 10, 0)
+    assert parse_datetime("3天前", NOW, past=True) == dt.datetime(2026, 11, 20, 9, 0)
+
+
+def test_the_task_forms_take_a_touching_time_off_the_due():
+    """The task form's due and the log form's next step (typed_dates.time_taken_off)."""
+    from crm_tui.screens.dialogs.typed_dates import time_taken_off
+
+    for text, expected in [("明天14:30", "14:30"), ("周三 下午2点", "14:00"), ("明天9点", "09:00")]:
+        values, time = time_taken_off({"due": text}, "due", NOW)
+        assert time == expected and dt.date.fromisoformat(values["due"]) > NOW.date()
 
 
 def test_datetimes_and_weeks():

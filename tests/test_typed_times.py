@@ -21,6 +21,8 @@ DUE_WITH_TIME = [
     "2026年12月2日14:30",
     "2026-12-02T14:30",
     "12-02 9:05",
+    "明天14:30",  # as a Chinese input method types them: no space, the hour in words
+    "周三下午2点半",
     "tomorrow 08:15",
 ]
 
@@ -72,6 +74,8 @@ async def test_the_task_form_reads_a_due_with_a_time_as_a_tasks_import_does(db, 
     monday = now.date() - dt.timedelta(days=now.weekday())
     assert imported[0] == ((monday + dt.timedelta(days=9)).isoformat(), "14:30")
     assert imported[-1][1] == "08:15" and imported[4][1] == "09:05"
+    assert imported[5] == ((now.date() + dt.timedelta(days=1)).isoformat(), "14:30")
+    assert imported[6][1] == "14:30"
 
 
 async def test_a_second_time_typed_in_the_time_field_is_asked_about(db):
