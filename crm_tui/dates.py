@@ -318,6 +318,11 @@ _CLOCK_MARK = re.compile(r"[:点时]|[ap]\.?m\.?$", re.IGNORECASE)
 _CLOCK_START = frozenset("0123456789零〇一二两三四五六七八九十凌早上中下傍晚 \t")
 
 
+def parse_time(text: str) -> dt.time | None:
+    """A time of day as typed in a time field (``14:30``, ``下午2点半``, ``2pm``), or None."""
+    return _clock(half_width(text).strip().lower())
+
+
 def _clock(text: str) -> dt.time | None:
     """The time of day ``text`` is (_CLOCK), or None: ``14`` alone (no colon, no 点, no
     am/pm) is not one, nor 下午25点, 上午13点 or 2:30 pm typed with 下午."""

@@ -115,12 +115,15 @@ def test_a_time_typed_with_the_input_method_on_is_read(text, expected):
     assert parse_datetime(text, MONDAY_930) == expected
 
 
-@pytest.mark.parametrize("text", ["14：30", "１４：３０", " 14:30 "])
-def test_a_time_field_reads_full_width_forms(text):
+@pytest.mark.parametrize(
+    "text", ["14：30", "１４：３０", " 14:30 ", "下午2点半", "2:30pm", "14点30分"]
+)
+def test_a_time_field_reads_full_width_forms_and_hour_words(text):
+    """The task form's time field reads a time as its due field does (下午2点半)."""
     assert time_field("due_time", text) == "14:30"
 
 
-@pytest.mark.parametrize("text", ["24：00", "²:30", "14：30：00"])
+@pytest.mark.parametrize("text", ["24：00", "²:30", "14：30：00", "14", "下午25点", "晚上12点"])
 def test_a_time_field_still_refuses_what_is_no_time(text):
     with pytest.raises(ValidationError):
         time_field("due_time", text)

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from crm_tui.dates import half_width, parse_date, parse_datetime, parse_day_and_time
+from crm_tui.dates import half_width, parse_date, parse_datetime, parse_day_and_time, parse_time
 from crm_tui.i18n import _
 from crm_tui.store import enums
 from crm_tui.store.validation import (
@@ -340,7 +340,8 @@ PAYMENT_FIELDS = {
 
 
 def time_field(name: str, v: Any) -> str | None:
-    """``HH:MM`` (or ``H:MM``, or typed full-width: ``14：30``, ``１４：３０``) or blank."""
+    """``HH:MM`` (or ``H:MM``, or typed full-width: ``14：30``, ``１４：３０``, or as the due
+    field reads a time: ``下午2点半``, ``2pm``) or blank."""
     if isinstance(v, dt.time):
         return v.strftime("%H:%M")
     text = half_width(str(v or "")).strip()
@@ -351,6 +352,9 @@ def time_field(name: str, v: Any) -> str | None:
         hh, mm = int(parts[0]), int(parts[1])
         if hh <= 23 and mm <= 59:
             return f"{hh:02d}:{mm:02d}"
+    said = parse_time(text)
+    if said is not None:
+        return said.strftime("%H:%M")
     raise ValidationError(name, _("Unreadable time “{text}” (use HH:MM)").format(text=v))
 
 
