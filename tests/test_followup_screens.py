@@ -187,6 +187,25 @@ async def test_the_follow_up_offer_shows_each_choice_whole_at_80_columns(loop_db
         assert len({button.region.y for button in offer.query(Button)}) == 1  # one row
 
 
+async def test_a_task_key_on_a_group_heading_says_to_move_to_a_task(loop_db):
+    """Home puts the cursor on "▌ Overdue (3)": x, s and delete did nothing, silently."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        screen = app.screen
+        await pilot.press("home")
+        await pilot.pause()
+        assert screen.selected_task() is None
+        for key in ("x", "s", "delete"):
+            app._notifications.clear()
+            await pilot.press(key)
+            await _settle(pilot)
+            assert app.screen is screen, key
+            assert [n.message for n in app._notifications] == ["Move to a task first (↑ ↓)"]
+        assert screen.source.counts["overdue"] == 3
+
+
 async def test_done_on_overdue_task_drops_badge(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

@@ -278,6 +278,14 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
             return None
         return q.task_detail(self.conn, task_id)
 
+    def _task_to_act_on(self) -> dict | None:
+        """The selected task, or None said: on a group's heading (Home goes there) a key
+        that acts on a task did nothing, and the next one hit a task the rep had not meant."""
+        task = self.selected_task()
+        if task is None and self.query_one(VirtualTable).row_count:
+            self.notify(_("Move to a task first (↑ ↓)"), timeout=3)
+        return task
+
     def _changed(self) -> None:
         self.reload(keep_cursor=True)
         self.app.data_changed()  # type: ignore[attr-defined]
@@ -286,7 +294,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
 
     def _open_task(self) -> dict | None:
         """The selected task if it is open; a closed one (the completed list) is said."""
-        task = self.selected_task()
+        task = self._task_to_act_on()
         if task is not None and task["status"] not in enums.OPEN_TASK_STATUSES:
             status = label(enums.TASK_STATUS, task["status"])
             self.notify(_("This task is closed ({status})").format(status=status), timeout=3)
@@ -344,7 +352,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         )
 
     def action_edit(self) -> None:
-        task = self.selected_task()
+        task = self._task_to_act_on()
         if task is None:
             return
         from crm_tui.screens.dialogs.task_form import TaskFormDialog
@@ -402,7 +410,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         actions.export_records(self.app, "tasks", only, shown=shown)
 
     def action_delete(self) -> None:
-        task = self.selected_task()
+        task = self._task_to_act_on()
         if task is None:
             return
         from crm_tui.screens.dialogs.confirm import ConfirmDialog
