@@ -364,3 +364,81 @@ def test_a_backups_folder_that_is_a_file_is_one_error_line(db, capsys):
         assert "Traceback" not in err
     finally:
         folder.unlink()
+
+
+# --- a database file emptied to 0 bytes -----------------------------------------------
+
+
+def emptied_with_backups(db, n: int = 2):
+    """``db`` with ``n`` good backups (each over a day old), then truncated to 0 bytes."""
+    folder = with_good_backups(db, n)
+    db.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db.path}{suffix}").unlink(missing_ok=True)
+    db.path.write_bytes(b"")  # (`: > crm.db`)
+    return folder
+
+
+def with_good_backups(db, n: int) -> Path:
+    add_customers(db.path, 5)
+    for i in range(n):
+        made = make_backup(db.path, keep=3)
+        old = (dt.datetime.now() - dt.timedelta(days=10 - i)).timestamp()
+        os.utime(made, (old, old))
+    return backup_dir(db.path)
+
+
+@pytest.mark.parametrize("argv", [["check"], ["backup"], ["export", "customers"]])
+def test_an_emptied_database_with_backups_is_damaged_not_new(db, capsys, argv):
+    folder = emptied_with_backups(db)
+    good = list_backups(folder)
+    capsys.readouterr()
+    assert main(["--db", str(db.path), *argv]) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith(f"error: {db.path} is damaged (emptied to 0 bytes); ")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"crm --db {db.path} restore FILE" in err and str(good[-1]) in err
+    assert db.path.stat().st_size == 0  # not made a new database
+    assert list_backups(folder) == good
+
+
+def test_an_emptied_database_is_never_backed_up_nor_rotates_the_good_ones_out(db):
+    folder = emptied_with_backups(db, 3)
+    good = list_backups(folder)
+    for _day in range(5):
+        with pytest.raises(BackupError, match="emptied to 0 bytes"):
+            auto_backup_if_due(db.path, Settings(backup_keep=3))
+        with pytest.raises(BackupError, match="no backup was made"):
+            make_backup(db.path, keep=3)
+    assert list_backups(folder) == good
+    assert backup_problem(folder) == "emptied to 0 bytes"  # the app's header warns
+    assert db.path.stat().st_size == 0
+
+
+def test_an_emptied_database_opened_by_the_app_is_refused(db):
+    from crm_tui.app import make_app
+    from crm_tui.store.database import DatabaseError
+
+    folder = emptied_with_backups(db)
+    with pytest.raises(DatabaseError, match="emptied to 0 bytes") as refused:
+        make_app(db.path)
+    assert str(list_backups(folder)[-1]) in str(refused.value)
+    assert db.path.stat().st_size == 0
+
+
+def test_restoring_over_an_emptied_database_keeps_it_aside_not_as_a_backup(db, capsys):
+    folder = emptied_with_backups(db)
+    good = list_backups(folder)
+    assert main(["--db", str(db.path), "restore", str(good[-1])]) == 0
+    assert list_backups(folder) == good  # the empty file is not the newest backup
+    assert [p.name for p in folder.iterdir() if p.name.startswith("damaged-")]
+    assert count(db.path) == 5 and backup_problem(folder) is None
+
+
+def test_an_empty_file_without_backups_is_a_new_database(tmp_path, capsys):
+    new = tmp_path / "new.db"
+    new.touch(mode=0o600)
+    assert main(["--db", str(new), "check"]) == 0
+    assert capsys.readouterr().out.strip() == f"ok: {new}"
+    assert main(["--db", str(new), "backup"]) == 0
+    assert len(list_backups(backup_dir(new))) == 1

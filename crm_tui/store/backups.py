@@ -113,6 +113,25 @@ def damage_message(db_path: Path | str, problem: object) -> str:
     )
 
 
+def emptied_problem(db_path: Path | str, folder: Path | None = None) -> str | None:
+    """The damage message of a database file emptied to 0 bytes while it has backups, or
+    None. SQLite takes an empty file for a new database: opened, it would show no
+    customers, and its daily backups (empty, but healthy) would rotate the good ones out.
+    An empty file without backups (``touch crm.db``) is a new database."""
+    db_path = Path(db_path).expanduser()
+    try:
+        if not db_path.is_file() or db_path.stat().st_size != 0:
+            return None
+    except OSError:
+        return None
+    folder = folder or backup_dir(db_path)
+    if not _backups(folder):
+        return None
+    return _("{path} is damaged ({problem}); {hint}").format(
+        path=db_path, problem=_("emptied to 0 bytes"), hint=restore_hint(db_path, folder)
+    )
+
+
 def backup_problem(folder: Path) -> str | None:
     """Why the last backup into ``folder`` was refused (a damaged database), or None."""
     try:
@@ -187,6 +206,15 @@ def make_backup(
     if not db_path.is_file():
         raise BackupError(_("{path}: no such database").format(path=db_path))
     folder = folder or backup_dir(db_path)
+    if emptied_problem(db_path, folder) is not None:
+        # (checked before anything is written: a copy of it is empty, and healthy)
+        problem = _("emptied to 0 bytes")
+        _note_refusal(folder, problem)
+        raise BackupError(
+            _(
+                "{path} is damaged ({problem}): no backup was made and the earlier ones are kept; {hint}"
+            ).format(path=db_path, problem=problem, hint=restore_hint(db_path, folder))
+        )
     if out is None:
         _private_folder(folder)
         _remove_stale_partials(folder)

@@ -124,6 +124,11 @@ def prepare(path: Path | str) -> Path:
                 " names your crm database"
             ).format(path=path)
         )
+    from crm_tui.store.backups import emptied_problem
+
+    emptied = emptied_problem(path)
+    if emptied is not None:  # never taken for a new database: see emptied_problem
+        raise DatabaseError(emptied)
     try:
         sq.ensure_file(path)
     except OSError as exc:
