@@ -108,6 +108,24 @@ def test_not_a_database_is_one_error_line(tmp_path, capsys):
     assert f"--db {bad} restore" in err[0]  # the restore goes into this file, not the default
 
 
+@pytest.mark.parametrize("argv", [["check"], ["backup"], ["export", "all", "--out", "{out}"]])
+def test_another_programs_sqlite_file_is_refused_untouched(tmp_path, capsys, argv):
+    foreign = tmp_path / "foreign.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE notes (a)")
+    conn.close()
+    before = foreign.read_bytes()
+    argv = [a.replace("{out}", str(tmp_path / "out")) for a in argv]
+    assert main(["--db", str(foreign), *argv]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"error: {foreign} is a SQLite file but not a crm database (nothing in it was"
+        " changed): check --db (or CRM_DB) names your crm database"
+    ]
+    assert foreign.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign.db"]
+
+
 def test_malformed_config_is_a_clear_error(tmp_path, monkeypatch, capsys):
     cfg = tmp_path / "config.toml"
     cfg.write_text("language = [unclosed")

@@ -89,13 +89,24 @@ def test_newer_schema_is_refused(tmp_path, db):
         Database(db.path)
 
 
-def test_other_sqlite_file_is_refused(tmp_path):
+def test_other_sqlite_file_is_refused_and_left_as_it_was(tmp_path):
+    """A wrong --db: the other program's file is neither switched to WAL nor migrated,
+    and the rep is told to choose the file, not to restore a crm backup over it."""
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE photos (id INTEGER)")
     conn.close()
-    with pytest.raises(DatabaseError, match="not a crm database"):
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match="not a crm database") as refused:
         Database(path)
+    assert "--db (or CRM_DB)" in str(refused.value) and "restore" not in str(refused.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]  # no -wal, -shm
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    finally:
+        conn.close()
 
 
 def test_phone_digit_indexes_give_the_same_keys_after_0009(tmp_path):

@@ -136,8 +136,12 @@ def prepare(path: Path | str) -> Path:
             _("cannot open {path}: {problem}").format(path=path, problem=exc.strerror)
         ) from None
     try:
-        conn = sq.connect(path)
+        # A plain connection, without the store's pragmas: another program's file (a
+        # wrong --db) is refused before anything in it changes (its journal mode, a
+        # -wal and -shm beside it). Reading sqlite_master changes nothing.
+        conn = sqlite3.connect(path)
         try:
+            conn.execute(f"PRAGMA busy_timeout = {sq.BUSY_TIMEOUT_MS}")
             revision = current_revision(conn)
             has_tables = conn.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
@@ -155,10 +159,13 @@ def prepare(path: Path | str) -> Path:
             ).format(path=path, revision=revision, hint=_restore_hint(path))
         )
     if revision is None and has_tables:
+        # another program's file: restoring a crm backup over it would replace that
+        # program's data, so only the choice of file is suggested
         raise DatabaseError(
-            _("{path} is a SQLite file but not a crm database; {hint}").format(
-                path=path, hint=_restore_hint(path)
-            )
+            _(
+                "{path} is a SQLite file but not a crm database (nothing in it was changed):"
+                " check --db (or CRM_DB) names your crm database"
+            ).format(path=path)
         )
     try:
         upgrade(path)
