@@ -193,7 +193,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return build_parser().parse_args(tokens)
 
 
-def _sqlite_problem(db_path: Path, exc: Exception) -> str:
+def sqlite_problem(db_path: Path, exc: Exception) -> str:
     """The ``error:`` text of a SQLite error no command caught (bare, or wrapped by
     SQLAlchemy): a damaged page that the opening checks did not read (SQLITE_CORRUPT,
     SQLITE_NOTADB) says how to restore, a file or journal that cannot be opened or
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:
-        print(f"error: {_sqlite_problem(ctx.db_path, exc)}", file=sys.stderr)
+        print(f"error: {sqlite_problem(ctx.db_path, exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if sqlite_error_in(exc) is None:
             raise
-        print(f"error: {_sqlite_problem(ctx.db_path, exc)}", file=sys.stderr)
+        print(f"error: {sqlite_problem(ctx.db_path, exc)}", file=sys.stderr)
         return 1
 
 

@@ -369,3 +369,92 @@ def test_export_all_never_overwrites_the_database(tmp_path, demo_path, capsys):
     assert "is a file of the database itself" in capsys.readouterr().err
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv"]
+
+
+# --- a damaged database ----------------------------------------------------------------
+
+
+def damaged_copy(demo_path, tmp_path, btree: str):
+    """A copy of the demo database with a backup made by `crm backup`, then a damaged page
+    of ``btree``; returns it and that backup."""
+    import shutil
+
+    from damaged_db import damage_page
+
+    from crm_tui.store.backups import backup_dir, list_backups
+
+    db = tmp_path / "w" / "damaged.db"
+    db.parent.mkdir()
+    shutil.copyfile(demo_path, db)
+    assert main(["--db", str(db), "backup"]) == 0
+    damage_page(db, btree)
+    return db, list_backups(backup_dir(db))[-1]
+
+
+@pytest.mark.parametrize(
+    ("kind", "btree", "to_file"),
+    [
+        ("contacts", "contact", False),
+        ("contacts", "contact", True),
+        ("opportunities", "opportunity", False),
+        ("interactions", "interaction", True),
+        ("tasks", "task", False),
+        ("all", "contact", True),
+    ],
+)
+def test_an_export_meeting_a_damaged_page_says_how_to_restore(
+    demo_path, tmp_path, capsys, kind, btree, to_file
+):
+    db, newest = damaged_copy(demo_path, tmp_path, btree)
+    out = db.parent / "out"
+    capsys.readouterr()
+    argv = ["--out", str(out)] if to_file else []
+    assert main(["--db", str(db), "export", kind, *argv]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {db} is damaged (")
+    assert f"crm --db {db} restore FILE" in err[0] and str(newest) in err[0]
+    assert sorted(p.name for p in db.parent.iterdir()) == ["damaged.db"]  # nothing half written
+
+
+def test_a_failed_export_all_leaves_no_folder_nor_an_earlier_export_changed(
+    demo_path, tmp_path, capsys
+):
+    db, _newest = damaged_copy(demo_path, tmp_path, "contact")
+    new = tmp_path / "new" / "sub" / "folder"
+    assert main(["--db", str(db), "export", "all", "--out", str(new)]) == 1
+    assert not (tmp_path / "new").exists()  # nor the folders made for it
+    earlier = tmp_path / "earlier"
+    assert main(["--db", str(demo_path), "export", "all", "--out", str(earlier)]) == 0
+    (earlier / "notes.txt").write_text("mine")
+    (earlier / "customers.csv").write_bytes(b"old customers")
+    before = {p.name: p.read_bytes() for p in earlier.iterdir()}
+    capsys.readouterr()
+    assert main(["--db", str(db), "export", "all", "--out", str(earlier)]) == 1
+    assert "is damaged" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in earlier.iterdir()} == before
+
+
+def test_export_all_into_an_existing_folder_replaces_its_files_and_keeps_links(
+    demo_path, tmp_path, capsys
+):
+    import os
+    import stat
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    (folder / "orders.csv").write_bytes(b"old")
+    (folder / "orders.csv").chmod(0o644)
+    kept = tmp_path / "kept.csv"
+    kept.write_text("old tasks")
+    kept.chmod(0o640)
+    (folder / "tasks.csv").symlink_to(kept)
+    assert main(["--db", str(demo_path), "export", "all", "--out", str(folder)]) == 0
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted([*(f"{k}.csv" for k in export.KINDS), "notes.txt"])  # no temporary
+    for kind in export.KINDS:
+        assert tuple(read((folder / f"{kind}.csv").read_bytes())[0]) == export.header(kind)
+        if kind != "tasks":
+            assert stat.S_IMODE((folder / f"{kind}.csv").stat().st_mode) == 0o600
+    assert (folder / "tasks.csv").is_symlink() and read(kept.read_bytes())[0][0] == "title"
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o640

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     from functools import partial
     from pathlib import Path
 
-    from crm_tui.cli import CommandError
+    from crm_tui.cli import CommandError, sqlite_problem
     from crm_tui.commands import not_the_database
     from crm_tui.csvio import utf8_stdout
     from crm_tui.i18n import _
@@ -99,8 +99,8 @@ def run(args: argparse.Namespace, ctx) -> int:
             count = export.export_kind(conn, args.kind, path, told)
         except BrokenPipeError:
             raise
-        except sqlite3.Error as exc:
-            raise CommandError(f"{db.path}: {exc}") from None
+        except sqlite3.Error as exc:  # a damaged page says how to restore, as elsewhere
+            raise CommandError(sqlite_problem(db.path, exc)) from None
         except OSError as exc:
             raise CommandError(
                 _("cannot write {path}: {reason}").format(

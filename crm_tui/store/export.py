@@ -17,13 +17,18 @@ Uses only the standard library.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from functools import partial
+from itertools import count
 from pathlib import Path
 from typing import Any
 
-from crm_tui.csvio import write_csv
+from crm_tui.csvio import private_file, write_csv
 from crm_tui.store.validation import format_amount
 
 KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "orders")
@@ -284,9 +289,37 @@ def export_all(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, int]:  # fmt: skip
     """Write ``<kind>.csv`` for every kind into ``folder`` (created if needed), from one
-    snapshot. ``progress(kind, done, total)``: as export_kind's, for each kind in turn."""
+    snapshot. ``progress(kind, done, total)``: as export_kind's, for each kind in turn.
+
+    All or nothing: the files are written into a hidden folder first (beside a new
+    ``folder``, inside an existing one) and put in place only once every kind is
+    written, so a failure (a damaged page, a full disk) leaves no half export behind
+    and an earlier export in ``folder`` as it was."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    created = _missing_folders(folder.parent)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    fresh = not folder.is_dir()
+    staging = _staging_folder(folder.parent if fresh else folder, folder.name)
+    try:
+        counts = _export_into(conn, staging, progress)
+        if fresh:
+            staging.rename(folder)
+        else:
+            for kind in KINDS:
+                _put_in_place(staging / f"{kind}.csv", folder / f"{kind}.csv")
+            staging.rmdir()
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for made in created:  # (deepest first) folders made for it, if still empty
+            with suppress(OSError):
+                made.rmdir()
+        raise
+    return counts
+
+
+def _export_into(
+    conn: sqlite3.Connection, folder: Path, progress: Callable[[str, int, int], None] | None
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     saved = conn.isolation_level
     conn.isolation_level = None
@@ -299,6 +332,43 @@ def export_all(
         conn.execute("COMMIT")
         conn.isolation_level = saved
     return counts
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist, deepest first."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
+
+
+def _staging_folder(where: Path, name: str) -> Path:
+    """A new hidden folder in ``where`` (made with the mode a plain mkdir gives)."""
+    for n in count():
+        staging = where / f".{name}.partial-{os.getpid()}-{n}"
+        try:
+            staging.mkdir()
+        except FileExistsError:
+            continue
+        return staging
+    raise AssertionError("unreachable")
+
+
+def _put_in_place(written: Path, target: Path) -> None:
+    """Move a finished file over ``target``; a link or a file with other names (or a
+    device) gets the data through private_file instead, as a single export writes it."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is None or (stat.S_ISREG(mode) and os.stat(target).st_nlink == 1):
+        os.replace(written, target)
+        return
+    with open(written, encoding="utf-8", newline="") as src, private_file(target) as out:
+        shutil.copyfileobj(src, out)
+    written.unlink()
 
 
 def default_folder(day: dt.date | None = None) -> Path:
