@@ -12,6 +12,7 @@ import argparse
 import gc
 import importlib
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ class CliContext:
     db_path: Path
     lang: str
     _settings: object = field(default=None, repr=False)
+    #: the path was given (--db or CRM_DB), not the default one
+    chosen: bool = False
     _database: object = field(default=None, repr=False)
 
     @property
@@ -41,8 +44,19 @@ class CliContext:
             self._settings = load_settings()
         return self._settings
 
-    def database(self):
-        """The opened (created, migrated) database."""
+    def database(self, *, to_read: bool = False):
+        """The opened (created, migrated) database.
+
+        ``to_read``: the command only reads it (due, report, export, check, backup), so a
+        path given with --db or CRM_DB that holds no file is a mistyped path, refused, not
+        a new empty database ("Nothing due." from a cron job with a typo in its path).
+        The default database is created on first use, by any command (CLI.md)."""
+        if to_read and self.chosen and not self.db_path.exists():
+            from crm_tui.i18n import _
+
+            raise CommandError(
+                _("no database at {path}: check --db (or CRM_DB)").format(path=self.db_path)
+            )
         if self._database is None:
             from crm_tui.store.database import Database
 
@@ -248,7 +262,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     settings.apply_labels()  # type: ignore[union-attr]
-    ctx = CliContext(db_path=resolve_db_path(args.db), lang="en", _settings=settings)
+    ctx = CliContext(
+        db_path=resolve_db_path(args.db),
+        lang="en",
+        _settings=settings,
+        chosen=bool(args.db or os.environ.get("CRM_DB")),
+    )
     ctx.lang = detect_language(args.lang, settings.language)  # type: ignore[union-attr]
     set_language(ctx.lang)
     import sqlite3  # already loaded by crm_tui.store.database

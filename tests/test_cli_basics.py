@@ -56,8 +56,15 @@ def test_opening_the_tui_does_not_import_the_commands():
     assert out.stdout.split() == ["None", "x.db", "False"]
 
 
+def _new_database(path) -> None:
+    from crm_tui.store.database import Database
+
+    Database(path).close()
+
+
 def test_check_on_a_healthy_database(tmp_path, capsys):
     db = tmp_path / "a.db"
+    _new_database(db)
     assert main(["--db", str(db), "check"]) == 0
     assert "ok" in capsys.readouterr().out
     assert db.stat().st_mode & 0o777 == 0o600
@@ -65,16 +72,37 @@ def test_check_on_a_healthy_database(tmp_path, capsys):
 
 def test_db_option_after_the_command_and_env_var(tmp_path, monkeypatch, capsys):
     db = tmp_path / "b.db"
+    _new_database(db)
     assert main(["check", "--db", str(db)]) == 0
-    assert db.exists()
+    assert "b.db" in capsys.readouterr().out
     other = tmp_path / "c.db"
+    _new_database(other)
     monkeypatch.setenv("CRM_DB", str(other))
     assert main(["check"]) == 0
-    assert other.exists()
+    assert "c.db" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["due"], ["report", "funnel"], ["export", "customers"], ["check"], ["backup"]],
+)
+def test_a_command_that_reads_refuses_a_mistyped_database_path(tmp_path, capsys, command):
+    """`crm --db /tmp/typo/x.db due` made a new empty database (and its folder) and said
+    "Nothing due.", exit 0: a cron job or shell prompt with a typo never knew."""
+    db = tmp_path / "typo" / "x.db"
+    assert main(["--db", str(db), *command]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: no database at {db}: check --db (or CRM_DB)\n"
+    assert not db.parent.exists()
+    # a command that writes still makes one where it is told (CLI.md: created on first use)
+    assert main(["--db", str(db), "demo", "--customers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), *command]) == 0
 
 
 def test_check_reports_a_broken_foreign_key(tmp_path, capsys):
     db = tmp_path / "d.db"
+    _new_database(db)
     assert main(["--db", str(db), "check"]) == 0
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA foreign_keys = OFF")
@@ -136,6 +164,7 @@ def test_malformed_config_is_a_clear_error(tmp_path, monkeypatch, capsys):
 
 
 def test_python_dash_m_runs(tmp_path):
+    _new_database(tmp_path / "f.db")
     result = subprocess.run(
         [sys.executable, "-m", "crm_tui", "--db", str(tmp_path / "f.db"), "check"],
         capture_output=True,
@@ -217,6 +246,7 @@ def test_report_dates_out_of_range_are_usage_errors(tmp_path, capsys, argv):
 )
 def test_every_report_runs_at_the_ends_of_the_range(tmp_path, capsys, monkeypatch, name, when):
     monkeypatch.setattr("crm_tui.cli.today", lambda: dt.date(9998, 12, 31))  # (not later)
+    _new_database(tmp_path / "a.db")
     assert main(["--db", str(tmp_path / "a.db"), "report", name, *when, "--format", "csv"]) == 0
 
 
@@ -325,6 +355,7 @@ def test_a_database_that_cannot_be_opened_is_not_called_damaged(tmp_path, capsys
     restoring a backup over the file would fail the same way. (Root writes to any
     folder, so here the journal's name is taken by a folder instead.)"""
     db = tmp_path / "ro.db"
+    _new_database(db)
     assert main(["--db", str(db), "check"]) == 0
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode = DELETE")
@@ -393,7 +424,7 @@ def test_a_sqlite_error_in_a_sqlalchemy_wrapper_is_one_error_line(tmp_path, caps
 
     monkeypatch.setattr(database, "upgrade", failing_disk)
     db = tmp_path / "new.db"
-    assert main(["--db", str(db), "check"]) == 1
+    assert main(["--db", str(db), "demo", "--customers", "1"]) == 1  # (it creates the file)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: cannot open {db}: the disk failed")
     assert "COMMIT" not in err[0] and "damaged" not in err[0]

@@ -224,7 +224,10 @@ def test_exit_codes(tmp_path, demo_path, capsys):
 
 
 def test_empty_database_exports_headers_only(tmp_path, capfd):
+    from crm_tui.store.database import Database
+
     db = tmp_path / "empty.db"
+    Database(db).close()
     table = export_stdout(capfd, db, "customers")
     assert table == [list(export.header("customers"))]
 

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.i18n import _
     from crm_tui.store import export
 
-    db = ctx.database()
+    db = ctx.database(to_read=True)
     target = args.out
     lines = _ProgressLines()
     with db.reading() as conn, closing(lines):

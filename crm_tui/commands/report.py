@@ -126,7 +126,7 @@ def _run(args: argparse.Namespace, ctx) -> int:
         if args.week and args.name != "weekly":  # (today in the current week, as on screen)
             as_of = min(args.week + dt.timedelta(days=6), as_of)
     targets = ctx.settings.targets if args.name == "forecast" else None
-    db = ctx.database()
+    db = ctx.database(to_read=True)
     with db.reading(mmap=args.name in MAPPED) as conn:
         report = build_report(
             args.name, conn, as_of, args.week, targets, ctx.settings.probabilities()
