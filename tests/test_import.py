@@ -877,7 +877,7 @@ def test_on_duplicate_for_another_kind_is_said_to_be_ignored(base, tmp_path, cap
     f.write_text("customer,date,amount\nACME,2026-01-02,100\n", "utf-8")
     assert crm(base, "import", "orders", str(f), "--on-duplicate", "merge") == 0
     err = capsys.readouterr().err
-    assert "warning: --on-duplicate applies to customers imports only; ignored for orders" in err
+    assert "warning: --on-duplicate does not apply to orders" in err
     g = tmp_path / "c.csv"
     g.write_text("name\nGlobex\n", "utf-8")
     assert crm(base, "import", "customers", str(g)) == 0
@@ -1778,3 +1778,220 @@ def test_a_happened_date_before_1900_is_rejected_not_stored_unreadable(
     assert f"line 2: {column}: This date is before 1900-01-01: check the year" in err, err
     assert "imported 1" in err
     assert crm(base, "check") == 0
+
+
+# --- records already there: contacts, deals, interactions and tasks are not imported twice ----
+
+RECORD_KINDS = ("contacts", "opportunities", "interactions", "tasks")
+RECORD_TABLES = {
+    "contacts": "contact", "opportunities": "opportunity", "interactions": "interaction",
+    "tasks": "task",
+}  # fmt: skip
+
+
+def count(db, table: str) -> int:
+    return rows(db.path, f"SELECT count(*) FROM {table}")[0][0]
+
+
+@pytest.fixture
+def exported(db, tmp_path, capsys):
+    """A demo database and its `crm export all` folder."""
+    assert crm(db, "demo", "--customers", "40", "--seed", "5") == 0
+    out = tmp_path / "exp"
+    assert crm(db, "export", "all", "--out", str(out)) == 0
+    capsys.readouterr()
+    return db, out
+
+
+@pytest.mark.parametrize("kind", RECORD_KINDS)
+def test_reimporting_an_export_changes_nothing_and_says_unchanged(exported, kind, capsys):
+    db, out = exported
+    before = snapshot(db.path)
+    n = count(db, RECORD_TABLES[kind])
+    assert crm(db, "import", kind, str(out / f"{kind}.csv"), "--dry-run") == 0
+    dry = capsys.readouterr().err
+    assert f"would import 0, {n} unchanged, rejected 0" in dry
+    assert crm(db, "import", kind, str(out / f"{kind}.csv")) == 0
+    err = capsys.readouterr().err
+    assert f"imported 0, {n} unchanged, rejected 0" in err
+    assert snapshot(db.path) == before  # nothing written, not even the import log
+    # a second try is not refused as "already imported": nothing was
+    assert crm(db, "import", kind, str(out / f"{kind}.csv")) == 0
+    assert "already imported" not in capsys.readouterr().err
+
+
+def test_forecast_stays_the_same_after_reimporting_everything(exported, tmp_path, capsys):
+    db, out = exported
+    assert crm(db, "report", "forecast", "--format", "csv") == 0
+    forecast = capsys.readouterr().out
+    for kind in ("customers", *RECORD_KINDS, "orders"):
+        assert crm(db, "import", kind, str(out / f"{kind}.csv")) == 0, kind
+    capsys.readouterr()
+    assert crm(db, "report", "forecast", "--format", "csv") == 0
+    assert capsys.readouterr().out == forecast
+
+
+@pytest.mark.parametrize("kind", RECORD_KINDS)
+def test_on_duplicate_create_imports_them_again(exported, kind, capsys):
+    db, out = exported
+    n = count(db, RECORD_TABLES[kind])
+    assert crm(db, "import", kind, str(out / f"{kind}.csv"), "--on-duplicate", "create") == 0
+    err = capsys.readouterr().err
+    assert f"imported {n}, rejected 0" in err and "warning" not in err
+    assert count(db, RECORD_TABLES[kind]) == 2 * n
+
+
+#: per kind: a header, a row, the same record again (case and spacing aside, or saying
+#: less), and rows differing in the key (each a new record)
+SAME_AND_OTHER = {
+    "contacts": (
+        "customer,name,mobile,email,title",
+        "ACME,Bob Li,13900001111,bob@acme.com,CTO",
+        ["acme,  bob   LI ,139 0000 1111,BOB@acme.com,", "ACME,Bob Li,,,CTO"],
+        [
+            "ACME,Bob Li,13900002222,,",  # another mobile: another Bob Li
+            "ACME,Bob Li,13900001111,bob2@acme.com,",  # the same mobile, another email
+            "ACME,Rob Li,13900001111,,",
+        ],  # another name
+    ),
+    "opportunities": (
+        "customer,name,amount,stage,created",
+        "ACME,ERP 2026,1000,proposal,2026-01-05 10:00",
+        ["ACME,erp  2026,1000,proposal,2026-01-05 10:00", "ACME,ERP 2026,,,2026-01-05 10:00"],
+        [
+            "ACME,ERP 2026,1000,proposal,2026-02-05 10:00",  # created at another time
+            "ACME,ERP 2027,1000,proposal,2026-01-05 10:00",
+        ],
+    ),
+    "interactions": (
+        "customer,when,subject,channel",
+        "ACME,2026-03-01 10:05,Call about quote,phone",
+        [
+            "ACME,2026-03-01 10:05,call about  QUOTE,phone",
+            "ACME,2026-03-01 10:05,Call about quote,",
+        ],
+        [
+            "ACME,2026-03-01 10:06,Call about quote,phone",
+            "ACME,2026-03-01 10:05,Call about price,phone",
+        ],
+    ),
+    "tasks": (
+        "title,due,customer,status",
+        "Send quote,2026-03-05 09:30,ACME,planned",
+        ["send  Quote,2026-03-05 09:30,ACME,planned", "Send quote,2026-03-05,ACME,"],
+        [
+            "Send quote,2026-03-06 09:30,ACME,planned",  # another day
+            "Send quote,2026-03-05 15:00,ACME,planned",  # another time that day
+            "Send quote,2026-03-05 09:30,,planned",
+        ],  # no customer
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", RECORD_KINDS)
+def test_the_same_row_twice_in_a_file_is_imported_once(base, tmp_path, capsys, kind):
+    header, row, same, _other = SAME_AND_OTHER[kind]
+    f = tmp_path / "f.csv"
+    f.write_text("\n".join([header, row, row, *same]) + "\n", "utf-8")
+    before = count(base, RECORD_TABLES[kind])  # (the customer's contact Ann)
+    assert crm(base, "import", kind, str(f)) == 0
+    err = capsys.readouterr().err
+    assert f"imported 1, {1 + len(same)} unchanged, rejected 0" in err, err
+    assert count(base, RECORD_TABLES[kind]) == before + 1
+    g = tmp_path / "g.csv"  # and again, from another file: all of it is there already
+    g.write_text("\n".join([header, *same]) + "\n", "utf-8")
+    assert crm(base, "import", kind, str(g)) == 0
+    assert f"imported 0, {len(same)} unchanged" in capsys.readouterr().err
+    assert count(base, RECORD_TABLES[kind]) == before + 1
+
+
+@pytest.mark.parametrize("kind", RECORD_KINDS)
+def test_a_row_differing_in_the_key_is_imported(base, tmp_path, capsys, kind):
+    header, row, _same, other = SAME_AND_OTHER[kind]
+    f = tmp_path / "f.csv"
+    f.write_text(f"{header}\n{row}\n", "utf-8")
+    assert crm(base, "import", kind, str(f)) == 0
+    before = count(base, RECORD_TABLES[kind])
+    g = tmp_path / "g.csv"
+    g.write_text("\n".join([header, *other]) + "\n", "utf-8")
+    assert crm(base, "import", kind, str(g)) == 0
+    assert f"imported {len(other)}, rejected 0" in capsys.readouterr().err
+    assert count(base, RECORD_TABLES[kind]) == before + len(other)
+
+
+def test_a_known_record_saying_otherwise_is_skipped_with_a_note_or_merged(base, tmp_path, capsys):
+    f = tmp_path / "f.csv"
+    f.write_text("customer,name,title\nACME,Bob,CTO\n", "utf-8")
+    assert crm(base, "import", "contacts", str(f)) == 0
+    g = tmp_path / "g.csv"
+    g.write_text("customer,name,title,department,mobile\nACME,bob,CEO,Sales,13900001111\n", "utf-8")
+    assert crm(base, "import", "contacts", str(g), "--dry-run") == 0
+    dry = capsys.readouterr().err
+    assert "would import 0, skipped 1 duplicates, rejected 0" in dry
+    assert crm(base, "import", "contacts", str(g)) == 0
+    err = capsys.readouterr().err
+    assert "imported 0, skipped 1 duplicates, rejected 0" in err
+    assert (
+        "line 2: already in the database (same customer and name); skipped: the file says"
+        " otherwise in title, department, mobile" in err
+    )
+    assert rows(base.path, "SELECT title, department, mobile FROM contact WHERE name = 'Bob'") == [
+        ("CTO", None, None)
+    ]
+    assert crm(base, "import", "contacts", str(g), "--on-duplicate", "merge") == 0
+    err = capsys.readouterr().err
+    assert "imported 0, updated 1, rejected 0" in err
+    assert "merged, filled: department, mobile (kept as they were: title)" in err
+    assert rows(base.path, "SELECT title, department, mobile FROM contact WHERE name = 'Bob'") == [
+        ("CTO", "Sales", "13900001111")
+    ]
+    # the merged mobile is found by search
+    assert rows(
+        base.path, "SELECT count(*) FROM customer_search WHERE phones LIKE '%13900001111%'"
+    ) == [(1,)]
+    assert crm(base, "import", "contacts", str(g), "--on-duplicate", "merge", "--again") == 0
+    err = capsys.readouterr().err
+    assert "imported 0, 1 unchanged, rejected 0" in err
+    assert "nothing new to merge (kept as they were: title)" in err
+
+
+def test_a_merged_task_keeps_its_status_and_fills_its_notes(base, tmp_path, capsys):
+    f = tmp_path / "f.csv"
+    f.write_text("title,due,customer,status\nCall,2026-03-05,ACME,planned\n", "utf-8")
+    assert crm(base, "import", "tasks", str(f)) == 0
+    g = tmp_path / "g.csv"
+    g.write_text(
+        "title,due,customer,status,notes\nCall,2026-03-05,ACME,done,ask for Ann\n", "utf-8"
+    )
+    assert crm(base, "import", "tasks", str(g), "--on-duplicate", "merge") == 0
+    err = capsys.readouterr().err
+    assert "updated 1" in err and "(kept as they were: status)" in err
+    assert rows(base.path, "SELECT status, notes, version FROM task") == [
+        ("planned", "ask for Ann", 2)
+    ]
+
+
+def test_a_deal_without_created_is_matched_by_customer_and_name(base, tmp_path, capsys):
+    f = tmp_path / "f.csv"
+    f.write_text("customer,name,amount\nACME,Big deal,5000\n", "utf-8")
+    assert crm(base, "import", "opportunities", str(f)) == 0
+    # the same spreadsheet later, the deal won meanwhile: still the same deal
+    conn = sqlite3.connect(base.path)
+    conn.execute("UPDATE opportunity SET stage = 'won', probability = 100")
+    conn.commit()
+    conn.close()
+    assert crm(base, "import", "opportunities", str(f), "--again") == 0
+    assert "imported 0, 1 unchanged" in capsys.readouterr().err
+    assert count(base, "opportunity") == 1
+
+
+def test_reimported_interactions_leave_the_last_interaction_alone(base, tmp_path, capsys):
+    f = tmp_path / "f.csv"
+    f.write_text("customer,when,subject\nACME,2026-03-01 10:05,Call\n", "utf-8")
+    assert crm(base, "import", "interactions", str(f)) == 0
+    before = snapshot(base.path)
+    g = tmp_path / "g.csv"
+    g.write_text("customer,when,subject\nACME,2026-03-01 10:05:00,CALL\n", "utf-8")
+    assert crm(base, "import", "interactions", str(g)) == 0
+    assert "imported 0, 1 unchanged" in capsys.readouterr().err
+    assert snapshot(base.path) == before

@@ -27,9 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--on-duplicate",
         choices=("skip", "merge", "create"),
         help=_(
-            "a customer matching an existing one by name, phone or email: skip it (default),"
-            " merge it (fill the existing one's empty fields, add its contact and tags; values"
-            " already there are kept) or create it anyway; customers imports only"
+            "a row that is a record already there (a customer of the same name, phone or"
+            " email; a contact, deal, interaction or task by the rules of the README): skip"
+            " it (default), merge it (fill the existing one's empty fields, and add a"
+            " customer's contact and tags; values already there are kept) or create it"
+            " anyway; not for orders (an order number brings its order up to date)"
         ),
     )
     parser.add_argument(
@@ -73,11 +75,12 @@ def run(args: argparse.Namespace, ctx) -> int:
         raise CommandError(_("{path} is a folder, not a CSV file").format(path=path))
     if not path.is_file():
         raise CommandError(_("no such file: {path}").format(path=path))
-    if args.on_duplicate and args.kind != "customers":
+    if args.on_duplicate and args.kind == "orders":
         print(
             _(
-                "warning: --on-duplicate applies to customers imports only; ignored for {kind}"
-            ).format(kind=_(args.kind)),
+                "warning: --on-duplicate does not apply to orders (an order number brings"
+                " its order up to date); ignored"
+            ),
             file=sys.stderr,
         )
     db = ctx.database()

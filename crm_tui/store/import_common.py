@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -555,6 +556,215 @@ class Importer:
 
     def finish(self) -> None:
         pass
+
+
+def text_key(text: str | None) -> str:
+    """A name, title or subject as the duplicate rules compare it: case and spacing
+    aside ("Wang  Wei" is "wang wei"; full-width letters are folded too)."""
+    return " ".join(text.split()).casefold() if text else ""
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A checked row waiting for its batch's duplicate check (RecordImporter)."""
+
+    line: int
+    #: the natural key: rows and records of one key may be the same record
+    key: tuple
+    #: values that tell records of one key apart: when the row and a record both have
+    #: one and they differ, they are not the same record
+    tells: tuple
+    #: {stored column: value} of what the row says (what it leaves out is not there)
+    said: dict[str, Any]
+    #: what the importer creates from the row when it is new
+    payload: Any
+
+
+def _agree(row: tuple, record: tuple) -> bool:
+    return all(a is None or b is None or a == b for a, b in zip(row, record, strict=True))
+
+
+class RecordImporter(Importer):
+    """An importer whose rows are not imported again when they are a record already
+    there: contacts, opportunities, interactions and tasks (their natural keys are in
+    their module docstrings).
+
+    ``row()`` checks a row and hands it to ``offer()``; ``flush()`` then settles the
+    batch: one query finds the records of the batch's keys (``existing()``, by indexed
+    customer ids), each row is matched against those and against this import's own
+    new records, in file order; a new row is created (``create()``) and written
+    (``write()``), a matched one writes nothing and counts, as a re-imported order
+    does: ``unchanged`` when it says nothing the record does not (what it leaves out
+    is nothing said), else (``--on-duplicate skip``, the default) skipped with a note
+    naming its columns that differ. ``merge`` fills the record's empty fields of
+    ``fillable`` from the row (``updated``; other values are kept and named);
+    ``create`` imports every row, matching nothing, as before there was a rule."""
+
+    #: the table the records are in
+    table_name = ""
+    #: stored columns a merge may fill when empty
+    fillable: frozenset[str] = frozenset()
+    #: stored columns compared to the minute (a file's times have no seconds)
+    minute_columns: frozenset[str] = frozenset()
+    #: stored columns compared by their digits (phones) / case-insensitively (emails)
+    digit_columns: frozenset[str] = frozenset(("phone", "mobile"))
+    caseless_columns: frozenset[str] = frozenset(("email",))
+    #: stored column → the file column that gives it (for the notes)
+    column_of: Mapping[str, str] = {
+        "amount_cents": "amount", "contact_id": "contact", "opportunity_id": "opportunity",
+    }  # fmt: skip
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.matching = self.opts.get("on_duplicate", "skip") != "create"
+        self.action = self.opts.get("on_duplicate", "skip")
+        self.waiting: list[Candidate] = []
+        #: this import's new records by key: (id, tells, line)
+        self.seen: dict[tuple, list[tuple[int, tuple, int]]] = {}
+        #: the first id this import gives: existing() reads the records before it
+        #: (the import's own are in ``seen``; reading them again would cost a file
+        #: of interactions a quadratic time)
+        self.first_new = self.next_id(self.table_name)
+
+    def offer(self, line: int, key: tuple, tells: tuple, said: dict, payload: Any) -> None:
+        """A checked row, imported or matched when its batch is flushed."""
+        said = {k: v for k, v in said.items() if v is not None}
+        self.waiting.append(Candidate(line, key, tells, said, payload))
+
+    def rule(self, candidate: Candidate) -> str:
+        """What the row and the record it matched have in common, as the notes say it."""
+        raise NotImplementedError
+
+    def existing(self, customer_ids: list[int], batch: list[Candidate]) -> Iterable[tuple]:
+        """(key, id, tells) of the records that may match the batch's rows (one query),
+        of those the database had before the import (id below ``first_new``)."""
+        raise NotImplementedError
+
+    def create(self, candidate: Candidate) -> int:
+        """Queue a new record from the row; returns its id."""
+        raise NotImplementedError
+
+    def write(self) -> None:
+        """Write the queued new records."""
+        raise NotImplementedError
+
+    def merged(self, record_id: int, candidate: Candidate) -> None:
+        """A record a merge filled (the importer's follow-up, such as re-indexing)."""
+
+    @staticmethod
+    def as_json(values: Iterable[Any]) -> str:
+        return json.dumps(sorted(set(values)))
+
+    def flush(self) -> None:
+        batch, self.waiting = self.waiting, []
+        if not batch:
+            return
+        known: dict[tuple, list[tuple[int, tuple]]] = {}
+        if self.matching:
+            wanted = {c.key for c in batch}
+            cids = [c.key[0] for c in batch if c.key[0] is not None]
+            for key, rid, tells in self.existing(sorted(set(cids)), batch):
+                if key in wanted:
+                    known.setdefault(key, []).append((rid, tells))
+        matches: list[tuple[Candidate, int, int | None]] = []
+        seen = self.seen
+        for c in batch:
+            if self.matching:
+                hit = None
+                for rid, tells, line in seen.get(c.key, ()):  # an earlier line of the file
+                    if _agree(c.tells, tells):
+                        hit = (rid, line)
+                        break
+                if hit is None:
+                    rid = next((r for r, t in known.get(c.key, ()) if _agree(c.tells, t)), None)
+                    if rid is not None:
+                        hit = (rid, None)
+                if hit is not None:
+                    matches.append((c, *hit))
+                    continue
+            rid = self.create(c)
+            if self.matching:
+                seen.setdefault(c.key, []).append((rid, c.tells, c.line))
+            self.result.imported += 1
+        self.write()
+        if matches:
+            self.settle(matches)
+
+    def settle(self, matches: list[tuple[Candidate, int, int | None]]) -> None:
+        """Count (and note, merge) the rows that are a record already there: the
+        records' said columns are read in one query."""
+        columns = sorted({k for c, _r, _l in matches for k in c.said})
+        stored: dict[int, dict[str, Any]] = {}
+        if columns:
+            for got in self.conn.execute(
+                f"SELECT id, {', '.join(columns)} FROM {self.table_name}"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (self.as_json(rid for _c, rid, _l in matches),),
+            ):
+                stored[got[0]] = dict(zip(columns, got[1:], strict=True))
+        result = self.result
+        for c, rid, line in matches:
+            record = stored.get(rid, {})
+            differ: list[str] = []
+            fill: dict[str, Any] = {}
+            for column, value in c.said.items():
+                old = record.get(column)
+                if old is None:
+                    if column in self.fillable:
+                        fill[column] = value
+                    else:
+                        differ.append(column)
+                elif not self.same(column, old, value):
+                    differ.append(column)
+            if not differ and not fill:
+                result.unchanged += 1
+                continue
+            where = (
+                _("already on line {line} ({rule})") if line is not None
+                else _("already in the database ({rule})")
+            ).format(line=line, rule=self.rule(c))  # fmt: skip
+            if self.action == "merge":
+                if fill:
+                    sets = ", ".join(f"{k} = coalesce({k}, ?)" for k in fill)
+                    self.conn.execute(
+                        f"UPDATE {self.table_name} SET {sets}, updated_at = ?,"
+                        " version = version + 1 WHERE id = ?",
+                        (*fill.values(), self.now_text, rid),
+                    )
+                    self.merged(rid, c)
+                    result.updated += 1
+                    note = _("{where}; merged, filled: {columns}").format(
+                        where=where, columns=self.names(fill)
+                    )
+                else:
+                    result.unchanged += 1
+                    note = _("{where}; nothing new to merge").format(where=where)
+                if differ:
+                    note += _(" (kept as they were: {columns})").format(columns=self.names(differ))
+            else:
+                result.skipped += 1
+                note = _(
+                    "{where}; skipped: the file says otherwise in {columns}"
+                    " (--on-duplicate merge fills empty fields, create imports it)"
+                ).format(where=where, columns=self.names([*differ, *fill]))
+            result.duplicates.append(RowNote(c.line, note))
+
+    def same(self, column: str, old: Any, new: Any) -> bool:
+        if column in self.minute_columns:
+            return str(old)[:16] == str(new)[:16]
+        if column in self.digit_columns:
+            return phone_digits(str(old)) == phone_digits(str(new))
+        if column in self.caseless_columns:
+            return str(old).casefold() == str(new).casefold()
+        return old == new
+
+    def names(self, columns: Iterable[str]) -> str:
+        """Stored columns as the file heads them."""
+        out = []
+        for column in columns:
+            field = self.column_of.get(column, column)
+            out.append(self.headers.get(field, field))
+        return _(", ").join(out)
 
 
 #: FTS5 keeps this much new index data in memory before writing a segment (its default is

@@ -1,4 +1,5 @@
-"""Importing customers (with their primary contact, tags and dedupe) and contacts."""
+"""Importing customers (with their primary contact, tags and dedupe) and contacts (a
+contact the customer has already is not imported again: see ContactImporter)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from crm_tui.store.fields import (
     text_field,
 )
 from crm_tui.store.import_common import (
+    Candidate,
     Column,
     Importer,
+    RecordImporter,
     RowError,
     RowNote,
     RowValidator,
@@ -33,6 +36,7 @@ from crm_tui.store.import_common import (
     refuse_surplus,
     restore_search_hash,
     stamp,
+    text_key,
 )
 from crm_tui.store.merging import code_held_for_undo
 from crm_tui.store.validation import ValidationError, check_happened, normalise_name
@@ -565,8 +569,14 @@ class CustomerImporter(Importer):
         sq.reindex_customers(self.conn, self.touched)
 
 
-class ContactImporter(Importer):
+class ContactImporter(RecordImporter):
+    """A contact is one the customer has already (import_common.RecordImporter) when it
+    has the same name, case and spacing aside, and no other mobile or email: two
+    people of one name at one customer are told apart by those."""
+
     columns = columns_for(CONTACT_FIELDS)
+    table_name = "contact"
+    fillable = frozenset(CONTACT_FIELDS) - {"name"}
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
@@ -585,13 +595,35 @@ class ContactImporter(Importer):
             raise RowError(errors + exc.reasons) from None
         if errors:
             raise RowError(errors)
+        said = {k: v for k, v in c.items() if k != "name"}
+        said["birthday"] = iso(c.get("birthday"))
+        tells = (phone_digits(c.get("mobile")), (c.get("email") or "").casefold() or None)
+        self.offer(line, (cid, text_key(c["name"])), tells, said, c)
+
+    def rule(self, candidate: Candidate) -> str:
+        return _("same customer and name")
+
+    def existing(self, customer_ids: list[int], batch: list[Candidate]):
+        for contact_id, cid, name, mobile, email in self.conn.execute(
+            "SELECT id, customer_id, name, mobile, email FROM contact"
+            " WHERE customer_id IN (SELECT value FROM json_each(?)) AND id < ?",
+            (self.as_json(customer_ids), self.first_new),
+        ):
+            tells = (phone_digits(mobile), (email or "").casefold() or None)
+            yield (cid, text_key(name)), contact_id, tells
+
+    def create(self, candidate: Candidate) -> int:
         contact_id = self.next_contact
         self.next_contact += 1
-        self.pending.append(contact_row(contact_id, cid, c, self.now_text))
-        self.touched.add(cid)  # type: ignore[arg-type]
-        self.result.imported += 1
+        cid = candidate.key[0]
+        self.pending.append(contact_row(contact_id, cid, candidate.payload, self.now_text))
+        self.touched.add(cid)
+        return contact_id
 
-    def flush(self) -> None:
+    def merged(self, record_id: int, candidate: Candidate) -> None:
+        self.touched.add(candidate.key[0])  # its phones and email are searched
+
+    def write(self) -> None:
         if self.pending:
             self.conn.executemany(_CONTACT_SQL, self.pending)
             self.pending = []

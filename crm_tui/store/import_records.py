@@ -1,4 +1,25 @@
-"""Importing records that reference a customer: opportunities, interactions, tasks, orders."""
+"""Importing records that reference a customer: opportunities, interactions, tasks, orders.
+
+A row that is a record already there (in the database, or an earlier row of the same
+file) is not imported again (import_common.RecordImporter); which record a row is,
+as a rep would say it:
+
+- an opportunity: the same customer and name (case and spacing aside) and, when the
+  row gives ``created``, created that minute (a customer's two deals of one name, as
+  an export writes them, stay two); a row without ``created`` is the customer's deal
+  of that name whatever its stage (a spreadsheet brought again after a deal was won
+  is the same deal, not a new open one);
+- an interaction: the same customer, ``when`` to the minute and subject;
+- a task: the same customer (or both none), title and due day, and not another due
+  time when both have one;
+- a contact (import_customers): the same customer and name, and no other mobile or
+  email when both have one.
+
+Such a row writes nothing and counts as ``unchanged`` when it says nothing the record
+does not, else (``--on-duplicate skip``) as a skipped duplicate with a note naming the
+columns that differ; ``merge`` fills the record's empty fields from it; ``create``
+imports every row. An order is its ``order_no`` (OrderImporter).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +32,9 @@ from crm_tui.i18n import _
 from crm_tui.store import enums, fields
 from crm_tui.store.fields import FieldSpec, choice_field, datetime_field, day_and_time_field
 from crm_tui.store.import_common import (
+    Candidate,
     Importer,
+    RecordImporter,
     RowError,
     chunks,
     column_said,
@@ -19,6 +42,7 @@ from crm_tui.store.import_common import (
     iso,
     refresh_order_totals,
     stamp,
+    text_key,
 )
 from crm_tui.store.validation import (
     ValidationError,
@@ -113,8 +137,13 @@ def _common_row(importer: Importer, values: dict[str, str], customer_required: b
     return cid, contact_id, v.get("row", {})
 
 
-class OpportunityImporter(Importer):
+class OpportunityImporter(RecordImporter):
     columns = columns_for(OPPORTUNITY_FIELDS)
+    table_name = "opportunity"
+    fillable = frozenset((
+        "contact_id", "product", "expected_close", "competitor", "strengths", "weaknesses",
+        "key_success_factors", "risks", "next_action", "next_action_due", "lost_reason",
+    ))  # fmt: skip
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
@@ -137,9 +166,9 @@ class OpportunityImporter(Importer):
             raise RowError([column_said(header, message.format(today=today.isoformat()))])
         stage = o.get("stage") or "initial_contact"
         default = self.probability.get(stage, enums.DEFAULT_PROBABILITY[stage])
-        given = None if stage in CLOSED_STAGES else o.get("probability")
-        prob = default if given is None else given
-        overridden = given is not None and given != default
+        given_probability = None if stage in CLOSED_STAGES else o.get("probability")
+        prob = default if given_probability is None else given_probability
+        overridden = given_probability is not None and given_probability != default
         made: dt.datetime = o.get("created") or self.now
         actual_close = o.get("actual_close")
         if actual_close is None and stage in CLOSED_STAGES and o.get("created") is None:
@@ -161,20 +190,51 @@ class OpportunityImporter(Importer):
         if actual_close is None and stage in CLOSED_STAGES:
             actual_close = self.close_date(o.get("expected_close"), made.date())
         created = stamp(made)
+        record = (
+            cid, contact_id, o["name"], o.get("product"), o.get("amount") or 0,
+            iso(o.get("expected_close")), stage, prob, overridden, o.get("competitor"),
+            o.get("strengths"), o.get("weaknesses"), o.get("key_success_factors"),
+            o.get("risks"), bool(o.get("risk_flag")), o.get("next_action"),
+            iso(o.get("next_action_due")), iso(actual_close),
+            o.get("lost_reason"), "", created, created, created, 1,
+        )  # fmt: skip
+        given = o.get("created")
+        said = {
+            "contact_id": contact_id, "product": o.get("product"), "amount_cents": o.get("amount"),
+            "expected_close": iso(o.get("expected_close")), "stage": o.get("stage"),
+            "probability": given_probability, "risk_flag": 1 if o.get("risk_flag") else None,
+            "next_action_due": iso(o.get("next_action_due")),
+            "actual_close": iso(o.get("actual_close")),
+            **{k: o.get(k) for k in (
+                "competitor", "strengths", "weaknesses", "key_success_factors", "risks",
+                "next_action", "lost_reason",
+            )},
+        }  # fmt: skip
+        tells = (stamp(given)[:16] if given is not None else None,)
+        self.offer(
+            line, (cid, text_key(o["name"])), tells, said, (record, stage, made, actual_close)
+        )
+
+    def rule(self, candidate: Candidate) -> str:
+        if candidate.tells[0] is not None:
+            return _("same customer, name and created time")
+        return _("same customer and name")
+
+    def existing(self, customer_ids: list[int], batch: list[Candidate]):
+        for oid, cid, name, made in self.conn.execute(
+            "SELECT id, customer_id, name, substr(created_at, 1, 16) FROM opportunity"
+            " WHERE customer_id IN (SELECT value FROM json_each(?)) AND id < ?",
+            (self.as_json(customer_ids), self.first_new),
+        ):
+            yield (cid, text_key(name)), oid, (made,)
+
+    def create(self, candidate: Candidate) -> int:
+        record, stage, made, actual_close = candidate.payload
         oid = self.next_opp
         self.next_opp += 1
-        self.pending.append(
-            (
-                oid, cid, contact_id, o["name"], o.get("product"), o.get("amount") or 0,
-                iso(o.get("expected_close")), stage, prob, overridden, o.get("competitor"),
-                o.get("strengths"), o.get("weaknesses"), o.get("key_success_factors"),
-                o.get("risks"), bool(o.get("risk_flag")), o.get("next_action"),
-                iso(o.get("next_action_due")), iso(actual_close),
-                o.get("lost_reason"), "", created, created, created, 1,
-            )
-        )  # fmt: skip
+        self.pending.append((oid, *record))
         self.history += self.stage_history(oid, stage, made, actual_close)
-        self.result.imported += 1
+        return oid
 
     @staticmethod
     def stage_history(
@@ -213,7 +273,7 @@ class OpportunityImporter(Importer):
             return expected
         return today
 
-    def flush(self) -> None:
+    def write(self) -> None:
         if self.pending:
             self.conn.executemany(
                 "INSERT INTO opportunity (id, customer_id, contact_id, name, product, amount_cents,"
@@ -232,8 +292,13 @@ class OpportunityImporter(Importer):
             self.pending, self.history = [], []
 
 
-class InteractionImporter(Importer):
+class InteractionImporter(RecordImporter):
     columns = columns_for(INTERACTION_FIELDS)
+    table_name = "interaction"
+    fillable = frozenset((
+        "contact_id", "opportunity_id", "location", "our_people", "their_people", "content",
+        "feedback", "attitude", "key_facts", "next_step", "next_step_due",
+    ))  # fmt: skip
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
@@ -247,21 +312,45 @@ class InteractionImporter(Importer):
         cid, contact_id, v = _common_row(self, values)
         v["when"] = _not_future(self, "when", v["when"], values.get("when", ""))
         deal = self.opportunity_ref(cid, values, v.get("opportunity_created"))
+        when = stamp(v["when"])
+        record = (
+            cid, contact_id, deal, when, v.get("channel") or "phone",
+            v.get("location"), v.get("our_people"), v.get("their_people"), v["subject"],
+            v.get("content"), v.get("feedback"), v.get("attitude"), v.get("key_facts"),
+            v.get("next_step"), iso(v.get("next_step_due")), None, self.now_text,
+            self.now_text, 1,
+        )  # fmt: skip
+        said = {
+            "contact_id": contact_id, "opportunity_id": deal, "channel": v.get("channel"),
+            "next_step_due": iso(v.get("next_step_due")),
+            **{k: v.get(k) for k in (
+                "location", "our_people", "their_people", "content", "feedback", "attitude",
+                "key_facts", "next_step",
+            )},
+        }  # fmt: skip
+        self.offer(line, (cid, when[:16], text_key(v["subject"])), (), said, record)
+
+    def rule(self, candidate: Candidate) -> str:
+        return _("same customer, time and subject")
+
+    def existing(self, customer_ids: list[int], batch: list[Candidate]):
+        minutes = [c.key[1] for c in batch]
+        for iid, cid, when, subject in self.conn.execute(
+            "SELECT id, customer_id, substr(occurred_at, 1, 16), subject FROM interaction"
+            " WHERE customer_id IN (SELECT value FROM json_each(?)) AND id < ?"
+            " AND occurred_at >= ? AND occurred_at < ?",
+            (self.as_json(customer_ids), self.first_new, min(minutes), max(minutes) + ":60"),
+        ):
+            yield (cid, when, text_key(subject)), iid, ()
+
+    def create(self, candidate: Candidate) -> int:
         iid = self.next_interaction
         self.next_interaction += 1
-        self.pending.append(
-            (
-                iid, cid, contact_id, deal, stamp(v["when"]), v.get("channel") or "phone",
-                v.get("location"), v.get("our_people"), v.get("their_people"), v["subject"],
-                v.get("content"), v.get("feedback"), v.get("attitude"), v.get("key_facts"),
-                v.get("next_step"), iso(v.get("next_step_due")), None, self.now_text,
-                self.now_text, 1,
-            )
-        )  # fmt: skip
-        self.touched.add(cid)  # type: ignore[arg-type]
-        self.result.imported += 1
+        self.pending.append((iid, *candidate.payload))
+        self.touched.add(candidate.key[0])
+        return iid
 
-    def flush(self) -> None:
+    def write(self) -> None:
         if self.pending:
             self.conn.executemany(
                 "INSERT INTO interaction (id, customer_id, contact_id, opportunity_id,"
@@ -282,8 +371,11 @@ class InteractionImporter(Importer):
             )
 
 
-class TaskImporter(Importer):
+class TaskImporter(RecordImporter):
     columns = columns_for(TASK_FIELDS)
+    table_name = "task"
+    fillable = frozenset(("contact_id", "opportunity_id", "goal", "notes", "result", "due_time"))
+    minute_columns = frozenset(("completed_at",))
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
@@ -301,16 +393,47 @@ class TaskImporter(Importer):
         completed = self.completed(
             status, due, t.get("completed_at"), values.get("completed_at", "")
         )
+        record = (
+            t["title"], t.get("type") or "call", cid, contact_id, deal, t.get("goal"),
+            t.get("notes"), due.isoformat(), due_time, status, t.get("result"),
+            completed, self.now_text, self.now_text, 1,
+        )  # fmt: skip
+        said = {
+            "contact_id": contact_id, "opportunity_id": deal, "type": t.get("type"),
+            "status": t.get("status"), "goal": t.get("goal"), "notes": t.get("notes"),
+            "result": t.get("result"), "due_time": due_time,
+            "completed_at": completed if t.get("completed_at") is not None else None,
+        }  # fmt: skip
+        key = (cid, text_key(t["title"]), due.isoformat())
+        self.offer(line, key, (due_time,), said, record)
+
+    def rule(self, candidate: Candidate) -> str:
+        if candidate.key[0] is None:
+            return _("no customer, same title and due date")
+        return _("same customer, title and due date")
+
+    def existing(self, customer_ids: list[int], batch: list[Candidate]):
+        sql = (
+            "SELECT id, customer_id, title, due, due_time FROM task"
+            " WHERE customer_id IN (SELECT value FROM json_each(?)) AND id < ?"
+        )
+        params: list = [self.as_json(customer_ids), self.first_new]
+        dues = [c.key[2] for c in batch if c.key[0] is None]
+        if dues:  # tasks of no customer, by their due days
+            sql += (
+                " UNION ALL SELECT id, customer_id, title, due, due_time FROM task"
+                " WHERE customer_id IS NULL AND due IN (SELECT value FROM json_each(?))"
+                " AND id < ?"
+            )
+            params += [self.as_json(dues), self.first_new]
+        for tid, cid, title, due, due_time in self.conn.execute(sql, params):
+            yield (cid, text_key(title), due), tid, (due_time,)
+
+    def create(self, candidate: Candidate) -> int:
         tid = self.next_task
         self.next_task += 1
-        self.pending.append(
-            (
-                tid, t["title"], t.get("type") or "call", cid, contact_id, deal, t.get("goal"),
-                t.get("notes"), due.isoformat(), due_time, status, t.get("result"),
-                completed, self.now_text, self.now_text, 1,
-            )
-        )  # fmt: skip
-        self.result.imported += 1
+        self.pending.append((tid, *candidate.payload))
+        return tid
 
     def completed(
         self, status: str, due: dt.date, given: dt.datetime | None, text: str = ""
@@ -335,7 +458,7 @@ class TaskImporter(Importer):
         end_of_due_day = dt.datetime.combine(due, dt.time(23, 59))
         return stamp(min(end_of_due_day, self.now))
 
-    def flush(self) -> None:
+    def write(self) -> None:
         if self.pending:
             self.conn.executemany(
                 "INSERT INTO task (id, title, type, customer_id, contact_id, opportunity_id,"

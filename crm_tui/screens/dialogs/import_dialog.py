@@ -26,7 +26,7 @@ KIND_LABELS = {
 }
 DUPLICATE_LABELS = {
     "skip": "Skip duplicates",
-    "merge": "Merge into the existing customer",
+    "merge": "Merge into the existing record",
     "create": "Create anyway",
 }
 
