@@ -202,7 +202,10 @@ def test_imported_dates_of_what_happened_read_backwards_as_the_forms_do(db, tmp_
         "name,created_at,first_contact\n"
         + "".join(f"Co {i},{d},{d.split()[0]}\n" for i, d in enumerate(forms)),
     )
-    load("interactions", "customer,when,subject\n" + "".join(f"Co 0,{d},Call\n" for d in forms))
+    load(  # (subjects told apart: one call at one minute is one interaction, not three)
+        "interactions",
+        "customer,when,subject\n" + "".join(f"Co 0,{d},Call {i}\n" for i, d in enumerate(forms)),
+    )
     load(
         "tasks",
         "title,due,status,completed_at\n"
