@@ -1024,7 +1024,7 @@ def test_huge_cell_rejects_its_row_only(base, tmp_path, capsys):
         "utf-8",
     )
     assert crm(base, "import", "orders", str(f)) == 3
-    assert "line 2: product: Too long (at most 200 characters)" in capsys.readouterr().err
+    assert "line 2: product: Too long: 200,000 characters (at most 200)" in capsys.readouterr().err
     assert rows(base.path, "SELECT product FROM sales_order") == [("ok",)]
 
 
@@ -1671,7 +1671,7 @@ def test_unclosed_quote_and_extra_values_are_rejected_with_their_lines(db, tmp_p
     assert crm(db, "import", "customers", str(f)) == 3
     err = capsys.readouterr().err
     quote = 'unclosed quote (") on this line; a quote inside a value is written twice ("")'
-    assert "line 2: 4 values but the header has 2 columns" in err
+    assert "line 2: 4 values, but the header has 2" in err
     assert f"line 4: {quote}" in err
     assert f"line 8: {quote}" in err
     assert "7 data rows" in err and "imported 4, rejected 3" in err
@@ -1690,7 +1690,7 @@ def test_unclosed_quote_and_extra_values_are_rejected_with_their_lines(db, tmp_p
             "finance",
             "extra",
             "more",
-            "line 2: 4 values but the header has 2 columns",
+            "line 2: 4 values, but the header has 2",
         ],
         ['"Stray quote Ltd', "finance", "", "", f"line 4: {quote}"],
         ['"unterminated quote Ltd', "finance", "", "", f"line 8: {quote}"],

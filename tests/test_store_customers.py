@@ -244,3 +244,13 @@ def test_delete_contact_clears_primary(session):
     one = cs.create_contact(session, c.id, {"name": "张伟"})
     cs.delete_contact(session, one.id)
     assert c.primary_contact_id is None
+
+
+def test_a_too_long_text_says_how_long_it_is():
+    """A pasted memo has no visible length: "at most 10,000" alone left the rep guessing."""
+    from crm_tui.store.validation import check_text
+
+    with pytest.raises(ValidationError) as err:
+        check_text("notes", "x" * 15_000, max_len=10_000)
+    assert err.value.message == "Too long: 15,000 characters (at most 10,000)"
+    assert check_text("notes", "x" * 10_000, max_len=10_000) == "x" * 10_000

@@ -128,9 +128,7 @@ def refuse_surplus(cells: Sequence[str], width: int) -> None:
     if cells[-1].__class__ is Unreadable:
         raise RowError([str(cells[-1])])
     if any(c.strip() for c in cells[width:]):
-        raise RowError(
-            [_("{n} values but the header has {m} columns").format(n=len(cells), m=width)]
-        )
+        raise RowError([_("{n} values, but the header has {m}").format(n=len(cells), m=width)])
 
 
 def columns_for(specs: Mapping[str, FieldSpec], bucket: str = "row") -> dict[str, Column]:

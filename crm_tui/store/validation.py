@@ -286,7 +286,12 @@ def check_text(
         return None
     value = str(value).strip()
     if len(value) > max_len:
-        raise ValidationError(field, _("Too long (at most {n} characters)").format(n=max_len))
+        raise ValidationError(  # (how long it is: a pasted memo has no visible length)
+            field,
+            _("Too long: {length} characters (at most {n})").format(
+                length=f"{len(value):,}", n=f"{max_len:,}"
+            ),
+        )
     if CONTROL_CHARACTER.search(value):
         raise ValidationError(field, _("A control character (such as NUL) in the value"))
     check_no_sensitive_numbers(field, value)
