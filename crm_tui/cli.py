@@ -292,10 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:  # a folder where a file should be, no permission …: one line
-        from crm_tui.i18n import _
+        from crm_tui.i18n import _, os_problem
 
         where = exc.filename or ctx.db_path
-        reason = exc.strerror or str(exc)
+        reason = os_problem(exc)
         print(f"error: {_('cannot use {path}: {reason}').format(path=where, reason=reason)}",
               file=sys.stderr)  # fmt: skip
         return 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from crm_tui.i18n import _
+from crm_tui.i18n import _, os_problem
 from crm_tui.store.validation import CONTROL_CHARACTER
 
 #: A deal named by a task or interaction, and when it was created (tells apart deals of one name).
@@ -526,7 +526,7 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
             data = path.read_bytes()
         except OSError as exc:
             raise CsvError(
-                _("Cannot read {file}: {problem}").format(file=path, problem=exc.strerror)
+                _("Cannot read {file}: {problem}").format(file=path, problem=os_problem(exc))
             ) from None
     if data.startswith(WORKBOOK_SIGNATURES):  # read as text, its "header" is binary noise
         raise CsvError(

@@ -48,6 +48,12 @@ def _(message: str) -> str:
     return catalog.get(message, message)  # type: ignore[union-attr]
 
 
+def os_problem(exc: OSError) -> str:
+    """What the system said went wrong with a file (``exc.strerror``: C's English text),
+    in the current language when the catalog knows it ("没有那个文件或目录")."""
+    return _(exc.strerror) if exc.strerror else str(exc)
+
+
 def clauses(parts: Iterable[str]) -> str:
     """Clauses of one sentence ("imported 5, rejected 1"): joined by a comma, "，" in
     Chinese (``_(", ")`` is the list separator 、, for the items of a list)."""

@@ -461,3 +461,13 @@ def test_export_all_into_an_existing_folder_replaces_its_files_and_keeps_links(
             assert stat.S_IMODE((folder / f"{kind}.csv").stat().st_mode) == 0o600
     assert (folder / "tasks.csv").is_symlink() and read(kept.read_bytes())[0][0] == "title"
     assert stat.S_IMODE(os.stat(kept).st_mode) == 0o640
+
+
+def test_a_write_problem_is_said_in_chinese_too(tmp_path, demo_path, capsys):
+    """`无法写入 …：No such file or directory`: the system's words stayed English."""
+    target = tmp_path / "no-such-folder" / "c.csv"
+    assert (
+        main(["--db", str(demo_path), "--lang", "zh", "export", "customers", "--out", str(target)])
+        == 1
+    )
+    assert capsys.readouterr().err.strip().endswith("没有那个文件或目录")

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.cli import CommandError, sqlite_problem
     from crm_tui.commands import not_the_database
     from crm_tui.csvio import utf8_stdout
-    from crm_tui.i18n import _
+    from crm_tui.i18n import _, os_problem
     from crm_tui.store import export
 
     db = ctx.database(to_read=True)
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace, ctx) -> int:
         except OSError as exc:
             raise CommandError(
                 _("cannot write {path}: {reason}").format(
-                    path=exc.filename or target, reason=exc.strerror
+                    path=exc.filename or target, reason=os_problem(exc)
                 )
             ) from None
     print(

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace, ctx) -> int:
 
 def _run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.cli import CommandError, today
-    from crm_tui.i18n import _
+    from crm_tui.i18n import _, os_problem
     from crm_tui.reports import build_report, output
 
     as_of = args.as_of
@@ -144,7 +144,7 @@ def _run(args: argparse.Namespace, ctx) -> int:
                 output.write(report, args.format, fh)
         except OSError as exc:
             raise CommandError(
-                _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
+                _("cannot write {path}: {reason}").format(path=path, reason=os_problem(exc))
             ) from None
         print(
             _("{n} rows written to {path}").format(n=len(report.rows), path=path), file=sys.stderr

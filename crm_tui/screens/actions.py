@@ -15,7 +15,7 @@ from typing import Any
 
 from textual.app import App
 
-from crm_tui.i18n import _
+from crm_tui.i18n import _, os_problem
 
 
 def log_interaction(
@@ -205,7 +205,7 @@ def export_records(
 
 
 def _cannot_write(path: Path, exc: OSError) -> str:
-    return _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
+    return _("cannot write {path}: {reason}").format(path=path, reason=os_problem(exc))
 
 
 def claim_free_name(folder: Path | str, stem: str, suffix: str = ".csv") -> Path:

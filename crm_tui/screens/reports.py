@@ -27,7 +27,7 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from crm_tui.dates import date_help, iso_week, parse_date
-from crm_tui.i18n import _
+from crm_tui.i18n import _, os_problem
 from crm_tui.reports import REPORTS, Report, check_day, not_after_today
 from crm_tui.screens import report_view
 from crm_tui.screens.report_view import (
@@ -445,7 +445,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         try:
             write_csv(report, path)
         except OSError as exc:
-            message = _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)
+            message = _("cannot write {path}: {reason}").format(path=path, reason=os_problem(exc))
             self.app.call_from_thread(
                 self.notify, message, severity="error", timeout=8, markup=False
             )

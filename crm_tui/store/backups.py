@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from crm_tui.i18n import _
+from crm_tui.i18n import _, os_problem
 from crm_tui.store import in_use
 from crm_tui.store import sqlite as sq
 
@@ -303,7 +303,7 @@ def verify(path: Path | str) -> str:
             head = fh.read(16)
     except OSError as exc:
         raise BackupError(
-            _("Cannot read {path}: {problem}").format(path=path, problem=exc.strerror)
+            _("Cannot read {path}: {problem}").format(path=path, problem=os_problem(exc))
         ) from None
     if head != sq.SQLITE_HEADER:
         raise BackupError(_("{path} is not a SQLite database").format(path=path))

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crm_tui.i18n import _
+from crm_tui.i18n import _, os_problem
 from crm_tui.store import in_use
 from crm_tui.store import sqlite as sq
 
@@ -133,7 +133,7 @@ def prepare(path: Path | str) -> Path:
         sq.ensure_file(path)
     except OSError as exc:
         raise DatabaseError(
-            _("cannot open {path}: {problem}").format(path=path, problem=exc.strerror)
+            _("cannot open {path}: {problem}").format(path=path, problem=os_problem(exc))
         ) from None
     try:
         # A plain connection, without the store's pragmas: another program's file (a

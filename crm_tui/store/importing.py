@@ -21,7 +21,7 @@ from pathlib import Path
 
 from crm_tui.csvio import write_csv
 from crm_tui.csvread import SURE_ENCODINGS, Unreadable, is_reason, read_table
-from crm_tui.i18n import _, clauses
+from crm_tui.i18n import _, clauses, os_problem
 from crm_tui.store import sqlite as sq
 from crm_tui.store.import_apart import batches
 from crm_tui.store.import_common import (
@@ -265,7 +265,7 @@ def import_file(
         try:
             result.rejected_path = write_rejected(result)
         except OSError as exc:
-            result.rejected_error = (rejected_path_for(result.file), exc.strerror or str(exc))
+            result.rejected_error = (rejected_path_for(result.file), os_problem(exc))
     result.seconds = time.perf_counter() - started
     return result
 
