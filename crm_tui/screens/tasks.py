@@ -32,7 +32,7 @@ GROUP_TITLES = {
     "today": "Today",
     "next7": "Next 7 days",
     "later": "Later",
-    "completed": "Completed",
+    "completed": "Done or cancelled",  # (both close a task: "Completed" read as done only)
 }
 
 
