@@ -376,6 +376,32 @@ async def test_review_counts_a_card_acted_on_as_reviewed(loop_db):
         assert "Reviewed 2 of 5" in card and "Review stopped: 3 left for later" in card
 
 
+async def test_a_next_step_due_before_today_takes_a_second_save(loop_db):
+    """昨天 for 明天 made a task overdue at once, without a word."""
+    app = app_on(loop_db, lang="zh")
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        with loop_db.reading() as conn:
+            tasks_before = conn.execute("SELECT count(*) FROM task").fetchone()[0]
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#field-subject").value = "电话"
+        dialog.query_one("#field-next_step").value = "寄样品"
+        dialog.query_one("#field-next_step_due").value = "昨天"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        error = str(dialog.query_one("#error-next_step_due").render())
+        assert error == f"早于今天（{TODAY.isoformat()}）：再按 ctrl+s 保留"
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert app.screen is not dialog
+        with loop_db.reading() as conn:
+            assert conn.execute("SELECT count(*) FROM task").fetchone()[0] == tasks_before + 1
+
+
 async def test_review_counts_a_next_step_logged_as_a_task_added(loop_db):
     """`l` with a next step makes a task, as `t` does: the summary counted only `t`'s."""
     app = app_on(loop_db)

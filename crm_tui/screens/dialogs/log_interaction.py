@@ -63,6 +63,7 @@ class LogInteractionDialog(FormScreen[int]):
         self.version: int | None = None
         self.opportunity_id = opportunity_id
         self.task_id = task_id
+        self._asked_past_due = None  # a next step due before today, kept by a 2nd ctrl+s
         fields = [
             FieldDef("channel", _("Channel"), "choice", vocabulary=enums.CHANNEL, required=True),
             FieldDef("occurred_at", _("When"), "datetime"),
@@ -160,6 +161,26 @@ class LogInteractionDialog(FormScreen[int]):
         if links.get("opportunity_id") in deal_ids:
             deal.value = links["opportunity_id"]
 
+    def _past_due_asked(
+        self, values: dict, data: dict, today, problem: ValidationError | None
+    ) -> ValidationError | None:
+        """A next step due before today makes a task overdue at once: usually 昨天 for 明天
+        (or a day typed backwards), so a second ctrl+s keeps it. A date left as it was
+        on an edit is not asked about again."""
+        due = data.get("next_step_due")
+        typed = values.get("next_step_due")
+        if (
+            due is None or not values.get("next_step") or due >= today
+            or due == self._asked_past_due or typed == self._initial.get("next_step_due")
+        ):  # fmt: skip
+            return problem
+        self._asked_past_due = due
+        asked = ValidationError(
+            "next_step_due",
+            _("Before today ({today}): ctrl+s again to keep it").format(today=today.isoformat()),
+        )
+        return asked if problem is None else ValidationError.of([problem, asked])
+
     def save(self, values: dict[str, Any]) -> int:
         from crm_tui.store.common import raw
         from crm_tui.store.interaction_log import remember_channel
@@ -175,6 +196,7 @@ class LogInteractionDialog(FormScreen[int]):
             self.app, values, datetimes=("occurred_at",), dates=("next_step_due",),
             past=("occurred_at",),  # it happened: "fri" is last Friday, not the next one
         )  # fmt: skip
+        date_problem = self._past_due_asked(values, data, now.date(), date_problem)
 
         def write(session):
             if self.interaction_id:
