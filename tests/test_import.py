@@ -698,6 +698,19 @@ def test_duplicates_merged(base, tmp_path):
     assert names == ["Ann", "Carl"]  # Dora and Eve match Ann's phone / email
 
 
+def test_a_merge_that_adds_only_a_contact_and_a_tag_marks_the_customer_changed(base, tmp_path):
+    """Its updated_at and version stayed as they were, so nothing said it had changed."""
+    conn = sqlite3.connect(base.path)
+    conn.execute("UPDATE customer SET updated_at = '2026-01-01 00:00:00', version = 3")
+    conn.commit()
+    conn.close()
+    f = tmp_path / "m.csv"
+    f.write_text('name,contact_name,tags\n"ACME Co., Ltd.",Bob,key account\n', "utf-8")
+    assert crm(base, "import", "customers", str(f), "--on-duplicate", "merge") == 0
+    ((updated, version),) = rows(base.path, "SELECT updated_at, version FROM customer")
+    assert updated > "2026-01-01 00:00:00" and version == 4
+
+
 def test_a_merge_with_nothing_new_changes_nothing_and_says_so(base, tmp_path, capsys):
     """The base file again, with a different name: each row matches a customer that has
     all it says. Nothing is written, nothing counted as updated, nothing recorded (the

@@ -509,6 +509,13 @@ class CustomerImporter(Importer):
             self.flush_tags()
         if self.conn.total_changes == changes:
             return False, kept
+        # a contact or a tag added changes the customer too (its list shows them), as the
+        # fields' fill did: once per merge (a version an open form checks against)
+        self.conn.execute(
+            "UPDATE customer SET updated_at = ?, version = version + 1"
+            " WHERE id = ? AND updated_at IS NOT ?",
+            (self.now_text, cid, self.now_text),
+        )
         self.touched.add(cid)
         return True, kept
 
