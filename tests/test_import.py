@@ -1648,6 +1648,33 @@ def test_encoding_detection(text, encoding, expected):
     assert (got.lstrip("\ufeff"), found) == (text, expected)
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            "name,needs\n".encode() + "张三公司,x\n".encode() + "李四公司,y\n".encode("gbk"),
+            "Line 3 is not UTF-8 but line 2 is: the file mixes two encodings",
+        ),
+        (
+            "\ufeffname,needs\n李四公司,y\n".encode("gbk", "ignore").replace(
+                b"name", b"\xef\xbb\xbfname", 1
+            ),
+            "The file starts as UTF-8 but line 2 is not",
+        ),
+    ],
+)
+def test_a_file_in_two_encodings_is_refused_not_read_as_garbage(
+    db, tmp_path, capsys, data, message
+):
+    """Read as GB18030, its UTF-8 rows came in as 寮犱笁鍏徃, without a word; with a BOM
+    the header read 锘縩ame and the import said only that `name` was missing."""
+    f = tmp_path / "mixed.csv"
+    f.write_bytes(data)
+    assert crm(db, "import", "customers", str(f)) == 1
+    assert message in capsys.readouterr().err
+    assert rows(db.path, "SELECT count(*) FROM customer") == [(0,)]
+
+
 def test_a_western_file_is_read_as_windows_1252_and_the_guess_is_said(db, tmp_path, capsys):
     f = tmp_path / "latin1.csv"
     f.write_bytes(b"name,needs\nCaf\xe9 M\xfcller GmbH,cr\xe8me\n")
