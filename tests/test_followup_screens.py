@@ -402,21 +402,26 @@ async def test_a_next_step_due_before_today_takes_a_second_save(loop_db):
             assert conn.execute("SELECT count(*) FROM task").fetchone()[0] == tasks_before + 1
 
 
+async def _log_with_a_next_step(pilot) -> None:
+    """`l`, then "Called" with the next step "Send the contract" due Friday, saved."""
+    await pilot.press("l")
+    await pilot.pause()
+    dialog = pilot.app.screen
+    await pilot.press(*"Called")
+    dialog.query_one("#field-next_step").focus()
+    await pilot.press(*"Send the contract")
+    dialog.query_one("#field-next_step_due").focus()
+    await pilot.press(*"fri", "ctrl+s")
+    await _settle(pilot)
+
+
 async def test_review_counts_a_next_step_logged_as_a_task_added(loop_db):
     """`l` with a next step makes a task, as `t` does: the summary counted only `t`'s."""
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:
         await _start_review(pilot)
         review = app.screen
-        await pilot.press("l")
-        await pilot.pause()
-        dialog = app.screen
-        await pilot.press(*"Called")
-        dialog.query_one("#field-next_step").focus()
-        await pilot.press(*"Send the contract")
-        dialog.query_one("#field-next_step_due").focus()
-        await pilot.press(*"fri", "ctrl+s")
-        await _settle(pilot)
+        await _log_with_a_next_step(pilot)
         assert (review.tally.logged, review.tally.tasks_added) == (1, 1)
         await pilot.press("l")  # without a next step: no task
         await pilot.pause()
@@ -436,15 +441,7 @@ async def test_what_happened_logged_after_x_counts_its_next_step_and_offers_no_x
         await pilot.press("x")
         await _settle(pilot)
         assert isinstance(app.screen, NextFollowUp)
-        await pilot.press("l")
-        await pilot.pause()
-        dialog = app.screen
-        await pilot.press(*"Called")
-        dialog.query_one("#field-next_step").focus()
-        await pilot.press(*"Send the contract")
-        dialog.query_one("#field-next_step_due").focus()
-        await pilot.press(*"fri", "ctrl+s")
-        await _settle(pilot)
+        await _log_with_a_next_step(pilot)
         assert (review.tally.done, review.tally.logged, review.tally.tasks_added) == (1, 1, 1)
         notices = [n.message for n in app._notifications]
         assert "Interaction logged" in notices

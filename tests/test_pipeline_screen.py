@@ -344,21 +344,28 @@ async def test_lost_records_the_reason_and_undo_restores(board):
     assert [c[1] for c in changes(path, ids["gone"])] == ["needs_confirmed"]
 
 
+async def _lose_with_date(pilot, screen, opp_id: int, close: str) -> str:
+    """`L` on the deal, reason 价格 and ``close`` typed, ctrl+s: the date's message (the
+    dialog stays open)."""
+    app = pilot.app
+    select(screen, opp_id)
+    await pilot.press("L")
+    await wait_until(pilot, lambda: isinstance(app.screen, LostDialog))
+    app.screen.query_one("#field-lost_reason").value = "价格"
+    app.screen.query_one("#field-actual_close").value = close
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert isinstance(app.screen, LostDialog)
+    return str(app.screen.query_one("#error-actual_close").render())
+
+
 async def test_lost_dialog_in_chinese_says_the_date_without_naming_a_close(board):
     """Under 输单日期 the error said 实际成交日期 (the won dialog's word)."""
     path, ids = board
     app = app_for(path, lang="zh")
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await open_pipeline(pilot)
-        select(screen, ids["gone"])
-        await pilot.press("L")
-        await wait_until(pilot, lambda: isinstance(app.screen, LostDialog))
-        app.screen.query_one("#field-lost_reason").value = "价格"
-        app.screen.query_one("#field-actual_close").value = "2099-01-01"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, LostDialog)
-        error = str(app.screen.query_one("#error-actual_close").render())
+        error = await _lose_with_date(pilot, screen, ids["gone"], "2099-01-01")
         assert error == "该日期晚于今天（2026-11-23）"
     assert read(path, Opportunity, ids["gone"]).stage == "needs_confirmed"
 
@@ -370,15 +377,7 @@ async def test_a_close_date_before_the_deal_was_entered_takes_a_second_save(boar
     app = app_for(path, lang="zh")
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await open_pipeline(pilot)
-        select(screen, ids["gone"])
-        await pilot.press("L")
-        await wait_until(pilot, lambda: isinstance(app.screen, LostDialog))
-        app.screen.query_one("#field-lost_reason").value = "价格"
-        app.screen.query_one("#field-actual_close").value = "2026-11-17"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, LostDialog)
-        error = str(app.screen.query_one("#error-actual_close").render())
+        error = await _lose_with_date(pilot, screen, ids["gone"], "2026-11-17")
         assert error == "早于商机的录入日期（2026-11-18）：再按 ctrl+s 保留"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: screen.current_card().stage == "lost")
