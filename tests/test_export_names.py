@@ -21,7 +21,7 @@ from crm_tui.settings import Settings
 from crm_tui.store import customers as cs
 from crm_tui.store import opportunities as ops
 from crm_tui.store.interactions import log_interaction
-from crm_tui.store.models import Opportunity, Task
+from crm_tui.store.models import Customer, Opportunity, Task
 from crm_tui.store.tasks import complete_task, create_task
 from crm_tui.widgets.virtual_table import VirtualTable
 
@@ -170,8 +170,24 @@ def _as_crm_export_writes(db, kind: str, path, names: set[str], tmp_path) -> Non
     whole, table = _csv(whole_path), _csv(path)
     assert table[0] == whole[0]
     at = whole[0].index(SCREENS[kind][1])
-    assert table[1:] == [row for row in whole[1:] if row[at] in names]
+    # (in the list's order, which crm export's id order need not be)
+    assert sorted(table[1:]) == sorted(row for row in whole[1:] if row[at] in names)
     assert {row[at] for row in table[1:]} == names
+
+
+def _written_names(path, kind: str) -> list[str]:
+    """The record names of an exported file, in the file's order."""
+    table = _csv(path)
+    at = table[0].index(SCREENS[kind][1])
+    return [row[at] for row in table[1:]]
+
+
+def _shown_in_order(app, kind: str) -> list[str]:
+    table = app.screen.query_one(VirtualTable)
+    at = {"customers": 2, "interactions": 4}[kind]
+    return [
+        row[at] for i in range(table.row_count) if not isinstance((row := table.row(i))[0], tuple)
+    ]
 
 
 def _shown(app, kind: str) -> set[str]:
@@ -276,17 +292,27 @@ async def test_a_level_filter_exports_the_customers_it_shows(shown_db, tmp_path)
 
 
 async def test_a_channel_filter_exports_the_interactions_it_shows(shown_db, tmp_path):
+    with shown_db.session() as s:  # logged last, the newest: first on the screen
+        delta = s.exec(select(Customer).where(Customer.name == "Delta Logistics")).one()
+        when = dt.datetime(2026, 11, 21, 9, 0)
+        log_interaction(
+            s, delta.id, {"subject": "Follow-up", "occurred_at": when, "channel": "phone"}
+        )
     app = app_on(shown_db, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
         await _on_screen(pilot, "3")
         app.screen.query_one("#channel-filter", Select).value = "phone"
         await pilot.pause()
-        found = {"Quote walkthrough", "Kick-off"}
+        found = {"Follow-up", "Quote walkthrough", "Kick-off"}
         assert _shown(app, "interactions") == found
+        order = _shown_in_order(app, "interactions")
         said = await _export(pilot)
     written = _written(tmp_path, "interactions")
-    assert said[-1] == f"Exported the 2 interactions shown to {written}"
+    assert said[-1] == f"Exported the 3 interactions shown to {written}"
     _as_crm_export_writes(shown_db, "interactions", written, found, tmp_path)
+    # newest first, as the log shows them (the file was in the order they were logged)
+    assert _written_names(written, "interactions") == order
+    assert order == ["Follow-up", "Quote walkthrough", "Kick-off"]
 
 
 async def test_the_board_exports_its_cards_and_a_all_of_them(shown_db, tmp_path):
@@ -350,10 +376,13 @@ async def test_a_list_showing_everything_exports_everything_and_says_all(
             await pilot.press(*keys)
             await pilot.pause()
         assert _shown(app, kind) == ALL[kind]
+        order = _shown_in_order(app, kind) if kind in ("customers", "interactions") else None
         said = await _export(pilot)
     written = _written(tmp_path, kind)
     assert said[-1] == f"Exported all {len(ALL[kind])} {kind} to {written}"
     _as_crm_export_writes(shown_db, kind, written, ALL[kind], tmp_path)
+    if order is not None:  # as the list reads: by name (Delta before 上海华东, added first)
+        assert _written_names(written, kind) == order
 
 
 @pytest.mark.parametrize("kind", list(SCREENS))

@@ -137,7 +137,11 @@ _ONE = {
 
 
 def export_records(
-    app: App, kind: str, only: tuple[str, Sequence[Any]] | None = None, shown: int | None = None
+    app: App,
+    kind: str,
+    only: tuple[str, Sequence[Any]] | None = None,
+    shown: int | None = None,
+    order: str | None = None,
 ) -> None:
     """``ctrl+e`` on a list: the records it shows as ``crm export KIND`` writes them (the
     same CSV, for the same scripts, less the records the list leaves out), into the export
@@ -146,7 +150,8 @@ def export_records(
     ``only``: ``(sql, params)`` selecting the ids of the records the list shows (its search
     and filters), None when it shows every record of ``kind``; the message says which.
     ``shown``: how many the list shows. A list that a search or filter leaves empty writes
-    no file and says there is nothing to export.
+    no file and says there is nothing to export. ``order``: the list's order (see
+    ``export.export_kind``), so the file lists the records as the screen does.
 
     The file is ``crm-{kind}-{date}.csv``, or ``-2``, ``-3``… when that name is taken:
     an earlier export (of another database, say) is never overwritten."""
@@ -170,7 +175,7 @@ def export_records(
         kept = False
         try:
             with app.db.reading() as conn:  # type: ignore[attr-defined]
-                count = export.export_kind(conn, kind, path, only=only)
+                count = export.export_kind(conn, kind, path, only=only, order=order)
             kept = count > 0 or only is None  # (gone meanwhile: no file of a header alone)
         except OSError as exc:
             message = _cannot_write(path, exc)

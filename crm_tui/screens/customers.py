@@ -289,7 +289,8 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
             self.reload()
         query = table.source
         only = query.id_query() if isinstance(query, CustomerQuery) else None
-        actions.export_records(self.app, "customers", only, shown=table.row_count)
+        order = query.order_sql() if isinstance(query, CustomerQuery) else None
+        actions.export_records(self.app, "customers", only, shown=table.row_count, order=order)
 
     def action_delete(self) -> None:
         customer_id = self.selected_id()

@@ -366,7 +366,9 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
                 self._pending = None
             self.reload()
         only = log.interaction_id_query(f)
-        actions.export_records(self.app, "interactions", only, shown=table.row_count)
+        actions.export_records(
+            self.app, "interactions", only, shown=table.row_count, order=log.EXPORT_ORDER
+        )
 
     def action_delete(self) -> None:
         record_id = self.selected_id()

@@ -210,19 +210,23 @@ def header(kind: str) -> tuple[str, ...]:
 Only = tuple[str, Sequence[Any]]
 
 
-def _select(kind: str, only: Only | None) -> tuple[str, list[Any]]:
-    """The statement writing ``kind`` (every record, or those ``only`` selects) by id."""
+def _select(kind: str, only: Only | None, order: str | None = None) -> tuple[str, list[Any]]:
+    """The statement writing ``kind`` (every record, or those ``only`` selects) by id, or
+    in ``order`` (an ORDER BY over the kind's table alias: a list's own order)."""
     _header, select, alias, _money = _QUERIES[kind]
+    order = order or f"{alias}.id"
     if only is None:
-        return f"{select} ORDER BY {alias}.id", []
+        return f"{select} ORDER BY {order}", []
     ids, params = only
-    return f"{select} WHERE {alias}.id IN ({ids}) ORDER BY {alias}.id", list(params)
+    return f"{select} WHERE {alias}.id IN ({ids}) ORDER BY {order}", list(params)
 
 
-def rows(conn: sqlite3.Connection, kind: str, only: Only | None = None) -> Iterator[Sequence[Any]]:
+def rows(
+    conn: sqlite3.Connection, kind: str, only: Only | None = None, order: str | None = None
+) -> Iterator[Sequence[Any]]:
     """The cells of every record of ``kind`` (or of those ``only`` selects), formatted for
     CSV, streamed from a cursor."""
-    sql, params = _select(kind, only)
+    sql, params = _select(kind, only, order)
     money = _QUERIES[kind][3]
     cursor = conn.execute(sql, params)
     cursor.arraysize = 1000
@@ -248,18 +252,21 @@ PROGRESS_EVERY = 10_000
 def export_kind(
     conn: sqlite3.Connection, kind: str, out: Any,
     progress: Callable[[int, int], None] | None = None, *, only: Only | None = None,
+    order: str | None = None,
 ) -> int:  # fmt: skip
     """Write one kind as CSV to a path or a UTF-8 text stream; returns the number of records.
 
     ``only``: ``(sql, params)`` of a SELECT of the ids of the records to write (a list
     screen's search and filters); the file is then what ``crm export KIND`` writes, less
-    the other records. ``progress(done, total)`` is told every PROGRESS_EVERY records and
-    at the end.
+    the other records. ``order``: the list's ORDER BY (over the kind's alias, ``c`` for
+    customers, ``i`` for interactions), so the file reads as the screen does; by id
+    otherwise. ``progress(done, total)`` is told every PROGRESS_EVERY records and at the
+    end.
     """
     if kind not in _QUERIES:
         raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
     saved, conn.row_factory = conn.row_factory, None
-    records = rows(conn, kind, only)
+    records = rows(conn, kind, only, order)
     try:
         if progress is None:
             return write_csv(records, header(kind), out)

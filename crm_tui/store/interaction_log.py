@@ -54,6 +54,11 @@ LEFT JOIN opportunity o ON o.id = i.opportunity_id
 """
 
 
+#: The log's order (newest first) over the export's alias of interaction (``i``): the
+#: file of ctrl+e lists the interactions as the screen does.
+EXPORT_ORDER = "i.occurred_at DESC, i.id DESC"
+
+
 def _where(f: LogFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []

@@ -114,6 +114,10 @@ class CustomerQuery:
         where, params = self._where()
         return (f"SELECT c.id FROM customer c{where}", params) if where else None
 
+    def order_sql(self) -> str:
+        """The list's ORDER BY (over ``c``), for an export that reads as the list does."""
+        return SORTS.get(self.sort, SORTS["name"])
+
     def position(self, customer_id: int) -> int | None:
         """The row a customer has in this view (counted in SQL over the sort's index), or
         None when the search or the filters leave it out."""
@@ -145,7 +149,7 @@ class CustomerQuery:
     def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]:
         """Rows: (id, code, name, level, status, industry, last_interaction_at, total_amount_cents)."""
         where, params = self._where()
-        order = SORTS.get(self.sort, SORTS["name"])
+        order = self.order_sql()
         sql = (
             "SELECT c.id, c.code, c.name, c.level, c.status, c.industry, "
             "substr(c.last_interaction_at, 1, 10), c.total_amount_cents "
