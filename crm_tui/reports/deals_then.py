@@ -15,7 +15,8 @@ today) it is the ``opportunity`` table itself, so the queries keep their indexes
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from crm_tui.store import enums
 
@@ -79,3 +80,26 @@ def open_deals_then(
         not_moved=_LISTED if later_changes <= FEW_LATER_CHANGES else _LOOKED_UP,
         default_probability=f"(CASE l.stage {whens} ELSE 0 END)",
     )
+
+
+_TABLE = "temp.crm_open_deals_then"
+
+
+@contextmanager
+def open_deals_table(
+    conn: sqlite3.Connection, end: str, probabilities: Mapping[str, int] | None = None
+) -> Iterator[str]:
+    """:func:`open_deals_then` for a report that reads it more than once (the forecast:
+    its months, then its overdue list): as of a past day, the subquery is worked out
+    once into a temporary table (about half the time at 200,000 deals), dropped after.
+    As of today it is the ``opportunity`` table, with its indexes."""
+    source = open_deals_then(conn, end, probabilities)
+    if source == "opportunity":
+        yield source
+        return
+    conn.execute(f"DROP TABLE IF EXISTS {_TABLE}")
+    conn.execute(f"CREATE TABLE {_TABLE} AS SELECT * FROM {source} AS o", {"end": end})
+    try:
+        yield _TABLE
+    finally:
+        conn.execute(f"DROP TABLE IF EXISTS {_TABLE}")

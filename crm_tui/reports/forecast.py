@@ -34,7 +34,7 @@ import sqlite3
 from collections.abc import Mapping
 
 from crm_tui.reports import Column, Report, day_after, ratio, round_cents
-from crm_tui.reports.deals_then import open_deals_then
+from crm_tui.reports.deals_then import open_deals_table
 from crm_tui.store import enums
 from crm_tui.store.targets import effective_targets, quarter_target
 
@@ -62,7 +62,7 @@ OVERDUE_COLUMNS = (
 )
 
 # Every open deal by its expected close month (NULL: undated): the month rows from the
-# as-of month on, the overdue totals before it. ``{deals}`` is :func:`open_deals_then`'s source.
+# as-of month on, the overdue totals before it. ``{deals}`` is :func:`open_deals_table`'s source.
 MONTHS_SQL = f"""
 SELECT substr(expected_close, 1, 7) AS month, count(*), coalesce(sum(amount_cents), 0),
        coalesce(sum(amount_cents * probability), 0)
@@ -149,10 +149,12 @@ def forecast(
     this_month = _month_key(as_of.year, as_of.month)
     month_start = this_month + "-01"
     params = {"end": day_after(as_of), "month_start": month_start, "limit": overdue_limit}
-    deals = open_deals_then(conn, params["end"], probabilities)
+    with open_deals_table(conn, params["end"], probabilities) as deals:
+        months = conn.execute(MONTHS_SQL.format(deals=deals), params).fetchall()
+        overdue = conn.execute(OVERDUE_SQL.format(deals=deals), params).fetchall()
     pipeline: dict[str, tuple[int, int, int]] = {}
     overdue_n = overdue_amount = undated_n = undated_amount = 0
-    for month, n, amount, raw in conn.execute(MONTHS_SQL.format(deals=deals), params):
+    for month, n, amount, raw in months:
         if month is None:
             undated_n, undated_amount = n, amount
         elif month < this_month:
@@ -195,9 +197,7 @@ def forecast(
             "probability": prob,
             "weighted_amount": round_cents(amount * prob),
         }
-        for close, customer, name, stage, amount, prob in conn.execute(
-            OVERDUE_SQL.format(deals=deals), params
-        )
+        for close, customer, name, stage, amount, prob in overdue
     ]
     return Report(
         "forecast",
