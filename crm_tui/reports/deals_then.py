@@ -2,14 +2,16 @@
 
 A deal's stage then is the ``from_stage`` of its first stage change after that day, or
 its stage now when it has none (as the funnel reads it); deals created after the day
-(their first change since is their creation, from no stage) are left out. Amounts and expected close dates have no history: they are taken as they
-are now. A deal's probability then is its own when it has not moved since, otherwise
-the default of its stage then: a probability set by hand has no history either, and
-may well have been set after the day (at the stage the deal has now).
+(their first change since is their creation, from no stage) are left out. Amounts and
+expected close dates have no history: they are taken as they are now. A deal's
+probability then is its own when it has not moved since, otherwise the default of its
+stage then: a probability set by hand has no history either, and may well have been set
+after the day (at the stage the deal has now).
 
 :func:`open_deals_then` gives a FROM-clause source with the columns of ``opportunity``
-that the reports read. When nothing was created or moved after the day (every report as of
-today) it is the ``opportunity`` table itself, so the queries keep their indexes.
+that the reports read (:func:`open_deals_table` for a report that reads it twice). When
+nothing was created or moved after the day (every report as of today) it is the
+``opportunity`` table itself, so the queries keep their indexes.
 """
 
 from __future__ import annotations
