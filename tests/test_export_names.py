@@ -362,6 +362,27 @@ async def test_the_due_list_exports_its_open_tasks_and_with_c_the_completed(show
     _as_crm_export_writes(shown_db, "tasks", third, {"Kick-off call with Delta"}, tmp_path)
 
 
+async def test_the_due_list_exports_its_tasks_in_its_order(shown_db, tmp_path):
+    """Open tasks by due day as the groups run (a task added last but due first is first),
+    then the closed ones: the file was in the order the tasks were added."""
+    with shown_db.session() as s:
+        create_task(s, {"title": "Urgent call", "due": TODAY - dt.timedelta(days=3)})
+    app = app_on(shown_db, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _on_screen(pilot, "4")
+        await pilot.press("c")
+        await pilot.pause()
+        table = app.screen.query_one(VirtualTable)
+        rows = [table.row(i) for i in range(table.row_count)]
+        order = [row[1] for row in rows if not isinstance(row[0], tuple)]
+        await _export(pilot)
+    assert order == [
+        "Urgent call", "Call Acme about the quote", "Send Beta the price list", "Plan Q1",
+        "Kick-off call with Delta",
+    ]  # fmt: skip
+    assert _written_names(_written(tmp_path, "tasks"), "tasks") == order
+
+
 @pytest.mark.parametrize(
     "kind, keys",
     [("customers", ()), ("interactions", ()), ("opportunities", ("a",)), ("tasks", ("c",))],

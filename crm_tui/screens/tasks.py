@@ -407,7 +407,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         assert source is not None
         only = q.shown_task_id_query(source.match, completed=source.show_completed)
         shown = sum(source.counts[group] for group in source.groups)
-        actions.export_records(self.app, "tasks", only, shown=shown)
+        actions.export_records(self.app, "tasks", only, shown=shown, order=q.EXPORT_ORDER)
 
     def action_delete(self) -> None:
         task = self._task_to_act_on()

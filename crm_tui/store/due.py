@@ -231,6 +231,17 @@ def count_completed(conn, match: TaskMatch = NO_MATCH) -> int:
     ).fetchone()[0]
 
 
+#: The due list's order over the export's alias of task (``t``): open tasks by due day and
+#: time (its groups run overdue → later), then the done and cancelled ones, latest first.
+EXPORT_ORDER = (
+    "t.status IN ('done', 'cancelled'),"
+    " CASE WHEN t.status IN ('done', 'cancelled') THEN NULL ELSE t.due END,"
+    " CASE WHEN t.status IN ('done', 'cancelled') THEN NULL ELSE t.due_time END,"
+    " t.completed_at DESC,"
+    " CASE WHEN t.status IN ('done', 'cancelled') THEN -t.id ELSE t.id END"
+)
+
+
 def shown_task_id_query(
     match: TaskMatch = NO_MATCH, *, completed: bool = False
 ) -> tuple[str, list[Any]] | None:

@@ -258,9 +258,9 @@ def export_kind(
 
     ``only``: ``(sql, params)`` of a SELECT of the ids of the records to write (a list
     screen's search and filters); the file is then what ``crm export KIND`` writes, less
-    the other records. ``order``: the list's ORDER BY (over the kind's alias, ``c`` for
-    customers, ``i`` for interactions), so the file reads as the screen does; by id
-    otherwise. ``progress(done, total)`` is told every PROGRESS_EVERY records and at the
+    the other records. ``order``: the list's ORDER BY (over the kind's alias: ``c`` for
+    customers, ``i`` for interactions, ``t`` for tasks), so the file reads as the screen
+    does; by id otherwise. ``progress(done, total)`` is told every PROGRESS_EVERY records and at the
     end.
     """
     if kind not in _QUERIES:
