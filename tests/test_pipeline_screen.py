@@ -1160,6 +1160,9 @@ async def test_the_columns_share_a_150_cell_screen(board, width, fixed):
             lost = screen.column("lost")
             assert lost.region.right <= width
             assert lost.header_text().splitlines()[0] == "Lost · 30 days 0"
+            # after-sales shows all its deals: said beside the 30 days of won and lost
+            after = screen.column("after_sales").header_text().splitlines()[0]
+            assert after.startswith("After-sales · all ")
 
 
 async def test_closed_cards_show_their_close_day_no_next_step_and_whole_marks(board):

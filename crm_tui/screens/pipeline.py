@@ -140,7 +140,17 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         if position:
             self.column_index = BOARD_STAGES.index(position[0])
         for col in self.columns:
-            col.note = _("30 days") if col.stage in ("won", "lost") and not flt.all_closed else ""
+            # while won and lost show their last 30 days, after-sales (an ongoing service,
+            # not a moment) shows all its deals: said, so the three read as they are
+            col.note = (
+                ""
+                if flt.all_closed
+                else _("30 days")
+                if col.stage in ("won", "lost")
+                else _("all")
+                if col.stage == "after_sales"
+                else ""
+            )
 
             def fetch(offset: int, limit: int, stage: str = col.stage) -> list[board.Card]:
                 return board.column_page(self.conn, stage, flt, today, offset, limit, settings)
