@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 
@@ -33,31 +32,16 @@ def whole_number(text: str, low: int | None = None, high: int | None = None) -> 
     return value
 
 
-#: The files SQLite keeps beside a database (write-ahead log, its index, rollback journal).
-DATABASE_COMPANIONS = ("-wal", "-shm", "-journal")
-
-
 def not_the_database(path: Path, db_path: Path) -> Path:
     """``path`` for ``--out``, unless writing it would overwrite the database or one of
     its companion files (``export customers --out crm.db``, a slip of the shell's
-    completion, replaced every record with a CSV file): CommandError then.
-
-    Compared as files (a symbolic or hard link to the database is the database too)."""
+    completion, replaced every record with a CSV file): CommandError then."""
     from crm_tui.cli import CommandError
     from crm_tui.i18n import _
+    from crm_tui.store.sqlite import is_database_file
 
-    for own in (db_path, *(db_path.with_name(db_path.name + s) for s in DATABASE_COMPANIONS)):
-        if _same_file(path, own):
-            raise CommandError(
-                _("{path} is a file of the database itself: give --out another name").format(
-                    path=path
-                )
-            )
+    if is_database_file(path, db_path):
+        raise CommandError(
+            _("{path} is a file of the database itself: give --out another name").format(path=path)
+        )
     return path
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist (yet): by the path it would be written at
-        return a.expanduser().resolve() == b.expanduser().resolve()

@@ -231,7 +231,7 @@ def make_backup(
                     path=target
                 )
             )
-        if target.resolve() == db_path.resolve():
+        if sq.is_database_file(target, db_path):  # (its -wal or -shm too)
             raise BackupError(_("The backup cannot overwrite the database itself"))
         if not target.parent.is_dir():  # a mistyped path is not silently created
             raise BackupError(

@@ -134,6 +134,24 @@ def search_phones(mobile: str | None, phone: str | None) -> str:
     return text
 
 
+#: The files SQLite keeps beside a database (write-ahead log, its index, rollback journal).
+COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def is_database_file(path: Path | str, db_path: Path | str) -> bool:
+    """Whether writing ``path`` would overwrite the database ``db_path`` or one of its
+    companion files; compared as files (a symbolic or hard link to it is it too)."""
+    path, db_path = Path(path), Path(db_path)
+    for own in (db_path, *(db_path.with_name(db_path.name + s) for s in COMPANION_SUFFIXES)):
+        try:
+            if os.path.samefile(path, own):
+                return True
+        except OSError:  # one of them does not exist (yet): by the path it would be written at
+            if path.expanduser().resolve() == own.expanduser().resolve():
+                return True
+    return False
+
+
 def ensure_file(path: Path) -> None:
     """Create the database file (mode 0600) and its folder if missing.
 
