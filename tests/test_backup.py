@@ -442,3 +442,23 @@ def test_an_empty_file_without_backups_is_a_new_database(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == f"ok: {new}"
     assert main(["--db", str(new), "backup"]) == 0
     assert len(list_backups(backup_dir(new))) == 1
+
+
+@pytest.mark.parametrize("as_given", ["itself", "hard link", "its -wal"])
+def test_backup_out_never_writes_over_the_database_or_its_companions(
+    db, tmp_path, capsys, as_given
+):
+    """The same file under another name is the database too: a hard link to it, or its
+    write-ahead log (overwritten, the last commits would be lost)."""
+    add_customers(db.path, 3)
+    target = {
+        "itself": db.path,
+        "hard link": tmp_path / "linked.db",
+        "its -wal": db.path.with_name(db.path.name + "-wal"),
+    }[as_given]
+    if as_given == "hard link":
+        os.link(db.path, target)
+    before = db.path.read_bytes()
+    assert main(["--db", str(db.path), "backup", "--out", str(target)]) == 1
+    assert "cannot overwrite the database itself" in capsys.readouterr().err
+    assert db.path.read_bytes() == before and count(db.path) == 3
