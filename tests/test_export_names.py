@@ -383,6 +383,44 @@ async def test_the_due_list_exports_its_tasks_in_its_order(shown_db, tmp_path):
     assert _written_names(_written(tmp_path, "tasks"), "tasks") == order
 
 
+async def test_the_board_exports_its_cards_in_its_order(shown_db, tmp_path):
+    """Column by column as the board runs, each column's cards top to bottom: open ones
+    by expected close (none last) then amount, closed ones the latest closed first. The
+    file was in the order the deals were entered."""
+    with shown_db.session() as s:
+        acme = s.exec(select(Customer).where(Customer.name == "Acme Robotics")).one()
+        for name, stage, amount, close in [
+            ("Late proposal", "proposal", "500", dt.date(2027, 2, 1)),
+            ("Big undated", "proposal", "9,000", None),
+            ("Early proposal", "proposal", "200", dt.date(2026, 12, 1)),
+            ("First contact", "initial_contact", "100", None),
+            ("Won lately", "won", "300", None),
+            ("Serviced long", "after_sales", "800", dt.date(2026, 1, 1)),
+            ("Serviced lately", "after_sales", "100", dt.date(2026, 10, 1)),
+        ]:
+            deal = ops.create_opportunity(
+                s, acme.id, {"name": name, "amount_cents": amount, "expected_close": close},
+                stage=stage,
+            )  # fmt: skip
+            deal.actual_close = {"won": TODAY - dt.timedelta(days=2), "after_sales": close}.get(
+                stage
+            )
+    app = app_on(shown_db, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _on_screen(pilot, "2")
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        order = [col.cards.card(i).name for col in screen.columns for i in range(col.cards.count)]
+        await _export(pilot)
+    assert order == [
+        "First contact", "Early proposal", "Late proposal", "Big undated", "Acme ERP",
+        "Beta POS", "Won lately", "华东 MES", "Delta WMS", "Serviced lately", "Serviced long",
+        "Beta pilot",
+    ]  # fmt: skip
+    assert _written_names(_written(tmp_path, "opportunities"), "opportunities") == order
+
+
 @pytest.mark.parametrize(
     "kind, keys",
     [("customers", ()), ("interactions", ()), ("opportunities", ("a",)), ("tasks", ("c",))],

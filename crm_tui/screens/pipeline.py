@@ -322,7 +322,8 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
 
     def action_export(self) -> None:
         """ctrl+e: the deals the board shows (its filter, and won / lost of the last 30
-        days unless `a` shows all), as `crm export opportunities` writes them."""
+        days unless `a` shows all), as `crm export opportunities` writes them, in the
+        board's order."""
         from crm_tui.screens import actions
 
         actions.after_typing(self.app, self._export)
@@ -335,7 +336,9 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
             self.filter = replace(self.filter, text=text)
             self.reload(select=self.current_id())
         only = board.shown_id_query(self.filter, self.shown_day)
-        actions.export_records(self.app, "opportunities", only, shown=self.shown_count)
+        actions.export_records(
+            self.app, "opportunities", only, shown=self.shown_count, order=board.EXPORT_ORDER
+        )
 
     def action_delete(self) -> None:
         card = self.current_card()

@@ -285,6 +285,25 @@ _CLOSED_DATED_ORDER = " ORDER BY " + ", ".join(f"{k} DESC" for k in _CLOSED_KEY)
 _CLOSED_UNDATED_ORDER = " ORDER BY " + ", ".join(f"{k} DESC" for k in _CLOSED_KEY[1:])
 _CLOSED_ORDER = " ORDER BY o.actual_close IS NULL, " + _CLOSED_DATED_ORDER[len(" ORDER BY ") :]
 
+#: The board's order over every deal, for ctrl+e (``export.export_kind``'s ``order``):
+#: column by column as the board runs, then each column's own order (the open ones as
+#: _DATED_ORDER then _UNDATED_ORDER, the closed ones as _CLOSED_ORDER). The terms of
+#: one kind of column are NULL for the other, so they leave its order alone.
+_IS_CLOSED = f"o.stage IN ({', '.join(repr(k) for k in CLOSED_STAGES)})"
+EXPORT_ORDER = ", ".join(
+    [
+        "CASE o.stage "
+        + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(enums.STAGE.keys))
+        + " END",
+        f"CASE WHEN {_IS_CLOSED} THEN o.actual_close IS NULL ELSE o.expected_close IS NULL END",
+        f"CASE WHEN {_IS_CLOSED} THEN NULL ELSE o.expected_close END",
+        *(f"CASE WHEN {_IS_CLOSED} THEN {k} END DESC" for k in _CLOSED_KEY[:2]),
+        "o.amount_cents DESC",
+        f"CASE WHEN {_IS_CLOSED} THEN o.probability END DESC",
+        f"CASE WHEN {_IS_CLOSED} THEN -o.id ELSE o.id END",
+    ]
+)
+
 
 def _segments(flt: BoardFilter, today: dt.date, stage: str) -> list[tuple[str, list[Any], str]]:
     """(WHERE, parameters, ORDER BY) of the column's parts in display order."""
