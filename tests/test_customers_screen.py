@@ -271,11 +271,33 @@ async def test_at_80_columns_the_search_keeps_room_and_every_pick_fits(filled, l
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.screen.query_one("#search", Input).size.width >= 14
+        search = app.screen.query_one("#search", Input)
+        assert search.size.width >= 14
         for select in app.screen.query(Select):
             room = select.query_one("SelectCurrent #label").size.width
             texts = [str(prompt) for prompt, _value in select._options]
             assert max(cell_len(t) for t in texts) <= room, (select.id, texts, room)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_search_box_says_what_it_searches_in_full_when_that_fits(filled, lang):
+    """Cut by the terminal, the placeholder read "/ search name," and stopped: a short
+    form stands in when the whole list of what is searched does not fit."""
+    from rich.cells import cell_len
+
+    app = app_on(filled, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        search = app.screen.query_one("#search", Input)
+        said = {}
+        for width in (80, 100, 140):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            assert cell_len(search.placeholder) < search.content_size.width, width
+            said[width] = search.placeholder
+    whole = {"en": "/ search name, code, contact, phone, email, tag",
+             "zh": "/搜索名称、编号、联系人、电话、邮箱、标签"}[lang]  # fmt: skip
+    assert said[140] == whole
+    assert said[80] == {"en": "/ search name, code…", "zh": "/搜索名称、编号…"}[lang]
 
 
 async def test_enter_opens_detail_with_contacts_and_escape_returns(filled):

@@ -18,6 +18,7 @@ from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
+from crm_tui.widgets.search_box import SearchBox
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
 SORT_KEYS = ("name", "last_interaction", "total_amount")
@@ -87,8 +88,10 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("customers")
         with Horizontal(id="customer-toolbar", classes="toolbar"):
-            yield Input(
-                placeholder=_("/ search name, code, contact, phone, email, tag"), id="search"
+            yield SearchBox(
+                _("/ search name, code, contact, phone, email, tag"),
+                _("/ search name, code…"),
+                id="search",
             )
         with Vertical(id="customer-body"):
             yield VirtualTable(customer_columns(), id="customers")
