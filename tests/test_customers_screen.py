@@ -574,6 +574,9 @@ async def test_help_lists_the_keys(filled):
         assert "ctrl+p" in text and "Snooze" in text
         assert "Sort" in text  # the screen's own keys, not Textual's built-in ones:
         assert "Focus Next" not in text and "Copy selected text" not in text
+        # the search box names only some of what it searches at 80 columns: help says all
+        note = str(app.screen.query_one(".help-note", Static).render())
+        assert "by name, code, contact, phone, email or tag" in note
         await pilot.press("escape")
 
 
@@ -586,6 +589,8 @@ async def test_help_lists_the_screens_own_keys_in_chinese_too(filled):
         text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "本页面" in text
         assert "排序" in text  # o: the sort, in Chinese
+        note = str(app.screen.query_one(".help-note", Static).render())
+        assert "名称、编号、联系人、电话、邮箱或标签" in note
 
 
 async def test_help_descriptions_wrap_in_their_own_column(filled):

@@ -68,6 +68,12 @@ def customer_columns() -> list[ColumnDef]:
 class CustomersScreen(ReloadOnResume, Localized, Screen):
     """The rep's accounts. Reads go through the stdlib fast path; writes through the store."""
 
+    HELP = (
+        "The search (/) finds customers by name, code, contact, phone, email or tag as you "
+        "type: one character finds the names and codes that start with it, two or more "
+        "search inside them. Escape clears it."
+    )
+
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("n", "new", "New"),
