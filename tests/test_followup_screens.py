@@ -206,6 +206,26 @@ async def test_a_task_key_on_a_group_heading_says_to_move_to_a_task(loop_db):
         assert screen.source.counts["overdue"] == 3
 
 
+@pytest.mark.parametrize("lang, passed", [("en", "time passed"), ("zh", "已过")])
+async def test_a_task_due_earlier_today_says_its_time_has_passed(loop_db, lang, passed):
+    """Tasks are grouped by day, so a 09:00 call stays in today's group after 09:00; its
+    row said only "11-23 09:00" all afternoon, like one still to come."""
+    with loop_db.session() as s:
+        create_task(s, {"title": "Early call", "due": day(0), "due_time": "09:00"})
+        create_task(s, {"title": "Call at half past", "due": day(0), "due_time": "09:30"})
+    app = app_on(loop_db, lang=lang)  # 09:30
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        screen = app.screen
+        rows = {row[1]: row for row in due_rows(screen) if not isinstance(row[0], tuple)}
+        assert group_of_title(screen, "Early call") == "today"
+        assert rows["Early call"][4] == f"11-23 09:00  {passed}"
+        assert rows["Call at half past"][4] == f"11-23 09:30  {passed}"  # its minute came
+        assert rows["Demo for Acme"][4] == "11-23 23:59"  # still to come
+        assert "overdue" not in rows["Early call"][4]
+
+
 async def test_done_on_overdue_task_drops_badge(loop_db):
     app = app_on(loop_db)
     async with app.run_test(size=(140, 45)) as pilot:

@@ -40,14 +40,24 @@ def group_title(group: str, count: int) -> str:
     return f"▌ {_(GROUP_TITLES[group])} ({count})"
 
 
-def due_text(task: dict, today=None) -> str:
-    """``MM-DD [HH:MM]`` (the year too when it is not this year) and days overdue."""
+def time_passed(task: dict, now: dt.datetime | None) -> bool:
+    """A task due today at a time that has come: still in today's group (tasks are grouped
+    by day), but the row says so, or a 09:00 call read "Today" all afternoon."""
+    at = task.get("due_time")
+    return bool(at) and now is not None and task.get("group") == "today" and at <= f"{now:%H:%M}"
+
+
+def due_text(task: dict, today=None, now: dt.datetime | None = None) -> str:
+    """``MM-DD [HH:MM]`` (the year too when it is not this year) and days overdue, or that
+    today's time has passed (``now``: the clock when the row is read)."""
     due = task["due"] or ""
     text = due[5:] if today is None or due[:4] == str(today.year) else due
     if task.get("due_time"):
         text += f" {task['due_time']}"
     if task.get("group") == "overdue":
         text += "  " + _("{n}d overdue").format(n=task["days_overdue"])
+    elif time_passed(task, now):
+        text += "  " + _("time passed")
     elif task.get("group") == "completed":  # which way it closed, and when
         when = (task.get("completed_at") or "")[:16]
         text = _("done {when}") if task.get("status") == "done" else _("cancelled {when}")
@@ -61,9 +71,12 @@ class DueListSource:
     Header rows are keyed ``("group", name)``; task rows by the task id.
     """
 
-    def __init__(self, conn, today, *, show_completed: bool = False, search: str = "") -> None:
+    def __init__(
+        self, conn, today, *, show_completed: bool = False, search: str = "", now=None
+    ) -> None:
         self.conn = conn
         self.today = today
+        self.now = now  # (the rows of today's tasks whose time has come say so)
         self.search = search
         self.show_completed = show_completed
         self.match = q.task_match(conn, search)  # (the customers it names: read once)
@@ -116,8 +129,8 @@ class DueListSource:
                             t["title"],
                             t.get("customer") or "",
                             label(enums.TASK_TYPE, t["type"]),
-                            due_text(t, self.today),
-                            t["group"],
+                            due_text(t, self.today, self.now),
+                            "passed" if time_passed(t, self.now) else t["group"],
                         )
                     )
         return out
@@ -140,6 +153,8 @@ def _row_style(row: tuple[Any, ...]) -> str | None:
         return "red"
     if len(row) > 5 and row[5] == "completed":
         return "dim"
+    if len(row) > 5 and row[5] == "passed":  # today, its time come
+        return "yellow"
     return None
 
 
@@ -222,6 +237,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
             self.app.today(),  # type: ignore[attr-defined]
             show_completed=self.show_completed,
             search=search,
+            now=self.app.now(),  # type: ignore[attr-defined]
         )
         table.set_source(self.source, keep_cursor=keep_cursor)
         if first or not keep_cursor:
