@@ -294,10 +294,16 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # a folder where a file should be, no permission …: one line
         from crm_tui.i18n import _, os_problem
 
-        where = exc.filename or ctx.db_path
+        # (every file opened by name carries it; the database's own errors are SQLite's:
+        # a nameless one is standard output, full or closed, not the database)
         reason = os_problem(exc)
-        print(f"error: {_('cannot use {path}: {reason}').format(path=where, reason=reason)}",
-              file=sys.stderr)  # fmt: skip
+        if exc.filename is None:
+            text = _("cannot write {path}: {reason}").format(
+                path=_("standard output"), reason=reason
+            )
+        else:
+            text = _("cannot use {path}: {reason}").format(path=exc.filename, reason=reason)
+        print(f"error: {text}", file=sys.stderr)
         return 1
     except Exception as exc:  # a SQLite error SQLAlchemy wraps (its own class): one line
         from crm_tui.store.sqlite import sqlite_error_in

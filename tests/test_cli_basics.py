@@ -437,3 +437,45 @@ def test_a_sqlite_error_in_a_sqlalchemy_wrapper_is_one_error_line(tmp_path, caps
     assert main(["--db", str(db), "check"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"error: {db}: the disk failed to write (disk I/O error); nothing was saved"]
+
+
+class _FullOutput:
+    """Standard output on a full disk (`crm report rfm > /dev/full`)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "rfm", "--format", "csv"],
+        ["report", "funnel"],
+        ["export", "customers"],
+        ["export", "orders", "--out", "-"],
+        ["due", "--format", "json"],
+    ],
+)
+def test_a_full_standard_output_is_blamed_not_the_database(tmp_path, capsys, monkeypatch, argv):
+    """The error named the database ("cannot use crm.db: No space left on device") or
+    "None": the database is fine, standard output is what could not be written."""
+    db = tmp_path / "crm.db"
+    _new_database(db)
+    main(["--db", str(db), "demo", "--customers", "3"])
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdout", _FullOutput())
+    assert main(["--db", str(db), *argv]) == 1
+    err = capsys.readouterr().err
+    assert err == "error: cannot write standard output: No space left on device\n"
+
+
+def test_report_out_dash_is_standard_output_as_for_export(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "crm.db"
+    _new_database(db)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--db", str(db), "report", "funnel", "--format", "csv", "--out", "-"]) == 0
+    assert capsys.readouterr().out.lstrip("\ufeff").startswith("stage,")
+    assert not (tmp_path / "-").exists()  # (a file named "-" was written)

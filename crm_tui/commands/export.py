@@ -88,6 +88,7 @@ def run(args: argparse.Namespace, ctx) -> int:
                 )
                 return 0
             if not args.out or args.out == "-":
+                target = None  # (standard output)
                 with utf8_stdout() as out:
                     export.export_kind(conn, args.kind, out)
                 return 0
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace, ctx) -> int:
         except OSError as exc:
             raise CommandError(
                 _("cannot write {path}: {reason}").format(
-                    path=exc.filename or target, reason=os_problem(exc)
+                    path=exc.filename or target or _("standard output"), reason=os_problem(exc)
                 )
             ) from None
     print(

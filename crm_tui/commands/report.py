@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace, ctx) -> int:
         report = build_report(
             args.name, conn, as_of, args.week, targets, ctx.settings.probabilities()
         )
-    if args.out:
+    if args.out and args.out != "-":  # (`-`: standard output, as for `crm export`)
         from pathlib import Path
 
         from crm_tui.commands import not_the_database
