@@ -21,10 +21,13 @@ def _seed(text: str) -> int:
 
 
 def _date(text: str):
+    from crm_tui.cli import today
     from crm_tui.dates import parse_date
+    from crm_tui.store.demo import check_as_of
 
-    try:
-        return parse_date(text, past=True)  # data up to a day that has come
+    now = today()
+    try:  # data up to a day that has come
+        return check_as_of(parse_date(text, now, past=True), now)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

@@ -52,6 +52,30 @@ TAGS = ("高预算", "决策链复杂", "竞品对比中", "高潜力", "风险�
 
 _DAY_SECONDS = 86400
 _HISTORY_DAYS = 1200  # oldest day any generated record may fall on
+
+
+def check_as_of(day: dt.date, today: dt.date) -> dt.date:
+    """``day`` if sample data can lead up to it, else a ValueError saying why: data dated
+    after today is refused everywhere else (what happened has happened), and the history
+    before it must not reach back before 1900 (the forms' and reports' first year)."""
+    from crm_tui.dates import FIRST_DAY
+
+    if day > today:
+        raise ValueError(
+            _("Sample data leads up to a day that has come: the latest is today ({today})").format(
+                today=today.isoformat()
+            )
+        )
+    earliest = FIRST_DAY + dt.timedelta(days=_HISTORY_DAYS)
+    if day < earliest:
+        raise ValueError(
+            _("Sample data covers the {days} days before it: the earliest is {day}").format(
+                days=_HISTORY_DAYS, day=earliest.isoformat()
+            )
+        )
+    return day
+
+
 _FUTURE_DAYS = 400  # furthest day ahead (due dates, expected closes)
 _CHUNK = 1000  # customers per executemany batch
 #: FTS5 ``hashsize`` while the search indexes are rebuilt (see _set_fts_hashsize): at 100k
