@@ -237,6 +237,12 @@ def _language_option(argv: list[str]) -> str | None:
     return None
 
 
+def on_a_terminal() -> bool:
+    """Whether the app can run here: Textual reads keys from standard input and draws on
+    standard error. Without a terminal (cron, `crm < /dev/null`) it waited for ever."""
+    return all(stream is not None and stream.isatty() for stream in (sys.__stdin__, sys.__stderr__))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     from crm_tui.i18n import detect_language, set_language
@@ -276,6 +282,15 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command is None:
+            if not on_a_terminal():
+                from crm_tui.i18n import _
+
+                raise CommandError(
+                    _(
+                        "crm without a command opens the full-screen app, which needs a terminal;"
+                        " scripts and cron jobs use a command (crm --help lists them)"
+                    )
+                )
             from crm_tui.app import run_app
 
             return run_app(ctx)

@@ -479,3 +479,17 @@ def test_report_out_dash_is_standard_output_as_for_export(tmp_path, capsys, monk
     assert main(["--db", str(db), "report", "funnel", "--format", "csv", "--out", "-"]) == 0
     assert capsys.readouterr().out.lstrip("\ufeff").startswith("stage,")
     assert not (tmp_path / "-").exists()  # (a file named "-" was written)
+
+
+def test_crm_without_a_terminal_says_so_instead_of_waiting(tmp_path):
+    """`crm` from cron or with stdin at /dev/null started the full-screen app, which
+    waited for keys for ever."""
+    db = tmp_path / "crm.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "crm_tui", "--db", str(db)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20,
+        env={**os.environ, "CRM_LANG": "en"},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: crm without a command opens the full-screen app")
+    assert done.stderr.count("\n") == 1
