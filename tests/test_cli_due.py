@@ -123,3 +123,12 @@ def test_due_table_states_and_alignment(db, capsys):
     assert main(["--db", str(db.path), "--lang", "zh", "due", "--days", "10"]) == 0
     header, *_rows = capsys.readouterr().out.splitlines()
     assert header.split() == ["截止", "状态", "任务", "类型", "客户"]  # (not 时间, a time)
+
+
+def test_one_due_task_is_counted_in_the_singular(db, capsys):
+    today = dt.date.today()
+    with db.session() as s:
+        create_task(s, {"title": "Call back", "due": today})
+    assert main(["--db", str(db.path), "due"]) == 0
+    total = capsys.readouterr().out.splitlines()[-1]
+    assert total == f"1 open task (0 overdue) as of {today.isoformat()}"  # "1 open tasks"

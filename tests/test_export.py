@@ -471,3 +471,13 @@ def test_a_write_problem_is_said_in_chinese_too(tmp_path, demo_path, capsys):
         == 1
     )
     assert capsys.readouterr().err.strip().endswith("没有那个文件或目录")
+
+
+def test_one_record_exported_is_counted_in_the_singular(db, tmp_path, capsys):
+    from crm_tui.store import customers as cs
+
+    with db.session() as s:
+        cs.create_customer(s, {"name": "Acme"})
+    out = tmp_path / "c.csv"
+    assert main(["--db", str(db.path), "export", "customers", "--out", str(out)]) == 0
+    assert capsys.readouterr().err == f"Exported 1 customer to {out}\n"  # "1 customers"

@@ -96,7 +96,11 @@ def _table(rows: list[tuple[str, int, str, str, str]], today: dt.date) -> None:
         [[cell_width(h), *sizes] for h, sizes in zip(headers, measured, strict=True)],
     )
     out.append(
-        _("{n} open tasks ({overdue} overdue) as of {today}").format(
+        (
+            _("1 open task ({overdue} overdue) as of {today}")
+            if len(rows) == 1
+            else _("{n} open tasks ({overdue} overdue) as of {today}")
+        ).format(
             n=len(rows),
             overdue=sum(1 for r in rows if r[1] > 0),
             today=today.isoformat(),

@@ -109,7 +109,9 @@ def run(args: argparse.Namespace, ctx) -> int:
                 )
             ) from None
     print(
-        _("Exported {count} {kind} to {path}").format(count=count, kind=_(args.kind), path=path),
+        _("Exported {count} {kind} to {path}").format(
+            count=count, kind=export.kind_noun(args.kind, count), path=path
+        ),
         file=sys.stderr,
     )
     return 0

@@ -130,12 +130,6 @@ def after_typing(app: App, then: Callable[[], None]) -> None:
 
 
 #: One record of each kind the lists export ("Exported the 1 customer shown").
-_ONE = {
-    "customers": "customer", "contacts": "contact", "opportunities": "opportunity",
-    "interactions": "interaction", "tasks": "task", "orders": "order",
-}  # fmt: skip
-
-
 def export_records(
     app: App,
     kind: str,
@@ -200,8 +194,7 @@ def export_records(
             text = _("Exported all {count} {kind} to {path}")
         else:
             text = _("Exported the {count} {kind} shown to {path}")
-        noun = _(_ONE.get(kind, kind) if count == 1 else kind)
-        message = text.format(count=count, kind=noun, path=path)
+        message = text.format(count=count, kind=export.kind_noun(kind, count), path=path)
         app.call_from_thread(app.notify, message, title=_("Exported"), timeout=10, markup=False)
 
     # a million interactions take seconds: say it started

@@ -240,6 +240,20 @@ def rows(
         yield cells
 
 
+#: Each kind's word for one record ("1 orders" read wrong), translated as the plural is.
+_ONE = {
+    "customers": "customer", "contacts": "contact", "opportunities": "opportunity",
+    "interactions": "interaction", "tasks": "task", "orders": "order",
+}  # fmt: skip
+
+
+def kind_noun(kind: str, count: int) -> str:
+    """``kind``'s noun for ``count`` records, translated: "order" for 1, "orders" else."""
+    from crm_tui.i18n import _
+
+    return _(_ONE.get(kind, kind) if count == 1 else kind)
+
+
 #: The table each kind has a record per row of (what a progress line counts against).
 _TABLES = {
     "customers": "customer", "contacts": "contact", "opportunities": "opportunity",
