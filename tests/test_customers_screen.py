@@ -481,7 +481,16 @@ async def test_empty_database_says_what_to_do_and_loads_sample_data(db):
         empty = app.screen.query_one("#customers-empty")
         assert empty.display
         assert "sample data" in str(empty.render())
-        await pilot.press("d")
+        await pilot.press("d")  # asked first: this may be the rep's real database
+        await pilot.pause()
+        question = str(app.screen.query_one("#question", Label).render())
+        assert question.startswith("Load 200 sample customers") and str(db.path) in question
+        await pilot.press("n")
+        await pilot.pause()
+        assert empty.display
+        with db.reading() as conn:
+            assert conn.execute("SELECT count(*) FROM customer").fetchone()[0] == 0
+        await pilot.press("d", "y")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert not empty.display

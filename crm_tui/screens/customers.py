@@ -369,9 +369,23 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
                 )
             )
             return
-        self.query_one("#customer-body").mount(LoadingIndicator(id="demo-loading"))
-        self.query_one("#customers-empty").display = False
-        self._load_demo()
+        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+
+        def answered(load: bool | None) -> None:
+            if load and not self.query("#demo-loading"):
+                self.query_one("#customer-body").mount(LoadingIndicator(id="demo-loading"))
+                self.query_one("#customers-empty").display = False
+                self._load_demo()
+
+        # (asked: `crm` opens the rep's real database, and sample records cannot be told
+        # from their own later)
+        message = _(
+            "Load {n} sample customers, with their contacts, deals, interactions, orders and"
+            " tasks, into {path}? They are for trying the app out and stay mixed with what"
+            " you add later: to keep your own database clean, try them in another file"
+            " (crm --db sample.db)."
+        ).format(n=DEMO_CUSTOMERS, path=self.app.db.path)  # type: ignore[attr-defined]
+        self.app.push_screen(ConfirmDialog(message, yes=_("Load sample data")), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
     def _load_demo(self) -> None:
