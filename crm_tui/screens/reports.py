@@ -70,6 +70,9 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         Binding("right_square_bracket", "shift_week(1)", "Next week", key_display="]"),
         Binding("d", "type_date", "Date"),
         Binding("T", "set_target", "Target", key_display="T"),
+        # (off the forecast the footer leaves T out, but the key still opens the forecast's
+        # target dialog: it did nothing there, without a word)
+        Binding("T", "target_elsewhere", "Target", show=False),
         Binding("ctrl+e", "export", "Export CSV"),
         Binding("escape", "close_date", "Close", show=False),
     ]
@@ -342,6 +345,8 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "set_target":
             return self.is_mounted and self.current == "forecast"
+        if action == "target_elsewhere":
+            return self.is_mounted and self.current != "forecast"
         return True
 
     def action_next_report(self, step: int = 1) -> None:
@@ -402,9 +407,17 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
     def _date_editing(self) -> None:
         self._date_error("")
 
+    def action_target_elsewhere(self) -> None:
+        self.action_set_target()
+
     def action_set_target(self) -> None:
-        if self.current != "forecast" or self.as_of is None:
+        """T: the month's sales target. From another report it opens the forecast (where
+        targets show) first: there T did nothing, without a word."""
+        if self.as_of is None:
+            self.notify(_("The report is still loading"), severity="warning")
             return
+        if self.current != "forecast":
+            self.query_one(TabbedContent).active = "tab-forecast"
         from crm_tui.screens.dialogs.target_dialog import TargetDialog
 
         month = self.as_of.strftime("%Y-%m")
