@@ -26,6 +26,7 @@ from crm_tui.store import interaction_log as log
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
+from crm_tui.widgets.search_box import SearchBox
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
 
@@ -150,7 +151,7 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("interactions")
         with Horizontal(id="log-toolbar", classes="toolbar"):
-            yield Input(placeholder=_("/ search subject, content, feedback"), id="log-search")
+            yield SearchBox(_("/ search subject, content, feedback"), id="log-search")
             yield Select(
                 [(label(enums.CHANNEL, k), k) for k in enums.CHANNEL.keys],
                 prompt=_("Any channel"),

@@ -26,6 +26,7 @@ from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.kanban import CardList, KanbanColumn
 from crm_tui.widgets.localized import Localized
+from crm_tui.widgets.search_box import SearchBox
 
 #: Columns left to right: the open stages, then won, after-sales and lost.
 BOARD_STAGES: tuple[str, ...] = enums.STAGE_LADDER + ("lost",)
@@ -86,9 +87,8 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         # after mounting, each would restyle a column and lay the board out again.
         narrow = self._narrow(self.app.size.width)
         yield AppHeader("pipeline")
-        yield Input(
-            placeholder=_("Filter cards: deal, customer, product, next action"),
-            id="pipeline-search",
+        yield SearchBox(
+            _("Filter cards: deal, customer, product, next action"), id="pipeline-search"
         )
         with Horizontal(id="board"):
             for i, stage in enumerate(BOARD_STAGES):

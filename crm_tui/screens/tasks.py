@@ -25,6 +25,7 @@ from crm_tui.store import enums
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
+from crm_tui.widgets.search_box import SearchBox
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
 
 GROUP_TITLES = {
@@ -199,7 +200,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
 
     def compose(self) -> ComposeResult:
         yield AppHeader("tasks")
-        yield Input(placeholder=_("/ search task or customer"), id="task-search", compact=True)
+        yield SearchBox(_("/ search task or customer"), id="task-search", compact=True)
         yield VirtualTable(task_columns(), id="due-list")
         yield Static("", id="tasks-empty", classes="empty-state")
         yield Label("", id="tasks-status", classes="status-line", markup=False)
