@@ -308,7 +308,9 @@ def test_same_file_refused_unless_again(base, tmp_path, capsys):
     assert err.startswith("error: orders.csv was already imported") and "--again" in err
     assert snapshot(base.path) == before
     assert crm(base, "import", "orders", str(f), "--again") == 0
-    assert rows(base.path, "SELECT count(*) FROM sales_order") == [(4,)]
+    # brought again: its two orders are there already (each stands for one of its rows)
+    assert "imported 0, 2 unchanged, rejected 0" in capsys.readouterr().err
+    assert rows(base.path, "SELECT count(*) FROM sales_order") == [(2,)]
     copy = tmp_path / "orders-copy.csv"  # the same rows under another name: which file
     copy.write_bytes(f.read_bytes())
     capsys.readouterr()
@@ -355,6 +357,62 @@ def test_orders_matched_on_order_no_never_double(base, tmp_path):
     assert rows(base.path, "SELECT total_amount_cents, last_order FROM customer") == [
         (35050, "2026-02-03")
     ]
+
+
+def test_an_orders_export_without_numbers_imports_back_unchanged(base, tmp_path, capsys):
+    """Orders made in the TUI have no order_no: an export of them imported back into its
+    database doubled every one, and the revenue of every report with it."""
+    f = tmp_path / "o.csv"
+    f.write_text("customer,date,amount\nACME,2026-01-05,1000.00\n", "utf-8")
+    assert crm(base, "import", "orders", str(f)) == 0
+    back = tmp_path / "back.csv"
+    assert crm(base, "export", "orders", "--out", str(back)) == 0
+    capsys.readouterr()
+    before = snapshot(base.path)
+    assert crm(base, "import", "orders", str(back)) == 0
+    assert "imported 0, 1 unchanged, rejected 0" in capsys.readouterr().err
+    assert snapshot(base.path) == before
+    assert crm(base, "report", "abc", "--format", "csv") == 0
+    assert ",1000.00," in capsys.readouterr().out
+    assert rows(base.path, "SELECT total_amount_cents FROM customer") == [(100000,)]
+
+
+def test_orders_without_numbers_are_matched_one_order_per_row(base, tmp_path, capsys):
+    """Two lines alike are two orders (and stay two when brought again); --again after a
+    fixed line adds that line only; a row without a product is an order of any product,
+    one with another product is another order; create imports every row."""
+    f = tmp_path / "o.csv"
+    f.write_text(
+        "customer,date,amount,product\n"
+        "ACME,2026-01-05,100,Kit\nACME,2026-01-05,100,Kit\nACME,2026-01-06,0,Kit\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "orders", str(f)) == 3
+    assert "imported 2, rejected 1" in capsys.readouterr().err
+    f.write_text(
+        "customer,date,amount,product\n"
+        "ACME,2026-01-05,100,Kit\nACME,2026-01-05,100,Kit\nACME,2026-01-06,70,Kit\n",
+        "utf-8",
+    )
+    assert crm(base, "import", "orders", str(f), "--again") == 0
+    assert "imported 1, 2 unchanged, rejected 0" in capsys.readouterr().err
+    assert rows(base.path, "SELECT count(*), sum(amount_cents) FROM sales_order") == [(3, 27000)]
+    g = tmp_path / "g.csv"
+    g.write_text(
+        "customer,date,amount,product\n"
+        "ACME,2026-01-05,100,\n"  # one of the two Kit orders
+        "ACME,2026-01-05,100,Kit\n"  # the other one
+        "ACME,2026-01-05,100,Kit\n"  # a third
+        "ACME,2026-01-06,70,Box\n",  # another product
+        "utf-8",
+    )
+    assert crm(base, "import", "orders", str(g)) == 0
+    assert "imported 2, 2 unchanged, rejected 0" in capsys.readouterr().err
+    assert rows(base.path, "SELECT count(*), sum(amount_cents) FROM sales_order") == [(5, 44000)]
+    assert crm(base, "import", "orders", str(g), "--again", "--on-duplicate", "create") == 0
+    err = capsys.readouterr().err
+    assert "imported 4, rejected 0" in err and "warning" not in err
+    assert rows(base.path, "SELECT total_amount_cents FROM customer") == [(81000,)]
 
 
 def test_orders_import_keeps_the_order_forms_rules(base, tmp_path, capsys):
@@ -890,7 +948,10 @@ def test_on_duplicate_for_another_kind_is_said_to_be_ignored(base, tmp_path, cap
     f.write_text("customer,date,amount\nACME,2026-01-02,100\n", "utf-8")
     assert crm(base, "import", "orders", str(f), "--on-duplicate", "merge") == 0
     err = capsys.readouterr().err
-    assert "warning: --on-duplicate does not apply to orders" in err
+    assert "warning: --on-duplicate merge does not apply to orders" in err
+    assert "imported 1, rejected 0" in err
+    assert crm(base, "import", "orders", str(f), "--on-duplicate", "merge", "--again") == 0
+    assert "imported 0, 1 unchanged, rejected 0" in capsys.readouterr().err  # as skip
     g = tmp_path / "c.csv"
     g.write_text("name\nGlobex\n", "utf-8")
     assert crm(base, "import", "customers", str(g)) == 0

@@ -31,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             " email; a contact, deal, interaction or task by the rules of the README): skip"
             " it (default), merge it (fill the existing one's empty fields, and add a"
             " customer's contact and tags; values already there are kept) or create it"
-            " anyway; not for orders (an order number brings its order up to date)"
+            " anyway; for orders, create imports a row without an order number even when"
+            " the customer has an order of that date, amount and product (an order number"
+            " always brings its order up to date)"
         ),
     )
     parser.add_argument(
@@ -75,11 +77,12 @@ def run(args: argparse.Namespace, ctx) -> int:
         raise CommandError(_("{path} is a folder, not a CSV file").format(path=path))
     if not path.is_file():
         raise CommandError(_("no such file: {path}").format(path=path))
-    if args.on_duplicate and args.kind == "orders":
+    if args.on_duplicate == "merge" and args.kind == "orders":
         print(
             _(
-                "warning: --on-duplicate does not apply to orders (an order number brings"
-                " its order up to date); ignored"
+                "warning: --on-duplicate merge does not apply to orders (a row is an order"
+                " already there only when it says what that order says: there is nothing to"
+                " fill); read as skip"
             ),
             file=sys.stderr,
         )

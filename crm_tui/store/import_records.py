@@ -18,12 +18,15 @@ as a rep would say it:
 Such a row writes nothing and counts as ``unchanged`` when it says nothing the record
 does not, else (``--on-duplicate skip``) as a skipped duplicate with a note naming the
 columns that differ; ``merge`` fills the record's empty fields from it; ``create``
-imports every row. An order is its ``order_no`` (OrderImporter).
+imports every row. An order is its ``order_no``; one without is an order already there
+of the same customer, date, amount and product, each such order standing for one row
+(OrderImporter).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -470,6 +473,19 @@ class TaskImporter(RecordImporter):
 
 
 class OrderImporter(Importer):
+    """Orders: an ``order_no`` is the order (brought up to date, never doubled). A row
+    without one is an order already there when the customer has an order of that date,
+    amount and product (a row leaving the product out: of any product) that no earlier
+    row of the file was matched to: it writes nothing and counts as ``unchanged``. An
+    order list exported from the TUI, where orders have no number, then imports back
+    into its database as it is (every order was doubled, and revenue with it), and
+    ``--again`` after fixing a rejected row adds that row only.
+
+    Each order stands for one row, not for every row like it: two lines alike are two
+    orders (a customer may order the same thing twice a day), as an export writes
+    them, so the export imported into an empty database keeps both. ``--on-duplicate
+    create`` imports every row without a number as a new order."""
+
     columns = columns_for(ORDER_FIELDS)
 
     def __init__(self, *args) -> None:
@@ -484,6 +500,13 @@ class OrderImporter(Importer):
         self.pending: list[tuple] = []
         #: order number → the line of this file that has it
         self.lines: dict[str, int] = {}
+        self.matching = self.opts.get("on_duplicate", "skip") != "create"
+        #: the first id this import gives: the orders before it are the ones rows match
+        self.first_new = self.next_order
+        #: new orders of the batch, in file order: (record, match key or None)
+        self.waiting: list[tuple[tuple, tuple | None]] = []
+        #: orders already there that a row of this file was matched to (or updated)
+        self.taken: set[int] = set()
 
     def row(self, line: int, values: dict[str, str]) -> None:
         """A new order, or the order of that number brought up to date (a re-exported
@@ -497,11 +520,12 @@ class OrderImporter(Importer):
         if problems:
             raise RowError(problems)
         record = (cid, iso(o["date"]), o["amount"], o.get("product"), order_no)
-        self.touched.add(cid)  # type: ignore[arg-type]
         if order_no:
             self.lines[order_no] = line
         if order_no and order_no in self.by_no:
             oid, _owner = self.by_no[order_no]
+            self.taken.add(oid)
+            self.touched.add(cid)  # type: ignore[arg-type]
             # a product the file leaves out (no column, an empty cell) stays as it was
             _cid, day, amount, product, _no = record
             changed = self.conn.execute(
@@ -515,10 +539,40 @@ class OrderImporter(Importer):
             else:  # a re-exported order as it is
                 self.result.unchanged += 1
             return
-        oid = self.next_order
-        self.next_order += 1
-        self.pending.append((oid, *record, self.now_text))
-        self.result.imported += 1
+        key = record[:3] if self.matching and not order_no else None
+        self.waiting.append((record, key))
+
+    def existing(self, batch: list[tuple[tuple, tuple | None]]) -> dict[tuple, list[tuple]]:
+        """The orders already there that the batch's rows without a number may be:
+        (customer, date, amount) → [(id, product)] by id, one query over the batch's
+        customers (ix_order_customer_date_amount)."""
+        keys = {key for _record, key in batch if key is not None}
+        found: dict[tuple, list[tuple]] = {}
+        if not keys:
+            return found
+        days = sorted(k[1] for k in keys)
+        for oid, cid, day, amount, product in self.conn.execute(
+            "SELECT id, customer_id, order_date, amount_cents, product FROM sales_order"
+            " WHERE customer_id IN (SELECT value FROM json_each(?)) AND order_date >= ?"
+            " AND order_date <= ? AND id < ? ORDER BY id",
+            (json.dumps(sorted({k[0] for k in keys})), days[0], days[-1], self.first_new),
+        ):
+            key = (cid, day, amount)
+            if key in keys and oid not in self.taken:
+                found.setdefault(key, []).append((oid, product))
+        return found
+
+    def match(self, orders: list[tuple], product: str | None) -> int | None:
+        """The first order of ``orders`` (alike but for the product) the row is: of the
+        same product, else, for a row without one, of any product; it is taken."""
+        at = next((i for i, (_oid, has) in enumerate(orders) if has == product), None)
+        if at is None and product is None and orders:
+            at = 0
+        if at is None:
+            return None
+        oid = orders.pop(at)[0]
+        self.taken.add(oid)
+        return oid
 
     def problems(self, line: int, cid: int, o: Mapping[str, Any]) -> list[str]:
         def said(column: str, message: str) -> str:
@@ -564,6 +618,16 @@ class OrderImporter(Importer):
         ).fetchone()
 
     def flush(self) -> None:
+        batch, self.waiting = self.waiting, []
+        known = self.existing(batch)
+        for record, key in batch:
+            if key in known and self.match(known[key], record[3]) is not None:
+                self.result.unchanged += 1
+                continue
+            self.pending.append((self.next_order, *record, self.now_text))
+            self.next_order += 1
+            self.touched.add(record[0])
+            self.result.imported += 1
         if self.pending:
             self.conn.executemany(
                 "INSERT INTO sales_order (id, customer_id, order_date, amount_cents, product,"
