@@ -117,6 +117,43 @@ def test_gbk_file_with_chinese_headers(db, tmp_path, capsys):
     assert sq.check(sqlite3.connect(db.path)) == []
 
 
+def test_a_landline_and_a_mobile_column_both_land(db, tmp_path, capsys):
+    """客户名称,电话,手机 (a common Chinese sheet): 手机 was read as a second 电话 column,
+    reported as ignored, and every mobile number was lost."""
+    f = tmp_path / "客户.csv"
+    f.write_text(
+        "客户名称,电话,手机\n"
+        "甲公司,010-6234 5678,13800138000\n"
+        "乙公司,,13900139000\n"
+        "丙公司,13700137000,\n",  # a mobile in 电话 alone is a mobile, as before
+        "utf-8",
+    )
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "unknown columns" not in err and "imported 3, rejected 0" in err
+    assert rows(db.path, "SELECT name, phone, mobile FROM contact ORDER BY id") == [
+        ("甲公司", "010-6234 5678", "13800138000"),
+        ("乙公司", None, "13900139000"),
+        ("丙公司", None, "13700137000"),
+    ]
+    hits = "SELECT count(*) FROM customer_search WHERE phones LIKE ?"
+    assert rows(db.path, hits, ("%13800138000%",)) == [(1,)]
+    # the mobile finds the customer when the landline is another one
+    g = tmp_path / "again.csv"
+    g.write_text("客户名称,固定电话,手机号码\n甲公司分部,010-1111 2222,138 0013 8000\n", "utf-8")
+    assert crm(db, "import", "customers", str(g)) == 0
+    err = capsys.readouterr().err
+    assert "unknown columns" not in err
+    assert "duplicate of" in err and "甲公司 (same phone); skipped" in err
+    h = tmp_path / "contacts.csv"
+    h.write_text("客户,姓名,座机,移动电话\n甲公司,王伟,021-5555 6666,13600136000\n", "utf-8")
+    assert crm(db, "import", "contacts", str(h)) == 0
+    assert "unknown columns" not in capsys.readouterr().err
+    assert rows(db.path, "SELECT phone, mobile FROM contact WHERE name = '王伟'") == [
+        ("021-5555 6666", "13600136000")
+    ]
+
+
 def test_semicolon_utf8_bom_file(db, tmp_path, capsys):
     f = tmp_path / "semi.csv"
     f.write_bytes(

@@ -74,6 +74,7 @@ _CUSTOMER_COLUMNS: dict[str, Column] = {
     "contact_name": ("contact", _OPTIONAL_CONTACT_NAME, "name"),
     "contact_title": ("contact", CONTACT_FIELDS, "title"),
     "contact_phone": ("contact", CONTACT_FIELDS, "phone"),
+    "contact_mobile": ("contact", CONTACT_FIELDS, "mobile"),
     "contact_email": ("contact", CONTACT_FIELDS, "email"),
     "created_at": ("customer", _CREATED_FIELD, "created_at"),
 }
@@ -92,6 +93,7 @@ _CODE_FIELD: dict[str, FieldSpec] = {"code": text_field(max_len=50)}
 _FIXED_SLOTS = (
     ("customer", "name"), ("customer", "kind"), ("customer", "status"), ("customer", "owner"),
     ("contact", "name"), ("contact", "title"), ("contact", "phone"), ("contact", "email"),
+    ("contact", "mobile"),
 )  # fmt: skip
 #: The leading columns of every customer INSERT (then the file's own, then constants).
 _CUSTOMER_HEAD = (
@@ -293,15 +295,25 @@ class CustomerImporter(Importer):
             if reasons:
                 rejected.append(RowNote(line, reasons_text(reasons), cells))
                 continue
-            code, name, kind, status, owner, cname, title, phone, email = fixed(v)
+            code, name, kind, status, owner, cname, title, phone, email, mobile = fixed(v)
             has_contact = (
                 cname is not None or title is not None or phone is not None or email is not None
-            )
-            mobile = email_key = pdigits = None
+                or mobile is not None
+            )  # fmt: skip
+            email_key = pdigits = mdigits = None
             if phone:
                 pdigits = phone_digits(phone)
-                if pdigits is not None and len(pdigits) >= 11 and pdigits[-11] == "1":
+                if (
+                    mobile is None and pdigits is not None and len(pdigits) >= 11
+                    and pdigits[-11] == "1"
+                ):  # fmt: skip
                     mobile, phone = phone, None  # _MOBILE: a mainland mobile
+            elif mobile:
+                pdigits = phone_digits(mobile)
+            if phone and mobile:  # (电话 and 手机) either number finds a customer:
+                mdigits = phone_digits(mobile)  # pdigits is the one the checks below use
+                if mdigits and mdigits in phones:
+                    pdigits, mdigits = mdigits, pdigits
             if has_contact and not cname:
                 cname = name  # a phone or email alone: the customer is the person
             if email:
@@ -333,6 +345,8 @@ class CustomerImporter(Importer):
                 pending_contacts.append((contact_id, cid, cname, title, phone, mobile, email))
                 if pdigits:
                     phones.setdefault(pdigits, cid)
+                if mdigits:
+                    phones.setdefault(mdigits, cid)
                 if email_key:
                     emails.setdefault(email_key, cid)
             pending_customers.append(
