@@ -228,6 +228,10 @@ class CsvTable:
     text: str = field(repr=False)
     header_line: int = 1
     _lines: int | None = field(default=None, repr=False, compare=False)
+    #: indexes of the columns whose heading is blank (their values are never read)
+    blank: list[int] = field(default_factory=list)
+    #: those of them that records() found a value in, so far
+    filled: set[int] = field(default_factory=set)
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """(physical line number where the record starts, cells) for each non-blank data record.
@@ -242,7 +246,24 @@ class CsvTable:
         it (``Acme Ltd``). A record with a control character in a column the import
         reads comes unreadable too (_refusing_controls).
         """
-        return self._refusing_controls(self._records())
+        records = self._refusing_controls(self._records())
+        return self._noting_blank_columns(records) if self.blank else records
+
+    def _noting_blank_columns(
+        self, records: Iterator[tuple[int, list[str]]]
+    ) -> Iterator[tuple[int, list[str]]]:
+        """Records as they are, noting in ``filled`` the columns of a blank heading that
+        hold a value: those are reported, not dropped in silence (an empty column, as
+        Excel leaves one at the end of a sheet, loses nothing and is not)."""
+        left = [i for i in self.blank if i not in self.filled]
+        for record in records:
+            if left:
+                cells = record[1]
+                found = [i for i in left if i < len(cells) and cells[i].strip()]
+                if found:
+                    self.filled.update(found)
+                    left = [i for i in left if i not in self.filled]
+            yield record
 
     def _refusing_controls(
         self, records: Iterator[tuple[int, list[str]]]
@@ -609,10 +630,14 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
     aliases = header_aliases(kind)
     columns: dict[int, str] = {}
     unknown: list[str] = []
+    blank: list[int] = []
     for index, cell in enumerate(header):
+        if not cell.strip():
+            blank.append(index)
+            continue
         name = aliases.get(_key(cell))
         if name is None or name in columns.values():
-            if cell.strip() and not is_reason(cell):
+            if not is_reason(cell):
                 if name is None:
                     unknown.append(shown(cell))
                 else:  # a second column for a field: only the first one is read
@@ -649,6 +674,7 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
         unknown=unknown,
         text=text,
         header_line=header_line,
+        blank=blank,
     )
 
 

@@ -960,6 +960,31 @@ def test_header_spellings_and_unknown_columns(tmp_path):
     assert table.unknown == ["金额(元)", "区域 (a second Region column)", "Whatever"]
 
 
+def test_a_column_without_heading_is_reported_when_it_holds_values(base, tmp_path, capsys):
+    """A column with a blank heading was dropped in silence, values and all; an empty one
+    (Excel leaves such columns at the end of a sheet) loses nothing and is not named."""
+    f = tmp_path / "gap.csv"
+    f.write_text("name,,level\nGap Co,zzz,A\n", "utf-8")
+    assert crm(base, "import", "customers", str(f), "--dry-run") == 0
+    assert "column 2 has no heading: its values are ignored" in capsys.readouterr().err
+    assert crm(base, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "column 2 has no heading: its values are ignored" in err
+    assert "imported 1, rejected 0" in err
+    g = tmp_path / "trailing.csv"  # empty columns, at the end and between two others
+    g.write_text("customer,date,,amount,,\nACME,2026-01-02,,100,,\nACME,2026-01-03, ,5\n", "utf-8")
+    assert crm(base, "import", "orders", str(g)) == 0
+    err = capsys.readouterr().err
+    assert "heading" not in err and "unknown" not in err and "imported 2" in err
+    h = tmp_path / "late.csv"  # a value in one row only, two such columns
+    h.write_text("customer,,date,amount,\nACME,,2026-01-04,7,\nACME,x,2026-01-05,8,y\n", "utf-8")
+    assert crm(base, "import", "orders", str(h)) == 0
+    assert "columns 2, 5 have no heading: their values are ignored" in capsys.readouterr().err
+    zh = ["--db", str(base.path), "--lang", "zh", "import", "customers", str(f), "--again"]
+    assert main(zh) == 0
+    assert "第 2 列没有列名：其中的值已忽略" in capsys.readouterr().err
+
+
 def test_a_row_with_two_problems_in_chinese_takes_full_width_punctuation(db, tmp_path, capsys):
     """ "客户等级: 未知取值“Z”…; 联系电话: …" mixed ASCII ": " and "; " into Chinese."""
     f = tmp_path / "c.csv"

@@ -94,6 +94,16 @@ def test_checked_in_a_child_is_the_same_as_checked_here(
     assert progress == [(2, 8), (5, 8), (8, 8)]
 
 
+def test_a_value_under_no_heading_found_in_a_child_is_reported(db, tmp_path, bulk, forks):
+    """The child reads the records: the columns of a blank heading it finds values in
+    come back with its batches (a value on the last line, checked there)."""
+    f = tmp_path / "c.csv"
+    f.write_text("name,,level,\n" + "".join(f"C{n},,A,\n" for n in range(9)) + "Z,,B,x\n", "utf-8")
+    result = import_file(db.path, "customers", f, now=NOW)
+    assert len(forks) == 1
+    assert result.imported == 10 and result.unheaded_columns == [4]
+
+
 NOW = dt.datetime(2026, 11, 23, 9, 30)
 MALFORMED = (
     "name,code,industry\n"

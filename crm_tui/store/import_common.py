@@ -63,6 +63,8 @@ class ImportResult:
     encoding: str = ""
     delimiter: str = ","
     unknown_columns: list[str] = field(default_factory=list)
+    #: columns (counted from 1) with a blank heading and a value in some row: ignored
+    unheaded_columns: list[int] = field(default_factory=list)
     rows_in: int = 0
     imported: int = 0
     updated: int = 0

@@ -375,7 +375,7 @@ class CustomerImporter(Importer):
         out = (
             self.pending_customers, self.pending_contacts, self.pending_tags, self.pending_search,
             result.rejected, result.duplicates, result.skipped, self.next_customer,
-            self.next_contact,
+            self.next_contact, set(self.table.filled),
         )  # fmt: skip
         # new lists (take() picks them up when it starts)
         self.pending_customers, self.pending_contacts = [], []
@@ -385,7 +385,11 @@ class CustomerImporter(Importer):
 
     def accept(self, payload: tuple) -> None:
         """A child process's handoff(), as if take() had run here."""
-        customers, contacts, tags, search, rejected, duplicates, skipped, nxt, nxt_contact = payload
+        (
+            customers, contacts, tags, search, rejected, duplicates, skipped, nxt, nxt_contact,
+            filled,
+        ) = payload  # fmt: skip
+        self.table.filled |= filled  # (columns of a blank heading with values: csvread)
         self.pending_customers += customers
         self.pending_contacts += contacts
         self.pending_tags += tags

@@ -223,6 +223,7 @@ def import_file(
                         if progress:
                             progress(done, total)
                 importer.finish()
+                result.unheaded_columns = sorted(i + 1 for i in table.filled)
                 if progress and done != total:  # (blank lines at the end)
                     progress(total, total)
                 commit = not dry_run and not (strict and result.rejected)
@@ -322,6 +323,15 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
             _("unknown columns ignored: {columns}").format(
                 columns=", ".join(result.unknown_columns)
             )
+        )
+    if result.unheaded_columns:
+        numbers = _(", ").join(map(str, result.unheaded_columns))
+        lines.append(
+            (
+                _("column {columns} has no heading: its values are ignored")
+                if len(result.unheaded_columns) == 1
+                else _("columns {columns} have no heading: their values are ignored")
+            ).format(columns=numbers)
         )
     lines.append(summary_counts(result))
     notes = sorted(
