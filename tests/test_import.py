@@ -1127,6 +1127,40 @@ def test_fixed_rejected_file_imports_cleanly(base, tmp_path, capsys):
     assert rows(base.path, "SELECT sum(amount_cents) FROM sales_order") == [(10500,)]
 
 
+def test_an_import_rejecting_nothing_removes_the_rejected_file_an_earlier_one_left(
+    base, tmp_path, capsys
+):
+    """FILE.rejected.csv stayed after the fixed FILE went in whole: a script looking for
+    it took the rows for rejected still. A dry run changes nothing, that file included;
+    a file of that name this program did not write is left alone."""
+    f = tmp_path / "o.csv"
+    f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,2026-13-02,5\n", "utf-8")
+    assert crm(base, "import", "orders", str(f)) == 3
+    rejected = tmp_path / "o.csv.rejected.csv"
+    assert rejected.is_file()
+    f.write_text("customer,date,amount\nACME,2026-01-02,100\nACME,2026-11-02,5\n", "utf-8")
+    assert crm(base, "import", "orders", str(f), "--dry-run") == 0
+    assert rejected.is_file() and "removed" not in capsys.readouterr().err
+    assert crm(base, "import", "orders", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "imported 1, 1 unchanged, rejected 0" in err
+    assert f"no row was rejected: removed the earlier {rejected}" in err
+    assert not rejected.exists()
+    assert crm(base, "import", "orders", str(f), "--again") == 0
+    assert "removed" not in capsys.readouterr().err  # nothing left to remove
+    # the user's own file of that name (no reason column, no BOM): kept
+    rejected.write_text("customer,date,amount\nACME,2026-01-02,100\n", "utf-8")
+    assert crm(base, "import", "orders", str(f), "--again") == 0
+    assert rejected.is_file() and "removed" not in capsys.readouterr().err
+    g = tmp_path / "c.csv"
+    g.write_text("name,level\nOk Co,Z\n", "utf-8")
+    assert crm(base, "import", "customers", str(g)) == 3
+    g.write_text("name,level\nOk Co,A\n", "utf-8")
+    assert main(["--db", str(base.path), "--lang", "zh", "import", "customers", str(g)]) == 0
+    assert "没有被拒绝的行：已删除之前的" in capsys.readouterr().err
+    assert not (tmp_path / "c.csv.rejected.csv").exists()
+
+
 def test_a_rejected_file_imported_again_gets_a_new_reason_in_place_of_the_old(
     base, tmp_path, capsys
 ):

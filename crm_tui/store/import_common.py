@@ -79,6 +79,9 @@ class ImportResult:
     rejected_path: Path | None = None
     #: (where, why) when the rejected rows could not be written beside the file
     rejected_error: tuple[Path, str] | None = None
+    #: (path, None) when an import that rejected nothing removed the FILE.rejected.csv an
+    #: earlier one wrote; (path, why) when it could not
+    stale_rejected: tuple[Path, str | None] | None = None
     header: list[str] = field(default_factory=list)
     seconds: float = 0.0
 

@@ -11,10 +11,12 @@ and ``import_records``; the shared machinery in ``import_common``.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import gc
 import sqlite3
 import time
+from codecs import BOM_UTF8
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from pathlib import Path
@@ -108,6 +110,36 @@ def write_rejected(result: ImportResult, path: Path | None = None) -> Path:
     )
     write_csv(rows, header, target)
     return target
+
+
+def written_as_rejected(path: Path) -> bool:
+    """Whether ``path`` looks like a file write_rejected() wrote: UTF-8 with a BOM and a
+    header ending in ``reason`` (a file of the user's own of that name is left alone)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return False
+    if not head.startswith(BOM_UTF8):
+        return False
+    first = head[len(BOM_UTF8) :].split(b"\n", 1)[0].decode("utf-8", "replace")
+    cells = next(csv.reader([first.rstrip("\r")]), [])
+    return bool(cells) and is_reason(cells[-1])
+
+
+def remove_stale_rejected(result: ImportResult) -> None:
+    """After an import of FILE that rejected nothing, the FILE.rejected.csv an earlier
+    import of it left: removed (a script finding it would think rows were rejected
+    still), or, when it cannot be, said so (``result.stale_rejected``)."""
+    target = rejected_path_for(result.file)
+    if not target.is_file() or target.is_symlink() or not written_as_rejected(target):
+        return
+    try:
+        target.unlink()
+    except OSError as exc:
+        result.stale_rejected = (target, os_problem(exc))
+        return
+    result.stale_rejected = (target, None)
 
 
 def _line_said(line: int, message: str) -> str:
@@ -267,6 +299,8 @@ def import_file(
             result.rejected_path = write_rejected(result)
         except OSError as exc:
             result.rejected_error = (rejected_path_for(result.file), os_problem(exc))
+    elif write_rejected_file and not dry_run:
+        remove_stale_rejected(result)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -346,6 +380,15 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
         lines.append(_("… and {n} more").format(n=len(notes) - max_lines))
     if result.rejected_path:
         lines.append(_("rejected rows written to {path}").format(path=result.rejected_path))
+    if result.stale_rejected:
+        path, problem = result.stale_rejected
+        lines.append(
+            _("no row was rejected: removed the earlier {path}").format(path=path)
+            if problem is None
+            else _(
+                "no row was rejected, but the earlier {path} could not be removed ({problem})"
+            ).format(path=path, problem=problem)
+        )
     if result.rejected_error:
         path, problem = result.rejected_error
         lines.append(
