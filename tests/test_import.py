@@ -1830,6 +1830,22 @@ def test_a_file_in_two_encodings_is_refused_not_read_as_garbage(
     assert rows(db.path, "SELECT count(*) FROM customer") == [(0,)]
 
 
+def test_a_big5_file_is_read_as_big5_and_the_guess_is_said(db, tmp_path, capsys):
+    f = tmp_path / "b5.csv"
+    f.write_bytes("name,needs\nBig5公司,測試\n".encode("big5"))
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "b5.csv: 1 data row (Big5, “,”)" in err
+    assert "it reads as Big5 (Traditional Chinese), which is a guess" in err
+    assert rows(db.path, "SELECT name, needs FROM customer") == [("Big5公司", "測試")]
+    g = tmp_path / "gbk.csv"  # GBK, Traditional characters and all: sure, no guess
+    g.write_bytes("name,needs\n臺灣公司,測試\n".encode("gbk"))
+    assert crm(db, "import", "customers", str(g)) == 0
+    err = capsys.readouterr().err
+    assert "(GB18030, “,”)" in err and "guess" not in err
+    assert rows(db.path, "SELECT name FROM customer ORDER BY id") == [("Big5公司",), ("臺灣公司",)]
+
+
 def test_a_western_file_is_read_as_windows_1252_and_the_guess_is_said(db, tmp_path, capsys):
     f = tmp_path / "latin1.csv"
     f.write_bytes(b"name,needs\nCaf\xe9 M\xfcller GmbH,cr\xe8me\n")

@@ -280,6 +280,33 @@ def test_short_gbk_files_are_gb18030(text):
     assert decode(text.encode("gbk")) == (text, "gb18030")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name,needs\nBig5公司,測試\n",
+        "name\nIBM台灣\n",
+        "客戶名稱,聯絡電話,地址\n臺灣積體電路製造股份有限公司,02-2345-6789,新竹科學園區力行六路八號\n",
+    ],
+)
+def test_big5_files_are_big5_not_gb18030(text):
+    """Traditional Chinese Excel saves Big5: read as GB18030 it came in as garbage
+    (``測試`` → ``代刚``) with no word of a guess."""
+    assert decode(text.encode("big5")) == (text, "cp950")
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("客戶名稱,聯絡電話,地址\n臺灣積體電路製造股份有限公司,02-2345-6789,新竹市\n", "gbk"),
+        ("name\nÄrger Äpfel GmbH\n", "cp1252"),
+        ("name\nÅÄÖ ÅSE AB\n", "cp1252"),
+        ("name\n©Acme ©Beta\n", "cp1252"),
+    ],
+)
+def test_gbk_traditional_characters_and_western_capitals_are_not_big5(text, encoding):
+    assert decode(text.encode(encoding)) == (text, {"gbk": "gb18030"}.get(encoding, encoding))
+
+
 def test_a_short_western_file_is_imported_as_written_and_the_guess_said(db, tmp_path, capsys):
     f = tmp_path / "k4.csv"
     f.write_bytes(b"name\nGr\xf6\xdfe GmbH\n")

@@ -57,6 +57,8 @@ __all__ = [
 
 KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "orders")
 DUPLICATE_ACTIONS = ("skip", "merge", "create")
+#: An encoding as the summary names it (else by its codec's name: cp1252 …).
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "gb18030": "GB18030", "cp950": "Big5"}
 CHUNK = 5000
 #: Files with at least this many lines load through a rollback journal (sqlite.rollback_journal)
 #: when no other connection has the database open.
@@ -341,11 +343,18 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
     ).format(
         file=result.file.name,
         rows=result.rows_in,
-        encoding={"utf-8-sig": "UTF-8", "gb18030": "GB18030"}.get(result.encoding, result.encoding),
+        encoding=ENCODING_NAMES.get(result.encoding, result.encoding),
         delimiter={"\t": "tab"}.get(result.delimiter, result.delimiter),
     )
     lines = [head]
-    if result.encoding and result.encoding not in SURE_ENCODINGS:
+    if result.encoding == "cp950":
+        lines.append(
+            _(
+                "the file is neither UTF-8 nor GB18030: it reads as Big5 (Traditional"
+                " Chinese), which is a guess; check its characters, or save it as UTF-8 CSV"
+            )
+        )
+    elif result.encoding and result.encoding not in SURE_ENCODINGS:
         lines.append(
             _(
                 "the file is neither UTF-8 nor GB18030: its encoding {encoding} is a guess;"
