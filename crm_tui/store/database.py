@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -185,6 +185,20 @@ class Database:
         self._engine: Engine | None = None
         self._lock = threading.Lock()
         self._in_use = in_use.hold(self.path) if hold_open else None
+
+    def follow_stage_probabilities(self, probabilities: Mapping[str, int] | None) -> int:
+        """Bring the deals not set by hand to their stage's configured probability when
+        the configuration changed since it was last applied (one read of one row when it
+        did not): see store.stage_probabilities. For the app and the commands that read
+        or write deals; `crm due` does not pay for it."""
+        from crm_tui.store.stage_probabilities import follow_stage_probabilities
+
+        conn = sq.connect(self.path)
+        conn.isolation_level = None
+        try:
+            return follow_stage_probabilities(conn, probabilities)
+        finally:
+            conn.close()
 
     def connect(self, *, readonly: bool = False) -> sqlite3.Connection:
         """A new standard-library connection (the caller closes it)."""

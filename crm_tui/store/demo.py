@@ -36,6 +36,7 @@ from crm_tui.store.sqlite import (
     restore_journal,
     rollback_journal,
 )
+from crm_tui.store.stage_probabilities import remember_applied
 from crm_tui.store.validation import normalise_name
 
 ProgressFn = Callable[[int, int], None]
@@ -529,6 +530,9 @@ def generate(
             try:
                 with fast_null_binding(), _gc_paused():
                     counts = _fill(conn, customers, seed, as_of, progress, replace, owner)
+                # the deals carry DOMAIN.md's probabilities, whatever config.toml says:
+                # the next opening with a config brings them to it (stage_probabilities)
+                remember_applied(conn, _PROB)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
