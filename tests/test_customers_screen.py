@@ -1209,3 +1209,35 @@ def test_a_path_dropped_into_the_import_dialog_loses_its_quotes(tmp_path, typed)
     odd = tmp_path / "it's.csv"  # a quote that is part of the name stays
     odd.write_text("name\n", "utf-8")
     assert typed_path(str(odd)) == odd
+
+
+async def test_deals_imported_in_the_tui_take_the_configured_stage_probability(filled, tmp_path):
+    """The import dialog gave deals DOMAIN.md's probabilities (proposal 50 %) where the
+    forms and `crm import` give config.toml's: the same file then weighed differently."""
+    from dataclasses import replace
+
+    from crm_tui.settings import Settings
+
+    base = Settings()
+    stages = {**base.stages, "proposal": replace(base.stages["proposal"], probability=40)}
+    csv_file = tmp_path / "deals.csv"
+    csv_file.write_text(
+        "customer,name,amount,stage\nGlobex Corp,Robots,1000,proposal\n", encoding="utf-8"
+    )
+    app = make_app(filled.path, settings=replace(base, stages=stages), clock=lambda: FROZEN)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#kind").value = "opportunities"
+        app.screen.query_one("#path", Input).value = str(csv_file)
+        await pilot.click("#check")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.click("#import")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "imported 1" in str(app.screen.query_one("#summary", Static).render())
+    with filled.reading() as conn:
+        row = conn.execute("SELECT probability, probability_overridden FROM opportunity")
+        assert tuple(row.fetchone()) == (40, 0)

@@ -175,6 +175,8 @@ class ImportDialog(Localized, ModalScreen[str | None]):
                 again=self.again,
                 on_duplicate=on_dup,
                 owner=self.app.settings.user_name,  # type: ignore[attr-defined]
+                # deals take config.toml's stage probabilities, as the forms give them
+                probabilities=self.app.settings.probabilities(),  # type: ignore[attr-defined]
                 progress=progress,
             )
         except AlreadyImported as exc:
