@@ -328,8 +328,16 @@ def make_app(
     lang: str = "en",
     clock: Callable[[], dt.datetime] | None = None,
 ) -> CrmApp:
-    """Build the app on a database file (created and migrated if needed)."""
-    return CrmApp(Database(db_path, hold_open=True), settings or Settings(), lang, clock)
+    """Build the app on a database file (created and migrated if needed, its deals
+    brought to the stage probabilities of ``settings``: store.stage_probabilities)."""
+    settings = settings or Settings()
+    db = Database(db_path, hold_open=True)
+    try:
+        db.follow_stage_probabilities(settings.probabilities())
+    except BaseException:
+        db.close()
+        raise
+    return CrmApp(db, settings, lang, clock)
 
 
 def run_app(ctx) -> int:

@@ -44,13 +44,20 @@ class CliContext:
             self._settings = load_settings()
         return self._settings
 
-    def database(self, *, to_read: bool = False):
+    def database(self, *, to_read: bool = False, deals: bool = True):
         """The opened (created, migrated) database.
 
         ``to_read``: the command only reads it (due, report, export, check, backup), so a
         path given with --db or CRM_DB that holds no file is a mistyped path, refused, not
         a new empty database ("Nothing due." from a cron job with a typo in its path).
-        The default database is created on first use, by any command (CLI.md)."""
+        The default database is created on first use, by any command (CLI.md).
+
+        ``deals``: the command reads or writes deals, so the deals whose probability was
+        not set by hand are first brought to their stage's probability in config.toml
+        if that changed (store.stage_probabilities; a report or an export that reads the
+        file writes this to it too: reporting the probabilities of an earlier config
+        would give one file two forecasts). `crm due`, `backup` and `check` pass False:
+        due must start fast, and the others copy or examine the file as it is."""
         if to_read and self.chosen and not self.db_path.exists():
             from crm_tui.i18n import _
 
@@ -61,6 +68,8 @@ class CliContext:
             from crm_tui.store.database import Database
 
             self._database = Database(self.db_path)
+            if deals:
+                self._database.follow_stage_probabilities(self.settings.probabilities())
         return self._database
 
 

@@ -1241,3 +1241,26 @@ async def test_deals_imported_in_the_tui_take_the_configured_stage_probability(f
     with filled.reading() as conn:
         row = conn.execute("SELECT probability, probability_overridden FROM opportunity")
         assert tuple(row.fetchone()) == (40, 0)
+
+
+async def test_sample_data_loaded_in_the_tui_follows_the_configured_probabilities(db):
+    """The sample deals are written at DOMAIN.md's probabilities: loaded from the empty
+    customers screen they are brought to config.toml's at once, as `crm demo` does."""
+    from dataclasses import replace
+
+    from crm_tui.settings import Settings
+
+    base = Settings()
+    stages = {**base.stages, "proposal": replace(base.stages["proposal"], probability=40)}
+    app = make_app(db.path, settings=replace(base, stages=stages), clock=lambda: FROZEN)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    with db.reading() as conn:
+        chances = conn.execute(
+            "SELECT DISTINCT probability FROM opportunity"
+            " WHERE stage = 'proposal' AND NOT probability_overridden"
+        ).fetchall()
+    assert [tuple(r) for r in chances] == [(40,)]

@@ -4,14 +4,21 @@ the same weighted sums for one database and one config.toml."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import sqlite3
 from dataclasses import replace
 
+import pytest
+
+from crm_tui.cli import main
 from crm_tui.settings import Settings
 from crm_tui.store import opportunities as ops
 from crm_tui.store.board import BoardFilter, column_summaries
 from crm_tui.store.customers import create_customer
 from crm_tui.store.database import Database
+from crm_tui.store.export import KINDS
 from crm_tui.store.stage_probabilities import META_KEY
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, 0)
@@ -103,3 +110,87 @@ def test_a_file_that_never_recorded_its_probabilities_gets_the_config_applied(db
     assert probabilities(db) == {"Old": (50, False)}
     db.follow_stage_probabilities(configured(proposal=40).probabilities())
     assert probabilities(db) == {"Old": (40, False)}
+
+
+def test_the_app_opens_the_file_with_its_config_applied(tmp_path):
+    from crm_tui.app import make_app
+
+    path = tmp_path / "crm.db"
+    db = Database(path)
+    add_deal(db, Settings(), "Old", "proposal", 1_000_000)
+    db.close()
+    app = make_app(path, settings=configured(proposal=35))
+    try:
+        assert probabilities(app.db) == {"Old": (35, False)}
+    finally:
+        app.db.close()
+
+
+def _forecast_csv(db_path, capsys) -> list[dict[str, str]]:
+    assert main(["--db", str(db_path), "report", "forecast", "--as-of", str(TODAY),
+                 "--format", "csv"]) == 0  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out.lstrip("\ufeff"))))
+    assert rows
+    # sales targets are not in the CSV files (export says so): the sums are compared
+    return [{k: r[k] for k in ("month", "count", "amount", "weighted_amount")} for r in rows]
+
+
+def test_export_all_and_import_into_an_empty_database_gives_the_same_forecast(tmp_path, capsys):
+    config = tmp_path / "config.toml"  # CRM_CONFIG (conftest)
+    config.write_text("[stages.proposal]\nprobability = 40\n", encoding="utf-8")
+    demo, copy, folder = tmp_path / "demo.db", tmp_path / "rt.db", tmp_path / "out"
+    assert main(["--db", str(demo), "demo", "--customers", "80", "--seed", "3",
+                 "--as-of", str(TODAY)]) == 0  # fmt: skip
+    assert main(["--db", str(demo), "export", "all", "--out", str(folder)]) == 0
+    for kind in KINDS:
+        assert main(["--db", str(copy), "import", kind, str(folder / f"{kind}.csv")]) == 0
+    capsys.readouterr()
+    before = _forecast_csv(demo, capsys)
+    assert _forecast_csv(copy, capsys) == before
+    assert any(float(r["weighted_amount"]) for r in before)
+
+    # and again after the rep changes the probability: both files follow it
+    config.write_text("[stages.proposal]\nprobability = 30\n", encoding="utf-8")
+    after = _forecast_csv(demo, capsys)
+    assert after != before
+    assert _forecast_csv(copy, capsys) == after
+    conn = sqlite3.connect(demo)
+    try:
+        chances = conn.execute(
+            "SELECT DISTINCT probability FROM opportunity"
+            " WHERE stage = 'proposal' AND NOT probability_overridden"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert chances == [(30,)]
+
+
+def test_crm_due_does_not_apply_them(tmp_path, capsys):
+    """`crm due` must start fast: it reads the probabilities last applied."""
+    path = tmp_path / "crm.db"
+    db = Database(path)
+    add_deal(db, Settings(), "Old", "proposal", 1_000_000)
+    db.close()
+    (tmp_path / "config.toml").write_text("[stages.proposal]\nprobability = 40\n")
+    assert main(["--db", str(path), "due"]) == 0
+    db = Database(path)
+    try:
+        assert probabilities(db) == {"Old": (50, False)}
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("command", [["report", "funnel"], ["export", "opportunities"]])
+def test_commands_that_read_deals_apply_them(tmp_path, capsys, command):
+    path = tmp_path / "crm.db"
+    db = Database(path)
+    add_deal(db, Settings(), "Old", "proposal", 1_000_000)
+    db.close()
+    (tmp_path / "config.toml").write_text("[stages.proposal]\nprobability = 40\n")
+    out = ["--out", str(tmp_path / "o.csv")] if command[0] == "export" else []
+    assert main(["--db", str(path), *command, *out]) == 0
+    db = Database(path)
+    try:
+        assert probabilities(db) == {"Old": (40, False)}
+    finally:
+        db.close()

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.cli import CommandError
     from crm_tui.store.backups import BackupError, make_backup
 
-    db = ctx.database(to_read=True)
+    db = ctx.database(to_read=True, deals=False)
     try:
         target = make_backup(db.path, args.out, keep=ctx.settings.backup_keep)
     except BackupError as exc:

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.store.consistency import consistency_findings, file_mode_problems, repair
     from crm_tui.store.sqlite import foreign_key_problems, integrity_problems
 
-    db = ctx.database(to_read=True)
+    db = ctx.database(to_read=True, deals=False)
     findings = []
     with db.reading() as conn:
         damage = integrity_problems(conn)

@@ -74,6 +74,8 @@ def run(args: argparse.Namespace, ctx) -> int:
             replace=args.replace,
             owner=ctx.settings.user_name,
         )
+        # the sample deals carry DOMAIN.md's probabilities: now config.toml's
+        db.follow_stage_probabilities(ctx.settings.probabilities())
     except DemoError as exc:
         raise CommandError(str(exc)) from None
     except sqlite3.Error as exc:

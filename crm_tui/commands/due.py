@@ -113,7 +113,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.store.due import due_list, due_table_rows
 
     today = dt.date.today()
-    db = ctx.database(to_read=True)
+    db = ctx.database(to_read=True, deals=False)
     with db.reading(mmap=True) as conn:
         if args.format == "table":
             table_rows = due_table_rows(conn, today, args.days)

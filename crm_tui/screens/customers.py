@@ -393,6 +393,8 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
 
         try:
             generate(self.app.db.path, customers=DEMO_CUSTOMERS, as_of=self.app.today())
+            # the sample deals carry DOMAIN.md's probabilities: now config.toml's
+            self.app.db.follow_stage_probabilities(self.app.settings.probabilities())  # type: ignore[attr-defined]
             error = None
         except Exception as exc:
             error = self.app.problem_text(exc)  # type: ignore[attr-defined]
