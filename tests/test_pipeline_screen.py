@@ -740,6 +740,35 @@ async def test_edit_and_delete_from_the_board(board):
     assert read(path, Opportunity, ids["late"]) is None
 
 
+@pytest.mark.parametrize("flagged", [False, True])
+async def test_a_deal_changed_elsewhere_while_edited_shows_its_values_not_a_crash(board, flagged):
+    """The conflict put the deal's risk flag (True / False) into the Yes / No pick list:
+    InvalidSelectValueError, and the app closed with the edit lost."""
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["late"])
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        db = Database(path)  # another window saves the deal meanwhile
+        with db.session() as s:
+            ops.update_opportunity(s, ids["late"], {"risk_flag": flagged, "name": "Scanners v2"})
+        db.close()
+        form.query_one("#field-amount_cents").value = "15,000"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "Changed elsewhere" in str(form.query_one("#form-error").render())
+        assert form.query_one("#field-risk_flag").value == ("yes" if flagged else "no")
+        assert form.query_one("#field-amount_cents").value == "15,000"  # the edit kept
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+    deal = read(path, Opportunity, ids["late"])
+    assert (deal.name, deal.amount_cents, deal.risk_flag) == ("Scanners v2", 1500000, flagged)
+
+
 # --- exploratory test s7: undo guard, orders of won deals, won checks, layout ------------
 
 

@@ -178,6 +178,8 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             value = getattr(record, f.name)
             widget = self.query_one(f"#field-{f.name}")
             if isinstance(widget, Select):
+                if isinstance(value, bool):  # a flag is offered as Yes / No
+                    value = "yes" if value else "no"
                 widget.value = Select.NULL if value is None else value
                 continue
             if f.kind == "money":
