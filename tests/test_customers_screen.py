@@ -1264,3 +1264,24 @@ async def test_sample_data_loaded_in_the_tui_follows_the_configured_probabilitie
             " WHERE stage = 'proposal' AND NOT probability_overridden"
         ).fetchall()
     assert [tuple(r) for r in chances] == [(40,)]
+
+
+@pytest.mark.parametrize("where", ["list", "detail"])
+async def test_e_on_a_customer_deleted_elsewhere_says_so_instead_of_crashing(filled, where):
+    """The edit form reads the customer when it opens: deleted in another window, that
+    raised NotFoundError and the app closed with a traceback."""
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        name = names(app)[0]
+        if where == "detail":
+            await pilot.press("enter")
+            await pilot.pause()
+        with filled.session() as s:  # another window deletes it
+            cs.delete_customer(s, cs.find_customer(s, name).id)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.is_running and app.screen.__class__.__name__ == "CustomersScreen"
+        assert "This customer no longer exists" in [n.message for n in app._notifications]
+        assert name not in names(app)

@@ -769,6 +769,23 @@ async def test_a_deal_changed_elsewhere_while_edited_shows_its_values_not_a_cras
     assert (deal.name, deal.amount_cents, deal.risk_flag) == ("Scanners v2", 1500000, flagged)
 
 
+async def test_e_on_a_deal_deleted_elsewhere_says_so_instead_of_crashing(board):
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["late"])
+        db = Database(path)  # another window deletes it
+        with db.session() as s:
+            ops.delete_opportunity(s, ids["late"])
+        db.close()
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.is_running and app.screen is screen
+        assert "This opportunity no longer exists" in messages(app)
+        assert screen.column("proposal").summary.count == 0  # the board read again
+
+
 # --- exploratory test s7: undo guard, orders of won deals, won checks, layout ------------
 
 

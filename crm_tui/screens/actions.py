@@ -18,6 +18,28 @@ from textual.app import App
 from crm_tui.i18n import _, os_problem
 
 
+def open_form(
+    app: App,
+    make: Callable[[], Any],
+    saved: Callable[[Any], None],
+    gone: Callable[[], None] | None = None,
+) -> None:
+    """Push the form ``make()`` builds, dismissing into ``saved``. A form that edits a
+    record reads it when built: deleted in another window meanwhile, that raised, and
+    the app closed with a traceback. It says so instead and calls ``gone`` (the screen
+    drops what it shows of the record)."""
+    from crm_tui.store.common import NotFoundError
+
+    try:
+        form = make()
+    except NotFoundError as exc:
+        app.show_error(str(exc))  # type: ignore[attr-defined]
+        if gone is not None:
+            gone()
+        return
+    app.push_screen(form, saved)
+
+
 def log_interaction(
     app: App, *, customer_id: int | None = None, opportunity_id: int | None = None,
     task_id: int | None = None, on_done: Callable[[], None] | None = None,

@@ -331,10 +331,14 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         self.dismiss()
 
     def action_edit(self) -> None:
+        from crm_tui.screens import actions
         from crm_tui.screens.dialogs.customer_form import CustomerForm
 
-        self.app.push_screen(
-            CustomerForm(self.app.db, self.customer_id), self._saved(_("Customer saved"))
+        actions.open_form(
+            self.app,
+            lambda: CustomerForm(self.app.db, self.customer_id),  # type: ignore[attr-defined]
+            self._saved(_("Customer saved")),
+            gone=self.dismiss,  # (deleted elsewhere: nothing left to show here)
         )
 
     def action_new_contact(self) -> None:

@@ -281,7 +281,14 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
                 self.reload(keep_cursor=True)
                 self.notify(_("Customer saved"))
 
-        self.app.push_screen(CustomerForm(self.app.db, customer_id), saved)
+        from crm_tui.screens import actions
+
+        actions.open_form(
+            self.app,
+            lambda: CustomerForm(self.app.db, customer_id),  # type: ignore[attr-defined]
+            saved,
+            gone=lambda: self.reload(keep_cursor=True),
+        )
 
     def action_export(self) -> None:
         """ctrl+e: the customers the list shows (its search and filters), as `crm export

@@ -318,7 +318,14 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
             if lines:
                 self.notify("\n".join(lines), timeout=8)
 
-        self.app.push_screen(OpportunityForm(self.app.db, opportunity_id=opp_id), saved)  # type: ignore[attr-defined]
+        from crm_tui.screens import actions
+
+        actions.open_form(
+            self.app,
+            lambda: OpportunityForm(self.app.db, opportunity_id=opp_id),  # type: ignore[attr-defined]
+            saved,
+            gone=lambda: self.reload(),
+        )
 
     def action_export(self) -> None:
         """ctrl+e: the deals the board shows (its filter, and won / lost of the last 30
