@@ -212,6 +212,29 @@ class CrmApp(Localized, App):
 
     # --- actions ---------------------------------------------------------------
 
+    async def action_quit(self) -> None:
+        """q / ctrl+q. With a form holding what was typed (ctrl+q reaches the app from
+        inside one), ask first: it quit at once and the typing was lost. Pressed again
+        while asked, it quits."""
+        from crm_tui.screens.dialogs.confirm import ConfirmDialog
+        from crm_tui.widgets.form import FormScreen
+
+        typed = any(isinstance(s, FormScreen) and s.dirty() for s in self.screen_stack)
+        asking = isinstance(self.screen, ConfirmDialog) and self.screen.id == "confirm-quit"
+        if not typed or asking:
+            self.exit()
+            return
+
+        def answered(quit_: bool | None) -> None:
+            if quit_:
+                self.exit()
+
+        question = ConfirmDialog(
+            _("Quit and lose what you typed in the form?"), yes=_("Quit"), danger=True
+        )
+        question.id = "confirm-quit"
+        self.push_screen(question, answered)
+
     def action_help(self) -> None:
         from crm_tui.screens.help import HelpScreen
 

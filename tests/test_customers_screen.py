@@ -1285,3 +1285,39 @@ async def test_e_on_a_customer_deleted_elsewhere_says_so_instead_of_crashing(fil
         assert app.is_running and app.screen.__class__.__name__ == "CustomersScreen"
         assert "This customer no longer exists" in [n.message for n in app._notifications]
         assert name not in names(app)
+
+
+async def test_ctrl_q_with_something_typed_in_a_form_asks_first(filled):
+    """ctrl+q quit at once from a half-filled form, and the typing was lost (escape asks)."""
+    from crm_tui.screens.dialogs.confirm import ConfirmDialog
+
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await new_customer_form(pilot, "Half Filled Co")
+        form = app.screen
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and app.is_running
+        assert "lose what you typed" in str(app.screen.query_one("#question", Label).render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is form and form.query_one("#field-name", Input).value == "Half Filled Co"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert not app.is_running
+    with filled.session() as s:
+        assert cs.find_customer(s, "Half Filled Co") is None  # nothing half saved
+
+
+async def test_ctrl_q_from_an_untouched_form_quits_at_once(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
