@@ -621,6 +621,18 @@ def test_a_line_break_in_a_field_of_one_line_becomes_a_space(db, tmp_path):
         assert (made.name, made.needs) == ("Two Lines", "a\nb")
 
 
+def test_a_tab_in_a_field_of_one_line_becomes_a_space(db, tmp_path):
+    """A tab pasted into a name shifted the customers list's columns (its amount read
+    "0."); notes keep theirs."""
+    f = tmp_path / "c.csv"
+    f.write_text('name,needs\n"Tab\tCo","a\tb"\n', encoding="utf-8")
+    assert crm(db, "import", "customers", str(f)) == 0
+    assert rows(db.path, "SELECT name, needs FROM customer") == [("Tab Co", "a\tb")]
+    with db.session() as s:  # the forms' path: the same rule
+        made = cs.create_customer(s, {"name": 'Paste Line1\nLine2\t"tab"', "needs": "x\ty"})
+        assert (made.name, made.needs) == ('Paste Line1 Line2 "tab"', "x\ty")
+
+
 def test_an_id_number_as_a_mailbox_name_is_refused(base, tmp_path, capsys):
     """A QQ mailbox named by its owner's ID number still stores the ID number."""
     f = tmp_path / "contacts.csv"

@@ -33,11 +33,12 @@ FieldSpec = Callable[[str, Any], Any]
 def text_field(required: bool = False, max_len: int = 2000, *, lines: bool = False) -> FieldSpec:
     """Text; ``lines``: a field of several lines (notes, content …). Any other field is
     one line, where the lines of a text with line breaks (a spreadsheet's cell, a paste)
-    are joined (validation.one_line): a name or a title of two lines broke the lists' rows."""
+    are joined, and tabs are spaces (validation.one_line): a name or a title of two lines
+    broke the lists' rows."""
 
     def spec(name: str, v: Any) -> str | None:
         text = check_text(name, v, required=required, max_len=max_len)
-        if not lines and text and ("\n" in text or "\r" in text):
+        if not lines and text and ("\n" in text or "\r" in text or "\t" in text):
             text = one_line(text)
         return text
 

@@ -269,7 +269,11 @@ class RowValidator:
                 lines.append(
                     f"    if v and (n := len(v)) <= {entry[9]}"
                     f" and (n < {_SCREEN_LENGTH} or screen(v) is None)"
-                    + (" and '\\n' not in v and '\\r' not in v" if one_line else "")
+                    + (
+                        " and '\\n' not in v and '\\r' not in v and '\\t' not in v"
+                        if one_line
+                        else ""
+                    )
                     + f": {x} = v"
                 )
             elif mode == _PHONE:

@@ -142,8 +142,9 @@ def check_no_sensitive_numbers(field: str, value: str | None) -> None:
 
 def one_line(text: str) -> str:
     """Text of several lines as one: its lines joined by a space, or by nothing between
-    two Chinese characters (深圳明亮 / 贸易有限公司 is one name, not two words)."""
-    lines = [line.strip() for line in text.splitlines()]
+    two Chinese characters (深圳明亮 / 贸易有限公司 is one name, not two words); a tab
+    (pasted from a spreadsheet) is a space, as it shifted the lists' columns."""
+    lines = [line.replace("\t", " ").strip() for line in text.splitlines()]
     out = ""
     for line in filter(None, lines):
         wide = out and _is_wide(out[-1]) and _is_wide(line[0])
