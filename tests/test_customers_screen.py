@@ -875,6 +875,44 @@ async def test_duplicates_merge_and_undo(filled):
             assert conn.execute("SELECT 1 FROM customer WHERE id = ?", (dup_id,)).fetchone()
 
 
+async def test_merging_folds_a_contact_both_customers_have(db):
+    """Both customers knew Wang Wei, his mobile written two ways: the question says he is
+    merged, the kept customer has him once, and u brings the other one back with him."""
+    with db.session() as s:
+        first = cs.create_customer(s, {"name": "Acme Robotics"})
+        cs.create_contact(s, first.id, {"name": "Wang Wei", "mobile": "13812345678"})
+        second = cs.create_customer(s, {"name": "Acme Robotics Shanghai"})
+        cs.create_contact(s, second.id, {"name": "Wang Wei", "mobile": "138 1234 5678"})
+        first_id, second_id = first.id, second.id
+    app = app_on(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("D")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        question = str(app.screen.query_one("#question", Label).render())
+        assert "Moves: 1 contact.\n1 contact is the same person as one already there: merged." in (
+            question
+        )
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with db.reading() as conn:
+            rows = conn.execute("SELECT customer_id, name FROM contact").fetchall()
+            assert [tuple(r) for r in rows] == [(first_id, "Wang Wei")]
+        await pilot.press("u")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with db.reading() as conn:
+            rows = conn.execute("SELECT customer_id, mobile FROM contact ORDER BY id").fetchall()
+            assert [tuple(r) for r in rows] == [
+                (first_id, "13812345678"),
+                (second_id, "138 1234 5678"),
+            ]
+
+
 async def test_the_app_backs_up_on_start_and_shows_it(filled):
     from crm_tui.store.backups import backup_dir, list_backups
 

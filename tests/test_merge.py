@@ -11,6 +11,7 @@ from crm_tui.store.merging import (
     last_merge,
     merge_customers,
     merge_preview,
+    same_contacts,
     undo_last_merge,
 )
 
@@ -293,3 +294,147 @@ def test_a_new_customer_never_takes_the_code_an_undoable_merge_holds(db, tmp_pat
         conn.commit()
         back = conn.execute("SELECT code FROM customer WHERE id = ?", (restored,)).fetchone()
         assert tuple(back) == (held,)
+
+
+def add_contact(conn, customer: int, name: str, **extra) -> int:
+    cols = {"customer_id": customer, "name": name, "version": 1, **extra}
+    return conn.execute(
+        f"INSERT INTO contact ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        tuple(cols.values()),
+    ).lastrowid
+
+
+def test_a_contact_the_kept_customer_has_already_is_folded_and_undo_brings_it_back(conn):
+    """Both customers knew Wang Wei (his mobile written two ways): the merge left him twice.
+    He is one contact now, by the import's rule (same name, no other mobile or email)."""
+    keep = add_customer(conn, "C1", "ACME", "acme")
+    drop = add_customer(conn, "C2", "ACME Ltd", "acme")
+    wang = add_contact(conn, keep, "Wang Wei", mobile="13812345678", title="Manager")
+    zhang = add_contact(conn, keep, "Zhang San", mobile="13900000001")
+    conn.execute("UPDATE customer SET primary_contact_id = ? WHERE id = ?", (wang, keep))
+    wang2 = add_contact(
+        conn, drop, "wang  wei", mobile="138 1234 5678", title="CTO", email="wang@acme.com",
+        role="decision_maker", wechat="wangwei",
+    )  # fmt: skip
+    li = add_contact(conn, drop, "Li Na")
+    zhang2 = add_contact(conn, drop, "Zhang San", mobile="13700000002")  # another Zhang San
+    conn.execute(
+        "UPDATE customer SET primary_contact_id = ?, decision_maker_id = ? WHERE id = ?",
+        (wang2, wang2, drop),
+    )
+    deal = conn.execute(
+        "INSERT INTO opportunity (customer_id, contact_id, name, amount_cents, stage, probability,"
+        " probability_overridden, risk_flag, criteria_done, version)"
+        " VALUES (?, ?, 'Deal', 100, 'proposal', 50, 0, 0, '', 1)",
+        (drop, wang2),
+    ).lastrowid
+    talk = conn.execute(
+        "INSERT INTO interaction (customer_id, contact_id, occurred_at, channel, subject, version)"
+        " VALUES (?, ?, '2026-02-01 10:00:00', 'phone', 'Hi', 1)",
+        (drop, wang2),
+    ).lastrowid
+    call = conn.execute(
+        "INSERT INTO task (title, type, customer_id, contact_id, due, status, version)"
+        " VALUES ('Call', 'call', ?, ?, '2026-03-01', 'planned', 1)",
+        (drop, wang2),
+    ).lastrowid
+    conn.execute(
+        "UPDATE customer SET last_interaction_at = '2026-02-01 10:00:00' WHERE id = ?", (drop,)
+    )
+    sq.rebuild_search_index(conn)
+    conn.commit()
+    before = state(conn)
+    assert same_contacts(conn, keep, drop) == [(wang2, wang)]
+
+    merge_customers(conn, keep, drop)
+    conn.commit()
+    contacts = conn.execute(
+        "SELECT id, customer_id, name, title, mobile, email, role, wechat FROM contact ORDER BY id"
+    ).fetchall()
+    assert contacts == [
+        # his own values kept (title, the mobile as written), the empty ones filled
+        (wang, keep, "Wang Wei", "Manager", "13812345678", "wang@acme.com", "decision_maker",
+         "wangwei"),
+        (zhang, keep, "Zhang San", None, "13900000001", None, None, None),
+        (li, keep, "Li Na", None, None, None, None, None),
+        (zhang2, keep, "Zhang San", None, "13700000002", None, None, None),
+    ]  # fmt: skip
+    assert conn.execute("SELECT contact_id FROM opportunity WHERE id = ?", (deal,)).fetchone() == (
+        wang,
+    )
+    assert conn.execute("SELECT contact_id FROM interaction WHERE id = ?", (talk,)).fetchone() == (
+        wang,
+    )
+    assert conn.execute("SELECT contact_id FROM task WHERE id = ?", (call,)).fetchone() == (wang,)
+    # ★ stays on keep's own; the decision maker it lacked is Wang Wei, not a deleted row
+    assert conn.execute(
+        "SELECT primary_contact_id, decision_maker_id FROM customer WHERE id = ?", (keep,)
+    ).fetchone() == (wang, wang)
+    assert sq.check(conn) == []
+
+    undo_last_merge(conn)
+    conn.commit()
+    after = state(conn)
+    for table in before:
+        if table in ("customer", "contact"):
+            continue
+        assert after[table] == before[table], table
+    # (only updated_at/version moved on: 16 contact columns up to owner, 23 customer ones)
+    assert [r[:16] for r in after["contact"]] == [r[:16] for r in before["contact"]]
+    assert [r[:23] for r in after["customer"]] == [r[:23] for r in before["customer"]]
+    assert sq.check(conn) == []
+
+
+def test_a_folded_decision_maker_kept_in_another_role_is_not_the_decision_maker(conn):
+    keep = add_customer(conn, "C1", "ACME", "acme")
+    drop = add_customer(conn, "C2", "ACME Ltd", "acme")
+    wang = add_contact(conn, keep, "Wang Wei", role="influencer")
+    wang2 = add_contact(conn, drop, "Wang Wei", role="decision_maker")
+    conn.execute("UPDATE customer SET primary_contact_id = ? WHERE id = ?", (wang, keep))
+    conn.execute(
+        "UPDATE customer SET primary_contact_id = ?, decision_maker_id = ? WHERE id = ?",
+        (wang2, wang2, drop),
+    )
+    conn.commit()
+    merge_customers(conn, keep, drop)
+    assert conn.execute("SELECT id, role FROM contact").fetchall() == [(wang, "influencer")]
+    assert conn.execute(
+        "SELECT primary_contact_id, decision_maker_id FROM customer WHERE id = ?", (keep,)
+    ).fetchone() == (wang, None)
+    undo_last_merge(conn)
+    assert conn.execute(
+        "SELECT id, primary_contact_id, decision_maker_id FROM customer ORDER BY id"
+    ).fetchall() == [(keep, wang, None), (drop, wang2, wang2)]
+    assert sq.check(conn) == []
+
+
+def test_undo_brings_a_folded_contact_back_when_its_id_was_reused(conn):
+    keep = add_customer(conn, "C1", "ACME", "acme")
+    drop = add_customer(conn, "C2", "ACME Ltd", "acme")
+    wang = add_contact(conn, keep, "Wang Wei", mobile="13812345678")
+    wang2 = add_contact(conn, drop, "Wang Wei", email="w@acme.com")
+    talk = conn.execute(
+        "INSERT INTO interaction (customer_id, contact_id, occurred_at, channel, subject, version)"
+        " VALUES (?, ?, '2026-02-01 10:00:00', 'phone', 'Hi', 1)",
+        (drop, wang2),
+    ).lastrowid
+    conn.execute("UPDATE customer SET primary_contact_id = ? WHERE id = ?", (wang2, drop))
+    conn.commit()
+    merge_customers(conn, keep, drop)
+    newcomer = add_contact(conn, keep, "Newcomer")
+    assert newcomer == wang2  # SQLite hands out max(id) + 1 again
+    conn.commit()
+    undo_last_merge(conn)
+    conn.commit()
+    back = conn.execute(
+        "SELECT id, email, mobile FROM contact WHERE customer_id = ?", (drop,)
+    ).fetchall()
+    assert len(back) == 1 and back[0][1:] == ("w@acme.com", None)
+    assert conn.execute("SELECT email FROM contact WHERE id = ?", (wang,)).fetchone() == (None,)
+    assert conn.execute("SELECT contact_id FROM interaction WHERE id = ?", (talk,)).fetchone() == (
+        back[0][0],
+    )
+    assert conn.execute(
+        "SELECT primary_contact_id FROM customer WHERE id = ?", (drop,)
+    ).fetchone() == (back[0][0],)
+    assert sq.check(conn) == []

@@ -97,7 +97,7 @@ class DuplicatesScreen(Localized, Screen):
         if pair is None:
             return
         from crm_tui.screens.dialogs.confirm import ConfirmDialog
-        from crm_tui.store.merging import merge_preview
+        from crm_tui.store.merging import merge_preview, same_contacts
 
         keep, drop = (pair.second_id, pair.first_id) if reverse else (pair.first_id, pair.second_id)
         first = f"{pair.first_name} ({pair.first_code})"  # names may read the same
@@ -105,12 +105,28 @@ class DuplicatesScreen(Localized, Screen):
         keep_name, drop_name = (second, first) if reverse else (first, second)
         with self.app.db.reading() as conn:  # type: ignore[attr-defined]
             counts = merge_preview(conn, keep, drop)
+            same = len(same_contacts(conn, keep, drop))
         moves = counts_text(counts)
-        message = _(
-            "Merge “{drop}” into “{keep}”?\n\nMoves: {moves}.\n"
-            "Empty fields of “{keep}” are filled from “{drop}”, which is then removed.\n"
-            "You can undo this with u until the next merge."
-        ).format(drop=drop_name, keep=keep_name, moves=moves or _("no records (it has none)"))
+        lines = [
+            _("Merge “{drop}” into “{keep}”?").format(drop=drop_name, keep=keep_name),
+            "",
+            _("Moves: {moves}.").format(moves=moves or _("no records (it has none)")),
+        ]
+        if same:  # (folded, by the import's rule for one contact: store.merging.same_contacts)
+            lines.append(
+                _("1 contact is the same person as one already there: merged.")
+                if same == 1
+                else _("{n} contacts are the same people as ones already there: merged.").format(
+                    n=same
+                )
+            )
+        lines.append(
+            _(
+                "Empty fields of “{keep}” are filled from “{drop}”, which is then removed.\n"
+                "You can undo this with u until the next merge."
+            ).format(drop=drop_name, keep=keep_name)
+        )
+        message = "\n".join(lines)
         self.app.push_screen(
             ConfirmDialog(message, yes=_("Merge")),
             lambda yes: yes and self._merge(keep, drop),

@@ -587,8 +587,23 @@ class Candidate:
     payload: Any
 
 
-def _agree(row: tuple, record: tuple) -> bool:
+def agree(row: tuple, record: tuple) -> bool:
+    """Whether two records of one natural key may be one: no value that tells them apart
+    (``Candidate.tells``) is given by both and differs."""
     return all(a is None or b is None or a == b for a, b in zip(row, record, strict=True))
+
+
+def contact_key(customer_id: int | None, name: str | None) -> tuple:
+    """A contact's natural key: its customer and its name, case and spacing aside. Two
+    contacts of one key are one person unless their :func:`contact_tells` disagree
+    (the import's rule, ContactImporter; a merge of customers folds them by it too)."""
+    return (customer_id, text_key(name))
+
+
+def contact_tells(mobile: str | None, email: str | None) -> tuple:
+    """What tells apart two people of one name at one customer: the mobile's digits
+    ("138 1234 5678" is 13812345678) and the email, case aside."""
+    return (phone_digits(mobile), (email or "").casefold() or None)
 
 
 class RecordImporter(Importer):
@@ -679,11 +694,11 @@ class RecordImporter(Importer):
             if self.matching:
                 hit = None
                 for rid, tells, line in seen.get(c.key, ()):  # an earlier line of the file
-                    if _agree(c.tells, tells):
+                    if agree(c.tells, tells):
                         hit = (rid, line)
                         break
                 if hit is None:
-                    rid = next((r for r, t in known.get(c.key, ()) if _agree(c.tells, t)), None)
+                    rid = next((r for r, t in known.get(c.key, ()) if agree(c.tells, t)), None)
                     if rid is not None:
                         hit = (rid, None)
                 if hit is not None:

@@ -29,6 +29,8 @@ from crm_tui.store.import_common import (
     RowValidator,
     column_said,
     columns_for,
+    contact_key,
+    contact_tells,
     grow_search_hash,
     iso,
     phone_digits,
@@ -36,7 +38,6 @@ from crm_tui.store.import_common import (
     refuse_surplus,
     restore_search_hash,
     stamp,
-    text_key,
 )
 from crm_tui.store.merging import code_held_for_undo
 from crm_tui.store.validation import ValidationError, check_happened, normalise_name
@@ -597,7 +598,8 @@ class CustomerImporter(Importer):
 class ContactImporter(RecordImporter):
     """A contact is one the customer has already (import_common.RecordImporter) when it
     has the same name, case and spacing aside, and no other mobile or email: two
-    people of one name at one customer are told apart by those."""
+    people of one name at one customer are told apart by those (import_common's
+    contact_key and contact_tells; merging customers folds contacts by the same rule)."""
 
     columns = columns_for(CONTACT_FIELDS)
     table_name = "contact"
@@ -622,8 +624,8 @@ class ContactImporter(RecordImporter):
             raise RowError(errors)
         said = {k: v for k, v in c.items() if k != "name"}
         said["birthday"] = iso(c.get("birthday"))
-        tells = (phone_digits(c.get("mobile")), (c.get("email") or "").casefold() or None)
-        self.offer(line, (cid, text_key(c["name"])), tells, said, c)
+        tells = contact_tells(c.get("mobile"), c.get("email"))
+        self.offer(line, contact_key(cid, c["name"]), tells, said, c)
 
     def rule(self, candidate: Candidate) -> str:
         return _("same customer and name")
@@ -634,8 +636,7 @@ class ContactImporter(RecordImporter):
             " WHERE customer_id IN (SELECT value FROM json_each(?)) AND id < ?",
             (self.as_json(customer_ids), self.first_new),
         ):
-            tells = (phone_digits(mobile), (email or "").casefold() or None)
-            yield (cid, text_key(name)), contact_id, tells
+            yield contact_key(cid, name), contact_id, contact_tells(mobile, email)
 
     def create(self, candidate: Candidate) -> int:
         contact_id = self.next_contact

@@ -15,6 +15,8 @@ from typing import Any
 
 from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
+from crm_tui.store.fields import CONTACT_FIELDS
+from crm_tui.store.import_common import agree, contact_key, contact_tells
 
 #: Tables whose rows belong to a customer and move with a merge.
 CHILD_TABLES = ("contact", "opportunity", "interaction", "task", "sales_order")
@@ -24,6 +26,10 @@ FILLABLE = (
     "first_contact", "level", "needs", "budget_cents", "purchase_date", "owner",
     "primary_contact_id", "decision_maker_id",
 )  # fmt: skip
+#: Contact fields a merge fills on the kept customer's contact a moved one is the same as.
+CONTACT_FILLABLE = tuple(f for f in CONTACT_FIELDS if f != "name")
+#: Tables whose rows may name a contact (``contact_id``): they follow a folded contact.
+CONTACT_REFERRERS = ("opportunity", "interaction", "task")
 
 
 class MergeError(Exception):
@@ -103,6 +109,100 @@ def merge_preview(conn_or_session: Any, keep_id: int, drop_id: int) -> dict[str,
     return record_counts(conn_or_session, drop_id)
 
 
+def same_contacts(conn_or_session: Any, keep_id: int, drop_id: int) -> list[tuple[int, int]]:
+    """(contact of ``drop_id``, contact of ``keep_id``) for each contact of the dropped
+    customer that is one the kept customer has already, by the import's rule
+    (import_common.contact_key / contact_tells: the same name, case and spacing aside,
+    and no other mobile or email): a merge folds it into that one instead of moving it."""
+    conn = _dbapi(conn_or_session)
+    kept: dict[tuple, list[tuple[int, tuple]]] = {}
+    for cid, name, mobile, email in conn.execute(
+        "SELECT id, name, mobile, email FROM contact WHERE customer_id = ? ORDER BY id",
+        (keep_id,),
+    ):
+        kept.setdefault(contact_key(keep_id, name), []).append((cid, contact_tells(mobile, email)))
+    pairs = []
+    for cid, name, mobile, email in conn.execute(
+        "SELECT id, name, mobile, email FROM contact WHERE customer_id = ? ORDER BY id",
+        (drop_id,),
+    ):
+        tells = contact_tells(mobile, email)
+        same = next(
+            (k for k, t in kept.get(contact_key(keep_id, name), ()) if agree(tells, t)), None
+        )
+        if same is not None:
+            pairs.append((cid, same))
+    return pairs
+
+
+def _fold_contact(conn, gone_id: int, into_id: int, stamp: str) -> dict[str, Any]:
+    """Fold a contact into the one it is: fill that one's empty fields from it, point
+    its deals, interactions and tasks at that one, delete it. Returns what undo needs."""
+    gone = _row(conn, "SELECT * FROM contact WHERE id = ?", (gone_id,))
+    into = _row(conn, "SELECT * FROM contact WHERE id = ?", (into_id,))
+    assert gone is not None and into is not None
+    filled = {f: gone[f] for f in CONTACT_FILLABLE if into[f] is None and gone[f] not in (None, "")}
+    repointed = {
+        table: [
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM {table} WHERE contact_id = ? ORDER BY id", (gone_id,)
+            )
+        ]
+        for table in CONTACT_REFERRERS
+    }
+    for table in CONTACT_REFERRERS:
+        conn.execute(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (into_id, gone_id))
+    if filled:
+        sets = ", ".join(f"{f} = ?" for f in filled)
+        conn.execute(
+            f"UPDATE contact SET {sets}, updated_at = ?, version = version + 1 WHERE id = ?",
+            (*filled.values(), stamp, into_id),
+        )
+    conn.execute("DELETE FROM contact WHERE id = ?", (gone_id,))
+    return {"contact": gone, "into": into_id, "filled": filled, "repointed": repointed}
+
+
+def _unfold_contact(conn, fold: dict[str, Any], customer_id: int) -> None:
+    """Put a folded contact back (under ``customer_id``, the restored customer), with its
+    deals, interactions and tasks; clear what it filled on the other one unless changed."""
+    values = dict(fold["contact"])
+    values["customer_id"] = customer_id
+    old_id, into_id = int(values["id"]), int(fold["into"])
+    if conn.execute("SELECT 1 FROM contact WHERE id = ?", (old_id,)).fetchone():
+        del values["id"]  # the id was reused meanwhile: back under a new one
+    cols = list(values)
+    cur = conn.execute(
+        f"INSERT INTO contact ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [values[c] for c in cols],
+    )
+    new_id = old_id if "id" in values else int(cur.lastrowid)
+    if new_id != old_id:
+        for column in ("primary_contact_id", "decision_maker_id"):
+            conn.execute(
+                f"UPDATE customer SET {column} = ? WHERE id = ? AND {column} = ?",
+                (new_id, customer_id, old_id),
+            )
+    for table, ids in fold["repointed"].items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            conn.execute(
+                f"UPDATE {table} SET contact_id = ? WHERE contact_id = ? AND id IN ({marks})",
+                (new_id, into_id, *chunk),
+            )
+    if fold["filled"]:
+        for field, value in fold["filled"].items():
+            conn.execute(
+                f"UPDATE contact SET {field} = NULL WHERE id = ? AND {field} IS ?",
+                (into_id, value),
+            )
+        conn.execute(
+            "UPDATE contact SET updated_at = ?, version = version + 1 WHERE id = ?",
+            (_now(), into_id),
+        )
+
+
 def record_counts(conn_or_session: Any, customer_id: int) -> dict[str, int]:
     """How many records of each kind belong to a customer (contacts, deals, interactions,
     tasks, orders and their payments, tags), each counted over an index."""
@@ -141,7 +241,10 @@ def merge_customers(conn_or_session: Any, keep_id: int, drop_id: int) -> int:
     """Move everything of ``drop_id`` to ``keep_id``, fill keep's empty fields, delete drop.
 
     Contacts, opportunities, interactions, tasks, orders (with their payments) and
-    tags move; nothing is lost. Returns the merge's id in ``merge_log`` (for undo).
+    tags move; nothing is lost. A contact the kept customer has already
+    (:func:`same_contacts`) is folded into that one instead: its empty fields are
+    filled from it and its deals, interactions and tasks point at it. Returns the
+    merge's id in ``merge_log`` (for undo).
     """
     conn = _dbapi(conn_or_session)
     if keep_id == drop_id:
@@ -150,6 +253,9 @@ def merge_customers(conn_or_session: Any, keep_id: int, drop_id: int) -> int:
     drop = _row(conn, "SELECT * FROM customer WHERE id = ?", (drop_id,))
     if keep is None or drop is None:
         raise MergeError(_("This customer no longer exists"))
+    stamp = _now()
+    folds = [_fold_contact(conn, g, k, stamp) for g, k in same_contacts(conn, keep_id, drop_id)]
+    into = {int(f["contact"]["id"]): int(f["into"]) for f in folds}
     moved = {
         table: [
             r[0]
@@ -169,6 +275,9 @@ def merge_customers(conn_or_session: Any, keep_id: int, drop_id: int) -> int:
     }
     tags_added = [t for t in drop_tags if t not in keep_tags]
     filled = {f: drop[f] for f in FILLABLE if keep[f] is None and drop[f] is not None}
+    for column in ("primary_contact_id", "decision_maker_id"):  # a folded one is the kept one
+        if column in filled:
+            filled[column] = into.get(filled[column], filled[column])
     for table in CHILD_TABLES:
         conn.execute(
             f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", (keep_id, drop_id)
@@ -177,7 +286,6 @@ def merge_customers(conn_or_session: Any, keep_id: int, drop_id: int) -> int:
         "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id) VALUES (?, ?)",
         [(keep_id, t) for t in tags_added],
     )
-    stamp = _now()
     if filled:
         sets = ", ".join(f"{f} = ?" for f in filled)
         conn.execute(f"UPDATE customer SET {sets} WHERE id = ?", (*filled.values(), keep_id))
@@ -187,6 +295,20 @@ def merge_customers(conn_or_session: Any, keep_id: int, drop_id: int) -> int:
     conn.execute("DELETE FROM customer WHERE id = ?", (drop_id,))
     conn.execute("DELETE FROM customer_search WHERE rowid = ?", (drop_id,))
     _refresh_derived(conn, [keep_id])
+    if folds:
+        # a folded decision maker may be kept as a contact of another role
+        sq.settle_key_contacts(conn, [keep_id], fill=False)
+        now = _row(
+            conn,
+            "SELECT primary_contact_id, decision_maker_id FROM customer WHERE id = ?",
+            (keep_id,),
+        )
+        for column in ("primary_contact_id", "decision_maker_id"):
+            if column in filled:
+                if now[column] is None:
+                    del filled[column]
+                else:
+                    filled[column] = now[column]
     sq.reindex_customers(conn, [keep_id])
     data = {
         "dropped": drop,
@@ -194,6 +316,7 @@ def merge_customers(conn_or_session: Any, keep_id: int, drop_id: int) -> int:
         "moved": moved,
         "tags": drop_tags,
         "tags_added": tags_added,
+        "folded": folds,
     }
     cur = conn.execute(
         "INSERT INTO merge_log (kept_id, dropped_id, merged_at, data) VALUES (?, ?, ?, ?)",
@@ -275,6 +398,8 @@ def undo_last_merge(conn_or_session: Any) -> int:
         [values[c] for c in cols],
     )
     drop_id = int(dropped["id"]) if not taken else int(cur.lastrowid)
+    for fold in reversed(data.get("folded", [])):  # (merges logged before folding have none)
+        _unfold_contact(conn, fold, drop_id)
     for table, ids in data["moved"].items():
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
