@@ -913,6 +913,42 @@ async def test_merging_folds_a_contact_both_customers_have(db):
             ]
 
 
+@pytest.mark.parametrize("size, lang", [((80, 24), "zh"), ((100, 30), "en")])
+async def test_duplicates_show_why_and_u_at_80_and_100_columns(db, size, lang):
+    """The reason was cut ("same name, same pho") at 100 columns and off the screen at 80
+    in Chinese, and the key bar hid u behind "…" after a merge."""
+    from crm_tui.i18n import _
+
+    with db.session() as s:
+        for name, other in [
+            ("上海华为技术有限公司", "上海华为技术 有限公司"),
+            ("Globex Corp", "Globex Corporation International Holdings"),
+        ]:
+            first = cs.create_customer(s, {"name": name})
+            cs.create_contact(s, first.id, {"name": "王伟", "mobile": "13812345678"})
+            second = cs.create_customer(s, {"name": other})
+            cs.create_contact(s, second.id, {"name": "李娜", "mobile": "138 1234 5678"})
+    app = make_app(db.path, lang=lang, clock=lambda: FROZEN)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("D")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        lines = screen.splitlines()
+        assert lines[4].rstrip().endswith(_(", ").join([_("name"), _("phone")]))
+        why = _(", ").join([_("same name"), _("same phone")])
+        assert why.replace(" ", "") in screen.replace(" ", "").replace("\n", "")
+        assert f"u {_('Undo last merge')}" not in lines[-1]  # nothing to undo yet
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        keys = app.screen._compositor.render_strips()[-1].text
+        assert f"u {_('Undo last merge')}" in keys
+
+
 async def test_the_app_backs_up_on_start_and_shows_it(filled):
     from crm_tui.store.backups import backup_dir, list_backups
 

@@ -12,13 +12,14 @@ from textual.widgets import DataTable, Static
 from crm_tui.i18n import _
 from crm_tui.screens.record_counts import counts_text
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.fitted_table import FittedTable
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 REASONS = {"name": "same name", "phone": "same phone", "email": "same email"}
 
 
-#: Widest a name is shown in the pairs table, so the reasons stay on a 130-column screen.
+#: Widest a name is shown in the pairs table (the line under it has the whole name).
 NAME_CELLS = 36
 
 
@@ -30,60 +31,95 @@ def _name_cell(name: str) -> Text:
 
 
 class DuplicatesScreen(Localized, Screen):
-    """Pairs of customers that look like one; enter merges the second into the first."""
+    """Pairs of customers that look like one; enter merges the second into the first.
 
+    The table shows why each pair looks like one (the same name, phone, email) before
+    the codes: at 80 columns the codes are left out and the names cut, never the
+    reason; the line under the table says the selected pair in full."""
+
+    # The key bar shows the keys in this order and ends at the last that fits: u, while a
+    # merge can be undone (hidden otherwise), comes right after enter, before m.
     BINDINGS = [
-        Binding("escape", "back", "Back"),
         # (priority: the pairs table's own, hidden enter kept it out of the key bar)
         Binding("enter", "merge(False)", "Merge 2nd into 1st", priority=True),
-        Binding("m", "merge(True)", "Merge 1st into 2nd"),
         Binding("u", "undo", "Undo last merge"),
+        Binding("escape", "back", "Back"),
+        Binding("m", "merge(True)", "Merge 1st into 2nd"),
     ]
 
     def compose(self) -> ComposeResult:
         yield AppHeader("customers")
         yield Static(_("Possible duplicates"), classes="section-title")
-        yield DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="pairs")
+        yield Static("", id="pair-detail", markup=False)
         yield Static("", id="pairs-empty", classes="empty-state")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#pairs", DataTable)
-        table.add_columns(_("Code"), _("Customer"), _("Code"), _("Looks like"), _("Why"))
+        table = self.query_one("#pairs", FittedTable)
         self.pairs: dict[str, object] = {}
+        #: whether u has a merge to undo (the store's merge log says, when the pairs load)
+        self.undoable = False
         table.loading = True
         self.load_pairs()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return self.undoable
+        return True
+
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load_pairs(self) -> None:
-        from crm_tui.store.merging import find_duplicate_pairs
+        from crm_tui.store.merging import find_duplicate_pairs, last_merge
 
         with self.app.db.reading() as conn:  # type: ignore[attr-defined]
             pairs = find_duplicate_pairs(conn, limit=500)
-        self.app.call_from_thread(self._show, pairs)
+            undoable = last_merge(conn) is not None
+        self.app.call_from_thread(self._show, pairs, undoable)
 
-    def _show(self, pairs) -> None:
-        table = self.query_one("#pairs", DataTable)
+    def _show(self, pairs, undoable: bool = False) -> None:
+        table = self.query_one("#pairs", FittedTable)
         table.loading = False
-        table.clear()
         self.pairs = {}
+        rows = []
         for i, p in enumerate(pairs):
             key = str(i)
             self.pairs[key] = p
-            why = _(", ").join(_(REASONS.get(r, r)) for r in p.reasons)  # 、 in Chinese
-            table.add_row(
-                p.first_code, _name_cell(p.first_name), p.second_code, _name_cell(p.second_name),
-                why, key=key,
-            )  # fmt: skip
+            same = _(", ").join(_(r) for r in p.reasons)  # "name, phone"; 、 in Chinese
+            cells = (p.first_code, _name_cell(p.first_name), p.second_code, _name_cell(p.second_name), same)  # fmt: skip
+            rows.append((key, cells))
+        headers = [_("Code"), _("Customer"), _("Code"), _("Looks like"), _("Same")]
+        # the names give up cells and the codes go before the reason is ever cut
+        table.fill(headers, rows, shrink=(1, 3), optional=(0, 2))
         empty = self.query_one("#pairs-empty", Static)
         empty.update(_("No possible duplicates found. Press escape to go back."))
         empty.display = not pairs
         table.display = bool(pairs)
+        self.query_one("#pair-detail", Static).display = bool(pairs)
+        self._show_detail()
         if pairs:
             table.focus()
+        self._set_undoable(undoable)
+
+    def _set_undoable(self, undoable: bool) -> None:
+        self.undoable = undoable
+        self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        """The selected pair in full under the table: both names and codes, and why."""
+        pair = self._selected()
+        text = ""
+        if pair is not None:
+            text = _("“{first}” ({first_code}) and “{second}” ({second_code}): {why}").format(
+                first=pair.first_name, first_code=pair.first_code,
+                second=pair.second_name, second_code=pair.second_code,
+                why=_(", ").join(_(REASONS.get(r, r)) for r in pair.reasons),
+            )  # fmt: skip
+        self.query_one("#pair-detail", Static).update(text)
 
     def _selected(self):
-        table = self.query_one("#pairs", DataTable)
+        table = self.query_one("#pairs", FittedTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -144,6 +180,7 @@ class DuplicatesScreen(Localized, Screen):
             )
             return
         self.notify(_("Merged. Press u to undo."))
+        self._set_undoable(True)  # (before the pairs load again: u is shown at once)
         self.app.data_changed()  # type: ignore[attr-defined]
         self.load_pairs()
 
