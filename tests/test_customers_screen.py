@@ -949,6 +949,38 @@ async def test_duplicates_show_why_and_u_at_80_and_100_columns(db, size, lang):
         assert f"u {_('Undo last merge')}" in keys
 
 
+@pytest.mark.parametrize("leave", ["escape", "2"])
+async def test_press_u_to_undo_goes_when_the_duplicates_are_left(filled, leave):
+    """ "Merged. Press u to undo." stayed up on the customers list, where u does nothing;
+    a dialog over the duplicates (u still works after it) leaves it up."""
+    with filled.session() as s:
+        cs.create_customer(s, {"name": "上海华为技术 有限公司"})
+        cs.create_customer(s, {"name": "Globex Corp."})
+    app = app_on(filled)
+    told = "Merged. Press u to undo."
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("D")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == [told]
+        await pilot.press("enter")  # the next pair's question, then no
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == [told]
+        await pilot.press(leave)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.__class__.__name__ != "DuplicatesScreen"
+        assert told not in [n.message for n in app._notifications]
+
+
 async def test_the_app_backs_up_on_start_and_shows_it(filled):
     from crm_tui.store.backups import backup_dir, list_backups
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from crm_tui.i18n import _
@@ -60,6 +60,8 @@ class DuplicatesScreen(Localized, Screen):
         self.pairs: dict[str, object] = {}
         #: whether u has a merge to undo (the store's merge log says, when the pairs load)
         self.undoable = False
+        #: whether "Press u to undo" may still be up (it is wrong once the screen is left)
+        self.told_undo = False
         table.loading = True
         self.load_pairs()
 
@@ -126,7 +128,20 @@ class DuplicatesScreen(Localized, Screen):
         return self.pairs.get(key)
 
     def action_back(self) -> None:
+        self._forget_undo_toast()
         self.dismiss()
+
+    def on_screen_suspend(self, _event: events.ScreenSuspend) -> None:
+        # another tab or screen took over (a dialog over this one leaves u working)
+        if not isinstance(self.app.screen, ModalScreen):
+            self._forget_undo_toast()
+
+    def _forget_undo_toast(self) -> None:
+        """Take "Merged. Press u to undo." down: u does nothing outside this screen.
+        (Textual gives no handle on one toast: they all go, as before the damage dialog.)"""
+        if self.told_undo:
+            self.told_undo = False
+            self.app.clear_notifications()
 
     def action_merge(self, reverse: bool) -> None:
         pair = self._selected()
@@ -180,6 +195,7 @@ class DuplicatesScreen(Localized, Screen):
             )
             return
         self.notify(_("Merged. Press u to undo."))
+        self.told_undo = True
         self._set_undoable(True)  # (before the pairs load again: u is shown at once)
         self.app.data_changed()  # type: ignore[attr-defined]
         self.load_pairs()
@@ -198,6 +214,7 @@ class DuplicatesScreen(Localized, Screen):
                 _("Could not save: {error}").format(error=self.app.problem_text(exc))  # type: ignore[attr-defined]
             )
             return
+        self._forget_undo_toast()  # (its merge is undone)
         self.notify(_("Merge undone"))
         self.app.data_changed()  # type: ignore[attr-defined]
         self.load_pairs()
