@@ -377,6 +377,29 @@ async def test_at_80_columns_the_detail_title_keeps_the_level_and_status(filled)
         assert detail.query_one("#completeness").display
 
 
+@pytest.mark.parametrize("width", [80, 100])
+async def test_a_long_name_gives_way_to_the_level_status_and_code(filled, width):
+    """A long name pushed the level, status and code off the end of the title, and
+    nothing else on the screen shows them: the name is cut with "…" instead."""
+    from rich.cells import cell_len
+
+    with filled.session() as s:
+        made = cs.create_customer(
+            s, {"name": "Brightway Financial International Holdings Pte. Ltd.", "level": "C",
+                "status": "dormant"},
+        )  # fmt: skip
+        code = made.code
+    app = app_on(filled, lang="zh")
+    async with app.run_test(size=(width, 24)) as pilot:
+        detail = await open_detail(pilot, "Brightway")
+        await pilot.pause()
+        title = detail.query_one("#customer-title", Label)
+        text = str(title.render())
+        assert text.endswith(f"  C 普通客户  休眠  {code}")
+        assert text.startswith("Brightway") and "…" in text
+        assert cell_len(text) <= title.size.width
+
+
 async def test_contact_columns_fit_their_cells_as_soon_as_the_detail_refills(filled):
     """After a contact is edited the detail refills its tables while the form closes: the
     widths are measured with the rows, not later (they stayed at the headers' widths,

@@ -27,6 +27,7 @@ from crm_tui.store.lists import (
 from crm_tui.store.validation import display_amount, display_amounts
 from crm_tui.widgets.app_header import AppHeader
 from crm_tui.widgets.fitted_table import FittedTable
+from crm_tui.widgets.fitted_title import FittedTitle
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.virtual_table import ColumnDef, VirtualTable
@@ -92,7 +93,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("customers")
         with Horizontal(id="detail-title"):
-            yield Label("", id="customer-title")
+            yield FittedTitle(id="customer-title")
             yield Label("", id="completeness-label")
             yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="completeness")
         with Horizontal(id="detail-body"):
@@ -180,12 +181,13 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             return
         self.customer = c
         pct = profile_completeness(c)
-        self.query_one("#customer-title", Label).update(
-            Text.assemble(  # the code last: on a narrow terminal the end is cut first
-                c["name"], f"  {label(enums.LEVEL, c['level'])}  {label(enums.STATUS, c['status'])}",
-                "  ", (c["code"], "dim"),
-            )
-        )  # fmt: skip
+        self.query_one("#customer-title", FittedTitle).show(
+            c["name"],
+            Text.assemble(
+                f"  {label(enums.LEVEL, c['level'])}  {label(enums.STATUS, c['status'])}  ",
+                (c["code"], "dim"),
+            ),
+        )
         self.query_one("#completeness-label", Label).update(
             _("Profile {pct}% complete").format(pct=pct)
         )
