@@ -21,10 +21,11 @@ from crm_tui.widgets.localized import Localized
 
 
 def _text(value) -> str:
+    """A value as shown; a moment to the minute, as every other screen shows it."""
     if value is None or value == "":
         return "—"
     if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return f"{value:%Y-%m-%d %H:%M}" if hasattr(value, "hour") else value.isoformat()
     return str(value)
 
 

@@ -1,0 +1,52 @@
+"""Pilot tests of the opportunity detail (enter on a card): what it shows and the keys it takes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from crm_tui.screens.opportunity_detail import OpportunityDetail
+from crm_tui.store import opportunities as ops
+from crm_tui.store.database import Database
+from tests.test_pipeline_screen import app_for, open_pipeline, seed, select, wait_until
+
+#: A moment with seconds, as the store records them.
+STAMP = dt.datetime(2026, 11, 20, 9, 5, 33)
+
+
+def board_with_stamp(tmp_path) -> tuple:
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    db = Database(path)
+    with db.session() as s:
+        ops.move_stage(s, ids["fresh"], "needs_confirmed", when=STAMP)
+    db.close()
+    return path, ids
+
+
+async def open_detail(pilot, opp_id: int):
+    app = pilot.app
+    screen = await open_pipeline(pilot)
+    select(screen, opp_id)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+    await pilot.pause()
+    return screen, app.screen
+
+
+def shown(widget) -> str:
+    lines = widget.render_lines(widget.content_region.reset_offset)
+    return "\n".join(strip.text.rstrip() for strip in lines)
+
+
+async def test_times_are_shown_to_the_minute_as_on_every_other_screen(tmp_path):
+    path, ids = board_with_stamp(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 60)) as pilot:
+        _board, detail = await open_detail(pilot, ids["fresh"])
+        fields = shown(detail.query_one("#detail-fields"))
+        history = shown(detail.query_one("#detail-history"))
+    assert re.search(r"In this stage since +2026-11-20 09:05$", fields, re.M), fields
+    assert re.search(r"Created +2026-11-21 10:00$", fields, re.M), fields
+    assert "2026-11-20 09:05  Initial contact → Needs confirmed" in history, history
+    assert not re.search(r"\d\d:\d\d:\d\d", fields + history)
