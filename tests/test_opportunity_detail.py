@@ -7,8 +7,10 @@ import re
 
 from crm_tui.screens.opportunity_detail import OpportunityDetail
 from crm_tui.store import opportunities as ops
+from crm_tui.store.board import BoardFilter
 from crm_tui.store.database import Database
-from tests.test_pipeline_screen import app_for, open_pipeline, seed, select, wait_until
+from crm_tui.store.models import Opportunity
+from tests.test_pipeline_screen import app_for, open_pipeline, read, seed, select, wait_until
 
 #: A moment with seconds, as the store records them.
 STAMP = dt.datetime(2026, 11, 20, 9, 5, 33)
@@ -50,3 +52,32 @@ async def test_times_are_shown_to_the_minute_as_on_every_other_screen(tmp_path):
     assert re.search(r"Created +2026-11-21 10:00$", fields, re.M), fields
     assert "2026-11-20 09:05  Initial contact → Needs confirmed" in history, history
     assert not re.search(r"\d\d:\d\d:\d\d", fields + history)
+
+
+def footer_text(app) -> str:
+    return app.screen._compositor.render_strips()[-1].text
+
+
+async def test_space_is_offered_only_where_there_are_criteria_to_tick(tmp_path):
+    """A won or lost deal has no checklist: its key bar does not offer space, and space
+    pressed anyway says why it does nothing."""
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        board, _detail = await open_detail(pilot, ids["fresh"])
+        assert "space Tick criterion" in footer_text(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is board)
+        board.filter = BoardFilter(all_closed=True)
+        select(board, ids["won_old"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        await pilot.pause()
+        bar = footer_text(app)
+        assert "Tick criterion" not in bar and "space" not in bar, bar
+        assert "e Edit" in bar
+        await pilot.press("space")
+        await pilot.pause()
+        assert [n.message for n in app._notifications][-1] == "This stage has no exit criteria"
+    assert read(path, Opportunity, ids["won_old"]).criteria_done in (None, "")

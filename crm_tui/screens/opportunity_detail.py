@@ -49,6 +49,9 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("space", "toggle", "Tick criterion"),
+        # a stage without exit criteria (won, lost, after-sales) hides the key above; this
+        # one, hidden, then says why space does nothing
+        Binding("space", "no_criteria", show=False),
         Binding("e", "edit", "Edit"),
         Binding("l", "log", "Log"),
         Binding("t", "task", "Task"),
@@ -60,6 +63,8 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         self.changed = False
         self.stage = ""
         self.customer_id: int | None = None
+        #: The deal's stage has exit criteria to tick (the checklist is shown).
+        self.has_criteria = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail", classes="dialog opportunity-detail"):
@@ -174,9 +179,10 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
                 for i, text in enumerate(criteria)
             ]
         )
-        options.display = bool(criteria)
+        options.display = self.has_criteria = bool(criteria)
         if criteria:
             options.highlighted = min(highlighted or 0, len(criteria) - 1)
+        self.refresh_bindings()
 
         self._show_orders(orders)
         hist = Table.grid(padding=(0, 2))
@@ -212,6 +218,17 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         self.query_one("#detail-orders", Static).update(grid)
         for wid in ("#orders-title", "#detail-orders"):
             self.query_one(wid).display = bool(orders)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """space offers to tick a criterion only where the stage has some."""
+        if action == "toggle":
+            return self.has_criteria
+        if action == "no_criteria":
+            return not self.has_criteria
+        return True
+
+    def action_no_criteria(self) -> None:
+        self.notify(_("This stage has no exit criteria"), timeout=3)
 
     def action_toggle(self) -> None:
         options = self.query_one("#criteria", _Checklist)
