@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
+from crm_tui.screens.help import HelpScreen
 from crm_tui.screens.opportunity_detail import OpportunityDetail
+from crm_tui.screens.tasks import TasksScreen
 from crm_tui.store import opportunities as ops
 from crm_tui.store.board import BoardFilter
 from crm_tui.store.database import Database
@@ -81,3 +84,42 @@ async def test_space_is_offered_only_where_there_are_criteria_to_tick(tmp_path):
         await pilot.pause()
         assert [n.message for n in app._notifications][-1] == "This stage has no exit criteria"
     assert read(path, Opportunity, ids["won_old"]).criteria_done in (None, "")
+
+
+async def test_the_app_keys_act_on_the_detail(tmp_path, monkeypatch):
+    """? shows help with the detail's own keys; 1–5 close the detail and switch, a tick
+    typed just before is saved first; q quits. (A modal screen gets none of the app's keys.)"""
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    tick = ops.toggle_criterion
+
+    def slow_tick(*args, **kwargs):  # a disk that takes its time
+        time.sleep(0.3)
+        return tick(*args, **kwargs)
+
+    monkeypatch.setattr(ops, "toggle_criterion", slow_tick)
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        board, detail = await open_detail(pilot, ids["old"])
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        local = app.screen._screen_keys()
+        assert ("space", "Tick criterion") in local and ("e", "Edit") in local
+        assert not {"?", "q"} & {key for key, _what in local}  # listed with the app's keys
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is detail)
+        await pilot.press("space", "4")  # the tick is saved, then the detail closes
+        await wait_until(pilot, lambda: isinstance(app.screen, TasksScreen))
+        assert read(path, Opportunity, ids["old"]).criteria_done == "0"
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.screen is board)
+        assert board.current_card().criteria == (1, 2)  # the board shows the tick
+        assert not any(isinstance(s, OpportunityDetail) for s in app.screen_stack)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        await pilot.press("2")  # its own screen: the detail closes onto the board
+        await wait_until(pilot, lambda: app.screen is board)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app._exit)

@@ -69,6 +69,12 @@ class HelpScreen(Localized, ModalScreen[None]):
             for b in Binding.make_bindings(cls.__dict__["BINDINGS"])
             for key in b.key.split(",")
         }
+        # the app's keys a modal screen binds again (`?`, `q`) are listed above already
+        ours -= {
+            (key, f"app.{b.action}")
+            for key, bindings in self.app._bindings.key_to_bindings.items()
+            for b in bindings
+        }
         seen: list[tuple[str, str]] = []
         for key, bindings in self.origin._bindings.key_to_bindings.items():
             for b in bindings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.table import Table
 from rich.text import Text
 from textual import events, on, work
@@ -11,11 +13,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from crm_tui.i18n import _, label, language
 from crm_tui.store import enums
 from crm_tui.store.board import CLOSED_STAGES
 from crm_tui.store.validation import display_amount
+from crm_tui.widgets.app_header import SCREENS
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
@@ -55,6 +59,11 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         Binding("e", "edit", "Edit"),
         Binding("l", "log", "Log"),
         Binding("t", "task", "Task"),
+        # Textual gives a modal screen none of the app's keys; this one stands in for a
+        # screen (the header's tabs show above it), so it takes them as every screen does
+        *(Binding(key, f"go('{mode}')", show=False) for mode, key, _title in SCREENS),
+        Binding("q", "app.quit", "Quit"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
     ]
 
     def __init__(self, opportunity_id: int) -> None:
@@ -65,6 +74,8 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         self.customer_id: int | None = None
         #: The deal's stage has exit criteria to tick (the checklist is shown).
         self.has_criteria = False
+        #: Saving the latest tick (closing waits for it).
+        self._tick: Worker | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail", classes="dialog opportunity-detail"):
@@ -234,11 +245,11 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         options = self.query_one("#criteria", _Checklist)
         if options.display and options.highlighted is not None:
             options.into_view()  # the tick is seen
-            self._toggle(options.highlighted)
+            self._tick = self._toggle(options.highlighted)
 
     @on(OptionList.OptionSelected, "#criteria")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self._toggle(event.option_index)
+        self._tick = self._toggle(event.option_index)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="criteria")
     def _toggle(self, index: int) -> None:
@@ -294,8 +305,25 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         self.changed = True
         self.load()
 
-    def action_close(self) -> None:
+    async def _close(self) -> bool:
+        """Close once a tick just made is saved: the save is this screen's worker, which
+        closing cancels (the tick was lost, or saved after the board had read the deal).
+        False when the detail is no longer open (a key typed while it waited)."""
+        while self._tick is not None and not self._tick.is_finished:
+            await asyncio.sleep(0.01)
+        if not self.is_current:
+            return False
         self.dismiss(self.changed)
+        return True
+
+    async def action_close(self) -> None:
+        await self._close()
+
+    async def action_go(self, mode: str) -> None:
+        """1–5: close the detail (what it saves is saved as it is made) and show that
+        screen, as the key does everywhere."""
+        if await self._close() and self.app.current_mode != mode:
+            self.app.switch_mode(mode)
 
 
 #: Short name used by the pipeline.
