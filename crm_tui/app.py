@@ -109,6 +109,8 @@ class CrmApp(Localized, App):
         #: tasks an interaction was logged from in this session (`l` on a task): marked
         #: done later, their follow-up offer starts at scheduling, not at logging again
         self.logged_tasks: set[int] = set()
+        #: stage moves `u` undoes, latest last (board and detail share them: pipeline_moves)
+        self.move_undo: list = []
 
     # --- clock ---------------------------------------------------------------
 

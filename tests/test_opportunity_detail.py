@@ -6,13 +6,16 @@ import datetime as dt
 import re
 import time
 
+from crm_tui.screens.dialogs.confirm import ConfirmDialog
+from crm_tui.screens.dialogs.won_dialog import WonDialog
 from crm_tui.screens.help import HelpScreen
 from crm_tui.screens.opportunity_detail import OpportunityDetail
+from crm_tui.screens.pipeline_moves import OrderQuestion
 from crm_tui.screens.tasks import TasksScreen
 from crm_tui.store import opportunities as ops
 from crm_tui.store.board import BoardFilter
 from crm_tui.store.database import Database
-from crm_tui.store.models import Opportunity
+from crm_tui.store.models import Opportunity, SalesOrder
 from tests.test_pipeline_screen import app_for, open_pipeline, read, seed, select, wait_until
 
 #: A moment with seconds, as the store records them.
@@ -123,3 +126,112 @@ async def test_the_app_keys_act_on_the_detail(tmp_path, monkeypatch):
         await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
         await pilot.press("q")
         await wait_until(pilot, lambda: app._exit)
+
+
+def notices(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_less_and_greater_move_the_deal_from_its_detail_as_on_the_board(tmp_path):
+    """`>` asks about unticked criteria and moves the deal; the detail shows its new
+    stage, probability and history; `<` moves it back; the board shows where it is."""
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        board, detail = await open_detail(pilot, ids["old"])
+        title = detail.query_one("#detail-title")
+        assert "Back a stage" in footer_text(app) and "Next stage" in footer_text(app)
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "Needs confirmed" in str(title.render()))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is detail
+        assert notices(app)[-1] == "Moved to Needs confirmed (u undoes)"
+        fields = shown(detail.query_one("#detail-fields"))
+        assert re.search(r"Stage +Needs confirmed$", fields, re.M), fields
+        assert re.search(r"Probability +25%$", fields, re.M), fields
+        history = shown(detail.query_one("#detail-history"))
+        assert "2026-11-23 10:00  Initial contact → Needs confirmed" in history, history
+        assert read(path, Opportunity, ids["old"]).stage == "needs_confirmed"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is board)
+        assert (board.current_id(), board.current_card().stage) == (ids["old"], "needs_confirmed")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        detail = app.screen
+        await pilot.press("less_than_sign")
+        await wait_until(
+            pilot, lambda: read(path, Opportunity, ids["old"]).stage == "initial_contact"
+        )
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Initial contact" in str(detail.query_one("#detail-title").render())
+        await pilot.press("u")  # undoes the move made here
+        await wait_until(
+            pilot, lambda: read(path, Opportunity, ids["old"]).stage == "needs_confirmed"
+        )
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert notices(app)[-1] == "Undone: “机械臂 X200” back in Needs confirmed"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is board)
+        assert board.current_card().stage == "needs_confirmed"
+        await pilot.press("u")  # the board's u undoes the move made on the detail
+        await wait_until(pilot, lambda: board.current_card().stage == "initial_contact")
+
+
+async def test_winning_from_the_detail_asks_as_the_board_does_and_shows_the_order(tmp_path):
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        _board, detail = await open_detail(pilot, ids["big"])
+        assert app.focused.id == "criteria"
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: isinstance(app.screen, (ConfirmDialog, WonDialog)))
+        if isinstance(app.screen, ConfirmDialog):
+            await pilot.press("y")
+            await wait_until(pilot, lambda: isinstance(app.screen, WonDialog))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: read(path, Opportunity, ids["big"]).stage == "won")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is detail
+        assert notices(app)[-1] == "Moved to Won (u undoes)\nOrder created"
+        assert detail.query_one("#detail-orders").display
+        assert not detail.query_one("#criteria").display
+        assert app.focused is detail.query_one("#detail-body")  # the keys scroll the detail
+        assert "Tick criterion" not in footer_text(app)
+        await pilot.press("less_than_sign")  # back: the order question, as on the board
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderQuestion))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: read(path, Opportunity, ids["big"]).stage == "negotiation")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert read(path, SalesOrder, 1) is None
+        assert notices(app)[-1] == "Moved to Negotiation (u undoes)\nOrder removed"
+        assert app.focused is detail.query_one("#criteria")  # its checklist is back
+
+
+async def test_u_on_a_detail_leaves_another_deals_move_to_the_board(tmp_path):
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        board = await open_pipeline(pilot)
+        select(board, ids["gone"])
+        await pilot.press("less_than_sign")
+        await wait_until(pilot, lambda: board.current_card().stage == "initial_contact")
+        await app.workers.wait_for_complete()
+        select(board, ids["old"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        await pilot.press("u")
+        await pilot.pause()
+        assert notices(app)[-1] == (
+            "The last move was of “Support contract”: u on the board undoes it"
+        )
+    assert read(path, Opportunity, ids["gone"]).stage == "initial_contact"

@@ -16,7 +16,8 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from crm_tui.i18n import _, label, language
-from crm_tui.store import enums
+from crm_tui.screens.pipeline_moves import PipelineMoves
+from crm_tui.store import board, enums
 from crm_tui.store.board import CLOSED_STAGES
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import SCREENS
@@ -47,8 +48,10 @@ class _Checklist(OptionList):
         self.scroll_visible(animate=False)
 
 
-class OpportunityDetailScreen(Localized, ModalScreen[bool]):
-    """Dismisses with True when something was changed (the board then reloads)."""
+class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
+    """Dismisses with True when something was changed (the board then reloads).
+
+    `<` `>` (and `L`, `u`) move the deal as they do on the board (PipelineMoves)."""
 
     BINDINGS = [
         Binding("escape", "close", "Back"),
@@ -59,6 +62,10 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         Binding("e", "edit", "Edit"),
         Binding("l", "log", "Log"),
         Binding("t", "task", "Task"),
+        Binding("less_than_sign", "move_previous", "Back a stage", key_display="<"),
+        Binding("greater_than_sign", "move_next", "Next stage", key_display=">"),
+        Binding("L", "move_lost", "Lost", show=False),
+        Binding("u", "undo", "Undo", show=False),
         # Textual gives a modal screen none of the app's keys; this one stands in for a
         # screen (the header's tabs show above it), so it takes them as every screen does
         *(Binding(key, f"go('{mode}')", show=False) for mode, key, _title in SCREENS),
@@ -93,16 +100,24 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.conn = self.app.db.connect()  # type: ignore[attr-defined]  # (moves read with it)
         self.load()
-        # The checklist takes the keys, but the deal opens at its top (name, amount,
-        # stage, next action): focusing would scroll the list into view, below them.
+        self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+
+    def on_unmount(self) -> None:
+        self.conn.close()
+
+    def _focus_keys(self) -> None:
+        """The checklist takes the keys, but the deal opens at its top (name, amount,
+        stage, next action): focusing does not scroll the list into view, below them.
+        A won or lost deal has no checklist: the keys scroll the detail."""
         checklist = self.query_one("#criteria", OptionList)
         body = self.query_one("#detail-body", VerticalScroll)
         if checklist.display:
-            checklist.focus(scroll_visible=False)
-        else:  # a won or lost deal has no checklist: the keys scroll the detail
-            body.focus()
-        body.scroll_home(animate=False)
+            if self.focused is not checklist:
+                checklist.focus(scroll_visible=False)
+        elif self.focused is not body:
+            body.focus(scroll_visible=False)
 
     def load(self) -> None:
         from crm_tui.store.board import deal_orders
@@ -193,6 +208,7 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         options.display = self.has_criteria = bool(criteria)
         if criteria:
             options.highlighted = min(highlighted or 0, len(criteria) - 1)
+        self._focus_keys()  # a move may bring the checklist or take it away
         self.refresh_bindings()
 
         self._show_orders(orders)
@@ -305,11 +321,38 @@ class OpportunityDetailScreen(Localized, ModalScreen[bool]):
         self.changed = True
         self.load()
 
+    # --- moves (PipelineMoves) ----------------------------------------------------
+
+    def current_card(self) -> board.Card | None:
+        return board.card(self.conn, self.opportunity_id, self.app.today(), self.app.settings)  # type: ignore[attr-defined]
+
+    def current_id(self) -> int:
+        return self.opportunity_id
+
+    def action_undo(self) -> None:
+        """`u` undoes this deal's latest move; the board's undoes any deal's."""
+        stack = self.undo_stack
+        if stack and stack[-1].move.opportunity_id != self.opportunity_id:
+            self.notify(
+                _("The last move was of “{name}”: u on the board undoes it").format(
+                    name=stack[-1].name
+                ),
+                severity="warning",
+            )
+            return
+        super().action_undo()
+
+    def reload(self, *, select: int | None = None) -> bool:
+        """After a move (or its undo, or a failed save): show the deal as it now is."""
+        self.changed = True
+        self.load()
+        return True  # (the detail always shows its deal)
+
     async def _close(self) -> bool:
-        """Close once a tick just made is saved: the save is this screen's worker, which
-        closing cancels (the tick was lost, or saved after the board had read the deal).
-        False when the detail is no longer open (a key typed while it waited)."""
-        while self._tick is not None and not self._tick.is_finished:
+        """Close once a tick or move just made is saved: the save is this screen's
+        worker, which closing cancels (it was lost, or saved after the board had read
+        the deal). False when the detail is no longer open (a key typed while it waited)."""
+        while any(w is not None and not w.is_finished for w in (self._tick, self._writer)):
             await asyncio.sleep(0.01)
         if not self.is_current:
             return False

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from crm_tui.i18n import _, label, language
-from crm_tui.screens.pipeline_moves import PipelineMoves, UndoEntry
+from crm_tui.screens.pipeline_moves import PipelineMoves
 from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import board, enums
 from crm_tui.store.validation import display_amount
@@ -72,7 +72,6 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         super().__init__()
         self.filter = board.BoardFilter()
         self.column_index = 0
-        self.undo_stack: list[UndoEntry] = []
         self.total_deals = 0
         #: The day the board was read for (its 30-day window) and how many cards it shows.
         self.shown_day = dt.date.today()

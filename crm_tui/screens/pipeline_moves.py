@@ -74,14 +74,24 @@ def error_text(exc: Exception, app: Any) -> str:
 
 
 class PipelineMoves:
-    """`<` `>` `L` and `u` on the board."""
+    """`<` `>` `L` and `u` on the board, and on a deal's detail (the same moves, dialogs
+    and notices; its ``current_card()`` is the deal shown)."""
 
     #: A move or undo is being saved; further moves wait so they never act on a stale card.
     saving = False
     #: The worker saving it: should it end without its callback (an unexpected error
     #: outside the save's own handling), the board is not left "saving" for good.
     _writer: Worker | None = None
-    undo_stack: list[UndoEntry]
+
+    @property
+    def undo_stack(self) -> list[UndoEntry]:
+        """The moves `u` undoes, latest last: the app's, so `u` on the board also undoes
+        a move made on a deal's detail (or an older move of another deal instead)."""
+        return self.app.move_undo  # type: ignore[attr-defined]
+
+    @undo_stack.setter
+    def undo_stack(self, entries: list[UndoEntry]) -> None:
+        self.app.move_undo = entries  # type: ignore[attr-defined]
 
     def _wait_for_save(self) -> bool:
         if self.saving and self._writer is not None and self._writer.is_finished:

@@ -371,6 +371,17 @@ def column_page(
         offset = 0 if got else max(0, offset - _count(conn, where, params, joined))
     if not ids:
         return []
+    return _cards(conn, ids, today, settings)
+
+
+def card(conn, opp_id: int, today: dt.date, settings=None) -> Card | None:
+    """One deal as the board's card shows it (the detail moves it as the board does)."""
+    cards = _cards(conn, [opp_id], today, settings)
+    return cards[0] if cards else None
+
+
+def _cards(conn, ids: list[int], today: dt.date, settings=None) -> list[Card]:
+    """The cards of ``ids``, in that order (a deal no longer there is left out)."""
     marks = ",".join("?" * len(ids))
     by_id = {r[0]: r for r in conn.execute(f"{_CARD_SQL} WHERE o.id IN ({marks})", ids)}
     rows = [by_id[i] for i in ids if i in by_id]
