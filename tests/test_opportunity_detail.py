@@ -235,3 +235,22 @@ async def test_u_on_a_detail_leaves_another_deals_move_to_the_board(tmp_path):
             "The last move was of “Support contract”: u on the board undoes it"
         )
     assert read(path, Opportunity, ids["gone"]).stage == "initial_contact"
+
+
+async def test_e_on_a_deal_deleted_elsewhere_closes_the_detail_instead_of_crashing(tmp_path):
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        board, _detail = await open_detail(pilot, ids["late"])
+        db = Database(path)  # another window deletes it
+        with db.session() as s:
+            ops.delete_opportunity(s, ids["late"])
+        db.close()
+        await pilot.press("e")
+        await wait_until(pilot, lambda: app.screen is board)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running
+        assert "This opportunity no longer exists" in notices(app)
+        assert board.column("proposal").summary.count == 0

@@ -296,9 +296,13 @@ class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
                 self.changed = True
                 self.load()
 
-        self.app.push_screen(
-            OpportunityForm(self.app.db, opportunity_id=self.opportunity_id),  # type: ignore[attr-defined]
+        from crm_tui.screens import actions
+
+        actions.open_form(
+            self.app,
+            lambda: OpportunityForm(self.app.db, opportunity_id=self.opportunity_id),  # type: ignore[attr-defined]
             saved,
+            gone=lambda: self.dismiss(True),  # (deleted elsewhere: the board reads again)
         )
 
     def action_log(self) -> None:
