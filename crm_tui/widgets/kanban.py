@@ -325,10 +325,10 @@ class CardList(ScrollView, can_focus=False):
     def _line(self, card: Card, line: int, width: int, base: Style) -> list[Segment]:
         pad = Segment(" ", base)
         muted = self._style(base, "card--muted")
-        if line == 0:
-            return [pad, Segment(set_cell_size(card.name, width), self._style(base, "card--name"))]
+        if line == 0:  # (a cut name or customer says so with "…", as the other lines do)
+            return [pad, Segment(_fit(card.name, "", width)[0], self._style(base, "card--name"))]
         if line == 1:
-            return [pad, Segment(set_cell_size(card.customer, width), muted)]
+            return [pad, Segment(_fit(card.customer, "", width)[0], muted)]
         if line == 2:
             today = _today(self)
             # a won / lost deal shows the day it closed; an open one when it should close
