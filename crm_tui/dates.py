@@ -370,7 +370,7 @@ def _day_and_time_splits(t: str) -> Iterator[tuple[str, dt.time, bool]]:
             yield day_text.strip(), time, day_text[-1:].isspace() or time_text[:1].isspace()
 
 
-_CN_DATE_TIME = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*(.*)$")
+_CN_DATE_TIME = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(.*)$")
 _SECONDS = re.compile(r"^(.+?\s\d{1,2}:\d{2}):\d{2}(?:\.\d+)?$")
 
 

@@ -1061,7 +1061,7 @@ def test_spreadsheet_date_forms(base, tmp_path):
     f = tmp_path / "o.csv"
     f.write_text(
         "customer,date,amount\nACME,2026/1/15 0:00:00,1\nACME,2026年2月3日,2\n"
-        "ACME,2026-03-04 00:00:00,3\n",
+        "ACME,2026-03-04 00:00:00,3\nACME,2026年3月5号,4\n",  # (号: the spoken day)
         "utf-8",
     )
     assert crm(base, "import", "orders", str(f)) == 0
@@ -1069,6 +1069,7 @@ def test_spreadsheet_date_forms(base, tmp_path):
         ("2026-01-15",),
         ("2026-02-03",),
         ("2026-03-04",),
+        ("2026-03-05",),
     ]
     g = tmp_path / "i.csv"
     g.write_text(
