@@ -165,6 +165,9 @@ _AMOUNT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+")
 _MULTIPLIERS = {"万": 10_000, "w": 10_000, "亿": 100_000_000, "k": 1_000}
 
 
+_FULL_WIDTH_MARKS = str.maketrans({"，": ",", "．": "."})
+
+
 def parse_money(field: str, text: str | int | Decimal | None) -> int | None:
     """Amount text (``12,345.60``, ``¥100``, ``50万``, ``30k``) → integer cents; blank →
     None. No floats anywhere."""
@@ -175,7 +178,8 @@ def parse_money(field: str, text: str | int | Decimal | None) -> int | None:
     if isinstance(text, Decimal):
         value = text
     else:
-        cleaned = re.sub(r"[\s¥￥$元]", "", str(text))
+        # (a Chinese input method types the full-width comma and point: 1，000．50)
+        cleaned = re.sub(r"[\s¥￥$元]", "", str(text)).translate(_FULL_WIDTH_MARKS)
         if not cleaned:
             return None
         times = _MULTIPLIERS.get(cleaned[-1].lower(), 1)
