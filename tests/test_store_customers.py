@@ -196,8 +196,8 @@ def test_a_control_character_is_refused(session):
 
 
 def test_tags_are_split_and_deduplicated(session):
-    c = cs.create_customer(session, {"name": "A"}, tags="高预算；风险客户;高预算, VIP")
-    assert cs.customer_tags(session, c.id) == sorted(["高预算", "风险客户", "VIP"])
+    c = cs.create_customer(session, {"name": "A"}, tags="高预算；风险客户;高预算, VIP、老客户")
+    assert cs.customer_tags(session, c.id) == sorted(["高预算", "风险客户", "VIP", "老客户"])
 
 
 def test_first_contact_becomes_primary_and_decision_maker_is_linked(session):

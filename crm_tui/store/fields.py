@@ -273,15 +273,15 @@ CONTACT_FIELDS = {
 }
 
 
+_TAG_SEPARATORS = str.maketrans({"；": ";", ",": ";", "，": ";", "、": ";"})
+
+
 def parse_tags(text: str | list[str] | None) -> list[str]:
-    """Tags from ``a;b；c`` or ``a, b`` text (or a list), trimmed, deduplicated, order kept."""
+    """Tags from ``a;b；c``, ``a, b`` or ``a、b`` text (、 is how Chinese lists words) or a
+    list, trimmed, deduplicated, order kept."""
     if text is None:
         return []
-    items = (
-        text
-        if isinstance(text, list)
-        else str(text).replace("；", ";").replace(",", ";").replace("，", ";").split(";")
-    )
+    items = text if isinstance(text, list) else str(text).translate(_TAG_SEPARATORS).split(";")
     seen: list[str] = []
     for item in items:
         t = check_text("tags", item, max_len=50)
