@@ -34,7 +34,14 @@ def test_codes_are_dated_and_sequential(session):
 def test_enumerations_accept_chinese_labels_and_refuse_unknown(session):
     c = cs.create_customer(session, {"name": "明远", "level": "A 战略客户", "industry": "制造业"})
     assert (c.level, c.industry) == ("A", "manufacturing")
-    for label, key in (("战略客户", "A"), ("重要客户", "B"), ("普通客户", "C"), ("潜在客户", "D")):
+    for label, key in (
+        ("战略客户", "A"),
+        ("重要客户", "B"),
+        ("普通客户", "C"),
+        ("潜在客户", "D"),
+        ("Ａ", "A"),
+        ("ｂ", "B"),
+    ):  # (full width, as a Chinese input method types)
         assert cs.create_customer(session, {"name": "X", "level": label}).level == key
     with pytest.raises(ValidationError) as err:
         cs.create_customer(session, {"name": "X", "level": "Z"})

@@ -6,6 +6,7 @@ module imports nothing heavy so the CLI fast paths and the importer can use it.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 #: Labels the rep renamed in config.toml (Settings.apply_labels): (vocabulary name, key)
@@ -39,6 +40,8 @@ class Vocabulary:
         t = text.strip().lower().replace("-", "_")
         if not t:
             return None
+        if not t.isascii():  # a Chinese input method's full-width Ａ is the level A
+            t = unicodedata.normalize("NFKC", t).lower()
         for k, en, zh in self.items:
             names = {k.lower(), en.lower(), en.lower().replace(" ", "_"), zh.lower()}
             # "A 战略客户" / "A strategic": the words after the key alone name it too
