@@ -1384,7 +1384,7 @@ async def test_sample_data_loaded_in_the_tui_follows_the_configured_probabilitie
     app = make_app(db.path, settings=replace(base, stages=stages), clock=lambda: FROZEN)
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot.pause()
-        await pilot.press("d")
+        await pilot.press("d", "y")  # (asked first)
         await app.workers.wait_for_complete()
         await pilot.pause()
     with db.reading() as conn:

@@ -68,7 +68,7 @@ def test_validation(session, customer, data, field):
 
 def test_customer_required(session):
     with pytest.raises(ValidationError) as err:
-        ops.create_opportunity(session, 999, {"name": "x"})
+        ops.create_opportunity(session, None, {"name": "x"})  # type: ignore[arg-type]
     assert err.value.field == "customer_id"
 
 

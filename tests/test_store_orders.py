@@ -268,3 +268,17 @@ def test_amounts_shown_together_follow_one_rule(amounts, shown):
     from crm_tui.store.validation import display_amounts
 
     assert display_amounts(*amounts) == shown
+
+
+def test_an_order_for_a_customer_deleted_elsewhere_says_so(session, customer):
+    """The order form of a customer deleted in another window said "Pick a customer",
+    with no customer to pick on the form."""
+    from crm_tui.store.common import NotFoundError
+    from crm_tui.store.customers import delete_customer
+    from crm_tui.store.opportunities import create_opportunity
+
+    delete_customer(session, customer.id)
+    with pytest.raises(NotFoundError, match="This customer no longer exists"):
+        orders.create_order(session, customer.id, {"order_date": "2026-11-02", "amount_cents": "1"})
+    with pytest.raises(NotFoundError, match="This customer no longer exists"):
+        create_opportunity(session, customer.id, {"name": "Robot cell"})

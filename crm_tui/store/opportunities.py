@@ -70,8 +70,10 @@ def create_opportunity(
     The probability follows the stage's default unless one is given that differs
     from it (then it is marked overridden and no longer follows moves).
     """
-    if session.get(Customer, customer_id) is None:
+    if customer_id is None:
         raise ValidationError("customer_id", _("Pick a customer"))
+    if session.get(Customer, customer_id) is None:  # (deleted in another window meanwhile)
+        raise NotFoundError(_("This customer no longer exists"))
     values = clean(OPPORTUNITY_FIELDS, data)
     stage = _check_stage(stage)
     _check_contact(session, customer_id, values.get("contact_id"))

@@ -82,8 +82,10 @@ def _checked_order(
 
 def create_order(session: Session, customer_id: int, data: Mapping[str, Any]) -> SalesOrder:
     """Validate and add an order (customer, date and amount required)."""
-    if session.get(Customer, customer_id) is None:
+    if customer_id is None:
         raise ValidationError("customer_id", _("Pick a customer"))
+    if session.get(Customer, customer_id) is None:  # (deleted in another window meanwhile)
+        raise NotFoundError(_("This customer no longer exists"))
     values = _checked_order(session, {"order_date": None, "amount_cents": None, **data})
     opp_id = values.get("opportunity_id")
     if opp_id is not None:
