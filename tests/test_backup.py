@@ -462,3 +462,68 @@ def test_backup_out_never_writes_over_the_database_or_its_companions(
     assert main(["--db", str(db.path), "backup", "--out", str(target)]) == 1
     assert "cannot overwrite the database itself" in capsys.readouterr().err
     assert db.path.read_bytes() == before and count(db.path) == 3
+
+
+# --- backups started together ---------------------------------------------------------
+
+
+def test_backups_started_in_the_same_second_all_succeed(db, monkeypatch):
+    """Two windows opened together, cron's `crm backup` while the app starts: each backup
+    writes its own partial copy and takes its own name (they shared both)."""
+    import types
+
+    from crm_tui.store import backups
+
+    class SameSecond(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 11, 25, 9, 30, 0)
+
+    monkeypatch.setattr(backups, "dt", types.SimpleNamespace(datetime=SameSecond))
+    add_customers(db.path, 20)
+    n = 6
+    start = threading.Barrier(n)
+    made: list[Path] = []
+    errors: list[BaseException] = []
+
+    def back_up() -> None:
+        start.wait()
+        try:
+            made.append(make_backup(db.path, keep=10))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=back_up) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len(set(made)) == n and set(made) == set(list_backups(backup_dir(db.path)))
+    assert {p.name for p in made} == {"crm-20261125-093000.db"} | {
+        f"crm-20261125-093000-{i}.db" for i in range(1, n)
+    }
+    assert all(count(p) == 20 for p in made)
+    assert not [p for p in backup_dir(db.path).iterdir() if p.name.endswith(".partial")]
+
+
+def test_parallel_crm_backup_processes_all_succeed(db, tmp_path):
+    import subprocess
+    import sys
+
+    add_customers(db.path, 5)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "crm_tui", "--db", str(db.path), "backup"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )  # fmt: skip
+        for _ in range(3)
+    ]
+    results = [(p.wait(60), *p.communicate()) for p in runs]
+    assert [(rc, err) for rc, _out, err in results] == [(0, "")] * 3
+    assert len({out.strip() for _rc, out, _err in results}) == 3
+    assert len(list_backups(backup_dir(db.path))) == 3

@@ -11,6 +11,9 @@ import errno
 import os
 import shutil
 import sqlite3
+import stat
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from crm_tui.i18n import _, os_problem
@@ -64,12 +67,17 @@ def _private_folder(folder: Path) -> None:
 def _backups(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    found = [
-        p
-        for p in folder.iterdir()
-        if p.name.startswith(BACKUP_PREFIX) and p.name.endswith(BACKUP_SUFFIX) and p.is_file()
-    ]
-    return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    found = []
+    for p in folder.iterdir():
+        if not (p.name.startswith(BACKUP_PREFIX) and p.name.endswith(BACKUP_SUFFIX)):
+            continue
+        try:  # (another crm's prune may delete it meanwhile)
+            st = p.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            found.append((st.st_mtime_ns, p.name, p))
+    return [p for _mtime, _name, p in sorted(found)]
 
 
 def list_backups(folder: Path) -> list[Path]:
@@ -79,11 +87,13 @@ def list_backups(folder: Path) -> list[Path]:
 
 def last_backup_time(folder: Path) -> dt.datetime | None:
     """When the newest backup was made (for the TUI's status), or None if there is none."""
-    backups = _backups(folder)
-    if not backups:
-        return None
-    newest = max(p.stat().st_mtime for p in backups)
-    return dt.datetime.fromtimestamp(newest).replace(microsecond=0)
+    for p in reversed(_backups(folder)):
+        try:
+            newest = p.stat().st_mtime
+        except OSError:  # pruned by another crm meanwhile
+            continue
+        return dt.datetime.fromtimestamp(newest).replace(microsecond=0)
+    return None
 
 
 def restore_hint(db_path: Path | str, folder: Path | None = None) -> str:
@@ -153,16 +163,49 @@ def _note_refusal(folder: Path, problem: str | None) -> None:
         pass  # only a warning is lost; the backup itself was refused or made
 
 
+def _default_names(
+    folder: Path, now: dt.datetime, tag: str = "", prefix: str = BACKUP_PREFIX
+) -> Iterator[Path]:
+    """``crm-YYYYMMDD-HHMMSS{tag}.db``, then ``…-1.db``, ``…-2.db`` … (several in a second)."""
+    stem = f"{prefix}{now:%Y%m%d-%H%M%S}{tag}"
+    yield folder / f"{stem}{BACKUP_SUFFIX}"
+    n = 1
+    while True:
+        yield folder / f"{stem}-{n}{BACKUP_SUFFIX}"
+        n += 1
+
+
 def _default_target(
     folder: Path, now: dt.datetime, tag: str = "", prefix: str = BACKUP_PREFIX
 ) -> Path:
-    stem = f"{prefix}{now:%Y%m%d-%H%M%S}{tag}"
-    target = folder / f"{stem}{BACKUP_SUFFIX}"
-    n = 1
-    while target.exists():
-        target = folder / f"{stem}-{n}{BACKUP_SUFFIX}"
-        n += 1
-    return target
+    return next(p for p in _default_names(folder, now, tag, prefix) if not p.exists())
+
+
+def _partial_name(target: Path) -> Path:
+    """Where the copy of ``target`` is written and checked: a name of this process and
+    thread alone. Two backups started in the same second (two windows opened together,
+    cron's `crm backup` while the app starts) wrote one shared file under each other
+    ("attempt to write a readonly database", "disk I/O error")."""
+    return target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}{PARTIAL_SUFFIX}")
+
+
+def _claim(partial: Path, names: Iterator[Path]) -> Path:
+    """Move the checked copy to the first of ``names`` nobody holds, atomically: a hard
+    link fails on a name another backup of the same second took meanwhile (a rename
+    would replace it). Where links are not supported, the first free name is taken."""
+    for target in names:
+        if target.exists():
+            continue
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            continue  # taken since it was looked at
+        except OSError:  # no hard links here (some network or FAT file systems)
+            os.replace(partial, target)
+            return target
+        partial.unlink(missing_ok=True)
+        return target
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def prune(folder: Path, keep: int) -> list[Path]:
@@ -215,14 +258,18 @@ def make_backup(
                 "{path} is damaged ({problem}): no backup was made and the earlier ones are kept; {hint}"
             ).format(path=db_path, problem=problem, hint=restore_hint(db_path, folder))
         )
+    names = None  # a dated name in a folder: the first one free when the copy is ready
+    now = dt.datetime.now()
     if out is None:
         _private_folder(folder)
         _remove_stale_partials(folder)
-        target = _default_target(folder, dt.datetime.now(), tag)
+        names = _default_names(folder, now, tag)
+        target = _default_target(folder, now, tag)
     else:
         target = Path(out).expanduser()
         if target.is_dir():  # a folder: the copy goes in it, named as the daily ones
-            target = _default_target(target, dt.datetime.now(), tag)
+            names = _default_names(target, now, tag)
+            target = _default_target(target, now, tag)
         if target.is_symlink():  # its target is written; the link stays
             target = target.resolve()
         if target.exists() and not target.is_file():  # a device: never replaced by a file
@@ -239,7 +286,7 @@ def make_backup(
                     path=target, reason=os.strerror(errno.ENOENT)
                 )
             )
-    partial = target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
+    partial = _partial_name(target)
     problems: list[str] = []
     try:
         try:
@@ -250,7 +297,9 @@ def make_backup(
                 problems = sq.integrity_problems(conn, quick=True)
             finally:
                 conn.close()
-            if not problems:
+            if not problems and names is not None:
+                target = _claim(partial, names)
+            elif not problems:
                 os.replace(partial, target)
         except (sqlite3.Error, OSError) as exc:
             raise BackupError(
