@@ -193,8 +193,9 @@ def test_check_reports_a_damaged_page_and_how_to_restore(tmp_path, capsys, btree
     db, folder, newest = damaged_database(tmp_path, btree)
     capsys.readouterr()
     assert main(["--db", str(db), "check"]) == 1
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert "Traceback" not in err
+    assert err.count("\n") == 1 and out == ""  # one `error:` line, said once (CLI.md)
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"error: {db} is damaged (")
     assert "btreeInitPage" in last or "malformed" in last

@@ -48,8 +48,10 @@ def run(args: argparse.Namespace, ctx) -> int:
                 if repaired.search_rebuilt:
                     print(_("repaired: search index rebuilt"))
                 findings = consistency_findings(conn)
-    # Every problem is listed on stdout; stderr gets the one `error:` line of CLI.md.
-    for problem in damage or dangling:
+    # Every problem is listed on stdout; stderr gets the one `error:` line of CLI.md. A
+    # single damage finding is not: the `error:` line names it ("database disk image is
+    # malformed" on stdout too said it twice, and not as one line).
+    for problem in damage if len(damage) > 1 else dangling:
         print(problem)
     if damage:
         problem = damage[0] + (
