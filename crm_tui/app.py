@@ -147,7 +147,21 @@ class CrmApp(Localized, App):
         if today != self.current_day:
             self.current_day = today
             self.refresh_due_count()
-        self.mutate_reactive(CrmApp.last_backup)  # the header recomputes the backup's age
+        self._read_backup_state()  # the header recomputes the backup's age
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="backup-state")
+    def _read_backup_state(self) -> None:
+        """The backups folder as it is now: another window or cron's `crm backup` may have
+        made a backup since this app's own was made, skipped or failed (a second window
+        said "no backup yet" for its whole session)."""
+        from crm_tui.store import backups
+
+        folder = backups.backup_dir(self.db.path)
+        try:
+            newest, damage = backups.last_backup_time(folder), backups.backup_problem(folder)
+        except OSError:
+            return
+        self.call_from_thread(self._backup_state, newest, damage)
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
@@ -202,6 +216,7 @@ class CrmApp(Localized, App):
         was only a header note and a notice that went by)."""
         self.backup_refused = damage is not None
         self.last_backup = newest
+        self.mutate_reactive(CrmApp.last_backup)  # (the same time: its age has grown)
         if damage is not None:
             self._show_damage(damage)
 

@@ -527,3 +527,30 @@ def test_parallel_crm_backup_processes_all_succeed(db, tmp_path):
     assert [(rc, err) for rc, _out, err in results] == [(0, "")] * 3
     assert len({out.strip() for _rc, out, _err in results}) == 3
     assert len(list_backups(backup_dir(db.path))) == 3
+
+
+async def test_the_header_follows_backups_made_by_another_window(db, monkeypatch):
+    """This window's own backup failed (or was skipped); another window's or cron's
+    backup made afterwards shows at the next minute's tick, not "no backup yet" all day."""
+    from crm_tui.app import make_app
+    from crm_tui.store import backups
+    from crm_tui.widgets.app_header import AppHeader
+
+    add_customers(db.path, 3)
+    db.close()
+    real = backups.make_backup
+
+    def fails(*args, **kwargs):
+        raise BackupError("the other window's backup got in the way")
+
+    monkeypatch.setattr(backups, "make_backup", fails)
+    app = make_app(db.path, lang="en")
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert " no backup yet " in app.screen.query_one(AppHeader).text
+        real(db.path, keep=7)  # another window, or cron
+        app.clock_tick()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert " backed up just now " in app.screen.query_one(AppHeader).text
