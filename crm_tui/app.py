@@ -106,6 +106,8 @@ class CrmApp(Localized, App):
         self.lang = lang
         self._clock = clock
         self._damage_reported = False
+        #: told once the first frame is up (run_app: a restore or an empty start it made)
+        self.start_notice: str | None = None
         #: tasks an interaction was logged from in this session (`l` on a task): marked
         #: done later, their follow-up offer starts at scheduling, not at logging again
         self.logged_tasks: set[int] = set()
@@ -137,6 +139,8 @@ class CrmApp(Localized, App):
         self.refresh_due_count()
         self._warm_up()
         self._backup(force=False)
+        if self.start_notice:
+            self.notify(self.start_notice, timeout=12)
         self.current_day = self.today()
         self.set_interval(60, self.clock_tick)
 
@@ -382,7 +386,36 @@ def make_app(
 
 def run_app(ctx) -> int:
     """Entry point for `crm` without a subcommand."""
+    notice = ctx.set_aside() if ctx.start_empty else _database_gone(ctx)
     app = make_app(ctx.db_path, settings=ctx.settings, lang=ctx.lang)
+    app.start_notice = notice
     app.run()
     app.db.close()
     return app.return_code or 0
+
+
+def _database_gone(ctx) -> str | None:
+    """The file is not there but backups of it are (removed, with its folder perhaps):
+    ask before anything creates a new, empty file (see store.backups.missing_problem):
+    restore the newest backup, start an empty database (backups kept aside) or quit.
+    Returns what the app tells the rep once open."""
+    from crm_tui.cli import CommandError
+    from crm_tui.store import backups
+
+    problem = backups.missing_problem(ctx.db_path)
+    if problem is None:
+        return None
+    set_language(ctx.lang)
+    from crm_tui.screens.dialogs.missing_database import EMPTY, RESTORE, MissingDatabaseApp
+
+    choice = MissingDatabaseApp(problem).run()
+    if choice == EMPTY:
+        return ctx.set_aside()
+    if choice != RESTORE:
+        raise CommandError(problem)
+    newest = backups.list_backups(backups.backup_dir(ctx.db_path))[-1]
+    try:
+        backups.restore(ctx.db_path, newest)
+    except backups.BackupError as exc:
+        raise CommandError(str(exc)) from None
+    return _("restored {source} into {path}").format(source=newest, path=ctx.db_path)

@@ -34,6 +34,8 @@ class CliContext:
     _settings: object = field(default=None, repr=False)
     #: the path was given (--db or CRM_DB), not the default one
     chosen: bool = False
+    #: --start-empty: a new, empty database where a removed one has backups
+    start_empty: bool = False
     _database: object = field(default=None, repr=False)
 
     @property
@@ -60,17 +62,41 @@ class CliContext:
         due must start fast, and the others copy or examine the file as it is."""
         if to_read and self.chosen and not self.db_path.exists():
             from crm_tui.i18n import _
+            from crm_tui.store.backups import missing_problem
 
             raise CommandError(
-                _("no database at {path}: check --db (or CRM_DB)").format(path=self.db_path)
+                missing_problem(self.db_path)  # (removed: how to restore it)
+                or _("no database at {path}: check --db (or CRM_DB)").format(path=self.db_path)
             )
         if self._database is None:
             from crm_tui.store.database import Database
+
+            if self.start_empty:
+                notice = self.set_aside()
+                if notice:
+                    print(notice, file=sys.stderr)
 
             self._database = Database(self.db_path)
             if deals:
                 self._database.follow_stage_probabilities(self.settings.probabilities())
         return self._database
+
+    def set_aside(self) -> str | None:
+        """For --start-empty: when the database file is not there, move the backups of
+        the removed one aside (kept, never pruned by the new file's backups); returns
+        what to tell the rep, or None (there were none, or the file is there)."""
+        if self.db_path.exists():
+            return None
+        from crm_tui.i18n import _
+        from crm_tui.store.backups import set_aside
+
+        aside = set_aside(self.db_path)
+        if aside is None:
+            return None
+        return _(
+            "started a new, empty database at {path}; the backups of the earlier one are"
+            " kept in {folder}"
+        ).format(path=self.db_path, folder=aside)
 
 
 def today():
@@ -103,6 +129,16 @@ def _global_options(parser: argparse.ArgumentParser, default) -> None:
         choices=("en", "zh"),
         default=default,
         help=_("interface language (default: $CRM_LANG, config, locale)"),
+    )
+    parser.add_argument(
+        "--start-empty",
+        action="store_true",
+        default=default,
+        help=_(
+            "where the database file was removed but backups of it exist, start a new,"
+            " empty database anyway (the backups are kept aside); without it crm refuses"
+            " and names the newest backup to restore"
+        ),
     )
 
 
@@ -282,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         lang="en",
         _settings=settings,
         chosen=bool(args.db or os.environ.get("CRM_DB")),
+        start_empty=bool(getattr(args, "start_empty", None)),
     )
     ctx.lang = detect_language(args.lang, settings.language)  # type: ignore[union-attr]
     set_language(ctx.lang)

@@ -554,3 +554,102 @@ async def test_the_header_follows_backups_made_by_another_window(db, monkeypatch
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert " backed up just now " in app.screen.query_one(AppHeader).text
+
+
+# --- a database file removed (or its folder) while backups of it exist ------------------
+
+
+def removed_with_backups(db, n: int = 2, folder_too: bool = True) -> Path:
+    """``db`` with ``n`` good backups, then its file (and folder) removed (`rm -rf`)."""
+    folder = with_good_backups(db, n)
+    db.close()
+    gone = db.path.with_name("gone") / db.path.name
+    gone.parent.mkdir()
+    shutil.copyfile(db.path, gone)
+    make_backup(gone, keep=3)
+    if folder_too:
+        shutil.rmtree(gone.parent)
+    else:
+        gone.unlink()
+    del folder
+    return gone
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["demo", "--customers", "3"], ["import", "customers", "{csv}"], ["due"], ["check"],
+     ["backup"], ["export", "customers"]],
+)  # fmt: skip
+@pytest.mark.parametrize("chosen", ["--db", "CRM_DB"])
+def test_a_removed_database_with_backups_is_not_made_anew(db, tmp_path, capsys, monkeypatch, argv, chosen):  # fmt: skip
+    gone = removed_with_backups(db)
+    kept = list_backups(backup_dir(gone))
+    csv = tmp_path / "c.csv"
+    csv.write_text("name\nAcme\n", encoding="utf-8")
+    argv = [a.replace("{csv}", str(csv)) for a in argv]
+    if chosen == "--db":
+        argv = ["--db", str(gone), *argv]
+    else:
+        monkeypatch.setenv("CRM_DB", str(gone))
+    capsys.readouterr()
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: no database at {gone}, but 1 backup of it exists ({kept[-1]}):")
+    assert f"`crm --db {gone} restore {kept[-1]}` brings it back" in err
+    assert f"`crm --db {gone} --start-empty`" in err
+    assert not gone.parent.exists()  # nothing created
+    assert list_backups(backup_dir(gone)) == kept
+
+
+def test_the_app_never_opens_a_removed_database_with_backups_as_a_new_one(db):
+    from crm_tui.app import make_app
+    from crm_tui.store.database import DatabaseError
+
+    gone = removed_with_backups(db, folder_too=False)
+    with pytest.raises(DatabaseError, match="no database at .* but 1 backup of it exists"):
+        make_app(gone)
+    assert not gone.exists()
+
+
+def test_start_empty_keeps_the_earlier_backups_aside_never_pruned(db, capsys):
+    gone = removed_with_backups(db)
+    kept = list_backups(backup_dir(gone))
+    capsys.readouterr()
+    assert main(["--db", str(gone), "--start-empty", "demo", "--customers", "3"]) == 0
+    err = capsys.readouterr().err
+    folder = backup_dir(gone)
+    (aside,) = [p for p in folder.iterdir() if p.is_dir()]
+    assert aside.name.startswith("earlier-") and f"kept in {aside}" in err
+    assert sorted(p.name for p in aside.iterdir()) == sorted(p.name for p in kept)
+    assert list_backups(folder) == []  # the header says "no backup yet": this file has none
+    for _day in range(4):  # the new file's backups rotate only among themselves
+        made = make_backup(gone, keep=2)
+        old = (dt.datetime.now() - dt.timedelta(days=5 - _day)).timestamp()
+        os.utime(made, (old, old))
+    assert len(list_backups(folder)) == 2
+    assert sorted(p.name for p in aside.iterdir()) == sorted(p.name for p in kept)
+    assert main(["--db", str(gone), "--start-empty", "check"]) == 0  # (there now: nothing to do)
+
+
+@pytest.mark.parametrize("key, choice", [("r", "restore"), ("e", "empty"), ("q", None)])
+async def test_the_app_asks_what_to_do_about_a_removed_database(key, choice):
+    from crm_tui.screens.dialogs.missing_database import MissingDatabaseApp
+
+    app = MissingDatabaseApp("no database at x, but 2 backups of it exist")
+    async with app.run_test() as pilot:
+        assert "2 backups" in str(app.screen.query_one("#message").render())
+        await pilot.press(key)
+        await pilot.pause()
+    assert app.return_value == choice
+
+
+def test_the_app_restores_the_newest_backup_when_asked(db, monkeypatch):
+    from crm_tui import app as app_module
+    from crm_tui.cli import CliContext
+    from crm_tui.screens.dialogs import missing_database
+
+    gone = removed_with_backups(db)
+    monkeypatch.setattr(missing_database.MissingDatabaseApp, "run", lambda self: "restore")
+    notice = app_module._database_gone(CliContext(db_path=gone, lang="en", chosen=True))
+    assert notice.startswith("restored ") and count(gone) == 5

@@ -142,6 +142,63 @@ def emptied_problem(db_path: Path | str, folder: Path | None = None) -> str | No
     )
 
 
+def missing_problem(db_path: Path | str, folder: Path | None = None) -> str | None:
+    """The message for a database file that is not there while backups of it exist, or
+    None. Opened, SQLite would create a new, empty database (the app: "No customers
+    yet"), whose daily backups would rotate the good ones out: its file or its folder was
+    removed, and ``crm restore`` brings it back. ``--start-empty`` starts a new one
+    anyway (:func:`set_aside`)."""
+    import shlex
+
+    db_path = Path(db_path).expanduser()
+    try:
+        if db_path.exists() or db_path.is_symlink():
+            return None
+    except OSError:
+        return None
+    folder = folder or backup_dir(db_path)
+    found = _backups(folder)
+    if not found:
+        return None
+    text = (
+        _(
+            "no database at {path}, but 1 backup of it exists ({newest}): `crm --db {db}"
+            " restore {newest}` brings it back; `crm --db {db} --start-empty` starts a new,"
+            " empty database there instead"
+        )
+        if len(found) == 1
+        else _(
+            "no database at {path}, but {n} backups of it exist (newest {newest}): `crm --db"
+            " {db} restore {newest}` brings it back; `crm --db {db} --start-empty` starts a"
+            " new, empty database there instead"
+        )
+    )
+    return text.format(path=db_path, n=len(found), newest=found[-1], db=shlex.quote(str(db_path)))
+
+
+def set_aside(db_path: Path | str, folder: Path | None = None) -> Path | None:
+    """Before a new, empty database is started where one was removed (``--start-empty``):
+    move the earlier database's backups into a subfolder of its backups folder
+    (``earlier-YYYYMMDD-HHMMSS``), where they are kept and never pruned, so the new
+    file's daily backups never rotate them out. Returns that subfolder (None: there
+    were no backups)."""
+    folder = folder or backup_dir(db_path)
+    found = _backups(folder)
+    if not found:
+        return None
+    for name in _default_names(folder, dt.datetime.now(), prefix="earlier-"):
+        aside = name.with_name(name.name.removesuffix(BACKUP_SUFFIX))
+        try:
+            aside.mkdir(mode=0o700)
+            break
+        except FileExistsError:
+            continue
+    for p in found:
+        os.replace(p, aside / p.name)
+    _note_refusal(folder, None)  # (about the earlier file)
+    return aside
+
+
 def backup_problem(folder: Path) -> str | None:
     """Why the last backup into ``folder`` was refused (a damaged database), or None."""
     try:

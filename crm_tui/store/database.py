@@ -117,18 +117,21 @@ def prepare(path: Path | str) -> Path:
     path = Path(path).expanduser()
     if path.is_dir():  # not "damaged": there is nothing to restore
         raise DatabaseError(_("{path} is a folder, not a database file").format(path=path))
-    if path.exists() and not path.is_file():  # /dev/null, a pipe: SQLite fails on its writes
+    exists = path.exists()
+    if exists and not path.is_file():  # /dev/null, a pipe: SQLite fails on its writes
         raise DatabaseError(
             _(
                 "{path} is not a regular file (a device or a pipe?): check --db (or CRM_DB)"
                 " names your crm database"
             ).format(path=path)
         )
-    from crm_tui.store.backups import emptied_problem
+    from crm_tui.store.backups import emptied_problem, missing_problem
 
-    emptied = emptied_problem(path)
-    if emptied is not None:  # never taken for a new database: see emptied_problem
-        raise DatabaseError(emptied)
+    # never taken for a new database: an emptied file, or a removed one, with backups
+    # (a stat more only for a file that is not there)
+    problem = emptied_problem(path) if exists else missing_problem(path)
+    if problem is not None:
+        raise DatabaseError(problem)
     try:
         sq.ensure_file(path)
     except OSError as exc:
