@@ -21,7 +21,7 @@ from textual.widgets import Input
 from crm_tui.i18n import _, set_language
 from crm_tui.settings import Settings
 from crm_tui.store.database import Database
-from crm_tui.store.sqlite import damage_in, plain_problem
+from crm_tui.store.sqlite import damage_in, plain_problem, sqlite_error_in
 from crm_tui.widgets.localized import Localized
 
 SCREEN_CLASSES = {
@@ -267,43 +267,58 @@ class CrmApp(Localized, App):
     # --- a damaged database file -------------------------------------------------
 
     def database_damaged(self, error: BaseException) -> bool:
-        """For code that caught ``error``: if it says the database file is damaged, show
-        how to restore it and end the app when that is closed (returns True); else False
-        (the caller shows the error its own way).
+        """For code that caught ``error``: if it says the database file is damaged, or
+        gone (removed with its folder perhaps), show how to restore it and end the app
+        when that is closed (returns True); else False (the caller shows the error its
+        own way).
 
         Nothing is lost by stopping: every change is its own transaction. Carrying on
         would only meet the damage again, screen after screen.
         """
-        problem = damage_in(error)
-        if problem is None:
+        fatal = self._fatal(error)
+        if fatal is None:
             return False
-        self._show_damage(problem)
+        self._show_fatal(*fatal)
         return True
 
+    def _fatal(self, error: BaseException) -> tuple[str, str] | None:
+        """(title, text) when ``error`` says the app cannot go on with its file: a damaged
+        page, or a file removed under it (any SQLite error while nothing is at its path:
+        a new connection cannot open it, an open one may no longer write it); else None.
+        (Any thread: a worker's failed save quotes the text too.)"""
+        problem = damage_in(error)
+        if problem is not None:
+            return _("The database file is damaged"), self._damage_text(problem)
+        if sqlite_error_in(error) is not None and not self.db.path.exists():
+            from crm_tui.store.backups import gone_message
+
+            return _("The database file is gone"), gone_message(self.db.path)
+        return None
+
     def _show_damage(self, problem: object) -> None:
-        """The damaged-file dialog (once): what is damaged and how to restore; closing
-        it ends the app."""
+        self.backup_refused = True  # the header says so too
+        self._show_fatal(_("The database file is damaged"), self._damage_text(problem))
+
+    def _show_fatal(self, title: str, text: str) -> None:
+        """The dialog of a damaged or removed file (once): what happened and how to
+        restore; closing it ends the app."""
         if self._damage_reported:
             return
         self._damage_reported = True
         from crm_tui.screens.dialogs.confirm import MessageDialog
 
-        text = self._damage_text(problem)
-        self.backup_refused = True  # the header says so too
-
         def stop(_result: None = None) -> None:
             self.exit(return_code=1, message=f"error: {text}")
 
-        title = _("The database file is damaged")
         self.clear_notifications()  # other news of it would cover the dialog
         self.push_screen(MessageDialog(title, text, _("Quit")), stop)
 
     def problem_text(self, error: BaseException) -> str:
         """``error`` in words for the rep, never SQLAlchemy's statement and values: for a
-        damaged file, what it is and how to restore it (a failed save keeps its form
-        open, so the rep reads this there); a busy or full disk says so."""
-        problem = damage_in(error)
-        return plain_problem(error) if problem is None else self._damage_text(problem)
+        damaged or removed file, what happened and how to restore it (a failed save keeps
+        its form open, so the rep reads this there); a busy or full disk says so."""
+        fatal = self._fatal(error)
+        return plain_problem(error) if fatal is None else fatal[1]
 
     def _damage_text(self, problem: object) -> str:
         """(Any thread: a worker's failed save quotes it too.)"""
@@ -313,18 +328,19 @@ class CrmApp(Localized, App):
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's last stop for an error nothing caught; it ends the app (the message
-        loop that raised has stopped). A damaged page leaves with how to restore the file
-        on the terminal, not a traceback with the rep's data in its locals."""
-        problem = damage_in(error)
-        if problem is None and self._exit and isinstance(error, NoMatches):
+        loop that raised has stopped). A damaged page, or a file removed under the app,
+        leaves with how to restore the file on the terminal, not a traceback with the
+        rep's data in its locals."""
+        fatal = self._fatal(error)
+        if fatal is None and self._exit and isinstance(error, NoMatches):
             # quitting: a screen a key typed right after `q` began to open (`q e`: the
             # task form) met its parts already taken down; nothing to tell the rep
             return
-        if problem is None:
+        if fatal is None:
             super()._handle_exception(error)
             return
         self._return_code = 1
-        self._exit_renderables.append(Text(f"error: {self._damage_text(problem)}"))
+        self._exit_renderables.append(Text(f"error: {fatal[1]}"))
         self._close_messages_no_wait()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

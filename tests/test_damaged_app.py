@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import os
 
+import pytest
 from damaged_db import damage_page
 from ui_steps import new_customer_form
 
@@ -193,4 +194,67 @@ async def test_a_save_that_meets_a_damaged_page_keeps_the_form_and_says_how_to_r
         assert error.startswith("Could not save: ")
         assert f"{db.path} is damaged (" in error
         assert "restore FILE" in error
+    app.db.close()
+
+
+# --- the database file removed while the app runs ---------------------------------------
+
+
+def _remove(path, folder_too: bool) -> None:
+    import shutil
+
+    if folder_too:  # `rm -rf` of the folder holding crm.db
+        shutil.rmtree(path.parent)
+    else:
+        for suffix in ("", "-wal", "-shm", "-inuse"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("folder_too", [True, False])
+async def test_a_database_removed_under_the_app_ends_it_with_how_to_restore(
+    tmp_path, capsys, folder_too
+):
+    from crm_tui.store.database import Database
+
+    path = tmp_path / "work" / "crm.db"
+    first = Database(path)
+    with first.session() as s:
+        cs.create_customer(s, {"name": "Acme Robotics Ltd."})
+    good = make_backup(path, keep=7)
+    first.close()
+    app = make_app(path, lang="en")
+    async with app.run_test():
+        await app.workers.wait_for_complete()
+        _remove(path, folder_too)
+        app.simulate_key("2")  # the pipeline opens its connection on mount
+        await asyncio.wait_for(asyncio.shield(app._task), timeout=30)
+    assert app.return_code == 1
+    text = " ".join(capsys.readouterr().err.split())
+    assert "Traceback" not in text
+    assert text.startswith(f"error: the database file {path} is gone (it, or its folder, was")
+    flat = "".join(text.split())  # (wrapped lines may break a path)
+    assert f"crm--db{path}restoreFILE" in flat and str(good) in flat
+    assert not path.exists()  # no new, empty database made in its place
+    app.db.close()
+
+
+async def test_a_save_after_the_database_was_removed_says_it_is_gone(tmp_path):
+    from crm_tui.store.database import Database
+
+    path = tmp_path / "work" / "crm.db"
+    Database(path).close()
+    app = make_app(path, lang="en")
+    async with app.run_test():
+        await app.workers.wait_for_complete()
+        _remove(path, folder_too=True)
+        try:
+            with app.db.session() as s:
+                cs.create_customer(s, {"name": "Lost Ltd."})
+        except Exception as exc:
+            text = app.problem_text(exc)
+        else:
+            raise AssertionError("saved into a removed file")
+    assert text.startswith(f"the database file {path} is gone"), text
+    assert "read-only" not in text
+    assert not path.exists()
     app.db.close()

@@ -123,6 +123,15 @@ def damage_message(db_path: Path | str, problem: object) -> str:
     )
 
 
+def gone_message(db_path: Path | str) -> str:
+    """What to tell the rep when the database file (or its folder) was removed while the
+    app had it open: nothing more can be saved, and how to get it back."""
+    return _(
+        "the database file {path} is gone (it, or its folder, was removed while crm was"
+        " open): nothing more is saved; quit, then {hint}"
+    ).format(path=db_path, hint=restore_hint(db_path))
+
+
 def emptied_problem(db_path: Path | str, folder: Path | None = None) -> str | None:
     """The damage message of a database file emptied to 0 bytes while it has backups, or
     None. SQLite takes an empty file for a new database: opened, it would show no

@@ -196,7 +196,7 @@ class Database:
         or write deals; `crm due` does not pay for it."""
         from crm_tui.store.stage_probabilities import follow_stage_probabilities
 
-        conn = sq.connect(self.path)
+        conn = sq.connect(self.path, create=False)
         conn.isolation_level = None
         try:
             return follow_stage_probabilities(conn, probabilities)
@@ -205,12 +205,12 @@ class Database:
 
     def connect(self, *, readonly: bool = False) -> sqlite3.Connection:
         """A new standard-library connection (the caller closes it)."""
-        return sq.connect(self.path, readonly=readonly)
+        return sq.connect(self.path, readonly=readonly, create=False)
 
     @contextmanager
     def reading(self, *, mmap: bool = False) -> Iterator[sqlite3.Connection]:
         """A short-lived stdlib connection for read-only fast paths (``mmap``: see sqlite.connect)."""
-        conn = sq.connect(self.path, mmap=mmap)
+        conn = sq.connect(self.path, mmap=mmap, create=False)
         try:
             yield conn
         finally:

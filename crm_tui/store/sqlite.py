@@ -190,13 +190,26 @@ def apply_pragmas(conn: sqlite3.Connection) -> None:
 SCAN_MMAP_BYTES = 1 << 30
 
 
-def connect(path: Path | str, *, readonly: bool = False, mmap: bool = False) -> sqlite3.Connection:
-    """A standard-library connection with the store's pragmas (autocommit off, rows by name)."""
+def existing_file_uri(path: Path | str) -> str:
+    """A URI that opens ``path`` for reading and writing but never creates it: a database
+    removed while the app runs (its folder too) must not come back empty from the next
+    connection, which SQLite would otherwise create (SQLITE_CANTOPEN instead)."""
+    return Path(path).absolute().as_uri() + "?mode=rw"
+
+
+def connect(
+    path: Path | str, *, readonly: bool = False, mmap: bool = False, create: bool = True
+) -> sqlite3.Connection:
+    """A standard-library connection with the store's pragmas (autocommit off, rows by name).
+    ``create=False``: a missing file is an error (see :func:`existing_file_uri`)."""
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     else:
-        conn = sqlite3.connect(path, check_same_thread=False)
+        if create:
+            conn = sqlite3.connect(path, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(existing_file_uri(path), uri=True, check_same_thread=False)
         apply_pragmas(conn)
     if mmap:
         conn.execute(f"PRAGMA mmap_size = {SCAN_MMAP_BYTES}")
@@ -205,12 +218,16 @@ def connect(path: Path | str, *, readonly: bool = False, mmap: bool = False) -> 
 
 
 def make_engine(path: Path | str):
-    """A SQLAlchemy engine on the file with the same pragmas on every connection."""
+    """A SQLAlchemy engine on the file with the same pragmas on every connection; it never
+    creates the file (see :func:`existing_file_uri`)."""
     from sqlalchemy import create_engine, event
 
+    uri = existing_file_uri(path)
     engine = create_engine(
-        f"sqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        "sqlite://",
+        creator=lambda: sqlite3.connect(
+            uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        ),
     )
 
     @event.listens_for(engine, "connect")
