@@ -1450,3 +1450,29 @@ async def test_ctrl_q_from_an_untouched_form_quits_at_once(filled):
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert not app.is_running
+
+
+@pytest.mark.parametrize("typed", ["language", "settings"])
+async def test_the_palette_says_where_the_settings_are_and_how_to_switch_language(
+    filled, typed, tmp_path, monkeypatch
+):
+    """Nothing in the app said how to switch the language or change a probability."""
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*typed)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        for _ in range(3):
+            await pilot.pause()
+        assert app.screen.__class__.__name__ == "MessageDialog"
+        text = str(app.screen.query_one("#message", Label).render())
+    assert f"Settings file: {config} (not there yet" in text
+    assert f"Database: {filled.path}" in text
+    assert 'Language: English. In the settings file, language = "zh"' in text
+    assert "Proposal 50%" in text

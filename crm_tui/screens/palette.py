@@ -36,7 +36,17 @@ class CrmCommands(Provider):
         items.append((_("Set a monthly sales target"), self._set_target, "T"))
         items.append((_("Export this list or report to CSV"), self._export, "ctrl+e"))
         items.append((_("Back up now"), app.action_backup_now, ""))  # type: ignore[attr-defined]
+        items.append((_("Settings and language (config.toml)"), self._settings, ""))
         return items
+
+    def _settings(self) -> None:
+        """Where the settings live and what they are: nothing in the app said how to
+        switch the language or change a stage's probability."""
+        from crm_tui.screens.dialogs.confirm import MessageDialog
+
+        self.app.push_screen(
+            MessageDialog(_("Settings and language"), settings_text(self.app), _("Close"))
+        )
 
     def _on_screen(self, mode: str, action: str) -> None:
         """Switch to a screen, then run one of its actions."""
@@ -121,3 +131,36 @@ class CrmCommands(Provider):
                     stage=settings.stage_name(stage, self.app.lang),  # type: ignore[attr-defined]
                 ),
             )
+
+
+def settings_text(app) -> str:
+    """The settings in force, the files they come from and how to change them."""
+    from crm_tui.settings import config_path, default_export_dir
+
+    settings = app.settings
+    config = config_path()
+    lang = app.lang
+    stages = "; ".join(
+        f"{settings.stage_name(key, lang)} {chance}%"
+        for key, chance in settings.probabilities().items()
+    )
+    lines = [
+        _("Database: {path}").format(path=app.db.path),
+        _("Settings file: {path}").format(path=config)
+        + ("" if config.exists() else " " + _("(not there yet: the defaults apply)")),
+        "",
+        _(
+            'Language: {lang}. In the settings file, language = "zh" or "en"; or start with crm --lang zh (CRM_LANG=zh).'
+        ).format(lang={"zh": "中文", "en": "English"}.get(lang, lang)),
+        _(
+            "Stage probabilities: {stages}. In the settings file, [stages.proposal] probability = 40 (and so on)."
+        ).format(stages=stages),
+        _("Backups kept: {n}. Exports go to {folder}.").format(
+            n=settings.backup_keep, folder=settings.export_dir or default_export_dir()
+        ),
+        "",
+        _(
+            "Changes to the settings file apply the next time crm starts; README lists every setting."
+        ),
+    ]
+    return "\n".join(lines)
