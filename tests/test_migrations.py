@@ -210,3 +210,41 @@ def test_0012_makes_phones_typed_with_separators_findable_by_digits(tmp_path):
     db = Database(path)  # opening migrates to head: the index is rebuilt from the rows
     with db.reading() as conn:
         assert [r["id"] for r in search_customers(conn, "13800138000")] == [1]
+
+
+def test_0013_gives_every_order_a_version_and_inserts_without_one_get_1(tmp_path):
+    """Orders edited in two windows are checked by version (store.orders.update_order):
+    a file from before 0013 gets the column, its orders at 1; bulk inserts that do not
+    name it (crm demo, crm import) get 1 too. Downgrading takes it away again."""
+    path = _old_file(tmp_path, "0012")
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO sales_order (id, customer_id, order_date, amount_cents, product)"
+        " VALUES (1, 1, '2026-10-01', 2300000, 'Kit')"
+    )
+    conn.commit()
+    conn.close()
+
+    db = Database(path)  # opening migrates to head
+    with db.reading() as conn:
+        got = conn.execute("SELECT id, amount_cents, version FROM sales_order").fetchall()
+        assert [tuple(r) for r in got] == [(1, 2300000, 1)]
+        conn.execute(
+            "INSERT INTO sales_order (id, customer_id, order_date, amount_cents)"
+            " VALUES (2, 1, '2026-10-02', 100)"
+        )
+        assert conn.execute("SELECT version FROM sales_order WHERE id = 2").fetchone()[0] == 1
+        conn.commit()
+
+    database.downgrade(path, "0012")
+    conn = sqlite3.connect(path)
+    try:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(sales_order)")}
+        assert "version" not in columns and {"amount_cents", "product"} <= columns
+        assert conn.execute("SELECT count(*) FROM sales_order").fetchone()[0] == 2
+    finally:
+        conn.close()
+    database.upgrade(path)  # and up again: the column comes back, rows keep their values
+    with db.reading() as conn:
+        got = conn.execute("SELECT id, version FROM sales_order ORDER BY id").fetchall()
+        assert [tuple(r) for r in got] == [(1, 1), (2, 1)]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 #: The newest migration this program ships; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 KNOWN_REVISIONS = (
     "0001",
     "0002",
@@ -37,6 +37,7 @@ KNOWN_REVISIONS = (
     "0010",
     "0011",
     "0012",
+    "0013",
 )
 
 

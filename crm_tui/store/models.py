@@ -275,6 +275,8 @@ class SalesOrder(SQLModel, table=True):
     product: str | None = None
     order_no: str | None = Field(default=None, sa_column=Column(String, unique=True))
     created_at: dt.datetime | None = _ts()
+    #: (migration 0013; its DEFAULT 1 serves the bulk inserts that do not name it)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
 
 
 class Payment(SQLModel, table=True):
