@@ -282,3 +282,77 @@ def test_an_order_for_a_customer_deleted_elsewhere_says_so(session, customer):
         orders.create_order(session, customer.id, {"order_date": "2026-11-02", "amount_cents": "1"})
     with pytest.raises(NotFoundError, match="This customer no longer exists"):
         create_opportunity(session, customer.id, {"name": "Robot cell"})
+
+
+# --- two windows on one order ---------------------------------------------------------
+
+
+def test_an_order_changed_elsewhere_is_refused_with_its_current_values(db):
+    """Windows A and B open one order; A saves a new amount; B's save of an old version
+    is refused (it wrote A's amount back before), and says the current values."""
+    from crm_tui.store.common import ConflictError
+
+    with db.session() as s:
+        cid = create_customer(s, {"name": "Acme Ltd"}).id
+        o = orders.create_order(
+            s, cid, {"order_date": "2026-10-01", "amount_cents": "23000", "product": "Kit"}
+        )
+        oid, opened = o.id, o.version
+    assert opened == 1
+    with db.session() as a:  # window A
+        orders.update_order(a, oid, {"amount_cents": "25000"}, expected_version=opened)
+    with db.session() as b, pytest.raises(ConflictError) as err:  # window B, on what it read
+        orders.update_order(b, oid, {"product": "Kit Pro"}, expected_version=opened)
+    assert "changed elsewhere" in str(err.value)
+    fresh = err.value.fresh
+    assert (fresh.amount_cents, fresh.product, fresh.version) == (2500000, "Kit", 2)
+    with db.session() as s:
+        kept = orders.get_order(s, oid)
+        assert (kept.amount_cents, kept.product, kept.version) == (2500000, "Kit", 2)
+        assert s.get(Customer, cid).total_amount_cents == 2500000
+        # B again, from the version it was shown: both changes kept
+        orders.update_order(s, oid, {"product": "Kit Pro"}, expected_version=fresh.version)
+    with db.session() as s:
+        kept = orders.get_order(s, oid)
+        assert (kept.amount_cents, kept.product, kept.version) == (2500000, "Kit Pro", 3)
+
+
+def test_every_change_to_an_order_moves_its_version_on(session, customer):
+    """What a form open on the order must hear of: an edit without a version (a deal won
+    again, set_order_amount) moves it on too; a payment does not change the order."""
+    o = orders.create_order(session, customer.id, {"order_date": "2026-10-01", "amount_cents": "9"})
+    assert o.version == 1
+    orders.update_order(session, o.id, {"product": "Kit"})
+    orders.set_order_amount(session, o.id, 1200)
+    assert orders.get_order(session, o.id).version == 3
+    orders.add_payment(session, o.id, {"paid_on": "2026-10-02", "amount_cents": "1"})
+    assert orders.get_order(session, o.id).version == 3
+
+
+def test_an_order_deleted_elsewhere_is_said_so_on_save(db):
+    from crm_tui.store.common import NotFoundError
+
+    with db.session() as s:
+        cid = create_customer(s, {"name": "Acme Ltd"}).id
+        oid = orders.create_order(s, cid, {"order_date": "2026-10-01", "amount_cents": "9"}).id
+    with db.session() as s:
+        orders.delete_order(s, oid)
+    with db.session() as s, pytest.raises(NotFoundError, match="This order no longer exists"):
+        orders.update_order(s, oid, {"product": "Kit"}, expected_version=1)
+
+
+def test_imported_orders_start_at_version_1_and_a_changed_one_moves_on(db, tmp_path):
+    """crm import writes orders in bulk without naming the version (the column's default
+    gives 1); an order a re-import changes moves on, so a form open on it is told."""
+    from crm_tui.store.importing import import_file
+
+    with db.session() as s:
+        create_customer(s, {"name": "ACME"})
+    f = tmp_path / "orders.csv"
+    f.write_text("customer,date,amount,order_no\nACME,2026-01-02,100,SO-1\nACME,2026-01-03,5,\n")
+    import_file(db.path, "orders", f)
+    f.write_text("customer,date,amount,order_no\nACME,2026-01-02,120,SO-1\n")
+    import_file(db.path, "orders", f, again=True)
+    with db.reading() as conn:
+        got = conn.execute("SELECT order_no, amount_cents, version FROM sales_order ORDER BY id")
+        assert [tuple(r) for r in got] == [("SO-1", 12000, 2), (None, 500, 1)]

@@ -526,11 +526,12 @@ class OrderImporter(Importer):
             oid, _owner = self.by_no[order_no]
             self.taken.add(oid)
             self.touched.add(cid)  # type: ignore[arg-type]
-            # a product the file leaves out (no column, an empty cell) stays as it was
+            # a product the file leaves out (no column, an empty cell) stays as it was;
+            # a changed order's version moves on, so an order form open on it is told
             _cid, day, amount, product, _no = record
             changed = self.conn.execute(
                 "UPDATE sales_order SET order_date = ?, amount_cents = ?,"
-                " product = coalesce(?, product) WHERE id = ?"
+                " product = coalesce(?, product), version = version + 1 WHERE id = ?"
                 " AND (order_date, amount_cents, product) IS NOT (?, ?, coalesce(?, product))",
                 (day, amount, product, oid, day, amount, product),
             ).rowcount

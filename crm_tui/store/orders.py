@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
 from crm_tui.i18n import _
-from crm_tui.store.common import NotFoundError
+from crm_tui.store.common import ConflictError, NotFoundError
 from crm_tui.store.fields import ORDER_FIELDS, PAYMENT_FIELDS, clean_partly
 from crm_tui.store.models import Customer, Opportunity, Payment, SalesOrder, now
 from crm_tui.store.sqlite import LAST_ORDER_SQL, ORDERS_TOTAL_SQL
@@ -112,12 +112,25 @@ def get_order(session: Session, order_id: int) -> SalesOrder:
     return order
 
 
-def update_order(session: Session, order_id: int, data: Mapping[str, Any]) -> SalesOrder:
-    """Change an order's date, amount, product or number (totals follow)."""
+def update_order(
+    session: Session, order_id: int, data: Mapping[str, Any], expected_version: int | None = None
+) -> SalesOrder:
+    """Change an order's date, amount, product or number (totals follow); refused
+    (ConflictError, with the current values) if changed elsewhere since ``expected_version``,
+    so that a form opened before another window's save cannot write its old values back."""
     order = get_order(session, order_id)
+    session.refresh(order)
+    if expected_version is not None and order.version != expected_version:
+        raise ConflictError(
+            _(
+                "This record was changed elsewhere since you opened it; the current values are shown"
+            ),
+            fresh=SalesOrder(**order.model_dump()),  # (detached: a rollback expires ``order``)
+        )
     values = _checked_order(session, data, order_id)
     for key, value in values.items():
         setattr(order, key, value)
+    order.version = order.version + 1
     session.add(order)
     session.flush()
     refresh_customer_totals(session, [order.customer_id])
