@@ -59,7 +59,7 @@ def rows(db, sql: str, *args) -> list[tuple]:
 def test_orders_list_newest_first_with_what_was_paid_on_each(billed):
     with billed.reading() as conn:
         got = [tuple(r) for r in customer_orders(conn, billed.ids["initech"])]
-    assert [(day, no, product, cents, paid) for _id, day, no, product, cents, paid in got] == [
+    assert [(day, no, product, cents, paid) for _id, day, no, product, cents, paid, _v in got] == [
         ("2026-11-05", None, "Kit", 25050, 0),
         ("2026-10-02", "SO-1", None, 100000, 40000),
     ]
@@ -523,3 +523,173 @@ async def test_the_timeline_cursor_follows_a_re_dated_order(billed):
         assert app.screen is detail
         assert timeline.cursor == 3  # last: below SO-1 (10-02) and its payments
         assert timeline.cursor_id == key
+
+
+# --- the same order in two windows ---------------------------------------------------
+
+
+def elsewhere(db, order_id: int, **data) -> None:
+    """Another window saves the order (on the version it read: the current one)."""
+    with db.session() as s:
+        version = orders.get_order(s, order_id).version
+        orders.update_order(s, order_id, data, expected_version=version)
+
+
+async def open_first_order(pilot, detail):
+    """enter on SO-1 (1,000, 400 paid) in the orders list: its form."""
+    detail.query_one("#orders", DataTable).focus()
+    await pilot.press("down", "enter")
+    await pilot.pause()
+    form = pilot.app.screen
+    assert form.__class__.__name__ == "OrderForm"
+    return form
+
+
+def form_error(form) -> str:
+    return str(form.query_one("#form-error", Label).render())
+
+
+async def test_an_order_saved_elsewhere_meanwhile_is_not_overwritten(billed):
+    """QA: window A saves a new amount while B has the order open; B then changes only
+    the product. B's save was taken, with A's amount undone and nobody told: it is now
+    refused, shows A's amount beside B's product, and the next save keeps both."""
+    oid = billed.ids["first"]
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        form = await open_first_order(pilot, detail)
+        elsewhere(billed, oid, amount_cents="1200")  # window A
+        form.query_one("#field-product", Input).value = "Kit Pro"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # refused, the form kept
+        assert form_error(form).startswith("Changed elsewhere since you opened it")
+        assert form.query_one("#field-amount_cents", Input).value == "1200.00"  # A's
+        assert form.query_one("#field-product", Input).value == "Kit Pro"  # what B typed
+        assert rows(billed, "SELECT amount_cents, product FROM sales_order WHERE id = ?", oid) == [
+            (120000, None)
+        ]
+        await pilot.press("ctrl+s")  # again, on the version now shown: both changes
+        await pilot.pause()
+        assert app.screen is detail
+        assert table_rows(detail.query_one("#orders", DataTable))[1][1] == "1,200.00"
+    assert rows(billed, "SELECT amount_cents, product, version FROM sales_order WHERE id = ?",
+                oid) == [(120000, "Kit Pro", 3)]  # fmt: skip
+
+
+async def test_an_order_amount_changed_on_both_sides_names_it(billed):
+    oid = billed.ids["first"]
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        form = await open_first_order(pilot, detail)
+        elsewhere(billed, oid, amount_cents="1200")
+        form.query_one("#field-amount_cents", Input).value = "1500"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "Also changed elsewhere, yours shown: Amount" in form_error(form)
+        assert form.query_one("#field-amount_cents", Input).value == "1500"
+    assert rows(billed, "SELECT amount_cents FROM sales_order WHERE id = ?", oid) == [(120000,)]
+
+
+async def test_an_order_form_and_a_payment_open_on_the_order_as_it_is_now(billed):
+    """The detail's list was read before another window changed the order: enter and p
+    show its current figures, not the list's (A's screen said 25,000 of 25,000
+    outstanding and refused 25,000 as more than outstanding)."""
+    oid = billed.ids["first"]
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        elsewhere(billed, oid, amount_cents="900")  # after the list was read
+        form = await open_first_order(pilot, detail)
+        assert form.query_one("#field-amount_cents", Input).value == "900.00"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is detail
+        with billed.session() as s:  # ... and another payment
+            orders.add_payment(s, oid, {"paid_on": "2026-11-01", "amount_cents": "100"})
+        detail.query_one("#orders", DataTable).focus()
+        await pilot.press("p")
+        await pilot.pause()
+        pay = app.screen
+        assert str(pay.query_one(".dialog-title").render()) == (
+            "Payment for SO-1: 400 of 900 outstanding"
+        )
+        assert pay.query_one("#field-amount_cents", Input).value == "400.00"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+    assert rows(billed, "SELECT sum(amount_cents) FROM payment WHERE order_id = ?", oid) == [
+        (90000,)
+    ]
+
+
+async def test_a_payment_over_what_is_owed_since_says_the_current_figures(billed):
+    oid = billed.ids["first"]
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        detail.query_one("#orders", DataTable).focus()
+        await pilot.press("down", "p")  # 600 of 1,000 outstanding
+        await pilot.pause()
+        pay = app.screen
+        elsewhere(billed, oid, amount_cents="900")  # now 500 of 900
+        await pilot.press("ctrl+s")  # the 600 it started with
+        await pilot.pause()
+        assert app.screen is pay
+        assert str(pay.query_one("#error-amount_cents", Label).render()) == (
+            "More than the order's outstanding amount, which changed elsewhere since you"
+            " opened this: 500 of 900 now"
+        )
+        await pilot.press("ctrl+u", *"500", "ctrl+s")  # (the amount has the focus)
+        await pilot.pause()
+        assert app.screen is detail
+    assert rows(billed, "SELECT sum(amount_cents) FROM payment WHERE order_id = ?", oid) == [
+        (90000,)
+    ]
+
+
+async def test_an_order_deleted_elsewhere_is_said_so_not_a_crash(billed):
+    oid = billed.ids["first"]
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        detail = await open_initech(pilot)
+        form = await open_first_order(pilot, detail)
+        with billed.session() as s:  # another window deletes it
+            orders.delete_order(s, oid)
+        form.query_one("#field-product", Input).value = "Kit Pro"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # what was typed is not lost
+        assert form_error(form) == "Could not save: This order no longer exists"
+        await pilot.press("escape", "y")  # (discard what was typed)
+        await pilot.pause()
+        assert app.screen is detail
+        assert len(table_rows(detail.query_one("#orders", DataTable))) == 1  # read again
+    assert rows(billed, "SELECT count(*) FROM sales_order WHERE id = ?", oid) == [(0,)]
+
+
+async def test_enter_and_p_on_an_order_deleted_elsewhere_say_so(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        detail = await open_initech(pilot)
+        table = detail.query_one("#orders", DataTable)
+        for key in ("enter", "p"):
+            assert len(table_rows(table)) == 2
+            newest = int(table.coordinate_to_cell_key((0, 0)).row_key.value)
+            with billed.session() as s:  # another window deletes the newest order
+                orders.delete_order(s, newest)
+            table.focus()
+            table.move_cursor(row=0)
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is detail, key
+            told = list(app._notifications)[-1].message
+            assert told == "This order no longer exists (deleted elsewhere)", key
+            assert len(table_rows(table)) == 1, key  # read again
+            with billed.session() as s:  # one more for p to be pressed on
+                orders.create_order(
+                    s, billed.ids["initech"], {"order_date": "2026-11-06", "amount_cents": "5"}
+                )
+            detail.refresh_data()

@@ -402,12 +402,31 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return self._orders.get(int(key.value)) if key and key.value else None
 
+    def _current(self, order: Any) -> Any | None:
+        """``order`` as it is now (the list may have been read before another window
+        changed it: its form would show, and a payment be checked against, old figures);
+        None, said and the list read again, once it was deleted elsewhere."""
+        from crm_tui.store.lists import customer_order
+
+        current = customer_order(self.conn, order["id"])
+        if current is None:
+            self.notify(
+                _("This order no longer exists (deleted elsewhere)"),
+                severity="warning",
+                markup=False,
+            )
+            self.refresh_data()
+        return current
+
     def action_payment(self) -> None:
         from crm_tui.screens.dialogs.order_form import PaymentForm
 
         order = self._selected_order()
         if order is None:
             self.notify(_("No order to record a payment against: n records an order first"))
+            return
+        order = self._current(order)
+        if order is None:
             return
         if order["paid_cents"] >= order["amount_cents"]:
             self.notify(_("This order is paid in full"))
@@ -419,7 +438,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
         from crm_tui.screens.dialogs.order_form import OrderForm
 
         order = self._orders.get(int(event.row_key.value))  # type: ignore[arg-type]
-        if order is not None:
+        if order is not None and (order := self._current(order)) is not None:
             self.app.push_screen(OrderForm(self.customer_id, order), self._saved(_("Order saved")))
 
     def _confirm_order_delete(self, order: Any) -> None:
@@ -499,7 +518,7 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             self.app.push_screen(form, self._saved(_("Task saved")))
         elif kind in ("order", "payment"):
             order = self._selected_order()
-            if order is not None:
+            if order is not None and (order := self._current(order)) is not None:
                 form = OrderForm(self.customer_id, order)
                 self.app.push_screen(form, self._saved(_("Order saved")))
         elif kind == "stage_change":

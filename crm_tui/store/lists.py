@@ -305,15 +305,29 @@ def customer_deals(
 def customer_orders(
     conn: sqlite3.Connection, customer_id: int, limit: int = 200
 ) -> list[sqlite3.Row]:
-    """A customer's orders, newest first: id, order_date, order_no, product, amount_cents
-    and paid_cents (the payments against it so far)."""
+    """A customer's orders, newest first: id, order_date, order_no, product, amount_cents,
+    paid_cents (the payments against it so far) and version (what an edit names)."""
     return conn.execute(
-        "SELECT o.id, o.order_date, o.order_no, o.product, o.amount_cents, "
-        "(SELECT coalesce(sum(p.amount_cents), 0) FROM payment p WHERE p.order_id = o.id)"
-        " AS paid_cents FROM sales_order o WHERE o.customer_id = ? "
+        f"SELECT {_ORDER_COLUMNS} FROM sales_order o WHERE o.customer_id = ? "
         "ORDER BY o.order_date DESC, o.id DESC LIMIT ?",
         (customer_id, limit),
     ).fetchall()
+
+
+_ORDER_COLUMNS = (
+    "o.id, o.order_date, o.order_no, o.product, o.amount_cents, "
+    "(SELECT coalesce(sum(p.amount_cents), 0) FROM payment p WHERE p.order_id = o.id)"
+    " AS paid_cents, o.version"
+)
+
+
+def customer_order(conn: sqlite3.Connection, order_id: int) -> sqlite3.Row | None:
+    """One order as :func:`customer_orders` lists it, read now (None once deleted): what
+    its form or a payment against it opens on, not what the list read before another
+    window changed it."""
+    return conn.execute(
+        f"SELECT {_ORDER_COLUMNS} FROM sales_order o WHERE o.id = ?", (order_id,)
+    ).fetchone()
 
 
 def customer_collection(conn: sqlite3.Connection, customer_id: int) -> tuple[int, int]:

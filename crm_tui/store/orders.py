@@ -14,7 +14,7 @@ from crm_tui.store.common import ConflictError, NotFoundError
 from crm_tui.store.fields import ORDER_FIELDS, PAYMENT_FIELDS, clean_partly
 from crm_tui.store.models import Customer, Opportunity, Payment, SalesOrder, now
 from crm_tui.store.sqlite import LAST_ORDER_SQL, ORDERS_TOTAL_SQL
-from crm_tui.store.validation import ValidationError
+from crm_tui.store.validation import ValidationError, display_amounts
 
 _TOTAL = ORDERS_TOTAL_SQL.format(customer="customer")
 _LAST = LAST_ORDER_SQL.format(customer="customer")
@@ -180,8 +180,13 @@ def first_payment_on(session: Session, order_id: int) -> dt.date | None:
     return session.exec(select(func.min(Payment.paid_on)).where(Payment.order_id == order_id)).one()
 
 
-def add_payment(session: Session, order_id: int, data: Mapping[str, Any]) -> Payment:
-    """Record a payment against an order; more than the order's outstanding amount is refused."""
+def add_payment(
+    session: Session, order_id: int, data: Mapping[str, Any], expected_owed: int | None = None
+) -> Payment:
+    """Record a payment against an order; more than the order's outstanding amount is refused.
+    ``expected_owed``: the outstanding amount the rep was shown; when it has changed since
+    (another window's edit or payment), a refusal says what is outstanding now, instead of
+    contradicting the figure on the rep's screen."""
     order = get_order(session, order_id)
     values, problems = clean_partly(PAYMENT_FIELDS, {"paid_on": None, "amount_cents": None, **data})
     day = values.get("paid_on", False)
@@ -195,7 +200,14 @@ def add_payment(session: Session, order_id: int, data: Mapping[str, Any]) -> Pay
     if "amount_cents" in values:  # (else said by clean_partly)
         cents = values["amount_cents"]
         problem = _amount_problem(cents)
-        if problem is None and paid_cents(session, order_id) + cents > order.amount_cents:
+        owed = order.amount_cents - paid_cents(session, order_id)
+        if problem is None and cents > owed and expected_owed not in (None, owed):
+            now_owed, amount = display_amounts(owed, order.amount_cents)
+            problem = _(
+                "More than the order's outstanding amount, which changed elsewhere since"
+                " you opened this: {owed} of {amount} now"
+            ).format(owed=now_owed, amount=amount)
+        elif problem is None and cents > owed:
             problem = _("More than the order's outstanding amount")
         if problem is not None:
             problems.append(ValidationError("amount_cents", problem))

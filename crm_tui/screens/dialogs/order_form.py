@@ -55,12 +55,14 @@ def _check_day(field: str, day: dt.date | None) -> None:
 
 class OrderForm(FormScreen[int]):
     """Dismisses with the order's id once saved. ``order``: (id, order_date, order_no,
-    product, amount_cents, paid_cents) of the order to edit, as ``customer_orders`` reads
-    it; None for a new order."""
+    product, amount_cents, paid_cents, version) of the order to edit, as ``customer_orders``
+    reads it; None for a new order. Saving names that version: an order changed elsewhere
+    since is refused and its current values shown (FormScreen), not overwritten."""
 
     def __init__(self, customer_id: int, order: Any | None = None) -> None:
         self.customer_id = customer_id
         self.order_id = order["id"] if order else None
+        self.version = order["version"] if order else None
         self.paid_cents = order["paid_cents"] if order else 0
         o = dict(order) if order else {}
         fields = [
@@ -84,7 +86,7 @@ class OrderForm(FormScreen[int]):
         def write(session):
             if self.order_id is None:
                 return create_order(session, self.customer_id, values)
-            return update_order(session, self.order_id, values)
+            return update_order(session, self.order_id, values, expected_version=self.version)
 
         spec = ORDER_FIELDS["order_date"]
         return _saved_with_the_date_checked(self.app, "order_date", spec, values, write)
@@ -97,6 +99,7 @@ class PaymentForm(FormScreen[int]):
     def __init__(self, order: Any) -> None:
         self.order_id = order["id"]
         owed = order["amount_cents"] - order["paid_cents"]
+        self.owed = owed  # (as the title says it: a save checks it still is)
         fields = [
             FieldDef("paid_on", _("Paid on"), "date", required=True,
                      value=dt.date.today().isoformat()),
@@ -116,5 +119,5 @@ class PaymentForm(FormScreen[int]):
 
         return _saved_with_the_date_checked(
             self.app, "paid_on", PAYMENT_FIELDS["paid_on"], values,
-            lambda session: add_payment(session, self.order_id, values),
+            lambda session: add_payment(session, self.order_id, values, expected_owed=self.owed),
         )  # fmt: skip
