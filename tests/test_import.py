@@ -2219,3 +2219,30 @@ def test_reimported_interactions_leave_the_last_interaction_alone(base, tmp_path
     assert crm(base, "import", "interactions", str(g)) == 0
     assert "imported 0, 1 unchanged" in capsys.readouterr().err
     assert snapshot(base.path) == before
+
+
+def test_a_customer_name_that_says_another_customer_than_the_code_is_said(base, tmp_path, capsys):
+    """The code wins (exports carry both), but a name naming another customer went by
+    in silence: the row's note says which customer it went to."""
+    g = tmp_path / "other.csv"
+    g.write_text("name\nOther Co\n", encoding="utf-8")
+    assert crm(base, "import", "customers", str(g)) == 0
+    (acme,) = rows(base.path, "SELECT code FROM customer WHERE name LIKE 'ACME%'")
+    f = tmp_path / "contacts.csv"
+    f.write_text(
+        "customer_code,customer,name\n"
+        f"{acme[0]},Other Co,Wang\n"  # another customer's name beside ACME's code
+        f'{acme[0]},"ACME Co., Ltd.",Li\n'  # its own name: nothing to say
+        f"{acme[0]},acme co ltd,Zhao\n",  # its name written another way: the same customer
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert crm(base, "import", "contacts", str(f)) == 0
+    err = capsys.readouterr().err
+    assert (
+        f"line 2: customer code “{acme[0]}” is “ACME Co., Ltd.”, not “Other Co”: the row went"
+        " to “ACME Co., Ltd.”" in err
+    )
+    assert "line 3" not in err and "line 4" not in err
+    assert rows(base.path, "SELECT count(*) FROM contact c JOIN customer u ON u.id = c.customer_id"
+                " WHERE u.code = ?", (acme[0],)) == [(4,)]  # fmt: skip

@@ -397,6 +397,13 @@ class CustomerRefs:
             self.by_norm[norm] = cid
         self.info[cid] = (code, name)
 
+    def find_quietly(self, text: str) -> int | None:
+        """:meth:`find`, with a name several customers share naming none of them."""
+        try:
+            return self.find(text)
+        except AmbiguousCustomer:
+            return None
+
     def find(self, text: str) -> int | None:
         """The customer ``text`` names: a code, else an exact name, else a name key;
         raises AmbiguousCustomer when customers share that name (or key)."""
@@ -448,11 +455,13 @@ class Importer:
         self._validator: _Validator | None = None
         self._contacts: dict[tuple[int, str], int] | None = None
         self._deals: dict[tuple[int, str], list[tuple[int, str]]] | None = None
+        self.line = 0  # (the file's line of the record being imported)
 
     def take(self, batch: Sequence[tuple[int, list[str]]]) -> None:
         """Import records (line, cells) in order; rejected ones go to ``result.rejected``."""
         width = len(self.table.header)
         for line, cells in batch:
+            self.line = line
             try:
                 if len(cells) > width:
                     refuse_surplus(cells, width)
@@ -487,6 +496,23 @@ class Importer:
                     " is never matched by name)"
                 ).format(code=code)
                 raise RowError([column_said(header, message)])
+            named = values.get("customer", "").strip()
+            code_name = self.customers.info[cid][1]
+            if (
+                named
+                and named not in (code, code_name)
+                and self.customers.find_quietly(named) != cid
+            ):
+                # (the code wins, as exports carry both; but a name that says another
+                # customer is said, not followed in silence)
+                self.result.duplicates.append(
+                    RowNote(
+                        self.line,
+                        _(
+                            "customer code “{code}” is “{name}”, not “{named}”: the row went to “{name}”"
+                        ).format(code=code, name=code_name, named=named),
+                    )
+                )
             return cid
         text = values.get("customer", "")
         header = self.headers.get("customer", "customer")
