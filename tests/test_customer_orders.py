@@ -149,7 +149,7 @@ async def test_n_records_an_order_and_the_customers_total_follows(billed):
         await pilot.pause()
         assert str(app.screen.query_one(".dialog-title").render()) == "New order"
         assert app.screen.query_one("#field-order_date", Input).value == TODAY
-        await pilot.press("tab", *"1,500.50", "tab", *"Support plan", "ctrl+s")
+        await pilot.press(*"1,500.50", "tab", *"Support plan", "ctrl+s")
         await pilot.pause()
         assert app.screen is detail
         assert any(n.message == "Order saved" for n in app._notifications)
@@ -162,6 +162,41 @@ async def test_n_records_an_order_and_the_customers_total_follows(billed):
     assert rows(billed, "SELECT total_amount_cents FROM customer WHERE id = ?", cid) == [(275100,)]
 
 
+async def test_the_order_and_payment_forms_start_on_the_amount_not_on_todays_date(billed):
+    """The date comes filled in with today: what is typed at once is the amount (it went
+    into the date, replacing it: `¥1,234.50` as an order date)."""
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"¥1,234.50", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+        detail.query_one("#orders", DataTable).focus()
+        await pilot.press("down", "down", "p")  # SO-1: 600 owed, filled in and selected
+        await pilot.pause()
+        assert app.screen.query_one("#field-amount_cents", Input).value == "600.00"
+        await pilot.press(*"100", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+    cid = billed.ids["initech"]
+    assert rows(billed, "SELECT order_date, amount_cents FROM sales_order WHERE customer_id = ?"
+                " AND order_date = ?", cid, TODAY) == [(TODAY, 123450)]  # fmt: skip
+    assert rows(billed, "SELECT paid_on, amount_cents FROM payment WHERE order_id = ? "
+                "ORDER BY id DESC LIMIT 1", billed.ids["first"]) == [(TODAY, 10000)]  # fmt: skip
+
+
+async def test_editing_an_order_starts_on_its_first_field(billed):
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        detail.query_one("#orders", DataTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused.id == "field-order_date"
+
+
 async def test_an_order_form_refuses_a_date_after_today_and_a_missing_amount(billed):
     app = app_on(billed)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -169,7 +204,7 @@ async def test_an_order_form_refuses_a_date_after_today_and_a_missing_amount(bil
         await pilot.press("n")
         await pilot.pause()
         form = app.screen
-        await pilot.press("ctrl+u", *"2099-01-01", "ctrl+s")
+        await pilot.press("shift+tab", "ctrl+u", *"2099-01-01", "ctrl+s")
         await pilot.pause()
         assert app.screen is form
         error = str(form.query_one("#error-order_date", Label).render())
@@ -195,7 +230,7 @@ async def test_p_records_a_payment_starting_at_what_is_owed_and_refuses_more(bil
         )
         amount = form.query_one("#field-amount_cents", Input)
         assert amount.value == "600.00"
-        await pilot.press("tab", "ctrl+u", *"600.01", "ctrl+s")
+        await pilot.press("ctrl+u", *"600.01", "ctrl+s")
         await pilot.pause()
         assert app.screen is form
         error = str(form.query_one("#error-amount_cents", Label).render())
@@ -312,7 +347,7 @@ async def test_keys_typed_in_a_burst_before_ctrl_s_are_saved(billed):
     app = app_on(billed)
     async with app.run_test(size=(120, 40)) as pilot:
         detail = await open_initech(pilot)
-        await pilot.press("n", "tab")
+        await pilot.press("n")
         await pilot.pause()
         for key in [*"777", "ctrl+s", "ctrl+s"]:  # one read of the terminal: no pause between them
             app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
@@ -392,7 +427,7 @@ async def test_an_order_dated_before_1900_is_refused(billed):
         await pilot.press("n")
         await pilot.pause()
         form = app.screen
-        await pilot.press("ctrl+u", *"0001-01-01", "tab", *"100", "ctrl+s")
+        await pilot.press("shift+tab", "ctrl+u", *"0001-01-01", "tab", *"100", "ctrl+s")
         await pilot.pause()
         assert app.screen is form
         assert str(form.query_one("#error-order_date", Label).render()) == (
@@ -446,7 +481,7 @@ async def test_a_payment_form_says_a_bad_date_and_a_bad_amount_in_one_save(bille
         await pilot.press("down", "p")  # SO-1 of 2026-10-02: 600 owed
         await pilot.pause()
         form = app.screen
-        await pilot.press("ctrl+u", *"2026-10-01", "tab", "ctrl+u", *"700", "ctrl+s")
+        await pilot.press("shift+tab", "ctrl+u", *"2026-10-01", "tab", "ctrl+u", *"700", "ctrl+s")
         await pilot.pause()
         assert app.screen is form
         errors = {

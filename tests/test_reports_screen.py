@@ -244,6 +244,27 @@ async def test_the_target_dialog_shows_the_target_of_the_month_typed(november_ta
         assert amount.value == "1,000"
 
 
+async def test_an_amount_typed_at_once_in_the_target_dialog_is_the_target(demo_db):
+    """The month comes filled in: `50万` typed straight away went into it ("Not a month").
+    Over a month's target, the amount is selected: what is typed replaces it."""
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _target_dialog_over_a_set_target(pilot)  # (none set: November has none)
+        await pilot.press(*"50万", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "ReportsScreen"
+        with demo_db.reading() as conn:
+            assert get_targets(conn)["2026-11"] == 50_000_000
+        await pilot.press("T")
+        await pilot.pause()
+        assert app.screen.query_one("#field-target", Input).value == "500000.00"
+        await pilot.press(*"60万", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "ReportsScreen"
+    with demo_db.reading() as conn:
+        assert get_targets(conn)["2026-11"] == 60_000_000
+
+
 async def test_a_cleared_target_is_said_to_be_cleared(november_target):
     demo_db = november_target
     app = app_on(demo_db)
@@ -555,6 +576,8 @@ async def test_target_key_on_every_tab_and_tab_moves_in_the_dialog(demo_db):
         assert "T" in shown
         await pilot.press("T")
         await pilot.pause()
+        assert app.focused.id == "field-target"  # the month is the one the report was on
+        await pilot.press("shift+tab")
         assert app.focused.id == "field-month"
         await pilot.press("tab")
         assert app.focused.id == "field-target"

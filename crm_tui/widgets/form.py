@@ -29,7 +29,12 @@ ResultT = TypeVar("ResultT")
 
 @dataclass
 class FieldDef:
-    """One form field. ``kind``: text, textarea, choice, date, datetime, money, int."""
+    """One form field. ``kind``: text, textarea, choice, date, datetime, money, int.
+
+    ``preset``: ``value`` is one the form fills in for a new record and that is mostly
+    kept (today's date, the month the report was on), not one to type: the focus starts
+    past it (see :meth:`FormScreen.first_focus`).
+    """
 
     name: str
     label: str
@@ -39,6 +44,7 @@ class FieldDef:
     vocabulary: Any = None
     options: list[tuple[str, Any]] | None = None  # for choice fields without a vocabulary
     placeholder: str = ""
+    preset: bool = False
 
 
 def _as_text(value: Any) -> str:
@@ -69,14 +75,14 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
     ]
 
     form_title: str = ""
-    #: the field focused when the form opens (the first one when None)
+    #: the field focused when the form opens (when None: see first_focus)
     first_field: str | None = None
 
     def __init__(self, fields: list[FieldDef], *, title: str | None = None) -> None:
         super().__init__()
         self.fields = fields
         if fields:  # focused as soon as it is composed, so keys typed at once land in it
-            self.AUTO_FOCUS = f"#field-{self.first_field or fields[0].name}"
+            self.AUTO_FOCUS = f"#field-{self.first_focus()}"
         self.title_text = title or self.form_title
         self._initial: dict[str, Any] = {}
         #: a save waits for the keys typed before it (action_save)
@@ -124,15 +130,22 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             placeholder = _("now, or e.g. today 14:30, 2026-11-30 09:00")
         return Input(_as_text(f.value), id=wid, placeholder=placeholder, compact=True)
 
+    def first_focus(self) -> str:
+        """The field the focus starts on: the one the form names (``first_field``), else
+        the first field that is not a preset. Typing at once goes there: into today's date
+        it replaced the date (an order's amount typed into its order date, a target's
+        amount into its month). A form editing a record has no presets: its first field."""
+        if self.first_field:
+            return self.first_field
+        return next((f.name for f in self.fields if not f.preset), self.fields[0].name)
+
     def on_mount(self) -> None:
         self._initial = self.values()
         self._fit_fields(self.app.size.height)
         if self.fields:
             # Textual would centre it (the layout not done yet, it does not know it fits):
             # the fields above it, the interaction's channel, went off the top unseen
-            self.query_one(f"#field-{self.first_field or self.fields[0].name}").focus(
-                scroll_visible=False
-            )
+            self.query_one(f"#field-{self.first_focus()}").focus(scroll_visible=False)
             self.call_after_refresh(self._scroll_to_focused)
 
     def _scroll_to_focused(self) -> None:

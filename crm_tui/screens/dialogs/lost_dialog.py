@@ -30,7 +30,7 @@ class LostDialog(FormScreen[dict]):
             ),
             # a deal lost last week is recorded today: its close date says when
             FieldDef("actual_close", _("Lost on"), "date", required=True,
-                     value=today.isoformat()),
+                     value=today.isoformat(), preset=True),
         ]  # fmt: skip
         if open_tasks:
             fields.append(

@@ -67,7 +67,7 @@ class OrderForm(FormScreen[int]):
         o = dict(order) if order else {}
         fields = [
             FieldDef("order_date", _("Order date"), "date", required=True,
-                     value=o.get("order_date") or dt.date.today().isoformat()),
+                     value=o.get("order_date") or dt.date.today().isoformat(), preset=not o),
             FieldDef("amount_cents", _("Amount"), "money", required=True,
                      value=format_amount(o["amount_cents"]) if o else None),
             FieldDef("product", _("Product"), value=o.get("product")),
@@ -102,7 +102,7 @@ class PaymentForm(FormScreen[int]):
         self.owed = owed  # (as the title says it: a save checks it still is)
         fields = [
             FieldDef("paid_on", _("Paid on"), "date", required=True,
-                     value=dt.date.today().isoformat()),
+                     value=dt.date.today().isoformat(), preset=True),
             FieldDef("amount_cents", _("Amount"), "money", required=True,
                      value=format_amount(owed) if owed > 0 else None),
         ]  # fmt: skip

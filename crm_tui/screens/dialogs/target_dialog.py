@@ -24,7 +24,9 @@ class TargetDialog(FormScreen[tuple[str, bool]]):
     def __init__(self, db: Database, month: str, amount_cents: int | None = None) -> None:
         self.db = db
         fields = [
-            FieldDef("month", _("Month"), required=True, value=month, placeholder="2026-11"),
+            FieldDef(
+                "month", _("Month"), required=True, value=month, placeholder="2026-11", preset=True
+            ),
             FieldDef(
                 "target",
                 _("Target amount"),

@@ -127,7 +127,7 @@ class WonDialog(FormScreen[dict]):
         self._choice_touched = False
         fields = [
             FieldDef("actual_close", _("Actual close date"), "date", required=True,
-                     value=today.isoformat()),
+                     value=today.isoformat(), preset=True),
             FieldDef("amount_cents", _("Final amount"), "money", required=True,
                      value=format_amount(amount_cents) if amount_cents else None),
             FieldDef("create_order", _("Create the order now"), "choice", required=True,
