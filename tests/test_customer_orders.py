@@ -187,6 +187,36 @@ async def test_the_order_and_payment_forms_start_on_the_amount_not_on_todays_dat
                 "ORDER BY id DESC LIMIT 1", billed.ids["first"]) == [(TODAY, 10000)]  # fmt: skip
 
 
+async def test_the_fields_to_fix_by_the_buttons_go_as_each_is_mended(billed):
+    """ "2 fields to fix: Order date, Amount" stayed by the buttons after both were mended,
+    until the next save."""
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        summary = form.query_one("#form-error", Label)
+        await pilot.press("shift+tab", "ctrl+u", *"2099-01-01", "ctrl+s")
+        await pilot.pause()
+        assert str(summary.render()) == "2 fields to fix: Order date, Amount"
+        await pilot.press("tab", *"80")
+        await pilot.pause()
+        assert str(summary.render()) == "1 field to fix: Order date"
+        assert summary.display
+        await pilot.press("shift+tab", "ctrl+u", *"2026-11-01")
+        await pilot.pause()
+        assert not str(summary.render()) and not summary.display
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+    assert rows(
+        billed,
+        "SELECT amount_cents FROM sales_order WHERE order_date = '2026-11-01' AND customer_id = ?",
+        billed.ids["initech"],
+    ) == [(8000,)]
+
+
 async def test_editing_an_order_starts_on_its_first_field(billed):
     app = app_on(billed)
     async with app.run_test(size=(120, 40)) as pilot:

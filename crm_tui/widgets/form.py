@@ -89,6 +89,10 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         self._save_waits = False
         #: the value each shown field error was about
         self._error_values: dict[str, Any] = {}
+        #: the fields the error line by the buttons names, in form order (see show_errors)
+        self._summarised: list[str] = []
+        #: the messages under the form about no field of it
+        self._general: list[str] = []
 
     # --- layout ------------------------------------------------------------
 
@@ -243,6 +247,9 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             error = self.query_one(f"#error-{name}", Label)
             error.update("")
             error.remove_class("visible")
+            if name in self._summarised:  # and from the line by the buttons
+                self._summarised.remove(name)
+                self._show_form_error()
 
     def dirty(self) -> bool:
         return self.values() != self._initial
@@ -255,10 +262,9 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         rep reads down from it); a message about no field, or one this form does not
         show, goes under the form."""
         self.clear_errors()
-        general: list[str] = []
+        general = self._general
         focused = False
         place = {f.name: i for i, f in enumerate(self.fields)}
-        labels = {f.name: f.label for f in self.fields}
         flagged: list[str] = []
         for field, message in sorted(errors, key=lambda e: place.get(e[0] or "", len(place))):
             if not (field and self.query(f"#error-{field}")):
@@ -280,19 +286,28 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
         if len(flagged) > 1:
             # said by the buttons, which stay in view: in a tall form on a small terminal
             # only the first field's message shows, and the others were found one save later
-            general.insert(
-                0,
-                _("{n} fields to fix: {fields}").format(
-                    n=len(flagged), fields=_(", ").join(labels[f] for f in flagged)
-                ),
-            )
-        if general:
-            error = self.query_one("#form-error", Label)
-            error.update("\n".join(general))
-            error.add_class("visible")
+            self._summarised = flagged
+        self._show_form_error()
+
+    def _show_form_error(self) -> None:
+        """The line by the buttons: the fields still to fix (each mended one leaves it, as
+        its own message goes: "2 fields to fix" stayed until the next save), then the
+        messages about no field."""
+        lines = list(self._general)
+        if self._summarised:
+            labels = {f.name: f.label for f in self.fields}
+            n = len(self._summarised)
+            text = _("{n} fields to fix: {fields}") if n > 1 else _("1 field to fix: {fields}")
+            fields = _(", ").join(labels[f] for f in self._summarised)
+            lines.insert(0, text.format(n=n, fields=fields))
+        error = self.query_one("#form-error", Label)
+        error.update("\n".join(lines))
+        error.set_class(bool(lines), "visible")
 
     def clear_errors(self) -> None:
         self._error_values.clear()
+        self._summarised = []
+        self._general = []
         for error in self.query(".field-error"):
             error.update("")  # type: ignore[attr-defined]
             error.remove_class("visible")
