@@ -144,8 +144,9 @@ def interaction_detail(conn, interaction_id: int) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def customer_choices(conn, customer_id: int) -> dict[str, list[dict[str, Any]]]:
-    """A customer's contacts and opportunities (open first) for the log form's pickers."""
+def customer_choices(conn, customer_id: int) -> dict[str, Any]:
+    """A customer's contacts and opportunities (open first) for the log form's pickers,
+    and the contact a new record starts with (``default_contact``)."""
     contacts = rows(
         conn.execute(
             "SELECT id, name, title FROM contact WHERE customer_id = ? ORDER BY id",
@@ -159,7 +160,24 @@ def customer_choices(conn, customer_id: int) -> dict[str, list[dict[str, Any]]]:
             (customer_id,),
         )
     )
-    return {"contacts": contacts, "opportunities": deals}
+    primary = conn.execute(
+        "SELECT primary_contact_id FROM customer WHERE id = ?", (customer_id,)
+    ).fetchone()
+    return {
+        "contacts": contacts,
+        "opportunities": deals,
+        "default_contact": default_contact(contacts, primary[0] if primary else None),
+    }
+
+
+def default_contact(contacts: list[Any], primary: int | None) -> int | None:
+    """The contact a new interaction, task or deal of a customer is with, until picked:
+    its primary contact (★), else its only one; None when that is not known. ``contacts``:
+    rows or records with an ``id``."""
+    ids = [c["id"] if isinstance(c, dict) else c.id for c in contacts]
+    if primary in ids:
+        return primary
+    return ids[0] if len(ids) == 1 else None
 
 
 def last_channel(conn) -> str | None:

@@ -141,7 +141,8 @@ class LogInteractionDialog(FormScreen[int]):
         self.app.push_screen(CustomerPicker(_("Log an interaction with which customer?")), picked)
 
     def _load_customer(self, links: dict, *, editing: bool = False) -> None:
-        """Offer the customer's contacts and deals; a new record gets the only contact."""
+        """Offer the customer's contacts and deals; a new record gets the primary contact
+        (or the only one)."""
         with self.app.db.reading() as conn:  # type: ignore[attr-defined]
             choices = customer_choices(conn, self.customer_id)
             name = customer_name(conn, self.customer_id)
@@ -155,8 +156,8 @@ class LogInteractionDialog(FormScreen[int]):
         ids = {c["id"] for c in choices["contacts"]}
         if links.get("contact_id") in ids:
             contact.value = links["contact_id"]
-        elif len(ids) == 1 and not editing:
-            contact.value = next(iter(ids))
+        elif choices["default_contact"] and not editing:
+            contact.value = choices["default_contact"]
         deal_ids = {o["id"] for o in choices["opportunities"]}
         if links.get("opportunity_id") in deal_ids:
             deal.value = links["opportunity_id"]

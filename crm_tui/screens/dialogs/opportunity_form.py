@@ -29,7 +29,8 @@ class OpportunityForm(FormScreen[int]):
         self, db, *, customer_id: int | None = None, customer_name: str = "",
         opportunity_id: int | None = None,
     ) -> None:  # fmt: skip
-        from crm_tui.store.customers import list_contacts
+        from crm_tui.store.customers import get_customer, list_contacts
+        from crm_tui.store.interaction_log import default_contact
         from crm_tui.store.opportunities import get_opportunity
 
         self.opportunity_id = opportunity_id
@@ -43,7 +44,11 @@ class OpportunityForm(FormScreen[int]):
                 current = opp.model_dump()
                 self.version = opp.version
                 self.customer_id = opp.customer_id
-            contacts = [(c.name, c.id) for c in list_contacts(session, self.customer_id)]
+            listed = list_contacts(session, self.customer_id)
+            contacts = [(c.name, c.id) for c in listed]
+            if opportunity_id is None:  # a new deal is with the primary contact, until picked
+                primary = get_customer(session, int(self.customer_id or 0)).primary_contact_id
+                current["contact_id"] = default_contact(listed, primary)
         yes_no = [(_("Yes"), "yes"), (_("No"), "no")]
         fields = [
             FieldDef("name", _("Opportunity name"), required=True, value=current.get("name")),

@@ -120,8 +120,8 @@ class TaskFormDialog(FormScreen[int]):
                 self._set("contact_id", self.preset_contact)
             elif links.get("contact_id") in ids:  # the deal's contact
                 self._set("contact_id", links["contact_id"])
-            elif len(ids) == 1:  # the customer's only contact, as the log form does
-                self._set("contact_id", next(iter(ids)))
+            else:  # the primary contact (or the only one), as the log form does
+                self._set("contact_id", choices.get("default_contact"))
 
     def save(self, values: dict[str, Any]) -> int:
         from crm_tui.store.tasks import create_task, update_task
