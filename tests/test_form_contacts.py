@@ -92,3 +92,35 @@ def contacts_cursor(detail) -> int:
     table = detail.query_one("#contacts", DataTable)
     key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
     return int(key.value)
+
+
+async def test_a_contact_added_or_edited_is_the_one_selected(staffed):
+    """After `c` the cursor stayed on the first contact, so delete at once asked about
+    Bill, not about the contact just added."""
+    app = app_on(staffed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_initech(pilot)
+        detail.query_one("#deals", DataTable).focus()  # (c is a key of the whole detail)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"Samir Nagheenanajar", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is detail
+        (samir,) = rows(staffed, "SELECT id FROM contact WHERE name = 'Samir Nagheenanajar'")[0]
+        assert contacts_cursor(detail) == samir
+        await pilot.press("delete")
+        await pilot.pause()
+        assert "Samir Nagheenanajar" in str(app.screen.query_one("#question").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("up", "enter")  # Milton, edited
+        await pilot.pause()
+        await pilot.press("end", *" Jr", "ctrl+s")
+        await pilot.pause()
+        assert contacts_cursor(detail) == staffed.ids["Milton"]
+        await pilot.press("delete")
+        await pilot.pause()
+        assert "Milton Waddams Jr" in str(app.screen.query_one("#question").render())
+        await pilot.press("y")
+        await pilot.pause()
+    assert rows(staffed, "SELECT count(*) FROM contact WHERE name LIKE 'Milton%'") == [(0,)]

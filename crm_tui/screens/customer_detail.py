@@ -346,7 +346,9 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
     def action_new_contact(self) -> None:
         from crm_tui.screens.dialogs.contact_form import ContactForm
 
-        self.app.push_screen(ContactForm(self.customer_id), self._saved(_("Contact saved")))
+        self.app.push_screen(
+            ContactForm(self.customer_id), self._saved(_("Contact saved"), select="contacts")
+        )
 
     def action_new_deal(self) -> None:
         from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
@@ -360,17 +362,33 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             self._saved(_("Opportunity saved")),
         )
 
-    def _saved(self, message: str):
-        """What a form opened here does when it closes: the detail shows what it saved,
-        says so, and tells the other screens (a cancelled form says nothing)."""
+    def _saved(self, message: str, *, select: str | None = None):
+        """What a form opened here does when it closes: the detail shows what it saved
+        (selected in the table ``select``, when given), says so, and tells the other
+        screens (a cancelled form says nothing)."""
 
         def saved(saved_id: int | None) -> None:
             self.refresh_data()
             if saved_id:
+                if select:
+                    self._select_row(select, saved_id)
                 self.notify(message)
                 self.app.data_changed()  # type: ignore[attr-defined]
 
         return saved
+
+    def _select_row(self, table_id: str, record_id: int) -> None:
+        """The cursor on a record just saved, and the focus in its table, as the customer
+        list does: a contact added stayed below the first one, which delete then meant."""
+        from textual.widgets.data_table import RowDoesNotExist
+
+        table = self.query_one(f"#{table_id}", DataTable)
+        try:
+            row = table.get_row_index(str(record_id))
+        except RowDoesNotExist:
+            return
+        table.move_cursor(row=row)
+        table.focus()
 
     def action_new_order(self) -> None:
         from crm_tui.screens.dialogs.order_form import OrderForm
@@ -486,7 +504,8 @@ class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
             contact = session.get(Contact, int(event.row_key.value))
         if contact is not None:
             self.app.push_screen(
-                ContactForm(self.customer_id, contact), self._saved(_("Contact saved"))
+                ContactForm(self.customer_id, contact),
+                self._saved(_("Contact saved"), select="contacts"),
             )
 
     @on(DataTable.RowSelected, "#deals")
