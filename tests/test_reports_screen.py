@@ -265,6 +265,26 @@ async def test_an_amount_typed_at_once_in_the_target_dialog_is_the_target(demo_d
         assert get_targets(conn)["2026-11"] == 60_000_000
 
 
+async def test_a_target_read_when_the_dialog_opens_is_replaced_by_what_is_typed(
+    november_target,
+):
+    """From the palette the dialog opens before the forecast is loaded: the month's target,
+    read then, was not selected like one given, and `50万` was appended to it."""
+    from crm_tui.screens.dialogs.target_dialog import TargetDialog
+
+    app = app_on(november_target)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        app.push_screen(TargetDialog(november_target, "2026-11"))
+        await pilot.pause()
+        assert app.screen.query_one("#field-target", Input).value == "28840000.00"
+        await pilot.press(*"50万", "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, TargetDialog)
+    with november_target.reading() as conn:
+        assert get_targets(conn)["2026-11"] == 50_000_000
+
+
 async def test_a_cleared_target_is_said_to_be_cleared(november_target):
     demo_db = november_target
     app = app_on(demo_db)

@@ -55,6 +55,8 @@ class TargetDialog(FormScreen[tuple[str, bool]]):
             conn.close()
         self._shown_amount = format_amount(stored) if stored else None
         amount.value = self._shown_amount or ""
+        if amount.has_focus:  # (opened before the report knew it): typing replaces it
+            amount.select_all()
 
     def save(self, values: dict[str, Any]) -> tuple[str, bool]:
         conn = self.db.connect()
