@@ -481,3 +481,17 @@ def test_one_record_exported_is_counted_in_the_singular(db, tmp_path, capsys):
     out = tmp_path / "c.csv"
     assert main(["--db", str(db.path), "export", "customers", "--out", str(out)]) == 0
     assert capsys.readouterr().err == f"Exported 1 customer to {out}\n"  # "1 customers"
+
+
+def test_export_all_that_cannot_write_names_the_folder_not_its_staging_copy(
+    demo_path, tmp_path, capsys, monkeypatch
+):
+    """The error named the hidden staging folder (`ro/.all.partial-8863-0`)."""
+    out = tmp_path / "ro"
+
+    def refused(conn, folder, progress=None):
+        raise PermissionError(13, "Permission denied", str(out / ".all.partial-1-0"))
+
+    monkeypatch.setattr(export, "export_all", refused)
+    assert main(["--db", str(demo_path), "export", "all", "--out", str(out)]) == 1
+    assert capsys.readouterr().err == f"error: cannot write {out}: Permission denied\n"

@@ -103,9 +103,11 @@ def run(args: argparse.Namespace, ctx) -> int:
         except sqlite3.Error as exc:  # a damaged page says how to restore, as elsewhere
             raise CommandError(sqlite_problem(db.path, exc)) from None
         except OSError as exc:
+            # (`all` writes a hidden staging folder first: the folder asked for is named)
+            where = target if args.kind == "all" else exc.filename or target
             raise CommandError(
                 _("cannot write {path}: {reason}").format(
-                    path=exc.filename or target or _("standard output"), reason=os_problem(exc)
+                    path=where or _("standard output"), reason=os_problem(exc)
                 )
             ) from None
     print(
