@@ -741,3 +741,27 @@ async def test_at_80_columns_the_rfm_segment_and_abc_class_stay_on_screen(demo_d
         table = app.screen.query_one("#table-rfm", DataTable)
         keys = [column.key.value for column in table.columns.values()]
         assert keys[:3] == ["code", "customer", "last_order"]
+
+
+async def test_a_quarter_without_a_target_for_each_month_says_why_it_has_none(november_target):
+    """With only November's target set, 2026-Q4 read "0  0" and no target, as if none
+    had been set: the quarters' title says a quarter needs all three months'."""
+
+    app = app_on(november_target)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "forecast")
+        titles = [str(t.render()) for t in app.screen.query("#extra-forecast Label")]
+        assert any(
+            t.startswith("Quarters  (a quarter has a target when each of its three months")
+            for t in titles
+        ), titles
+        with november_target.reading() as conn:
+            for month in ("2026-10", "2026-12", "2027-03"):  # (the demo sets Jan, Feb)
+                set_target(conn, month, "1,000")
+            conn.commit()
+        app.screen._cache.pop("forecast", None)
+        app.screen.load()
+        await settle(pilot)
+        titles = [str(t.render()) for t in app.screen.query("#extra-forecast Label")]
+        assert "Quarters" in titles  # all three set: nothing to explain

@@ -52,6 +52,19 @@ def table_titles() -> dict[str, str]:
     }
 
 
+def quarters_short_of_targets(report: Report) -> bool:
+    """Whether a forecast quarter shows no target though some of its months have one
+    (a quarter's target needs all three): its blank read as if none had been set."""
+    months = {row["month"]: row.get("target") for row in report.rows if row.get("month")}
+    for row in report.tables["quarters"].rows if "quarters" in report.tables else ():
+        if row.get("target") is not None:
+            continue
+        year, q = row["quarter"][:4], int(row["quarter"][-1])
+        if any(months.get(f"{year}-{m:02d}") for m in range(3 * q - 2, 3 * q + 1)):
+            return True
+    return False
+
+
 #: Column titles and the weekly report's names, shared with the CLI's text table.
 headers = column_titles
 

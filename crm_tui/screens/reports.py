@@ -331,7 +331,12 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
             if not sub.rows:
                 continue
             table = DataTable(cursor_type="row", classes="report-subtable")
-            extra.mount(Label(titles.get(key, key), classes="section-title"))
+            title = titles.get(key, key)
+            if key == "quarters" and report_view.quarters_short_of_targets(report):
+                title += "  " + _(
+                    "(a quarter has a target when each of its three months has one: T sets them)"
+                )
+            extra.mount(Label(title, classes="section-title"))
             extra.mount(table)
             fill_table(table, sub, narrow=self.narrow)
 
