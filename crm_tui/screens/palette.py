@@ -140,7 +140,7 @@ def settings_text(app) -> str:
     settings = app.settings
     config = config_path()
     lang = app.lang
-    stages = "; ".join(
+    stages = _(", ").join(
         f"{settings.stage_name(key, lang)} {chance}%"
         for key, chance in settings.probabilities().items()
     )
