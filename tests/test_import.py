@@ -2246,3 +2246,12 @@ def test_a_customer_name_that_says_another_customer_than_the_code_is_said(base, 
     assert "line 3" not in err and "line 4" not in err
     assert rows(base.path, "SELECT count(*) FROM contact c JOIN customer u ON u.id = c.customer_id"
                 " WHERE u.code = ?", (acme[0],)) == [(4,)]  # fmt: skip
+
+
+def test_a_cell_starting_as_a_spreadsheet_formula_rejects_its_row(db, tmp_path, capsys):
+    f = tmp_path / "c.csv"
+    f.write_text('name,needs\n"=HYPERLINK(""http://x"",""Acme"")",\nGood Co,+86 138\n', "utf-8")
+    assert crm(db, "import", "customers", str(f)) == 3
+    err = capsys.readouterr().err
+    assert "line 2: name: Starts as a spreadsheet formula does (“=H…”)" in err
+    assert rows(db.path, "SELECT name, needs FROM customer") == [("Good Co", "+86 138")]

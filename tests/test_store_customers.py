@@ -261,3 +261,21 @@ def test_a_too_long_text_says_how_long_it_is():
         check_text("notes", "x" * 15_000, max_len=10_000)
     assert err.value.message == "Too long: 15,000 characters (at most 10,000)"
     assert check_text("notes", "x" * 10_000, max_len=10_000) == "x" * 10_000
+
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://x","Acme")', "@SUM(1)", "+cmd|' /C calc'!A0", "-cmd", "=A1"]
+)
+def test_a_value_starting_as_a_spreadsheet_formula_is_refused(session, text):
+    """Exported, it would run in the spreadsheet that opens the file (CSV injection):
+    refused where it comes in, so exports write every value as it is and stay safe."""
+    with pytest.raises(ValidationError) as err:
+        cs.create_customer(session, {"name": "Acme", "needs": text})
+    assert err.value.field == "needs" and "spreadsheet formula" in err.value.message
+
+
+@pytest.mark.parametrize(
+    "text", ["+86 138 0013 8000", "-5 %", "- first item", "==== notes", "@ 3pm"]
+)
+def test_a_sign_before_a_digit_or_a_space_is_not_a_formula(session, text):
+    assert cs.create_customer(session, {"name": "Acme", "needs": text}).needs == text

@@ -269,6 +269,7 @@ class RowValidator:
                 lines.append(
                     f"    if v and (n := len(v)) <= {entry[9]}"
                     f" and (n < {_SCREEN_LENGTH} or screen(v) is None)"
+                    " and v[0] not in '=+-@'"  # (a formula's start: the spec says)
                     + (
                         " and '\\n' not in v and '\\r' not in v and '\\t' not in v"
                         if one_line

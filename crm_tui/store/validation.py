@@ -299,8 +299,24 @@ def check_text(
         )
     if CONTROL_CHARACTER.search(value):
         raise ValidationError(field, _("A control character (such as NUL) in the value"))
+    if value[0] in FORMULA_MARKS and FORMULA_START.match(value):
+        raise ValidationError(
+            field,
+            _(
+                "Starts as a spreadsheet formula does (“{start}…”): a spreadsheet opening"
+                " an export would run it"
+            ).format(start=value[:2]),
+        )
     check_no_sensitive_numbers(field, value)
     return value
+
+
+#: What a spreadsheet runs as a formula when a CSV cell starts with it (=A1, =HYPERLINK(…),
+#: @SUM(…), +cmd|…, -cmd|…): refused at the door, so every export stays safe to open in
+#: Excel and still writes each value as it is (an export imports back unchanged). A sign
+#: before a digit (+86 138…, -5) or a space (- item) is not one.
+FORMULA_MARKS = "=+-@"
+FORMULA_START = re.compile(r"=[\w(]|[@+\-](?:[^\W\d_]|\()")
 
 
 #: Company-form words a name may end with, as normalise_name compares them (lower case,
