@@ -57,6 +57,20 @@ def _dbapi(conn_or_session: Any):
     return conn_or_session
 
 
+def _ids_by_table(conn, tables, column: str, value: int) -> dict[str, list[int]]:
+    """{table: ids of its rows whose ``column`` is ``value``}: what a merge moves, kept
+    so that undo can move exactly those back."""
+    return {
+        table: [
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM {table} WHERE {column} = ? ORDER BY id", (value,)
+            )
+        ]
+        for table in tables
+    }
+
+
 def _row(conn, sql: str, params: tuple = ()) -> dict[str, Any] | None:
     cur = conn.execute(sql, params)
     row = cur.fetchone()
@@ -142,15 +156,7 @@ def _fold_contact(conn, gone_id: int, into_id: int, stamp: str) -> dict[str, Any
     into = _row(conn, "SELECT * FROM contact WHERE id = ?", (into_id,))
     assert gone is not None and into is not None
     filled = {f: gone[f] for f in CONTACT_FILLABLE if into[f] is None and gone[f] not in (None, "")}
-    repointed = {
-        table: [
-            r[0]
-            for r in conn.execute(
-                f"SELECT id FROM {table} WHERE contact_id = ? ORDER BY id", (gone_id,)
-            )
-        ]
-        for table in CONTACT_REFERRERS
-    }
+    repointed = _ids_by_table(conn, CONTACT_REFERRERS, "contact_id", gone_id)
     for table in CONTACT_REFERRERS:
         conn.execute(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (into_id, gone_id))
     if filled:
@@ -256,15 +262,7 @@ def merge_customers(conn_or_session: Any, keep_id: int, drop_id: int) -> int:
     stamp = _now()
     folds = [_fold_contact(conn, g, k, stamp) for g, k in same_contacts(conn, keep_id, drop_id)]
     into = {int(f["contact"]["id"]): int(f["into"]) for f in folds}
-    moved = {
-        table: [
-            r[0]
-            for r in conn.execute(
-                f"SELECT id FROM {table} WHERE customer_id = ? ORDER BY id", (drop_id,)
-            )
-        ]
-        for table in CHILD_TABLES
-    }
+    moved = _ids_by_table(conn, CHILD_TABLES, "customer_id", drop_id)
     drop_tags = [
         r[0]
         for r in conn.execute("SELECT tag_id FROM customer_tag WHERE customer_id = ?", (drop_id,))
