@@ -22,6 +22,17 @@ def _english_and_isolated(monkeypatch, tmp_path):
     set_language("en")
 
 
+@pytest.fixture(autouse=True)
+def _toasts_kept_for_reading(monkeypatch):
+    """A test reads what the app said from ``app._notifications``, which drops a toast
+    once its seconds are up: on a loaded host a test slower than a toast's timeout
+    missed what had been said. In tests a toast is kept until cleared (what was said
+    is asserted, never how long it stays)."""
+    from textual.notifications import Notification
+
+    monkeypatch.setattr(Notification, "has_expired", property(lambda self: False))
+
+
 @pytest.fixture
 def db(tmp_path) -> Database:
     database = Database(tmp_path / "crm.db")

@@ -183,7 +183,10 @@ async def test_target_dialog_sets_a_month_and_reloads_the_forecast(demo_db):
         await open_reports(pilot)
         assert app.screen.current == "funnel"
         await pilot.press("T")  # from another report: the forecast, where targets show
-        await pilot.pause()
+        for _ in range(50):  # (its dialog opens once the forecast is built and shown)
+            if app.screen.__class__.__name__ == "TargetDialog":
+                break
+            await settle(pilot)
         dialog = app.screen
         assert app.screen_stack[-2].current == "forecast"
         assert dialog.__class__.__name__ == "TargetDialog"
@@ -205,8 +208,13 @@ async def test_target_dialog_sets_a_month_and_reloads_the_forecast(demo_db):
         assert app.screen.__class__.__name__ == "ReportsScreen"
         with demo_db.reading() as conn:
             assert get_targets(conn)["2026-12"] == 12_000_000
+        for _ in range(50):  # (built again in a worker: its result comes a frame later)
+            if "forecast" in app.screen._cache:
+                break
+            await settle(pilot)
         rows = app.screen._cache["forecast"].rows
         assert next(r for r in rows if r["month"] == "2026-12")["target"] == 12_000_000
+        assert app.screen.current == "forecast"  # (it went back to the funnel it came from)
 
 
 async def _target_dialog_over_a_set_target(pilot):

@@ -85,6 +85,8 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         self._shown: dict[str, Report] = {}
         #: (report, as-of) of the build in progress; one at a time (exclusive worker).
         self._pending: tuple[str, dt.date | None] | None = None
+        #: T was pressed on another report: the target dialog opens when the forecast shows.
+        self._target_next = False
         #: Whether the tables shown were filled for a narrow terminal.
         self._filled_narrow: bool | None = None
 
@@ -223,6 +225,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         if report is not None:
             if self._shown.get(name) is not report:  # the pane shows an older result
                 self._show_report(name, self.as_of, report)
+            self._target_if_asked(name)
             return
         if self._pending == (name, self.as_of):
             return  # already being built
@@ -319,6 +322,13 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         self._fill_extra(name, report, empty)
         if name == self.current and not isinstance(self.app.focused, Input):
             table.focus()
+        self._target_if_asked(name)
+
+    def _target_if_asked(self, name: str) -> None:
+        """T pressed on another report: its dialog, now that the forecast is shown."""
+        if name == "forecast" and self._target_next and name == self.current:
+            self._target_next = False
+            self.call_after_refresh(self.action_set_target)
 
     def _fill_extra(self, name: str, report: Report, empty: bool) -> None:
         """Secondary tables (forecast quarters and overdue deals) under the main one."""
@@ -422,7 +432,12 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
             self.notify(_("The report is still loading"), severity="warning")
             return
         if self.current != "forecast":
+            # The dialog opens once the forecast is shown: opened over another report, it
+            # gave the focus back to that report's table on closing, and Textual showed
+            # that report's tab again instead of the forecast.
+            self._target_next = True
             self.query_one(TabbedContent).active = "tab-forecast"
+            return
         from crm_tui.screens.dialogs.target_dialog import TargetDialog
 
         month = self.as_of.strftime("%Y-%m")
@@ -435,6 +450,9 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
             if result:
                 month, cleared = result
                 self._cache.pop("forecast", None)
+                # (a build under way, such as the one T started from another report, read
+                # the targets before this one: built again, and that one cancelled)
+                self._pending = None
                 said = _("Target for {month} cleared") if cleared else _("Target for {month} saved")
                 self.notify(said.format(month=month))
                 self.load()
