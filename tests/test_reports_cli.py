@@ -433,3 +433,20 @@ def test_a_past_forecast_weighs_moved_deals_by_the_configured_probability(
     assert "\r\n2026-12,1,1000.00,400.00," in capsys.readouterr().out
     assert main([*args, "2026-11-30"]) == 0
     assert "\r\n2026-12,1,1000.00,750.00," in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "lang, said",
+    [
+        ("en", "crm report: error: argument --week: The week 2026-W48 begins after --as-of"
+         " 2026-11-20: reports look back"),
+        ("zh", "crm report: error: 参数 --week：2026-W48 周在 --as-of 2026-11-20 之后才开始：报表只能回看"),
+    ],
+)  # fmt: skip
+def test_a_week_that_begins_after_the_as_of_date_is_a_usage_error(dbfile, capsys, lang, said):
+    """It printed a week ending before it began: no activity, yet the backlog and the
+    pipeline as of the earlier day."""
+    argv = ["--db", dbfile, "--lang", lang, "report", "weekly", "--week", "2026-W48"]
+    assert main([*argv, "--as-of", "2026-11-20"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == said
+    assert main([*argv, "--as-of", "2026-11-24"]) == 0  # inside the week: up to that day

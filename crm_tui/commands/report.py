@@ -120,6 +120,18 @@ def _run(args: argparse.Namespace, ctx) -> int:
     from crm_tui.i18n import _, os_problem
     from crm_tui.reports import build_report, output
 
+    if args.week and args.as_of and args.as_of < args.week:  # (a report ending before it starts)
+        monday = args.week
+        message = _("The week {week} begins after --as-of {day}: reports look back").format(
+            week=f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
+            day=args.as_of.isoformat(),
+        )  # (worded as argparse words a usage error, which this is)
+        said = _("argument %(argument_name)s: %(message)s") % {
+            "argument_name": "--week",
+            "message": message,
+        }
+        print(f"crm report: error: {said}", file=sys.stderr)
+        return 2
     as_of = args.as_of
     if as_of is None:
         as_of = today()
