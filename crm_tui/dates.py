@@ -81,6 +81,12 @@ def date_help() -> str:
     return _("2026-11-30, 11-30, today, tomorrow, +3d, +2w, mon…sun")
 
 
+def past_date_help() -> str:
+    """The forms of a day that has come (a report's as-of date): the planning forms'
+    "tomorrow" and "+3d" were offered there, and refused."""
+    return _("2026-11-20, 11-20, today, yesterday, -3d, -1w, fri (the last one)")
+
+
 def date_placeholder() -> str:
     """A short hint for a date field, in the current language."""
     return _("2026-11-30, 11-30, today, +3d, mon")

@@ -124,6 +124,8 @@ async def test_brackets_move_the_week_and_d_types_a_date(demo_db):
         await pilot.press("d")
         field = screen.query_one("#as-of-input", Input)
         assert app.focused is field
+        # reports look back: the hint offers days that have come (it said "tomorrow")
+        assert "yesterday" in field.placeholder and "tomorrow" not in field.placeholder
         await pilot.press(*"someday", "enter")
         await pilot.pause()
         error = screen.query_one("#as-of-error", Label)

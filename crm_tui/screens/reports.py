@@ -26,7 +26,7 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from crm_tui.dates import date_help, iso_week, parse_date
+from crm_tui.dates import iso_week, parse_date, past_date_help
 from crm_tui.i18n import _, os_problem
 from crm_tui.reports import REPORTS, Report, check_day, not_after_today
 from crm_tui.screens import report_view
@@ -129,7 +129,7 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         yield AppHeader("reports")
         with Horizontal(id="report-bar"):
             yield Label("", id="report-status", classes="status-line", markup=False)
-            yield Input(placeholder=date_help(), id="as-of-input", compact=True)
+            yield Input(placeholder=past_date_help(), id="as-of-input", compact=True)
         # on a line of its own: beside the field, 80 columns left it a dozen
         yield Label("", id="as-of-error", classes="field-error", markup=False)
         titles = tab_titles()
