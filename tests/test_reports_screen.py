@@ -775,3 +775,18 @@ async def test_a_quarter_without_a_target_for_each_month_says_why_it_has_none(no
         await settle(pilot)
         titles = [str(t.render()) for t in app.screen.query("#extra-forecast Label")]
         assert "Quarters" in titles  # all three set: nothing to explain
+
+
+async def test_the_activity_table_opens_on_the_current_week(demo_db):
+    """Its weeks run oldest first: at 80x24 only the oldest three were in view, and the
+    week the rep looks for (this one) was off the bottom."""
+    app = app_on(demo_db, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "activity")
+        table = app.screen.query_one("#table-activity", DataTable)
+        assert table.row_count == 12
+        assert table.cursor_row == 11
+        assert str(table.get_row_at(11)[0]) == "2026-W48"
+        await pilot.pause()
+        assert table.scroll_y > 0 and table.region.height > 0  # scrolled to it

@@ -315,6 +315,9 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         # forecast's quarters; on a short one the table still shrinks to fit (1fr)
         table.styles.max_height = table.row_count + 2
         table.display = not empty
+        if name == "activity" and table.row_count:  # weeks run oldest first: the current
+            # one, the rep's, is in view (on a short terminal only the oldest showed)
+            table.move_cursor(row=table.row_count - 1, animate=False)
         more = len(shown_rows(report)) - report_view.ROW_LIMIT
         note = self.query_one(f"#note-{name}", Static)
         note.update(_("{n} more in the export (ctrl+e)").format(n=more) if more > 0 else "")
