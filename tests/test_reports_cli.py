@@ -136,7 +136,8 @@ def test_chinese_table_aligned(dbfile, capsys):
     args = ["--db", dbfile, "--lang", "zh", "report", "distribution", "--as-of", "2026-11-30"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    table, note = out.split("\n\n")  # the table, then the currency of its amounts
+    heading, table, note = out.split("\n\n")  # what it covers, the table, the currency
+    assert heading == "截至 2026-11-30"
     lines = table.splitlines()
     assert any("上海" in line for line in lines) and any("Shanghai" in line for line in lines)
     # the last column (total_amount) is right-aligned: every line ends at the same terminal column
@@ -276,13 +277,15 @@ def test_table_headers_and_figures_are_for_people_csv_keeps_keys(dbfile, capsys)
     """The text table names its columns and extras in the UI language; CSV keeps CLI.md's keys."""
     args = ["--db", dbfile, "--lang", "zh", "report", "funnel", "--as-of", "2026-11-30"]
     assert main(args) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().out.splitlines()[2:]  # (what it covers, a blank line)
     assert lines[0].split() == ["阶段", "到达数", "金额", "转化到下一阶段"]
     assert any(line.startswith("赢单率: ") for line in lines)
     assert not any(line.startswith("win_rate") for line in lines)
     args[3] = "en"
     assert main(args) == 0
     lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "As of 2026-11-30" and not lines[1]
+    lines = lines[2:]
     assert lines[0].split() == ["Stage", "Reached", "Amount", "To", "next", "stage"]
     assert any(line.startswith("Win rate: ") for line in lines)
     assert main([*args, "--format", "csv"]) == 0
@@ -301,7 +304,8 @@ def test_table_headers_and_figures_are_for_people_csv_keeps_keys(dbfile, capsys)
     ]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["部分", "日期", "客户", "项目", "详情", "金额"]
+    assert out.splitlines()[0] == "第 2026-W49 周：2026-11-30 – 2026-12-06"  # (a whole week)
+    assert out.splitlines()[2].split() == ["部分", "日期", "客户", "项目", "详情", "金额"]
     # the sections and enumerated details read as on the screen (the CSV keeps the keys)
     assert "拜访" in out and "visit" not in out and "汇总" in out
     # two different "overdue" figures, two names: the weekly's is every task overdue at the
@@ -310,7 +314,7 @@ def test_table_headers_and_figures_are_for_people_csv_keeps_keys(dbfile, capsys)
     assert (
         main(["--db", dbfile, "--lang", "zh", "report", "activity", "--as-of", "2026-12-06"]) == 0
     )
-    assert "未完成" in capsys.readouterr().out.splitlines()[0]
+    assert "未完成" in capsys.readouterr().out.splitlines()[2]
 
 
 def test_stage_names_from_config_label_the_reports(dbfile, tmp_path, monkeypatch, capsys):
@@ -450,3 +454,15 @@ def test_a_week_that_begins_after_the_as_of_date_is_a_usage_error(dbfile, capsys
     assert main([*argv, "--as-of", "2026-11-20"]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == said
     assert main([*argv, "--as-of", "2026-11-24"]) == 0  # inside the week: up to that day
+
+
+def test_a_text_table_says_what_it_covers_and_a_partial_week_says_so(dbfile, capsys):
+    """The table began with its column titles: nothing said the day, nor that a week not
+    over yet was counted only up to the as-of day (the screen says so)."""
+    argv = ["--db", dbfile, "report", "weekly", "--week", "2026-W49", "--as-of", "2026-12-02"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.startswith(
+        "Week 2026-W49: 2026-11-30 – 2026-12-06, up to 2026-12-02\n\n"
+    )
+    assert main([*argv, "--format", "csv"]) == 0  # (CLI.md's columns: nothing above them)
+    assert capsys.readouterr().out.startswith("\ufeffsection,date,customer,item,detail,amount")

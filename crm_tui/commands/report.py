@@ -162,6 +162,8 @@ def _run(args: argparse.Namespace, ctx) -> int:
             _("{n} rows written to {path}").format(n=len(report.rows), path=path), file=sys.stderr
         )
         return 0
+    if args.format == "table":
+        print(output.heading(report) + "\n")
     output.write(report, args.format, sys.stdout)
     if args.format == "table" and report.has_amounts:
         print("\n" + _("Amounts in {currency}").format(currency=ctx.settings.currency))

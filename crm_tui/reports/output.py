@@ -395,6 +395,27 @@ _TABLE_TITLES = {
 }
 
 
+def week_span(report: Report) -> str:
+    """The weekly report's week, and the day it runs up to when that is inside it."""
+    week = _("Week {week}: {start} – {end}").format(
+        week=report.params.get("week", ""),
+        start=report.params.get("from", ""),
+        end=report.params.get("to", ""),
+    )
+    through = report.params.get("through")
+    if through:  # as of a day inside the week: what came after is not counted
+        week += _(", up to {date}").format(date=through)
+    return week
+
+
+def heading(report: Report) -> str:
+    """What a text table covers, above it: the week (the weekly report) or the as-of
+    date; the table began with its column titles, and a partial week read as whole."""
+    if report.name == "weekly":
+        return week_span(report)
+    return _("As of {date}").format(date=report.params.get("as_of", ""))
+
+
 def render_table(report: Report) -> str:
     """Main table, then ``name: value`` extras, then each secondary table under its title;
     titles and extras' names in the UI language (CSV and JSON keep the keys)."""

@@ -174,15 +174,9 @@ def _summary(report: Report) -> str:
     if report.name == "activity":
         return _("{n} weeks up to the as-of date").format(n=len(report.rows))
     if report.name == "weekly":
-        week = _("Week {week}: {start} – {end}").format(
-            week=report.params.get("week", ""),
-            start=report.params.get("from", ""),
-            end=report.params.get("to", ""),
-        )
-        through = report.params.get("through")
-        if through:  # as of a day inside the week: what came after is not counted
-            week += _(", up to {date}").format(date=through)
-        return week
+        from crm_tui.reports.output import week_span
+
+        return week_span(report)
     return _("Customers by industry, region, level, status and source; the bars: by industry")
 
 
