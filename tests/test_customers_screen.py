@@ -1476,3 +1476,53 @@ async def test_the_palette_says_where_the_settings_are_and_how_to_switch_languag
     assert f"Database: {filled.path}" in text
     assert 'Language: English. In the settings file, language = "zh"' in text
     assert "Proposal 50%" in text
+
+
+async def test_escape_during_an_import_waits_for_it_and_says_why(filled, tmp_path, monkeypatch):
+    """Escape near the end of an import closed the dialog while the rows still went in:
+    no word of it, and the list not refreshed. The import is one transaction: the
+    dialog stays until it is done, then says what it did."""
+    import threading
+
+    from textual.widgets import Button, Static
+
+    from crm_tui.store import importing
+
+    csv_file = tmp_path / "accounts.csv"
+    csv_file.write_text("name\nLate Co\n", encoding="utf-8")
+    release = threading.Event()
+    real = importing.import_file
+
+    def slow(*args, **kwargs):
+        if not kwargs.get("dry_run"):
+            release.wait(30)  # (the test lets it finish: no sleep)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "import_file", slow)
+    app = app_on(filled)
+    async with app.run_test(size=(120, 45), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#path", Input).value = str(csv_file)
+        await pilot.click("#check")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.click("#import")
+        await pilot.pause()
+        assert str(dialog.query_one("#summary", Static).render()) == "Importing…"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is dialog  # not closed under a running import
+        assert "The import finishes first (it is all or nothing)" in [
+            str(n.message) for n in app._notifications
+        ]
+        assert dialog.query_one("#cancel", Button).disabled
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "imported 1" in str(dialog.query_one(".dialog-title", Label).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Late Co" in names(app)

@@ -116,7 +116,14 @@ class ImportDialog(Localized, ModalScreen[str | None]):
     def on_input_submitted(self) -> None:
         self.run_import(dry_run=True)
 
+    #: A real import is running: it is one transaction, which the dialog waits for.
+    importing = False
+
     def action_cancel(self) -> None:
+        if self.importing:  # escape near its end closed the dialog, and the rows went in
+            # unannounced, the list not refreshed: it finishes first, then says what it did
+            self.notify(_("The import finishes first (it is all or nothing)"), severity="warning")
+            return
         self.dismiss(self.finished)
 
     def _finished(self, text: str, counts: str) -> None:
@@ -161,6 +168,7 @@ class ImportDialog(Localized, ModalScreen[str | None]):
                 self._show, _("No such file: {path}").format(path=path), False
             )
             return
+        self.importing = not dry_run
         self.app.call_from_thread(self._busy, True)
 
         def progress(done: int, total: int) -> None:
@@ -190,6 +198,8 @@ class ImportDialog(Localized, ModalScreen[str | None]):
             self.app.call_from_thread(self._busy, False)
             self.app.call_from_thread(self._show, str(exc), False)
             return
+        finally:
+            self.importing = False
         text = "\n".join(summary_lines(result, max_lines=12))
         self.app.call_from_thread(self._busy, False)
         if dry_run:
@@ -200,12 +210,19 @@ class ImportDialog(Localized, ModalScreen[str | None]):
     def _busy(self, busy: bool) -> None:
         bar = self.query_one("#import-progress", ProgressBar)
         bar.display = busy
-        for button in self.query(Button):
-            if button.id != "cancel":
+        for button in self.query(Button):  # (cancel stays for a check, not an import)
+            if button.id != "cancel" or self.importing or not busy:
                 button.disabled = busy
+        if busy:  # (after a long check's notes the dialog was scrolled past the bar)
+            self.query_one("#summary", Static).update(
+                _("Importing…") if self.importing else _("Checking…")
+            )
+            self.call_after_refresh(bar.scroll_visible, animate=False)
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=max(total, 1), progress=done)
+        if done >= total:  # the rows are read: what is left (indexes, commit) takes a while
+            self.query_one("#summary", Static).update(_("Finishing…"))
 
     def _show(self, text: str, can_import: bool) -> None:
         self.query_one("#summary", Static).update(text)
