@@ -1526,3 +1526,16 @@ async def test_escape_during_an_import_waits_for_it_and_says_why(filled, tmp_pat
         await pilot.press("escape")
         await pilot.pause()
         assert "Late Co" in names(app)
+
+
+async def test_a_long_code_is_shown_whole(filled):
+    """A day's 10,000th customer has a 13-character code, cut to 'C20261125936…': rows of
+    one name could not be told apart."""
+    with filled.session() as s:
+        made = cs.create_customer(s, {"name": "Aardvark One"})
+        made.code = "C2026112510001"  # (as a big import's day gives it)
+    app = app_on(filled)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert "C2026112510001 " in text
