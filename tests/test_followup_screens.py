@@ -1044,6 +1044,24 @@ async def test_a_date_range_given_backwards_says_so(loop_db):
         assert empty == "The from date (2026-11-20) is after the to date (2026-11-01): swap them."
 
 
+async def test_from_11_01_to_11_30_is_this_month(loop_db):
+    """The end of a range read backwards too: "to 11-30" on 2026-11-23 was 2025-11-30,
+    and the list said to swap the dates (which would have shown a whole year)."""
+    from textual.widgets import Input, Static
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        app.screen.query_one("#date-from", Input).value = "11-01"
+        app.screen.query_one("#date-to", Input).value = "11-30"
+        app.screen.reload()
+        await _settle(pilot)
+        shown = app.screen.current_filter()
+        assert (shown.date_from, shown.date_to) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+        assert "swap" not in str(app.screen.query_one("#log-empty", Static).render())
+
+
 async def test_logging_and_planning_say_so(loop_db):
     """A log saved from the due list left the row as it was, in silence (the task stays
     open: logging does not finish it); a new task was saved in silence too."""

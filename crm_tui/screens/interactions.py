@@ -189,8 +189,11 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         text = self.query_one(wid, Input).value.strip()
         if not text:
             return None
+        # "from 11-01 to 11-30" is this month: the end of a range reads forward (read
+        # backwards, 11-30 was last year's and the list said to swap them)
+        past = wid != "#date-to"
         try:
-            return parse_date(text, self.app.today(), past=True)  # type: ignore[attr-defined]
+            return parse_date(text, self.app.today(), past=past)  # type: ignore[attr-defined]
         except ValueError:
             return None
 
