@@ -1062,6 +1062,26 @@ async def test_from_11_01_to_11_30_is_this_month(loop_db):
         assert "swap" not in str(app.screen.query_one("#log-empty", Static).render())
 
 
+async def test_an_edited_interaction_stays_selected_wherever_it_moves(loop_db):
+    """Moved back in time by an edit, it went down the log while the cursor stayed on its
+    row number: on another interaction, which delete then removed."""
+    from textual.widgets import Input
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        edited = table.cursor_id
+        assert table.cursor == 0
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#field-occurred_at", Input).value = "2026-01-05 10:00"
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert table.cursor_id == edited and table.cursor == table.row_count - 1
+
+
 async def test_logging_and_planning_say_so(loop_db):
     """A log saved from the due list left the row as it was, in silence (the task stays
     open: logging does not finish it); a new task was saved in silence too."""

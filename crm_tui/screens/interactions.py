@@ -347,6 +347,11 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
         def saved(result: int | None) -> None:
             if result:
                 self._changed()
+                # on the record edited, wherever its new time puts it: the cursor stayed
+                # on the row number, another interaction, which delete then removed
+                row = log.interaction_position(self.conn, self.current_filter(), record_id)
+                if row is not None:
+                    self.query_one(VirtualTable).cursor = row
 
         self.app.push_screen(LogInteractionDialog(interaction_id=record_id), saved)
 

@@ -108,6 +108,23 @@ def count_interactions(conn, f: LogFilter | None = None) -> int:
     return conn.execute(f"SELECT count(*) FROM interaction i {where}", params).fetchone()[0]
 
 
+def interaction_position(conn, f: LogFilter, interaction_id: int) -> int | None:
+    """The row an interaction has in the log under ``f`` (newest first), counted on the
+    index, or None when the filter leaves it out (or it is gone)."""
+    where, params = _where(f)
+    found = conn.execute(
+        f"SELECT i.occurred_at FROM interaction i{where}"
+        + (" AND" if where else " WHERE")
+        + " i.id = ?",
+        [*params, interaction_id],
+    ).fetchone()
+    if found is None:
+        return None
+    before = "(i.occurred_at > ? OR (i.occurred_at = ? AND i.id > ?))"
+    sql = f"SELECT count(*) FROM interaction i{where}" + (" AND " if where else " WHERE ") + before
+    return conn.execute(sql, [*params, found[0], found[0], interaction_id]).fetchone()[0]
+
+
 def list_interactions(
     conn, f: LogFilter | None = None, *, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
