@@ -730,7 +730,7 @@ def test_a_deal_closed_after_its_creation_moves_to_its_outcome_on_its_close_date
         conn.close()
 
 
-def test_interactions_tasks_and_contacts(base, tmp_path):
+def test_interactions_tasks_and_contacts(base, tmp_path, capsys):
     f = tmp_path / "log.csv"
     f.write_text(
         "customer,when,subject,channel,contact,next_step,next_step_due\n"
@@ -746,6 +746,12 @@ def test_interactions_tasks_and_contacts(base, tmp_path):
         ("Send quote", "2026-03-05")
     ]
     assert rows(base.path, "SELECT count(*) FROM task") == [(0,)]
+    # ... and the summary says so (the form makes a task of a next step: an import did
+    # not, without a word)
+    assert (
+        "1 row has a next step: kept on the interaction; an import makes no follow-up task"
+        in capsys.readouterr().err
+    )
     t = tmp_path / "tasks.tsv"
     t.write_text(
         "title\tdue\tcustomer\tstatus\nCall back\t2026-05-01 14:30\tACME\t已完成\nFree\t+3d\t\t\n",

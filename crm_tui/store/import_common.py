@@ -73,6 +73,9 @@ class ImportResult:
     skipped: int = 0
     rejected: list[RowNote] = field(default_factory=list)
     duplicates: list[RowNote] = field(default_factory=list)
+    #: interactions rows with a next step: kept on the interaction, no task made (the
+    #: form makes one; an export carries the tasks in a file of their own)
+    next_steps_kept: int = 0
     dry_run: bool = False
     strict: bool = False
     committed: bool = False

@@ -314,6 +314,8 @@ class InteractionImporter(RecordImporter):
         # double them.
         cid, contact_id, v = _common_row(self, values)
         v["when"] = _not_future(self, "when", v["when"], values.get("when", ""))
+        if v.get("next_step") or v.get("next_step_due"):  # (said in the summary)
+            self.result.next_steps_kept += 1
         deal = self.opportunity_ref(cid, values, v.get("opportunity_created"))
         when = stamp(v["when"])
         record = (

@@ -377,6 +377,20 @@ def summary_lines(result: ImportResult, max_lines: int = 20) -> list[str]:
             ).format(columns=numbers)
         )
     lines.append(summary_counts(result))
+    if result.next_steps_kept:
+        lines.append(
+            (
+                _(
+                    "1 row has a next step: kept on the interaction; an import makes no"
+                    " follow-up task (import tasks from their own file, or add one with t)"
+                )
+                if result.next_steps_kept == 1
+                else _(
+                    "{n} rows have a next step: kept on the interaction; an import makes no"
+                    " follow-up task (import tasks from their own file, or add one with t)"
+                )
+            ).format(n=result.next_steps_kept)
+        )
     notes = sorted(
         [(n.line, n.message) for n in result.rejected]
         + [(n.line, n.message) for n in result.duplicates]
