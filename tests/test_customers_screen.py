@@ -1245,7 +1245,8 @@ async def test_an_edit_conflict_names_the_fields_changed_on_both_sides(filled):
         await pilot.press("ctrl+s")
         await pilot.pause()
         error = str(app.screen.query_one("#form-error", Label).render())
-        assert "Also changed elsewhere, yours shown: Level" in error
+        # the value saved elsewhere too (it said only "Level"): the rep sees both
+        assert "Also changed elsewhere, yours shown: Level (elsewhere: “D potential”)" in error
         assert app.screen.query_one("#field-level", Select).value == "C"
 
 

@@ -53,6 +53,20 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+def _shown_value(f: FieldDef, value: Any) -> str:
+    """A field's value as the form shows it: a choice by its label, not its key."""
+    if value is None or value == "":
+        return "—"
+    if f.vocabulary is not None:
+        from crm_tui.i18n import label
+
+        return label(f.vocabulary, value)
+    for text, key in f.options or ():
+        if key == value:
+            return str(text)
+    return str(value)
+
+
 def _error_label(wid: str) -> Label:
     """An error line as wide as its column, so that a long message (an unreadable date
     lists the forms it accepts) wraps onto a second line instead of being cut off."""
@@ -369,8 +383,14 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
                             "Changed elsewhere since you opened it: the fields you did not "
                             "change now show the latest values. Save again to keep yours."
                         )
-                    both = [f.label for f in self.fields if f.name in mine
-                            and theirs.get(f.name) != opened.get(f.name)]  # fmt: skip
+                    # each with the value saved elsewhere: the rep chooses, seeing both
+                    both = [
+                        _("{field} (elsewhere: “{value}”)").format(
+                            field=f.label, value=_shown_value(f, theirs.get(f.name))
+                        )
+                        for f in self.fields
+                        if f.name in mine and theirs.get(f.name) != opened.get(f.name)
+                    ]
                     if both:
                         message += " " + _("Also changed elsewhere, yours shown: {fields}").format(
                             fields=_(", ").join(both)
