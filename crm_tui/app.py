@@ -141,8 +141,26 @@ class CrmApp(Localized, App):
         self._backup(force=False)
         if self.start_notice:
             self.notify(self.start_notice, timeout=12)
+        self._warn_if_read_only()
         self.current_day = self.today()
         self.set_interval(60, self.clock_tick)
+
+    def _warn_if_read_only(self) -> None:
+        """Say at the start that nothing can be saved: the rep filled in a whole form
+        before "Could not save … read-only?" told them."""
+        import os
+
+        path = self.db.path
+        if path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            self.notify(
+                _(
+                    "{path} cannot be written (read-only): you can look around, but"
+                    " nothing you change will be saved. Make it writable, then start crm again."
+                ).format(path=path),
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
 
     def clock_tick(self) -> None:
         """Every minute: a new day recounts the badge (screens follow ``current_day``),

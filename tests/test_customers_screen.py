@@ -1540,3 +1540,28 @@ async def test_a_long_code_is_shown_whole(filled):
         await pilot.pause()
         text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "C2026112510001 " in text
+
+
+async def test_a_read_only_database_is_said_at_the_start(filled, monkeypatch):
+    """A rep filled in a whole form before 'Could not save … read-only?' said that
+    nothing could be saved."""
+    import os
+
+    real = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(filled.path) else real(p, mode)
+    )
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]
+    assert any(m.startswith(f"{filled.path} cannot be written (read-only)") for m in said), said
+
+
+async def test_a_writable_database_is_not_said_read_only(filled):
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert not any("read-only" in str(n.message) for n in app._notifications)
