@@ -205,6 +205,26 @@ async def test_move_next_records_change_and_probability(board):
     )
 
 
+async def test_a_move_says_when_a_probability_set_by_hand_stays(board):
+    """A hand-set 33% followed the deal through every move, with nothing on screen to
+    say it did not take the stage's 25%."""
+    path, ids = board
+    db = Database(path)
+    with db.session() as s:
+        ops.update_opportunity(s, ids["fresh"], {"probability": 33})
+    db.close()
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["fresh"])
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: screen.current_card().stage == "needs_confirmed")
+        await settle(pilot)
+        said = messages(app)
+    assert "Its probability stays 33%, set by hand (e clears it to follow the stage)" in said
+    assert read(path, Opportunity, ids["fresh"]).probability == 33
+
+
 async def test_a_save_that_fails_unexpectedly_never_leaves_the_board_saving(board, monkeypatch):
     """An error past the save's own handling (here: recording the undo entry) is said,
     and the next move goes through instead of "Still saving the last move…" for good."""

@@ -295,6 +295,13 @@ class PipelineMoves:
         shown = self.reload(select=opp_id)
         stage = self.app.settings.stage_name(entry.move.to_stage, language())  # type: ignore[attr-defined]
         lines = [_("Moved to {stage} (u undoes)").format(stage=stage)]
+        after = entry.move.after or {}
+        if after.get("probability_overridden"):  # (it does not follow the stage: said)
+            lines.append(
+                _(
+                    "Its probability stays {p}%, set by hand (e clears it to follow the stage)"
+                ).format(p=after.get("probability"))
+            )
         if entry.order_id:
             lines.append(_("Order created"))
         if entry.updated_order:
