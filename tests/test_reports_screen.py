@@ -790,3 +790,47 @@ async def test_the_activity_table_opens_on_the_current_week(demo_db):
         assert str(table.get_row_at(11)[0]) == "2026-W48"
         await pilot.pause()
         assert table.scroll_y > 0 and table.region.height > 0  # scrolled to it
+
+
+async def test_t_from_any_report_leaves_the_forecast_shown_after_the_dialog(demo_db):
+    """From Activity, after the forecast had been shown once, escape on the target dialog
+    brought back another report (the dialog gave the focus back to its table)."""
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        for report in ("funnel", "activity"):
+            await show_tab(pilot, report)
+            await pilot.press("T")
+            for _ in range(20):
+                if app.screen.__class__.__name__ == "TargetDialog":
+                    break
+                await settle(pilot)
+            assert app.screen.__class__.__name__ == "TargetDialog"
+            await pilot.press("escape")
+            await settle(pilot)
+            await settle(pilot)
+            assert app.screen.current == "forecast", report
+
+
+async def test_the_palettes_target_over_an_open_dialog_says_to_close_it(demo_db):
+    """Over the target dialog itself, the palette's 'Set a monthly sales target' (and
+    'Start the daily review' over a task card) stopped the app with a traceback."""
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "forecast")
+        await pilot.press("T")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"target")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        for _ in range(3):
+            await settle(pilot)
+        assert app.is_running and app.screen is dialog
+        assert "Close the dialog on this screen first (escape)" in [
+            str(n.message) for n in app._notifications
+        ]

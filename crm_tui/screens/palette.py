@@ -49,20 +49,36 @@ class CrmCommands(Provider):
         )
 
     def _on_screen(self, mode: str, action: str) -> None:
-        """Switch to a screen, then run one of its actions."""
+        """Switch to a screen, then run one of its actions (not over a dialog left open
+        there: it has none of them, and the app stopped with a traceback)."""
         self.app.switch_mode(mode)
-        self.app.call_later(lambda: getattr(self.app.screen, f"action_{action}")())
-
-    def _set_target(self) -> None:
-        """The reports' forecast tab, and its target dialog over it."""
-        from textual.widgets import TabbedContent
 
         def run() -> None:
-            self.app.screen.query_one(TabbedContent).active = "tab-forecast"
-            self.app.call_later(self.app.screen.action_set_target)  # type: ignore[attr-defined]
+            if self._dialog_on_top():
+                return
+            getattr(self.app.screen, f"action_{action}")()
+
+        self.app.call_later(run)
+
+    def _set_target(self) -> None:
+        """The reports' forecast target dialog (its screen opens the forecast first)."""
+
+        def run() -> None:
+            if not self._dialog_on_top():
+                self.app.screen.action_set_target()  # type: ignore[attr-defined]
 
         self.app.switch_mode("reports")
         self.app.call_later(run)
+
+    def _dialog_on_top(self) -> bool:
+        """Whether the screen switched to shows a dialog (a form, a card): said, and the
+        command waits for it to be closed."""
+        from textual.screen import ModalScreen
+
+        if not isinstance(self.app.screen, ModalScreen):
+            return False
+        self.app.notify(_("Close the dialog on this screen first (escape)"), severity="warning")
+        return True
 
     def _export(self) -> None:
         """ctrl+e of the screen under the palette."""

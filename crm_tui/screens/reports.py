@@ -331,6 +331,10 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         """T pressed on another report: its dialog, now that the forecast is shown."""
         if name == "forecast" and self._target_next and name == self.current:
             self._target_next = False
+            # the focus in the forecast's pane first: the dialog gives it back on closing,
+            # and a table of another report's pane would bring that report back
+            for table in self.query("#table-forecast"):
+                table.focus()
             self.call_after_refresh(self.action_set_target)
 
     def _fill_extra(self, name: str, report: Report, empty: bool) -> None:
