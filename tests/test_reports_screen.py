@@ -834,3 +834,24 @@ async def test_the_palettes_target_over_an_open_dialog_says_to_close_it(demo_db)
         assert "Close the dialog on this screen first (escape)" in [
             str(n.message) for n in app._notifications
         ]
+
+
+async def test_a_target_dialog_that_fills_in_the_months_target_closes_without_asking(
+    november_target,
+):
+    """Opened before the forecast knew the month's target (from the palette, or while the
+    forecast was still being built), the dialog fills it in once open: escape then asked
+    'Discard what you typed?' though nothing had been typed."""
+    from crm_tui.screens.dialogs.target_dialog import TargetDialog
+
+    app = app_on(november_target)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        start = app.screen
+        app.push_screen(TargetDialog(app.db, "2026-11", None))
+        await settle(pilot)
+        dialog = app.screen
+        assert dialog.query_one("#field-target", Input).value == "28840000.00"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is start

@@ -53,8 +53,11 @@ class TargetDialog(FormScreen[tuple[str, bool]]):
             stored = get_targets(conn, month, month).get(month)
         finally:
             conn.close()
+        untouched = not self.dirty()  # (the month as opened: this is the form's own fill)
         self._shown_amount = format_amount(stored) if stored else None
         amount.value = self._shown_amount or ""
+        if untouched:  # nothing typed: escape closes it without "Discard what you typed?"
+            self._initial = self.values()
         if amount.has_focus:  # (opened before the report knew it): typing replaces it
             amount.select_all()
 
