@@ -2261,3 +2261,6 @@ def test_a_cell_starting_as_a_spreadsheet_formula_rejects_its_row(db, tmp_path, 
     err = capsys.readouterr().err
     assert "line 2: name: Starts as a spreadsheet formula does (“=H…”)" in err
     assert rows(db.path, "SELECT name, needs FROM customer") == [("Good Co", "+86 138")]
+    # the rejected file, opened in Excel to mend the row, does not run it either
+    rejected = (tmp_path / "c.csv.rejected.csv").read_text("utf-8-sig").splitlines()
+    assert rejected[1].startswith('"\'=HYPERLINK(""http://x"",""Acme"")"')

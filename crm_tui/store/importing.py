@@ -99,7 +99,7 @@ def write_rejected(result: ImportResult, path: Path | None = None) -> Path:
     target = path or rejected_path_for(result.file)
     old = {i for i, cell in enumerate(result.header) if is_reason(cell)}
     cells = [
-        [c for i, c in enumerate(_original_cells(note.cells)) if i not in old]
+        [_inert(c) for i, c in enumerate(_original_cells(note.cells)) if i not in old]
         for note in result.rejected
     ]
     kept = [cell for i, cell in enumerate(result.header) if i not in old]
@@ -112,6 +112,17 @@ def write_rejected(result: ImportResult, path: Path | None = None) -> Path:
     )
     write_csv(rows, header, target)
     return target
+
+
+def _inert(cell: str) -> str:
+    """A cell as the rejected file keeps it, with a quote before one that starts as a
+    spreadsheet formula (refused for that): the rep opens this file in Excel to mend the
+    rows, and it ran them."""
+    from crm_tui.store.validation import FORMULA_MARKS, FORMULA_START
+
+    if cell and cell[0] in FORMULA_MARKS and FORMULA_START.match(cell):
+        return "'" + cell
+    return cell
 
 
 def written_as_rejected(path: Path) -> bool:
