@@ -100,7 +100,9 @@ def test_quarters_overdue_undated(conn):
     # F4 overdue too: its day has passed)
     from crm_tui.screens.report_view import summary_line
 
-    assert summary_line(report).startswith(f"Overdue from before {AS_OF:%Y-%m}: 1 deals, ")
+    line = summary_line(report)  # (one of each: in the singular, "1 deals" before)
+    assert line.startswith(f"Overdue from before {AS_OF:%Y-%m}: 1 deal, ")
+    assert "without a close date 1 deal, " in line
 
 
 def test_a_quarter_with_a_month_without_target_has_no_target(conn):

@@ -143,6 +143,11 @@ def summary_line(report: Report, currency: str = "") -> str:
     return line
 
 
+def _deals(n: int) -> str:
+    """``n`` deals, one in the singular ("1 deals" read wrong)."""
+    return _("1 deal") if n == 1 else _("{n} deals").format(n=n)
+
+
 def _summary(report: Report) -> str:
     extras = {k: v for k, (_kind, v) in report.extras.items()}
     if report.name == "funnel":
@@ -163,13 +168,14 @@ def _summary(report: Report) -> str:
     if report.name == "forecast":
         # (a deal of the as-of month whose day has passed is in that month's row)
         text = _(
-            "Overdue from before {month}: {n} deals, {amount} · without a close date {u} deals,"
+            "Overdue from before {month}: {deals}, {amount} · without a close date {undated},"
             " {u_amount}"
         )
         return text.format(
             month=str(report.params.get("as_of", ""))[:7],
-            n=extras.get("overdue_count", 0), amount=_money(extras.get("overdue_amount")),
-            u=extras.get("undated_count", 0), u_amount=_money(extras.get("undated_amount")),
+            deals=_deals(extras.get("overdue_count", 0)), amount=_money(extras.get("overdue_amount")),
+            undated=_deals(extras.get("undated_count", 0)),
+            u_amount=_money(extras.get("undated_amount")),
         )  # fmt: skip
     if report.name == "activity":
         return _("{n} weeks up to the as-of date").format(n=len(report.rows))
