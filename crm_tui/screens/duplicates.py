@@ -157,19 +157,21 @@ class DuplicatesScreen(Localized, Screen):
         with self.app.db.reading() as conn:  # type: ignore[attr-defined]
             counts = merge_preview(conn, keep, drop)
             same = len(same_contacts(conn, keep, drop))
-        moves = counts_text(counts)
+        # (a contact folded into the kept one's does not move: said on its own line)
+        moves = counts_text({**counts, "contact": counts.get("contact", 0) - same})
         lines = [
             _("Merge “{drop}” into “{keep}”?").format(drop=drop_name, keep=keep_name),
             "",
-            _("Moves: {moves}.").format(moves=moves or _("no records (it has none)")),
         ]
+        if moves or not same:
+            lines.append(_("Moves: {moves}.").format(moves=moves or _("no records (it has none)")))
         if same:  # (folded, by the import's rule for one contact: store.merging.same_contacts)
             lines.append(
-                _("1 contact is the same person as one already there: merged.")
+                _("1 contact is the same person as one already there: folded into it.")
                 if same == 1
-                else _("{n} contacts are the same people as ones already there: merged.").format(
-                    n=same
-                )
+                else _(
+                    "{n} contacts are the same people as ones already there: folded into them."
+                ).format(n=same)
             )
         lines.append(
             _(
