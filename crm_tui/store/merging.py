@@ -57,6 +57,18 @@ def _dbapi(conn_or_session: Any):
     return conn_or_session
 
 
+def _point_back(conn, table: str, column: str, now: int, back: int, ids: list[int]) -> None:
+    """Undo: the rows ``ids`` of ``table`` whose ``column`` a merge set to ``now`` point
+    at ``back`` again (500 at a time: SQLite's limit on parameters)."""
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        conn.execute(
+            f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND id IN ({marks})",
+            (back, now, *chunk),
+        )
+
+
 def _ids_by_table(conn, tables, column: str, value: int) -> dict[str, list[int]]:
     """{table: ids of its rows whose ``column`` is ``value``}: what a merge moves, kept
     so that undo can move exactly those back."""
@@ -190,13 +202,7 @@ def _unfold_contact(conn, fold: dict[str, Any], customer_id: int) -> None:
                 (new_id, customer_id, old_id),
             )
     for table, ids in fold["repointed"].items():
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            conn.execute(
-                f"UPDATE {table} SET contact_id = ? WHERE contact_id = ? AND id IN ({marks})",
-                (new_id, into_id, *chunk),
-            )
+        _point_back(conn, table, "contact_id", into_id, new_id, ids)
     if fold["filled"]:
         for field, value in fold["filled"].items():
             conn.execute(
@@ -399,13 +405,7 @@ def undo_last_merge(conn_or_session: Any) -> int:
     for fold in reversed(data.get("folded", [])):  # (merges logged before folding have none)
         _unfold_contact(conn, fold, drop_id)
     for table, ids in data["moved"].items():
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            conn.execute(
-                f"UPDATE {table} SET customer_id = ? WHERE customer_id = ? AND id IN ({marks})",
-                (drop_id, keep_id, *chunk),
-            )
+        _point_back(conn, table, "customer_id", keep_id, drop_id, ids)
     conn.executemany(
         "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id)"
         " SELECT ?, id FROM tag WHERE id = ?",
