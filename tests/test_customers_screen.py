@@ -7,7 +7,7 @@ import gc
 
 import pytest
 from textual.widgets import Input, Label, Static
-from ui_steps import new_customer_form
+from ui_steps import new_customer_form, palette_command
 
 from crm_tui.app import make_app
 from crm_tui.store import customers as cs
@@ -1119,12 +1119,7 @@ async def test_the_palette_finds_merge_target_and_review_by_their_words(filled, 
     app = app_on(filled)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*typed)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.press("enter")
+        await palette_command(pilot, typed)
         await app.workers.wait_for_complete()
         for _ in range(5):
             await pilot.pause()
@@ -1141,12 +1136,7 @@ async def test_the_palette_exports_the_screen_under_it(filled, tmp_path):
     )
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"export")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.press("enter")
+        await palette_command(pilot, "export")
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert [p.name for p in tmp_path.iterdir()] == [f"crm-customers-{FROZEN.date()}.csv"]
@@ -1463,12 +1453,7 @@ async def test_the_palette_says_where_the_settings_are_and_how_to_switch_languag
     app = app_on(filled)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*typed)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.press("enter")
+        await palette_command(pilot, typed)
         for _ in range(3):
             await pilot.pause()
         assert app.screen.__class__.__name__ == "MessageDialog"

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent
+from ui_steps import palette_command
 
 from crm_tui.app import make_app
 from crm_tui.reports import REPORTS, build_report
@@ -822,12 +823,7 @@ async def test_the_palettes_target_over_an_open_dialog_says_to_close_it(demo_db)
         await pilot.press("T")
         await settle(pilot)
         dialog = app.screen
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"target")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.press("enter")
+        await palette_command(pilot, "target")
         for _ in range(3):
             await settle(pilot)
         assert app.is_running and app.screen is dialog
