@@ -557,8 +557,12 @@ async def test_log_screen_search_open_and_delete(loop_db):
         await pilot.pause()
         assert "报价讨论" in str(app.screen.query_one("#interaction-card").render())
         await pilot.press("escape")
+        when = table.row(0)[1]
         await pilot.press("delete")
         await pilot.pause()
+        # which one, by its time too: a customer has many interactions of one subject
+        question = str(app.screen.query_one("#question").render())
+        assert question.endswith(f" of {when}?") and "报价讨论" in question
         await pilot.press("y")
         await _settle(pilot)
         assert table.row_count == 0

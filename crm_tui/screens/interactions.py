@@ -399,7 +399,10 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
                 self.notify(_("Interaction deleted"))
             self._changed()
 
-        message = _("Delete the interaction “{subject}” with {customer}?").format(
-            subject=record["subject"], customer=record["customer"]
+        # its time too: a customer has many a "Check-in", and the question named only that
+        message = _("Delete the interaction “{subject}” with {customer} of {when}?").format(
+            subject=record["subject"],
+            customer=record["customer"],
+            when=str(record.get("occurred_at") or "")[:16],
         )
         self.app.push_screen(ConfirmDialog(message, yes=_("Delete"), danger=True), answered)
