@@ -254,3 +254,17 @@ async def test_e_on_a_deal_deleted_elsewhere_closes_the_detail_instead_of_crashi
         assert app.is_running
         assert "This opportunity no longer exists" in notices(app)
         assert board.column("proposal").summary.count == 0
+
+
+async def test_a_probability_set_by_hand_says_so_in_either_language(tmp_path):
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    db = Database(path)
+    with db.session() as s:
+        ops.update_opportunity(s, ids["fresh"], {"probability": 33})
+    db.close()
+    for lang, said in (("en", "33% (set by hand)"), ("zh", "33%（手动设置）")):
+        app = app_for(path, lang=lang)
+        async with app.run_test(size=(120, 60)) as pilot:
+            _board, detail = await open_detail(pilot, ids["fresh"])
+            assert said in shown(detail.query_one("#detail-fields")), lang

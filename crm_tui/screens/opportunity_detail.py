@@ -158,8 +158,9 @@ class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
             (_("Stage"), stage_name),
             (
                 _("Probability"),
-                f"{opp.probability}%"
-                + (f" ({_('overridden')})" if opp.probability_overridden else ""),
+                (_("{p}% (set by hand)") if opp.probability_overridden else "{p}%").format(
+                    p=opp.probability
+                ),
             ),
             (_("Expected close date"), _text(opp.expected_close)),
             (_("Next action"), _text(opp.next_action)),
