@@ -626,8 +626,7 @@ def repair(conn: sqlite3.Connection, *, search: bool = True) -> Repaired:
     saved = conn.isolation_level
     conn.isolation_level = None
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with sq.immediate_transaction(conn):
             customers = conn.execute(
                 "UPDATE customer AS c SET"
                 f" total_amount_cents = {_ORDERS_TOTAL}, last_order = {_ORDERS_LAST}"
@@ -636,10 +635,6 @@ def repair(conn: sqlite3.Connection, *, search: bool = True) -> Repaired:
             ).rowcount
             if search:
                 sq.rebuild_search_index(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     finally:
         conn.isolation_level = saved
     return Repaired(customers=customers, search_rebuilt=search)

@@ -31,6 +31,7 @@ from crm_tui.store.pipes import receive_message, send_message
 from crm_tui.store.sqlite import (
     drop_secondary_indexes,
     fast_null_binding,
+    immediate_transaction,
     rebuild_search_index,
     recreate_indexes,
     restore_journal,
@@ -526,18 +527,12 @@ def generate(
         conn.execute("PRAGMA foreign_keys = OFF")
         journal = rollback_journal(conn) if customers >= BULK_INDEX_THRESHOLD else None
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(conn):
                 with fast_null_binding(), _gc_paused():
                     counts = _fill(conn, customers, seed, as_of, progress, replace, owner)
                 # the deals carry DOMAIN.md's probabilities, whatever config.toml says:
                 # the next opening with a config brings them to it (stage_probabilities)
                 remember_applied(conn, _PROB)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         finally:
             if journal is not None:
                 restore_journal(conn, journal)

@@ -490,3 +490,18 @@ def foreign_key_problems(conn: sqlite3.Connection) -> list[str]:
 def check(conn: sqlite3.Connection) -> list[str]:
     """Problems found by integrity_check and foreign_key_check; empty when healthy."""
     return [f"integrity: {p}" for p in integrity_problems(conn)] + foreign_key_problems(conn)
+
+
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on a connection in autocommit mode
+    (``isolation_level = None``): the write lock taken at once, and all of it or, on
+    any error or interrupt, none of it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

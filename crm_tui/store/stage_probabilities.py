@@ -25,6 +25,7 @@ import sqlite3
 from collections.abc import Mapping
 
 from crm_tui.store import enums
+from crm_tui.store.sqlite import immediate_transaction
 
 #: app_meta key of the stage probabilities the stored ones follow (JSON, stage → %).
 META_KEY = "stage_probabilities"
@@ -69,8 +70,7 @@ def follow_stage_probabilities(
     if row is not None and row[0] == text:
         return 0  # the usual case: one indexed read of one row
     changed = 0
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(conn):
         before = applied(conn)  # again, under the write lock: another program may have done it
         stages = [s for s, p in wanted.items() if before is None or before.get(s) != p]
         for stage in stages:
@@ -80,11 +80,6 @@ def follow_stage_probabilities(
                 (wanted[stage], stage),
             ).rowcount
         remember_applied(conn, wanted)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     return changed
 
 
