@@ -24,6 +24,8 @@ def translatable_strings() -> dict[str, str]:
                 arg = node.args[0]
             elif name == "Binding" and len(node.args) >= 3:
                 arg = node.args[2]
+            elif getattr(node.func, "attr", None) == "Group" and node.args:  # Binding.Group
+                arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value:
                 found.setdefault(arg.value, str(path.relative_to(PACKAGE)))
     return found

@@ -6,6 +6,9 @@ import datetime as dt
 import re
 import time
 
+import pytest
+from rich.cells import cell_len
+
 from crm_tui.screens.dialogs.confirm import ConfirmDialog
 from crm_tui.screens.dialogs.won_dialog import WonDialog
 from crm_tui.screens.help import HelpScreen
@@ -16,6 +19,7 @@ from crm_tui.store import opportunities as ops
 from crm_tui.store.board import BoardFilter
 from crm_tui.store.database import Database
 from crm_tui.store.models import Opportunity, SalesOrder
+from crm_tui.widgets.footer import Footer
 from tests.test_pipeline_screen import app_for, open_pipeline, read, seed, select, wait_until
 
 #: A moment with seconds, as the store records them.
@@ -72,7 +76,7 @@ async def test_space_is_offered_only_where_there_are_criteria_to_tick(tmp_path):
     app = app_for(path)
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         board, _detail = await open_detail(pilot, ids["fresh"])
-        assert "space Tick criterion" in footer_text(app)
+        assert "space Tick" in footer_text(app)
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is board)
         board.filter = BoardFilter(all_closed=True)
@@ -81,7 +85,7 @@ async def test_space_is_offered_only_where_there_are_criteria_to_tick(tmp_path):
         await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
         await pilot.pause()
         bar = footer_text(app)
-        assert "Tick criterion" not in bar and "space" not in bar, bar
+        assert "Tick" not in bar and "space" not in bar, bar
         assert "e Edit" in bar
         await pilot.press("space")
         await pilot.pause()
@@ -107,7 +111,8 @@ async def test_the_app_keys_act_on_the_detail(tmp_path, monkeypatch):
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         local = app.screen._screen_keys()
-        assert ("space", "Tick criterion") in local and ("e", "Edit") in local
+        assert ("space", "Tick") in local and ("e", "Edit") in local
+        assert ("<", "Prev stage") in local and (">", "Next stage") in local
         assert not {"?", "q"} & {key for key, _what in local}  # listed with the app's keys
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is detail)
@@ -141,7 +146,7 @@ async def test_less_and_greater_move_the_deal_from_its_detail_as_on_the_board(tm
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         board, detail = await open_detail(pilot, ids["old"])
         title = detail.query_one("#detail-title")
-        assert "Back a stage" in footer_text(app) and "Next stage" in footer_text(app)
+        assert "< > Move stage" in footer_text(app)
         await pilot.press("greater_than_sign")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
@@ -169,12 +174,14 @@ async def test_less_and_greater_move_the_deal_from_its_detail_as_on_the_board(tm
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "Initial contact" in str(detail.query_one("#detail-title").render())
+        assert "u Undo" in footer_text(app)
         await pilot.press("u")  # undoes the move made here
         await wait_until(
             pilot, lambda: read(path, Opportunity, ids["old"]).stage == "needs_confirmed"
         )
         await app.workers.wait_for_complete()
         await pilot.pause()
+        assert "u Undo" in footer_text(app)  # its earlier move, made on the first visit
         assert notices(app)[-1] == "Undone: “机械臂 X200” back in Needs confirmed"
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is board)
@@ -204,7 +211,8 @@ async def test_winning_from_the_detail_asks_as_the_board_does_and_shows_the_orde
         assert detail.query_one("#detail-orders").display
         assert not detail.query_one("#criteria").display
         assert app.focused is detail.query_one("#detail-body")  # the keys scroll the detail
-        assert "Tick criterion" not in footer_text(app)
+        assert "Tick" not in footer_text(app)
+        assert "u Undo" in footer_text(app)  # the move just made here
         await pilot.press("less_than_sign")  # back: the order question, as on the board
         await wait_until(pilot, lambda: isinstance(app.screen, OrderQuestion))
         await pilot.press("y")
@@ -234,6 +242,7 @@ async def test_u_on_a_detail_leaves_another_deals_move_to_the_board(tmp_path):
         assert notices(app)[-1] == (
             "The last move was of “Support contract”: u on the board undoes it"
         )
+        assert "Undo" not in footer_text(app)
     assert read(path, Opportunity, ids["gone"]).stage == "initial_contact"
 
 
@@ -268,3 +277,27 @@ async def test_a_probability_set_by_hand_says_so_in_either_language(tmp_path):
         async with app.run_test(size=(120, 60)) as pilot:
             _board, detail = await open_detail(pilot, ids["fresh"])
             assert said in shown(detail.query_one("#detail-fields")), lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "keys"),
+    [
+        ("en", "esc Back  space Tick  e Edit  l Log  t Task  < > Move stage"),
+        ("zh", "esc 返回  space 勾选  e 编辑  l 记录互动  t 任务  < > 移动阶段"),
+    ],
+)
+async def test_the_detail_key_bar_shows_the_moves_at_80_columns(tmp_path, lang, keys):
+    """A rep at 80 columns sees every key of the detail, the stage moves included
+    (they were cut off behind "…"); a press on `>` in the bar moves the deal."""
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    app = app_for(path, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, ids["late"])
+        bar = footer_text(app)
+        assert bar.split("▏")[0].strip() == keys, bar
+        x = cell_len(bar[: bar.index("< >")]) + 2  # the ">"
+        await pilot.mouse_down(Footer, offset=(x, 0))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))  # unticked
+        await pilot.press("y")
+        await wait_until(pilot, lambda: read(path, Opportunity, ids["late"]).stage == "negotiation")

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from crm_tui.i18n import _, label, language
-from crm_tui.screens.pipeline_moves import PipelineMoves
+from crm_tui.screens.pipeline_moves import STAGE_MOVES, PipelineMoves
 from crm_tui.store import board, enums
 from crm_tui.store.board import CLOSED_STAGES
 from crm_tui.store.validation import display_amount
@@ -54,22 +54,28 @@ class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
     `<` `>` (and `L`, `u`) move the deal as they do on the board (PipelineMoves)."""
 
     BINDINGS = [
+        # (descriptions shorter than the board's: the moves fit an 80-column bar)
         Binding("escape", "close", "Back"),
-        Binding("space", "toggle", "Tick criterion"),
+        Binding("space", "toggle", "Tick"),
         # a stage without exit criteria (won, lost, after-sales) hides the key above; this
         # one, hidden, then says why space does nothing
         Binding("space", "no_criteria", show=False),
         Binding("e", "edit", "Edit"),
         Binding("l", "log", "Log"),
         Binding("t", "task", "Task"),
-        Binding("less_than_sign", "move_previous", "Back a stage", key_display="<"),
-        Binding("greater_than_sign", "move_next", "Next stage", key_display=">"),
+        Binding(
+            "less_than_sign", "move_previous", "Prev stage", key_display="<", group=STAGE_MOVES
+        ),
+        Binding("greater_than_sign", "move_next", "Next stage", key_display=">", group=STAGE_MOVES),
         Binding("L", "move_lost", "Lost", show=False),
-        Binding("u", "undo", "Undo", show=False),
+        # shown once this deal has a move to undo (a won deal's next key); the hidden
+        # one says what else `u` would do
+        Binding("u", "undo", "Undo"),
+        Binding("u", "undo_other", show=False),
         # Textual gives a modal screen none of the app's keys; this one stands in for a
         # screen (the header's tabs show above it), so it takes them as every screen does
         *(Binding(key, f"go('{mode}')", show=False) for mode, key, _title in SCREENS),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "app.quit", "Quit", show=False),  # (esc is the way back)
         Binding("question_mark", "app.help", "Help", key_display="?"),
     ]
 
@@ -248,12 +254,19 @@ class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
             self.query_one(wid).display = bool(orders)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """space offers to tick a criterion only where the stage has some."""
+        """space offers to tick a criterion only where the stage has some; `u` shows
+        when the latest move is this deal's."""
         if action == "toggle":
             return self.has_criteria
         if action == "no_criteria":
             return not self.has_criteria
+        if action in ("undo", "undo_other"):
+            return self._undo_is_mine() == (action == "undo")
         return True
+
+    def _undo_is_mine(self) -> bool:
+        stack = self.undo_stack
+        return bool(stack) and stack[-1].move.opportunity_id == self.opportunity_id
 
     def action_no_criteria(self) -> None:
         self.notify(_("This stage has no exit criteria"), timeout=3)
@@ -334,18 +347,18 @@ class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
     def current_id(self) -> int:
         return self.opportunity_id
 
-    def action_undo(self) -> None:
+    def action_undo_other(self) -> None:
         """`u` undoes this deal's latest move; the board's undoes any deal's."""
         stack = self.undo_stack
-        if stack and stack[-1].move.opportunity_id != self.opportunity_id:
-            self.notify(
-                _("The last move was of “{name}”: u on the board undoes it").format(
-                    name=stack[-1].name
-                ),
-                severity="warning",
-            )
+        if not stack:
+            self.notify(_("Nothing to undo"), severity="warning")
             return
-        super().action_undo()
+        self.notify(
+            _("The last move was of “{name}”: u on the board undoes it").format(
+                name=stack[-1].name
+            ),
+            severity="warning",
+        )
 
     def reload(self, *, select: int | None = None) -> bool:
         """After a move (or its undo, or a failed save): show the deal as it now is."""

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from crm_tui.i18n import _, label, language
-from crm_tui.screens.pipeline_moves import PipelineMoves
+from crm_tui.screens.pipeline_moves import STAGE_MOVES, PipelineMoves
 from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import board, enums
 from crm_tui.store.validation import display_amount
@@ -50,8 +50,10 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         Binding("pagedown", "card_page(1)", "Page down", show=False),
         Binding("home,g", "card_end(0)", "First", show=False),
         Binding("end,G", "card_end(1)", "Last", show=False),
-        Binding("less_than_sign", "move_previous", "Back a stage", key_display="<"),
-        Binding("greater_than_sign", "move_next", "Next stage", key_display=">"),
+        Binding(
+            "less_than_sign", "move_previous", "Prev stage", key_display="<", group=STAGE_MOVES
+        ),
+        Binding("greater_than_sign", "move_next", "Next stage", key_display=">", group=STAGE_MOVES),
         Binding("L", "move_lost", "Lost"),
         Binding("u", "undo", "Undo"),
         Binding("enter", "open", "Open"),

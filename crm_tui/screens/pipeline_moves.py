@@ -29,6 +29,10 @@ UNDO_DEPTH = 20
 WON_STAGES = ("won", "after_sales")
 
 
+#: `<` and `>` share one place in the key bar ("< > Move stage"); help lists each.
+STAGE_MOVES = Binding.Group("Move stage")
+
+
 @dataclass(frozen=True)
 class UndoEntry:
     move: Move

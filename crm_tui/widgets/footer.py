@@ -10,7 +10,9 @@ lays anything out again.
 What Textual's footer does that is kept: a key pressed with the mouse acts as if
 typed (a disabled one rings the bell); the command palette's key stays at the right
 while the other keys end before it at the last one that fits whole, then "…"; the
-wheel shifts the keys sideways when they do not fit. Keys sharing an action show once, as in Textual.
+wheel shifts the keys sideways when they do not fit. Keys sharing an action show once,
+as in Textual, and neighbouring keys of one `Binding.Group` share its description
+("< > Move stage"): what an 80-column bar has room for.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding
 from textual.strip import Strip
 
 from crm_tui.widgets.one_line import OneLineBar
@@ -37,6 +40,7 @@ class _Key:
     display: str  # how the key is shown ("^p", "⏎")
     description: str
     enabled: bool
+    group: Binding.Group | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,11 @@ class Footer(OneLineBar, can_focus=False):
             elif binding.show and binding.action not in actions:
                 actions.add(binding.action)
                 found = _Key(
-                    binding.key, app.get_key_display(binding), binding.description, enabled
+                    binding.key,
+                    app.get_key_display(binding),
+                    binding.description,
+                    enabled,
+                    binding.group,
                 )
                 if binding.action in PINNED_ACTIONS:
                     help_key = found
@@ -137,8 +145,12 @@ class Footer(OneLineBar, can_focus=False):
         left: list[Segment] = []
         starts: list[tuple[int, int, _Key]] = []
         x = 0
-        for key in shown:
-            segments = self._key_segments(key, base, compact=False)
+        for index, key in enumerate(shown):
+            grouped = key.group is not None
+            next_in_group = (
+                grouped and index + 1 < len(shown) and shown[index + 1].group == key.group
+            )
+            segments = self._key_segments(key, base, compact=False, bare=next_in_group)
             size = sum(cell_len(s.text) for s in segments)
             starts.append((x, x + size, key))
             left += segments
@@ -148,7 +160,13 @@ class Footer(OneLineBar, can_focus=False):
         shown_to = offset + room
         more = ""
         if offset == 0 and x > room:  # unshifted: whole keys only, then "…" (not "o 排")
-            whole = [end for _start, end, _key in starts if end <= room - 1]
+            # (a group's keys go whole with its description, or not at all)
+            ends = [
+                end
+                for (_start, end, key), after in zip(starts, [*shown[1:], None], strict=True)
+                if key.group is None or after is None or after.group != key.group
+            ]
+            whole = [end for end in ends if end <= room - 1]
             shown_to, more = (whole[-1] if whole else 0), "…"
         spans = [
             _Span(start - offset, end - offset, key)
@@ -164,7 +182,11 @@ class Footer(OneLineBar, can_focus=False):
         strip = strip.extend_cell_length(room, base)
         return Strip([*strip, *right], width).crop_extend(0, width, base)
 
-    def _key_segments(self, key: _Key, base: Style, *, compact: bool) -> list[Segment]:
+    def _key_segments(
+        self, key: _Key, base: Style, *, compact: bool, bare: bool = False
+    ) -> list[Segment]:
+        """A key and its description; `bare`, the key alone (a group's description
+        follows its last key)."""
         key_style = base + self.get_component_rich_style("footer--key")
         text_style = base + self.get_component_rich_style("footer--description")
         if not key.enabled:
@@ -175,9 +197,12 @@ class Footer(OneLineBar, can_focus=False):
             key_style, text_style = key_style + hover, text_style + hover
         if compact:  # a pinned key: "^p 命令面板 "
             return [Segment(key.display, key_style), Segment(f" {key.description} ", text_style)]
-        if not key.description:
+        if bare:
+            return [Segment(f" {key.display}", key_style)]
+        description = key.group.description if key.group is not None else key.description
+        if not description:
             return [Segment(f" {key.display} ", key_style)]
-        return [Segment(f" {key.display} ", key_style), Segment(f"{key.description} ", text_style)]
+        return [Segment(f" {key.display} ", key_style), Segment(f"{description} ", text_style)]
 
     # --- mouse -----------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual.binding import Binding
+
 from crm_tui.i18n import _
 
 
@@ -19,6 +21,14 @@ class Localized:
         super().__init__(*args, **kwargs)
         bindings = self._bindings  # type: ignore[attr-defined]
         bindings.key_to_bindings = {
-            key: [replace(b, description=_(b.description)) if b.description else b for b in items]
-            for key, items in bindings.key_to_bindings.items()
+            key: [_translated(b) for b in items] for key, items in bindings.key_to_bindings.items()
         }
+
+
+def _translated(binding: Binding) -> Binding:
+    """The binding with its description (and its footer group's) in the language."""
+    group = binding.group
+    if group is not None and group.description:
+        group = replace(group, description=_(group.description))
+    description = _(binding.description) if binding.description else ""
+    return replace(binding, description=description, group=group)
