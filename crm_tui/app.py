@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterable
@@ -23,6 +24,10 @@ from crm_tui.settings import Settings
 from crm_tui.store.database import Database
 from crm_tui.store.sqlite import damage_in, plain_problem, sqlite_error_in
 from crm_tui.widgets.localized import Localized
+
+#: Worker groups that save what was just done (a ticked criterion, a stage move): quitting
+#: waits for them, as leaving the screen does (exiting cancels them half way).
+SAVING_GROUPS = frozenset({"criteria", "pipeline-write"})
 
 SCREEN_CLASSES = {
     "customers": ("crm_tui.screens.customers", "CustomersScreen"),
@@ -261,18 +266,24 @@ class CrmApp(Localized, App):
         typed = any(isinstance(s, FormScreen) and s.dirty() for s in self.screen_stack)
         asking = isinstance(self.screen, ConfirmDialog) and self.screen.id == "confirm-quit"
         if not typed or asking:
-            self.exit()
+            await self._exit_once_saved()
             return
 
-        def answered(quit_: bool | None) -> None:
+        async def answered(quit_: bool | None) -> None:
             if quit_:
-                self.exit()
+                await self._exit_once_saved()
 
         question = ConfirmDialog(
             _("Quit and lose what you typed in the form?"), yes=_("Quit"), danger=True
         )
         question.id = "confirm-quit"
         self.push_screen(question, answered)
+
+    async def _exit_once_saved(self) -> None:
+        """Exit once a save running in a worker (SAVING_GROUPS) is done."""
+        while any(w.group in SAVING_GROUPS and not w.is_finished for w in self.workers):
+            await asyncio.sleep(0.01)
+        self.exit()
 
     def action_help(self) -> None:
         from crm_tui.screens.help import HelpScreen

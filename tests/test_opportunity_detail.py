@@ -301,3 +301,22 @@ async def test_the_detail_key_bar_shows_the_moves_at_80_columns(tmp_path, lang, 
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))  # unticked
         await pilot.press("y")
         await wait_until(pilot, lambda: read(path, Opportunity, ids["late"]).stage == "negotiation")
+
+
+async def test_q_just_after_a_tick_quits_once_the_tick_is_saved(tmp_path, monkeypatch):
+    """Quitting cancels the app's workers: a tick still being saved was lost."""
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    tick = ops.toggle_criterion
+
+    def slow_tick(*args, **kwargs):  # a disk that takes its time
+        time.sleep(0.3)
+        return tick(*args, **kwargs)
+
+    monkeypatch.setattr(ops, "toggle_criterion", slow_tick)
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_detail(pilot, ids["old"])
+        await pilot.press("space", "q")
+        await wait_until(pilot, lambda: app._exit)
+        assert read(path, Opportunity, ids["old"]).criteria_done == "0"
