@@ -570,6 +570,47 @@ async def test_log_screen_search_open_and_delete(loop_db):
             assert conn.execute("SELECT count(*) FROM interaction").fetchone()[0] == 2
 
 
+async def test_the_interaction_card_offers_delete_and_says_its_task_stays_open(loop_db):
+    """The card took `delete` but showed only Edit and Close; deleting an interaction
+    with a next step left its task open without a word."""
+    from textual.widgets import Button
+
+    with loop_db.session() as s:
+        cid = cs.find_customer(s, "Acme Robotics").id
+        log_interaction(s, cid, {"subject": "Site visit", "channel": "visit",
+                                 "occurred_at": dt.datetime(2026, 11, 22, 9, 0),
+                                 "next_step": "Send the sizing sheet", "next_step_due": day(2)})  # fmt: skip
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        assert app.screen.query_one(VirtualTable).row(0)[4] == "Site visit"
+        await pilot.press("enter")
+        await pilot.pause()
+        labels = [str(b.label) for b in app.screen.query(Button)]
+        assert labels == ["Edit (e)", "Delete (del)", "Close"]
+        await pilot.click("#delete")
+        await pilot.pause()
+        question = str(app.screen.query_one("#question").render())
+        assert "“Site visit”" in question
+        assert "Its follow-up task “Send the sizing sheet” stays open" in question
+        await pilot.press("y")
+        await _settle(pilot)
+    with loop_db.reading() as conn:
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM interaction WHERE subject = 'Site visit'"
+            ).fetchone()[0]
+            == 0
+        )
+        assert (
+            conn.execute(
+                "SELECT status FROM task WHERE title = 'Send the sizing sheet'"
+            ).fetchone()[0]
+            == "planned"
+        )
+
+
 async def test_a_paste_of_two_lines_into_the_log_search_searches_for_both(loop_db):
     """Pasted lines are joined into one search (Textual's Input kept the first line only:
     "Quote" found two interactions where "Quote walkthrough" was asked)."""

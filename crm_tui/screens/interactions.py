@@ -109,10 +109,11 @@ class InteractionCard(Localized, ModalScreen[str | None]):
             yield Static(interaction_text(self.record), id="interaction-card", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(_("Edit (e)"), id="edit")
+                yield Button(_("Delete (del)"), id="delete", variant="error")
                 yield Button(_("Close"), id="close", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss("edit" if event.button.id == "edit" else None)
+        self.dismiss(event.button.id if event.button.id in ("edit", "delete") else None)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -405,4 +406,8 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
             customer=record["customer"],
             when=str(record.get("occurred_at") or "")[:16],
         )
+        if record.get("task_title") and record.get("task_status") in enums.OPEN_TASK_STATUSES:
+            message += "\n" + _(
+                "Its follow-up task “{task}” stays open (x on the Tasks screen closes it)."
+            ).format(task=record["task_title"])
         self.app.push_screen(ConfirmDialog(message, yes=_("Delete"), danger=True), answered)
