@@ -92,6 +92,20 @@ def test_out_file_round_trip(dbfile, tmp_path, capsys):
     assert rows[1] == ["C1", "上海云杉科技有限公司", "1234.50", "0.9611", "0.9611", "A", "A"]
 
 
+@pytest.mark.parametrize(
+    ("name", "fmt", "starts"),
+    [("w.CSV", None, b"\xef\xbb\xbfcode,"), ("w.json", None, b"{"), ("w.txt", None, b"Code"),
+     ("w.csv", "table", b"Code")],
+)  # fmt: skip
+def test_out_file_format_follows_its_name_unless_given(dbfile, tmp_path, name, fmt, starts):
+    """`crm report abc --out abc.csv` (a Friday cron job) wrote a text table Excel could
+    not read: without --format, .csv and .json files get those formats."""
+    target = tmp_path / name
+    args = ["--db", dbfile, "report", "abc", "--as-of", "2026-11-30", "--out", str(target)]
+    assert main([*args, *(["--format", fmt] if fmt else [])]) == 0
+    assert target.read_bytes().startswith(starts), target.read_bytes()[:40]
+
+
 def test_week_option(dbfile, capsys):
     # (as of that Sunday, so that the whole week counts whatever day the test runs)
     argv = ["report", "weekly", "--week", "2026-W49", "--as-of", "2026-12-06", "--format", "json"]

@@ -91,7 +91,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "current week)"
         ),
     )
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        help=_("default: csv or json for an --out FILE ending .csv or .json, else table"),
+    )
     parser.add_argument("--out", metavar="FILE", help=_("write to FILE instead of standard output"))
 
 
@@ -100,6 +104,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 #: 100,000 customers). The others scan in order, which read-ahead serves better: mapped,
 #: funnel and ABC took a third longer.
 MAPPED = frozenset({"weekly"})
+
+
+def format_for(out: str | None) -> str:
+    """The format a report file's name asks for (.csv, .json), else a text table."""
+    suffix = out.lower().rsplit(".", 1)[-1] if out and "." in out else ""
+    return suffix if suffix in ("csv", "json") else "table"
 
 
 def run(args: argparse.Namespace, ctx) -> int:
@@ -132,6 +142,8 @@ def _run(args: argparse.Namespace, ctx) -> int:
         }
         print(f"crm report: error: {said}", file=sys.stderr)
         return 2
+    if args.format is None:  # (`--out weekly.csv` wrote a text table Excel cannot read)
+        args.format = format_for(args.out)
     as_of = args.as_of
     if as_of is None:
         as_of = today()
