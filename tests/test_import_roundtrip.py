@@ -332,3 +332,31 @@ def test_todays_date_without_a_time_is_not_a_future_hour(db, tmp_path):
     assert query(db.path, "SELECT subject, occurred_at FROM interaction") == [
         ("call", "2026-11-23 08:00:00")
     ]
+
+
+def test_the_weekly_report_keeps_its_order_within_a_minute_after_a_round_trip(tmp_path):
+    """Exports keep times to the minute: two interactions logged in one minute, the later
+    one first by id, came out of the weekly report in another order after the trip."""
+    from crm_tui.store.customers import create_customer
+    from crm_tui.store.interactions import log_interaction
+
+    path = tmp_path / "crm.db"
+    db = Database(path)
+    with db.session() as s:
+        cid = create_customer(s, {"name": "Acme"}).id
+        for subject, second in (("First by id", 50), ("Second by id", 10)):
+            when = dt.datetime(2026, 11, 23, 10, 0, second)  # (in the week of AS_OF)
+            log_interaction(s, cid, {"subject": subject, "occurred_at": when})
+    db.close()
+    conn = sqlite3.connect(path)
+    export.export_all(conn, tmp_path / "ex")
+    conn.close()
+    copy = empty_db(tmp_path / "rt.db")
+    for kind in ("customers", "interactions"):
+        assert import_file(copy, kind, tmp_path / "ex" / f"{kind}.csv", now=NOW).committed
+
+    def subjects(p: Path) -> list[str]:
+        weekly_rows = report_rows(p)[0]
+        return [r["item"] for r in weekly_rows if r["section"] == "interactions"]
+
+    assert subjects(path) == subjects(copy) == ["First by id", "Second by id"]

@@ -107,17 +107,19 @@ PIPELINE_SQL = f"""
 SELECT coalesce(sum(amount_cents * probability), 0) FROM {{deals}} AS o WHERE stage IN {_OPEN}
 """
 
+# (by the minute, then by id: exports keep times to the minute and records in id order,
+# so an exported and re-imported database reports its week in the same order)
 _SECTION_SQL = {
     "interactions": """
         SELECT substr(i.occurred_at, 1, 10), c.name, i.subject, i.channel, NULL
         FROM interaction i JOIN customer c ON c.id = i.customer_id
         WHERE i.occurred_at >= :start AND i.occurred_at < :end
-        ORDER BY i.occurred_at, i.id""",
+        ORDER BY substr(i.occurred_at, 1, 16), i.id""",
     "tasks_done": """
         SELECT substr(t.completed_at, 1, 10), c.name, t.title, t.result, NULL
         FROM task t LEFT JOIN customer c ON c.id = t.customer_id
         WHERE t.completed_at >= :start AND t.completed_at < :end AND +t.status = 'done'
-        ORDER BY t.completed_at, t.id""",
+        ORDER BY substr(t.completed_at, 1, 16), t.id""",
     "tasks_overdue": f"""
         SELECT t.due, c.name, t.title, t.type, NULL
         FROM {_OVERDUE_FROM} LEFT JOIN customer c ON c.id = t.customer_id
