@@ -10,6 +10,7 @@ import pytest
 from crm_tui.cli import main
 from crm_tui.store import enums
 from crm_tui.store.demo import DemoError, generate
+from crm_tui.store.name_order import name_sort_key
 from crm_tui.store.sqlite import search_match_expression
 
 AS_OF = dt.date(2026, 11, 23)
@@ -93,6 +94,8 @@ def test_names_are_mixed_chinese_and_english(demo_db):
     assert all(c.startswith("C") and c[1:].isdigit() and len(c) >= 12 for c in codes)
     order_nos = [o for (o,) in conn.execute("SELECT order_no FROM sales_order")]
     assert len(set(order_nos)) == len(order_nos) and all(o.startswith("SO") for o in order_nos)
+    keys = conn.execute("SELECT name, name_sort FROM customer").fetchall()
+    assert all(key == name_sort_key(name) for name, key in keys)  # (listed by name)
 
 
 def test_every_stage_with_a_plausible_history(demo_db):

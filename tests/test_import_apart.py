@@ -16,6 +16,7 @@ from crm_tui.csvread import CsvError
 from crm_tui.store import import_apart, import_customers, importing
 from crm_tui.store.import_customers import CustomerImporter
 from crm_tui.store.importing import ImportRefused, import_file
+from crm_tui.store.name_order import name_sort_key
 from tests.test_import import rows, snapshot
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
@@ -83,6 +84,8 @@ def test_checked_in_a_child_is_the_same_as_checked_here(
     assert len(forks) == 1
     assert apart == here
     assert snapshot(db.path) == snapshot(copy)
+    keys = rows(db.path, "SELECT name, name_sort FROM customer")
+    assert keys and all(key == name_sort_key(name) for name, key in keys)  # (listed by name)
     notes, counts, progress = apart
     assert counts == {"skip": (8, 4, 3, True), "create": (8, 7, 0, True)}[action]
     assert notes[0][:2] == (

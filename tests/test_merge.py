@@ -14,6 +14,7 @@ from crm_tui.store.merging import (
     same_contacts,
     undo_last_merge,
 )
+from crm_tui.store.name_order import name_sort_key
 
 CHILDREN = ("contact", "opportunity", "interaction", "task", "sales_order")
 TABLES = ("customer", *CHILDREN, "stage_change", "payment", "tag", "customer_tag")
@@ -179,6 +180,11 @@ def test_merge_moves_everything_and_undo_restores(conn):
     # the kept customer's own data is as before the merge (only updated_at/version moved on)
     strip = lambda rows: [r[:23] for r in rows]  # noqa: E731  (columns up to last_interaction_at)
     assert strip(after["customer"]) == strip(before["customer"])
+    # the restored customer is listed by its name again (the log keeps no sort key)
+    name, key = conn.execute(
+        "SELECT name, name_sort FROM customer WHERE id = ?", (drop,)
+    ).fetchone()
+    assert key == name_sort_key(name)
     assert last_merge(conn) is None
     with pytest.raises(MergeError):
         undo_last_merge(conn)

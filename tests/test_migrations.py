@@ -248,3 +248,28 @@ def test_0013_gives_every_order_a_version_and_inserts_without_one_get_1(tmp_path
     with db.reading() as conn:
         got = conn.execute("SELECT id, version FROM sales_order ORDER BY id").fetchall()
         assert [tuple(r) for r in got] == [(1, 1), (2, 1)]
+
+
+def test_0014_gives_every_customer_a_pinyin_sort_key(tmp_path):
+    """Customers of a file from before 0014 are listed in pinyin order once it is opened."""
+    from crm_tui.store.lists import CustomerQuery
+    from crm_tui.store.name_order import name_sort_key
+
+    path = _old_file(tmp_path, "0013")  # 上海华为技术有限公司
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO customer (id, code, name, name_norm, kind, status, total_amount_cents,"
+        " created_at, updated_at, version) VALUES (2, 'C2', '北京明远科技', '北京明远科技',"
+        " 'company', 'active', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
+    )
+    conn.commit()
+    conn.close()
+    db = Database(path)  # opening migrates to head
+    with db.reading() as conn:
+        keys = dict(conn.execute("SELECT name, name_sort FROM customer"))
+        assert keys == {n: name_sort_key(n) for n in ("上海华为技术有限公司", "北京明远科技")}
+        listed = [r[2] for r in CustomerQuery(conn, sort="name").fetch(0, 5)]
+        assert listed == ["北京明远科技", "上海华为技术有限公司"]
+        indexes = {r[1] for r in conn.execute("PRAGMA index_list(customer)")}
+        assert {"ix_customer_name_sort", "ix_customer_status_sort"} <= indexes
+        assert not {"ix_customer_name", "ix_customer_status_name"} & indexes

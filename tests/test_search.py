@@ -42,7 +42,7 @@ def people(db):
         ("nothing here", []),
         # two letters and digits also start a code (C2026…): typing a code never empties
         # the list at its second character
-        ("c2", ["Acme Robotics Ltd.", "上海华为技术有限公司", "北京明远科技"]),
+        ("c2", ["Acme Robotics Ltd.", "北京明远科技", "上海华为技术有限公司"]),
         ("acme C2", ["Acme Robotics Ltd."]),
         ("c3", []),
         # a number read off a card with separators finds it by its digits; punctuation
@@ -60,8 +60,9 @@ def test_search_finds_by_substring(people, query, expected):
 def test_query_counts_filters_and_pages(people):
     q = CustomerQuery(people, sort="name")
     assert q.count() == 3
-    assert [r[2] for r in q.fetch(0, 2)] == ["Acme Robotics Ltd.", "上海华为技术有限公司"]
-    assert [r[2] for r in q.fetch(2, 2)] == ["北京明远科技"]
+    # by name: Chinese names by pinyin (北京 "b" before 上海 "s"), among the Latin ones
+    assert [r[2] for r in q.fetch(0, 2)] == ["Acme Robotics Ltd.", "北京明远科技"]
+    assert [r[2] for r in q.fetch(2, 2)] == ["上海华为技术有限公司"]
     assert CustomerQuery(people, level="A").count() == 0
 
 
@@ -119,3 +120,30 @@ def test_a_customers_position_is_its_row_in_the_view(db, sort, search):
         others = {r[0] for r in conn.execute("SELECT id FROM customer")} - set(rows)
         for cid in others:
             assert view.position(cid) is None
+
+
+def test_names_are_listed_in_pinyin_order_among_latin_names(db):
+    """The list ordered names by code point: 上海 before 北京 before 阿里, an order no
+    reader knows. Chinese names now file under their pinyin initial, beside Latin ones;
+    one letter typed still finds only names starting with it; position() agrees."""
+    names = ["张伟贸易", "bosch", "阿里巴巴", "Zeta Ltd", "陈氏五金", "Acme", "李宁", "王府井"]
+    with db.session() as s:
+        ids = {n: cs.create_customer(s, {"name": n}).id for n in names}
+    with db.reading() as conn:
+        q = CustomerQuery(conn, sort="name")
+        listed = [r[2] for r in q.fetch(0, 20)]
+        assert listed == [
+            "Acme", "阿里巴巴", "bosch", "陈氏五金", "李宁", "王府井", "Zeta Ltd", "张伟贸易",
+        ]  # fmt: skip
+        assert [q.position(ids[n]) for n in listed] == list(range(len(listed)))
+        assert [r[2] for r in CustomerQuery(conn, search="a", sort="name").fetch(0, 20)] == ["Acme"]
+        assert [r[2] for r in CustomerQuery(conn, search="阿", sort="name").fetch(0, 20)] == [
+            "阿里巴巴"
+        ]
+        renamed = ids["Zeta Ltd"]
+    with db.session() as s:
+        cs.update_customer(s, renamed, {"name": "安徽电力"})
+    with db.reading() as conn:
+        assert [r[2] for r in CustomerQuery(conn, sort="name").fetch(0, 3)] == [
+            "Acme", "阿里巴巴", "安徽电力",  # (a before an)
+        ]  # fmt: skip

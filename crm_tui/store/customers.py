@@ -21,6 +21,7 @@ from crm_tui.store.fields import (  # noqa: F401  (re-exported)
     parse_tags,
 )
 from crm_tui.store.models import Contact, Customer, CustomerTag, Tag, now
+from crm_tui.store.name_order import name_sort_key
 from crm_tui.store.sqlite import reindex_customers, settle_key_contacts
 from crm_tui.store.validation import ValidationError, normalise_name
 
@@ -90,6 +91,7 @@ def create_customer(session: Session, data: Mapping[str, Any], *, tags: Any = No
         **{k: v for k, v in values.items() if v is not None},
         code=next_customer_code(session, stamp.date()),
         name_norm=normalise_name(values["name"]),
+        name_sort=name_sort_key(values["name"]),
         created_at=stamp,
         updated_at=stamp,
     )
@@ -109,6 +111,7 @@ def update_customer(
     values = clean(CUSTOMER_FIELDS, data)
     if "name" in values:
         values["name_norm"] = normalise_name(values["name"])
+        values["name_sort"] = name_sort_key(values["name"])
     for key in ("kind", "status"):
         if key in values and values[key] is None:
             values[key] = "company" if key == "kind" else "active"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 #: The newest migration this program ships; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 KNOWN_REVISIONS = (
     "0001",
     "0002",
@@ -38,6 +38,7 @@ KNOWN_REVISIONS = (
     "0011",
     "0012",
     "0013",
+    "0014",
 )
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.i18n import _
+from crm_tui.store.name_order import name_sort_key
 from crm_tui.store.pipes import receive_message, send_message
 from crm_tui.store.sqlite import (
     drop_secondary_indexes,
@@ -361,11 +362,11 @@ def _expand(items: tuple, weights: tuple[int, ...]) -> list:
 # --- SQL --------------------------------------------------------------------------
 
 _INSERT = {
-    "customer": "INSERT INTO customer (id, code, name, name_norm, kind, industry, size, "
+    "customer": "INSERT INTO customer (id, code, name, name_norm, name_sort, kind, industry, size, "
     "registered_address, business_address, region, source, first_contact, level, status, needs, "
     "budget_cents, purchase_date, primary_contact_id, decision_maker_id, owner, "
     "total_amount_cents, last_order, last_interaction_at, created_at, updated_at, version) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
     "contact": "INSERT INTO contact (id, customer_id, name, title, department, role, gender, "
     "phone, mobile, email, wechat, birthday, preferred_channel, relationship, notes, owner, "
     "created_at, updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,1)",
@@ -1467,7 +1468,8 @@ def _rows(
                 address = None
             r_customer.append(
                 (
-                    cust_id, code, name, normalise_name(name), kind, industry, size,
+                    cust_id, code, name, normalise_name(name), name_sort_key(name), kind,
+                    industry, size,
                     address if rich < 0.6 else None, address if rich < 0.8 else None,
                     region, source_tab[floor(rnd() * n_source)], first_contact, level, status,
                     pick(_NEEDS_CN if zh else _NEEDS_EN) if rich < 0.7 else None,

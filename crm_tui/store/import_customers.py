@@ -40,6 +40,7 @@ from crm_tui.store.import_common import (
     stamp,
 )
 from crm_tui.store.merging import code_held_for_undo
+from crm_tui.store.name_order import name_sort_key
 from crm_tui.store.validation import ValidationError, check_happened, normalise_name
 
 #: Customer files at least this long (and longer than the table) load without secondary indexes.
@@ -98,7 +99,8 @@ _FIXED_SLOTS = (
 )  # fmt: skip
 #: The leading columns of every customer INSERT (then the file's own, then constants).
 _CUSTOMER_HEAD = (
-    "id", "code", "name", "name_norm", "kind", "status", "primary_contact_id", "owner",
+    "id", "code", "name", "name_norm", "name_sort", "kind", "status", "primary_contact_id",
+    "owner",
 )  # fmt: skip
 _DATE_COLUMNS = frozenset(("first_contact", "purchase_date"))
 _CONTACT_SQL = (
@@ -351,8 +353,8 @@ class CustomerImporter(Importer):
                 if email_key:
                     emails.setdefault(email_key, cid)
             pending_customers.append(
-                (cid, code, name, norm, kind or "company", status or "active", contact_id,
-                 owner or default_owner, *pick(v))
+                (cid, code, name, norm, name_sort_key(name), kind or "company",
+                 status or "active", contact_id, owner or default_owner, *pick(v))
             )  # fmt: skip
             if tags:
                 pending_tags.extend([(cid, t) for t in tags])

@@ -2,8 +2,8 @@
 
 These run on every keystroke and for the first frame, so they avoid the ORM
 (its import alone costs longer than a frame) and always go through an index:
-the FTS5 trigram index for words of three or more characters, the NOCASE name
-index for shorter prefixes.
+the FTS5 trigram index for words of three or more characters, the name index
+(ordered by store.name_order's key, holding every name) for shorter ones.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from crm_tui.store.name_order import name_sort_key
 from crm_tui.store.sqlite import escape_like, search_match_expression, short_words
 
 SORTS = {
-    "name": "c.name COLLATE NOCASE, c.id",
+    "name": "c.name_sort, c.id",  # (store.name_order: pinyin among Latin names)
     "last_interaction": "c.last_interaction_at DESC NULLS LAST, c.id",
     "total_amount": "c.total_amount_cents DESC, c.id",
 }
@@ -74,10 +75,17 @@ class CustomerQuery:
                 )
                 params.append(expr)
             if len(text) == 1:
-                # Too short for trigrams: a name prefix (NOCASE index) or a code prefix
-                # (unique index) -- SQLite answers the OR with two index searches.
-                clauses.append("(c.name LIKE ? ESCAPE '\\' OR (c.code >= ? AND c.code < ?))")
-                params += [escape_like(text) + "%", text.upper(), text.upper() + "\uffff"]
+                # Too short for trigrams: a name prefix or a code prefix (unique index) --
+                # SQLite answers the OR with two index searches. The name's is a range of
+                # sort keys (a name's key starts with its first letter's: name_order), its
+                # LIKE read from the same index (阿里's key starts with "a" too).
+                key = name_sort_key(text)
+                clauses.append(
+                    "((c.name_sort >= ? AND c.name_sort < ? AND c.name LIKE ? ESCAPE '\\')"
+                    " OR (c.code >= ? AND c.code < ?))"
+                )
+                params += [key, key + b"\xff", escape_like(text) + "%", text.upper(),
+                           text.upper() + "\uffff"]  # fmt: skip
             else:
                 # Words too short for trigrams (a Chinese name such as 华为 or 张伟, a tag
                 # such as 重点) must occur in the customer's name, a contact's or a tag.
@@ -123,7 +131,7 @@ class CustomerQuery:
         None when the search or the filters leave it out."""
         where, params = self._where()
         found = self.conn.execute(
-            f"SELECT c.name, c.last_interaction_at, c.total_amount_cents FROM customer c{where}"
+            f"SELECT c.name_sort, c.last_interaction_at, c.total_amount_cents FROM customer c{where}"
             + (" AND" if where else " WHERE")
             + " c.id = ?",
             [*params, customer_id],
@@ -141,7 +149,7 @@ class CustomerQuery:
             before = "(c.total_amount_cents > ? OR (c.total_amount_cents = ? AND c.id < ?))"
             args = [total, total, customer_id]
         else:
-            before = "(c.name < ? COLLATE NOCASE OR (c.name = ? COLLATE NOCASE AND c.id < ?))"
+            before = "(c.name_sort < ? OR (c.name_sort = ? AND c.id < ?))"
             args = [name, name, customer_id]
         sql = f"SELECT count(*) FROM customer c{where}" + (" AND " if where else " WHERE ") + before
         return self.conn.execute(sql, [*params, *args]).fetchone()[0]

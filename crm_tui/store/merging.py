@@ -17,6 +17,7 @@ from crm_tui.i18n import _
 from crm_tui.store import sqlite as sq
 from crm_tui.store.fields import CONTACT_FIELDS
 from crm_tui.store.import_common import agree, contact_key, contact_tells
+from crm_tui.store.name_order import name_sort_key
 
 #: Tables whose rows belong to a customer and move with a merge.
 CHILD_TABLES = ("contact", "opportunity", "interaction", "task", "sales_order")
@@ -265,6 +266,7 @@ def merge_customers(conn_or_session: Any, keep_id: int, drop_id: int) -> int:
     drop = _row(conn, "SELECT * FROM customer WHERE id = ?", (drop_id,))
     if keep is None or drop is None:
         raise MergeError(_("This customer no longer exists"))
+    drop.pop("name_sort", None)  # (bytes, not JSON: undo computes it from the name)
     stamp = _now()
     folds = [_fold_contact(conn, g, k, stamp) for g, k in same_contacts(conn, keep_id, drop_id)]
     into = {int(f["contact"]["id"]): int(f["into"]) for f in folds}
@@ -394,6 +396,7 @@ def undo_last_merge(conn_or_session: Any) -> int:
         )
     taken = conn.execute("SELECT 1 FROM customer WHERE id = ?", (dropped["id"],)).fetchone()
     values = dict(dropped)
+    values["name_sort"] = name_sort_key(values["name"])
     if taken:
         del values["id"]  # the id was reused meanwhile: restore under a new one
     cols = list(values)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Field, SQLModel
 
@@ -48,13 +48,14 @@ def _fk(target: str, ondelete: str, index: bool = False, nullable: bool = True):
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
     __table_args__ = (
-        Index("ix_customer_name", text("name COLLATE NOCASE")),
+        # the list's order by name (store.name_order), and every name for a scan
+        Index("ix_customer_name_sort", "name_sort", "name"),
         Index("ix_customer_name_norm", "name_norm"),
         Index("ix_customer_level_status", "level", "status"),
         Index("ix_customer_last_interaction", "last_interaction_at"),
         Index("ix_customer_total_amount", "total_amount_cents"),
         Index("ix_customer_created", "created_at"),
-        Index("ix_customer_status_name", "status", text("name COLLATE NOCASE")),
+        Index("ix_customer_status_sort", "status", "name_sort"),
         Index("ix_customer_status_last", "status", "last_interaction_at"),
         Index("ix_customer_status_total", "status", "total_amount_cents"),
     )
@@ -63,6 +64,10 @@ class Customer(SQLModel, table=True):
     code: str = Field(sa_column=Column(String, unique=True, nullable=False))
     name: str
     name_norm: str = ""
+    #: store.name_order.name_sort_key(name): the list's order by name (pinyin)
+    name_sort: bytes = Field(
+        default=b"", sa_column=Column(LargeBinary, nullable=False, server_default=text("x''"))
+    )
     kind: str = "company"
     industry: str | None = None
     size: str | None = None
