@@ -434,7 +434,12 @@ def looks_chinese(text: str) -> bool:
     accented letters in a row make a level-1 one only from the capitals and symbols
     0xB0–0xD7 followed by another such byte, which Western words hardly ever have.
     """
-    others = _ASCII.sub("", text[:CHINESE_SAMPLE])
+    sample = text[:CHINESE_SAMPLE]
+    if "€" in sample:  # 0x80 in GBK (_gbk_euro) and in Windows-1252 alike: a sign of neither
+        sample = sample.replace("€", " ")
+        if sample.isascii():  # nothing else to tell by: the Western guess (the same text)
+            return False
+    others = _ASCII.sub("", sample)
     if not others:
         return True
     common = punctuation = 0
@@ -448,7 +453,6 @@ def looks_chinese(text: str) -> bool:
         return True
     # a few rarer characters (王喆, 林): Chinese when every one is CJK and none touches
     # an ASCII letter, as the pair of accented letters an ASCII letter follows does
-    sample = text[:CHINESE_SAMPLE]
     return all(_CJK.fullmatch(c) for c in others) and _BESIDE_LETTER.search(sample) is None
 
 
@@ -561,13 +565,30 @@ def reads_as_big5(data: bytes) -> bool:
     return big5 >= 2 and high >= 1 and big5 > gb and 4 * big5 >= 3 * len(pairs)
 
 
+def _gbk_euro(exc: UnicodeError) -> tuple[str, int]:
+    """Decoding GB18030, a lone byte 0x80 is ``€``: Windows' GBK (code page 936, what
+    Chinese Excel saves) has the euro sign there, GB18030 and Python's gbk / cp936 have
+    no such byte. Only where a character starts: as the second byte of a two-byte
+    character (``\\x81\\x80`` is 亐) the decoder takes it with its first and never asks;
+    any other undecodable byte is still an error."""
+    if isinstance(exc, UnicodeDecodeError) and exc.object[exc.start : exc.start + 1] == b"\x80":
+        return "€", exc.start + 1
+    raise exc
+
+
+#: The errors= of a GB18030 decode that reads Windows' GBK (its € at 0x80) too.
+GBK_EURO = "crm_tui.gbk_euro"
+codecs.register_error(GBK_EURO, _gbk_euro)
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """(text, encoding). The candidates, in order:
 
     1. UTF-8 (BOM or not), strictly; UTF-16 / UTF-32 with a byte order mark;
     2. Big5 (Microsoft's cp950) when it decodes and reads_as_big5 says the file is
        Big5, not GBK: a guess, the summary says so;
-    3. GB18030 when it decodes and the text is clearly Chinese (looks_chinese);
+    3. GB18030 when it decodes and the text is clearly Chinese (looks_chinese), a lone
+       byte 0x80 read as ``€``, as Windows' GBK has it (_gbk_euro);
     4. Windows-1252 whenever it decodes (cp1250 when central_european says it reads
        better): a short Western file (``Größe GmbH``) is not guessed as something exotic;
     5. GB18030 when it decodes (cp1252 leaves five bytes undefined, GBK uses them);
@@ -592,7 +613,7 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass  # not Big5 after all: read as the others are
     try:
-        chinese: str | None = data.decode("gb18030")
+        chinese: str | None = data.decode("gb18030", GBK_EURO)
     except UnicodeDecodeError:
         chinese = None
     if chinese is not None and looks_chinese(chinese):

@@ -1824,6 +1824,57 @@ def test_encoding_detection(text, encoding, expected):
     assert (got.lstrip("\ufeff"), found) == (text, expected)
 
 
+def _windows_gbk(text: str) -> bytes:
+    """``text`` as Chinese Windows' code page 936 saves it: GBK, with ``€`` the byte 0x80
+    (Python's gbk and gb18030 codecs have no such byte)."""
+    return b"\x80".join(part.encode("gbk") for part in text.split("€"))
+
+
+def test_a_gbk_file_with_a_euro_sign_is_read_as_gbk_not_as_western_garbage(db, tmp_path, capsys):
+    """Excel on a Chinese Windows writes € as the single byte 0x80, which GB18030 lacks:
+    the file was read as Windows-1252 (欧元公司 stored as Å·Ôª¹«Ë¾, exit 0), and with
+    Chinese headings refused for a missing name column."""
+    f = tmp_path / "euro.csv"
+    f.write_bytes(
+        _windows_gbk("name,budget,needs\r\n欧元公司,100,价格€100\r\n北京科技有限公司,200,需求\r\n")
+    )
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert "euro.csv: 2 data rows (GB18030, “,”)" in err and "guess" not in err
+    assert rows(db.path, "SELECT name, budget_cents, needs FROM customer ORDER BY id") == [
+        ("欧元公司", 10000, "价格€100"),
+        ("北京科技有限公司", 20000, "需求"),
+    ]
+    g = tmp_path / "欧元.csv"  # Chinese headings; a few rarer characters beside the €
+    g.write_bytes(_windows_gbk("客户名称,主要需求\r\n王喆,€100\r\n"))
+    assert crm(db, "import", "customers", str(g)) == 0
+    err = capsys.readouterr().err
+    assert "(GB18030, “,”)" in err and "imported 1" in err
+    assert rows(db.path, "SELECT name, needs FROM customer WHERE id = 3") == [("王喆", "€100")]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # 0x80 as the second byte of a character is that character (亐 is 0x81 0x80)
+        (
+            b"name\n" + "亐".encode("gb18030") + _windows_gbk("€北京明远科技\n"),
+            ("name\n亐€北京明远科技\n", "gb18030"),
+        ),
+        # Windows-1252 has € at 0x80 too: a Western file stays Western
+        (b"name,needs\nM\xfcller GmbH,\x80 100\n", ("name,needs\nMüller GmbH,€ 100\n", "cp1252")),
+        (b"name,needs\nAcme,\x80100\n", ("name,needs\nAcme,€100\n", "cp1252")),
+        # any other byte GB18030 lacks is no euro sign
+        (_windows_gbk("名称\n北京明远科技€\n") + b"\xff\n", (None, "cp1252")),
+    ],
+)
+def test_a_lone_0x80_is_the_euro_sign_only_where_a_character_starts(data, expected):
+    from crm_tui.csvread import decode
+
+    text, encoding = decode(data)
+    assert (text if expected[0] is not None else None, encoding) == expected
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
