@@ -246,6 +246,26 @@ async def test_an_order_form_refuses_a_date_after_today_and_a_missing_amount(bil
     assert rows(billed, "SELECT count(*) FROM sales_order") == [(3,)]
 
 
+async def test_an_order_form_refuses_an_order_number_excel_turned_into_scientific_notation(
+    billed,
+):
+    """2.02511E+11, pasted from a sheet, was saved as the order's number: a later
+    import's order of the same mangled number then brought this one up to date."""
+    app = app_on(billed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_initech(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        await pilot.press(*"500", "tab", "tab", *"2.02511E+11", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        error = str(form.query_one("#error-order_no", Label).render())
+        assert error.startswith("Excel turned the number into scientific notation (“2.02511E+11”)")
+        assert "format the column as Text" in error
+    assert rows(billed, "SELECT count(*) FROM sales_order") == [(3,)]
+
+
 async def test_p_records_a_payment_starting_at_what_is_owed_and_refuses_more(billed):
     app = app_on(billed)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:

@@ -498,6 +498,46 @@ def test_orders_import_keeps_the_order_forms_rules(base, tmp_path, capsys):
     ]
 
 
+def test_an_order_number_excel_turned_into_scientific_notation_is_refused(base, tmp_path, capsys):
+    """Excel saves 202511050001 as 2.02511E+11 when its column is too narrow: that text was
+    taken as the order's number, and a later file's other order, mangled to the same
+    text, brought the first order "up to date" with its own date and amount. A phone
+    so mangled says the same."""
+    SCIENCE = "Excel turned the number into scientific notation (“{}”) and its digits are lost"
+    f = tmp_path / "orders.csv"
+    f.write_text(
+        "customer,date,amount,order_no\n"
+        "ACME,2026-01-02,100,202511050001\n"
+        "ACME,2026-01-03,200,2.02511E+11\n"
+        "ACME,2026-01-04,300,2.02511e11\n"
+        "ACME,2026-01-05,400,1E+11\n"
+        "ACME,2026-01-06,500,2E10\n",  # (no point, no exponent's sign: a code, kept)
+        "utf-8",
+    )
+    assert crm(base, "import", "orders", str(f)) == 3
+    err = capsys.readouterr().err
+    for line, text in ((3, "2.02511E+11"), (4, "2.02511e11"), (5, "1E+11")):
+        assert f"line {line}: order_no: {SCIENCE.format(text)}: format the column as Text" in err
+    assert "imported 2, rejected 3" in err
+    g = tmp_path / "订单.csv"  # a later file: another order, the same mangled number
+    g.write_bytes(
+        "客户名称,成交日期,成交金额,订单号\nACME,2026-02-01,999,2.02511E+11\n".encode("gbk")
+    )
+    assert crm(base, "import", "orders", str(g)) == 3
+    err = capsys.readouterr().err
+    assert f"line 2: 订单号: {SCIENCE.format('2.02511E+11')}" in err
+    assert rows(
+        base.path, "SELECT order_no, order_date, amount_cents FROM sales_order ORDER BY order_date"
+    ) == [
+        ("202511050001", "2026-01-02", 10000),
+        ("2E10", "2026-01-06", 50000),
+    ]
+    h = tmp_path / "phones.csv"
+    h.write_text("name,contact_name,contact_phone\nInitech,Bob,1.38001E+10\n", "utf-8")
+    assert crm(base, "import", "customers", str(h)) == 3
+    assert f"line 2: contact_phone: {SCIENCE.format('1.38001E+10')}" in capsys.readouterr().err
+
+
 def test_an_order_brought_again_as_it_is_is_unchanged_not_updated(base, tmp_path, capsys):
     f = tmp_path / "orders.csv"
     f.write_text("customer,date,amount,product,order_no\nACME,2026-01-02,100,Kit,SO-1\n", "utf-8")

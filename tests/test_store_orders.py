@@ -70,6 +70,9 @@ def test_totals_follow_orders_exactly(session, customer):
             {"order_date": "2026-11-01", "amount_cents": "5", "order_no": "6222 0212 3456 7894"},
             "order_no",
         ),
+        # Excel's scientific notation: the number's digits are gone
+        ({"order_date": "2026-11-01", "amount_cents": "5", "order_no": "2.02511E+11"}, "order_no"),
+        ({"order_date": "2026-11-01", "amount_cents": "5", "order_no": "1e+11"}, "order_no"),
     ],
 )
 def test_validation(session, customer, data, field):

@@ -20,6 +20,7 @@ from crm_tui.store.validation import (
     ValidationError,
     check_choice,
     check_email,
+    check_not_scientific,
     check_phone,
     check_text,
     one_line,
@@ -326,11 +327,25 @@ OPPORTUNITY_FIELDS = {
     "lost_reason": text_field(max_len=500),
 }
 
+
+def order_no_field(name: str, v: Any) -> str | None:
+    """An order number: one line of text, not a number Excel turned into scientific
+    notation (``2.02511E+11``): an order number brings its order up to date, so a
+    second order mangled to the same text would overwrite the first."""
+    text = _order_no_text(name, v)
+    if text is not None:
+        check_not_scientific(name, text)
+    return text
+
+
+_order_no_text = text_field(max_len=100)
+
+
 ORDER_FIELDS = {
     "order_date": date_field(required=True, past=True),
     "amount_cents": money_field(),
     "product": text_field(max_len=200),
-    "order_no": text_field(max_len=100),
+    "order_no": order_no_field,
     "opportunity_id": lambda n, v: int(v) if v not in (None, "") else None,
 }
 

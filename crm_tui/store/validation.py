@@ -34,6 +34,10 @@ _ID_CHECK = "10X98765432"
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d\s\-()]{5,24}$")
+#: A number as Excel shows (and saves to CSV) one too long for its column: 2.02511E+11,
+#: 1E+11, 2,02511E+11 in a comma-decimal locale; without a point only with the
+#: exponent's sign (2E10 may be a code someone chose).
+_SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+[eE][+-]?|[eE][+-])\d{1,3}")
 
 
 class ValidationError(ValueError):
@@ -249,10 +253,26 @@ def check_email(field: str, value: str | None) -> str | None:
     return value
 
 
+def check_not_scientific(field: str, value: str) -> None:
+    """ValidationError when ``value`` (trimmed) is a number Excel turned into scientific
+    notation (``2.02511E+11``): its digits are gone, and a phone or order number kept
+    so would be wrong, or, as an order number, the same as another order's."""
+    if _SCIENTIFIC.fullmatch(value):
+        raise ValidationError(
+            field,
+            _(
+                "Excel turned the number into scientific notation (“{text}”) and its digits"
+                " are lost: format the column as Text in Excel, enter the numbers again and"
+                " save the file again"
+            ).format(text=value),
+        )
+
+
 def check_phone(field: str, value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
+    check_not_scientific(field, value)
     # an ID number (…X) is no phone number either, but the rep must hear why it is refused
     check_no_sensitive_numbers(field, value)
     digits = re.sub(r"\D", "", value)
