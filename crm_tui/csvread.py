@@ -101,7 +101,10 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "interactions": {
         "customer": ("客户", "客户名称"),
         "customer_code": ("客户编号",),
-        "when": ("互动时间", "时间", "日期", "occurred_at"),
+        "when": ("互动时间", "日期", "occurred_at"),
+        # the time of day beside a date column (日期 2026/11/5, 时间 14:30), as a task's
+        # due_time is; a 时间 column alone is the date and time (STANDS_IN)
+        "time": ("时间",),
         "channel": ("互动方式", "方式"),
         "contact": ("联系人",),
         "location": ("地点",),
@@ -142,6 +145,11 @@ KIND_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "order_no": ("订单号", "订单编号", "order_number"),
     },
 }
+
+#: A column that, in a file without the column it stands in for, is that column: an
+#: interactions file's 时间 alone is its ``when`` (2026/11/5 14:30), beside a 日期
+#: column the time of day.
+STANDS_IN: dict[str, dict[str, str]] = {"interactions": {"time": "when"}}
 
 #: Columns a file of each kind must have.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -724,6 +732,10 @@ def read_table(path: Path | str, kind: str, data: bytes | None = None) -> CsvTab
             continue
         columns[index] = name
     found = set(columns.values())
+    for name, other in STANDS_IN.get(kind, {}).items():
+        if name in found and other not in found:
+            columns = {i: other if n == name else n for i, n in columns.items()}
+            found = set(columns.values())
     # "a|b": either column will do (a customer by name or by code)
     missing = [c for c in REQUIRED_COLUMNS[kind] if not found & set(c.split("|"))]
     if missing:

@@ -770,6 +770,52 @@ def test_a_deal_closed_after_its_creation_moves_to_its_outcome_on_its_close_date
         conn.close()
 
 
+def test_an_interactions_date_and_time_columns_make_its_time(base, tmp_path, capsys):
+    """日期 and 时间 both spelt ``when``: 时间 was ignored as a second 日期 column and every
+    interaction stored at 09:00. Now they make one time, as a task's 日期 and 时间 do; a
+    时间 that says another day or time than 日期 is refused, not guessed."""
+    f = tmp_path / "互动.csv"
+    f.write_bytes(
+        "客户名称,日期,时间,方式,主题\r\n"
+        "ACME,2026/1/5,14:30,电话,分列时间\r\n"  # 2
+        "ACME,2026/1/6,9:05:00,电话,带秒\r\n"  # 3: Excel's time with its seconds
+        "ACME,2026/1/7,,电话,无时间\r\n"  # 4: no time: 09:00, as before
+        "ACME,2026/1/8 0:00,下午3点,电话,午夜\r\n"  # 5: a date cell's 0:00 is no time
+        "ACME,2026/1/9,2026/1/9 16:45,电话,同一天\r\n"  # 6: a date and time, that day
+        "ACME,2026/1/10 10:00,14:30,电话,两个时间\r\n"  # 7: which time?
+        "ACME,2026/1/11,2026/1/12 14:30,电话,另一天\r\n"  # 8: which day?
+        "ACME,2026/1/13,下午,电话,坏\r\n".encode("gbk")  # 9
+    )
+    assert crm(base, "import", "interactions", str(f)) == 3
+    err = capsys.readouterr().err
+    assert "unknown columns ignored" not in err
+    assert "line 7: 时间: 14:30, but 日期 says 10:00: which time is it?" in err
+    assert "line 8: 时间: 2026-01-12, but 日期 says 2026-01-11: which day is it?" in err
+    assert "line 9: 时间: Unreadable time “下午” (use HH:MM)" in err
+    assert "imported 5, rejected 3" in err
+    assert rows(base.path, "SELECT subject, occurred_at FROM interaction ORDER BY id") == [
+        ("分列时间", "2026-01-05 14:30:00"),
+        ("带秒", "2026-01-06 09:05:00"),
+        ("无时间", "2026-01-07 09:00:00"),
+        ("午夜", "2026-01-08 15:00:00"),
+        ("同一天", "2026-01-09 16:45:00"),
+    ]
+    assert crm(base, "import", "interactions", str(f), "--again") == 3  # the same times
+    assert "imported 0, 5 unchanged, rejected 3" in capsys.readouterr().err
+    g = tmp_path / "one.csv"  # a 时间 column alone is the date and time, as before
+    g.write_text("客户名称,时间,主题\nACME,2026/1/14 8:15,单列\n", "utf-8")
+    assert crm(base, "import", "interactions", str(g)) == 0
+    assert rows(base.path, "SELECT occurred_at FROM interaction WHERE subject = '单列'") == [
+        ("2026-01-14 08:15:00",)
+    ]
+    h = tmp_path / "en.csv"  # English headings too
+    h.write_text("customer,when,time,subject\nACME,2026-01-15,16:00,English\n", "utf-8")
+    assert crm(base, "import", "interactions", str(h)) == 0
+    assert rows(base.path, "SELECT occurred_at FROM interaction WHERE subject = 'English'") == [
+        ("2026-01-15 16:00:00",)
+    ]
+
+
 def test_interactions_tasks_and_contacts(base, tmp_path, capsys):
     f = tmp_path / "log.csv"
     f.write_text(

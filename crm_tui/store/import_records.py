@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from crm_tui.dates import half_width
+from crm_tui.dates import half_width, parse_day_and_time
 from crm_tui.i18n import _
 from crm_tui.store import enums, fields
 from crm_tui.store.fields import FieldSpec, choice_field, datetime_field, day_and_time_field
@@ -76,8 +77,35 @@ OPPORTUNITY_FIELDS: dict[str, FieldSpec] = {
     )},
     "created": datetime_field(past=True),
 }  # fmt: skip
+#: A time of day as Excel writes a time cell with its seconds (14:30:00).
+_WITH_SECONDS = re.compile(r"(\d{1,2}:\d{2}):\d{2}")
+
+
+def _time_or_when(name: str, v: Any) -> dt.time | dt.date | None:
+    """An interaction's time of day, from a column beside its date (日期 2026/11/5,
+    时间 14:30): a time as a task's due_time reads one (Excel's 14:30:00 too), or, when
+    the column holds dates and times after all, that date and time (or a date), which
+    InteractionImporter checks against the date column's day."""
+    text = half_width(str(v or "")).strip()
+    if not text:
+        return None
+    clock = _WITH_SECONDS.fullmatch(text)
+    try:
+        return dt.time.fromisoformat(fields.time_field(name, clock[1] if clock else text))
+    except ValidationError:
+        pass
+    try:
+        day, time = parse_day_and_time(text, past=True)
+    except ValueError:
+        raise ValidationError(
+            name, _("Unreadable time “{text}” (use HH:MM)").format(text=v)
+        ) from None
+    return day if time is None else dt.datetime.combine(day, time)
+
+
 INTERACTION_FIELDS: dict[str, FieldSpec] = {
     "when": datetime_field(required=True, past=True),
+    "time": _time_or_when,
     **{k: _IX[k] for k in (
         "channel", "location", "our_people", "their_people", "subject", "content", "feedback",
         "attitude", "key_facts", "next_step", "next_step_due",
@@ -120,6 +148,42 @@ def _not_future(importer: Importer, column: str, when: dt.datetime, text: str) -
     except ValidationError as exc:
         raise RowError([column_said(importer.headers.get(column, column), exc.message)]) from None
     return when
+
+
+def _at_time(
+    importer: Importer, when: dt.datetime, text: str, extra: dt.time | dt.date
+) -> dt.datetime:
+    """``when`` (read from the ``when`` cell ``text``) at the time of day of the row's
+    ``time`` column (``extra``), as a task's due takes its due_time column's. A date in
+    that column must be ``when``'s day, and a time of day in both the same (midnight
+    in ``when`` is a date column's no time at all): which is meant is not guessed."""
+
+    def refused(message: str, said: str, other: str) -> RowError:
+        column = importer.headers.get("time", "time")
+        other_column = importer.headers.get("when", "when")
+        return RowError(
+            [column_said(column, message.format(said=said, column=other_column, other=other))]
+        )
+
+    if isinstance(extra, dt.date):  # a date (and time) where the time of day was expected
+        day = extra.date() if isinstance(extra, dt.datetime) else extra
+        if day != when.date():
+            raise refused(
+                _("{said}, but {column} says {other}: which day is it?"),
+                day.isoformat(),
+                when.date().isoformat(),
+            )
+        if not isinstance(extra, dt.datetime):
+            return when
+        extra = extra.time()
+    own = parse_day_and_time(text, past=True)[1]
+    if own is not None and own != dt.time(0) and own != extra:
+        raise refused(
+            _("{said}, but {column} says {other}: which time is it?"),
+            f"{extra:%H:%M}",
+            f"{own:%H:%M}",
+        )
+    return dt.datetime.combine(when.date(), extra)
 
 
 def _common_row(importer: Importer, values: dict[str, str], customer_required: bool = True):
@@ -313,7 +377,11 @@ class InteractionImporter(RecordImporter):
         # an export carries the tasks in their own file, and re-importing both must not
         # double them.
         cid, contact_id, v = _common_row(self, values)
-        v["when"] = _not_future(self, "when", v["when"], values.get("when", ""))
+        text = values.get("when", "")
+        if v.get("time") is not None:  # (a time of day from its own column: 日期 + 时间)
+            v["when"] = _at_time(self, v["when"], text, v["time"])
+            text = f"{v['when']:%H:%M}"
+        v["when"] = _not_future(self, "when", v["when"], text)
         if v.get("next_step") or v.get("next_step_due"):  # (said in the summary)
             self.result.next_steps_kept += 1
         deal = self.opportunity_ref(cid, values, v.get("opportunity_created"))
