@@ -1456,10 +1456,10 @@ def test_row_validator_matches_the_field_specs(cells, pick):
     [("contact_phone", p) for p in (
         "13800138000", " 13800138000 ", "12345", "1234", "123456789012", "1234567890123",
         "0755-8888 1234", "+86 138 0013 8000", "１３８００１３８０００", VALID_ID, "138-0013-8000x",
-        "13800138000\n",
+        "13800138000\n", "（０１０）１２３４－５６７８", "١٣٨٠٠١٣٨٠٠٠",
     )] + [("contact_email", e) for e in (
         "a@b.cn", " A.B@Example.COM ", "a@b", "a b@c.d", "@b.cn", "a@b.cn\n", "张@例子.中国",
-        f"{VALID_ID}@qq.com",
+        f"{VALID_ID}@qq.com", "wang@ｅｘａｍｐｌｅ.com", "ｗａｎｇ＠ｅｘａｍｐｌｅ。ｃｏｍ",
     )],
 )  # fmt: skip
 def test_phone_and_email_shortcuts_are_what_the_checks_say(column, text):
@@ -1503,6 +1503,78 @@ def test_duplicate_phones_whatever_their_format(base, tmp_path, capsys):
         ("P5", "8613800138001", None),
         ("P7", None, "123456"),
         ("P8", None, "123456"),
+    ]
+
+
+def test_a_full_width_phone_is_stored_in_ascii_and_found_as_a_duplicate(db, tmp_path, capsys):
+    """A phone typed with a Chinese input method on (１３９…) was stored as typed: the
+    same number in ASCII made a second customer, and the full-width mobile in the phone
+    column was not taken for the mobile it is."""
+    f = tmp_path / "客户.csv"
+    f.write_text(
+        "客户名称,联系人,电话\n乙公司,乙,１３９８７６５４３２１\n丙公司,丙,13987654321\n", "utf-8"
+    )
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"line 3: duplicate of \S+ 乙公司 \(same phone\); skipped", err), err
+    got = rows(db.path, "SELECT c.name, k.name, k.mobile, k.phone FROM customer c"
+               " JOIN contact k ON k.customer_id = c.id ORDER BY k.id")  # fmt: skip
+    assert got == [("乙公司", "乙", "13987654321", None)]
+    # a contacts file: the full-width mobile, then the same one in ASCII
+    for n, mobile in enumerate(("１３９１２３４５６７８", "13912345678")):
+        k = tmp_path / f"k{n}.csv"
+        k.write_text(f"customer,name,mobile\n乙公司,张三,{mobile}\n", "utf-8")
+        assert crm(db, "import", "contacts", str(k)) == 0
+    err = capsys.readouterr().err
+    assert "imported 0, 1 unchanged" in err, err
+    assert rows(db.path, "SELECT mobile FROM contact WHERE name = '张三'") == [("13912345678",)]
+
+
+def test_full_width_emails_and_codes_are_stored_in_ascii(db, tmp_path, capsys):
+    """ｄｉｎｇ＠ｅｘａｍｐｌｅ。ｃｏｍ (as the input method types it) is the address
+    ding@example.com, and Ｃ００１ the code C001: each was stored as typed, so the same
+    address or code in ASCII was taken for another."""
+    f = tmp_path / "c.csv"
+    f.write_text(
+        "code,name,contact_email\n"
+        "Ｃ００１,丁公司,ｄｉｎｇ＠ｅｘａｍｐｌｅ。ｃｏｍ\n"
+        "C001,丁公司二,x@y.cn\n"
+        "C002,戊公司,ding@example.com\n",
+        "utf-8",
+    )
+    assert crm(db, "import", "customers", str(f)) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"line 3: duplicate of C001 丁公司 \(same code\); skipped", err), err
+    assert re.search(r"line 4: possible duplicate of C001 丁公司 \(same email\)", err), err
+    assert rows(
+        db.path,
+        "SELECT c.code, k.email FROM customer c JOIN contact k"
+        " ON k.customer_id = c.id ORDER BY c.id",
+    ) == [  # fmt: skip
+        ("C001", "ding@example.com"),
+        ("C002", "ding@example.com"),
+    ]
+    k = tmp_path / "k.csv"
+    k.write_text("customer_code,name\nＣ００１,丁一\n", "utf-8")
+    assert crm(db, "import", "contacts", str(k)) == 0, capsys.readouterr().err
+    assert rows(db.path, "SELECT customer_id FROM contact WHERE name = '丁一'") == [(1,)]
+
+
+def test_a_code_ending_in_a_superscript_digit_does_not_break_the_next_code(db, tmp_path, capsys):
+    """str.isdigit() is true of "²", which int() refuses: the next code crashed."""
+    odd = f"C{dt.date.today():%Y%m%d}²"
+    f = tmp_path / "c.csv"
+    f.write_text(f"code,name\n{odd},甲公司\n", "utf-8")
+    assert crm(db, "import", "customers", str(f)) == 0
+    g = tmp_path / "d.csv"
+    g.write_text("name\n乙公司\n", "utf-8")
+    assert crm(db, "import", "customers", str(g)) == 0, capsys.readouterr().err
+    with db.session() as s:
+        made = cs.create_customer(s, {"name": "丙公司"}).code
+    assert [c for (c,) in rows(db.path, "SELECT code FROM customer ORDER BY id")] == [
+        odd,
+        f"C{dt.date.today():%Y%m%d}001",
+        made,
     ]
 
 

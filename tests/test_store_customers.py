@@ -218,6 +218,26 @@ def test_first_contact_becomes_primary_and_decision_maker_is_linked(session):
     assert err.value.field == "email"
 
 
+def test_a_contact_form_stores_full_width_phones_and_emails_in_ascii(session):
+    """A phone or email typed with a Chinese input method on is what it is in ASCII (the
+    duplicate checks compare ASCII digits); other scripts' digits are no phone's."""
+    c = cs.create_customer(session, {"name": "A"})
+    k = cs.create_contact(
+        session,
+        c.id,
+        {
+            "name": "张伟",
+            "mobile": "　１３８ ００１３ ８０００",
+            "phone": "（０１０）１２３４－５６７８",
+            "email": "ｚｈａｎｇ＠ｅｘａｍｐｌｅ。ｃｏｍ",
+        },
+    )
+    assert (k.mobile, k.phone, k.email) == ("138 0013 8000", "(010)1234-5678", "zhang@example.com")
+    with pytest.raises(ValidationError) as err:
+        cs.create_contact(session, c.id, {"name": "B", "mobile": "١٣٨٠٠١٣٨٠٠٠"})
+    assert (err.value.field, err.value.message) == ("mobile", "Not a phone number: “١٣٨٠٠١٣٨٠٠٠”")
+
+
 def test_completeness_counts_the_template_fields(session):
     c = cs.create_customer(session, {"name": "A"})
     # name, kind and status are always present: 3 of 16 fields.

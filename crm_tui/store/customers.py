@@ -55,7 +55,8 @@ def next_customer_code(session: Session, day: dt.date | None = None) -> str:
     held = code_held_for_undo(session)
     if held and held.startswith(prefix):
         codes = [*codes, held]
-    seq = max((int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()), default=0)
+    # (isdecimal: isdigit is true of ², which int() refuses)
+    seq = max((int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdecimal()), default=0)
     return f"{prefix}{seq + 1:03d}"
 
 

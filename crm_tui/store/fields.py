@@ -31,21 +31,28 @@ from crm_tui.store.validation import (
 FieldSpec = Callable[[str, Any], Any]
 
 
-def text_field(required: bool = False, max_len: int = 2000, *, lines: bool = False) -> FieldSpec:
+def text_field(
+    required: bool = False, max_len: int = 2000, *, lines: bool = False, ascii_forms: bool = False
+) -> FieldSpec:
     """Text; ``lines``: a field of several lines (notes, content …). Any other field is
     one line, where the lines of a text with line breaks (a spreadsheet's cell, a paste)
     are joined, and tabs are spaces (validation.one_line): a name or a title of two lines
-    broke the lists' rows."""
+    broke the lists' rows. ``ascii_forms``: an identifier (a customer code), whose
+    full-width forms (``Ｃ２０２６…``, as a Chinese input method types them) are stored
+    as ASCII, so that it matches the code it is."""
 
     def spec(name: str, v: Any) -> str | None:
         text = check_text(name, v, required=required, max_len=max_len)
         if not lines and text and ("\n" in text or "\r" in text or "\t" in text):
             text = one_line(text)
+        if ascii_forms and text and not text.isascii():
+            text = half_width(text).strip()
         return text
 
     # The rule's parameters, for bulk imports: a row screened once for long digit runs
-    # can trim and length-check its plain text cells inline (import_common.RowValidator).
-    spec.text_rule = (required, max_len, lines)  # type: ignore[attr-defined]
+    # can trim and length-check its plain text cells inline (import_common.RowValidator;
+    # with ascii_forms, only ASCII ones).
+    spec.text_rule = (required, max_len, lines, ascii_forms)  # type: ignore[attr-defined]
     return spec
 
 

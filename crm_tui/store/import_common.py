@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.csvread import CsvTable, Unreadable, column_header, row_values
-from crm_tui.dates import spreadsheet_date
+from crm_tui.dates import half_width, spreadsheet_date
 from crm_tui.i18n import _
 from crm_tui.store.fields import FieldSpec
 from crm_tui.store.sqlite import LAST_ORDER_SQL, ORDERS_TOTAL_SQL
@@ -20,6 +20,7 @@ from crm_tui.store.validation import (
     _EMAIL,
     SCREEN_LENGTH,
     SENSITIVE_SCREEN,
+    WIDE_FORMS,
     ValidationError,
     check_email,
     check_phone,
@@ -28,7 +29,7 @@ from crm_tui.store.validation import (
 
 #: A CSV column's check: (bucket of the row's values, spec table, field name in that table).
 Column = tuple[str, Mapping[str, FieldSpec], str]
-NON_DIGIT = re.compile(r"\D")
+NON_DIGIT = re.compile(r"[^0-9]")
 
 
 class ImportRefused(Exception):
@@ -103,9 +104,14 @@ def iso(value: dt.date | None) -> str | None:
 
 
 def phone_digits(text: str | None) -> str | None:
+    """A phone's ASCII digits, as the duplicate checks compare them (``+86`` aside), or
+    None when fewer than 7. Full-width digits count as theirs (a phone stored before
+    check_phone made them ASCII); other scripts' digits do not count."""
     if not text:
         return None
-    d = text if text.isdecimal() else NON_DIGIT.sub("", text)  # (both: Unicode digits)
+    if not text.isascii():
+        text = half_width(text)
+    d = text if text.isascii() and text.isdecimal() else NON_DIGIT.sub("", text)
     if d.startswith("0086"):
         d = d[4:]
     elif d.startswith("86") and len(d) == 13:
@@ -175,7 +181,7 @@ class RowValidator:
       field of one line, a line break);
     - a phone of 5 to 12 plain digits is what ``check_phone`` would return, and so is
       a (trimmed) email address that ``check_email``'s own pattern matches, without a
-      long run of digits.
+      long run of digits nor a full-width form (which check_email makes ASCII).
 
     Anything else (blank, too long, long digit runs, dates, choices …) goes through
     the spec itself.
@@ -251,7 +257,8 @@ class RowValidator:
         ]
         env: dict[str, Any] = {
             "slow": self._slow, "screen": _DIGIT_SCREEN.search, "plain_phone": _PLAIN_PHONE.fullmatch,
-            "plain_mail": _EMAIL.match, "RowError": RowError, "M": _MISSING,
+            "plain_mail": _EMAIL.match, "wide": WIDE_FORMS.search, "RowError": RowError,
+            "M": _MISSING,
         }  # fmt: skip
         filled = set()
         for k, entry in enumerate(self.entries):
@@ -278,6 +285,7 @@ class RowValidator:
                         if one_line
                         else ""
                     )
+                    + (" and v.isascii()" if entry[4].text_rule[3] else "")
                     + f": {x} = v"
                 )
             elif mode == _PHONE:
@@ -285,7 +293,7 @@ class RowValidator:
             else:
                 lines.append(
                     f"    if v and plain_mail(v) and (len(v) < {_SCREEN_LENGTH}"
-                    f" or screen(v) is None): {x} = v"
+                    f" or screen(v) is None) and (v.isascii() or wide(v) is None): {x} = v"
                 )
             if entry[8][0]:  # an empty cell is fine: its value, inline
                 env[f"E{k}"] = entry[8][1]
@@ -414,7 +422,7 @@ class CustomerRefs:
         t = text.strip()
         if not t:
             return None
-        cid = self.by_code.get(t)
+        cid = self.by_code.get(t if t.isascii() else half_width(t).strip())
         if cid is not None:
             return cid
         if t in self.by_name:
@@ -491,6 +499,8 @@ class Importer:
         import skipped as a duplicate, say), and a name match would quietly give the
         row to another customer."""
         code = values.get("customer_code", "").strip()
+        if code and not code.isascii():  # typed full-width, as the codes' column stores it
+            code = half_width(code).strip()
         if code:
             cid = self.customers.by_code.get(code)
             if cid is None:

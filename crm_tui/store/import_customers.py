@@ -90,7 +90,7 @@ _CONTACT_INSERT = (
     "created_at", "updated_at", "version",
 )  # fmt: skip
 #: The code column: checked like any text (reported after the other columns).
-_CODE_FIELD: dict[str, FieldSpec] = {"code": text_field(max_len=50)}
+_CODE_FIELD: dict[str, FieldSpec] = {"code": text_field(max_len=50, ascii_forms=True)}
 #: Slots every customers row has, whether or not the file has their columns.
 _FIXED_SLOTS = (
     ("customer", "name"), ("customer", "kind"), ("customer", "status"), ("customer", "owner"),
@@ -158,7 +158,7 @@ class CustomerImporter(Importer):
                 for (code,) in conn.execute(
                     "SELECT code FROM customer WHERE code LIKE ?", (prefix + "%",)
                 )
-                if code[len(prefix) :].isdigit()
+                if code[len(prefix) :].isdecimal()  # (isdigit: ² too, which int() refuses)
             ),
             default=0,
         )

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from crm_tui.dates import half_width
 from crm_tui.i18n import _
 
 #: What may stand between the digits of an ID or card number: spaces, dots and dashes,
@@ -33,11 +34,20 @@ _ID_CHECK = "10X98765432"
 #: What no value typed or exported by a spreadsheet holds (tab and line ends aside).
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[\d\s\-()]{5,24}$")
 #: A number as Excel shows (and saves to CSV) one too long for its column: 2.02511E+11,
 #: 1E+11, 2,02511E+11 in a comma-decimal locale; without a point only with the
 #: exponent's sign (2E10 may be a code someone chose).
 _SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+[eE][+-]?|[eE][+-])\d{1,3}")
+#: ASCII digits only (the full-width ones are made ASCII first, any other script's are
+#: no phone's): ``\d`` let ``１３９…`` through as typed, and the duplicate checks, which
+#: compare ASCII digits, missed it.
+_PHONE = re.compile(r"^\+?[0-9\s\-()]{5,24}$")
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]")
+#: What check_email and check_phone make ASCII: the full-width forms a Chinese input
+#: method types (１３９, ＠, ｃｏｍ) and the ideographic space (dates.half_width).
+WIDE_FORMS = re.compile("[\u3000\u3002\uff01-\uff5e]")
+#: An email typed with the input method on: its full stop (。) is the dot.
+_EMAIL_DOT = {0x3002: "."}
 
 
 class ValidationError(ValueError):
@@ -244,11 +254,16 @@ def display_amounts(*amounts: int | None) -> list[str]:
 
 
 def check_email(field: str, value: str | None) -> str | None:
+    """An email address, trimmed; typed full-width (``ｗａｎｇ＠ｅｘａｍｐｌｅ。ｃｏｍ``, as
+    a Chinese input method types it) it is stored in ASCII, so that the duplicate checks
+    find it (a Chinese domain name stays as it is)."""
     if value is None or not value.strip():
         return None
-    value = value.strip()
+    typed = value = value.strip()
+    if not value.isascii():
+        value = half_width(value).translate(_EMAIL_DOT).strip()
     if not _EMAIL.match(value):
-        raise ValidationError(field, _("Not an email address: “{text}”").format(text=value))
+        raise ValidationError(field, _("Not an email address: “{text}”").format(text=typed))
     check_no_sensitive_numbers(field, value)  # an ID number as a QQ mailbox's name
     return value
 
@@ -269,15 +284,20 @@ def check_not_scientific(field: str, value: str) -> None:
 
 
 def check_phone(field: str, value: str | None) -> str | None:
+    """A phone number, trimmed; typed full-width (``１３９１２３４５６７８``, ``（０１０）``) it
+    is stored in ASCII, so that the duplicate checks and the mobile rule of the imports
+    (which read ASCII digits) see it; digits of other scripts are refused."""
     if value is None or not value.strip():
         return None
-    value = value.strip()
+    typed = value = value.strip()
+    if not value.isascii():
+        value = half_width(value).strip()
     check_not_scientific(field, value)
     # an ID number (…X) is no phone number either, but the rep must hear why it is refused
     check_no_sensitive_numbers(field, value)
-    digits = re.sub(r"\D", "", value)
+    digits = _NOT_ASCII_DIGIT.sub("", value)
     if not _PHONE.match(value) or not 5 <= len(digits) <= 20:
-        raise ValidationError(field, _("Not a phone number: “{text}”").format(text=value))
+        raise ValidationError(field, _("Not a phone number: “{text}”").format(text=typed))
     if CONTROL_CHARACTER.search(value):
         raise ValidationError(field, _("A control character (such as NUL) in the value"))
     return value
