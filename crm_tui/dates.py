@@ -290,11 +290,12 @@ def parse_day_and_time(
 
 
 #: A time of day at the end of a date: 14:30, 9点, 9点半, 9点一刻, 10点30分, 14时30分,
-#: 下午2点, 上午10:30, 晚上八点, 2pm, 2:30 p.m.
+#: 下午2点, 上午10:30, 晚上八点, 2pm, 2:30 p.m.; with seconds as Excel writes h:mm:ss
+#: (14:30:00, 下午2:30:00), which are dropped as everywhere a time is read.
 _CLOCK = re.compile(
     r"^(?P<period>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)?\s*"
     r"(?P<hour>\d{1,2}|[零〇一二两三四五六七八九十]{1,3})"
-    r"(?::(?P<colon>\d{2})"
+    r"(?::(?P<colon>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?"
     r"|(?P<dian>[点时])(?:(?P<half>半)|(?P<quarter>[一1三3])刻|钟|整"
     r"|(?P<minute>\d{1,2}|[零〇一二三四五六七八九十]{1,3})分?)?)?"
     r"\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?$"
@@ -350,7 +351,7 @@ def _clock(text: str) -> dt.time | None:
         )  # fmt: skip
     except ValueError:  # 三三点
         return None
-    if hour is None or minute > 59:
+    if hour is None or minute > 59 or m["second"] and int(m["second"]) > 59:
         return None
     return dt.time(hour, minute)
 

@@ -24,6 +24,7 @@ DUE_WITH_TIME = [
     "明天14:30",  # as a Chinese input method types them: no space, the hour in words
     "周三下午2点半",
     "tomorrow 08:15",
+    "下周三 下午2:30:00",  # Excel's h:mm:ss after a part of the day
 ]
 
 
@@ -73,9 +74,10 @@ async def test_the_task_form_reads_a_due_with_a_time_as_a_tasks_import_does(db, 
     assert _tasks(db, "form") == imported
     monday = now.date() - dt.timedelta(days=now.weekday())
     assert imported[0] == ((monday + dt.timedelta(days=9)).isoformat(), "14:30")
-    assert imported[-1][1] == "08:15" and imported[4][1] == "09:05"
+    assert imported[7][1] == "08:15" and imported[4][1] == "09:05"
     assert imported[5] == ((now.date() + dt.timedelta(days=1)).isoformat(), "14:30")
     assert imported[6][1] == "14:30"
+    assert imported[8] == imported[0]
 
 
 async def test_a_second_time_typed_in_the_time_field_is_asked_about(db):
@@ -108,6 +110,9 @@ MONDAY_930 = dt.datetime(2026, 11, 23, 9, 30)
         ("２０２６－１２－０２ ０９：０５", dt.datetime(2026, 12, 2, 9, 5)),
         ("2026/12/2 14：30：00", dt.datetime(2026, 12, 2, 14, 30)),
         ("＋３ｄ", dt.datetime(2026, 11, 26, 9, 0)),
+        ("2026/11/5 下午2:30:00", dt.datetime(2026, 11, 5, 14, 30)),  # Excel's h:mm:ss
+        ("2026/11/5 上午9:05:59", dt.datetime(2026, 11, 5, 9, 5)),  # (seconds dropped)
+        ("明天14:30:00", dt.datetime(2026, 11, 24, 14, 30)),
     ],
 )
 def test_a_time_typed_with_the_input_method_on_is_read(text, expected):
@@ -116,14 +121,20 @@ def test_a_time_typed_with_the_input_method_on_is_read(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["14：30", "１４：３０", " 14:30 ", "下午2点半", "2:30pm", "14点30分"]
-)
+    "text",
+    [
+        "14：30", "１４：３０", " 14:30 ", "下午2点半", "2:30pm", "14点30分",
+        "14:30:00", "14：30：00", "下午2:30:00", "2:30:59 pm",  # seconds (Excel's h:mm:ss)
+    ],
+)  # fmt: skip
 def test_a_time_field_reads_full_width_forms_and_hour_words(text):
     """The task form's time field reads a time as its due field does (下午2点半)."""
     assert time_field("due_time", text) == "14:30"
 
 
-@pytest.mark.parametrize("text", ["24：00", "²:30", "14：30：00", "14", "下午25点", "晚上12点"])
+@pytest.mark.parametrize(
+    "text", ["24：00", "²:30", "14:30:60", "14:30:0", "14", "下午25点", "晚上12点"]
+)
 def test_a_time_field_still_refuses_what_is_no_time(text):
     with pytest.raises(ValidationError):
         time_field("due_time", text)
@@ -145,6 +156,37 @@ def test_imports_read_full_width_times(db, tmp_path, capsys):
             ("2026-03-01 10:05:00",)
         ]
     assert _tasks(db, "") == [("2026-12-02", "14:30"), ("2026-12-03", "09:15")]
+
+
+def test_imports_read_times_with_seconds(db, tmp_path, capsys):
+    """Excel writes a time as h:mm:ss: ``14:30:00`` in a due_time column was "Unreadable
+    time", and ``2026/11/5 下午2:30:00`` in a ``when`` an "Unreadable date"."""
+    with db.session() as s:
+        cs.create_customer(s, {"name": "Acme Robotics"})
+    f = tmp_path / "log.csv"
+    f.write_text("customer,when,subject\nAcme Robotics,2026/11/5 下午2:30:00,Call\n", "utf-8")
+    assert main(["--db", str(db.path), "import", "interactions", str(f)]) == 0, capsys.readouterr()
+    t = tmp_path / "tasks.csv"
+    t.write_text("title,due,due_time\nA,2026-12-02,14:30:00\nB,2026-12-03,上午9:15:00\n", "utf-8")
+    assert main(["--db", str(db.path), "import", "tasks", str(t)]) == 0, capsys.readouterr()
+    with db.reading() as conn:
+        assert [tuple(r) for r in conn.execute("SELECT occurred_at FROM interaction")] == [
+            ("2026-11-05 14:30:00",)
+        ]
+    assert _tasks(db, "") == [("2026-12-02", "14:30"), ("2026-12-03", "09:15")]
+
+
+async def test_the_task_form_reads_a_time_with_seconds(db):
+    with db.session() as s:
+        cs.create_customer(s, {"name": "Acme Robotics"})
+    app = make_app(db.path, clock=lambda: MONDAY_930)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("1")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await _add_task_in_form(app, pilot, "A", "2026-12-02", "14:30:00")
+        assert app.screen.__class__.__name__ != "TaskFormDialog"
+    assert _tasks(db, "") == [("2026-12-02", "14:30")]
 
 
 async def test_the_task_form_reads_a_full_width_time(db):

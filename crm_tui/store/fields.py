@@ -364,7 +364,8 @@ PAYMENT_FIELDS = {
 
 def time_field(name: str, v: Any) -> str | None:
     """``HH:MM`` (or ``H:MM``, or typed full-width: ``14：30``, ``１４：３０``, or as the due
-    field reads a time: ``下午2点半``, ``2pm``) or blank."""
+    field reads a time: ``下午2点半``, ``2pm``; with seconds, as Excel writes h:mm:ss,
+    ``14:30:00``, which are dropped) or blank."""
     if isinstance(v, dt.time):
         return v.strftime("%H:%M")
     text = half_width(str(v or "")).strip()
