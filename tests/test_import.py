@@ -724,6 +724,17 @@ def test_opportunity_stage_history_is_recorded_as_the_form_does(base, tmp_path):
     ]
 
 
+def test_a_probability_typed_full_width_is_imported(base, tmp_path, capsys):
+    """５０％ (as a Chinese input method types it) was "Not a whole number"."""
+    f = tmp_path / "deals.csv"
+    f.write_text("客户,机会名称,成交概率\nACME,A,５０％\nACME,B,80%\n", "utf-8")
+    assert crm(base, "import", "opportunities", str(f)) == 0, capsys.readouterr().err
+    assert rows(base.path, "SELECT name, probability FROM opportunity ORDER BY id") == [
+        ("A", 50),
+        ("B", 80),
+    ]
+
+
 def test_a_deal_closed_after_its_creation_moves_to_its_outcome_on_its_close_date(
     base, tmp_path, capsys
 ):

@@ -49,6 +49,24 @@ def test_create_at_stage_and_overridden_probability(session, customer):
     assert not same.probability_overridden
 
 
+@pytest.mark.parametrize("text", ["５０％", "５０", "50％", "　５０ ％", "50%"])
+def test_a_probability_typed_full_width_is_read(session, customer, text):
+    """５０％, as a Chinese input method types it, was "Not a whole number" while 80%
+    and other full-width input (dates, amounts) were read."""
+    opp = ops.create_opportunity(session, customer.id, {"name": "ERP", "probability": text})
+    assert (opp.probability, opp.probability_overridden) == (50, True)
+
+
+@pytest.mark.parametrize("text", ["٥٠", "5_0", "50.5", "５０％％x"])
+def test_a_probability_of_other_digits_is_not_a_whole_number(session, customer, text):
+    with pytest.raises(ValidationError) as err:
+        ops.create_opportunity(session, customer.id, {"name": "ERP", "probability": text})
+    assert (err.value.field, err.value.message) == (
+        "probability",
+        f"Not a whole number: “{text}”",
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [

@@ -10,6 +10,7 @@ their kind's specs.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -164,14 +165,26 @@ def day_and_time_field(required: bool = False) -> FieldSpec:
     return spec
 
 
+#: A whole number as int() should read it: ASCII digits only (int() also took "1_0" and
+#: other scripts' digits).
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
 def int_field(low: int, high: int) -> FieldSpec:
+    """A whole number from ``low`` to ``high``; a percentage sign after it is dropped
+    (``80%``), and the full-width forms a Chinese input method types (``５０％``) are
+    read as ASCII ones, as dates and amounts are."""
+
     def spec(name: str, v: Any) -> int | None:
         if v is None or (isinstance(v, str) and not v.strip()):
             return None
-        try:
-            n = int(str(v).strip().rstrip("%"))
-        except ValueError:
-            raise ValidationError(name, _("Not a whole number: “{text}”").format(text=v)) from None
+        if isinstance(v, int) and not isinstance(v, bool):
+            n = v
+        else:
+            text = half_width(str(v)).strip().rstrip("%").rstrip()
+            if not _WHOLE.fullmatch(text):
+                raise ValidationError(name, _("Not a whole number: “{text}”").format(text=v))
+            n = int(text)
         if not low <= n <= high:
             raise ValidationError(
                 name, _("Must be from {low} to {high}").format(low=low, high=high)
