@@ -54,6 +54,11 @@ def os_problem(exc: OSError) -> str:
     return _(exc.strerror) if exc.strerror else str(exc)
 
 
+def labelled(name: str, value: object) -> str:
+    """ "Name: value" with the language's colon ("完成：2" in Chinese, not "完成: 2")."""
+    return f"{name}{'：' if language() == 'zh' else ': '}{value}"
+
+
 def clauses(parts: Iterable[str]) -> str:
     """Clauses of one sentence ("imported 5, rejected 1"): joined by a comma, "，" in
     Chinese (``_(", ")`` is the list separator 、, for the items of a list)."""

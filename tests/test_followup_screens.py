@@ -334,6 +334,12 @@ async def test_review_visits_in_priority_order_and_sums_up(loop_db):
         }  # fmt: skip
         card = str(review.query_one("#review-card").render())
         assert "Done: 1" in card and "Snoozed: 2" in card and "Skipped: 2" in card
+        # each snooze says the new day, as on the due list (the review said nothing)
+        said = [str(n.message) for n in app._notifications if "Snoozed" in str(n.message)]
+        assert said == [
+            f"Snoozed to {TODAY + dt.timedelta(days=1)}",
+            f"Snoozed to {TODAY + dt.timedelta(days=7)}",
+        ]
         with loop_db.reading() as conn:
             counts = due_counts(conn, TODAY)
         assert counts["overdue"] == 1 and counts["today"] == 0  # only the skipped one is late
@@ -1311,3 +1317,16 @@ async def test_the_empty_log_names_its_keys_without_markdown(db):
         await _settle(pilot)
         empty = str(app.screen.query_one("#log-empty", Static).render())
     assert "在任何客户、商机、任务上按 l）" in empty and "`" not in empty
+
+
+def test_the_review_summary_uses_the_languages_colon():
+    """Chinese labels took an ASCII colon ("完成: 2"); forms and messages use "："."""
+    from crm_tui.i18n import set_language
+    from crm_tui.screens.review import ReviewTally, summary_text
+
+    set_language("zh")
+    try:
+        text = summary_text(ReviewTally(done=2, snoozed=1), reviewed=3, total=3)
+    finally:
+        set_language("en")
+    assert "完成：2" in text and "已推迟：1" in text and ": " not in text

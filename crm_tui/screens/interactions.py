@@ -19,7 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from crm_tui.dates import parse_date
-from crm_tui.i18n import _, label
+from crm_tui.i18n import _, label, labelled
 from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import enums
 from crm_tui.store import interaction_log as log
@@ -87,7 +87,7 @@ def interaction_text(r: dict) -> str:
         (_("Next step due"), r["next_step_due"]),
         (_("Follow-up task"), r["task_title"]),
     ]
-    return "\n".join(f"{k}: {v}" for k, v in pairs if v)
+    return "\n".join(labelled(k, v) for k, v in pairs if v)
 
 
 class InteractionCard(Localized, ModalScreen[str | None]):

@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, LoadingIndicator, Static
 
-from crm_tui.i18n import _, label
+from crm_tui.i18n import _, label, labelled
 from crm_tui.store import due as q
 from crm_tui.store import enums
 from crm_tui.store.validation import display_amount
@@ -58,7 +58,7 @@ def card_text(item: dict, ctx: dict | None, position: int, total: int) -> str:
             f"{label(enums.TASK_TYPE, item['type'])} · {when} · [b]{state}[/]",
         ]
         if item.get("goal"):
-            lines.append(f"{_('Goal')}: {_escape(item['goal'])}")
+            lines.append(labelled(_("Goal"), _escape(item["goal"])))
     else:
         silent = (
             _("no interaction for {n} days").format(n=item["silent_days"])
@@ -138,11 +138,11 @@ def summary_text(tally: ReviewTally, reviewed: int, total: int) -> str:
             "",
             _("Reviewed {reviewed} of {total}").format(reviewed=reviewed, total=total),
             "",
-            f"{_('Done')}: {t.done}",
-            f"{_('Snoozed')}: {t.snoozed}",
-            f"{_('Logged')}: {t.logged}",
-            f"{_('Tasks added')}: {t.tasks_added}",
-            f"{_('Skipped')}: {t.skipped}",
+            labelled(_("Done"), t.done),
+            labelled(_("Snoozed"), t.snoozed),
+            labelled(_("Logged"), t.logged),
+            labelled(_("Tasks added"), t.tasks_added),
+            labelled(_("Skipped"), t.skipped),
             "",
             f"[dim]{_('Press escape or enter to go back')}[/]",
         ]
@@ -329,11 +329,13 @@ class ReviewScreen(Localized, Screen):
             return
         from crm_tui.store.tasks import snooze_task
 
+        due: list[Any] = []  # (the new due day, said as the due list says it)
         if not self._write_card(
-            lambda s: snooze_task(s, item["id"], days, today=self.app.today())  # type: ignore[attr-defined]
+            lambda s: due.append(snooze_task(s, item["id"], days, today=self.app.today()).due)  # type: ignore[attr-defined]
         ):
             return
         self.tally.snoozed += 1
+        self.notify(_("Snoozed to {due}").format(due=due[0].isoformat()))
         self.app.data_changed()  # type: ignore[attr-defined]
         self.advance()
 

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from crm_tui.i18n import _, label
+from crm_tui.i18n import _, label, labelled
 from crm_tui.screens.dialogs.log_interaction import choice_options
 from crm_tui.screens.dialogs.typed_dates import (
     saved_with_date_problems,
@@ -179,7 +179,7 @@ def task_card_text(task: dict) -> str:
         (_("Result"), task.get("result") or ""),
         (_("Completed"), (task.get("completed_at") or "")[:16]),
     ]
-    return "\n".join(f"{k}: {v}" for k, v in lines if v)
+    return "\n".join(labelled(k, v) for k, v in lines if v)
 
 
 class TaskCard(Localized, ModalScreen[str | None]):
