@@ -31,6 +31,9 @@ def _toasts_kept_for_reading(monkeypatch):
     from textual.notifications import Notification
 
     monkeypatch.setattr(Notification, "has_expired", property(lambda self: False))
+    # a toast on screen (run_test(notifications=True)) removes itself, and what it said,
+    # when its own timer, set from time_left, runs out
+    monkeypatch.setattr(Notification, "time_left", property(lambda self: 3600.0))
 
 
 @pytest.fixture

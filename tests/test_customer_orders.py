@@ -10,6 +10,8 @@ from textual import events
 from textual.widgets import DataTable, Input, Label, Static
 
 from crm_tui.app import make_app
+from crm_tui.screens.dialogs.contact_form import ContactForm
+from crm_tui.screens.dialogs.customer_form import CustomerForm
 from crm_tui.store import customers as cs
 from crm_tui.store import orders
 from crm_tui.store.lists import (
@@ -17,6 +19,7 @@ from crm_tui.store.lists import (
     customer_collection,
     customer_orders,
 )
+from tests.test_pipeline_screen import wait_until
 
 FROZEN = dt.datetime(2026, 11, 23, 9, 30)
 TODAY = dt.date.today().isoformat()  # forms take today's date (the clock is not theirs)
@@ -413,19 +416,20 @@ async def test_saving_the_customer_or_a_contact_from_the_detail_says_so(billed):
     app = app_on(billed)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         detail = await open_initech(pilot)
+        # (each form waited for: under load a key typed before the form is up is lost)
         await pilot.press("c")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactForm))
         await pilot.press(*"Peter Gibbons", "ctrl+s")
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.screen is detail)
         await pilot.press("e")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerForm))
         await pilot.press("escape")  # nothing changed: closed without a word
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.screen is detail)
         await pilot.press("e")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerForm))
         await pilot.press("end", *" Inc", "ctrl+s")
+        await wait_until(pilot, lambda: app.screen is detail)
         await pilot.pause()
-        assert app.screen is detail
         assert [n.message for n in app._notifications] == ["Contact saved", "Customer saved"]
     assert rows(billed, "SELECT name FROM customer WHERE id = ?", billed.ids["initech"]) == [
         ("Initech Inc",)
