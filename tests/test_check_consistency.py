@@ -204,7 +204,7 @@ def test_bad_orders_are_named_with_the_totals_they_make_stale(demo, capsys):
         f"customer: 1 row whose total_amount_cents is not the sum of the customer's orders"
         f" (id {customer}: {before}, orders {before - amount - 500})",
         f"customer: 1 row whose last_order is not the date of the customer's latest order"
-        f' (id {customer}: "{last}", latest order "not-a-date")',
+        f' (id {customer}: "{last}", latest order NULL)',  # (a bad date is no last order)
     ]
     assert (
         "4 problems" in err
@@ -360,3 +360,21 @@ def test_what_the_store_commands_write_passes(db):
         set_target(conn, "2026-12", "100000")
         conn.commit()
         assert consistency_problems(conn) == []
+
+
+def test_repair_does_not_make_a_damaged_order_date_the_last_order(demo, capsys):
+    """--repair recomputed last_order as the latest order date, a corrupt one included:
+    the customer's last order became "2026-13-45" and `check` then reported it twice."""
+    cid = value(
+        demo, "SELECT customer_id FROM sales_order GROUP BY customer_id HAVING count(*) > 1"
+    )
+    first = value(demo, f"SELECT min(id) FROM sales_order WHERE customer_id = {cid}")
+    others = value(
+        demo, f"SELECT max(order_date) FROM sales_order WHERE customer_id = {cid} AND id != {first}"
+    )
+    spoil(demo, f"UPDATE sales_order SET order_date = '2026-13-45' WHERE id = {first}")
+    status, out, _err = check(demo, capsys, "--repair")
+    assert status == 1
+    assert [line for line in out if "last_order" in line] == []
+    assert any("order_date" in line and "2026-13-45" in line for line in out), out
+    assert value(demo, f"SELECT last_order FROM customer WHERE id = {cid}") == others

@@ -37,7 +37,12 @@ _ALSO_DIGITS = (
 ORDERS_TOTAL_SQL = (
     "(SELECT coalesce(sum(amount_cents), 0) FROM sales_order WHERE customer_id = {customer}.id)"
 )
-LAST_ORDER_SQL = "(SELECT max(order_date) FROM sales_order WHERE customer_id = {customer}.id)"
+#: (an order date that is no date, such as a damaged file's "2026-13-45", is no
+#: customer's last order: `crm check` reports it, and --repair does not copy it)
+LAST_ORDER_SQL = (
+    "(SELECT max(order_date) FROM sales_order"
+    " WHERE customer_id = {customer}.id AND date(order_date) IS order_date)"
+)
 
 SEARCH_ROWS_SQL = f"""
 SELECT c.id, c.name, c.code,
