@@ -1330,3 +1330,92 @@ def test_the_review_summary_uses_the_languages_colon():
     finally:
         set_language("en")
     assert "完成：2" in text and "已推迟：1" in text and ": " not in text
+
+
+def screen_text(app) -> str:
+    """Every line of the screen as the terminal gets it."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_when_the_due_list_empties_its_keys_still_act(loop_db):
+    """The last task a search found, done: the list empties and the table is hidden. The
+    focus went to the search box, so `c` was typed into the search ("No task matches
+    “Send contractc”") and the key bar lost every key, `? Help` too."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        screen = app.screen
+        await pilot.press("/", *"Send contract", "enter", "x")
+        await _settle(pilot)
+        assert isinstance(app.screen, NextFollowUp)
+        await pilot.press("escape")
+        await _settle(pilot)
+        text = screen_text(app)
+        assert "No task matches “Send contract”" in text
+        assert "? Help" in text.splitlines()[-1] and " n New" in text.splitlines()[-1]
+        await pilot.press("c")  # the completed tasks: the one just done
+        await _settle(pilot)
+        assert screen.query_one("#task-search").value == "Send contract"
+        assert "Send contract draft" in screen_text(app).split("\n", 2)[2]
+        assert app.focused is screen.query_one(VirtualTable)
+        await pilot.press("c")  # hidden again
+        await _settle(pilot)
+        await pilot.press("escape")  # clears the search
+        await _settle(pilot)
+        assert screen.query_one("#task-search").value == ""
+        assert "Plan Q1" in screen_text(app) and app.focused is screen.query_one(VirtualTable)
+
+
+async def test_on_an_empty_database_the_due_list_keeps_its_keys_after_the_only_task(db):
+    with db.session() as s:
+        create_task(s, {"title": "Only task", "due": day(0)})
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        await pilot.press("x")
+        await _settle(pilot)
+        await pilot.press("escape")
+        await _settle(pilot)
+        text = screen_text(app)
+        assert "Nothing to follow up" in text and "? Help" in text.splitlines()[-1]
+        await pilot.press("n")  # a new task: for which customer?
+        await _settle(pilot)
+        assert "New task for which customer?" in screen_text(app)
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "search", "empty"),
+    [
+        ("1", "Quiet", "#search", "#customers-empty"),
+        ("3", "Kick-off", "#log-search", "#log-empty"),
+    ],
+)
+async def test_a_list_emptied_by_a_delete_keeps_its_keys(loop_db, key, typed, search, empty):
+    """The only record a search found, deleted: the list empties and the table is hidden.
+    Back from the help the focus was in the search box (Textual focuses the first
+    focusable widget of a screen coming back with nothing focused): the keys were typed
+    into it. They act on the screen, and escape clears the search."""
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key)
+        await _settle(pilot)
+        screen = app.screen
+        await pilot.press("/", *typed, "enter")
+        await _settle(pilot)
+        await pilot.press("delete", "y")
+        await _settle(pilot)
+        assert screen.query_one(empty).display
+        assert "? Help" in screen_text(app).splitlines()[-1]
+        await pilot.press("question_mark")  # the help, and back: the search box took the focus
+        await _settle(pilot)
+        assert app.screen is not screen
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert app.screen is screen
+        assert "? Help" in screen_text(app).splitlines()[-1]
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert screen.query_one(search).value == ""
+        assert not screen.query_one(empty).display

@@ -194,8 +194,7 @@ class CustomersScreen(ReloadOnResume, Localized, Screen):
                 _("No customer matches. Press escape to clear the search and filters.")
                 + (f"\n\n{hint}" if hint else "")
             )
-        empty.display = table.row_count == 0
-        table.display = table.row_count > 0
+        table.show_rows_or(empty)
         self.query_one("#customer-count", Label).update(
             _("{shown} of {total} customers").format(shown=table.row_count, total=total)
         )

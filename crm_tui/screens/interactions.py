@@ -229,8 +229,7 @@ class InteractionsScreen(ReloadOnResume, Localized, Screen):
                     "No interactions logged yet.\n\n  n   log one (or l on any customer, deal or task)"
                 )
             )
-        empty.display = table.row_count == 0
-        table.display = table.row_count > 0
+        table.show_rows_or(empty)
         n = table.row_count
         status = (_("{n} interaction") if n == 1 else _("{n} interactions")).format(n=n)
         if self.customer_filter:

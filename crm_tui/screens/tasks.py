@@ -262,8 +262,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
                     "  l   log an interaction (its next step becomes a task)"
                 )
             )
-        empty.display = table.row_count == 0
-        table.display = table.row_count > 0
+        table.show_rows_or(empty)
         self.query_one("#tasks-status", Label).update(
             _(
                 "{overdue} overdue · {today} today · {next7} next 7 days · {later} later"

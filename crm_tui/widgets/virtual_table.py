@@ -15,12 +15,14 @@ from typing import Any, Protocol
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from crm_tui.widgets.localized import Localized
 
@@ -150,6 +152,29 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False)
         self.cursor = cursor
         self.refresh()
+
+    def show_rows_or(self, empty: Widget) -> None:
+        """Show the table, or when it has no rows the screen's ``empty`` message instead.
+
+        A focused table hidden this way keeps the focus (see ``_on_hide``), so the
+        screen's keys keep acting and the key bar keeps showing them."""
+        has_rows = self.row_count > 0
+        empty.display = not has_rows
+        self.display = has_rows
+
+    def _on_hide(self, event: events.Hide) -> None:
+        # Textual blurs a hidden widget and hands the focus to a focusable neighbour: the
+        # due list's search box, which took the screen's keys (c, n, r) as typing and
+        # left the key bar without them (`?` too). Hidden for having no rows, the
+        # table keeps the focus: its keys do nothing on no rows, the screen's act.
+        if self.has_focus and not self.display:
+            event.prevent_default()  # (what Widget._on_hide does, but the blur)
+            for bar, shown in (
+                (self.horizontal_scrollbar, self.show_horizontal_scrollbar),
+                (self.vertical_scrollbar, self.show_vertical_scrollbar),
+            ):
+                if shown:
+                    bar.post_message(events.Hide())
 
     def row(self, index: int) -> tuple[Any, ...] | None:
         if not 0 <= index < self.row_count or self.source is None:
