@@ -1419,3 +1419,37 @@ async def test_a_list_emptied_by_a_delete_keeps_its_keys(loop_db, key, typed, se
         await _settle(pilot)
         assert screen.query_one(search).value == ""
         assert not screen.query_one(empty).display
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize(
+    ("lang", "late", "long_late", "cancelled"),
+    [
+        ("en", "418d overdue", "145d overdue", "cancelled 2026-11-23 09:30"),
+        ("zh", "逾期418天", "逾期145天", "已取消 2026-11-23 09:30"),
+    ],
+)
+async def test_the_due_column_shows_how_late_whole(
+    loop_db, width, lang, late, long_late, cancelled
+):
+    """The Due column was 24 cells: a task of another year said "2025-10-01 17:00  420d…",
+    one of July "07-01 17:00  147d overd…", in Chinese "2025-10-01 17:00  逾期4…"."""
+    from crm_tui.store.tasks import update_task
+
+    with loop_db.session() as s:
+        create_task(s, {"title": "Old quote", "due": dt.date(2025, 10, 1), "due_time": "17:00"})
+        create_task(s, {"title": "July call", "due": dt.date(2026, 7, 1), "due_time": "17:00"})
+        plan = s.exec(select(Task).where(Task.title == "Plan Q1")).one()
+        update_task(s, plan.id, {"status": "cancelled"}, at=FROZEN)
+    app = app_on(loop_db, lang)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        text = screen_text(app)
+        assert f"2025-10-01  {late}" in text
+        assert f"07-01  {long_late}" in text
+        await pilot.press("c")
+        await _settle(pilot)
+        await pilot.press("end")
+        await _settle(pilot)
+        assert cancelled in screen_text(app)

@@ -50,20 +50,44 @@ def time_passed(task: dict, now: dt.datetime | None) -> bool:
 
 def due_text(task: dict, today=None, now: dt.datetime | None = None) -> str:
     """``MM-DD [HH:MM]`` (the year too when it is not this year) and days overdue, or that
-    today's time has passed (``now``: the clock when the row is read)."""
+    today's time has passed (``now``: the clock when the row is read).
+
+    An overdue task's time is left out: a day or more late, its hour no longer says
+    anything, and with it the lateness of an old task was cut ("2025-10-01 17:00  420d…").
+    """
     due = task["due"] or ""
     text = due[5:] if today is None or due[:4] == str(today.year) else due
+    if task.get("group") == "overdue":
+        return text + "  " + _("{n}d overdue").format(n=task["days_overdue"])
     if task.get("due_time"):
         text += f" {task['due_time']}"
-    if task.get("group") == "overdue":
-        text += "  " + _("{n}d overdue").format(n=task["days_overdue"])
-    elif time_passed(task, now):
+    if time_passed(task, now):
         text += "  " + _("time passed")
     elif task.get("group") == "completed":  # which way it closed, and when
         when = (task.get("completed_at") or "")[:16]
         text = _("done {when}") if task.get("status") == "done" else _("cancelled {when}")
         text = text.format(when=when).strip()
     return text
+
+
+#: The widest date a Due cell holds: another year's, with a time.
+_LONGEST_DATE = "0000-00-00 00:00"
+
+
+def due_width(oldest_overdue: dict | None = None, today=None, *, completed=False) -> int:
+    """Cells the Due column takes: its longest text whole, in the language shown.
+
+    The lateness of an overdue task is the key fact of the morning list: the column holds
+    the text of the oldest one shown (``oldest_overdue``, its days the most), however
+    late; ``completed``: the closed tasks are shown, with the date each closed.
+    """
+    texts = [_LONGEST_DATE, f"{_LONGEST_DATE[5:]}  " + _("time passed")]
+    if oldest_overdue is not None:
+        texts.append(due_text(oldest_overdue, today))
+    if completed:
+        texts += [_("done {when}").format(when=_LONGEST_DATE)]
+        texts += [_("cancelled {when}").format(when=_LONGEST_DATE)]
+    return max(map(cell_len, texts))
 
 
 class DueListSource:
@@ -94,6 +118,9 @@ class DueListSource:
                 self.layout.append((group, index))
                 index += 1 + self.counts[group]
         self.total = index
+        # the oldest overdue task (the group's first) is the latest: its text the longest
+        oldest = self._fetch_group("overdue", 0, 1) if self.counts["overdue"] else []
+        self.due_width = due_width(oldest[0] if oldest else None, today, completed=show_completed)
 
     def count(self) -> int:
         return self.total
@@ -166,7 +193,7 @@ def task_columns() -> list[ColumnDef]:
         ColumnDef(
             _("Type"), max(cell_len(label(enums.TASK_TYPE, k)) for k in enums.TASK_TYPE.keys)
         ),
-        ColumnDef(_("Due"), 24, keep=True),
+        ColumnDef(_("Due"), due_width(), keep=True),  # (widened to the list: reload)
     ]
 
 
@@ -240,6 +267,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
             search=search,
             now=self.app.now(),  # type: ignore[attr-defined]
         )
+        table.columns[-1].width = self.source.due_width  # (the Due column)
         table.set_source(self.source, keep_cursor=keep_cursor)
         if first or not keep_cursor:
             table.cursor = self.source.first_task_index()
