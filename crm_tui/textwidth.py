@@ -43,6 +43,36 @@ def cell_width(text: str) -> int:
     return sum(map(_WIDTHS.__getitem__, text))
 
 
+def clip(text: str, width: int) -> tuple[str, int]:
+    """``text`` cut to at most ``width`` columns, its last an ellipsis when cut, and the
+    columns it takes (a wide character that would straddle the edge is left out too)."""
+    size = cell_width(text)
+    if size <= width:
+        return text, size
+    used = 0
+    for i, ch in enumerate(text):
+        if used + _WIDTHS[ch] > width - 1:
+            kept = text[:i].rstrip()  # ("agreement…", not "agreement …")
+            return kept + "…", used - (i - len(kept)) + 1
+        used += _WIDTHS[ch]
+    return text, size  # (not reached: the text is wider than width)
+
+
+def clip_column(
+    cells: Sequence[str], sizes: Sequence[int], width: int
+) -> tuple[list[str], list[int]]:
+    """A free-text column of a text table (its cells and their :func:`cell_width`) with
+    each cell wider than ``width`` cut by :func:`clip`: one long title padded every row to
+    its width. Only the cells too wide are looked at again."""
+    cells, sizes = list(cells), list(sizes)
+    if not sizes or max(sizes) <= width:  # (the usual case: nothing to look at)
+        return cells, sizes
+    for i, size in enumerate(sizes):
+        if size > width:
+            cells[i], sizes[i] = clip(cells[i], width)
+    return cells, sizes
+
+
 def aligned_lines(
     columns: Sequence[Sequence[str]],
     widths: Sequence[Sequence[int]],

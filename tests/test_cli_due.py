@@ -132,3 +132,41 @@ def test_one_due_task_is_counted_in_the_singular(db, capsys):
     assert main(["--db", str(db.path), "due"]) == 0
     total = capsys.readouterr().out.splitlines()[-1]
     assert total == f"1 open task (0 overdue) as of {today.isoformat()}"  # "1 open tasks"
+
+
+def test_a_long_title_is_cut_and_pads_no_other_row(db, capsys):
+    """Titles go up to 200 characters: one padded every row of the table to its width.
+    The Task and Customer columns are capped (Chinese counting 2 a character) and cut
+    with "…"; CSV and JSON keep the whole text."""
+    from crm_tui.textwidth import cell_width
+
+    TASK_WIDTH, CUSTOMER_WIDTH = 40, 30  # (commands/due.py)
+
+    today = _fill(db)
+    long_title = ("Prepare the yearly framework agreement " * 5).strip()  # 194 characters
+    chinese = "准备年度框架协议并与采购部门逐条确认付款条款" * 4  # 88 characters, 176 columns
+    with db.session() as s:
+        big = create_customer(s, {"name": "深圳市前海国际供应链管理服务集团股份有限公司"})
+        create_task(s, {"title": long_title, "due": today, "customer_id": big.id})
+        create_task(s, {"title": chinese, "due": today})
+    assert main(["--db", str(db.path), "due"]) == 0
+    header, *rows, _total = capsys.readouterr().out.splitlines()
+    by_title = {re.split(r"\s{2,}", row)[2]: row for row in rows}
+    cut = next(t for t in by_title if t.startswith("Prepare the yearly"))
+    assert cut.endswith("agreement…") and cell_width(cut) <= TASK_WIDTH
+    cut_zh = next(t for t in by_title if t.startswith("准备年度"))
+    assert cut_zh.endswith("…") and cell_width(cut_zh) <= TASK_WIDTH
+    assert "深圳市前海国际供应链管理服务…" in by_title[cut]
+    assert cell_width(re.split(r"\s{2,}", by_title[cut])[4]) <= CUSTOMER_WIDTH
+    # no row padded to the long title: the Type column starts after at most TASK_WIDTH
+    assert header.index("Type") <= len("2026-01-01 23:59  2d overdue  ") + TASK_WIDTH + 2
+    # the Type column still starts at one terminal column on every line
+    calls = [row for row in rows if re.split(r"\s{2,}", row)[3] == "Call"]
+    starts = {cell_width(row[: row.rindex("Call")]) for row in calls}
+    starts.add(cell_width(header[: header.index("Type")]))
+    assert len(starts) == 1, starts
+    assert main(["--db", str(db.path), "due", "--format", "json"]) == 0
+    titles = {t["title"] for t in json.loads(capsys.readouterr().out)["tasks"]}
+    assert {long_title, chinese} <= titles
+    assert main(["--db", str(db.path), "due", "--format", "csv"]) == 0
+    assert long_title in capsys.readouterr().out

@@ -20,6 +20,12 @@ COLUMNS = (
 )  # fmt: skip
 
 
+#: Widest the table's Task and Customer columns get (terminal columns, Chinese counting
+#: 2): titles go up to 200 characters, and one padded every row to its width. Wider
+#: text is cut with "…"; CSV and JSON keep it whole.
+TASK_WIDTH = 40
+CUSTOMER_WIDTH = 30
+
 #: The largest --days: some 2,700 years ahead, still inside Python's dates (year 9999).
 MAX_DAYS = 1_000_000
 
@@ -56,7 +62,7 @@ def _table(rows: list[tuple[str, int, str, str, str]], today: dt.date) -> None:
     """
     from crm_tui.i18n import _, label
     from crm_tui.store import enums
-    from crm_tui.textwidth import aligned_lines, cell_width
+    from crm_tui.textwidth import aligned_lines, cell_width, clip_column
 
     if not rows:
         print(_("Nothing due."))
@@ -91,6 +97,8 @@ def _table(rows: list[tuple[str, int, str, str, str]], today: dt.date) -> None:
         [known[text] for text in columns[3]],
         [cell_width(text) for text in columns[4]],
     ]
+    columns[2], measured[2] = clip_column(columns[2], measured[2], TASK_WIDTH)
+    columns[4], measured[4] = clip_column(columns[4], measured[4], CUSTOMER_WIDTH)
     out = aligned_lines(
         [[h, *cells] for h, cells in zip(headers, columns, strict=True)],
         [[cell_width(h), *sizes] for h, sizes in zip(headers, measured, strict=True)],
