@@ -1453,3 +1453,41 @@ async def test_the_due_column_shows_how_late_whole(
         await pilot.press("end")
         await _settle(pilot)
         assert cancelled in screen_text(app)
+
+
+@pytest.mark.parametrize(
+    ("lang", "status", "heading"),
+    [
+        (
+            "en",
+            "3 overdue · 1 today · 0 next 7d · 0 later — r review · c completed",
+            "▌ Done or cancelled (2)",
+        ),
+        (
+            "zh",
+            "逾期 3 · 今天 1 · 未来7天 0 · 以后 0   —   r 每日回顾 · c 已完成",
+            "▌ 已完成或已取消 (2)",
+        ),
+    ],
+)
+async def test_the_status_line_and_group_headings_fit_80_columns(loop_db, lang, status, heading):
+    """At 80 columns the status line lost "completed" without a "…" and the completed
+    group's heading its count ("▌ Done or cancelled…"): a shorter wording, and a heading
+    takes the whole row."""
+    from crm_tui.store.tasks import complete_task, update_task
+
+    with loop_db.session() as s:
+        tasks = {t.title: t for t in s.exec(select(Task)).all()}
+        complete_task(s, tasks["Plan Q1"].id, at=FROZEN)
+        update_task(s, tasks["Renewal check"].id, {"status": "cancelled"}, at=FROZEN)
+    app = app_on(loop_db, lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "c")
+        await _settle(pilot)
+        lines = screen_text(app).splitlines()
+        assert lines[-2].strip() == status
+        assert any(line.strip() == heading for line in lines)
+    async with app_on(loop_db, lang).run_test(size=(120, 24)) as pilot:
+        await pilot.press("4")
+        await _settle(pilot)
+        assert ("r daily review" if lang == "en" else "r 每日回顾") in screen_text(pilot.app)

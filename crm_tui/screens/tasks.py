@@ -16,13 +16,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from crm_tui.i18n import _, label
 from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import due as q
 from crm_tui.store import enums
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.fitted_line import FittedLine
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.search_box import SearchBox
@@ -174,6 +175,10 @@ def run_write(app, write: Callable[[Any], Any]) -> tuple[bool, Any]:
         return False, None
 
 
+def _is_heading(row: tuple[Any, ...]) -> bool:
+    return isinstance(row[0], tuple)  # ("group", name): a group's heading
+
+
 def _row_style(row: tuple[Any, ...]) -> str | None:
     if isinstance(row[0], tuple):
         return "bold"
@@ -188,7 +193,7 @@ def _row_style(row: tuple[Any, ...]) -> str | None:
 
 def task_columns() -> list[ColumnDef]:
     return [
-        ColumnDef(_("Task"), style=_row_style),
+        ColumnDef(_("Task"), style=_row_style, spans=_is_heading),
         ColumnDef(_("Customer")),
         ColumnDef(
             _("Type"), max(cell_len(label(enums.TASK_TYPE, k)) for k in enums.TASK_TYPE.keys)
@@ -230,7 +235,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
         yield SearchBox(_("/ search task or customer"), id="task-search", compact=True)
         yield VirtualTable(task_columns(), id="due-list")
         yield Static("", id="tasks-empty", classes="empty-state")
-        yield Label("", id="tasks-status", classes="status-line", markup=False)
+        yield FittedLine(id="tasks-status", classes="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -291,11 +296,17 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
                 )
             )
         table.show_rows_or(empty)
-        self.query_one("#tasks-status", Label).update(
+        numbers = {g: counts[g] for g in q.GROUPS}
+        self.query_one("#tasks-status", FittedLine).show(
             _(
                 "{overdue} overdue · {today} today · {next7} next 7 days · {later} later"
                 "   —   r daily review · c completed"
-            ).format(**{g: counts[g] for g in q.GROUPS})
+            ).format(**numbers),
+            # (at 80 columns: the keys the key bar has no room for)
+            _(
+                "{overdue} overdue · {today} today · {next7} next 7d · {later} later"
+                " — r review · c completed"
+            ).format(**numbers),
         )
 
     @on(Input.Changed, "#task-search")

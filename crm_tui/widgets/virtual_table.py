@@ -62,6 +62,9 @@ class ColumnDef:
     #: it ("13,600.00 · SO-1") when ``fold_first(row)``, else after it ("Check-in · Visit")
     fold_into: int | None = None
     fold_first: Callable[[tuple[Any, ...]], bool] = lambda row: True
+    #: this column's text takes the whole row when ``spans(row)`` (a group's heading,
+    #: the other cells empty: in a narrow first column its count was cut)
+    spans: Callable[[tuple[Any, ...]], bool] | None = None
 
 
 class VirtualTable(Localized, ScrollView, can_focus=True):
@@ -296,7 +299,12 @@ class VirtualTable(Localized, ScrollView, can_focus=True):
                 if c.style and (extra := c.style(row)):
                     style = base + Style.parse(extra)
                     break
-        return Strip([Segment(set_cell_size(self._cells(values, widths), width), style)])
+        first = self.columns[0]
+        if first.spans is not None and first.spans(row):
+            text = self._cells(values[:1], [width - 1])
+        else:
+            text = self._cells(values, widths)
+        return Strip([Segment(set_cell_size(text, width), style)])
 
     # --- cursor ------------------------------------------------------------
 
