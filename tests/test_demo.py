@@ -150,8 +150,29 @@ def test_tasks_overdue_today_soon_later_and_done(demo_db):
     assert count(f"{open_} AND due > ? AND due <= ?", today, week) > 0
     assert count(f"{open_} AND due > ?", week) > 0
     assert count("status = 'done' AND completed_at IS NOT NULL") > 0
-    assert count("status = 'done' AND completed_at IS NULL") == 0
-    assert count("status != 'done' AND completed_at IS NOT NULL") == 0
+    # closed, done or cancelled, at a time (as the app records it): cancelled ones had
+    # none, and the completed list showed them without a date, sorted last
+    assert count("status = 'cancelled'") > 0
+    assert count("status IN ('done', 'cancelled') AND completed_at IS NULL") == 0
+    assert count("status NOT IN ('done', 'cancelled') AND completed_at IS NOT NULL") == 0
+    assert count("status = 'cancelled' AND completed_at < created_at") == 0
+    assert count("status = 'cancelled' AND updated_at != completed_at") == 0
+
+
+def test_the_completed_list_dates_cancelled_sample_tasks_too(demo_db):
+    """The due list's completed group (`c`) showed the sample's cancelled tasks with no
+    date, all at its end; each says when it was closed, in order with the done ones."""
+    from crm_tui.screens.tasks import DueListSource
+
+    conn, _counts, _path = demo_db
+    source = DueListSource(conn, AS_OF, show_completed=True)
+    start = source.header_index("completed")
+    rows = source.fetch(start + 1, source.counts["completed"])
+    shown = [row[4] for row in rows]
+    cancelled = [text for text in shown if text.startswith("cancelled")]
+    assert cancelled and all(len(text) == len("cancelled 2026-11-22 09:30") for text in cancelled)
+    assert not shown[-1].startswith("cancelled")  # (they were all last, undated)
+    assert all(len(text) > len("cancelled ") for text in shown)
 
 
 def test_derived_columns_match_the_records(demo_db):

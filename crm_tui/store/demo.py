@@ -1378,7 +1378,14 @@ def _rows(
                     start = due * D + (9 + floor(rnd() * 7)) * 3600
                     planned_start, planned_end = ts(start), ts(start + 2 * 3600)
                 made = max(c_t + 600, min(due, today - 1) * D - floor(rnd() * 10) * D + 9 * 3600)
-                made_s = ts(min(made, (today - 1) * D + 18 * 3600))
+                made = min(made, (today - 1) * D + 18 * 3600)
+                made_s = ts(made)
+                if st == "cancelled":  # when, as the app records it: in the completed list
+                    # it showed no date and sorted last. On its due day, in working hours
+                    # (from the id: no draw of rnd(), the rows after it stay as they were),
+                    # after it was made, before today.
+                    when = due * D + 9 * 3600 + (task_id * 7919) % (9 * 60) * 60
+                    completed = ts(min(max(when, made + 3600), (today - 1) * D + 18 * 3600))
                 task_contact = pick(contact_ids) if rnd() < 0.6 else None
                 if named is not None:  # "Email the quote to David Lin" is David Lin's
                     task_contact = contact_ids[named]
