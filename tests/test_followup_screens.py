@@ -594,7 +594,7 @@ async def test_the_interaction_card_offers_delete_and_says_its_task_stays_open(l
         await pilot.press("enter")
         await pilot.pause()
         labels = [str(b.label) for b in app.screen.query(Button)]
-        assert labels == ["Edit (e)", "Delete (del)", "Close"]
+        assert labels == ["Edit (e)", "Delete (del)", "Close (esc)"]
         await pilot.click("#delete")
         await pilot.pause()
         question = str(app.screen.query_one("#question").render())
@@ -1491,3 +1491,28 @@ async def test_the_status_line_and_group_headings_fit_80_columns(loop_db, lang, 
         await pilot.press("4")
         await _settle(pilot)
         assert ("r daily review" if lang == "en" else "r 每日回顾") in screen_text(pilot.app)
+
+
+@pytest.mark.parametrize("screen_key", ["4", "3"])
+async def test_enter_on_a_card_closes_it_and_changes_nothing(loop_db, screen_key):
+    """Enter on a task's card (its keys: "escape, enter: Close") pressed its first
+    button, Done, and completed the task; on an interaction's card it opened the edit
+    form."""
+    from crm_tui.screens.dialogs.task_form import TaskCard
+    from crm_tui.screens.interactions import InteractionCard
+
+    with loop_db.reading() as conn:
+        before = conn.execute("SELECT id, status FROM task ORDER BY id").fetchall()
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press(screen_key)
+        await _settle(pilot)
+        listing = app.screen
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, (TaskCard, InteractionCard))
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert app.screen is listing
+    with loop_db.reading() as conn:
+        assert conn.execute("SELECT id, status FROM task ORDER BY id").fetchall() == before

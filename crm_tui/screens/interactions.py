@@ -110,7 +110,10 @@ class InteractionCard(Localized, ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Button(_("Edit (e)"), id="edit")
                 yield Button(_("Delete (del)"), id="delete", variant="error")
-                yield Button(_("Close"), id="close", variant="primary")
+                yield Button(_("Close (esc)"), id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()  # enter closes, as the card's keys say
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id if event.button.id in ("edit", "delete") else None)

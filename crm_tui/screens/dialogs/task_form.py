@@ -207,6 +207,11 @@ class TaskCard(Localized, ModalScreen[str | None]):
                 yield Button(_("Log (l)"), id="log")
                 yield Button(_("Close (esc)"), id="close")
 
+    def on_mount(self) -> None:
+        # enter closes the card, as its keys say: on the first button (Done) it
+        # completed the task of a rep who meant to close what they had read
+        self.query_one("#close", Button).focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "close" else event.button.id)
 
