@@ -885,6 +885,7 @@ async def test_duplicates_merge_and_undo(filled):
         assert question.startswith(
             f"Merge “上海华为技术 有限公司 ({dup_code})” into “上海华为技术有限公司 ({first_code})”?"
         )
+        assert app.focused.id == "no"  # enter, enter does not merge
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()

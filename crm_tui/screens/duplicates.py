@@ -181,7 +181,9 @@ class DuplicatesScreen(Localized, Screen):
         )
         message = "\n".join(lines)
         self.app.push_screen(
-            ConfirmDialog(message, yes=_("Merge")),
+            # (danger: the question starts on No, as every question that removes a
+            # record does; enter, enter merged two customers)
+            ConfirmDialog(message, yes=_("Merge"), danger=True),
             lambda yes: yes and self._merge(keep, drop),
         )
 
