@@ -373,8 +373,19 @@ class CrmApp(Localized, App):
         self._close_messages_no_wait()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's own palette commands (theme, quit, keys, screenshot), in the UI's language."""
+        """Textual's own palette commands (theme, quit, screenshot), in the UI's language.
+
+        Its "Keys" showed a second, raw list of bindings that escape did not close and
+        that stayed over every screen: "Keys" here opens this app's help (`?`). Maximize
+        and Minimize (of the focused widget) have no use in these screens."""
         for command in super().get_system_commands(screen):
+            if command.title in ("Minimize", "Maximize"):
+                continue
+            if command.title == "Keys":
+                command = command._replace(
+                    help="Show the keys of this screen and every screen (?)",
+                    callback=self.action_help,
+                )
             yield command._replace(title=_(command.title), help=_(command.help))
 
     async def on_event(self, event: events.Event) -> None:

@@ -1180,12 +1180,27 @@ async def test_textual_built_ins_speak_chinese_too(filled):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"主题", "退出", "截图"} <= titles
+        assert {"主题", "退出", "截图", "快捷键"} <= titles
+        assert not {"最大化", "还原", "Maximize", "Minimize"} & titles  # (no use here)
         await pilot.press("ctrl+p")
         await pilot.pause()
         palette = app.screen
         assert isinstance(palette, CommandPalette)
         assert palette.query_one(Input).placeholder == "搜索命令、客户或商机…"
+
+
+async def test_the_palettes_keys_command_opens_the_apps_help(filled):
+    """Textual's "Keys" showed a raw key panel that escape did not close."""
+    from crm_tui.screens.help import HelpScreen
+
+    app = app_on(filled)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await palette_command(pilot, "Keys")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CustomersScreen"
 
 
 async def test_adding_a_customer_with_a_known_name_asks_first(filled):
