@@ -339,6 +339,25 @@ async def test_tabs_switch_with_tab_and_shift_tab(demo_db):
         assert tabs.active == "tab-funnel"
 
 
+async def test_a_report_visited_again_takes_the_keys(demo_db):
+    """Back on a report already shown (tab round, shift+tab), the focus was nowhere:
+    ↓ and PgDn did nothing until a date was typed."""
+    app = app_on(demo_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reports(pilot)
+        await show_tab(pilot, "rfm")
+        await pilot.press("shift+tab")  # funnel, shown before
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#table-funnel")
+        await pilot.press("tab")  # rfm, shown before
+        await settle(pilot)
+        table = app.screen.query_one("#table-rfm")
+        assert app.focused is table
+        row = table.cursor_row
+        await pilot.press("down")
+        assert table.cursor_row == row + 1
+
+
 def test_bar_cells_scale_stack_and_show_small_values():
     assert bar_cells([10], 10, 8) == [(0, FULL)] * 8
     half = bar_cells([5], 10, 8)

@@ -225,6 +225,11 @@ class ReportsScreen(ReloadOnResume, Localized, Screen):
         if report is not None:
             if self._shown.get(name) is not report:  # the pane shows an older result
                 self._show_report(name, self.as_of, report)
+            elif not isinstance(self.app.focused, Input):
+                # shown before: its table takes the keys again (the hidden pane took the
+                # focus with it, and ↓ PgDn did nothing on a report visited twice)
+                for table in self.query(f"#table-{name}"):
+                    table.focus()
             self._target_if_asked(name)
             return
         if self._pending == (name, self.as_of):
