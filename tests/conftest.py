@@ -32,7 +32,9 @@ def _toasts_kept_for_reading(monkeypatch):
 
     monkeypatch.setattr(Notification, "has_expired", property(lambda self: False))
     # a toast on screen (run_test(notifications=True)) removes itself, and what it said,
-    # when its own timer, set from time_left, runs out
+    # when its own timer, set from time_left, runs out; and a toast mounted again (a
+    # screen switch) after its seconds got a negative timer, which Textual's timer
+    # loop spins on for ever (a clean-clone CI run hung in test_logging_and_planning_say_so)
     monkeypatch.setattr(Notification, "time_left", property(lambda self: 3600.0))
 
 
