@@ -174,3 +174,19 @@ async def test_the_pinned_help_key_acts_when_clicked(db):
     async with app.run_test(size=(80, 24)) as pilot:
         await click_key(pilot, "? 帮助")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_a_form_or_dialog_shows_its_own_keys(db):
+    """Under a form the bar showed the keys of the list behind it ("/ Search  n New …"),
+    none of which a form takes: letters go into its fields."""
+    app = make_app(db.path, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, CustomerForm)
+        assert bottom_line(app).strip() == "^s Save  esc Cancel"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert bottom_line(app).strip() == "esc Close"

@@ -12,6 +12,7 @@ from textual.widgets import Label, Static
 
 from crm_tui.dates import date_help
 from crm_tui.i18n import _
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 #: The key contract of CLI.md, in its order.
@@ -55,6 +56,7 @@ class HelpScreen(Localized, ModalScreen[None]):
                 extra = getattr(self.origin, "HELP", None)
                 if extra:
                     yield Static(_(extra), classes="help-note")
+        yield Footer()  # (its own keys, not the screen's behind it)
 
     def _screen_keys(self) -> list[tuple[str, str]]:
         """The keys the screen's own classes bind (Textual's own, such as tab "Focus

@@ -111,6 +111,7 @@ class InteractionCard(Localized, ModalScreen[str | None]):
                 yield Button(_("Edit (e)"), id="edit")
                 yield Button(_("Delete (del)"), id="delete", variant="error")
                 yield Button(_("Close (esc)"), id="close", variant="primary")
+        yield Footer()  # (its own keys, not the screen's behind it)
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()  # enter closes, as the card's keys say

@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Select, TextArea
 from crm_tui.dates import date_placeholder
 from crm_tui.i18n import _, label
 from crm_tui.store.validation import ValidationError
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 ResultT = TypeVar("ResultT")
@@ -125,6 +126,9 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
             with Horizontal(classes="buttons"):
                 yield Button(_("Save (ctrl+s)"), id="save", variant="primary")
                 yield Button(_("Cancel (esc)"), id="cancel")
+        # the form's own keys at the bottom (the screen's behind it, which a form does not
+        # take, showed there before)
+        yield Footer()
 
     def _make_input(self, f: FieldDef):
         wid = f"field-{f.name}"

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from crm_tui.i18n import _
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 
@@ -35,6 +36,7 @@ class ConfirmDialog(Localized, ModalScreen[bool]):
                     f"{self.yes_label} (y)", id="yes", variant="error" if self.danger else "primary"
                 )
                 yield Button(_("No") + " (n)", id="no")
+        yield Footer()  # (its own keys, not the screen's behind it)
 
     def on_mount(self) -> None:
         self.query_one("#no" if self.danger else "#yes", Button).focus()
@@ -63,6 +65,7 @@ class MessageDialog(Localized, ModalScreen[None]):
             yield Label(self.message, id="message", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(self.button or _("Close"), id="close", variant="primary")
+        yield Footer()  # (its own keys, not the screen's behind it)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)

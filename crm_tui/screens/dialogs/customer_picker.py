@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from crm_tui.i18n import _
 from crm_tui.store.lists import customer_count, search_customers
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 #: What the picker dismisses with for "no customer" (when ``allow_none``).
@@ -43,6 +44,7 @@ class CustomerPicker(Localized, ModalScreen[tuple[int, str] | None]):
             yield Input(placeholder=_("Type a name, code, contact or phone"), id="picker-search")
             yield OptionList(id="picker-results")
             yield Label("", id="picker-empty", classes="help-note", markup=False)
+        yield Footer()  # (its own keys, not the screen's behind it)
 
     def on_mount(self) -> None:
         self._search("")

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from crm_tui.i18n import _
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
 KINDS = ("customers", "contacts", "opportunities", "interactions", "tasks", "orders")
@@ -86,6 +87,7 @@ class ImportDialog(Localized, ModalScreen[str | None]):
                 yield Button(_("Check file"), id="check", variant="primary")
                 yield Button(_("Import"), id="import", variant="success", disabled=True)
                 yield Button(_("Cancel (esc)"), id="cancel")
+        yield Footer()  # (its own keys, not the screen's behind it)
 
     def on_mount(self) -> None:
         self.query_one("#import-progress").display = False

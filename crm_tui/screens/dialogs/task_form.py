@@ -27,6 +27,7 @@ from crm_tui.store.due import task_detail
 from crm_tui.store.fields import time_field
 from crm_tui.store.interaction_log import customer_choices, customer_name, record_links
 from crm_tui.store.validation import ValidationError
+from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.form import FieldDef, FormScreen
 from crm_tui.widgets.localized import Localized
 
@@ -206,6 +207,7 @@ class TaskCard(Localized, ModalScreen[str | None]):
                 yield Button(_("Edit (e)"), id="edit")
                 yield Button(_("Log (l)"), id="log")
                 yield Button(_("Close (esc)"), id="close")
+        yield Footer()  # (its own keys, not the screen's behind it)
 
     def on_mount(self) -> None:
         # enter closes the card, as its keys say: on the first button (Done) it
@@ -268,6 +270,7 @@ class NextFollowUp(Localized, ModalScreen[str | None]):
                     variant="primary" if self.logged else "default",
                 )
                 yield Button(_("Nothing (esc)"), id="nothing")
+        yield Footer()  # (its own keys, not the screen's behind it)
 
     def on_mount(self) -> None:
         self.query_one("#task" if self.logged else "#log", Button).focus()
