@@ -6,6 +6,8 @@ import datetime as dt
 import sqlite3
 
 import pytest
+from rich.cells import cell_len
+from rich.style import Style
 from textual import events
 from textual.geometry import Region
 
@@ -182,7 +184,7 @@ async def test_cards_sorted_and_marked_with_frozen_clock(board):
         late = screen.column("proposal").cards.card(0)
         assert late.overdue and not late.stalled
         text = "".join(seg.text for y in range(6, 12) for seg in cards.render_line(y)._segments)
-        assert "stalled" in text and "0/2" in text
+        assert "stuck" in text and "0/2" in text
 
 
 async def test_move_next_records_change_and_probability(board):
@@ -1248,9 +1250,41 @@ async def test_closed_cards_show_their_close_day_no_next_step_and_whole_marks(bo
         assert won[3].strip() == ""  # its last next step was before it was won
         cards = screen.column("initial_contact").cards
         marks = card_text(cards, 1)[4].strip()
-        # all three marks do not fit in 17 cells: those that do are whole, never "overd";
+        # all three marks do not fit in 17 cells: those that do are whole, never "stu";
         # the rep's own risk flag first, and "…" for those left out
-        assert marks == "0/2 at risk …", marks
+        assert marks == "0/2 risk late …", marks
+
+
+@pytest.mark.parametrize(
+    ("lang", "marks"), [("en", "0/2 risk late stuck"), ("zh", "0/2 风险 逾期 停滞")]
+)
+async def test_a_card_at_80_columns_shows_all_three_marks(board, lang, marks):
+    """At risk, overdue and stalled: English cards showed "0/2 at risk overdue" and
+    left the stalled mark out without a "…" (Chinese showed all three); the short
+    words fit a 20-cell card and the status line says what they stand for."""
+    path, ids = board
+    db = Database(path)
+    with db.session() as s:
+        ops.update_opportunity(s, ids["old"], {"risk_flag": "yes", "next_action_due": "2026-11-01"})
+    db.close()
+    app = app_for(path, lang=lang)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_pipeline(pilot)
+            cards = screen.column("initial_contact").cards
+            assert card_text(cards, 1)[0].strip() == "机械臂 X200"
+            assert card_text(cards, 1)[4].strip() == marks
+            # narrower: the marks that fit are whole, and "…" says more were left out
+            words = marks.split()[1:]
+            card = cards.card(1)
+            for width in range(5, 20):
+                line = "".join(seg.text for seg in cards._line(card, 4, width, Style()))
+                assert cell_len(line) <= width + 1, (width, line)  # (the pad cell first)
+                shown = line.split()[1:]
+                if shown != words:
+                    assert shown[-1] == "…" and shown[:-1] == words[: len(shown) - 1], line
+    finally:
+        set_language("en")
 
 
 async def test_detail_of_an_open_deal_shows_no_stale_lost_reason(board):

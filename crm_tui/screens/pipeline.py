@@ -189,9 +189,11 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
             if self.filter.all_closed
             else _("Won / lost: last 30 days (a: all)")
         )
-        marks = _("Marks: at risk, overdue, stalled; 2/3 = exit criteria ticked")
+        # what the cards' short marks ("risk" needs no word) and "2/3" stand for
+        marks = _("Marks: late = overdue, stuck = stalled")
+        ticked = _("2/3 = exit criteria ticked")
         self.query_one("#pipeline-status", Label).update(
-            "" if empty else "  ·  ".join(p for p in (status, closed, marks) if p)
+            "" if empty else "  ·  ".join(p for p in (status, closed, marks, ticked) if p)
         )
 
     @staticmethod

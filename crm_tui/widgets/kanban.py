@@ -368,26 +368,34 @@ class CardList(ScrollView, can_focus=False):
             segs.append(Segment(f"{done}/{total}", style))
         used = cell_len(segs[-1].text) if len(segs) > 1 else 0
         # Most telling first: the rep's own risk flag, then a passed close date, then
-        # time in the stage. A mark is shown whole or not at all; "…" says one was left out.
+        # time in the stage. Short words (the board's status line says what they mean):
+        # "at risk overdue stalled" did not fit a 20-cell card. A mark is shown whole or
+        # not at all, and marks left out always leave a "…" (its cell is kept for it).
         marks = [
             (text, cls)
             for flag, text, cls in (
-                (card.risk_flag, _("at risk"), "card--risk"),
-                (card.overdue, _("overdue"), "card--overdue"),
-                (card.stalled, _("stalled"), "card--stalled"),
+                (card.risk_flag, _("risk"), "card--risk"),
+                (card.overdue, _("late"), "card--overdue"),
+                (card.stalled, _("stuck"), "card--stalled"),
             )
             if flag
         ]
-        for n, (text, cls) in enumerate(marks):
-            gap = 1 if used else 0
-            if used + gap + cell_len(text) > width:
-                if used + gap + 1 <= width:
-                    segs.append(Segment(" " * gap + "…", self._style(base, marks[n][1])))
+        shown = 0
+        for n in range(len(marks), 0, -1):  # as many as fit, with room for "…" if need be
+            ends = [cell_len(text) for text, _cls in marks[:n]] + ([1] if n < len(marks) else [])
+            if used + sum(ends) + len(ends) - (0 if used else 1) <= width:
+                shown = n
                 break
-            if gap:
+        for n, (text, cls) in enumerate(marks[: shown + 1]):
+            if n == shown:  # the first left out: "…" in its colour
+                text = "…"
+            if used + (1 if used else 0) + cell_len(text) > width:
+                break  # (a column too narrow even for "…")
+            if used:
                 segs.append(Segment(" ", base))
+                used += 1
             segs.append(Segment(text, self._style(base, cls)))
-            used += gap + cell_len(text)
+            used += cell_len(text)
         return segs
 
 
