@@ -10,6 +10,7 @@ import pytest
 from rich.cells import cell_len
 
 from crm_tui.screens.dialogs.confirm import ConfirmDialog
+from crm_tui.screens.dialogs.lost_dialog import LostDialog
 from crm_tui.screens.dialogs.won_dialog import WonDialog
 from crm_tui.screens.help import HelpScreen
 from crm_tui.screens.opportunity_detail import OpportunityDetail
@@ -320,3 +321,39 @@ async def test_q_just_after_a_tick_quits_once_the_tick_is_saved(tmp_path, monkey
         await pilot.press("space", "q")
         await wait_until(pilot, lambda: app._exit)
         assert read(path, Opportunity, ids["old"]).criteria_done == "0"
+
+
+LONG_NAME = "Enterprise-wide retail platform rollout for all stores in the region including POS"
+
+
+def screen_lines(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_a_long_deal_name_gives_way_to_the_stage_and_shows_in_full_below(tmp_path):
+    """The title was cut hard: a long name pushed the stage out with no "…", and the
+    full name was nowhere on the detail. The won and lost dialogs' headings likewise."""
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    db = Database(path)
+    with db.session() as s:
+        ops.update_opportunity(s, ids["big"], {"name": LONG_NAME})  # (criteria ticked)
+    db.close()
+    app = app_for(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        _board, detail = await open_detail(pilot, ids["big"])
+        title = next(line for line in screen_lines(app) if "Enterprise-wide" in line)
+        assert re.search(r"Enterprise-wide retail platform .*… · Negotiation +█", title), title
+        fields = " ".join(shown(detail.query_one("#detail-fields")).split())
+        assert f"Opportunity name {LONG_NAME} Customer" in fields, fields
+        for key, dialog, lead in (
+            ("greater_than_sign", WonDialog, "Won: "),
+            ("L", LostDialog, "Lost: "),
+        ):
+            await pilot.press(key)
+            await wait_until(pilot, lambda dialog=dialog: isinstance(app.screen, dialog))
+            await pilot.pause()
+            heading = next(line for line in screen_lines(app) if lead + "Enterprise" in line)
+            assert re.search(lead + r"Enterprise-wide retail platform .*… +█", heading), heading
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is detail)

@@ -21,6 +21,7 @@ from crm_tui.store import board, enums
 from crm_tui.store.board import CLOSED_STAGES
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import SCREENS
+from crm_tui.widgets.fitted_title import FittedTitle
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
@@ -92,7 +93,7 @@ class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail", classes="dialog opportunity-detail"):
-            yield Label("", id="detail-title", classes="dialog-title")
+            yield FittedTitle(id="detail-title", classes="dialog-title")
             with VerticalScroll(id="detail-body"):
                 yield Static("", id="detail-fields")
                 yield Label("", id="criteria-title", classes="detail-section")
@@ -155,8 +156,11 @@ class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
         self.customer_id = opp.customer_id
         self.version = opp.version
         stage_name = settings.stage_name(opp.stage, lang)
-        self.query_one("#detail-title", Label).update(Text(f"{opp.name} · {stage_name}"))
+        # a long name gives way to the stage (it pushed it out of the title, uncut);
+        # the fields start with the name in full
+        self.query_one("#detail-title", FittedTitle).show(opp.name, Text(f" · {stage_name}"))
         rows = [
+            (_("Opportunity name"), opp.name),
             (_("Customer"), customer.name if customer else "—"),
             (_("Primary contact"), contact.name if contact else "—"),
             (_("Product / service"), _text(opp.product)),

@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Select, TextArea
 from crm_tui.dates import date_placeholder
 from crm_tui.i18n import _, label
 from crm_tui.store.validation import ValidationError
+from crm_tui.widgets.fitted_title import FittedTitle
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 
@@ -93,12 +94,20 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
     #: the field focused when the form opens (when None: see first_focus)
     first_field: str | None = None
 
-    def __init__(self, fields: list[FieldDef], *, title: str | None = None) -> None:
+    def __init__(
+        self, fields: list[FieldDef], *, title: str | None = None, title_name: str | None = None
+    ) -> None:
+        """``title_name``: the record the form is about, for a ``title`` with ``{name}``
+        (a long name is cut with "…", the rest of the title stays)."""
         super().__init__()
         self.fields = fields
+        self.title_name = title_name
         if fields:  # focused as soon as it is composed, so keys typed at once land in it
             self.AUTO_FOCUS = f"#field-{self.first_focus()}"
         self.title_text = title or self.form_title
+        if title_name is not None:
+            self.title_text = self.title_text.format(name=title_name)
+            self._title_parts = (title or "").partition("{name}")
         self._initial: dict[str, Any] = {}
         #: a save waits for the keys typed before it (action_save)
         self._save_waits = False
@@ -113,7 +122,13 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog form"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
+            if self.title_name is None:
+                yield Label(self.title_text, classes="dialog-title", markup=False)
+            else:
+                title = FittedTitle(classes="dialog-title")
+                lead, _name, tail = self._title_parts
+                title.show(self.title_name, tail, lead=lead)
+                yield title
             with VerticalScroll(id="form-fields"):
                 for f in self.fields:
                     text = f.label + (" *" if f.required else "")

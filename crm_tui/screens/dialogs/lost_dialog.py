@@ -40,7 +40,7 @@ class LostDialog(FormScreen[dict]):
                     options=[(_("Cancel them"), "cancel"), (_("Keep them"), "keep")],
                 )
             )  # fmt: skip
-        super().__init__(fields, title=_("Lost: {name}").format(name=deal_name))
+        super().__init__(fields, title=_("Lost: {name}"), title_name=deal_name)
 
     def save(self, values: dict[str, Any]) -> dict:
         from crm_tui.screens.dialogs.won_dialog import check_close_date

@@ -133,7 +133,7 @@ class WonDialog(FormScreen[dict]):
             FieldDef("create_order", _("Create the order now"), "choice", required=True,
                      options=options, value=default),
         ]  # fmt: skip
-        super().__init__(fields, title=_("Won: {name}").format(name=deal_name))
+        super().__init__(fields, title=_("Won: {name}"), title_name=deal_name)
 
     # --- the one existing order and the final amount --------------------------
 
