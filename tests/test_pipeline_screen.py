@@ -12,7 +12,7 @@ from textual import events
 from textual.geometry import Region
 
 from crm_tui.app import make_app
-from crm_tui.i18n import set_language
+from crm_tui.i18n import _, set_language
 from crm_tui.screens.dialogs.confirm import ConfirmDialog
 from crm_tui.screens.dialogs.lost_dialog import LostDialog
 from crm_tui.screens.dialogs.opportunity_form import OpportunityForm
@@ -88,7 +88,7 @@ async def open_pipeline(pilot) -> PipelineScreen:
 
 async def wait_until(pilot, condition, tries: int = 100) -> None:
     """Let the app run until ``condition()`` holds (no sleeps; fails after ``tries`` frames)."""
-    for _ in range(tries):
+    for _try in range(tries):
         if condition():
             return
         await pilot.pause()
@@ -1559,3 +1559,39 @@ async def test_editing_a_won_deals_amount_says_its_order_keeps_its_amount(board)
         await pilot.pause()
         assert "Its order keeps its amount 50,000" in messages(app)
     assert orders_of(path, ids["big"]) == [("2026-11-23", 5000000)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "width", "typed", "shown"),
+    [
+        ("en", 80, "", 2),  # the 30 days and the marks; "2/3 = exit criteria ticked" left out
+        ("en", 120, "Warehouse", 2),  # the filter first; the legend left out
+        ("zh", 80, "Warehouse", 2),
+        ("en", 160, "Warehouse", 4),
+    ],
+)
+async def test_the_status_line_leaves_out_whole_parts_never_half_a_word(
+    board, lang, width, typed, shown
+):
+    """At 80 columns the line read "… Marks: at risk, overdue, stalled; 2/3 = e", with a
+    filter at 120 "…  ·  Marks", in Chinese "…  ·  标": cut mid-word, no "…"."""
+    path, _ids = board
+    app = app_for(path, lang=lang)
+    try:
+        async with app.run_test(size=(width, 40)) as pilot:
+            screen = await open_pipeline(pilot)
+            if typed:
+                await pilot.press("slash", *typed, "enter")
+                await wait_until(pilot, lambda: screen.filter.text == typed)
+            await pilot.pause()
+            text = _("text “{text}”").format(text=typed)
+            parts = [_("Filter: {what} (escape clears)").format(what=text)] if typed else []
+            parts += [
+                _("Won / lost: last 30 days (a: all)"),
+                _("Marks: late = overdue, stuck = stalled"),
+                _("2/3 = exit criteria ticked"),
+            ]
+            line = app.screen._compositor.render_strips()[-2].text.strip()
+            assert line == "  ·  ".join(parts[:shown]), line
+    finally:
+        set_language("en")

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from crm_tui.i18n import _, label, language
 from crm_tui.screens.pipeline_moves import STAGE_MOVES, PipelineMoves
@@ -23,6 +23,7 @@ from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import board, enums
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.fitted_title import FittedLine
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.kanban import CardList, KanbanColumn
 from crm_tui.widgets.localized import Localized
@@ -100,7 +101,7 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
                     fixed=narrow,
                 )
         yield Static("", id="pipeline-empty", classes="empty-state")
-        yield Label("", id="pipeline-status", classes="status-line", markup=False)
+        yield FittedLine(id="pipeline-status", classes="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -192,8 +193,9 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         # what the cards' short marks ("risk" needs no word) and "2/3" stand for
         marks = _("Marks: late = overdue, stuck = stalled")
         ticked = _("2/3 = exit criteria ticked")
-        self.query_one("#pipeline-status", Label).update(
-            "" if empty else "  ·  ".join(p for p in (status, closed, marks, ticked) if p)
+        # most telling first: a narrow line leaves out the legend, then the 30-day note
+        self.query_one("#pipeline-status", FittedLine).show(
+            [] if empty else [status, closed, marks, ticked]
         )
 
     @staticmethod
