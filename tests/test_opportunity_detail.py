@@ -9,6 +9,7 @@ import time
 import pytest
 from rich.cells import cell_len
 
+from crm_tui.i18n import set_language
 from crm_tui.screens.dialogs.confirm import ConfirmDialog
 from crm_tui.screens.dialogs.lost_dialog import LostDialog
 from crm_tui.screens.dialogs.won_dialog import WonDialog
@@ -357,3 +358,37 @@ async def test_a_long_deal_name_gives_way_to_the_stage_and_shows_in_full_below(t
             assert re.search(lead + r"Enterprise-wide retail platform .*… +█", heading), heading
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.screen is detail)
+
+
+@pytest.mark.parametrize(
+    ("lang", "lost", "won"),
+    [("en", "Lost on", "Actual close date"), ("zh", "输单日期", "实际成交日期")],
+)
+async def test_a_lost_deal_says_the_day_it_was_lost_not_won(tmp_path, lang, lost, won):
+    """A lost deal's detail said 实际成交日期 (the day it was *won*) above its lost
+    reason; the lost dialog calls that day 输单日期, as the detail now does."""
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    db = Database(path)
+    with db.session() as s:
+        ops.move_stage(s, ids["late"], "lost", lost_reason="Budget cut", actual_close="2026-11-20")
+    db.close()
+    app = app_for(path, lang=lang)
+    try:
+        async with app.run_test(size=(120, 60)) as pilot:
+            board, detail = await open_detail(pilot, ids["late"])
+            fields = shown(detail.query_one("#detail-fields"))
+            assert re.search(rf"^{lost} +2026-11-20$", fields, re.M), fields
+            assert won not in fields
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is board)
+            board.filter = BoardFilter(all_closed=True)
+            select(board, ids["won_new"])
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+            await pilot.pause()
+            fields = shown(app.screen.query_one("#detail-fields"))
+            assert re.search(rf"^{won} +2026-11-10$", fields, re.M), fields
+            assert lost not in fields
+    finally:
+        set_language("en")

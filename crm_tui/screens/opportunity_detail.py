@@ -183,7 +183,9 @@ class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
             (_("Risk warning"), _("Yes") if opp.risk_flag else _("No")),
         ]
         if opp.stage in CLOSED_STAGES:  # an open deal has not closed
-            rows.append((_("Actual close date"), _text(opp.actual_close)))
+            # as the won and lost dialogs name it: a lost deal was not won (成交) that day
+            close = _("Lost on") if opp.stage == "lost" else _("Actual close date")
+            rows.append((close, _text(opp.actual_close)))
         if opp.stage == "lost":
             rows.append((_("Lost reason"), _text(opp.lost_reason)))
         rows += [

@@ -93,7 +93,9 @@ class OpportunityForm(FormScreen[int]):
             )
         if current.get("stage") in ("won", "after_sales", "lost"):
             fields.append(
-                FieldDef("actual_close", _("Actual close date"), "date",
+                FieldDef("actual_close",
+                         _("Lost on") if current.get("stage") == "lost" else _("Actual close date"),
+                         "date",
                          value=_date(current.get("actual_close")))
             )  # fmt: skip
         title = (
