@@ -392,3 +392,29 @@ async def test_a_lost_deal_says_the_day_it_was_lost_not_won(tmp_path, lang, lost
             assert lost not in fields
     finally:
         set_language("en")
+
+
+@pytest.mark.parametrize("where", ["board", "detail"])
+async def test_greater_than_on_a_lost_deal_reopens_it_as_less_than_does(tmp_path, where):
+    """The key bar offers "< > Move stage" on a lost deal, but `>` only said "This deal
+    has no next stage": it re-opens the deal where it was lost, as `<` does."""
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    db = Database(path)
+    with db.session() as s:
+        ops.move_stage(s, ids["late"], "lost", lost_reason="Budget cut", actual_close="2026-11-20")
+    db.close()
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        if where == "board":
+            screen = await open_pipeline(pilot)
+            select(screen, ids["late"])
+        else:
+            _board, screen = await open_detail(pilot, ids["late"])
+        assert "< > Move stage" in footer_text(app)
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: read(path, Opportunity, ids["late"]).stage == "proposal")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert notices(app)[-1] == "Moved to Proposal (u undoes)"
+        assert app.screen is screen

@@ -127,10 +127,15 @@ class PipelineMoves:
         return card
 
     def action_move_next(self) -> None:
+        """The next stage; a lost deal re-opens where it was lost, as with `<` (the key
+        bar offers "< > Move stage" on it, and `>` only said it had no next stage)."""
         card = self._movable_card()
         if card is None:
             return
-        target = board.next_stage(card.stage)
+        if card.stage == "lost":
+            target = board.reopen_stage(self.conn, card.id)
+        else:
+            target = board.next_stage(card.stage)
         if target is None:
             self.notify(_("This deal has no next stage"), severity="warning")
             return

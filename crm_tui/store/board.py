@@ -37,7 +37,8 @@ def default_probability(stage: str, settings=None) -> int:
 
 
 def next_stage(stage: str) -> str | None:
-    """The stage `>` moves to; lost deals re-open at the first stage."""
+    """The stage `>` moves to along the ladder; None after the last one and for a lost
+    deal, which `>` (as `<`) re-opens where it was lost: see :func:`reopen_stage`."""
     if stage == "lost":
         return None
     ladder = enums.STAGE_LADDER
@@ -46,7 +47,8 @@ def next_stage(stage: str) -> str | None:
 
 
 def previous_stage(stage: str) -> str | None:
-    """The stage `<` moves to (lost has no previous step; undo reverses a loss)."""
+    """The stage `<` moves to; None at the first stage and for a lost deal (re-opened
+    by :func:`reopen_stage`)."""
     if stage == "lost":
         return None
     ladder = enums.STAGE_LADDER
@@ -482,7 +484,7 @@ def customer_opportunities(conn, customer_id: int) -> list[tuple[int, str, str, 
 
 
 def reopen_stage(conn, opp_id: int) -> str:
-    """The open stage a lost deal goes back to with `<`: the one it was lost from."""
+    """The open stage a lost deal goes back to with `<` or `>`: the one it was lost from."""
     row = conn.execute(
         "SELECT from_stage FROM stage_change WHERE opportunity_id = ? AND to_stage = 'lost' "
         "ORDER BY changed_at DESC, id DESC LIMIT 1",
