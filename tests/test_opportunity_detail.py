@@ -418,3 +418,28 @@ async def test_greater_than_on_a_lost_deal_reopens_it_as_less_than_does(tmp_path
         await pilot.pause()
         assert notices(app)[-1] == "Moved to Proposal (u undoes)"
         assert app.screen is screen
+
+
+@pytest.mark.parametrize("where", ["board", "detail"])
+async def test_moving_a_deal_deleted_elsewhere_says_it_is_gone_before_asking(tmp_path, where):
+    """`>` asked "these exit criteria are not ticked, move anyway?" and only after y
+    said the deal no longer existed (on the detail, `>` did nothing at all)."""
+    path = tmp_path / "crm.db"
+    ids = seed(path)
+    app = app_for(path)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        board = await open_pipeline(pilot)
+        select(board, ids["late"])  # a proposal with its criteria not ticked
+        if where == "detail":
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, OpportunityDetail))
+        db = Database(path)  # another window deletes it
+        with db.session() as s:
+            ops.delete_opportunity(s, ids["late"])
+        db.close()
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: "This opportunity no longer exists" in notices(app))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is board  # no question first, and the detail closed
+        assert board.column("proposal").summary.count == 0  # the board read again

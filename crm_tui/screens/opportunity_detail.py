@@ -353,6 +353,11 @@ class OpportunityDetailScreen(PipelineMoves, Localized, ModalScreen[bool]):
     def current_id(self) -> int:
         return self.opportunity_id
 
+    def deal_gone(self) -> None:
+        """Deleted elsewhere: back to the board, which reads again without it."""
+        self.changed = True
+        self.dismiss(True)
+
     def action_undo_other(self) -> None:
         """`u` undoes this deal's latest move; the board's undoes any deal's."""
         stack = self.undo_stack

@@ -120,11 +120,23 @@ class PipelineMoves:
         self.reload(select=self.current_id())
 
     def _movable_card(self):
-        """The selected card, unless there is none or the last move is still being saved."""
-        card = self.current_card()
-        if card is None or self._wait_for_save():
+        """The selected card, unless there is none or the last move is still being saved.
+
+        The deal is read again first: deleted in another window, that is said (and the
+        screen drops it) before any question about the move, which was asked for nothing."""
+        opp_id = self.current_id()
+        if opp_id is None or self._wait_for_save():
             return None
-        return card
+        app = self.app
+        if board.card(self.conn, opp_id, app.today(), app.settings) is None:  # type: ignore[attr-defined]
+            app.show_error(_("This opportunity no longer exists"))  # type: ignore[attr-defined]
+            self.deal_gone()
+            return None
+        return self.current_card()  # (as shown: a change made elsewhere is a conflict)
+
+    def deal_gone(self) -> None:
+        """The selected deal was deleted elsewhere: show the board without it."""
+        self.reload()
 
     def action_move_next(self) -> None:
         """The next stage; a lost deal re-opens where it was lost, as with `<` (the key
