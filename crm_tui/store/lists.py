@@ -155,15 +155,32 @@ class CustomerQuery:
         return self.conn.execute(sql, [*params, *args]).fetchone()[0]
 
     def fetch(self, offset: int, limit: int) -> Sequence[tuple[Any, ...]]:
-        """Rows: (id, code, name, level, status, industry, last_interaction_at, total_amount_cents)."""
+        """Rows: (id, code, name, level, status, industry, last_interaction_at, total_amount_cents).
+
+        The page's ids first, from the sort's index alone, then their rows: an OFFSET
+        that read each skipped customer's row made the end of 100,000 cost ~0.3 s (End,
+        PgUp there froze the list); skipping index entries costs a sixth of that."""
         where, params = self._where()
         order = self.order_sql()
-        sql = (
-            "SELECT c.id, c.code, c.name, c.level, c.status, c.industry, "
-            "substr(c.last_interaction_at, 1, 10), c.total_amount_cents "
-            f"FROM customer c{where} ORDER BY {order} LIMIT ? OFFSET ?"
-        )
-        return [tuple(r) for r in self.conn.execute(sql, [*params, limit, offset])]
+        ids = [
+            cid
+            for (cid,) in self.conn.execute(
+                f"SELECT c.id FROM customer c{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+        ]
+        if not ids:
+            return []
+        rows = {
+            r[0]: tuple(r)
+            for r in self.conn.execute(
+                "SELECT c.id, c.code, c.name, c.level, c.status, c.industry, "
+                "substr(c.last_interaction_at, 1, 10), c.total_amount_cents "
+                "FROM customer c WHERE c.id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            )
+        }
+        return [rows[cid] for cid in ids if cid in rows]
 
 
 def customer_count(conn: sqlite3.Connection) -> int:
