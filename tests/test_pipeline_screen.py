@@ -538,11 +538,11 @@ async def test_text_and_level_filters(board):
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await open_pipeline(pilot)
         await pilot.press("slash")
-        await pilot.press(*"星辰")
+        await pilot.press(*"星辰", "enter")  # (enter filters at once: no pause in typing)
         await pilot.pause()
         assert screen.column("initial_contact").cards.count == 1
         assert screen.column("proposal").cards.count == 0
-        await pilot.press("enter", "escape")
+        await pilot.press("escape")
         assert screen.column("proposal").cards.count == 1
         await pilot.press("f")
         await pilot.pause()
