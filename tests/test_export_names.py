@@ -202,11 +202,13 @@ def _shown(app, kind: str) -> set[str]:
 
 
 async def _searched(pilot) -> None:
-    """The list as the search typed leaves it: the log waits for a pause in typing before
-    it reloads; the test reloads at once instead of sleeping through that pause."""
+    """The list as the search typed leaves it: the log and the board wait for a pause in
+    typing before they reload; the test reloads at once instead of sleeping through it."""
     await pilot.app.workers.wait_for_complete()
     if pilot.app.screen.__class__.__name__ == "InteractionsScreen":
         pilot.app.screen.reload()
+    if pilot.app.screen.__class__.__name__ == "PipelineScreen":
+        pilot.app.screen.apply_search()
     await pilot.pause()
 
 

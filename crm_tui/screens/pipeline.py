@@ -422,9 +422,12 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
     def _search_changed(self, event: Input.Changed) -> None:
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        self._filter_timer = self.set_timer(self.FILTER_DELAY, self._apply_search)
+        self._filter_timer = self.set_timer(self.FILTER_DELAY, self.apply_search)
 
-    def _apply_search(self) -> None:
+    def apply_search(self) -> None:
+        """Filter the board by what is typed in the search box, now."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
         self._filter_timer = None
         text = self.query_one("#pipeline-search", Input).value
         if text != self.filter.text:
@@ -434,8 +437,7 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
     @on(Input.Submitted, "#pipeline-search")
     def _search_done(self) -> None:
         if self._filter_timer is not None:  # enter: filtered now, no wait
-            self._filter_timer.stop()
-            self._apply_search()
+            self.apply_search()
         search = self.query_one("#pipeline-search", Input)
         search.display = bool(search.value)
         self.set_focus(None)
