@@ -722,8 +722,13 @@ async def test_palette_jumps_to_a_customer(filled):
         assert app.screen.customer["name"] == "北京明远科技"
 
 
-async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path):
+async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path, monkeypatch):
     from textual.widgets import Button, Static
+
+    from crm_tui import memory
+
+    given_back: list[int] = []  # (the memory a check read is handed back after each run)
+    monkeypatch.setattr(memory, "give_back", lambda: given_back.append(1))
 
     csv_file = tmp_path / "accounts.csv"
     csv_file.write_text(
@@ -766,6 +771,7 @@ async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path):
         assert app.screen.__class__.__name__ == "CustomersScreen"
         assert "杭州新客户有限公司" in names(app)
         assert any("imported 1" in str(n.message) for n in app._notifications)
+        assert len(given_back) == 2  # the check, then the import
 
 
 async def check_in_import_dialog(pilot, path) -> str:
