@@ -1460,12 +1460,12 @@ async def test_the_due_column_shows_how_late_whole(
     [
         (
             "en",
-            "3 overdue · 1 today · 0 next 7d · 0 later — r review · c completed",
+            "3 overdue · 1 today · 0 next 7d · 0 later — r review · c hides completed",
             "▌ Done or cancelled (2)",
         ),
         (
             "zh",
-            "逾期 3 · 今天 1 · 未来7天 0 · 以后 0   —   r 每日回顾 · c 已完成",
+            "逾期 3 · 今天 1 · 未来7天 0 · 以后 0   —   r 每日回顾 · c 隐藏已完成",
             "▌ 已完成或已取消 (2)",
         ),
     ],
@@ -1490,7 +1490,10 @@ async def test_the_status_line_and_group_headings_fit_80_columns(loop_db, lang, 
     async with app_on(loop_db, lang).run_test(size=(120, 24)) as pilot:
         await pilot.press("4")
         await _settle(pilot)
-        assert ("r daily review" if lang == "en" else "r 每日回顾") in screen_text(pilot.app)
+        # (c says which way it turns: the line read the same with the closed tasks shown)
+        assert ("r daily review · c completed" if lang == "en" else "r 每日回顾 · c 已完成") in (
+            screen_text(pilot.app)
+        )
 
 
 @pytest.mark.parametrize("screen_key", ["4", "3"])

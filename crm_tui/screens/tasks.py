@@ -297,16 +297,24 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
             )
         table.show_rows_or(empty)
         numbers = {g: counts[g] for g in q.GROUPS}
+        # (c says which way it turns: "c completed" read the same with them shown)
+        shown = self.show_completed
         self.query_one("#tasks-status", FittedLine).show(
-            _(
-                "{overdue} overdue · {today} today · {next7} next 7 days · {later} later"
-                "   —   r daily review · c completed"
-            ).format(**numbers),
+            _("{overdue} overdue · {today} today · {next7} next 7 days · {later} later").format(
+                **numbers
+            )
+            + "   —   "
+            + (
+                _("r daily review · c hides completed")
+                if shown
+                else _("r daily review · c completed")
+            ),
             # (at 80 columns: the keys the key bar has no room for)
-            _(
-                "{overdue} overdue · {today} today · {next7} next 7d · {later} later"
-                " — r review · c completed"
-            ).format(**numbers),
+            _("{overdue} overdue · {today} today · {next7} next 7d · {later} later").format(
+                **numbers
+            )
+            + " — "
+            + (_("r review · c hides completed") if shown else _("r review · c completed")),
         )
 
     @on(Input.Changed, "#task-search")
