@@ -334,6 +334,9 @@ async def test_review_visits_in_priority_order_and_sums_up(loop_db):
         }  # fmt: skip
         card = str(review.query_one("#review-card").render())
         assert "Done: 1" in card and "Snoozed: 2" in card and "Skipped: 2" in card
+        # the summary says "escape or enter to go back": so does its key bar (not "Stop")
+        bar = app.screen._compositor.render_strips()[-1].text
+        assert "esc Back (at the summary)" in bar and "Stop" not in bar, bar
         # each snooze says the new day, as on the due list (the review said nothing)
         said = [str(n.message) for n in app._notifications if "Snoozed" in str(n.message)]
         assert said == [
@@ -1519,3 +1522,21 @@ async def test_enter_on_a_card_closes_it_and_changes_nothing(loop_db, screen_key
         assert app.screen is listing
     with loop_db.reading() as conn:
         assert conn.execute("SELECT id, status FROM task ORDER BY id").fetchall() == before
+
+
+@pytest.mark.parametrize(
+    ("screen_key", "said"),
+    [("4", "Open the task's card"), ("3", "Open the interaction's card")],
+)
+async def test_help_lists_enter_where_a_row_opens(loop_db, screen_key, said):
+    """`?` left out enter on the due list and the log, where it opens the row's card."""
+    from crm_tui.screens.help import HelpScreen
+
+    app = app_on(loop_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press(screen_key)
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert ("enter", said) in app.screen._screen_keys()

@@ -73,6 +73,9 @@ def _hint(widget_id: str, text: str) -> Label:
 class CustomerDetailScreen(ReloadOnResume, Localized, Screen):
     """Opened with enter on a customer; escape goes back to the list."""
 
+    #: Keys the tables take (help lists them with the screen's own: screens.help).
+    HELP_KEYS = (("enter", "Open the selected contact, deal, order or timeline row"),)
+
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("e", "edit", "Edit"),

@@ -84,7 +84,8 @@ class HelpScreen(Localized, ModalScreen[None]):
                     shown = (b.key_display or key, b.description)
                     if shown not in seen:
                         seen.append(shown)
-        return seen
+        # keys a screen's table takes (enter on a row), which are no binding of the screen
+        return seen + list(getattr(self.origin, "HELP_KEYS", ()))
 
     @staticmethod
     def _table(rows) -> Table:

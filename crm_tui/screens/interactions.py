@@ -129,6 +129,8 @@ class InteractionCard(Localized, ModalScreen[str | None]):
 class InteractionsScreen(ReloadOnResume, Localized, Screen):
     """The follow-up log of every customer."""
 
+    HELP_KEYS = (("enter", "Open the interaction's card"),)  # (the table's key: screens.help)
+
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("n", "new", "Log"),

@@ -168,7 +168,8 @@ class ReviewScreen(Localized, Screen):
         Binding("t", "task", "Task"),
         Binding("space", "skip", "Skip"),
         Binding("escape", "stop", "Stop"),
-        Binding("enter", "close_summary", "Back", show=False),
+        # the summary's (it said "escape or enter to go back" over "esc Stop")
+        Binding("escape,enter", "close_summary", "Back (at the summary)"),
     ]
 
     def __init__(self) -> None:
@@ -226,6 +227,8 @@ class ReviewScreen(Localized, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only the keys that act on what is shown: no card keys on the summary, no
         done/snooze on a neglected account (it has no task), all greyed while loading."""
+        if action in ("stop", "close_summary"):
+            return (action == "close_summary") == self.finished
         if action not in _CARD_ACTIONS:
             return True
         if self.finished:

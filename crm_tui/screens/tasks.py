@@ -207,6 +207,7 @@ class TasksScreen(ReloadOnResume, Localized, Screen):
 
     #: Shown by `?` help (the lead's HelpScreen reads ``HELP``): how the review orders its items.
     HELP = q.PRIORITY_HELP
+    HELP_KEYS = (("enter", "Open the task's card"),)  # (the table's key: screens.help)
 
     BINDINGS = [
         Binding("x", "done", "Done"),
