@@ -546,6 +546,9 @@ async def test_text_and_level_filters(board):
         assert screen.column("proposal").cards.count == 1
         await pilot.press("f")
         await pilot.pause()
+        # a filter applies, it saves nothing (the button read "Save (ctrl+s)")
+        assert str(app.screen.query_one("#save").label) == "Apply (ctrl+s)"
+        assert "^s Apply" in app.screen._compositor.render_strips()[-1].text
         app.screen.query_one("#field-level").value = "A"
         await pilot.press("ctrl+s")
         await pilot.pause()

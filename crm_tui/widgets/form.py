@@ -91,6 +91,8 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
     ]
 
     form_title: str = ""
+    #: the save button's label (translated when shown); a filter applies, it saves nothing
+    save_label: str = "Save (ctrl+s)"
     #: the field focused when the form opens (when None: see first_focus)
     first_field: str | None = None
 
@@ -139,7 +141,7 @@ class FormScreen(Localized, ModalScreen[ResultT], Generic[ResultT]):
                             yield _error_label(f"error-{f.name}")
             yield _error_label("form-error")
             with Horizontal(classes="buttons"):
-                yield Button(_("Save (ctrl+s)"), id="save", variant="primary")
+                yield Button(_(self.save_label), id="save", variant="primary")
                 yield Button(_("Cancel (esc)"), id="cancel")
         # the form's own keys at the bottom (the screen's behind it, which a form does not
         # take, showed there before)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.binding import Binding
+
 from crm_tui.i18n import _
 from crm_tui.store import enums
 from crm_tui.widgets.form import FieldDef, FormScreen
@@ -11,6 +13,9 @@ from crm_tui.widgets.form import FieldDef, FormScreen
 
 class OpportunityFilterDialog(FormScreen[dict]):
     """Dismisses with ``{"level", "close_month"}`` (None = any) or None (cancelled)."""
+
+    save_label = "Apply (ctrl+s)"
+    BINDINGS = [Binding("ctrl+s", "save", "Apply", priority=True)]
 
     def __init__(self, level: str | None, close_month: str | None, months: list[str]) -> None:
         fields = [
