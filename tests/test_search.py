@@ -147,3 +147,14 @@ def test_names_are_listed_in_pinyin_order_among_latin_names(db):
         assert [r[2] for r in CustomerQuery(conn, sort="name").fetch(0, 3)] == [
             "Acme", "阿里巴巴", "安徽电力",  # (a before an)
         ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "scans"),
+    [("l", False), ("li", True), ("lin", False), ("华为", True), ("acme ro", True),
+     ("acme robot", False), ("", False), ("  a ", False)],
+)  # fmt: skip
+def test_a_search_says_whether_it_reads_every_name(people, text, scans):
+    """The list waits for a pause in typing only before a search that scans names (a word
+    too short for the trigram index): "li" on the way to "lin" made the keys wait."""
+    assert CustomerQuery(people, search=text).scans_names is scans

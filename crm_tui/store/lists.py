@@ -111,6 +111,13 @@ class CustomerQuery:
             params.append(self.status)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
+    @property
+    def scans_names(self) -> bool:
+        """Whether the search has a word too short for the trigram index (华为, li): it is
+        found by reading every name (~0.3 s at 100,000 customers), not from an index."""
+        text = self.search.strip()
+        return len(text) > 1 and bool(short_words(text))
+
     def count(self) -> int:
         where, params = self._where()
         return self.conn.execute(f"SELECT count(*) FROM customer c{where}", params).fetchone()[0]
