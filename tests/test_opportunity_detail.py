@@ -95,18 +95,23 @@ async def test_space_is_offered_only_where_there_are_criteria_to_tick(tmp_path):
     assert read(path, Opportunity, ids["won_old"]).criteria_done in (None, "")
 
 
-async def test_the_app_keys_act_on_the_detail(tmp_path, monkeypatch):
+@pytest.fixture
+def slow_ticks(monkeypatch) -> None:
+    """Saving a tick takes 0.3 s (a disk that takes its time): keys typed meanwhile wait."""
+    tick = ops.toggle_criterion
+
+    def slow_tick(*args, **kwargs):
+        time.sleep(0.3)  # (in the save's worker thread, not the test)
+        return tick(*args, **kwargs)
+
+    monkeypatch.setattr(ops, "toggle_criterion", slow_tick)
+
+
+async def test_the_app_keys_act_on_the_detail(tmp_path, slow_ticks):
     """? shows help with the detail's own keys; 1–5 close the detail and switch, a tick
     typed just before is saved first; q quits. (A modal screen gets none of the app's keys.)"""
     path = tmp_path / "crm.db"
     ids = seed(path)
-    tick = ops.toggle_criterion
-
-    def slow_tick(*args, **kwargs):  # a disk that takes its time
-        time.sleep(0.3)
-        return tick(*args, **kwargs)
-
-    monkeypatch.setattr(ops, "toggle_criterion", slow_tick)
     app = app_for(path)
     async with app.run_test(size=(160, 45)) as pilot:
         board, detail = await open_detail(pilot, ids["old"])
@@ -305,17 +310,10 @@ async def test_the_detail_key_bar_shows_the_moves_at_80_columns(tmp_path, lang, 
         await wait_until(pilot, lambda: read(path, Opportunity, ids["late"]).stage == "negotiation")
 
 
-async def test_q_just_after_a_tick_quits_once_the_tick_is_saved(tmp_path, monkeypatch):
+async def test_q_just_after_a_tick_quits_once_the_tick_is_saved(tmp_path, slow_ticks):
     """Quitting cancels the app's workers: a tick still being saved was lost."""
     path = tmp_path / "crm.db"
     ids = seed(path)
-    tick = ops.toggle_criterion
-
-    def slow_tick(*args, **kwargs):  # a disk that takes its time
-        time.sleep(0.3)
-        return tick(*args, **kwargs)
-
-    monkeypatch.setattr(ops, "toggle_criterion", slow_tick)
     app = app_for(path)
     async with app.run_test(size=(160, 45)) as pilot:
         await open_detail(pilot, ids["old"])
