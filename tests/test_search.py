@@ -126,15 +126,25 @@ def test_names_are_listed_in_pinyin_order_among_latin_names(db):
     """The list ordered names by code point: 上海 before 北京 before 阿里, an order no
     reader knows. Chinese names now file under their pinyin initial, beside Latin ones;
     one letter typed still finds only names starting with it; position() agrees."""
-    names = ["张伟贸易", "bosch", "阿里巴巴", "Zeta Ltd", "陈氏五金", "Acme", "李宁", "王府井"]
+    names = ["张伟贸易", "bosch", "阿里巴巴", "Zeta Ltd", "陈氏五金", "Acme", "李宁", "王府井",
+             "重庆钢铁", "楚天科技"]  # fmt: skip
     with db.session() as s:
         ids = {n: cs.create_customer(s, {"name": n}).id for n in names}
     with db.reading() as conn:
         q = CustomerQuery(conn, sort="name")
         listed = [r[2] for r in q.fetch(0, 20)]
         assert listed == [
-            "Acme", "阿里巴巴", "bosch", "陈氏五金", "李宁", "王府井", "Zeta Ltd", "张伟贸易",
-        ]  # fmt: skip
+            "Acme",
+            "阿里巴巴",
+            "bosch",
+            "陈氏五金",
+            "重庆钢铁",
+            "楚天科技",
+            "李宁",
+            "王府井",
+            "Zeta Ltd",
+            "张伟贸易",
+        ]  # fmt: skip  (重庆 is chóngqìng: after chen, before chu; not under z)
         assert [q.position(ids[n]) for n in listed] == list(range(len(listed)))
         assert [r[2] for r in CustomerQuery(conn, search="a", sort="name").fetch(0, 20)] == ["Acme"]
         assert [r[2] for r in CustomerQuery(conn, search="阿", sort="name").fetch(0, 20)] == [
