@@ -1540,3 +1540,36 @@ async def test_help_lists_enter_where_a_row_opens(loop_db, screen_key, said):
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         assert ("enter", said) in app.screen._screen_keys()
+
+
+async def test_a_full_interaction_card_keeps_its_buttons_at_80_by_24(loop_db):
+    """Every field filled, the card ran past the terminal: its last rows and every button
+    were cut off, and nothing scrolled. The body scrolls; the buttons stay in view."""
+    from crm_tui.widgets.card_body import CardBody
+
+    with loop_db.session() as s:
+        cid = cs.find_customer(s, "Acme Robotics").id
+        log_interaction(s, cid, {
+            "subject": "Full card", "channel": "visit", "content": "Walked the line",
+            "occurred_at": dt.datetime(2026, 11, 22, 9, 0), "feedback": "Happy overall",
+            "attitude": "positive", "key_facts": "Budget approved", "location": "Plant 2",
+            "our_people": "Me, Li", "their_people": "Emily", "next_step": "Send the sizing",
+            "next_step_due": day(2),
+        })  # fmt: skip
+    app = app_on(loop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await _settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        card = app.screen
+        for button in ("#edit", "#delete", "#close"):
+            assert card.query_one(button).region.bottom <= 23, button  # above the key bar
+        body = card.query_one(CardBody)
+        assert body.max_scroll_y > 0  # more than fits: it scrolls
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        assert "Follow-up task: Send the sizing" in str(
+            card.query_one("#interaction-card").render()
+        )

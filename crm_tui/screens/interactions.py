@@ -24,6 +24,7 @@ from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import enums
 from crm_tui.store import interaction_log as log
 from crm_tui.widgets.app_header import AppHeader
+from crm_tui.widgets.card_body import SCROLL_KEYS, CardBody, ScrollingCard
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.localized import Localized
 from crm_tui.widgets.search_box import SearchBox
@@ -90,13 +91,14 @@ def interaction_text(r: dict) -> str:
     return "\n".join(labelled(k, v) for k, v in pairs if v)
 
 
-class InteractionCard(Localized, ModalScreen[str | None]):
+class InteractionCard(ScrollingCard, Localized, ModalScreen[str | None]):
     """The whole record; dismisses with "edit", "delete" or None."""
 
     BINDINGS = [
         Binding("escape,enter", "close", "Close"),
         Binding("e", "pick('edit')", "Edit"),
         Binding("delete", "pick('delete')", "Delete"),
+        *SCROLL_KEYS,
     ]
 
     def __init__(self, record: dict) -> None:
@@ -106,7 +108,8 @@ class InteractionCard(Localized, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(_("Interaction"), classes="dialog-title")
-            yield Static(interaction_text(self.record), id="interaction-card", markup=False)
+            with CardBody():
+                yield Static(interaction_text(self.record), id="interaction-card", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(_("Edit (e)"), id="edit")
                 yield Button(_("Delete (del)"), id="delete", variant="error")

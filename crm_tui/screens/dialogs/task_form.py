@@ -27,6 +27,7 @@ from crm_tui.store.due import task_detail
 from crm_tui.store.fields import time_field
 from crm_tui.store.interaction_log import customer_choices, customer_name, record_links
 from crm_tui.store.validation import ValidationError
+from crm_tui.widgets.card_body import SCROLL_KEYS, CardBody, ScrollingCard
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.form import FieldDef, FormScreen
 from crm_tui.widgets.localized import Localized
@@ -183,7 +184,7 @@ def task_card_text(task: dict) -> str:
     return "\n".join(labelled(k, v) for k, v in lines if v)
 
 
-class TaskCard(Localized, ModalScreen[str | None]):
+class TaskCard(ScrollingCard, Localized, ModalScreen[str | None]):
     """A task's details; dismisses with the key of a follow-up action or None."""
 
     BINDINGS = [
@@ -191,6 +192,7 @@ class TaskCard(Localized, ModalScreen[str | None]):
         Binding("e", "pick('edit')", "Edit"),
         Binding("x", "pick('done')", "Done"),
         Binding("l", "pick('log')", "Log"),
+        *SCROLL_KEYS,
     ]
 
     def __init__(self, task: dict) -> None:
@@ -200,7 +202,8 @@ class TaskCard(Localized, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(_("Task"), classes="dialog-title")
-            yield Static(task_card_text(self.task_data), id="task-card", markup=False)
+            with CardBody():
+                yield Static(task_card_text(self.task_data), id="task-card", markup=False)
             with Horizontal(classes="buttons"):  # the card's keys, shown (and clickable)
                 if self.task_data.get("status") in ("planned", "in_progress"):
                     yield Button(_("Done (x)"), id="done", variant="primary")
