@@ -764,6 +764,7 @@ async def test_import_from_the_tui_checks_first_then_imports(filled, tmp_path, m
         title = str(app.screen.query_one(".dialog-title", Label).render())
         assert title.startswith("Import finished: imported 1,")  # the counts stay in view
         assert str(app.screen.query_one("#cancel", Button).label) == "Close (esc)"
+        assert app.screen._compositor.render_strips()[-1].text.strip() == "esc Close"
         assert app.focused is app.screen.query_one("#cancel", Button)
         assert not app.screen.query_one("#path", Input).parent.display  # the form made room
         await pilot.press("enter")

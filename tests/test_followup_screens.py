@@ -336,7 +336,7 @@ async def test_review_visits_in_priority_order_and_sums_up(loop_db):
         assert "Done: 1" in card and "Snoozed: 2" in card and "Skipped: 2" in card
         # the summary says "escape or enter to go back": so does its key bar (not "Stop")
         bar = app.screen._compositor.render_strips()[-1].text
-        assert "esc Back (at the summary)" in bar and "Stop" not in bar, bar
+        assert "esc Back to the due list" in bar and "Stop" not in bar, bar
         # each snooze says the new day, as on the due list (the review said nothing)
         said = [str(n.message) for n in app._notifications if "Snoozed" in str(n.message)]
         assert said == [

@@ -190,3 +190,30 @@ async def test_a_form_or_dialog_shows_its_own_keys(db):
         await pilot.press("question_mark")
         await pilot.pause()
         assert bottom_line(app).strip() == "esc Close"
+
+
+async def test_a_questions_key_bar_says_what_y_does(db):
+    """The bar said "y Yes" under a "Delete (y)" button."""
+    from crm_tui.screens.dialogs.confirm import ConfirmDialog
+
+    app = make_app(db.path, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(ConfirmDialog("Delete it?", yes="Delete", danger=True))
+        await pilot.pause()
+        assert bottom_line(app).strip() == "y Delete  n No"
+
+
+async def test_textuals_own_keys_are_translated_in_the_bar(db):
+    """A pick list's open menu showed "esc Dismiss menu" in Chinese."""
+    from textual.widgets import Select
+
+    app = make_app(db.path, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        form.query(Select).first().focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "收起菜单" in bottom_line(app) and "Dismiss" not in bottom_line(app)

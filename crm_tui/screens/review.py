@@ -169,7 +169,7 @@ class ReviewScreen(Localized, Screen):
         Binding("space", "skip", "Skip"),
         Binding("escape", "stop", "Stop"),
         # the summary's (it said "escape or enter to go back" over "esc Stop")
-        Binding("escape,enter", "close_summary", "Back (at the summary)"),
+        Binding("escape,enter", "close_summary", "Back to the due list"),
     ]
 
     def __init__(self) -> None:

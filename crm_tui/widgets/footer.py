@@ -26,6 +26,7 @@ from textual import events
 from textual.binding import Binding
 from textual.strip import Strip
 
+from crm_tui.i18n import _
 from crm_tui.widgets.one_line import OneLineBar
 
 #: Cells the wheel shifts the keys by.
@@ -117,7 +118,9 @@ class Footer(OneLineBar, can_focus=False):
                 found = _Key(
                     binding.key,
                     app.get_key_display(binding),
-                    binding.description,
+                    # (ours are translated already, Localized; Textual's widgets' own,
+                    # such as a pick list's "Dismiss menu", are translated here)
+                    _(binding.description),
                     enabled,
                     binding.group,
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,6 +28,10 @@ class ConfirmDialog(Localized, ModalScreen[bool]):
         self.message = message
         self.yes_label = yes or _("Yes")
         self.danger = danger
+        # the key bar says what y does, as its button does ("y Delete", not "y Yes")
+        self._bindings.key_to_bindings["y"] = [
+            replace(b, description=self.yes_label) for b in self._bindings.key_to_bindings["y"]
+        ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):

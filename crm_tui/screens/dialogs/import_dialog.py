@@ -39,7 +39,10 @@ _FINISHED_CHROME = 11
 class ImportDialog(Localized, ModalScreen[str | None]):
     """Dismisses with the import summary once rows went in, None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "close", "Close"),  # (once the import is done: check_action)
+    ]
 
     def __init__(self, kind: str = "customers") -> None:
         super().__init__()
@@ -121,6 +124,15 @@ class ImportDialog(Localized, ModalScreen[str | None]):
     #: A real import is running: it is one transaction, which the dialog waits for.
     importing = False
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """escape cancels, then (the import done) closes: the key bar says which."""
+        if action in ("cancel", "close"):
+            return (action == "close") == bool(self.finished)
+        return True
+
+    def action_close(self) -> None:
+        self.action_cancel()
+
     def action_cancel(self) -> None:
         if self.importing:  # escape near its end closed the dialog, and the rows went in
             # unannounced, the list not refreshed: it finishes first, then says what it did
@@ -133,6 +145,7 @@ class ImportDialog(Localized, ModalScreen[str | None]):
         until closed, its counts in the title (a notice taller than the terminal lost
         them, then went); closing brings them back (the screen says them again)."""
         self.finished = counts
+        self.refresh_bindings()
         for widget in self.query(".form-row, .help-note, #check, #import"):
             widget.display = False
         title = _("Import finished: {counts}").format(counts=counts)
