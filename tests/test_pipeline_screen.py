@@ -1598,3 +1598,19 @@ async def test_the_status_line_leaves_out_whole_parts_never_half_a_word(
             assert line == "  ·  ".join(parts[:shown]), line
     finally:
         set_language("en")
+
+
+async def test_a_filter_that_empties_the_column_moves_to_one_with_deals(board):
+    """On Proposal, a filter matching only an Initial contact deal left the keys on the
+    empty column: L and enter did nothing, and a lost reason typed for L went to the
+    board's keys (u undid a hidden deal's move)."""
+    path, ids = board
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_pipeline(pilot)
+        select(screen, ids["late"])  # Warehouse scanners, Proposal
+        await pilot.press("slash", *"X200", "enter")
+        await pilot.pause()
+        assert screen.current_id() == ids["old"]  # 机械臂 X200, Initial contact
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.__class__.__name__ == "OpportunityDetailScreen")

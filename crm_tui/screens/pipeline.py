@@ -142,6 +142,14 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         position = board.card_position(self.conn, select, flt, today) if select else None
         if position:
             self.column_index = BOARD_STAGES.index(position[0])
+        elif not summaries[BOARD_STAGES[self.column_index]].count:
+            # the selected deal filtered out and its column emptied: the keys go to the
+            # first column with deals (they did nothing there, and a lost reason typed
+            # for `L` went to the board's keys: u undid a hidden deal's move)
+            self.column_index = next(
+                (i for i, stage in enumerate(BOARD_STAGES) if summaries[stage].count),
+                self.column_index,
+            )
         for col in self.columns:
             # while won and lost show their last 30 days, after-sales (an ongoing service,
             # not a moment) shows all its deals: said, so the three read as they are
