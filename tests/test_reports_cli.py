@@ -94,8 +94,8 @@ def test_out_file_round_trip(dbfile, tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("name", "fmt", "starts"),
-    [("w.CSV", None, b"\xef\xbb\xbfcode,"), ("w.json", None, b"{"), ("w.txt", None, b"Code"),
-     ("w.csv", "table", b"Code")],
+    [("w.CSV", None, b"\xef\xbb\xbfcode,"), ("w.json", None, b"{"), ("w.txt", None, b"As of"),
+     ("w.csv", "table", b"As of")],
 )  # fmt: skip
 def test_out_file_format_follows_its_name_unless_given(dbfile, tmp_path, name, fmt, starts):
     """`crm report abc --out abc.csv` (a Friday cron job) wrote a text table Excel could
@@ -104,6 +104,8 @@ def test_out_file_format_follows_its_name_unless_given(dbfile, tmp_path, name, f
     args = ["--db", dbfile, "report", "abc", "--as-of", "2026-11-30", "--out", str(target)]
     assert main([*args, *(["--format", fmt] if fmt else [])]) == 0
     assert target.read_bytes().startswith(starts), target.read_bytes()[:40]
+    if starts == b"As of":  # a text table says what it covers, as on the terminal
+        assert target.read_text(encoding="utf-8").rstrip().endswith("Amounts in CNY")
 
 
 def test_week_option(dbfile, capsys):

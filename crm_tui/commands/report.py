@@ -165,7 +165,15 @@ def _run(args: argparse.Namespace, ctx) -> int:
         try:  # (a missing folder is an error, as for export and backup: a typo there
             # must not create a tree of folders)
             with private_file(path) as fh:
+                if args.format == "table":  # (as on the screen: what it covers, then rows)
+                    fh.write(output.heading(report) + "\n\n")
                 output.write(report, args.format, fh)
+                if args.format == "table" and report.has_amounts:
+                    fh.write(
+                        "\n"
+                        + _("Amounts in {currency}").format(currency=ctx.settings.currency)
+                        + "\n"
+                    )
         except OSError as exc:
             raise CommandError(
                 _("cannot write {path}: {reason}").format(path=path, reason=os_problem(exc))
