@@ -517,7 +517,7 @@ def test_an_order_number_excel_turned_into_scientific_notation_is_refused(base, 
     assert crm(base, "import", "orders", str(f)) == 3
     err = capsys.readouterr().err
     for line, text in ((3, "2.02511E+11"), (4, "2.02511e11"), (5, "1E+11")):
-        assert f"line {line}: order_no: {SCIENCE.format(text)}: format the column as Text" in err
+        assert f"line {line}: order_no: {SCIENCE.format(text)}: type the whole number" in err
     assert "imported 2, rejected 3" in err
     g = tmp_path / "订单.csv"  # a later file: another order, the same mangled number
     g.write_bytes(

@@ -277,8 +277,7 @@ def check_not_scientific(field: str, value: str) -> None:
             field,
             _(
                 "Excel turned the number into scientific notation (“{text}”) and its digits"
-                " are lost: format the column as Text in Excel, enter the numbers again and"
-                " save the file again"
+                " are lost: type the whole number (in Excel, format the column as Text first)"
             ).format(text=value),
         )
 
