@@ -24,7 +24,7 @@ from crm_tui.screens.resume import ReloadOnResume
 from crm_tui.store import board, enums
 from crm_tui.store.validation import display_amount
 from crm_tui.widgets.app_header import AppHeader
-from crm_tui.widgets.fitted_title import FittedLine
+from crm_tui.widgets.fitted_line import FittedLine
 from crm_tui.widgets.footer import Footer
 from crm_tui.widgets.kanban import CardList, KanbanColumn
 from crm_tui.widgets.localized import Localized
@@ -203,8 +203,10 @@ class PipelineScreen(ReloadOnResume, PipelineMoves, Localized, Screen):
         marks = _("Marks: late = overdue, stuck = stalled")
         ticked = _("2/3 = exit criteria ticked")
         # most telling first: a narrow line leaves out the legend, then the 30-day note
+        parts = [] if empty else [p for p in (status, closed, marks, ticked) if p]
+        # the wordings, longest first: the last parts go while the line does not fit
         self.query_one("#pipeline-status", FittedLine).show(
-            [] if empty else [status, closed, marks, ticked]
+            *("  ·  ".join(parts[:n]) for n in range(len(parts), 0, -1))
         )
 
     @staticmethod

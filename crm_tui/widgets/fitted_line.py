@@ -10,7 +10,9 @@ class FittedLine(Label):
     """The first of its wordings that fits its width, longest first; when none does, the
     last (the shortest) cut with "…" at its end, so what comes first stays whole.
 
-    The due list's status line lost "completed" at 80 columns, without a "…"."""
+    The due list's status line lost "completed" at 80 columns, without a "…"; the
+    board's ("2/3 = e", "  ·  标") was cut mid-word: it gives the line with fewer and
+    fewer of its parts."""
 
     DEFAULT_CSS = "FittedLine { width: 1fr; height: 1; }"
 

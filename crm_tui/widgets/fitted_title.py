@@ -38,38 +38,3 @@ class FittedTitle(Label):
         if width and name.cell_len > room:
             name.truncate(max(room, 1), overflow="ellipsis")
         return Text.assemble(self._lead, name, self._facts, no_wrap=True, overflow="ellipsis")
-
-
-class FittedLine(Label):
-    """Parts of a line, joined by " · ", shown while they fit whole: the last ones go
-    first (give them least important last), and the first alone is cut with "…".
-    The board's status line was cut mid-word ("2/3 = e", "  ·  标") at 80 columns."""
-
-    DEFAULT_CSS = "FittedLine { width: 100%; }"
-
-    SEPARATOR = "  ·  "
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002 (Textual's name)
-        super().__init__("", id=id, classes=classes, markup=False)
-        self._parts: list[str] = []
-
-    def show(self, parts: list[str]) -> None:
-        parts = [p for p in parts if p]
-        if parts != self._parts:
-            self._parts = parts
-            self.refresh()
-
-    @property
-    def full_text(self) -> str:
-        """The line with every part."""
-        return self.SEPARATOR.join(self._parts)
-
-    def render(self) -> Text:
-        width = self.size.width
-        parts = list(self._parts)
-        while width and len(parts) > 1 and Text(self.SEPARATOR.join(parts)).cell_len > width:
-            parts.pop()
-        text = Text(self.SEPARATOR.join(parts), no_wrap=True)
-        if width and text.cell_len > width:
-            text.truncate(width, overflow="ellipsis")
-        return text
